@@ -1,0 +1,58 @@
+/**
+ * The Postgres pool and its kysely view as a scoped Layer. The pool is ended on
+ * release; an idle client that loses its server (Postgres restarting) is logged and
+ * replaced rather than crashing the process.
+ */
+import { Context, Effect, Layer, Redacted, Runtime } from "effect"
+import { Kysely, PostgresDialect } from "kysely"
+import pg from "pg"
+import { DatabaseError } from "./Errors.js"
+import * as Settings from "./Settings.js"
+
+export interface DatabaseClient {
+  readonly pool: pg.Pool
+  /** Untyped at the root: each package adds the tables it knows with `withTables<T>()`. */
+  readonly kysely: Kysely<object>
+}
+
+export class Database extends Context.Tag("@tributary/core/Database")<Database, DatabaseClient>() {}
+
+/** Convert a pg error once, here, keyed on its SQLSTATE. */
+export const toDatabaseError = (operation: string) => (cause: unknown): DatabaseError => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  return new DatabaseError({
+    operation,
+    ...(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : {}),
+    detail: cause instanceof Error ? cause.message : String(cause)
+  })
+}
+
+export const tryDatabase = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, DatabaseError> =>
+  Effect.tryPromise({ try: run, catch: toDatabaseError(operation) })
+
+export const make = (settings: Settings.PostgresSettings, applicationName = "tributary") =>
+  Effect.gen(function*() {
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new pg.Pool({
+          connectionString: Redacted.value(settings.url),
+          max: settings.poolSize,
+          application_name: applicationName,
+          connectionTimeoutMillis: 10_000
+        })
+      ),
+      (pool) => Effect.promise(() => pool.end())
+    )
+    const runtime = yield* Effect.runtime<never>()
+    pool.on("error", (error) => {
+      Runtime.runFork(runtime)(Effect.logWarning("idle Postgres connection lost", toDatabaseError("idle")(error)))
+    })
+    const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) })
+    return { pool, kysely } satisfies DatabaseClient
+  })
+
+export const layer = (settings: Settings.PostgresSettings, applicationName?: string) =>
+  Layer.scoped(Database, make(settings, applicationName))
+
+export const layerConfig = (applicationName?: string) =>
+  Layer.scoped(Database, Effect.flatMap(Settings.postgres, (settings) => make(settings, applicationName)))

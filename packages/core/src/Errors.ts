@@ -1,0 +1,88 @@
+/**
+ * Errors that cross a boundary. Foreign errors (NATS, pg, HTTP clients) are converted
+ * into these once, at the adapter, keyed on codes rather than message text. Every
+ * message says what went wrong and, where the user can act, what to do.
+ */
+import { Schema } from "effect"
+
+export class InvalidSubjectToken extends Schema.TaggedError<InvalidSubjectToken>()("InvalidSubjectToken", {
+  token: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `not a Tributary subject token: ${JSON.stringify(this.token)} (${this.reason})`
+  }
+}
+
+/** NATS could not be reached, or a JetStream API call failed. */
+export class NatsError extends Schema.TaggedError<NatsError>()("NatsError", {
+  operation: Schema.String,
+  /** JetStream API error code (`err_code`), when the server gave one. */
+  code: Schema.optional(Schema.Number),
+  detail: Schema.String
+}) {
+  override get message() {
+    return `NATS ${this.operation} failed${this.code === undefined ? "" : ` (code ${this.code})`}: ${this.detail}`
+  }
+}
+
+/** An existing stream or bucket has a setting that cannot be changed in place. */
+export class StreamConfigConflict extends Schema.TaggedError<StreamConfigConflict>()("StreamConfigConflict", {
+  resource: Schema.String,
+  field: Schema.String,
+  expected: Schema.Unknown,
+  actual: Schema.Unknown
+}) {
+  override get message() {
+    return `${this.resource}: ${this.field} is ${JSON.stringify(this.actual)} but Tributary needs ` +
+      `${JSON.stringify(this.expected)}, and JetStream cannot change it in place. ` +
+      `Back up and delete ${this.resource}, or point Tributary at another namespace (TRIBUTARY_NAMESPACE).`
+  }
+}
+
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  operation: Schema.String,
+  /** SQLSTATE, when Postgres answered. */
+  sqlstate: Schema.optional(Schema.String),
+  detail: Schema.String
+}) {
+  override get message() {
+    return `Postgres ${this.operation} failed${this.sqlstate === undefined ? "" : ` (${this.sqlstate})`}: ${this.detail}`
+  }
+}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  kind: Schema.String,
+  id: Schema.String
+}) {
+  override get message() {
+    return `no ${this.kind} named ${JSON.stringify(this.id)}`
+  }
+}
+
+/** Input from a user (HTTP body, CLI flag, SQL) is not acceptable. */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  field: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.field}: ${this.detail}`
+  }
+}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return this.detail
+  }
+}
+
+/** A stored secret cannot be decrypted: usually TRIBUTARY_SECRET_KEY differs from the one that encrypted it. */
+export class SecretUnreadable extends Schema.TaggedError<SecretUnreadable>()("SecretUnreadable", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return `cannot decrypt a stored secret (${this.detail}); is TRIBUTARY_SECRET_KEY the key it was encrypted with?`
+  }
+}

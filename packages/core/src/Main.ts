@@ -1,0 +1,41 @@
+/**
+ * Running a service as a process: configuration from `TRIBUTARY_*`, SIGINT/SIGTERM
+ * interrupt the program so every scoped resource is released (NATS drained, pool
+ * ended), and a failure exits non-zero with a readable message instead of a stack.
+ */
+import { Cause, ConfigError, Effect, Exit, Fiber, Layer, Option } from "effect"
+import * as Env from "./Env.js"
+
+/** The message a user sees when start-up fails; config errors name the variable. */
+export const describeFailure = <E>(cause: Cause.Cause<E>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure) && ConfigError.isConfigError(failure.value)) {
+    return `invalid configuration: ${String(failure.value)}`
+  }
+  return Cause.pretty(cause)
+}
+
+export const run = <E>(program: Effect.Effect<unknown, E>): void => {
+  const fiber = Effect.runFork(program.pipe(Effect.provide(Env.layer())))
+  let interrupted = false
+  const stop = () => {
+    if (interrupted) return
+    interrupted = true
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
+  process.once("SIGINT", stop)
+  process.once("SIGTERM", stop)
+  fiber.addObserver((exit) => {
+    process.off("SIGINT", stop)
+    process.off("SIGTERM", stop)
+    if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) {
+      process.exitCode = 0
+    } else {
+      process.stderr.write(`${describeFailure(exit.cause)}\n`)
+      process.exitCode = 1
+    }
+  })
+}
+
+/** Run a service that lives until it is signalled: its Layer acquires everything and serves. */
+export const runLayer = <E>(layer: Layer.Layer<never, E>): void => run(Layer.launch(layer))

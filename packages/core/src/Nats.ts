@@ -1,0 +1,59 @@
+/**
+ * The NATS connection as a scoped Layer: connected on acquire, drained on release, so
+ * in-flight publishes and acks finish before a service exits.
+ */
+import { jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import { Kvm } from "@nats-io/kv"
+import { connect } from "@nats-io/transport-node"
+import type { NatsConnection } from "@nats-io/transport-node"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { NatsError } from "./Errors.js"
+import * as Namespace from "./Namespace.js"
+import * as Settings from "./Settings.js"
+
+export interface NatsClient {
+  readonly nc: NatsConnection
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly kvm: Kvm
+  readonly ns: Namespace.Namespace
+}
+
+export class Nats extends Context.Tag("@tributary/core/Nats")<Nats, NatsClient>() {}
+
+/** Convert a nats.js error once, here, keyed on the JetStream error code. */
+export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
+  new NatsError({
+    operation,
+    ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
+    detail: cause instanceof Error ? cause.message : String(cause)
+  })
+
+export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, NatsError> =>
+  Effect.tryPromise({ try: run, catch: toNatsError(operation) })
+
+export const make = (settings: Settings.NatsSettings, name = "tributary") =>
+  Effect.gen(function*() {
+    const nc = yield* Effect.acquireRelease(
+      tryNats(`connect to ${settings.url}`, () =>
+        connect({
+          servers: settings.url.split(",").map((s) => s.trim()),
+          name,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          ...Option.match(settings.user, { onNone: () => ({}), onSome: (user) => ({ user }) }),
+          ...Option.match(settings.password, { onNone: () => ({}), onSome: (p) => ({ pass: Redacted.value(p) }) }),
+          ...Option.match(settings.token, { onNone: () => ({}), onSome: (t) => ({ token: Redacted.value(t) }) })
+        })),
+      (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
+    )
+    const jsm = yield* tryNats("open JetStream", () => jetstreamManager(nc))
+    const js = jetstream(nc)
+    return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace) } satisfies NatsClient
+  })
+
+export const layer = (settings: Settings.NatsSettings, name?: string) => Layer.scoped(Nats, make(settings, name))
+
+export const layerConfig = (name?: string) =>
+  Layer.scoped(Nats, Effect.flatMap(Settings.nats, (settings) => make(settings, name)))

@@ -1,0 +1,57 @@
+/**
+ * Configuration shared by every service, read through Effect's `Config` from
+ * environment variables with one prefix, `TRIBUTARY_` (see `Env.provider`).
+ * Secrets are `Redacted`, so they print as `<redacted>` in logs and errors.
+ */
+import { Config, Schema } from "effect"
+import { NamespaceName } from "./Namespace.js"
+
+const url = (name: string, protocols: ReadonlyArray<string>) =>
+  Schema.Config(
+    name,
+    Schema.String.pipe(
+      Schema.filter((value) => {
+        try {
+          return protocols.includes(new URL(value).protocol)
+        } catch {
+          return false
+        }
+      }, { message: () => `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` })
+    )
+  )
+
+export const nats = Config.all({
+  /** Comma-separated server URLs. */
+  url: url("NATS_URL", ["nats:", "tls:"]).pipe(Config.withDefault("nats://127.0.0.1:4222")),
+  user: Config.option(Config.string("NATS_USER")),
+  password: Config.option(Config.redacted("NATS_PASSWORD")),
+  token: Config.option(Config.redacted("NATS_TOKEN")),
+  namespace: Schema.Config("NAMESPACE", NamespaceName).pipe(Config.withDefault("tributary"))
+})
+export type NatsSettings = Config.Config.Success<typeof nats>
+
+export const postgres = Config.all({
+  url: Config.redacted(url("POSTGRES_URL", ["postgres:", "postgresql:"])),
+  poolSize: Schema.Config("POSTGRES_POOL_SIZE", Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)))
+    .pipe(Config.withDefault(10))
+})
+export type PostgresSettings = Config.Config.Success<typeof postgres>
+
+export const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "error", "fatal", "silent")
+export type LogLevel = typeof LogLevel.Type
+
+export const log = Config.all({
+  level: Schema.Config("LOG_LEVEL", LogLevel).pipe(Config.withDefault<LogLevel>("info"))
+})
+
+/** The key that encrypts API keys at rest and signs tokens: at least 32 characters. */
+export const secretKey = Config.redacted(
+  Schema.Config("SECRET_KEY", Schema.String.pipe(Schema.minLength(32, {
+    message: () => "must be at least 32 characters (generate one with: openssl rand -base64 32)"
+  })))
+)
+
+/** Where a service serves /healthz, /readyz and /metrics (and its API, when it has one). */
+export const httpPort = (name: string, fallback: number) =>
+  Schema.Config(name, Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535)))
+    .pipe(Config.withDefault(fallback))

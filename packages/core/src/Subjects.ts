@@ -1,0 +1,64 @@
+/**
+ * The subject scheme. Every record and change lives on a subject that names its sync,
+ * collection and upstream id, so consumers filter with plain NATS wildcards:
+ *
+ *   <root>.records.<sync_id>.<collection>.<record>   (stream RECORDS, one message per subject)
+ *   <root>.events.<sync_id>.<collection>.<record>    (stream EVENTS, every change)
+ *
+ * `<collection>` is `stripe_customer` for `stripe:customer`; `<record>` is the upstream
+ * id encoded by `SubjectToken`.
+ */
+import { Either } from "effect"
+import * as Collection from "./Collection.js"
+import type { CollectionId } from "./Collection.js"
+import { InvalidSubjectToken } from "./Errors.js"
+import { SyncId, UpstreamId } from "./Ids.js"
+import type { Namespace } from "./Namespace.js"
+import * as SubjectToken from "./SubjectToken.js"
+
+export type Kind = "records" | "events"
+
+export const forRecord = (
+  ns: Namespace,
+  kind: Kind,
+  sync: SyncId,
+  collection: CollectionId,
+  upstreamId: string
+): string => `${ns.root}.${kind}.${sync}.${Collection.toSubjectToken(collection)}.${SubjectToken.encode(upstreamId)}`
+
+/** Every subject of a stream: the stream's `subjects` entry. */
+export const all = (ns: Namespace, kind: Kind): string => `${ns.root}.${kind}.>`
+
+/** A filter subject over a stream; `*` leaves that part open. */
+export const filter = (
+  ns: Namespace,
+  kind: Kind,
+  by: { readonly sync_id: SyncId | "*"; readonly collection_id: CollectionId | "*" }
+): string => {
+  const collection = by.collection_id === "*" ? "*" : Collection.toSubjectToken(by.collection_id)
+  return `${ns.root}.${kind}.${by.sync_id}.${collection}.*`
+}
+
+export interface Parsed {
+  readonly kind: Kind
+  readonly sync: SyncId
+  readonly collection: CollectionId
+  readonly upstreamId: UpstreamId
+}
+
+export const parse = (ns: Namespace, subject: string): Either.Either<Parsed, InvalidSubjectToken> => {
+  const parts = subject.split(".")
+  const [root, kind, sync, collection, record] = parts
+  if (
+    parts.length !== 5 || root !== ns.root || (kind !== "records" && kind !== "events") ||
+    sync === undefined || collection === undefined || record === undefined
+  ) {
+    return Either.left(new InvalidSubjectToken({ token: subject, reason: "not a record or event subject" }))
+  }
+  return Either.map(SubjectToken.decode(record), (upstreamId) => ({
+    kind,
+    sync: SyncId.make(sync),
+    collection: Collection.fromSubjectToken(collection),
+    upstreamId: UpstreamId.make(upstreamId)
+  }))
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import { Collection, Ids, Namespace, Record, Subjects } from "../src/index.js"
+
+const ns = Namespace.make()
+const sync = Ids.SyncId.make("sync_1")
+const customers = Collection.make("stripe", "customer")
+
+describe("Subjects", () => {
+  it("names a record by sync, collection and encoded id", () => {
+    expect(Subjects.forRecord(ns, "records", sync, customers, "cus.1")).toBe(
+      "tributary.records.sync_1.stripe_customer.cus~002E1"
+    )
+  })
+
+  it("parses what it formats", () => {
+    const subject = Subjects.forRecord(ns, "events", sync, Collection.make("stripe", "invoice_line_item"), "il 1")
+    expect(Subjects.parse(ns, subject)).toStrictEqual(
+      Either.right({
+        kind: "events",
+        sync,
+        collection: Collection.make("stripe", "invoice_line_item"),
+        upstreamId: Ids.UpstreamId.make("il 1")
+      })
+    )
+  })
+
+  it("builds wildcard filters", () => {
+    expect(Subjects.filter(ns, "records", { sync_id: "*", collection_id: customers })).toBe(
+      "tributary.records.*.stripe_customer.*"
+    )
+  })
+
+  it("keeps test namespaces apart from production", () => {
+    const test = Namespace.make("t_abc")
+    expect(test.streams.records).toBe("T_ABC_RECORDS")
+    expect(Subjects.all(test, "records")).toBe("t_abc.records.>")
+    expect(ns.streams.records).toBe("RECORDS")
+  })
+
+  it("derives the same record id for the same object, and different ids otherwise", () => {
+    const a = Record.recordIdFor(sync, customers, "cus_1")
+    expect(a).toBe(Record.recordIdFor(sync, customers, "cus_1"))
+    expect(a).not.toBe(Record.recordIdFor(Ids.SyncId.make("sync_2"), customers, "cus_1"))
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+})

@@ -1,0 +1,6 @@
+export * as Binaries from "./Binaries.js"
+export * as Fixtures from "./Fixtures.js"
+export * as Infra from "./Infra.js"
+export * as NatsServer from "./NatsServer.js"
+export * as PostgresServer from "./PostgresServer.js"
+export * as Ports from "./internal/Ports.js"

@@ -1,0 +1,43 @@
+import { Database } from "@tributary/core"
+import { Fixtures } from "@tributary/testkit"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { sql } from "kysely"
+
+type Tables = {
+  readonly "roundtrip.notes": { readonly id: number; readonly body: string; readonly meta: unknown }
+}
+
+const freshDatabase = Layer.unwrapEffect(
+  Effect.promise(() => Fixtures.freshDatabase()).pipe(
+    Effect.map((url) => Database.layer(Fixtures.postgresSettings(url)))
+  )
+)
+
+describe("Database", () => {
+  it.scoped("round-trips rows through kysely", () =>
+    Effect.gen(function*() {
+      const db = (yield* Database.Database).kysely.withTables<Tables>()
+      yield* Effect.promise(() => sql`create schema roundtrip`.execute(db))
+      yield* Effect.promise(() => sql`create table roundtrip.notes (id int primary key, body text, meta jsonb)`.execute(db))
+      yield* Effect.promise(() =>
+        db.insertInto("roundtrip.notes").values([
+          { id: 1, body: "first", meta: JSON.stringify({ tags: ["a"] }) },
+          { id: 2, body: "ünïcode ✓", meta: JSON.stringify(null) }
+        ]).execute()
+      )
+      const rows = yield* Effect.promise(() => db.selectFrom("roundtrip.notes").selectAll().orderBy("id").execute())
+      expect(rows).toStrictEqual([
+        { id: 1, body: "first", meta: { tags: ["a"] } },
+        { id: 2, body: "ünïcode ✓", meta: null }
+      ])
+    }).pipe(Effect.provide(freshDatabase)))
+
+  it.scoped("turns a Postgres error into a DatabaseError carrying its SQLSTATE", () =>
+    Effect.gen(function*() {
+      const { pool } = yield* Database.Database
+      const error = yield* Effect.flip(Database.tryDatabase("select", () => pool.query("select * from nowhere")))
+      expect(error._tag).toBe("DatabaseError")
+      expect(error.sqlstate).toBe("42P01")
+    }).pipe(Effect.provide(freshDatabase)))
+})
