@@ -1,15 +1,15 @@
 /**
- * Where configuration comes from: environment variables named `TRIBUTARY_<NAME>`.
- * A missing or invalid value fails start-up with an error that names the variable.
+ * Where configuration comes from: environment variables named `TRIBUTARY_<NAME>` (the
+ * names in `Settings` carry the prefix, so an error names the exact variable to fix).
  */
 import { ConfigProvider, Layer } from "effect"
 
-export const PREFIX = "TRIBUTARY"
-
-export const provider = (env: Record<string, string | undefined> = process.env): ConfigProvider.ConfigProvider =>
-  ConfigProvider.fromMap(
-    new Map(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-    { pathDelim: "_" }
-  ).pipe(ConfigProvider.nested(PREFIX))
+/** The process environment, or a given map of variables (tests). */
+export const provider = (env?: Record<string, string | undefined>): ConfigProvider.ConfigProvider =>
+  env === undefined
+    ? ConfigProvider.fromEnv()
+    : ConfigProvider.fromMap(
+      new Map(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+    )
 
 export const layer = (env?: Record<string, string | undefined>) => Layer.setConfigProvider(provider(env))

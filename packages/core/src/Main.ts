@@ -12,6 +12,10 @@ export const describeFailure = <E>(cause: Cause.Cause<E>): string => {
   if (Option.isSome(failure) && ConfigError.isConfigError(failure.value)) {
     return `invalid configuration: ${String(failure.value)}`
   }
+  // Tagged errors carry a message written for the user; a stack adds nothing to it.
+  if (Option.isSome(failure) && failure.value instanceof Error && "_tag" in failure.value) {
+    return `error: ${failure.value.message}`
+  }
   return Cause.pretty(cause)
 }
 
@@ -23,13 +27,14 @@ export const run = <E>(program: Effect.Effect<unknown, E>): void => {
     interrupted = true
     Effect.runFork(Fiber.interrupt(fiber))
   }
-  process.once("SIGINT", stop)
-  process.once("SIGTERM", stop)
+  process.on("SIGINT", stop)
+  process.on("SIGTERM", stop)
   fiber.addObserver((exit) => {
     process.off("SIGINT", stop)
     process.off("SIGTERM", stop)
     if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) {
-      process.exitCode = 0
+      // A program may already have chosen its exit code (a CLI reporting a failed check).
+      process.exitCode ??= 0
     } else {
       process.stderr.write(`${describeFailure(exit.cause)}\n`)
       process.exitCode = 1

@@ -3,12 +3,15 @@
  * environment variables with one prefix, `TRIBUTARY_` (see `Env.provider`).
  * Secrets are `Redacted`, so they print as `<redacted>` in logs and errors.
  */
-import { Config, Schema } from "effect"
+import { Config, Redacted, Schema } from "effect"
 import { NamespaceName } from "./Namespace.js"
+
+/** `NATS_URL` → `TRIBUTARY_NATS_URL`: the full name, so errors name the variable to fix. */
+export const env = (name: string): string => `TRIBUTARY_${name}`
 
 const url = (name: string, protocols: ReadonlyArray<string>) =>
   Schema.Config(
-    name,
+    env(name),
     Schema.String.pipe(
       Schema.filter((value) => {
         try {
@@ -23,16 +26,16 @@ const url = (name: string, protocols: ReadonlyArray<string>) =>
 export const nats = Config.all({
   /** Comma-separated server URLs. */
   url: url("NATS_URL", ["nats:", "tls:"]).pipe(Config.withDefault("nats://127.0.0.1:4222")),
-  user: Config.option(Config.string("NATS_USER")),
-  password: Config.option(Config.redacted("NATS_PASSWORD")),
-  token: Config.option(Config.redacted("NATS_TOKEN")),
-  namespace: Schema.Config("NAMESPACE", NamespaceName).pipe(Config.withDefault("tributary"))
+  user: Config.option(Config.string(env("NATS_USER"))),
+  password: Config.option(Config.redacted(env("NATS_PASSWORD"))),
+  token: Config.option(Config.redacted(env("NATS_TOKEN"))),
+  namespace: Schema.Config(env("NAMESPACE"), NamespaceName).pipe(Config.withDefault("tributary"))
 })
 export type NatsSettings = Config.Config.Success<typeof nats>
 
 export const postgres = Config.all({
-  url: Config.redacted(url("POSTGRES_URL", ["postgres:", "postgresql:"])),
-  poolSize: Schema.Config("POSTGRES_POOL_SIZE", Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)))
+  url: url("POSTGRES_URL", ["postgres:", "postgresql:"]).pipe(Config.map(Redacted.make)),
+  poolSize: Schema.Config(env("POSTGRES_POOL_SIZE"), Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)))
     .pipe(Config.withDefault(10))
 })
 export type PostgresSettings = Config.Config.Success<typeof postgres>
@@ -41,17 +44,19 @@ export const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "error"
 export type LogLevel = typeof LogLevel.Type
 
 export const log = Config.all({
-  level: Schema.Config("LOG_LEVEL", LogLevel).pipe(Config.withDefault<LogLevel>("info"))
+  level: Schema.Config(env("LOG_LEVEL"), LogLevel).pipe(Config.withDefault<LogLevel>("info"))
 })
 
 /** The key that encrypts API keys at rest and signs tokens: at least 32 characters. */
-export const secretKey = Config.redacted(
-  Schema.Config("SECRET_KEY", Schema.String.pipe(Schema.minLength(32, {
+export const secretKey = Schema.Config(
+  env("SECRET_KEY"),
+  Schema.Redacted(Schema.String.pipe(Schema.minLength(32, {
     message: () => "must be at least 32 characters (generate one with: openssl rand -base64 32)"
   })))
 )
 
 /** Where a service serves /healthz, /readyz and /metrics (and its API, when it has one). */
 export const httpPort = (name: string, fallback: number) =>
-  Schema.Config(name, Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535)))
+  Schema.Config(
+    env(name), Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535)))
     .pipe(Config.withDefault(fallback))

@@ -4,7 +4,8 @@
  * (never on a clock).
  */
 import { randomBytes } from "node:crypto"
-import { Namespace, Settings } from "@tributary/core"
+import type { Settings } from "@tributary/core";
+import { Namespace } from "@tributary/core"
 import { Effect, Option, Redacted } from "effect"
 import pg from "pg"
 import { inject } from "vitest"

@@ -48,7 +48,7 @@ interface RunAs {
 }
 
 /** Under root, the user PostgreSQL runs as: `nobody`. */
-const unprivileged = (): RunAs | undefined => {
+export const unprivileged = (): RunAs | undefined => {
   if (process.getuid?.() !== 0) return undefined
   const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"))
   const [, , uid, gid] = line?.split(":") ?? []
@@ -125,7 +125,10 @@ export const start = async (options: Options): Promise<PostgresServer> => {
 
   let current: Process.Started | undefined
   const launch = async () => {
-    current = Process.start(join(bin, "postgres"), ["-D", data, ...settings], logFile, spawnOptions)
+    current = Process.start(join(bin, "postgres"), ["-D", data, ...settings], logFile, {
+      ...spawnOptions,
+      exitSignal: "SIGQUIT"
+    })
     const started = current
     await Process.waitUntil(`PostgreSQL on port ${port}`, async () => {
       await query("postgres", "select 1")

@@ -6,10 +6,11 @@ import { spawn } from "node:child_process"
 import type { ChildProcess, SpawnOptions } from "node:child_process"
 import { closeSync, openSync, readFileSync } from "node:fs"
 
-const live = new Set<ChildProcess>()
+/** Every child still running, with the signal that ends it at once if we exit first. */
+const live = new Map<ChildProcess, NodeJS.Signals>()
 
 process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL")
+  for (const [child, signal] of live) child.kill(signal)
 })
 
 export interface Started {
@@ -21,12 +22,18 @@ export const start = (
   command: string,
   args: ReadonlyArray<string>,
   logFile: string,
-  options: Pick<SpawnOptions, "uid" | "gid" | "env" | "cwd"> = {}
+  options: Pick<SpawnOptions, "uid" | "gid" | "env" | "cwd"> & {
+    /** Sent if this process exits while the child still runs (PostgreSQL wants SIGQUIT). */
+    readonly exitSignal?: NodeJS.Signals
+  } = {}
 ): Started => {
+  const { exitSignal = "SIGKILL", ...spawnOptions } = options
   const log = openSync(logFile, "a")
-  const child = spawn(command, args, { ...options, stdio: ["ignore", log, log] })
+  // A process group of its own: Ctrl-C in the terminal reaches only us, and we stop
+  // children in order (services before the servers they depend on).
+  const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ["ignore", log, log] })
   closeSync(log)
-  live.add(child)
+  live.set(child, exitSignal)
   child.once("exit", () => live.delete(child))
   return { child, logFile }
 }

@@ -1,0 +1,19 @@
+/** The `tributary` command: every subcommand, composed. */
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext } from "@effect/platform-node"
+import { Effect } from "effect"
+import { provision } from "./commands/provision.js"
+
+export const root = Command.make("tributary").pipe(
+  Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
+  Command.withSubcommands([provision])
+)
+
+export const run = (argv: ReadonlyArray<string>) =>
+  Command.run(root, { name: "tributary", version: "0.1.0" })(argv).pipe(
+    // @effect/cli has already printed what was wrong with the arguments.
+    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {
+      process.exitCode = 2
+    })),
+    Effect.provide(NodeContext.layer)
+  )

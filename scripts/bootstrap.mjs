@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Bootstrap for `npm run up` and `npm test` on a fresh Debian/Ubuntu machine that has
+// only Node and npm. It installs what is missing and says what it does. Plain
+// JavaScript on purpose: it runs on the system Node, before Node 24 (a devDependency)
+// and tsx are installed.
+import { spawnSync } from "node:child_process"
+import { existsSync, readdirSync, statSync } from "node:fs"
+import { join } from "node:path"
+
+const root = new URL("..", import.meta.url).pathname
+
+/** Debian packages, by what needs them. Each entry: the package, and how to tell it is there. */
+const SYSTEM_PACKAGES = {
+  up: [
+    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "postgresql", present: () => postgresBinDir() }
+  ],
+  test: [
+    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "postgresql", present: () => postgresBinDir() },
+    { pkg: "postgresql-client", present: () => findBinary("psql", ["/usr/bin"]) }
+  ]
+}
+
+const say = (message) => process.stdout.write(`\x1b[1m==> ${message}\x1b[0m\n`)
+
+function findBinary(name, extraDirs) {
+  const dirs = [...(process.env.PATH ?? "").split(":"), ...extraDirs]
+  return dirs.some((dir) => dir !== "" && existsSync(join(dir, name)))
+}
+
+function postgresBinDir() {
+  if (process.env.TRIBUTARY_PG_BIN_DIR) return existsSync(join(process.env.TRIBUTARY_PG_BIN_DIR, "initdb"))
+  const base = "/usr/lib/postgresql"
+  if (existsSync(base) && readdirSync(base).some((v) => existsSync(join(base, v, "bin", "initdb")))) return true
+  return findBinary("initdb", [])
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, ...options })
+  if (result.status !== 0) {
+    process.stderr.write(`\nfailed: ${command} ${args.join(" ")} (exit ${result.status ?? result.signal})\n`)
+    process.exit(result.status ?? 1)
+  }
+}
+
+function installNpmPackages() {
+  const marker = join(root, "node_modules", ".package-lock.json")
+  const lock = join(root, "package-lock.json")
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
+    say("npm packages are installed")
+    return
+  }
+  say("installing npm packages (npm ci)")
+  run("npm", ["ci", "--no-audit", "--no-fund"])
+}
+
+function installSystemPackages(purpose) {
+  const wanted = SYSTEM_PACKAGES[purpose] ?? SYSTEM_PACKAGES.up
+  const missing = wanted.filter((entry) => !entry.present()).map((entry) => entry.pkg)
+  if (missing.length === 0) {
+    say(`system packages are installed (${wanted.map((e) => e.pkg).join(", ")})`)
+    return
+  }
+  const isRoot = process.getuid?.() === 0
+  const sudo = isRoot ? [] : findBinary("sudo", []) ? ["sudo"] : undefined
+  if (sudo === undefined || !findBinary("apt-get", [])) {
+    process.stderr.write(
+      `missing: ${missing.join(", ")}. Install them with your package manager ` +
+        `(Debian/Ubuntu: apt-get install ${missing.join(" ")}) and run this again.\n`
+    )
+    process.exit(1)
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
+  say(`installing ${missing.join(", ")} with apt-get${sudo.length > 0 ? " (through sudo)" : ""}`)
+  const [cmd, ...prefix] = [...sudo, "apt-get"]
+  run(cmd, [...prefix, "update", "-qq"], { env })
+  run(cmd, [...prefix, "install", "-y", "-qq", "--no-install-recommends", ...missing], { env })
+}
+
+/** Install what `purpose` (`up` or `test`) needs and is missing. */
+export function bootstrap(purpose) {
+  say(`bootstrapping for ${purpose === "test" ? "the test suite" : "the local stack"}`)
+  installSystemPackages(purpose)
+  installNpmPackages()
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  bootstrap((process.argv.find((a) => a.startsWith("--for=")) ?? "--for=up").slice("--for=".length))
+}

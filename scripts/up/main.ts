@@ -1,0 +1,4 @@
+import { provision } from "./components/provision.js"
+import { up } from "./Stack.js"
+
+await up([provision])

@@ -1,0 +1,64 @@
+/**
+ * Bad configuration stops a process at start-up with a message naming the variable,
+ * and never echoes a secret.
+ */
+import { spawnSync } from "node:child_process"
+import { Env, Main, Settings } from "@tributary/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Config, Effect, Exit } from "effect"
+
+const startCli = (env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "provision"], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8"
+  })
+
+const failureOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
+  Effect.gen(function*() {
+    const exit = yield* Effect.exit(Effect.provide(config, Env.layer(env)))
+    if (Exit.isSuccess(exit)) return yield* Effect.die("expected the configuration to be refused")
+    return Main.describeFailure(exit.cause)
+  })
+
+describe("start-up configuration", () => {
+  it("a process with an invalid value exits non-zero, naming the variable", () => {
+    const result = startCli({ TRIBUTARY_NATS_URL: "http://localhost:4222" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
+    expect(result.stderr).toContain("must be a URL starting with nats://")
+  })
+
+  it("a process with a malformed namespace exits non-zero, naming the variable", () => {
+    const result = startCli({ TRIBUTARY_NAMESPACE: "Has Spaces" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("TRIBUTARY_NAMESPACE")
+  })
+
+  it.effect("a missing required value is named", () =>
+    Effect.gen(function*() {
+      const message = yield* failureOf(Settings.postgres, {})
+      expect(message).toContain("TRIBUTARY_POSTGRES_URL")
+    }))
+
+  it.effect("every bad value is reported at once, and a secret is never echoed", () =>
+    Effect.gen(function*() {
+      const message = yield* failureOf(Config.all([Settings.postgres, Settings.secretKey]), {
+        TRIBUTARY_POSTGRES_URL: "mysql://user:hunter2@db/x",
+        TRIBUTARY_SECRET_KEY: "too-short-secret"
+      })
+      expect(message).toContain("TRIBUTARY_POSTGRES_URL")
+      expect(message).toContain("TRIBUTARY_SECRET_KEY")
+      expect(message).toContain("at least 32 characters")
+      expect(message).not.toContain("hunter2")
+      expect(message).not.toContain("too-short-secret")
+    }))
+
+  it.effect("a non-numeric pool size is named", () =>
+    Effect.gen(function*() {
+      const message = yield* failureOf(Settings.postgres, {
+        TRIBUTARY_POSTGRES_URL: "postgres://localhost/x",
+        TRIBUTARY_POSTGRES_POOL_SIZE: "ten"
+      })
+      expect(message).toContain("TRIBUTARY_POSTGRES_POOL_SIZE")
+    }))
+})

@@ -1,0 +1,64 @@
+/**
+ * The dependency rules bite: a deliberate import across a wall fails `npm run lint`.
+ * The probe is a throwaway tree in a temp dir, checked with the project's own rules.
+ */
+import { spawnSync } from "node:child_process"
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+
+const repo = resolve(import.meta.dirname, "../..")
+const depcruise = join(repo, "node_modules", ".bin", "depcruise")
+let probe = ""
+
+const tree = (files: Record<string, string>) => {
+  probe = mkdtempSync(join(tmpdir(), "tributary-walls-"))
+  copyFileSync(join(repo, ".dependency-cruiser.cjs"), join(probe, ".dependency-cruiser.cjs"))
+  writeFileSync(join(probe, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" } }))
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(probe, path)), { recursive: true })
+    writeFileSync(join(probe, path), text)
+  }
+  return spawnSync(depcruise, ["--config", ".dependency-cruiser.cjs", "."], { cwd: probe, encoding: "utf8" })
+}
+
+afterEach(() => rmSync(probe, { recursive: true, force: true }))
+
+describe("dependency walls", () => {
+  it("refuses an import from packages/core into a service", () => {
+    const result = tree({
+      "packages/core/src/index.ts": `export { sink } from "../../../services/sink/src/index.js"\n`,
+      "services/sink/src/index.ts": "export const sink = 1\n"
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stdout).toContain("core-is-the-bottom")
+  })
+
+  it("refuses one service importing another", () => {
+    const result = tree({
+      "services/sink/src/index.ts": `export { gateway } from "../../consume-gateway/src/index.js"\n`,
+      "services/consume-gateway/src/index.ts": "export const gateway = 1\n"
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stdout).toContain("services-do-not-import-services")
+  })
+
+  it("refuses production code importing the emulator", () => {
+    const result = tree({
+      "services/sync/src/index.ts": `export { emulator } from "../../../packages/stripe-emulator/src/index.js"\n`,
+      "packages/stripe-emulator/src/index.ts": "export const emulator = 1\n"
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stdout).toContain("production-never-imports-emulators-or-testkit")
+  })
+
+  it("allows a service to import core", () => {
+    const result = tree({
+      "services/sink/src/index.ts": `export { core } from "../../../packages/core/src/index.js"\n`,
+      "packages/core/src/index.ts": "export const core = 1\n"
+    })
+    expect(result.stdout + result.stderr).toContain("no dependency violations")
+    expect(result.status).toBe(0)
+  })
+})
