@@ -1,0 +1,15 @@
+/**
+ * Message headers on `RECORDS` and `EVENTS`. They repeat what identifies a message, so a
+ * consumer (the sink, the gateway, a `nats` CLI user) can route or filter without
+ * parsing the JSON body.
+ */
+export const RECORD_ID = "Tributary-Record-Id"
+export const UPSTREAM_ID = "Tributary-Upstream-Id"
+export const COLLECTION = "Tributary-Collection"
+export const SYNC_ID = "Tributary-Sync-Id"
+/** The record's `updated_idx`, in decimal. */
+export const UPDATED_IDX = "Tributary-Updated-Idx"
+/** `true` when the record is deleted upstream. */
+export const DELETED = "Tributary-Deleted"
+/** On `EVENTS`: `created`, `updated` or `deleted`. */
+export const ACTION = "Tributary-Action"

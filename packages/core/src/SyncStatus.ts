@@ -1,0 +1,37 @@
+/**
+ * What a sync is doing, as its actor reports it into the `checkpoints` bucket (key
+ * `<sync_id>.status`). The management API and `tributary syncs list` read it.
+ *
+ * Lifecycle: pending → backfilling → catching_up → live; any phase → failed (a refused
+ * API key) or paused (by an operator); resume returns to where the checkpoint says.
+ */
+import { Schema } from "effect"
+import { CollectionId } from "./Collection.js"
+import { SyncId } from "./Ids.js"
+
+export const Phase = Schema.Literal("pending", "backfilling", "catching_up", "live", "paused", "failed")
+export type Phase = typeof Phase.Type
+
+export const CollectionProgress = Schema.Struct({
+  records: Schema.Number,
+  pages: Schema.Number,
+  done: Schema.Boolean
+})
+export type CollectionProgress = typeof CollectionProgress.Type
+
+export class SyncStatus extends Schema.Class<SyncStatus>("SyncStatus")({
+  sync_id: SyncId,
+  phase: Phase,
+  /** Why the sync failed or is waiting, in words an operator can act on. */
+  reason: Schema.optional(Schema.String),
+  /** The replica running the sync's actor. */
+  owner: Schema.optional(Schema.String),
+  progress: Schema.Record({ key: CollectionId, value: CollectionProgress }),
+  /** Estimated seconds until the backfill completes. */
+  eta_seconds: Schema.optional(Schema.Number),
+  /** Seconds between the newest upstream change seen and now, once live. */
+  lag_seconds: Schema.optional(Schema.Number),
+  updated_at: Schema.String
+}) {}
+
+export const key = (sync: SyncId): string => `${sync}.status`
