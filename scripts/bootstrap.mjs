@@ -52,7 +52,12 @@ function installNpmPackages() {
     return
   }
   say("installing npm packages (npm ci)")
-  run("npm", ["ci", "--no-audit", "--no-fund"])
+  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit", cwd: root })
+  if (ci.status === 0) return
+  // A registry mirror that lacks some platform-specific optional package makes npm ci
+  // refuse the lock file; npm install resolves around it with the same pinned versions.
+  say("npm ci failed; retrying with npm install")
+  run("npm", ["install", "--no-audit", "--no-fund"])
 }
 
 function installSystemPackages(purpose) {
