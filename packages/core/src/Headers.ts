@@ -13,3 +13,12 @@ export const UPDATED_IDX = "Tributary-Updated-Idx"
 export const DELETED = "Tributary-Deleted"
 /** On `EVENTS`: `created`, `updated` or `deleted`. */
 export const ACTION = "Tributary-Action"
+/**
+ * On `RECORDS`: when the version was current upstream, `<from>-<to>` in epoch ms (see
+ * `Connector.Version`). The sync's ordering guard reads it back after a restart.
+ */
+export const UPSTREAM_VERSION = "Tributary-Upstream-Version"
+/** On `RECORDS`: a hash of the record's data and deleted flag, so an unchanged re-read is not republished. */
+export const CONTENT_HASH = "Tributary-Content-Hash"
+/** The upstream change the version comes from (`evt_…`), when there is one. */
+export const CHANGE_ID = "Tributary-Change-Id"

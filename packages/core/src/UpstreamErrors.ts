@@ -8,6 +8,8 @@ import { Schema } from "effect"
 export class UpstreamRateLimited extends Schema.TaggedError<UpstreamRateLimited>()("UpstreamRateLimited", {
   source: Schema.String,
   retryAfterMs: Schema.optional(Schema.Number),
+  /** What the API said about retrying (Stripe's `Stripe-Should-Retry`), when it said. */
+  shouldRetry: Schema.optional(Schema.Boolean),
   detail: Schema.String
 }) {
   override get message() {
@@ -20,6 +22,8 @@ export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>
   source: Schema.String,
   status: Schema.optional(Schema.Number),
   sent: Schema.Boolean,
+  /** What the API said about retrying (Stripe's `Stripe-Should-Retry`), when it said. */
+  shouldRetry: Schema.optional(Schema.Boolean),
   detail: Schema.String
 }) {
   override get message() {

@@ -1,0 +1,40 @@
+/**
+ * The Stripe connector: Tributary's engine talks to Stripe only through this, and this
+ * talks to Stripe only through the official SDK.
+ */
+import { Ids } from "@tributary/core"
+import type { Connector } from "@tributary/core"
+import { Effect } from "effect"
+import * as Catalog from "./Catalog.js"
+import * as Client from "./Client.js"
+import * as Events from "./Events.js"
+import * as Listings from "./Listings.js"
+import * as Nested from "./Nested.js"
+import * as Refresh from "./Refresh.js"
+
+export interface Options {
+  readonly feed?: Events.FeedOptions
+}
+
+export const collections: ReadonlyArray<Connector.CollectionSpec> = Catalog.entries.map((entry) =>
+  entry.nested?.child === undefined ? { id: entry.id } : { id: entry.id, childrenOf: Nested.childrenOf(entry) }
+)
+
+export const make = (options: Options = {}): Connector.Connector => ({
+  source: Ids.SourceName.make(Catalog.SOURCE),
+  collections,
+  // Stripe limits requests per second per account.
+  rateLimit: (budget) => ({ requests: budget.quota_per_second, windowMs: 1000 }),
+  connect: (connect) =>
+    Effect.sync(() => {
+      const client = Client.make(connect)
+      return {
+        backfill: { plan: Listings.plan, page: Listings.page(client) },
+        changes: Events.make(client, connect.collections, options.feed),
+        refresh: Refresh.refresh(client)
+        // Writes (for the proxy) are not implemented yet: `writer` stays absent. Stripe takes
+        // one object per request, so its writer will have `batchSize: 1` and
+        // `maxRowsPerStatement: 100`, and send `WriteOp.idempotencyKey` as `Idempotency-Key`.
+      } satisfies Connector.Connection
+    })
+})

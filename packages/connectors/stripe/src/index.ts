@@ -1,0 +1,5 @@
+export * as Catalog from "./Catalog.js"
+export * as Errors from "./Errors.js"
+export * as EventMapping from "./EventMapping.js"
+export * as Events from "./Events.js"
+export * as StripeConnector from "./StripeConnector.js"
