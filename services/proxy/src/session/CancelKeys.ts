@@ -1,0 +1,41 @@
+/**
+ * BackendKeyData the proxy hands out, and what each key means upstream. A CancelRequest
+ * arrives on a new connection with the proxy's key; the proxy forwards it to the upstream
+ * backend with the upstream key. Keys live in this process: a cancel must reach the
+ * replica that holds the session (the case with one replica, or sticky load balancing).
+ */
+import { randomInt } from "node:crypto"
+import { connect } from "node:net"
+import * as Frontend from "../wire/Frontend.js"
+import type { UpstreamTarget } from "../upstream/UpstreamTarget.js"
+
+interface Entry {
+  readonly secret: number
+  readonly upstreamProcessId: number
+  readonly upstreamSecret: number
+  readonly target: UpstreamTarget
+}
+
+export class CancelKeys {
+  private readonly entries = new Map<number, Entry>()
+
+  register(target: UpstreamTarget, upstreamProcessId: number, upstreamSecret: number) {
+    let processId = randomInt(1, 2 ** 31 - 1)
+    while (this.entries.has(processId)) processId = randomInt(1, 2 ** 31 - 1)
+    const secret = randomInt(-(2 ** 31), 2 ** 31 - 1)
+    this.entries.set(processId, { secret, upstreamProcessId, upstreamSecret, target })
+    return { processId, secret, release: () => this.entries.delete(processId) }
+  }
+
+  /** Forward a cancel; an unknown key or a wrong secret is ignored, as Postgres does. */
+  cancel(processId: number, secret: number): Promise<void> {
+    const entry = this.entries.get(processId)
+    if (entry === undefined || entry.secret !== secret) return Promise.resolve()
+    return new Promise((resolve) => {
+      const socket = connect({ host: entry.target.host, port: entry.target.port })
+      socket.once("connect", () => socket.end(Frontend.encodeCancel(entry.upstreamProcessId, entry.upstreamSecret)))
+      socket.once("close", () => resolve())
+      socket.once("error", () => resolve())
+    })
+  }
+}

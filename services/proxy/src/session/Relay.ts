@@ -1,0 +1,416 @@
+/**
+ * One client session after login: messages flow between the client and its own upstream
+ * Postgres session, and the proxy steps in only for writes to synced tables.
+ *
+ * Client → upstream: every message except CopyData is looked at (type and, for Query,
+ * Parse, Bind, Execute and Close, its names or SQL) and forwarded as the same bytes.
+ * Upstream → client: bytes are relayed as received; only the messages that end a
+ * response are looked at, to know which request they answer.
+ *
+ * To put the proxy's own answer (a write's result or error) in the right place, the relay
+ * keeps the queue of requests upstream has yet to answer. Before answering a write it
+ * forwards everything before it plus a Flush, waits until upstream has answered all of
+ * it, and skips the write if one of those failed (as Postgres skips until Sync).
+ */
+import type { Socket } from "node:net"
+import * as Backend from "../wire/Backend.js"
+import * as Frontend from "../wire/Frontend.js"
+import { FrameScanner } from "../wire/FrameScanner.js"
+import { ProtocolViolation } from "../wire/Reader.js"
+import { Outbox } from "./Outbox.js"
+import type { ExecuteRequest, Verdict, WriteOutcome, Writes } from "./Writes.js"
+
+const code = (c: string) => c.charCodeAt(0)
+const Q = code("Q"), P = code("P"), B = code("B"), E = code("E"), D = code("D"), C = code("C"), S = code("S")
+const F = code("F"), X = code("X"), COPY_DATA = code("d"), Z = code("Z"), T = code("T"), N_ODATA = code("n")
+const PARSE_COMPLETE = code("1"), BIND_COMPLETE = code("2"), CLOSE_COMPLETE = code("3"), EMPTY = code("I")
+const SUSPENDED = code("s"), ERROR = code("E")
+
+/** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
+const SWALLOW_READY = 0x100
+
+const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
+const EXTENDED = new Set([P, B, D, E, C])
+
+interface Statement<W> {
+  readonly write: W
+  readonly parameterTypes: ReadonlyArray<number>
+}
+
+interface Portal<W> {
+  readonly request: Omit<ExecuteRequest<W>, "inTransaction">
+}
+
+export class Relay<W> {
+  private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
+  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_ENDS.has(type))
+  private readonly toUpstream: Outbox
+  private readonly toClient: Outbox
+  /** Requests forwarded upstream and not yet answered, oldest first. */
+  private readonly awaiting: Array<number> = []
+  private drained: Array<() => void> = []
+  private status: Backend.TransactionStatus
+  /** Upstream failed an extended-protocol request: it skips everything until Sync. */
+  private upstreamSkipping = false
+  /** An upstream error since the last ReadyForQuery. */
+  private upstreamFailed = false
+  /** The proxy answered with an error: drop client messages until Sync. */
+  private ignoringUntilSync = false
+  private swallowedFailed = false
+  private suspended = false
+  private closed = false
+  private readonly statements = new Map<string, Statement<W>>()
+  private readonly portals = new Map<string, Portal<W>>()
+
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly writes: Writes<W>,
+    initialStatus: Backend.TransactionStatus,
+    private readonly onClosed: () => void
+  ) {
+    this.status = initialStatus
+    this.toUpstream = new Outbox(upstream, () => client)
+    this.toClient = new Outbox(client, () => upstream)
+  }
+
+  start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
+    this.client.on("data", (chunk: Buffer) => {
+      this.fromClient.push(chunk)
+      if (!this.suspended) this.pump()
+    })
+    this.upstream.on("data", (chunk: Buffer) => this.onUpstream(chunk))
+    this.client.on("close", () => this.close())
+    this.upstream.on("close", () => this.close())
+    this.client.on("error", () => this.close())
+    this.upstream.on("error", () => this.close())
+    for (const chunk of upstreamRest) this.onUpstream(chunk)
+    if (early.length > 0) {
+      this.fromClient.push(early)
+      this.pump()
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    if (!this.upstream.destroyed) this.upstream.end(Frontend.terminate)
+    this.client.destroy()
+    for (const resolve of this.drained) resolve()
+    this.drained = []
+    this.onClosed()
+  }
+
+  // ── client → upstream ────────────────────────────────────────────────────────────
+
+  private pump(): void {
+    try {
+      for (let piece = this.fromClient.next(); piece !== undefined; piece = this.fromClient.next()) {
+        if (piece.kind === "bytes") {
+          this.toUpstream.add(piece.bytes)
+          continue
+        }
+        const handled = this.onClientMessage(piece.type, piece.body, piece.raw)
+        if (handled !== undefined) {
+          this.toUpstream.flush()
+          this.suspend(handled)
+          return
+        }
+      }
+      this.toUpstream.flush()
+    } catch (error) {
+      this.protocolError(error)
+    }
+  }
+
+  /** Forward a message, or return the work the proxy must do itself before going on. */
+  private onClientMessage(type: number, body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    if (this.ignoringUntilSync) {
+      if (type === S) {
+        this.ignoringUntilSync = false
+        this.forward(raw, S)
+      } else if (type === X) {
+        this.close()
+      }
+      return undefined
+    }
+    switch (type) {
+      case Q:
+        return this.onQuery(body, raw)
+      case P:
+        return this.onParse(body, raw)
+      case B:
+        this.onBind(body)
+        this.forward(raw, B)
+        return undefined
+      case E:
+        return this.onExecute(body, raw)
+      case C:
+        this.onCloseMessage(body)
+        this.forward(raw, C)
+        return undefined
+      case D:
+      case S:
+      case F:
+        this.forward(raw, type)
+        return undefined
+      case X:
+        this.toUpstream.add(raw)
+        this.toUpstream.flush()
+        this.close()
+        return undefined
+      default:
+        // Flush, CopyDone, CopyFail: no answer of their own.
+        this.toUpstream.add(raw)
+        return undefined
+    }
+  }
+
+  private forward(raw: Buffer, request: number): void {
+    this.toUpstream.add(raw)
+    if (this.upstreamSkipping && request !== S) return
+    if (request === S) this.upstreamSkipping = false
+    this.awaiting.push(request)
+  }
+
+  private onQuery(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    const sql = body.toString("utf8", 0, body.length - 1)
+    const verdict = this.writes.verdict(sql)
+    if (verdict.kind === "pass") {
+      this.forward(raw, Q)
+      return undefined
+    }
+    return () => this.runSimple(verdict, raw)
+  }
+
+  private onParse(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    const parse = Frontend.decodeParse(body)
+    const verdict = this.writes.verdict(parse.sql)
+    switch (verdict.kind) {
+      case "write":
+        this.statements.set(parse.statement, { write: verdict.write, parameterTypes: parse.parameterTypes })
+        break
+      case "refuse":
+        return () => this.answerError(verdict.report)
+      default:
+        if (this.statements.size > 0) this.statements.delete(parse.statement)
+    }
+    this.forward(raw, P)
+    return undefined
+  }
+
+  private onBind(body: Buffer): void {
+    if (this.statements.size === 0 && this.portals.size === 0) return
+    const names = Frontend.decodeBindNames(body)
+    const statement = this.statements.get(names.statement)
+    if (statement === undefined) {
+      this.portals.delete(names.portal)
+      return
+    }
+    const bind = Frontend.decodeBind(body)
+    this.portals.set(bind.portal, {
+      request: {
+        write: statement.write,
+        parameters: bind.parameters,
+        parameterFormats: bind.parameterFormats,
+        parameterTypes: statement.parameterTypes,
+        resultFormats: bind.resultFormats
+      }
+    })
+  }
+
+  private onExecute(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    if (this.portals.size > 0) {
+      const portal = this.portals.get(Frontend.decodeExecute(body).portal)
+      if (portal !== undefined) return () => this.runExtended(portal)
+    }
+    this.forward(raw, E)
+    return undefined
+  }
+
+  private onCloseMessage(body: Buffer): void {
+    if (this.statements.size === 0 && this.portals.size === 0) return
+    const target = Frontend.decodeTarget(body)
+    if (target.kind === "S") this.statements.delete(target.name)
+    else this.portals.delete(target.name)
+  }
+
+  // ── the proxy's own answers ──────────────────────────────────────────────────────
+
+  private suspend(work: () => Promise<void>): void {
+    this.suspended = true
+    this.untilAnswered()
+      .then(work)
+      .catch((error: unknown) => this.protocolError(error))
+      .finally(() => {
+        this.suspended = false
+        if (!this.closed) this.pump()
+      })
+  }
+
+  /** Resolves once upstream has answered everything forwarded so far. */
+  private untilAnswered(): Promise<void> {
+    if (this.awaiting.length === 0 || this.closed) return Promise.resolve()
+    this.upstream.write(Frontend.flush)
+    return new Promise((resolve) => this.drained.push(resolve))
+  }
+
+  private send(messages: ReadonlyArray<Buffer>): void {
+    if (this.client.destroyed) return
+    this.client.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
+  }
+
+  private answerError(report: Backend.Report): Promise<void> {
+    if (!this.upstreamFailed) this.send([Backend.errorResponse(report)])
+    this.ignoringUntilSync = true
+    return Promise.resolve()
+  }
+
+  private async runExtended(portal: Portal<W>): Promise<void> {
+    // Postgres would have skipped this Execute after an earlier failure in the batch.
+    if (this.upstreamFailed) return
+    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.status !== "I" })
+    const out = outcomeMessages(outcome, false)
+    this.send(out)
+    if (!outcome.ok) this.ignoringUntilSync = true
+  }
+
+  private async runSimple(verdict: Verdict<W>, raw: Buffer): Promise<void> {
+    if (this.status === "E") {
+      // An aborted transaction refuses everything but its end: let Postgres say so.
+      this.forward(raw, Q)
+      return
+    }
+    const statements = verdict.kind === "split" ? verdict.statements : [{ sql: "", verdict }]
+    for (const statement of statements) {
+      const ok = statement.verdict.kind === "pass"
+        ? await this.runUpstreamPart(statement.sql)
+        : await this.runLocalPart(statement.verdict)
+      if (!ok) break
+    }
+    this.send([Backend.readyForQuery(this.status)])
+  }
+
+  /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
+  private async runUpstreamPart(sql: string): Promise<boolean> {
+    this.swallowedFailed = false
+    this.toUpstream.add(Frontend.encodeQuery(sql))
+    this.awaiting.push(Q | SWALLOW_READY)
+    this.toUpstream.flush()
+    await this.untilAnswered()
+    return !this.swallowedFailed
+  }
+
+  private async runLocalPart(verdict: Verdict<W>): Promise<boolean> {
+    if (verdict.kind === "refuse") {
+      this.send([Backend.errorResponse(verdict.report)])
+      return false
+    }
+    if (verdict.kind !== "write") return true
+    const outcome = await this.writes.execute({
+      write: verdict.write,
+      parameters: [],
+      parameterFormats: [],
+      parameterTypes: [],
+      resultFormats: [],
+      inTransaction: this.status !== "I"
+    })
+    this.send(outcomeMessages(outcome, true))
+    return outcome.ok
+  }
+
+  private protocolError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error)
+    const code = error instanceof ProtocolViolation ? "08P01" : "XX000"
+    this.send([Backend.errorResponse({ severity: "FATAL", code, message })])
+    this.close()
+  }
+
+  // ── upstream → client ────────────────────────────────────────────────────────────
+
+  private onUpstream(chunk: Buffer): void {
+    this.fromUpstream.push(chunk)
+    for (let piece = this.fromUpstream.next(); piece !== undefined; piece = this.fromUpstream.next()) {
+      if (piece.kind === "bytes") {
+        this.toClient.add(piece.bytes)
+        continue
+      }
+      if (this.onAnswer(piece.type, piece.body)) this.toClient.add(piece.raw)
+    }
+    this.toClient.flush()
+    if (this.awaiting.length === 0 && this.drained.length > 0) {
+      const waiting = this.drained
+      this.drained = []
+      for (const resolve of waiting) resolve()
+    }
+  }
+
+  /** Account for a message that ends an answer; false to drop it. */
+  private onAnswer(type: number, body: Buffer): boolean {
+    const head = this.awaiting[0]
+    if (head === undefined) return true
+    const request = head & 0xff
+    switch (type) {
+      case Z: {
+        this.status = String.fromCharCode(body[0]!) as Backend.TransactionStatus
+        this.upstreamFailed = false
+        if (this.status === "I" && this.portals.size > 0) this.portals.clear()
+        if (request === Q || request === S || request === F) this.awaiting.shift()
+        return (head & SWALLOW_READY) === 0
+      }
+      case ERROR:
+        this.upstreamFailed = true
+        if (head & SWALLOW_READY) this.swallowedFailed = true
+        if (EXTENDED.has(request)) {
+          this.awaiting.shift()
+          const sync = this.awaiting.indexOf(S)
+          if (sync < 0) {
+            this.awaiting.length = 0
+            this.upstreamSkipping = true
+          } else {
+            this.awaiting.splice(0, sync)
+          }
+        }
+        return true
+      case C:
+        this.trackTransaction(body)
+        if (request === E) this.awaiting.shift()
+        return true
+      case EMPTY:
+      case SUSPENDED:
+        if (request === E) this.awaiting.shift()
+        return true
+      case T:
+      case N_ODATA:
+        if (request === D) this.awaiting.shift()
+        return true
+      case PARSE_COMPLETE:
+      case BIND_COMPLETE:
+      case CLOSE_COMPLETE:
+        this.awaiting.shift()
+        return true
+      default:
+        return true
+    }
+  }
+
+  /** BEGIN inside a batch shows before the batch's ReadyForQuery does. */
+  private trackTransaction(tag: Buffer): void {
+    const first = tag[0]
+    if (first === 0x42 && tag.toString("latin1", 0, 5) === "BEGIN") this.status = "T"
+    else if (first === 0x53 && tag.toString("latin1", 0, 17) === "START TRANSACTION") this.status = "T"
+  }
+}
+
+/** The messages that answer a write: rows (with their description in a simple query), tag. */
+export const outcomeMessages = (outcome: WriteOutcome, simple: boolean): Array<Buffer> => {
+  if (!outcome.ok) {
+    return [...(outcome.notices ?? []).map(Backend.noticeResponse), Backend.errorResponse(outcome.report)]
+  }
+  const { result } = outcome
+  const out = result.notices.map(Backend.noticeResponse)
+  if (simple && result.fields !== undefined) out.push(Backend.rowDescription(result.fields))
+  for (const row of result.rows) out.push(Backend.dataRow(row))
+  out.push(Backend.commandComplete(result.tag))
+  return out
+}

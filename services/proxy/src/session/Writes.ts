@@ -1,0 +1,51 @@
+/**
+ * What the relay asks of the write path. The relay owns the protocol (ordering, error
+ * recovery, formats on the wire); the write path decides which SQL it must handle and
+ * runs it. `W` is the write path's own prepared form of a statement.
+ */
+import type { Field, Report } from "../wire/Backend.js"
+
+export type Verdict<W> =
+  | { readonly kind: "pass" }
+  /** A write to a synced table: executed by the proxy, never by the client's session. */
+  | { readonly kind: "write"; readonly write: W }
+  /** Refused before anything runs (an upsert, a column the API cannot set, …). */
+  | { readonly kind: "refuse"; readonly report: Report }
+  /** A simple query of several statements, some of them writes: run one by one. */
+  | { readonly kind: "split"; readonly statements: ReadonlyArray<{ readonly sql: string; readonly verdict: Verdict<W> }> }
+
+export interface ExecuteRequest<W> {
+  readonly write: W
+  readonly parameters: ReadonlyArray<Buffer | null>
+  readonly parameterFormats: ReadonlyArray<number>
+  /** Types the client declared in Parse (0 = unspecified). */
+  readonly parameterTypes: ReadonlyArray<number>
+  /** Result formats as sent in Bind (empty: all text). */
+  readonly resultFormats: ReadonlyArray<number>
+  /** The client's session is inside a transaction block: the write escapes it. */
+  readonly inTransaction: boolean
+}
+
+export interface WriteResult {
+  /** The RETURNING row shape; absent without RETURNING. */
+  readonly fields?: ReadonlyArray<Field>
+  readonly rows: ReadonlyArray<ReadonlyArray<Buffer | null>>
+  readonly tag: string
+  readonly notices: ReadonlyArray<Report>
+}
+
+export type WriteOutcome =
+  | { readonly ok: true; readonly result: WriteResult }
+  | { readonly ok: false; readonly report: Report; readonly notices?: ReadonlyArray<Report> }
+
+export interface Writes<W> {
+  /** Synchronous and cached by SQL text: it runs for every query that might be a write. */
+  readonly verdict: (sql: string) => Verdict<W>
+  readonly execute: (request: ExecuteRequest<W>) => Promise<WriteOutcome>
+}
+
+/** Every statement passes through: the proxy as a plain relay. */
+export const passThrough: Writes<never> = {
+  verdict: () => ({ kind: "pass" }),
+  execute: () => Promise.reject(new Error("no writes are intercepted"))
+}
