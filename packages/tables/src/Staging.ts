@@ -1,0 +1,101 @@
+/**
+ * How a batch of records (each the JSON of core's `Record`) reaches Postgres. Each
+ * strategy yields a relation with the standard record columns:
+ *
+ *   id uuid, upstream_id text, collection_id text, deleted boolean, updated_idx bigint,
+ *   sync_id text, sync_external_id text, sync_metadata jsonb,
+ *   upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb
+ *
+ * `bench/sink.ts` measures them against each other; `json` is the default because it
+ * leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so the
+ * writer never parses a record (see docs/sink.md for the figures).
+ */
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { Database, Errors } from "@tributary/core"
+import { Effect } from "effect"
+import type pg from "pg"
+import { from as copyFrom } from "pg-copy-streams"
+
+export const STRATEGIES = ["json", "unnest", "values", "copy"] as const
+export type StrategyName = typeof STRATEGIES[number]
+
+export interface Staged {
+  /** A relation (subquery or table) usable in FROM. */
+  readonly source: string
+  readonly values: ReadonlyArray<unknown>
+}
+
+export type Stage = (client: pg.ClientBase, records: ReadonlyArray<string>) => Effect.Effect<Staged, Errors.DatabaseError>
+
+const COLUMNS = "id, upstream_id, collection_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata, " +
+  "upstream_created_at, upstream_updated_at, data"
+const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb"]
+
+const json: Stage = (_client, records) =>
+  Effect.succeed({
+    source: `(select x.id, x.upstream_id, x.collection_id, x.deleted, x.updated_idx, x.sync ->> 'id' as sync_id,
+        x.sync ->> 'external_id' as sync_external_id, x.sync -> 'metadata' as sync_metadata,
+        x.upstream_created_at, x.upstream_updated_at, x.data
+      from jsonb_to_recordset($1::jsonb) as x(id uuid, upstream_id text, collection_id text, deleted boolean,
+        updated_idx bigint, sync jsonb, upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb))`,
+    values: [`[${records.join(",")}]`]
+  })
+
+type Row = ReadonlyArray<string | number | boolean | null>
+
+/** The strategies below parse records here; a record that is not JSON fails as Postgres would fail it. */
+const parseRows = (records: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Row>, Errors.DatabaseError> =>
+  Effect.try({
+    try: () => records.map((text): Row => {
+      const r = JSON.parse(text) as Record<string, unknown> & { sync?: Record<string, unknown> }
+      const field = (value: unknown) => value === undefined ? null : value as string | number | boolean | null
+      const jsonField = (value: unknown) => value === undefined || value === null ? null : JSON.stringify(value)
+      return [
+        field(r.id), field(r.upstream_id), field(r.collection_id), field(r.deleted), field(r.updated_idx),
+        field(r.sync?.id), field(r.sync?.external_id), jsonField(r.sync?.metadata), field(r.upstream_created_at),
+        field(r.upstream_updated_at), jsonField(r.data)
+      ]
+    }),
+    catch: (cause) =>
+      new Errors.DatabaseError({ operation: "read record", sqlstate: "22P02", detail: `not a JSON record: ${String(cause)}` })
+  })
+
+const unnest: Stage = (_client, records) =>
+  Effect.map(parseRows(records), (rows) => ({
+    source: `(select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) as x(${COLUMNS}))`,
+    values: TYPES.map((_, i) => rows.map((row) => row[i]))
+  }))
+
+const values: Stage = (_client, records) =>
+  Effect.map(parseRows(records), (rows) => ({
+    source: `(select * from (values ${rows.map((_, r) =>
+      `(${TYPES.map((t, i) => `$${r * TYPES.length + i + 1}::${t}`).join(", ")})`).join(", ")}) as x(${COLUMNS}))`,
+    values: rows.flat()
+  }))
+
+const STAGING_TABLE = "tributary_staging"
+
+const copyText = (value: string | number | boolean | null): string =>
+  value === null
+    ? "\\N"
+    : String(value).replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\r", "\\r").replaceAll("\t", "\\t")
+
+const copy: Stage = (client, records) =>
+  Effect.gen(function*() {
+    const rows = yield* parseRows(records)
+    yield* Database.tryDatabase("create staging table", () =>
+      client.query(`create temp table if not exists ${STAGING_TABLE} (${
+        COLUMNS.split(", ").map((c, i) => `${c} ${TYPES[i]}`).join(", ")
+      })`))
+    yield* Database.tryDatabase("empty staging table", () => client.query(`truncate ${STAGING_TABLE}`))
+    const body = rows.map((row) => row.map(copyText).join("\t")).join("\n") + "\n"
+    yield* Database.tryDatabase("copy records", () =>
+      pipeline(Readable.from([body]), client.query(copyFrom(`copy ${STAGING_TABLE} (${COLUMNS}) from stdin`))))
+    return { source: STAGING_TABLE, values: [] }
+  })
+
+/** More rows than this would pass Postgres' limit of 65,535 parameters in one `values` statement. */
+export const MAX_VALUES_ROWS = Math.floor(65_535 / TYPES.length)
+
+export const strategies: Readonly<Record<StrategyName, Stage>> = { json, unnest, values, copy }

@@ -1,0 +1,148 @@
+/**
+ * The SQL that writes a batch into one table. Every statement reads the batch from a
+ * staged relation with the standard record columns (see `Staging`), keeps only the
+ * newest version of each record in the batch, and writes with the version guard:
+ *
+ *   insert … on conflict (key) do update set … where t.updated_idx <= excluded.updated_idx
+ *
+ * so out-of-order or repeated delivery never makes a row older. Hard deletes remove
+ * the row under the same guard and leave a tombstone that later inserts check.
+ */
+import { extract } from "./Columns.js"
+import type { ColumnType } from "./Mapping.js"
+import { deletedColumn, keyColumn, versionColumn } from "./Mapping.js"
+import { TOMBSTONES_TABLE } from "./Migrations.js"
+import * as TableName from "./TableName.js"
+import type { Managed, Mapped, Target } from "./Target.js"
+import type { Source } from "./TablesConfig.js"
+
+export interface Statements {
+  readonly target: Target
+  /** Whether the table can mark a record deleted (soft) rather than only remove it. */
+  readonly canSoftDelete: boolean
+  /** Upsert every record of the batch (soft mode), or every record not deleted (hard mode). */
+  readonly upsert: (source: string, mode: "soft" | "hard") => string
+  /** Hard mode: tombstone and remove the deleted records. */
+  readonly remove: (source: string) => string
+  /** Hard mode: serialize with other writers of the same records (see `lock`). */
+  readonly lock: (source: string) => string
+}
+
+interface Column {
+  readonly name: string
+  /** Computed from the staged row `r`. */
+  readonly expr: string
+}
+
+interface Shape {
+  readonly columns: ReadonlyArray<Column>
+  readonly key: Column
+  /** The staged field the key comes from (`id` or `upstream_id`). */
+  readonly keySource: "id" | "upstream_id"
+  readonly version: string
+  readonly deleted: string | undefined
+}
+
+const q = TableName.quoteIdent
+
+const managedShape = (target: Managed): Shape => {
+  const columns: Array<Column> = [
+    { name: "id", expr: "r.id" },
+    { name: "upstream_id", expr: "r.upstream_id" },
+    { name: "deleted", expr: "r.deleted" },
+    { name: "updated_idx", expr: "r.updated_idx" },
+    { name: "sync_id", expr: "r.sync_id" },
+    { name: "sync_external_id", expr: "r.sync_external_id" },
+    { name: "sync_metadata", expr: "coalesce(r.sync_metadata, '{}')" },
+    { name: "upstream_created_at", expr: "r.upstream_created_at" },
+    { name: "upstream_updated_at", expr: "r.upstream_updated_at" },
+    { name: "data", expr: "r.data" },
+    ...target.columns.map((column) => ({ name: column.name, expr: extract(column, "r.data") }))
+  ]
+  return { columns, key: columns[0]!, keySource: "id", version: "updated_idx", deleted: "deleted" }
+}
+
+const STAGED: Readonly<Record<Exclude<Source, `data.${string}`>, string>> = {
+  "id": "r.id",
+  "upstream_id": "r.upstream_id",
+  "collection_id": "r.collection_id",
+  "deleted": "r.deleted",
+  "updated_idx": "r.updated_idx",
+  "sync.id": "r.sync_id",
+  "sync.external_id": "r.sync_external_id",
+  "sync.metadata": "r.sync_metadata",
+  "upstream_created_at": "r.upstream_created_at",
+  "upstream_updated_at": "r.upstream_updated_at",
+  "data": "r.data"
+}
+
+const jsonPath = (path: ReadonlyArray<string>): string =>
+  `'{${path.map((p) => `"${p.replaceAll("\\", "\\\\").replaceAll("\"", "\\\"").replaceAll("'", "''")}"`).join(",")}}'`
+
+/** The staged value cast to the user's column type. */
+const mappedExpr = (source: Source, type: ColumnType): string => {
+  if (source.startsWith("data.")) {
+    const value = `(r.data #> ${jsonPath(source.split(".").slice(1))})`
+    if (type.isJson) return `${value}::${type.sql}`
+    if (type.category === "D") {
+      return `(case jsonb_typeof(${value}) when 'number' then to_timestamp(${value}::double precision)::${type.sql} ` +
+        `else (${value} #>> '{}')::${type.sql} end)`
+    }
+    return `(${value} #>> '{}')::${type.sql}`
+  }
+  const staged = STAGED[source as keyof typeof STAGED]
+  const isJsonField = source === "data" || source === "sync.metadata"
+  if (isJsonField && !type.isJson) return `(${staged} #>> '{}')::${type.sql}`
+  return `${staged}::${type.sql}`
+}
+
+const mappedShape = (target: Mapped, types: ReadonlyMap<string, ColumnType>): Shape => {
+  const columns = target.columns.map(({ column, source }) => ({ name: column, expr: mappedExpr(source, types.get(column)!) }))
+  const key = columns.find((c) => c.name === keyColumn(target))!
+  return { columns, key, keySource: target.key, version: versionColumn(target), deleted: deletedColumn(target) }
+}
+
+/** The newest staged version of each record of the batch. */
+const newest = (source: string, shape: Shape): string =>
+  `(select distinct on (s.${shape.keySource}) s.* from ${source} s order by s.${shape.keySource}, s.updated_idx desc)`
+
+/** Advisory locks on buckets of record ids: few enough to stay cheap, taken in order so writers never deadlock. */
+const LOCK_CLASS = 7_262_915
+const LOCK_BUCKETS = 1024
+
+const build = (target: Target, shape: Shape): Statements => {
+  const table = TableName.toSql(target.name)
+  const names = shape.columns.map((c) => q(c.name)).join(", ")
+  const exprs = shape.columns.map((c) => c.expr).join(", ")
+  const updates = shape.columns.filter((c) => c !== shape.key).map((c) => `${q(c.name)} = excluded.${q(c.name)}`)
+  const guard = `t.${q(shape.version)} <= excluded.${q(shape.version)}`
+  const conflict = updates.length === 0
+    ? "do nothing"
+    : `do update set ${updates.join(", ")} where ${guard}`
+  return {
+    target,
+    canSoftDelete: shape.deleted !== undefined,
+    upsert: (source, mode) =>
+      `insert into ${table} as t (${names})
+       select ${exprs} from ${newest(source, shape)} r
+        where ${mode === "hard" ? "not r.deleted and " : ""}not exists (
+          select 1 from ${TOMBSTONES_TABLE} tb where tb.id = r.id and tb.updated_idx >= r.updated_idx)
+       on conflict (${q(shape.key.name)}) ${conflict}`,
+    remove: (source) =>
+      `with r as (select * from ${newest(source, shape)} n where n.deleted),
+       tombstoned as (
+         insert into ${TOMBSTONES_TABLE} as tb (id, updated_idx) select r.id, r.updated_idx from r
+         on conflict (id) do update set updated_idx = excluded.updated_idx, deleted_at = now()
+         where tb.updated_idx < excluded.updated_idx)
+       delete from ${table} t using r
+        where t.${q(shape.key.name)} = ${shape.key.expr} and t.${q(shape.version)} <= r.updated_idx`,
+    lock: (source) =>
+      `select pg_advisory_xact_lock(${LOCK_CLASS}, b.bucket) from (
+         select distinct hashtext(s.id::text) & ${LOCK_BUCKETS - 1} as bucket from ${source} s order by 1) b`
+  }
+}
+
+export const forManaged = (target: Managed): Statements => build(target, managedShape(target))
+
+export const forMapped = (target: Mapped, types: ReadonlyMap<string, ColumnType>): Statements =>
+  build(target, mappedShape(target, types))

@@ -1,0 +1,174 @@
+/**
+ * Writing records into Postgres, for the sink and for the proxy alike:
+ *
+ *   const tables = Tables.make(pool, config)
+ *   yield* tables.ensure([collection])                      // once; outside a transaction
+ *   yield* tables.apply(client, records, { syncDeleteMode }) // inside the caller's transaction
+ *
+ * `apply` never opens or commits a transaction: the caller decides what else commits
+ * with it (the sink: the whole batch; the proxy: the rows of an API write).
+ */
+import { Record as CoreRecord } from "@tributary/core"
+import type { Collection, Errors, Ids, SyncConfig } from "@tributary/core"
+import { Context, Effect, Layer, Schema } from "effect"
+import type pg from "pg"
+import { isSchemaMissing } from "./Errors.js"
+import type { TableMappingInvalid } from "./Errors.js"
+import * as Mapping from "./Mapping.js"
+import * as Migrations from "./Migrations.js"
+import { MAX_VALUES_ROWS, strategies } from "./Staging.js"
+import type { StrategyName } from "./Staging.js"
+import * as Statements from "./Statements.js"
+import * as TableName from "./TableName.js"
+import * as Target from "./Target.js"
+import type { TablesConfig } from "./TablesConfig.js"
+import { Database } from "@tributary/core"
+
+export interface ApplyOptions {
+  /** The delete mode of a record's sync. A collection's `delete_mode` in TRIBUTARY_TABLES overrides it. */
+  readonly syncDeleteMode: (sync: Ids.SyncId) => SyncConfig.DeleteMode
+}
+
+/** A record still in its JSON encoding, with the sync and collection it was published under. */
+export interface EncodedRecord {
+  readonly sync: Ids.SyncId
+  readonly collection: Collection.CollectionId
+  readonly json: string
+}
+
+export interface Applied {
+  /** Records given. */
+  readonly records: number
+  /** Rows inserted, updated or deleted; the rest were older than (or as old as) what the table holds. */
+  readonly changed: number
+}
+
+export type ApplyError = Errors.DatabaseError | TableMappingInvalid
+
+export interface TablesService {
+  readonly config: TablesConfig
+  readonly strategy: StrategyName
+  /** The table of a collection, as configured. */
+  readonly target: (collection: Collection.CollectionId) => Target.Target
+  /** Create or migrate managed tables and check mapped ones. Remembered per process; uses its own connection. */
+  readonly ensure: (collections: Iterable<Collection.CollectionId>) => Effect.Effect<void, ApplyError>
+  /** The delete mode a record of this collection and sync is written with. */
+  readonly deleteMode: (collection: Collection.CollectionId, sync: Ids.SyncId, options: ApplyOptions) => SyncConfig.DeleteMode
+  /** Apply records with the versioned upsert on the caller's connection (call inside a transaction). */
+  readonly apply: (client: pg.ClientBase, records: ReadonlyArray<CoreRecord.Record>, options: ApplyOptions) => Effect.Effect<Applied, ApplyError>
+  /** The same for records in their JSON encoding (what RECORDS carries), without parsing them here. */
+  readonly applyEncoded: (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, options: ApplyOptions) => Effect.Effect<Applied, ApplyError>
+}
+
+export class Tables extends Context.Tag("@tributary/tables/Tables")<Tables, TablesService>() {}
+
+const encodeRecord = Schema.encodeSync(CoreRecord.Record)
+
+export interface MakeOptions {
+  readonly strategy?: StrategyName
+}
+
+export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions = {}): TablesService => {
+  const strategy = options.strategy ?? "json"
+  const stage = strategies[strategy]
+  const prepared = new Map<Collection.CollectionId, Statements.Statements>()
+  const target = (collection: Collection.CollectionId) => Target.resolve(config, collection)
+
+  const prepare = (client: pg.ClientBase, collections: ReadonlyArray<Collection.CollectionId>) =>
+    Effect.gen(function*() {
+      const targets = collections.map(target)
+      const managed = targets.filter((t): t is Target.Managed => t._tag === "Managed")
+      yield* Migrations.run(client, managed.flatMap(Migrations.forManaged))
+      for (const t of targets) {
+        prepared.set(t.collection, t._tag === "Managed"
+          ? Statements.forManaged(t)
+          : Statements.forMapped(t, yield* Mapping.inspect(client, t)))
+      }
+    })
+
+  const ensure = (collections: Iterable<Collection.CollectionId>): Effect.Effect<void, ApplyError> => {
+    const missing = [...new Set(collections)].filter((c) => !prepared.has(c))
+    if (missing.length === 0) return Effect.void
+    return Effect.acquireUseRelease(
+      Database.tryDatabase("connect", () => pool.connect()),
+      (client) => prepare(client, missing),
+      (client) => Effect.sync(() => client.release())
+    )
+  }
+
+  const deleteMode = (collection: Collection.CollectionId, sync: Ids.SyncId, options: ApplyOptions) => {
+    const statements = prepared.get(collection)
+    if (statements !== undefined && !statements.canSoftDelete) return "hard"
+    return target(collection).deleteMode ?? options.syncDeleteMode(sync)
+  }
+
+  const writeGroup = (
+    client: pg.ClientBase,
+    statements: Statements.Statements,
+    mode: SyncConfig.DeleteMode,
+    records: ReadonlyArray<string>
+  ) =>
+    Effect.gen(function*() {
+      const staged = yield* stage(client, records)
+      const run = (operation: string, text: string) =>
+        Database.tryDatabase(operation, () => client.query(text, [...staged.values]))
+          .pipe(Effect.map((result) => result.rowCount ?? 0))
+      const table = TableName.toText(statements.target.name)
+      if (mode === "soft") return yield* run(`upsert into ${table}`, statements.upsert(staged.source, "soft"))
+      yield* run(`lock records of ${table}`, statements.lock(staged.source))
+      const removed = yield* run(`delete from ${table}`, statements.remove(staged.source))
+      return removed + (yield* run(`upsert into ${table}`, statements.upsert(staged.source, "hard")))
+    })
+
+  const applyEncoded = (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, options: ApplyOptions) =>
+    Effect.gen(function*() {
+      const collections = [...new Set(records.map((r) => r.collection))]
+      yield* ensure(collections)
+      // One group per table and delete mode, written in a fixed order so concurrent writers lock alike.
+      const groups = new Map<string, { statements: Statements.Statements; mode: SyncConfig.DeleteMode; records: Array<string> }>()
+      for (const record of records) {
+        const statements = prepared.get(record.collection)!
+        const mode = deleteMode(record.collection, record.sync, options)
+        const key = `${TableName.toText(statements.target.name)}\u0000${mode}`
+        const group = groups.get(key) ?? { statements, mode, records: [] }
+        group.records.push(record.json)
+        groups.set(key, group)
+      }
+      let changed = 0
+      const chunk = strategy === "values" ? MAX_VALUES_ROWS : Number.POSITIVE_INFINITY
+      for (const key of [...groups.keys()].sort()) {
+        const group = groups.get(key)!
+        for (let start = 0; start < group.records.length; start += chunk) {
+          changed += yield* writeGroup(client, group.statements, group.mode, group.records.slice(start, start + chunk))
+        }
+      }
+      return { records: records.length, changed }
+    }).pipe(
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error._tag === "DatabaseError" && isSchemaMissing(error)) {
+            for (const record of records) prepared.delete(record.collection)
+          }
+        })
+      )
+    )
+
+  return {
+    config,
+    strategy,
+    target,
+    ensure,
+    deleteMode,
+    applyEncoded,
+    apply: (client, records, options) =>
+      applyEncoded(client, records.map((record) => ({
+        sync: record.sync.id,
+        collection: record.collection_id,
+        json: JSON.stringify(encodeRecord(record))
+      })), options)
+  }
+}
+
+/** `Tables` from the process' Database and `TRIBUTARY_TABLES`. */
+export const layer = (config: TablesConfig, options?: MakeOptions) =>
+  Layer.effect(Tables, Effect.map(Database.Database, ({ pool }) => make(pool, config, options)))

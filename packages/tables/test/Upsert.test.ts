@@ -1,0 +1,101 @@
+import { Collection, Ids } from "@tributary/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Staging, Tables } from "../src/index.js"
+import { freshPool, inTransaction } from "./Database.js"
+import * as Records from "./Records.js"
+
+const soft = { syncDeleteMode: () => "soft" as const }
+const customers = Collection.CollectionId.make("stripe:customer")
+
+describe("versioned upsert", () => {
+  for (const strategy of Staging.STRATEGIES) {
+    it.scoped(`never makes a row older, whatever the order of batches (${strategy})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* freshPool
+        const tables = Tables.make(pool, {}, { strategy })
+        yield* tables.ensure([customers])
+        // The full 1,000 versions of 100 records for the default strategy; fewer for the others.
+        const versions = strategy === "json" ? 1_000 : 100
+        const all = Array.from({ length: 100 }, (_, r) =>
+          Array.from({ length: versions }, (_, v) => Records.make({ upstreamId: `cus_${r}`, updatedIdx: v + 1 }))).flat()
+        const shuffled = Records.shuffle(all, 42)
+        const batches: Array<typeof shuffled> = []
+        for (let i = 0; i < shuffled.length; i += 2_500) batches.push(shuffled.slice(i, i + 2_500))
+        // Three writers at once, as replicas would be: the guard must hold across transactions.
+        yield* Effect.forEach(batches, (batch) => inTransaction(pool, (client) => tables.apply(client, batch, soft)),
+          { concurrency: 3 })
+        const rows = yield* Effect.promise(() =>
+          pool.query<{ updated_idx: string; version: number; email: string }>(
+            "select updated_idx, (data->>'version')::int as version, email from stripe.customers"))
+        expect(rows.rowCount).toBe(100)
+        for (const row of rows.rows) {
+          expect(Number(row.updated_idx)).toBe(versions)
+          expect(row.version).toBe(versions)
+          expect(row.email).toMatch(/@example\.com$/)
+        }
+      }), 120_000)
+  }
+
+  it.scoped("keeps the newest version when a batch holds several versions of one record", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      const tables = Tables.make(pool, {})
+      const batch = [3, 9, 1, 7].map((v) => Records.make({ upstreamId: "cus_1", updatedIdx: v }))
+      yield* inTransaction(pool, (client) => tables.apply(client, batch, soft))
+      const row = yield* Effect.promise(() => pool.query("select updated_idx from stripe.customers"))
+      expect(row.rows).toEqual([{ updated_idx: "9" }])
+    }))
+
+  it.scoped("rewrites a row on a repeated delivery of the same version, and skips an older one", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      const tables = Tables.make(pool, {})
+      const write = (v: number, name: string) =>
+        inTransaction(pool, (client) =>
+          tables.apply(client, [Records.make({ upstreamId: "cus_1", updatedIdx: v, data: { id: "cus_1", name } })], soft))
+      expect((yield* write(5, "five")).changed).toBe(1)
+      expect((yield* write(5, "five again")).changed).toBe(1)
+      expect((yield* write(4, "four")).changed).toBe(0)
+      const row = yield* Effect.promise(() => pool.query("select name, updated_idx from stripe.customers"))
+      expect(row.rows).toEqual([{ name: "five again", updated_idx: "5" }])
+    }))
+
+  it.scoped("fills the standard and typed columns from the record", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      const tables = Tables.make(pool, {})
+      const sync = Ids.SyncId.make("sync_cols")
+      const record = Records.make({
+        collection: "stripe:subscription",
+        upstreamId: "sub_1",
+        updatedIdx: 12,
+        sync,
+        data: { id: "sub_1", customer: { id: "cus_9", object: "customer" }, status: "active", currency: "eur",
+          latest_invoice: "in_1", cancel_at_period_end: true, start_date: 1_700_000_000 }
+      })
+      yield* inTransaction(pool, (client) => tables.apply(client, [record], soft))
+      const row = yield* Effect.promise(() => pool.query(
+        `select id, upstream_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata,
+                upstream_created_at, customer, status, currency, latest_invoice, cancel_at_period_end,
+                start_date, data->>'status' as data_status
+           from stripe.subscriptions`))
+      expect(row.rows[0]).toEqual({
+        id: record.id,
+        upstream_id: "sub_1",
+        deleted: false,
+        updated_idx: "12",
+        sync_id: "sync_cols",
+        sync_external_id: "tenant_1",
+        sync_metadata: { plan: "gold" },
+        upstream_created_at: new Date("2024-01-01T00:00:00.000Z"),
+        customer: "cus_9",
+        status: "active",
+        currency: "eur",
+        latest_invoice: "in_1",
+        cancel_at_period_end: true,
+        start_date: new Date(1_700_000_000_000),
+        data_status: "active"
+      })
+    }))
+})
