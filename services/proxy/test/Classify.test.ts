@@ -1,0 +1,110 @@
+import { Collection } from "@tributary/core"
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Classify from "../src/sql/Classify.js"
+import * as SyncedTables from "../src/sql/SyncedTables.js"
+
+const customers: SyncedTables.SyncedTable = {
+  collection: Collection.make("stripe", "customer"),
+  schema: "stripe",
+  table: "customers",
+  writable: new Map([
+    ["email", { name: "email", type: "text", path: ["email"] }],
+    ["name", { name: "name", type: "text", path: ["name"] }],
+    ["balance", { name: "balance", type: "bigint", path: ["balance"] }]
+  ])
+}
+
+let classifier: Classify.Classifier
+beforeAll(async () => {
+  await Classify.load()
+  classifier = Classify.make(SyncedTables.make([customers]))
+})
+
+const write = (sql: string) => {
+  const verdict = classifier.verdict(sql)
+  if (verdict.kind !== "write") throw new Error(`expected a write, got ${JSON.stringify(verdict)}`)
+  return verdict.write
+}
+
+const refusal = (sql: string) => {
+  const verdict = classifier.verdict(sql)
+  if (verdict.kind !== "refuse") throw new Error(`expected a refusal, got ${verdict.kind}`)
+  return verdict.report
+}
+
+describe("classification", () => {
+  it("passes reads and writes to other tables without parsing them apart", () => {
+    expect(classifier.verdict("select * from stripe.customers where id = $1").kind).toBe("pass")
+    expect(classifier.verdict("insert into public.notes (body) values ('x')").kind).toBe("pass")
+    expect(classifier.verdict("select 1 for update").kind).toBe("pass")
+    expect(classifier.verdict("selec 1 from stripe.customers where update").kind).toBe("pass")
+  })
+
+  it("takes an insert apart into columns, the rows' source and RETURNING", () => {
+    const plan = write("INSERT INTO stripe.customers (email, name) VALUES ($1, 'Paul'), ($2, upper('x')) RETURNING id, email")
+    expect(plan.action).toBe("insert")
+    if (plan.action !== "insert") return
+    expect(plan.columns.map((c) => c.name)).toEqual(["email", "name"])
+    expect(plan.source).toBe("VALUES ($1, 'Paul'), ($2, upper('x'))")
+    expect(plan.returning).toBe("id, email")
+    expect(plan.parameterCount).toBe(2)
+    expect(plan.relation.from).toBe("\"stripe\".\"customers\"")
+  })
+
+  it("keeps ON CONFLICT DO NOTHING out of the source", () => {
+    const plan = write("insert into stripe.customers (email) values ('a@b.co') on conflict do nothing")
+    expect(plan.action === "insert" && plan.source).toBe("values ('a@b.co')")
+  })
+
+  it("takes an update apart into assignments, FROM and WHERE", () => {
+    const plan = write("update stripe.customers c set email = lower($1), balance = c.balance + 1 where c.name = 'x' and (c.email like '%@x.co') returning c.id")
+    if (plan.action !== "update") throw new Error("not an update")
+    expect(plan.assignments.map((a) => [a.column.name, a.expression])).toEqual([["email", "lower($1)"], ["balance", "c.balance + 1"]])
+    expect(plan.where).toBe("c.name = 'x' and (c.email like '%@x.co')")
+    expect(plan.relation.ref).toBe("\"c\"")
+    expect(plan.returning).toBe("c.id")
+  })
+
+  it("takes a delete apart into USING and WHERE", () => {
+    const plan = write("delete from stripe.customers using public.gone g where customers.email = g.email")
+    if (plan.action !== "delete") throw new Error("not a delete")
+    expect(plan.using).toBe("public.gone g")
+    expect(plan.where).toBe("customers.email = g.email")
+  })
+
+  it("refuses upserts, MERGE, COPY into and TRUNCATE with 0A000 and what to do instead", () => {
+    const upsert = refusal("insert into stripe.customers (email) values ('a') on conflict (id) do update set email = excluded.email")
+    expect(upsert.code).toBe("0A000")
+    expect(upsert.hint).toMatch(/ON CONFLICT DO NOTHING, then UPDATE/)
+    expect(refusal("merge into stripe.customers c using x on c.id = x.id when matched then delete").code).toBe("0A000")
+    expect(refusal("copy stripe.customers from stdin").code).toBe("0A000")
+    expect(classifier.verdict("copy stripe.customers to stdout").kind).toBe("pass")
+    expect(refusal("truncate stripe.customers").code).toBe("0A000")
+    expect(refusal("with x as (delete from stripe.customers returning id) select * from x").code).toBe("0A000")
+  })
+
+  it("names a column the API cannot set", () => {
+    const id = refusal("insert into stripe.customers (id, email) values ('x', 'y')")
+    expect(id.code).toBe("42501")
+    expect(id.column).toBe("id")
+    const other = refusal("update stripe.customers set delinquent = true where true")
+    expect(other.code).toBe("0A000")
+    expect(other.column).toBe("delinquent")
+  })
+
+  it("splits a multi-statement query that writes", () => {
+    const verdict = classifier.verdict("begin; insert into stripe.customers (email) values ('a'); select 1")
+    expect(verdict.kind).toBe("split")
+    if (verdict.kind !== "split") return
+    expect(verdict.statements.map((s) => [s.sql, s.verdict.kind])).toEqual([
+      ["begin", "pass"],
+      ["insert into stripe.customers (email) values ('a')", "write"],
+      ["select 1", "pass"]
+    ])
+  })
+
+  it("caches by SQL text", () => {
+    const sql = "delete from stripe.customers where email = $1"
+    expect(classifier.verdict(sql)).toBe(classifier.verdict(sql))
+  })
+})
