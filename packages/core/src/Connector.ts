@@ -186,10 +186,11 @@ export interface Connection {
 export interface CollectionSpec {
   readonly id: CollectionId
   /**
-   * The children this object's data lists completely (a Stripe invoice's line items),
-   * so the engine can tombstone a child that left its parent.
+   * The children this object's data lists completely (a Stripe invoice's line items), so
+   * the engine can tombstone a child that left its parent; `undefined` when the data does
+   * not list them completely.
    */
-  readonly childrenOf?: (data: Readonly<Record<string, unknown>>) => ReadonlyArray<RecordRef>
+  readonly childrenOf?: (data: Readonly<Record<string, unknown>>) => ReadonlyArray<RecordRef> | undefined
 }
 
 export interface ConnectOptions {

@@ -77,13 +77,13 @@ export const observeRead = (
     }
   })
 
-/** The children a parent's data lists completely, for the engine's orphan check. */
-export const childrenOf = (entry: Entry) => (data: Readonly<Record<string, unknown>>): ReadonlyArray<Connector.RecordRef> => {
+/** The children a parent's data lists completely, for the engine's orphan check; undefined when it does not. */
+export const childrenOf = (entry: Entry) => (data: Readonly<Record<string, unknown>>): ReadonlyArray<Connector.RecordRef> | undefined => {
   const nested = entry.nested
   const child = nested?.child
-  if (nested === undefined || child === undefined) return []
+  if (nested === undefined || child === undefined) return undefined
   const list = data[nested.field]
-  if (!isList(list) || list.has_more) return []
+  if (!isList(list) || list.has_more) return undefined
   return list.data.flatMap((item) => {
     const id = idOf(item)
     return id === null ? [] : [{ collection: child, upstreamId: id }]

@@ -1,0 +1,25 @@
+/**
+ * The sync service as one Layer: configuration, NATS, provisioning, the replica (leases and
+ * actors) and the health/metrics server.
+ */
+import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
+import { Effect, Layer } from "effect"
+import * as Health from "./http/Health.js"
+import * as Metrics from "./Metrics.js"
+import * as Replica from "./replica/Replica.js"
+import * as Settings from "./Settings.js"
+
+const provisioned = Layer.effectDiscard(Provisioning.ensure())
+
+/** Everything but configuration: tests provide their own settings, NATS and secret key. */
+export const layerWith = (settings: Settings.SyncSettings) =>
+  Layer.mergeAll(Health.layer(settings.httpPort), Layer.effectDiscard(Effect.logInfo(`sync replica ${settings.replicaId} up`))).pipe(
+    Layer.provideMerge(Replica.layer),
+    Layer.provideMerge(provisioned),
+    Layer.provideMerge(Metrics.layer),
+    Layer.provideMerge(Settings.layer(settings))
+  )
+
+export const layer = Layer.unwrapEffect(Effect.map(Settings.config, layerWith)).pipe(
+  Layer.provide(Layer.mergeAll(Nats.layerConfig("tributary-sync"), Secrets.layerConfig, Log.layerConfig("sync")))
+)

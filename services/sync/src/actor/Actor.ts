@@ -1,0 +1,181 @@
+/**
+ * One sync's actor: everything that happens to a sync while this replica holds its lease.
+ * It decides from the sync log where to resume, backfills, then follows the change feed
+ * for as long as it runs. It never fails on a rate limit or an outage (those are retried
+ * below it); a refused API key marks the sync failed and the actor waits, keeping its
+ * state, until the config changes.
+ */
+import { Secrets } from "@tributary/core"
+import type { Connector, Nats, SyncConfig } from "@tributary/core"
+import { Effect, Either, Option } from "effect"
+import * as Backoff from "../budget/Backoff.js"
+import * as Requests from "../budget/Requests.js"
+import * as Connectors from "../Connectors.js"
+import { Metrics } from "../Metrics.js"
+import * as Records from "../publish/Records.js"
+import { SyncSettingsTag } from "../Settings.js"
+import * as Checkpoint from "../state/Checkpoint.js"
+import * as Milestones from "../state/Milestones.js"
+import * as SyncLog from "../state/SyncLog.js"
+import * as Apply from "./Apply.js"
+import * as Backfill from "./Backfill.js"
+import * as ChangeLoop from "./ChangeLoop.js"
+import * as Status from "./Status.js"
+
+export interface Input {
+  readonly config: SyncConfig.SyncConfig
+  /** The config's revision in the syncs bucket: a failure is sticky only for the revision that failed. */
+  readonly revision: number
+}
+
+/** A burst of a tenth of a second's budget: the upstream's own bucket (a second's worth) never runs dry. */
+const burstOf = (perSecond: number) => Math.max(1, Math.floor(perSecond / 10))
+
+const selectedCollections = (connector: Connector.Connector, config: SyncConfig.SyncConfig) => {
+  const offered = connector.collections.map((c) => c.id)
+  if (config.collections === "all") return { selected: offered, unknown: [] }
+  return {
+    selected: config.collections.filter((c) => offered.includes(c)),
+    unknown: config.collections.filter((c) => !offered.includes(c))
+  }
+}
+
+export const run = (input: Input) =>
+  Effect.gen(function*() {
+    const { config } = input
+    const sync = config.id
+    const settings = yield* SyncSettingsTag
+    const metrics = yield* Metrics
+    const status = yield* Status.make(sync, settings.replicaId)
+
+    if (config.state === "paused") {
+      yield* status.move("pause")
+      return yield* Effect.never
+    }
+    const fail = (reason: string) =>
+      Effect.gen(function*() {
+        yield* status.move("auth_failed", reason)
+        yield* SyncLog.append(sync, { _tag: "failed", at: new Date().toISOString(), reason, config_revision: input.revision }).pipe(
+          Effect.catchAll((error) => Effect.logWarning(`could not log the failure: ${error.message}`))
+        )
+        yield* Effect.logError(`sync ${sync} failed: ${reason}`)
+        return yield* Effect.never
+      })
+
+    const keys = yield* Secrets.SecretKeys
+    const apiKey = Secrets.decrypt(keys, config.api_key)
+    if (Either.isLeft(apiKey)) return yield* fail(apiKey.left.message)
+    const connector = Connectors.forSource(config.source, settings)
+    if (connector === undefined) return yield* fail(`no connector for source ${config.source}`)
+    const { selected, unknown } = selectedCollections(connector, config)
+    if (unknown.length > 0) yield* Effect.logWarning(`${connector.source} offers no collection ${unknown.join(", ")}; ignored`)
+
+    const shape = connector.rateLimit(config.rate_budget)
+    const perSecond = (shape.requests * 1000 / shape.windowMs) * config.rate_budget.share
+    const budget = Requests.budget(perSecond, burstOf(perSecond))
+    const connection = yield* connector.connect({
+      apiKey: apiKey.right,
+      account: config.account,
+      apiBaseUrl: config.api_base_url,
+      collections: selected,
+      requests: Requests.make(sync, budget, metrics)
+    })
+    const publisher = yield* Records.make({
+      sync: { id: sync, external_id: config.external_id, metadata: config.metadata },
+      specs: new Map(connector.collections.map((spec) => [spec.id, spec]))
+    })
+    const applier = Apply.make({
+      sync,
+      connection,
+      publisher,
+      selected: new Set(selected),
+      metrics,
+      publishConcurrency: settings.publishConcurrency
+    })
+
+    /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
+    const body = Effect.gen(function*() {
+      const loaded = yield* publisher.load
+      const store = yield* Checkpoint.open(sync)
+      const milestones = yield* SyncLog.read(sync)
+      let plan = Milestones.plan(milestones, input.revision)
+      yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
+        Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
+      )
+      const loopOptions = { sync, connection, applier, store, status, pollIntervalMs: settings.pollIntervalMs }
+      for (;;) {
+        switch (plan._tag) {
+          case "StayFailed":
+            yield* status.move("auth_failed", plan.reason)
+            return yield* Effect.never
+          case "Fresh":
+          case "ResumeBackfill": {
+            const generation = plan.generation
+            const cursor = plan._tag === "ResumeBackfill" ? plan.cursor as Connector.Json : yield* connection.changes.head
+            if (plan._tag === "Fresh") {
+              yield* SyncLog.append(sync, {
+                _tag: "backfill_started",
+                at: new Date().toISOString(),
+                generation,
+                cursor,
+                collections: selected
+              })
+            }
+            const phase = (yield* status.state).phase
+            yield* status.move(phase === "pending" ? "start_backfill" : "cursor_expired")
+            const saved = yield* store.current
+            const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
+            const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics }, initial, connection.backfill.plan(selected))
+            yield* store.save({ ...done, feed: cursor })
+            yield* SyncLog.append(sync, {
+              _tag: "backfill_complete",
+              at: new Date().toISOString(),
+              generation,
+              cursor,
+              row_counts: done.row_counts
+            })
+            yield* status.move("backfill_complete")
+            plan = { _tag: "FollowChanges", generation, cursor, caughtUp: false }
+            break
+          }
+          case "FollowChanges": {
+            const generation = plan.generation
+            if ((yield* status.state).phase === "pending") yield* status.move("resume_events")
+            const saved = yield* store.current
+            const cursor = Option.isSome(saved) && saved.value.generation === generation && saved.value.feed !== null && saved.value.feed !== undefined
+              ? saved.value.feed as Connector.Json
+              : plan.cursor as Connector.Json
+            const expired = yield* Effect.flip(ChangeLoop.run(loopOptions, generation, cursor, plan.caughtUp)).pipe(
+              Effect.flatMap((error) => error._tag === "FeedExpired" ? Effect.succeed(error) : Effect.fail(error))
+            )
+            yield* SyncLog.append(sync, { _tag: "cursor_expired", at: new Date().toISOString(), generation, detail: expired.message })
+            yield* Effect.logWarning(`sync ${sync}: ${expired.message}`)
+            plan = { _tag: "Fresh", generation: generation + 1 }
+          }
+        }
+      }
+    })
+
+    /** A rejected request or a NATS failure outside the retried paths: start over from the log and checkpoint. */
+    const retry = (n: number, reason: string): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
+      Effect.gen(function*() {
+        const wait = Backoff.delay(Backoff.patient, n)
+        yield* Effect.logError(`sync ${sync} stopped: ${reason}; resuming in ${wait} ms`)
+        if ((yield* status.state).phase !== "pending") yield* status.move("restart", reason)
+        yield* Effect.sleep(wait)
+        return yield* attempt(n + 1)
+      })
+    const attempt = (n: number): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
+      body.pipe(
+        Effect.catchTags({
+          UpstreamAuthFailed: (error) =>
+            fail(`${error.message}. Give the sync a valid API key: its state is kept and it resumes where it stopped.`),
+          UpstreamRejected: (error) => retry(n, error.message),
+          NatsError: (error) => retry(n, error.message)
+        })
+      )
+    return yield* attempt(1)
+  }).pipe(
+    Effect.annotateLogs({ sync: input.config.id }),
+    Effect.scoped
+  )

@@ -1,0 +1,105 @@
+/**
+ * Applying what a connector observed: publish through the ordering guard, read afresh
+ * what could not be ordered, and log what could not be understood. Shared by the backfill
+ * and the change loop.
+ */
+import type { Collection, Connector, Errors, Ids } from "@tributary/core"
+import { Effect } from "effect"
+import type { SyncMetrics } from "../Metrics.js"
+import type { Publisher } from "../publish/Records.js"
+
+export interface Applier {
+  /**
+   * Publish observations, in order per record and in parallel across records, then read
+   * afresh the records that could not be ordered (and `refresh`), until none is left.
+   * Returns the records published per collection.
+   */
+  readonly apply: (
+    observed: Connector.Observed,
+    readStartedAt: number | undefined,
+    refresh?: ReadonlyArray<Connector.RecordRef>
+  ) => Effect.Effect<Map<string, number>, Errors.NatsError | Connector.Refusal>
+}
+
+export interface Options {
+  readonly sync: Ids.SyncId
+  readonly connection: Connector.Connection
+  readonly publisher: Publisher
+  readonly selected: ReadonlySet<Collection.CollectionId>
+  readonly metrics: SyncMetrics
+  /** Records published at once (back-pressure from JetStream acks). */
+  readonly publishConcurrency: number
+}
+
+/** Reads afresh after which a record that still cannot be ordered is left for the next change. */
+const REFRESH_ROUNDS = 3
+
+const keyOf = (ref: Connector.RecordRef) => `${ref.collection}/${ref.upstreamId}`
+
+export const make = (options: Options): Applier => {
+  const { sync, metrics } = options
+  const wanted = (ref: Connector.RecordRef) => options.selected.has(ref.collection)
+
+  const logMalformed = (malformed: ReadonlyArray<Connector.Malformed>) =>
+    Effect.forEach(malformed, (bad) => {
+      metrics.malformed.inc({ sync, collection: bad.collection })
+      return Effect.logWarning(`skipped a malformed ${bad.collection} object: ${bad.detail}`).pipe(
+        Effect.annotateLogs({ collection: bad.collection, upstream_id: bad.upstreamId ?? "(none)" })
+      )
+    }, { discard: true })
+
+  /** Publish in order per record; returns published counts and the records to read afresh. */
+  const publish = (observations: ReadonlyArray<Connector.Observation>, readStartedAt: number | undefined) =>
+    Effect.gen(function*() {
+      const byRecord = new Map<string, Array<Connector.Observation>>()
+      for (const observation of observations) {
+        if (!wanted(observation)) continue
+        const key = keyOf(observation)
+        const list = byRecord.get(key)
+        if (list === undefined) byRecord.set(key, [observation])
+        else list.push(observation)
+      }
+      const counts = new Map<string, number>()
+      const again = new Map<string, Connector.RecordRef>()
+      yield* Effect.forEach([...byRecord.values()], (versions) =>
+        Effect.forEach(versions, (observation) =>
+          Effect.map(options.publisher.apply(observation, observation.origin === "read" ? readStartedAt : undefined), (outcome) => {
+            switch (outcome._tag) {
+              case "Published":
+                metrics.records.inc({ sync, collection: observation.collection, action: outcome.action })
+                counts.set(observation.collection, (counts.get(observation.collection) ?? 0) + 1)
+                break
+              case "Skipped":
+                metrics.skipped.inc({ sync, reason: outcome.verdict })
+                break
+              case "Refresh":
+                again.set(keyOf(outcome.ref), outcome.ref)
+            }
+          }), { discard: true }), { concurrency: options.publishConcurrency, discard: true })
+      return { counts, again: [...again.values()] }
+    })
+
+  const apply: Applier["apply"] = (observed, readStartedAt, refresh = []) =>
+    Effect.gen(function*() {
+      yield* logMalformed(observed.malformed)
+      const first = yield* publish(observed.observations, readStartedAt)
+      const counts = first.counts
+      let pending = [...new Map([...refresh, ...first.again].filter(wanted).map((ref) => [keyOf(ref), ref])).values()]
+      for (let round = 1; pending.length > 0; round++) {
+        if (round > REFRESH_ROUNDS) {
+          yield* Effect.logWarning(`${pending.length} records could still not be ordered; the next change will read them again`)
+          break
+        }
+        metrics.refreshes.inc({ sync }, pending.length)
+        const startedAt = Date.now()
+        const read = yield* options.connection.refresh(pending)
+        yield* logMalformed(read.malformed)
+        const next = yield* publish(read.observations, startedAt)
+        for (const [collection, n] of next.counts) counts.set(collection, (counts.get(collection) ?? 0) + n)
+        pending = next.again
+      }
+      return counts
+    })
+
+  return { apply }
+}

@@ -1,0 +1,132 @@
+/**
+ * The backfill: every work item pages from its checkpointed cursor to its end, all items
+ * at once under the sync's request budget. Each item fetches its next page while the
+ * current one is published (the cursor is known as soon as a page arrives), and a page is
+ * checkpointed only once all its records are acked, so a killed actor resumes at the first
+ * page that may not have been published.
+ */
+import type { Connector, Errors, Ids, SyncStatus } from "@tributary/core"
+import { Effect, Fiber, Ref } from "effect"
+import * as Backoff from "../budget/Backoff.js"
+import type { SyncMetrics } from "../Metrics.js"
+import type * as Checkpoint from "../state/Checkpoint.js"
+import type { Applier } from "./Apply.js"
+import type { Reporter } from "./Status.js"
+
+export interface Options {
+  readonly sync: Ids.SyncId
+  readonly connection: Connector.Connection
+  readonly applier: Applier
+  readonly store: Checkpoint.Store
+  readonly status: Reporter
+  readonly metrics: SyncMetrics
+}
+
+type Failure = Connector.Refusal | Errors.NatsError | Checkpoint.CheckpointConflict
+
+/** Progress per collection and an ETA, from the items' states. */
+export const progressOf = (
+  checkpoint: Checkpoint.Checkpoint,
+  elapsedMs: number
+): { readonly progress: Record<string, SyncStatus.CollectionProgress>; readonly etaSeconds: number | undefined } => {
+  const progress: Record<string, SyncStatus.CollectionProgress> = {}
+  let etaSeconds: number | undefined = 0
+  for (const item of Object.values(checkpoint.items)) {
+    item.collections.forEach((collection, index) => {
+      progress[collection] = {
+        records: checkpoint.row_counts[collection] ?? 0,
+        pages: index === 0 ? item.pages : 0,
+        done: item.done
+      }
+    })
+    if (item.done) continue
+    const fraction = item.progress
+    if (fraction === undefined || fraction <= 0 || etaSeconds === undefined) etaSeconds = undefined
+    else etaSeconds = Math.max(etaSeconds, ((elapsedMs / 1000) * (1 - fraction)) / fraction)
+  }
+  return { progress, etaSeconds: etaSeconds === undefined ? undefined : Math.round(etaSeconds) }
+}
+
+const add = (into: Record<string, number>, counts: ReadonlyMap<string, number>): Record<string, number> => {
+  const out = { ...into }
+  for (const [collection, n] of counts) out[collection] = (out[collection] ?? 0) + n
+  return out
+}
+
+export const run = (options: Options, initial: Checkpoint.Checkpoint, items: ReadonlyArray<Connector.WorkItem>) =>
+  Effect.gen(function*() {
+    const { sync, connection, applier, store, status, metrics } = options
+    const startedAt = Date.now()
+    const seeded: Checkpoint.Checkpoint = {
+      ...initial,
+      items: Object.fromEntries(items.map((item) => [
+        item.key,
+        initial.items[item.key] ?? { collections: item.collections, cursor: null, done: false, records: 0, pages: 0 }
+      ]))
+    }
+    const state = yield* Ref.make(seeded)
+    yield* store.save(seeded)
+
+    const report = Effect.gen(function*() {
+      const { progress, etaSeconds } = progressOf(yield* Ref.get(state), Date.now() - startedAt)
+      yield* status.setProgress(progress, etaSeconds)
+    })
+
+    /** A page, retried when the API refuses this item (others go on); a refused key fails the sync. */
+    const fetch = (item: Connector.WorkItem, cursor: unknown) =>
+      Effect.gen(function*() {
+        for (let attempt = 1; ; attempt++) {
+          const readStartedAt = Date.now()
+          const result = yield* Effect.either(connection.backfill.page(item, cursor as Connector.Json | null))
+          if (result._tag === "Right") return { page: result.right, readStartedAt }
+          if (result.left._tag === "UpstreamAuthFailed") return yield* Effect.fail(result.left)
+          const wait = Backoff.delay(Backoff.patient, attempt)
+          yield* Effect.logError(`backfill of ${item.key} refused: ${result.left.message}; retrying in ${wait} ms`)
+          yield* Effect.sleep(wait)
+        }
+      })
+
+    const runItem = (item: Connector.WorkItem): Effect.Effect<void, Failure> =>
+      Effect.gen(function*() {
+        const begin = (yield* Ref.get(state)).items[item.key]
+        if (begin === undefined || begin.done) return
+        let pending = yield* Effect.fork(fetch(item, begin.cursor))
+        for (;;) {
+          const { page, readStartedAt } = yield* Fiber.join(pending)
+          if (page.next !== null) pending = yield* Effect.fork(fetch(item, page.next))
+          const counts = yield* applier.apply(page, readStartedAt)
+          const published = [...counts.values()].reduce((a, b) => a + b, 0)
+          const next = yield* Ref.updateAndGet(state, (s) => {
+            const before = s.items[item.key] ?? begin
+            return {
+              ...s,
+              items: {
+                ...s.items,
+                [item.key]: {
+                  ...before,
+                  cursor: page.next,
+                  done: page.next === null,
+                  records: before.records + published,
+                  pages: before.pages + 1,
+                  ...(page.progress === undefined ? {} : { progress: page.progress })
+                }
+              },
+              row_counts: add(s.row_counts, counts)
+            }
+          })
+          yield* store.save(next)
+          metrics.pages.inc({ sync, work_item: item.key })
+          if (page.next === null) return
+        }
+      }).pipe(Effect.annotateLogs({ work_item: item.key }))
+
+    const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(report, Effect.sleep("1 second"))))
+    yield* Effect.forEach(items, runItem, { concurrency: "unbounded", discard: true })
+    yield* Fiber.interrupt(reporter)
+    yield* report
+    const done = yield* Ref.get(state)
+    yield* Effect.logInfo(`backfill complete in ${Math.round((Date.now() - startedAt) / 1000)} s`).pipe(
+      Effect.annotateLogs({ row_counts: done.row_counts })
+    )
+    return done
+  })

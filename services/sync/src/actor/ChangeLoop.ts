@@ -1,0 +1,66 @@
+/**
+ * Following the change feed for the sync's lifetime: ask for the changes after the
+ * checkpointed cursor, apply them, checkpoint the new cursor, and when the feed says it
+ * is caught up, wait the poll interval. The first time it catches up in a generation, the
+ * sync goes live and the `events_caught_up` milestone is logged.
+ */
+import type { Connector, Errors, Ids, Nats } from "@tributary/core"
+import { Effect } from "effect"
+import * as Checkpoint from "../state/Checkpoint.js"
+import * as SyncLog from "../state/SyncLog.js"
+import type { Applier } from "./Apply.js"
+import type { Reporter } from "./Status.js"
+
+export interface Options {
+  readonly sync: Ids.SyncId
+  readonly connection: Connector.Connection
+  readonly applier: Applier
+  readonly store: Checkpoint.Store
+  readonly status: Reporter
+  readonly pollIntervalMs: number
+}
+
+type Failure = Connector.Refusal | Connector.FeedExpired | Errors.NatsError | Checkpoint.CheckpointConflict
+
+/** The upstream time of the newest change in a batch (ms), if it has any. */
+const newestChange = (batch: Connector.FeedBatch): number | undefined => {
+  let newest: number | undefined
+  for (const o of batch.observations) if (o.origin === "reported") newest = Math.max(newest ?? 0, o.version.to)
+  return newest
+}
+
+export const run = (
+  options: Options,
+  generation: number,
+  start: Connector.Json,
+  alreadyCaughtUp: boolean
+): Effect.Effect<never, Failure, Nats.Nats> =>
+  Effect.gen(function*() {
+    const { sync, connection, applier, store, status } = options
+    let cursor = start
+    /** The milestone is logged once per generation; the phase moves to live on every start. */
+    let logged = alreadyCaughtUp
+    let live = false
+    for (;;) {
+      const readStartedAt = Date.now()
+      const batch = yield* connection.changes.next(cursor)
+      yield* applier.apply(batch, readStartedAt, batch.refresh)
+      const newest = newestChange(batch)
+      if (newest !== undefined) yield* status.setLag(Math.max(0, (Date.now() - newest) / 1000))
+      if (JSON.stringify(batch.cursor) !== JSON.stringify(cursor)) {
+        const current = yield* store.current
+        const base = current._tag === "Some" && current.value.generation === generation ? current.value : Checkpoint.empty(generation)
+        yield* store.save({ ...base, feed: batch.cursor })
+        cursor = batch.cursor
+      }
+      if (batch.caughtUp && !live) {
+        live = true
+        yield* status.move("caught_up")
+      }
+      if (batch.caughtUp && !logged) {
+        logged = true
+        yield* SyncLog.append(sync, { _tag: "events_caught_up", at: new Date().toISOString(), generation, cursor })
+      }
+      if (batch.caughtUp) yield* Effect.sleep(options.pollIntervalMs)
+    }
+  })

@@ -1,0 +1,97 @@
+/**
+ * What an actor reports about its sync: phase (moved only through the lifecycle table),
+ * progress per collection, ETA and lag, written to `<sync>.status` in the checkpoints
+ * bucket at most once a second and at once on a phase change. `tributary syncs list` and
+ * the management API read it.
+ */
+import { Nats, SyncStatus } from "@tributary/core"
+import type { Collection, Ids } from "@tributary/core"
+import { Effect, Ref, Schedule, Schema } from "effect"
+import { Metrics } from "../Metrics.js"
+import * as Lifecycle from "./Lifecycle.js"
+
+export interface State {
+  readonly phase: Lifecycle.Phase
+  readonly reason: string | undefined
+  readonly progress: Readonly<Record<string, SyncStatus.CollectionProgress>>
+  readonly etaSeconds: number | undefined
+  readonly lagSeconds: number | undefined
+}
+
+const encode = Schema.encodeSync(Schema.parseJson(SyncStatus.SyncStatus))
+
+export interface Reporter {
+  readonly state: Effect.Effect<State>
+  readonly move: (trigger: Lifecycle.Trigger, reason?: string) => Effect.Effect<void>
+  readonly setReason: (reason: string | undefined) => Effect.Effect<void>
+  readonly setProgress: (progress: Record<string, SyncStatus.CollectionProgress>, etaSeconds: number | undefined) => Effect.Effect<void>
+  readonly setLag: (lagSeconds: number) => Effect.Effect<void>
+}
+
+export const make = (sync: Ids.SyncId, owner: string) =>
+  Effect.gen(function*() {
+    const { kvm, ns } = yield* Nats.Nats
+    const metrics = yield* Metrics
+    const kv = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
+    const state = yield* Ref.make<State>({
+      phase: "pending",
+      reason: undefined,
+      progress: {},
+      etaSeconds: undefined,
+      lagSeconds: undefined
+    })
+    const dirty = yield* Ref.make(true)
+
+    const write = Effect.gen(function*() {
+      if (!(yield* Ref.getAndSet(dirty, false))) return
+      const s = yield* Ref.get(state)
+      const status = new SyncStatus.SyncStatus({
+        sync_id: sync,
+        phase: s.phase,
+        ...(s.reason === undefined ? {} : { reason: s.reason }),
+        owner,
+        progress: s.progress as Record<Collection.CollectionId, SyncStatus.CollectionProgress>,
+        ...(s.etaSeconds === undefined ? {} : { eta_seconds: s.etaSeconds }),
+        ...(s.lagSeconds === undefined ? {} : { lag_seconds: s.lagSeconds }),
+        updated_at: new Date().toISOString()
+      })
+      yield* Nats.tryNats(`write the status of ${sync}`, () => kv.put(SyncStatus.key(sync), encode(status))).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status: ${error.message}`))
+      )
+    })
+    yield* Effect.forkScoped(Effect.repeat(write, Schedule.spaced("1 second")))
+
+    const showPhase = (phase: Lifecycle.Phase) =>
+      Effect.sync(() => {
+        for (const p of SyncStatus.Phase.literals) metrics.phase.set({ sync, phase: p }, p === phase ? 1 : 0)
+      })
+    yield* showPhase("pending")
+    yield* Effect.addFinalizer(() => Effect.sync(() => {
+      for (const p of SyncStatus.Phase.literals) metrics.phase.remove({ sync, phase: p })
+      metrics.lagSeconds.remove({ sync })
+    }))
+
+    const move = (trigger: Lifecycle.Trigger, reason?: string) =>
+      Effect.gen(function*() {
+        const before = yield* Ref.get(state)
+        const phase = Lifecycle.transition(before.phase, trigger)
+        yield* Ref.set(state, { ...before, phase, reason })
+        yield* Ref.set(dirty, true)
+        yield* showPhase(phase)
+        yield* Effect.logInfo(`sync ${sync}: ${before.phase} → ${phase} (${trigger})`)
+        yield* write
+      })
+
+    return {
+      state: Ref.get(state),
+      move,
+      setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(Ref.set(dirty, true))),
+      setProgress: (progress, etaSeconds) =>
+        Ref.update(state, (s) => ({ ...s, progress, etaSeconds })).pipe(Effect.zipRight(Ref.set(dirty, true))),
+      setLag: (lagSeconds) =>
+        Ref.update(state, (s) => ({ ...s, lagSeconds })).pipe(
+          Effect.zipRight(Ref.set(dirty, true)),
+          Effect.zipRight(Effect.sync(() => metrics.lagSeconds.set({ sync }, lagSeconds)))
+        )
+    } satisfies Reporter
+  })

@@ -1,0 +1,27 @@
+/**
+ * How long to wait before retrying an upstream request. When the API says a retry is
+ * safe and expected (`Stripe-Should-Retry: true`, e.g. a lock timeout) we retry quickly,
+ * as the SDK would; otherwise we back off further. A sync reads, so it never gives up.
+ */
+import type { UpstreamErrors } from "@tributary/core"
+
+export interface Policy {
+  readonly baseMs: number
+  readonly maxMs: number
+}
+
+export const prompt: Policy = { baseMs: 500, maxMs: 5_000 }
+export const patient: Policy = { baseMs: 1_000, maxMs: 30_000 }
+
+/** Full jitter: a uniform wait up to the exponential bound, so retries spread out. */
+export const delay = (policy: Policy, attempt: number, random: number = Math.random()): number =>
+  Math.round(Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1)) * (0.5 + random / 2))
+
+export const forError = (
+  error: UpstreamErrors.UpstreamRateLimited | UpstreamErrors.UpstreamUnavailable,
+  attempt: number,
+  random?: number
+): number => {
+  if (error._tag === "UpstreamRateLimited" && error.retryAfterMs !== undefined) return error.retryAfterMs
+  return delay(error.shouldRetry === true ? prompt : patient, attempt, random)
+}

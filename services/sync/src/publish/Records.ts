@@ -1,0 +1,229 @@
+/**
+ * Publishing one sync's records: the ordering guard in front of `RECORDS`, and every
+ * accepted version's change on `EVENTS`.
+ *
+ * The last published version of every record is cached: loaded once at start from the
+ * stream (the last message per subject, headers only) and kept up to date by this actor,
+ * the sync's only writer. Each publish expects the record's last subject sequence
+ * (`Nats-Expected-Last-Subject-Sequence`), so a write from anyone else (a replica that
+ * lost its lease but still runs) makes the next publish fail; the record's last message is
+ * then read back with a direct get (`last_by_subj`) and the decision is made again.
+ */
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import type { StoredMsg } from "@nats-io/jetstream"
+import type { MsgHdrs } from "@nats-io/transport-node"
+import { Headers, Nats, Record as CoreRecord, Subjects } from "@tributary/core"
+import type { Collection, Connector, Errors, Ids } from "@tributary/core"
+import { Effect } from "effect"
+import * as KeyedLock from "./KeyedLock.js"
+import * as Ordering from "./Ordering.js"
+import * as RecordBody from "./RecordBody.js"
+
+export type Outcome =
+  | { readonly _tag: "Published"; readonly action: "created" | "updated" | "deleted" }
+  | { readonly _tag: "Skipped"; readonly verdict: "older" | "same" | "unchanged" | "unknown_delete" }
+  | { readonly _tag: "Refresh"; readonly ref: Connector.RecordRef }
+
+export interface Publisher {
+  /** Load the last version of every record of the sync from `RECORDS`; returns how many. */
+  readonly load: Effect.Effect<number, Errors.NatsError>
+  readonly apply: (
+    observation: Connector.Observation,
+    readStartedAt: number | undefined
+  ) => Effect.Effect<Outcome, Errors.NatsError>
+  /** Records known to be published, by subject. */
+  readonly size: () => number
+}
+
+export interface Options {
+  readonly sync: CoreRecord.SyncRef
+  readonly specs: ReadonlyMap<Collection.CollectionId, Connector.CollectionSpec>
+}
+
+const isWrongLastSequence = (error: unknown) =>
+  error instanceof JetStreamApiError &&
+  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+
+/** The published version a message's headers describe. */
+export const publishedFrom = (seq: number, header: MsgHdrs | undefined): Ordering.Published => {
+  const version = RecordBody.parseVersion(header?.get(Headers.UPSTREAM_VERSION) ?? "") ?? { from: 0, to: 0 }
+  const changeId = header?.get(Headers.CHANGE_ID) ?? ""
+  return {
+    seq,
+    updatedIdx: Number(header?.get(Headers.UPDATED_IDX) ?? "0") || 0,
+    version,
+    deleted: header?.get(Headers.DELETED) === "true",
+    contentHash: header?.get(Headers.CONTENT_HASH) ?? "",
+    changeId: changeId === "" ? undefined : changeId,
+    publishedAt: 0
+  }
+}
+
+const CAS_ATTEMPTS = 5
+
+export const make = (options: Options) =>
+  Effect.gen(function*() {
+    const { js, jsm, ns } = yield* Nats.Nats
+    const syncId: Ids.SyncId = options.sync.id
+    const cache = new Map<string, Ordering.Published>()
+    const lock = KeyedLock.make()
+
+    const load = Effect.gen(function*() {
+      const stream = ns.streams.records
+      const info = yield* Nats.tryNats("read the sync's records", () =>
+        jsm.consumers.add(stream, {
+          filter_subject: `${ns.root}.records.${syncId}.>`,
+          deliver_policy: DeliverPolicy.LastPerSubject,
+          ack_policy: AckPolicy.None,
+          headers_only: true,
+          inactive_threshold: 30_000_000_000
+        }))
+      yield* Nats.tryNats("read the sync's records", async () => {
+        try {
+          let remaining = info.num_pending
+          const consumer = js.consumers.getConsumerFromInfo(info)
+          while (remaining > 0) {
+            const batch = await consumer.fetch({ max_messages: Math.min(remaining, 10_000), expires: 5000 })
+            for await (const message of batch) {
+              remaining--
+              cache.set(message.subject, publishedFrom(message.seq, message.headers))
+            }
+          }
+        } finally {
+          await jsm.consumers.delete(stream, info.name).catch(() => undefined)
+        }
+      })
+      return cache.size
+    })
+
+    const lastMessage = (subject: string): Effect.Effect<StoredMsg | null, Errors.NatsError> =>
+      Nats.tryNats(`read the last version of ${subject}`, () =>
+        jsm.direct.getMessage(ns.streams.records, { last_by_subj: subject }).catch((error: unknown) => {
+          if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null
+          throw error
+        }))
+
+    const lastBody = (subject: string) =>
+      Effect.map(lastMessage(subject), (message) => {
+        if (message === null) return undefined
+        const body: unknown = message.json()
+        return typeof body === "object" && body !== null && "data" in body && typeof body.data === "object" && body.data !== null
+          ? body.data as Readonly<Record<string, unknown>>
+          : undefined
+      })
+
+    const orphansOf = (
+      spec: Connector.CollectionSpec | undefined,
+      previous: Readonly<Record<string, unknown>> | undefined,
+      next: Readonly<Record<string, unknown>>,
+      deleted: boolean
+    ): ReadonlyArray<Connector.RecordRef> => {
+      if (spec?.childrenOf === undefined || previous === undefined) return []
+      const before = spec.childrenOf(previous)
+      const after = deleted ? [] : spec.childrenOf(next)
+      if (before === undefined || after === undefined) return []
+      const kept = new Set(after.map((ref) => `${ref.collection}/${ref.upstreamId}`))
+      return before.filter((ref) => !kept.has(`${ref.collection}/${ref.upstreamId}`))
+    }
+
+    const applyLocked = (
+      observation: Connector.Observation,
+      readStartedAt: number | undefined,
+      subject: string
+    ): Effect.Effect<Outcome, Errors.NatsError> =>
+      Effect.gen(function*() {
+        for (let attempt = 1; ; attempt++) {
+          const published = cache.get(subject)
+          if (observation.deleted && observation.data === null && published === undefined) {
+            return { _tag: "Skipped", verdict: "unknown_delete" } as const
+          }
+          const givenJson = observation.data === null ? "{}" : JSON.stringify(observation.data)
+          const hash = RecordBody.contentHash(observation.deleted, givenJson)
+          const verdict = Ordering.decide(published, {
+            version: observation.version,
+            origin: observation.origin,
+            changeId: observation.changeId,
+            deleted: observation.deleted,
+            contentHash: hash,
+            readStartedAt
+          })
+          if (verdict === "older" || verdict === "same") return { _tag: "Skipped", verdict } as const
+          if (verdict === "refresh") {
+            return { _tag: "Refresh", ref: { collection: observation.collection, upstreamId: observation.upstreamId } } as const
+          }
+          if (verdict === "unchanged" && published !== undefined) {
+            cache.set(subject, {
+              ...published,
+              version: Ordering.later(published.version, observation.version),
+              changeId: observation.changeId ?? published.changeId,
+              publishedAt: Date.now()
+            })
+            return { _tag: "Skipped", verdict: "unchanged" } as const
+          }
+
+          const spec = options.specs.get(observation.collection)
+          const needsPrevious = published !== undefined && (observation.data === null || spec?.childrenOf !== undefined)
+          const previous = needsPrevious ? yield* lastBody(subject) : undefined
+          const data = observation.data ?? previous ?? {}
+          const dataJson = observation.data === null ? JSON.stringify(data) : givenJson
+          const updatedIdx = Ordering.nextUpdatedIdx(published, observation.version)
+          const recordId = CoreRecord.recordIdFor(syncId, observation.collection, observation.upstreamId)
+          const action = published === undefined || (published.deleted && !observation.deleted)
+            ? "created"
+            : observation.deleted ? "deleted" : "updated"
+          const built = RecordBody.build({ recordId, sync: options.sync, observation, dataJson, contentHash: hash, updatedIdx, action })
+
+          const ack = yield* Effect.tryPromise({
+            try: () =>
+              js.publish(subject, built.record, {
+                headers: built.recordHeaders,
+                expect: { lastSubjectSequence: published?.seq ?? 0 }
+              }),
+            catch: (error) => isWrongLastSequence(error) ? "conflict" as const : Nats.toNatsError(`publish ${subject}`)(error)
+          }).pipe(Effect.catchIf((e) => e === "conflict", () => Effect.succeed(undefined)))
+          if (ack === undefined) {
+            // Someone else wrote this record since we cached it: read it back and decide again.
+            if (attempt >= CAS_ATTEMPTS) {
+              return yield* Effect.fail(Nats.toNatsError(`publish ${subject}`)(new Error("the record kept changing under this actor")))
+            }
+            const message = yield* lastMessage(subject)
+            if (message === null) cache.delete(subject)
+            else cache.set(subject, publishedFrom(message.seq, message.header))
+            yield* Effect.logWarning("a record changed under this actor; deciding again").pipe(Effect.annotateLogs({ subject }))
+            continue
+          }
+          cache.set(subject, {
+            seq: ack.seq,
+            updatedIdx,
+            version: observation.version,
+            deleted: observation.deleted,
+            contentHash: hash,
+            changeId: observation.changeId,
+            publishedAt: Date.now()
+          })
+          const eventSubject = Subjects.forRecord(ns, "events", syncId, observation.collection, observation.upstreamId)
+          yield* Nats.tryNats(`publish the change of ${subject}`, () =>
+            js.publish(eventSubject, built.change, { headers: built.changeHeaders, msgID: `${recordId}@${updatedIdx}` }))
+
+          for (const orphan of orphansOf(spec, previous, data, observation.deleted)) {
+            yield* apply({
+              collection: orphan.collection,
+              upstreamId: orphan.upstreamId,
+              deleted: true,
+              data: null,
+              createdAt: null,
+              version: observation.version,
+              origin: observation.origin
+            }, readStartedAt)
+          }
+          return { _tag: "Published", action } as const
+        }
+      })
+
+    const apply = (observation: Connector.Observation, readStartedAt: number | undefined): Effect.Effect<Outcome, Errors.NatsError> => {
+      const subject = Subjects.forRecord(ns, "records", syncId, observation.collection, observation.upstreamId)
+      return lock.withLock(subject, applyLocked(observation, readStartedAt, subject))
+    }
+
+    return { load, apply, size: () => cache.size } satisfies Publisher
+  })

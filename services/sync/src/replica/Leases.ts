@@ -1,0 +1,69 @@
+/**
+ * Actor leases in the `leases` bucket, one key per sync (`<sync_id>`), value
+ * `{owner, renewed_at}`. Every write is a compare-and-set on the key's revision: creating
+ * expects no entry, renewing and taking over expect the revision last seen, so two
+ * replicas can never both believe they acquired the same lease.
+ *
+ * Expiry needs no synchronised clocks: a replica watches the bucket and notes, on its own
+ * clock, when each lease's revision last changed. A lease whose revision has not changed
+ * for the TTL is expired; its owner stops itself earlier (at 80% of the TTL without a
+ * successful renewal), so it is gone before anyone can take over.
+ */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import type { KV } from "@nats-io/kv"
+import { Nats } from "@tributary/core"
+import type { Errors } from "@tributary/core"
+import { Effect } from "effect"
+
+export interface Observed {
+  readonly revision: number
+  readonly owner: string | undefined
+  /** False once the key is deleted (a released lease). */
+  readonly held: boolean
+  /** Local ms when this revision was first seen. */
+  readonly seenAt: number
+}
+
+/** Whether a lease may be taken: nobody holds it, or its holder stopped renewing. */
+export const isFree = (lease: Observed | undefined, now: number, ttlMs: number): boolean =>
+  lease === undefined || !lease.held || now - lease.seenAt > ttlMs
+
+/** Replicas holding more actors wait longer before taking a free lease, so actors spread out. */
+export const spreadDelayMs = (owned: number, random: number = Math.random()): number =>
+  owned * 150 + Math.round(random * 100)
+
+export const value = (owner: string) => JSON.stringify({ owner, renewed_at: new Date().toISOString() })
+
+export const ownerOf = (raw: string): string | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(raw)
+    return typeof parsed === "object" && parsed !== null && "owner" in parsed && typeof parsed.owner === "string"
+      ? parsed.owner
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const isConflict = (error: unknown) =>
+  error instanceof JetStreamApiError &&
+  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+
+/** The new revision, or undefined when someone else wrote the key first. */
+export const acquire = (kv: KV, key: string, owner: string, expected: number | undefined): Effect.Effect<number | undefined, Errors.NatsError> =>
+  Effect.tryPromise({
+    try: () => expected === undefined ? kv.create(key, value(owner)) : kv.update(key, value(owner), expected),
+    catch: (error) => error
+  }).pipe(
+    Effect.catchAll((error) =>
+      // `create` on an existing key fails with a wrong-last-sequence too.
+      isConflict(error)
+        ? Effect.succeed(undefined)
+        : Effect.fail(Nats.toNatsError(`acquire lease ${key}`)(error))
+    )
+  )
+
+export const renew = acquire
+
+export const release = (kv: KV, key: string, revision: number): Effect.Effect<void> =>
+  Effect.promise(() => kv.delete(key, { previousSeq: revision }).catch(() => undefined))

@@ -1,0 +1,204 @@
+/**
+ * One replica of the sync service: it watches the `syncs` bucket (so created, paused,
+ * resumed and deleted syncs are picked up without a restart) and the `leases` bucket, takes
+ * free leases, renews the ones it holds, and runs an actor for each. A config change
+ * restarts that sync's actor; a lost lease stops it at once.
+ */
+import type { KV } from "@nats-io/kv"
+import { Nats, SyncConfig, SyncStatus } from "@tributary/core"
+import type { Ids } from "@tributary/core"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
+import * as Actor from "../actor/Actor.js"
+import { Metrics } from "../Metrics.js"
+import { SyncSettingsTag } from "../Settings.js"
+import * as Checkpoint from "../state/Checkpoint.js"
+import * as Leases from "./Leases.js"
+
+interface Known {
+  readonly config: SyncConfig.SyncConfig
+  readonly revision: number
+}
+
+interface Owned {
+  leaseRevision: number
+  lastRenewedAt: number
+  configRevision: number
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+}
+
+const decodeConfig = Schema.decodeUnknownOption(Schema.parseJson(SyncConfig.SyncConfig))
+
+export interface ReplicaState {
+  /** Syncs whose actor runs here. */
+  readonly owned: () => ReadonlyArray<Ids.SyncId>
+  readonly ready: () => boolean
+}
+
+export class Replica extends Context.Tag("@tributary/sync/Replica")<Replica, ReplicaState>() {}
+
+const watch = (kv: KV, onEntry: (key: string, entry: { operation: string; revision: number; value: string }) => void) =>
+  Nats.tryNats("watch a bucket", () => kv.watch({ key: ">" })).pipe(
+    Effect.flatMap((iterator) =>
+      Effect.acquireRelease(Effect.succeed(iterator), (it) => Effect.sync(() => it.stop()))
+    ),
+    Effect.flatMap((iterator) =>
+      Effect.forkScoped(Effect.promise(async () => {
+        for await (const entry of iterator) {
+          onEntry(entry.key, { operation: entry.operation, revision: entry.revision, value: entry.string() })
+        }
+      }))
+    )
+  )
+
+export const make = Effect.gen(function*() {
+  const { kvm, ns } = yield* Nats.Nats
+  const settings = yield* SyncSettingsTag
+  const metrics = yield* Metrics
+  const me = settings.replicaId
+  const ttl = settings.leaseTtlMs
+  const syncsKv = yield* Nats.tryNats("open the syncs bucket", () => kvm.open(ns.buckets.syncs))
+  const leasesKv = yield* Nats.tryNats("open the leases bucket", () => kvm.open(ns.buckets.leases))
+  const checkpointsKv = yield* Nats.tryNats("open the checkpoints bucket", () => kvm.open(ns.buckets.checkpoints))
+
+  const known = new Map<string, Known>()
+  const leases = new Map<string, Leases.Observed>()
+  const owned = new Map<string, Owned>()
+  /** When each free lease was first seen free here (for the spread delay). */
+  const freeSince = new Map<string, number>()
+  let watching = false
+
+  yield* watch(syncsKv, (key, entry) => {
+    if (entry.operation !== "PUT") {
+      known.delete(key)
+      return
+    }
+    const config = decodeConfig(entry.value)
+    if (Option.isSome(config)) known.set(key, { config: config.value, revision: entry.revision })
+  })
+  yield* watch(leasesKv, (key, entry) => {
+    leases.set(key, {
+      revision: entry.revision,
+      owner: entry.operation === "PUT" ? Leases.ownerOf(entry.value) : undefined,
+      held: entry.operation === "PUT",
+      seenAt: Date.now()
+    })
+  })
+  watching = true
+
+  const runtime = yield* Effect.runtime<Effect.Effect.Context<ReturnType<typeof Actor.run>>>()
+  const scope = yield* Effect.scope
+
+  const startActor = (id: string, input: Known) =>
+    Effect.gen(function*() {
+      const supervised = Actor.run({ config: input.config, revision: input.revision }).pipe(
+        Effect.onExit((exit) =>
+          Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+            ? Effect.logError(`the actor of ${id} stopped`, exit.cause).pipe(Effect.zipRight(giveUp(id)))
+            : Effect.void)
+      )
+      return yield* Effect.forkIn(Effect.provide(supervised, runtime), scope)
+    })
+
+  const stopActor = (id: string) =>
+    Effect.gen(function*() {
+      const actor = owned.get(id)
+      if (actor === undefined) return
+      owned.delete(id)
+      metrics.actors.set(owned.size)
+      yield* Fiber.interrupt(actor.fiber)
+      return actor
+    })
+
+  /** The actor failed (its checkpoint was taken over): let the lease go so whoever owns the sync now runs it. */
+  const giveUp = (id: string) =>
+    Effect.gen(function*() {
+      const actor = owned.get(id)
+      if (actor === undefined) return
+      owned.delete(id)
+      metrics.actors.set(owned.size)
+      yield* Leases.release(leasesKv, id, actor.leaseRevision)
+    })
+
+  const removeSyncState = (id: string) =>
+    Effect.promise(async () => {
+      await checkpointsKv.delete(Checkpoint.key(id as Ids.SyncId)).catch(() => undefined)
+      await checkpointsKv.delete(SyncStatus.key(id as Ids.SyncId)).catch(() => undefined)
+    })
+
+  const tick = Effect.gen(function*() {
+    const now = Date.now()
+    // Held leases: renew, restart actors whose config changed, stop the ones of deleted syncs.
+    for (const [id, actor] of [...owned]) {
+      const config = known.get(id)
+      if (config === undefined) {
+        yield* stopActor(id)
+        yield* removeSyncState(id)
+        yield* Leases.release(leasesKv, id, actor.leaseRevision)
+        metrics.leases.inc({ event: "released" })
+        yield* Effect.logInfo(`sync ${id} was deleted; its actor stopped and its checkpoint was removed`)
+        continue
+      }
+      if (now - actor.lastRenewedAt >= ttl / 3) {
+        const renewed = yield* Effect.either(Leases.renew(leasesKv, id, me, actor.leaseRevision))
+        if (renewed._tag === "Right" && renewed.right !== undefined) {
+          actor.leaseRevision = renewed.right
+          actor.lastRenewedAt = Date.now()
+          metrics.leases.inc({ event: "renewed" })
+        } else if (renewed._tag === "Right") {
+          yield* stopActor(id)
+          metrics.leases.inc({ event: "lost" })
+          yield* Effect.logWarning(`lost the lease of ${id} to another replica; its actor stopped`)
+          continue
+        } else if (Date.now() - actor.lastRenewedAt > ttl * 0.8) {
+          // Cannot renew (NATS unreachable): stop before another replica may take over.
+          yield* stopActor(id)
+          metrics.leases.inc({ event: "lost" })
+          yield* Effect.logWarning(`could not renew the lease of ${id}: ${renewed.left.message}; its actor stopped`)
+          continue
+        }
+      }
+      if (config.revision !== actor.configRevision) {
+        yield* Fiber.interrupt(actor.fiber)
+        actor.configRevision = config.revision
+        actor.fiber = yield* startActor(id, config)
+        yield* Effect.logInfo(`sync ${id} changed (state ${config.config.state}); its actor restarted`)
+      }
+    }
+    // Free leases: take them, the least busy replica first.
+    for (const [id, config] of known) {
+      if (owned.has(id)) continue
+      const lease = leases.get(id)
+      if (!Leases.isFree(lease, now, ttl)) {
+        freeSince.delete(id)
+        continue
+      }
+      const since = freeSince.get(id) ?? now
+      freeSince.set(id, since)
+      if (now - since < Leases.spreadDelayMs(owned.size)) continue
+      const revision = yield* Effect.either(Leases.acquire(leasesKv, id, me, lease?.revision))
+      if (revision._tag === "Left" || revision.right === undefined) continue
+      freeSince.delete(id)
+      leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
+      const fiber = yield* startActor(id, config)
+      owned.set(id, { leaseRevision: revision.right, lastRenewedAt: Date.now(), configRevision: config.revision, fiber })
+      metrics.actors.set(owned.size)
+      metrics.leases.inc({ event: "acquired" })
+      yield* Effect.logInfo(`took the lease of ${id}; its actor starts here`)
+    }
+  })
+
+  // On shutdown, stop every actor and let its lease go, so another replica takes over at once.
+  yield* Effect.addFinalizer(() =>
+    Effect.forEach([...owned.keys()], (id) =>
+      Effect.flatMap(stopActor(id), (actor) =>
+        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision)), { discard: true }))
+  // Forked after the finalizer above, so it is interrupted before the leases are let go.
+  yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(Math.max(50, Math.min(250, ttl / 10)))))))
+
+  return {
+    owned: () => [...owned.keys()] as Array<Ids.SyncId>,
+    ready: () => watching
+  } satisfies ReplicaState
+})
+
+export const layer = Layer.scoped(Replica, make)

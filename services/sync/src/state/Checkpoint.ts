@@ -1,0 +1,90 @@
+/**
+ * A sync's checkpoint in the `checkpoints` bucket (key `<sync>.checkpoint`): the cursor of
+ * every backfill work item and of the change feed. Written after every page, with
+ * compare-and-set on the entry's revision, so an actor that lost its lease and still runs
+ * cannot overwrite the new owner's progress: its write fails and it stops.
+ */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import type { KV } from "@nats-io/kv"
+import type { Errors, Ids } from "@tributary/core"
+import { Nats } from "@tributary/core"
+import { Data, Effect, Option, Ref, Schema } from "effect"
+
+export const ItemState = Schema.Struct({
+  collections: Schema.Array(Schema.String),
+  /** Where the next page starts; `null` before the first page. */
+  cursor: Schema.Unknown,
+  done: Schema.Boolean,
+  records: Schema.Number,
+  pages: Schema.Number,
+  progress: Schema.optional(Schema.Number)
+})
+export type ItemState = typeof ItemState.Type
+
+export const Checkpoint = Schema.Struct({
+  generation: Schema.Number,
+  /** Work items of the backfill of this generation, by key. */
+  items: Schema.Record({ key: Schema.String, value: ItemState }),
+  /** Records published per collection by this generation's backfill. */
+  row_counts: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** The change feed's cursor, once the backfill is complete. */
+  feed: Schema.Unknown,
+  updated_at: Schema.String
+})
+export type Checkpoint = typeof Checkpoint.Type
+
+export const empty = (generation: number): Checkpoint => ({
+  generation,
+  items: {},
+  row_counts: {},
+  feed: null,
+  updated_at: new Date().toISOString()
+})
+
+export const key = (sync: Ids.SyncId): string => `${sync}.checkpoint`
+
+/** Someone else wrote the checkpoint: this actor is no longer the sync's owner. */
+export class CheckpointConflict extends Data.TaggedError("CheckpointConflict")<{ readonly sync: Ids.SyncId }> {
+  override get message() {
+    return `the checkpoint of ${this.sync} was written by another replica; this actor stops`
+  }
+}
+
+const encode = Schema.encodeSync(Schema.parseJson(Checkpoint))
+const decode = Schema.decodeUnknownOption(Schema.parseJson(Checkpoint))
+
+export interface Store {
+  readonly current: Effect.Effect<Option.Option<Checkpoint>>
+  readonly save: (checkpoint: Checkpoint) => Effect.Effect<void, CheckpointConflict | Errors.NatsError>
+  readonly remove: Effect.Effect<void, Errors.NatsError>
+}
+
+const isWrongRevision = (error: unknown) =>
+  error instanceof JetStreamApiError &&
+  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+
+/** Open the sync's checkpoint; writes are serialised, each expecting the revision of the last. */
+export const open = (sync: Ids.SyncId) =>
+  Effect.gen(function*() {
+    const { kvm, ns } = yield* Nats.Nats
+    const kv: KV = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
+    const entry = yield* Nats.tryNats(`read the checkpoint of ${sync}`, () => kv.get(key(sync)))
+    const revision = yield* Ref.make(entry === null ? 0 : entry.revision)
+    const current = yield* Ref.make(
+      entry === null || entry.operation !== "PUT" ? Option.none<Checkpoint>() : decode(entry.string())
+    )
+    const lock = yield* Effect.makeSemaphore(1)
+    const save = (checkpoint: Checkpoint) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const expected = yield* Ref.get(revision)
+        const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
+        const written = yield* Effect.tryPromise({
+          try: () => expected === 0 ? kv.create(key(sync), body) : kv.update(key(sync), body, expected),
+          catch: (error) => isWrongRevision(error) ? new CheckpointConflict({ sync }) : Nats.toNatsError(`save the checkpoint of ${sync}`)(error)
+        })
+        yield* Ref.set(revision, written)
+        yield* Ref.set(current, Option.some(checkpoint))
+      }))
+    const remove = Nats.tryNats(`delete the checkpoint of ${sync}`, () => kv.delete(key(sync)))
+    return { current: Ref.get(current), save, remove } satisfies Store
+  })
