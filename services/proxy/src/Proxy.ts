@@ -1,0 +1,99 @@
+/**
+ * The proxy as a scoped resource: synced tables ensured and granted, the parser loaded,
+ * the listener started; everything closed with the scope.
+ */
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
+import type { Connector } from "@tributary/core"
+import { Tables, TablesConfig } from "@tributary/tables"
+import { Effect, Layer, Runtime } from "effect"
+import { listen } from "./Listener.js"
+import type { Listening } from "./Listener.js"
+import * as ProxySettings from "./ProxySettings.js"
+import * as Classify from "./sql/Classify.js"
+import * as SyncedTables from "./sql/SyncedTables.js"
+import type { WritePlan } from "./sql/WritePlan.js"
+import * as UpstreamTarget from "./upstream/UpstreamTarget.js"
+import * as Executor from "./writes/Executor.js"
+import * as Grants from "./writes/Grants.js"
+import * as WriterDirectory from "./writes/WriterDirectory.js"
+
+export interface Options {
+  readonly settings: ProxySettings.Resolved
+  readonly tables: TablesConfig.TablesConfig
+  readonly connectors?: ReadonlyArray<Connector.Connector>
+}
+
+const syncedTablesOf = (tables: Tables.TablesService, connectors: ReadonlyArray<Connector.Connector>) =>
+  SyncedTables.make(
+    connectors.flatMap((connector) => connector.collections).flatMap(({ id }) => {
+      const target = tables.target(id)
+      if (target._tag !== "Managed") return []
+      const writable = new Map(target.columns.map((c) => [c.name, { name: c.name, type: c.type, path: c.path }] as const))
+      return [{ collection: id, schema: target.name.schema, table: target.name.table, writable }]
+    })
+  )
+
+export const make = (options: Options) =>
+  Effect.gen(function*() {
+    const connectors = options.connectors ?? [StripeConnector.make()]
+    const { pool } = yield* Database.Database
+    const tables = Tables.make(pool, options.tables)
+    const upstream = UpstreamTarget.fromUrl(ProxySettings.upstreamUrlText(options.settings))
+    yield* Effect.promise(Classify.load)
+    yield* tables.ensure(connectors.flatMap((c) => c.collections.map((spec) => spec.id)))
+    const synced = syncedTablesOf(tables, connectors)
+    yield* Database.tryDatabase("grant SELECT to the client role", () => Grants.ensure(pool, upstream.user, synced.schemas))
+    const classifier = Classify.make(synced)
+
+    const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
+    const scope = yield* Effect.scope
+    const writers = WriterDirectory.make(connectors, runtime, scope)
+    const executor = Executor.make({
+      pool,
+      apiTimeoutMs: options.settings.apiTimeoutMs,
+      writerFor: writers.writerFor,
+      apply: (client, records, config) =>
+        Runtime.runPromise(runtime)(
+          Effect.asVoid(tables.apply(client, records, { syncDeleteMode: () => config.delete_mode }))
+        )
+    })
+    const lookup = (user: string) => Runtime.runPromise(runtime)(ProxyCredentials.get(user))
+    const log = (level: "info" | "warn", message: string, fields: Record<string, unknown> = {}) =>
+      Runtime.runFork(runtime)(
+        (level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message)).pipe(Effect.annotateLogs(fields))
+      )
+
+    const listening: Listening = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        listen<WritePlan>({
+          host: options.settings.host,
+          port: options.settings.port,
+          upstream,
+          tls: options.settings.tls,
+          lookup,
+          writesFor: (credential) => ({
+            verdict: classifier.verdict,
+            execute: (request) => executor.execute(credential, request)
+          }),
+          log
+        })
+      ),
+      (listening) => Effect.promise(listening.close)
+    )
+    yield* Effect.logInfo(`proxy listening on ${options.settings.host}:${listening.port}, upstream ${upstream.host}:${upstream.port}`)
+    return listening
+  })
+
+/** The service: configuration from `TRIBUTARY_*`. */
+export const layer = Layer.scopedDiscard(
+  Effect.gen(function*() {
+    const settings = yield* ProxySettings.fromEnv
+    const tables = yield* TablesConfig.fromEnv
+    yield* make({ settings, tables })
+  })
+)
+
+export const main = layer.pipe(
+  Layer.provide(Layer.mergeAll(Database.layerConfig("tributary-proxy"), Nats.layerConfig("tributary-proxy"), Secrets.layerConfig))
+)

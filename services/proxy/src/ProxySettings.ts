@@ -1,0 +1,52 @@
+/**
+ * The proxy's configuration (`TRIBUTARY_PROXY_*`), besides the shared NATS, Postgres
+ * (the writer: the role that owns the synced tables) and secret-key settings.
+ */
+import { readFileSync } from "node:fs"
+import { createSecureContext } from "node:tls"
+import type { SecureContext } from "node:tls"
+import { Settings } from "@tributary/core"
+import { Config, Effect, Option, Redacted, Schema } from "effect"
+
+const env = Settings.env
+
+export const config = Config.all({
+  host: Config.string(env("PROXY_HOST")).pipe(Config.withDefault("0.0.0.0")),
+  port: Settings.httpPort("PROXY_PORT", 5434),
+  /** The client role: every client session runs upstream as this role, which may only read synced tables. */
+  upstreamUrl: Config.redacted(env("PROXY_UPSTREAM_URL")),
+  tlsCert: Config.option(Config.string(env("PROXY_TLS_CERT"))),
+  tlsKey: Config.option(Config.string(env("PROXY_TLS_KEY"))),
+  apiTimeoutMs: Schema.Config(env("PROXY_API_TIMEOUT_MS"), Schema.NumberFromString.pipe(Schema.int(), Schema.positive()))
+    .pipe(Config.withDefault(30_000))
+})
+
+export type ProxySettings = Config.Config.Success<typeof config>
+
+export interface Resolved {
+  readonly host: string
+  readonly port: number
+  readonly upstreamUrl: Redacted.Redacted<string>
+  readonly tls: SecureContext | undefined
+  readonly apiTimeoutMs: number
+}
+
+/** Reads the certificate files: a bad path fails at start, naming the variable. */
+export const resolve = (settings: ProxySettings) =>
+  Effect.try({
+    try: (): Resolved => ({
+      host: settings.host,
+      port: settings.port,
+      upstreamUrl: settings.upstreamUrl,
+      apiTimeoutMs: settings.apiTimeoutMs,
+      tls: Option.isSome(settings.tlsCert) && Option.isSome(settings.tlsKey)
+        ? createSecureContext({ cert: readFileSync(settings.tlsCert.value), key: readFileSync(settings.tlsKey.value) })
+        : undefined
+    }),
+    catch: (error) =>
+      new Error(`${env("PROXY_TLS_CERT")}/${env("PROXY_TLS_KEY")}: ${error instanceof Error ? error.message : String(error)}`)
+  })
+
+export const fromEnv = Effect.flatMap(config, resolve)
+
+export const upstreamUrlText = (resolved: Resolved) => Redacted.value(resolved.upstreamUrl)

@@ -1,0 +1,3 @@
+export * as Listener from "./Listener.js"
+export * as Proxy from "./Proxy.js"
+export * as ProxySettings from "./ProxySettings.js"

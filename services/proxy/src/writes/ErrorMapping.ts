@@ -1,0 +1,124 @@
+/**
+ * What the API said, as a Postgres error the client can act on. Always severity ERROR:
+ * the connection stays usable. Codes follow what clients and frameworks already do with
+ * them: class 23 is not retried; HV00N/HV000 are the foreign-data-wrapper codes for an
+ * unreachable or failing remote (never 08xxx, which makes pools drop the connection);
+ * 58000 for "applied upstream but not here" (never class 40, which frameworks retry).
+ */
+import type { UpstreamErrors } from "@tributary/core"
+import type { Report } from "../wire/Backend.js"
+import type { SyncedTable } from "../sql/SyncedTables.js"
+
+/** Stripe's error codes where a more precise integrity class says it better than 23514. */
+const CLASS_23: Readonly<Record<string, string>> = {
+  parameter_missing: "23502",
+  resource_already_exists: "23505",
+  resource_missing: "23503",
+  parameter_unknown: "22023",
+  parameter_invalid_empty: "23502"
+}
+
+/** `recurring[interval]` → the column whose path it is, else the parameter as the API named it. */
+const columnOf = (table: SyncedTable, param: string): string => {
+  const path = param.replace(/\]/g, "").split("[")
+  for (const column of table.writable.values()) {
+    if (column.path.join(".") === path.join(".")) return column.name
+  }
+  return param
+}
+
+export const fromUpstream = (error: UpstreamErrors.UpstreamError, table: SyncedTable): Report => {
+  const source = table.schema
+  const where = { schema: table.schema, table: table.table }
+  switch (error._tag) {
+    case "UpstreamRejected":
+      return {
+        severity: "ERROR",
+        code: (error.code === undefined ? undefined : CLASS_23[error.code]) ?? "23514",
+        message: `${source} validation error`,
+        detail: error.detail,
+        ...where,
+        ...(error.param === undefined ? {} : { column: columnOf(table, error.param) })
+      }
+    case "UpstreamUnavailable":
+      if (!error.sent) {
+        return {
+          severity: "ERROR",
+          code: "HV00N",
+          message: `cannot reach ${source}: ${error.detail}`,
+          hint: "Nothing was written. Retry when the API is reachable.",
+          ...where
+        }
+      }
+      if (error.status !== undefined) {
+        return {
+          severity: "ERROR",
+          code: "HV000",
+          message: `${source} failed with HTTP ${error.status}`,
+          detail: error.detail,
+          hint: "Nothing was written here. The API may or may not have applied the change.",
+          ...where
+        }
+      }
+      return sentWithoutAnswer(source, error.detail, table)
+    case "UpstreamRateLimited":
+      return {
+        severity: "ERROR",
+        code: "HV000",
+        message: `${source} rate limit: ${error.detail}`,
+        hint: error.retryAfterMs === undefined ? "Retry later." : `Retry after ${Math.ceil(error.retryAfterMs / 1000)} s.`,
+        ...where
+      }
+    case "UpstreamAuthFailed":
+      return {
+        severity: "ERROR",
+        code: "HV000",
+        message: `${source} refused the sync's API key: ${error.detail}`,
+        hint: "Give the sync a valid API key.",
+        ...where
+      }
+  }
+}
+
+/** The request left, and no answer came back: it may have been applied. */
+export const sentWithoutAnswer = (source: string, detail: string, table: SyncedTable): Report => ({
+  severity: "ERROR",
+  code: "58000",
+  message: `no answer from ${source}; the write may have been applied there`,
+  detail,
+  hint: "Do not retry blindly: if the API applied the change, the row arrives with the next sync. Check before writing again.",
+  schema: table.schema,
+  table: table.table
+})
+
+/** The API applied the change; writing it here failed. */
+export const notApplied = (source: string, ids: ReadonlyArray<string>, detail: string, table: SyncedTable): Report => ({
+  severity: "ERROR",
+  code: "58000",
+  message: `${source} accepted the write, but applying it to ${table.schema}.${table.table} failed: ${detail}`,
+  detail: `${source} object ids: ${ids.join(", ")}`,
+  hint: "Do not retry: the change is in the API, and the rows will arrive with the next sync.",
+  schema: table.schema,
+  table: table.table
+})
+
+export const tooManyRows = (table: SyncedTable, limit: number, action: string): Report => ({
+  severity: "ERROR",
+  code: "54000",
+  message: `${table.schema} accepts at most ${limit} rows per ${action}; this statement ${action}s more`,
+  hint: `Split the statement into batches of at most ${limit} rows: each statement is one API request.`,
+  schema: table.schema,
+  table: table.table
+})
+
+/** A Postgres error from the proxy's own queries (a user's expression that fails), passed on. */
+export const fromDatabase = (error: unknown): Report => {
+  const fields = error as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown }
+  return {
+    severity: "ERROR",
+    code: typeof fields.code === "string" ? fields.code : "XX000",
+    message: typeof fields.message === "string" ? fields.message : String(error),
+    ...(typeof fields.detail === "string" ? { detail: fields.detail } : {}),
+    ...(typeof fields.hint === "string" ? { hint: fields.hint } : {})
+  }
+}

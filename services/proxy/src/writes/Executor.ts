@@ -1,0 +1,222 @@
+/**
+ * Running one write to a synced table, API first:
+ *
+ *   1. open a transaction on the writer connection (the sink's role, not the client's);
+ *   2. find the rows: evaluate an INSERT's VALUES, or read the ids an UPDATE/DELETE
+ *      touches with its own WHERE; refuse past the API's row limit and rows of other syncs;
+ *   3. send the write to the API through the sync's connector (one request per statement;
+ *      the connector's batch size says how the rows are carried);
+ *   4. apply what the API returned with the sink's versioned upsert, read RETURNING back,
+ *      commit.
+ *
+ * The client's own session is never used, so the write escapes the client's transaction.
+ */
+import { randomUUID } from "node:crypto"
+import { Record as CoreRecord } from "@tributary/core"
+import type { Connector, Ids, ProxyCredentials, SyncConfig, UpstreamErrors } from "@tributary/core"
+import { Cause, Duration, Effect, Exit, Option } from "effect"
+import type pg from "pg"
+import type { Report } from "../wire/Backend.js"
+import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
+import type { WritePlan } from "../sql/WritePlan.js"
+import * as ErrorMapping from "./ErrorMapping.js"
+import { asText, UnsupportedParameter } from "./Parameters.js"
+import * as Queries from "./Queries.js"
+import { resultRows } from "./Results.js"
+
+export interface SyncWriter {
+  readonly config: SyncConfig.SyncConfig
+  readonly writer: Connector.Writer
+}
+
+export interface ExecutorDeps {
+  /** Connections as the tables' owner. */
+  readonly pool: pg.Pool
+  /** The sink's versioned upsert, on the caller's connection and transaction. */
+  readonly apply: (client: pg.ClientBase, records: ReadonlyArray<CoreRecord.Record>, config: SyncConfig.SyncConfig) => Promise<void>
+  readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
+  readonly apiTimeoutMs: number
+}
+
+const isUpstreamError = (value: unknown): value is UpstreamErrors.UpstreamError =>
+  typeof value === "object" && value !== null && "_tag" in value &&
+  ["UpstreamRejected", "UpstreamUnavailable", "UpstreamRateLimited", "UpstreamAuthFailed"].includes(String(value._tag))
+
+const nest = (values: Readonly<Record<string, unknown>>, plan: WritePlan, dropNulls: boolean) => {
+  const out: Record<string, unknown> = {}
+  const columns = new Map([...plan.relation.table.writable.values()].map((c) => [c.name, c]))
+  for (const [name, value] of Object.entries(values)) {
+    if (value === null && dropNulls) continue
+    const path = columns.get(name)?.path ?? [name]
+    let at = out
+    for (const key of path.slice(0, -1)) {
+      const next = (at[key] ?? {}) as Record<string, unknown>
+      at[key] = next
+      at = next
+    }
+    at[path[path.length - 1]!] = value
+  }
+  return out
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+const refusal = (code: string, message: string, hint: string, plan: WritePlan): WriteOutcome => ({
+  ok: false,
+  report: { severity: "ERROR", code, message, hint, schema: plan.relation.table.schema, table: plan.relation.table.table }
+})
+
+export const make = (deps: ExecutorDeps) => {
+  const execute = async (
+    credential: ProxyCredentials.ProxyCredential,
+    request: ExecuteRequest<WritePlan>
+  ): Promise<WriteOutcome> => {
+    const plan = request.write
+    const table = plan.relation.table
+    const qualified = `${table.schema}.${table.table}`
+    let parameters: Array<string | null>
+    try {
+      parameters = asText(request.parameters, request.parameterFormats, request.parameterTypes)
+    } catch (error) {
+      if (error instanceof UnsupportedParameter) return refusal("0A000", error.message, "Send the parameter in text format.", plan)
+      throw error
+    }
+    const target = await deps.writerFor(credential.sync_id)
+    if (!("writer" in target)) return { ok: false, report: target }
+    const { writer, config } = target
+    const limit = writer.maxRowsPerStatement
+
+    const client = await deps.pool.connect()
+    let open = false
+    try {
+      await client.query("begin")
+      open = true
+      const found = await findRows(client, plan, parameters, limit + 1)
+      if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
+      const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
+      if (foreign !== undefined) {
+        return refusal(
+          "42501",
+          `permission denied: ${qualified} row ${foreign.upstream_id} belongs to sync ${foreign.sync_id}, and this credential writes only sync ${credential.sync_id}`,
+          `Connect with the proxy credentials of sync ${foreign.sync_id}, or narrow the WHERE clause to rows with sync_id = '${credential.sync_id}'.`,
+          plan
+        )
+      }
+      if (found.length === 0) {
+        await client.query("commit")
+        open = false
+        return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...(plan.returning === undefined ? {} : await emptyFields(deps.pool, plan)) } }
+      }
+
+      const ops: Array<Connector.WriteOp> = found.map((row) => ({
+        action: plan.action,
+        collection: table.collection,
+        ...(row.upstream_id === undefined ? {} : { upstreamId: row.upstream_id }),
+        values: nest(row.values ?? {}, plan, plan.action === "insert"),
+        idempotencyKey: `tributary-proxy-${randomUUID()}`
+      }))
+      const sent = await Effect.runPromiseExit(
+        writer.write(ops).pipe(Effect.timeoutFail({
+          duration: Duration.millis(deps.apiTimeoutMs),
+          onTimeout: () => "timeout" as const
+        }))
+      )
+      if (Exit.isFailure(sent)) {
+        const failure = Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause))
+        const error = Option.getOrUndefined(failure)
+        if (error === "timeout") {
+          return { ok: false, report: ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${deps.apiTimeoutMs} ms`, table) }
+        }
+        if (isUpstreamError(error)) return { ok: false, report: ErrorMapping.fromUpstream(error, table) }
+        throw Cause.squash(sent.cause)
+      }
+      const observations = sent.value
+      const ids = observations.map((o) => o.upstreamId)
+      const sync = { id: config.id, external_id: config.external_id, metadata: config.metadata }
+      const records = observations.map((o, i) =>
+        new CoreRecord.Record({
+          id: CoreRecord.recordIdFor(config.id, o.collection, o.upstreamId),
+          upstream_id: o.upstreamId as Ids.UpstreamId,
+          collection_id: o.collection,
+          sync,
+          deleted: o.deleted,
+          updated_idx: o.version.to * 1000,
+          upstream_created_at: iso(o.createdAt),
+          upstream_updated_at: iso(o.version.from),
+          data: o.data ?? found[i]?.data ?? {}
+        })
+      )
+      try {
+        const recordIds = records.map((r) => r.id)
+        // A deleted row may be gone after the apply: read what it returns first.
+        const before = plan.returning !== undefined && plan.action === "delete"
+          ? await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats)
+          : undefined
+        await deps.apply(client, records, config)
+        const returned = before ?? (plan.returning === undefined
+          ? undefined
+          : await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats))
+        await client.query("commit")
+        open = false
+        const notices: Array<Report> = request.inTransaction
+          ? [{
+            severity: "NOTICE",
+            code: "00000",
+            message: `the ${plan.action} on ${qualified} was applied to ${table.schema} and committed outside your transaction block`,
+            hint: "Writes to synced tables go to the API at once and escape transactions: a ROLLBACK does not undo them."
+          }]
+          : []
+        return {
+          ok: true,
+          result: {
+            rows: returned?.rows ?? [],
+            tag: tagOf(plan, records.length),
+            notices,
+            ...(returned === undefined ? {} : { fields: returned.fields })
+          }
+        }
+      } catch (error) {
+        return { ok: false, report: ErrorMapping.notApplied(table.schema, ids, errorMessage(error), table) }
+      }
+    } catch (error) {
+      return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
+    } finally {
+      if (open) await client.query("rollback").catch(() => undefined)
+      client.release()
+    }
+  }
+  return { execute }
+}
+
+interface FoundRow {
+  readonly upstream_id?: string
+  readonly sync_id?: string
+  readonly values?: Readonly<Record<string, unknown>>
+  readonly data?: Readonly<Record<string, unknown>>
+}
+
+const findRows = async (
+  client: pg.ClientBase,
+  plan: WritePlan,
+  parameters: ReadonlyArray<string | null>,
+  limit: number
+): Promise<ReadonlyArray<FoundRow>> => {
+  if (plan.action === "insert") {
+    if (plan.source === undefined) return [{ values: {} }]
+    const result = await client.query<{ values: Record<string, unknown> }>(Queries.insertRows(plan, limit), [...parameters])
+    return result.rows.map((row) => ({ values: row.values }))
+  }
+  const result = await client.query<FoundRow>(Queries.targetRows(plan, limit), [...parameters])
+  return result.rows
+}
+
+const tagOf = (plan: WritePlan, count: number) =>
+  plan.action === "insert" ? `INSERT 0 ${count}` : `${plan.action.toUpperCase()} ${count}`
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** RETURNING of a statement that touched nothing still describes its columns. */
+const emptyFields = async (pool: pg.Pool, plan: WritePlan) => {
+  const result = await resultRows(pool, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], [])
+  return { fields: result.fields }
+}

@@ -1,0 +1,59 @@
+/**
+ * The queries the proxy runs on its writer connection around an API write, built from
+ * the user's own clause texts:
+ *
+ * - the rows an INSERT creates: its VALUES (or SELECT) evaluated as a subquery;
+ * - the rows an UPDATE or DELETE touches: the same FROM/USING and WHERE over the table,
+ *   with each SET expression evaluated per row;
+ * - the RETURNING list, read back from the table after the apply.
+ *
+ * Values come back as JSON keyed by column, converted to what the API takes (timestamps
+ * as Unix seconds, as the API sends them).
+ */
+import { quote } from "../sql/Plan.js"
+import type { WritableColumn } from "../sql/SyncedTables.js"
+import type { DeletePlan, InsertPlan, UpdatePlan } from "../sql/WritePlan.js"
+
+const apiValue = (column: WritableColumn, expression: string): string => {
+  switch (column.type) {
+    case "timestamptz":
+      return `extract(epoch from (${expression})::timestamptz)::bigint`
+    default:
+      return `(${expression})::${column.type}`
+  }
+}
+
+const valuesObject = (pairs: ReadonlyArray<readonly [WritableColumn, string]>): string =>
+  pairs.length === 0
+    ? "'{}'::jsonb"
+    : `jsonb_build_object(${pairs.map(([column, expression]) => `'${column.name}', ${apiValue(column, expression)}`).join(", ")})`
+
+/** One row per row to create, `values` keyed by column; at most `limit` rows are read. */
+export const insertRows = (plan: InsertPlan, limit: number): string => {
+  const columns = plan.columns.map((c) => quote(c.name)).join(", ")
+  const pairs = plan.columns.map((c) => [c, `src.${quote(c.name)}`] as const)
+  return `select ${valuesObject(pairs)} as values from (${plan.source}) as src(${columns}) limit ${limit}`
+}
+
+/**
+ * The rows an UPDATE or DELETE touches (of every sync: a row of another sync is refused,
+ * not silently skipped), with the new values of an UPDATE. Soft-deleted rows are gone
+ * upstream, so they are not touched.
+ */
+export const targetRows = (plan: UpdatePlan | DeletePlan, limit: number): string => {
+  const ref = plan.relation.ref
+  const values = plan.action === "update"
+    ? `, ${valuesObject(plan.assignments.map((a) => [a.column, a.expression] as const))} as values`
+    : ""
+  const from = plan.using === undefined ? plan.relation.from : `${plan.relation.from}, ${plan.using}`
+  const where = plan.where === undefined ? "" : ` and (${plan.where})`
+  return `select distinct on (${ref}.upstream_id) ${ref}.upstream_id, ${ref}.sync_id, ${ref}.data${values} ` +
+    `from ${from} where not ${ref}.deleted${where} limit ${limit}`
+}
+
+/** RETURNING, read back after the apply, in the order the API returned the rows. */
+export const returning = (plan: InsertPlan | UpdatePlan | DeletePlan, list: string): string => {
+  const ref = plan.relation.ref
+  return `select ${list} from ${plan.relation.from} where ${ref}.id = any($1::uuid[]) ` +
+    `order by array_position($1::uuid[], ${ref}.id)`
+}

@@ -1,0 +1,73 @@
+/**
+ * The API writer of each sync: its config from the `syncs` bucket, its API key decrypted,
+ * its connector connected once and kept for the life of the proxy (reconnected when the
+ * sync's key, account or endpoint changes).
+ */
+import { Effect, Either, Exit, Runtime, Scope } from "effect"
+import type { Connector, Ids, SyncConfig , Nats} from "@tributary/core"
+import { Secrets, SyncStore } from "@tributary/core"
+import type { Report } from "../wire/Backend.js"
+import type { SyncWriter } from "./Executor.js"
+
+/**
+ * The engine's `Requests` retries rate limits and outages until they pass; a proxy write
+ * must answer now. Here every request runs once and every error reaches the proxy (the
+ * ones `Refusal` does not cover travel as defects, which the executor unwraps).
+ */
+const once: Connector.Requests = {
+  run: (_operation, request) =>
+    request.pipe(Effect.catchAll((error) =>
+      error._tag === "UpstreamRejected" || error._tag === "UpstreamAuthFailed" ? Effect.fail(error) : Effect.die(error)
+    ))
+}
+
+const fingerprint = (config: SyncConfig.SyncConfig) => `${config.api_key}|${config.account ?? ""}|${config.api_base_url ?? ""}`
+
+const report = (code: string, message: string, hint: string): Report => ({ severity: "ERROR", code, message, hint })
+
+export const make = (
+  connectors: ReadonlyArray<Connector.Connector>,
+  runtime: Runtime.Runtime<Nats.Nats | Secrets.SecretKeys>,
+  scope: Scope.Scope
+) => {
+  const cache = new Map<Ids.SyncId, { readonly fingerprint: string; readonly writer: SyncWriter | Report }>()
+
+  const connect = (config: SyncConfig.SyncConfig): Effect.Effect<SyncWriter | Report, never, Secrets.SecretKeys> =>
+    Effect.gen(function*() {
+      const connector = connectors.find((c) => c.source === config.source)
+      if (connector === undefined) {
+        return report("0A000", `the proxy has no connector for source ${config.source}`, "Writes go through the source's connector.")
+      }
+      const keys = yield* Secrets.SecretKeys
+      const apiKey = Secrets.decrypt(keys, config.api_key)
+      if (Either.isLeft(apiKey)) return report("HV000", apiKey.left.message, "Check TRIBUTARY_SECRET_KEY.")
+      const connection = yield* connector.connect({
+        apiKey: apiKey.right,
+        account: config.account,
+        apiBaseUrl: config.api_base_url,
+        collections: connector.collections.map((c) => c.id),
+        requests: once
+      }).pipe(Scope.extend(scope))
+      if (connection.writer === undefined) {
+        return report("0A000", `the ${config.source} connector cannot write yet`, "Write through the API directly for now.")
+      }
+      return { config, writer: connection.writer }
+    })
+
+  const writerFor = async (sync: Ids.SyncId): Promise<SyncWriter | Report> => {
+    const exit = await Runtime.runPromiseExit(runtime)(SyncStore.get(sync))
+    if (Exit.isFailure(exit)) {
+      return report("42501", `the sync of this credential (${sync}) cannot be read`, "Check that the sync still exists.")
+    }
+    const config = exit.value
+    const cached = cache.get(sync)
+    if (cached !== undefined && cached.fingerprint === fingerprint(config)) {
+      return "writer" in cached.writer ? { ...cached.writer, config } : cached.writer
+    }
+    const writer = await Runtime.runPromise(runtime)(connect(config))
+    cache.set(sync, { fingerprint: fingerprint(config), writer })
+    return writer
+  }
+
+  return { writerFor }
+}
