@@ -1,3 +1,4 @@
+export * as ApiTokens from "./ApiTokens.js"
 export * as ChangeEvent from "./ChangeEvent.js"
 export * as Collection from "./Collection.js"
 export * as Connector from "./Connector.js"

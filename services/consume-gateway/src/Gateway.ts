@@ -1,0 +1,110 @@
+/**
+ * The gateway as a Layer: provisioning, the consume engine, the HTTP API on a Node server.
+ * Needs `Nats` and `Secrets.SecretKeys`; `main.ts` provides them from the environment,
+ * tests provide them directly and run several replicas in one process.
+ */
+import { createServer } from "node:http"
+import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
+import { Cause, Effect, Layer, Option } from "effect"
+import { GatewayApi } from "./api/Api.js"
+import * as Auth from "./api/Auth.js"
+import * as ConsumeHandlers from "./api/ConsumeHandlers.js"
+import * as ConsumersHandlers from "./api/ConsumersHandlers.js"
+import { GatewayReplica } from "./api/Context.js"
+import { InvalidRequest } from "./api/Errors.js"
+import * as OpsHandlers from "./api/OpsHandlers.js"
+import * as SyncsHandlers from "./api/SyncsHandlers.js"
+import * as ConsumerCache from "./consumers/ConsumerCache.js"
+import { Engine } from "./delivery/Engine.js"
+import * as Metrics from "./observability/Metrics.js"
+import * as GatewaySettings from "./Settings.js"
+import { Kv } from "./wire/Kv.js"
+import { Wire } from "./wire/Wire.js"
+
+export const replica = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
+  Layer.scoped(
+    GatewayReplica,
+    Effect.gen(function*() {
+      const nats = yield* Nats.Nats
+      const keys = yield* Secrets.SecretKeys
+      yield* Provisioning.ensure()
+      const wire = new Wire(nats.nc)
+      const configs = yield* ConsumerCache.make
+      const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false })
+      const engine = new Engine({
+        wire,
+        inflight: new Kv(wire, nats.ns.buckets.inflight),
+        jsm: nats.jsm,
+        ns: nats.ns,
+        keys,
+        metrics,
+        settings: settings,
+        lookup: configs.lookup
+      })
+      let disconnected: string | undefined
+      const watchStatus = async () => {
+        for await (const status of nats.nc.status()) {
+          if (status.type === "disconnect") disconnected = "NATS connection lost; reconnecting"
+          if (status.type === "reconnect") disconnected = undefined
+        }
+      }
+      yield* Effect.forkScoped(Effect.promise(watchStatus))
+      return {
+        engine,
+        metrics,
+        notReady: () => nats.nc.isClosed() ? "NATS connection closed" : disconnected
+      }
+    })
+  )
+
+/** Validation failures name the field: `filters.collection_id`, `ack_tokens[2]`, `batch_size`. */
+const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
+  Effect.catchAllCause(app, (cause) => {
+    const failure: Option.Option<unknown> = Cause.failureOption(cause)
+    if (Option.isNone(failure) || !(failure.value instanceof HttpApiError.HttpApiDecodeError)) return Effect.failCause(cause)
+    const error = failure.value
+    const issue = error.issues[0]
+    const field = issue === undefined
+      ? "body"
+      : issue.path.map((p, i) => typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`).join("") || "body"
+    return Effect.fail(new InvalidRequest({ message: `${field}: ${issue?.message ?? error.message}`, field }))
+  }))
+
+/** Request metrics, and `Retry-After` on every 429. */
+const instrument = HttpMiddleware.make((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { metrics } = yield* GatewayReplica
+    const started = performance.now()
+    const response = yield* app
+    const route = Metrics.routeOf(request.url)
+    metrics.requests.inc({ method: request.method, route, status: String(response.status) })
+    metrics.latency.observe({ method: request.method, route }, (performance.now() - started) / 1000)
+    return response.status === 429 ? HttpServerResponse.setHeader(response, "retry-after", "1") : response
+  }))
+
+export const api = Layer.mergeAll(SyncsHandlers.layer, ConsumersHandlers.layer, ConsumeHandlers.layer, OpsHandlers.layer).pipe(
+  Layer.provide(Auth.layer),
+  (handlers) => HttpApiBuilder.api(GatewayApi).pipe(Layer.provide(handlers))
+)
+
+/** The gateway on `settings.host:settings.port` (0: any free port; read it from `HttpServer`). */
+export const layer = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
+  HttpApiBuilder.serve(instrument).pipe(
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(namedValidationErrors),
+    Layer.provide(api),
+    Layer.provideMerge(replica(settings, options)),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host }))
+  )
+
+/** Everything from the environment: what `main.ts` runs. */
+export const layerConfig = Layer.unwrapEffect(
+  Effect.map(GatewaySettings.gateway, (settings) => layer(settings, { processMetrics: true }))
+).pipe(
+  Layer.provide(Layer.mergeAll(Nats.layerConfig("consume-gateway"), Secrets.layerConfig)),
+  Layer.provide(Log.layerConfig("consume-gateway"))
+)
+

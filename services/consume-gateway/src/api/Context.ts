@@ -1,0 +1,13 @@
+/** What the HTTP handlers of one replica share: the consume engine, metrics and readiness. */
+import { Context } from "effect"
+import type { Engine } from "../delivery/Engine.js"
+import type { Metrics } from "../observability/Metrics.js"
+
+export interface Replica {
+  readonly engine: Engine
+  readonly metrics: Metrics
+  /** Why the replica cannot serve right now, or `undefined` when it can. */
+  readonly notReady: () => string | undefined
+}
+
+export class GatewayReplica extends Context.Tag("@tributary/consume-gateway/GatewayReplica")<GatewayReplica, Replica>() {}

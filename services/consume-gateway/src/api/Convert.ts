@@ -1,0 +1,64 @@
+/**
+ * Domain and engine failures become HTTP errors here, once, keyed on their tags and classes.
+ */
+import type { Errors } from "@tributary/core"
+import { Effect } from "effect"
+import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists } from "../consumers/Errors.js"
+import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
+import { JetStreamFailure } from "../wire/Kv.js"
+import { Conflict, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
+
+type DomainError =
+  | Errors.NotFound
+  | Errors.InvalidInput
+  | Errors.NatsError
+  | Errors.SecretUnreadable
+  | ConsumerExists
+  | ConsumerChangeRefused
+  | ConsumerChangedConcurrently
+
+export const fromDomain = (error: DomainError) => {
+  switch (error._tag) {
+    case "NotFound":
+      return new NotFound({ message: error.message })
+    case "InvalidInput":
+      return new InvalidRequest({ message: error.message, field: error.field })
+    case "ConsumerExists":
+      return new Conflict({ message: error.message, field: "name" })
+    case "ConsumerChangeRefused":
+      return new Conflict({ message: error.message, field: error.field })
+    case "ConsumerChangedConcurrently":
+      return new Conflict({ message: error.message })
+    case "NatsError":
+    case "SecretUnreadable":
+      return new Unavailable({ message: error.message })
+  }
+}
+
+export const domain = <A, R>(effect: Effect.Effect<A, DomainError, R>) => Effect.mapError(effect, fromDomain)
+
+export const fromEngine = (error: unknown) => {
+  if (error instanceof UnknownConsumer) return new NotFound({ message: error.message })
+  if (error instanceof Backpressure) return new TooManyRequests({ message: error.message, retry_after_seconds: error.retryAfterSeconds })
+  if (error instanceof InvalidTokens) {
+    const first = error.rejected[0]
+    return new InvalidRequest({
+      message: error.message,
+      field: first === undefined ? "ack_tokens" : `ack_tokens[${first.index}]`
+    })
+  }
+  if (error instanceof StaleTokens) {
+    return new StaleAckTokens({
+      message: error.message,
+      stale: error.stale.map((s) => ({ ack_token: s.token, state: s.state, reason: describeState(s.state) }))
+    })
+  }
+  if (error instanceof JetStreamFailure) return new Unavailable({ message: error.message })
+  return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })
+}
+
+/** Run an engine call; interruption (the client went away) aborts it. */
+export const engine = <A>(run: (signal: AbortSignal) => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: fromEngine })
+
+export { describeRejection }

@@ -1,0 +1,132 @@
+/**
+ * Request and response bodies. Requests are decoded with these Schemas and `/openapi.json`
+ * is generated from the same Schemas. Unknown fields in a body are refused (400 naming the
+ * field) rather than silently ignored.
+ */
+import { ChangeEvent, Collection, ConsumerConfig, Ids, Record, SyncConfig, SyncStatus } from "@tributary/core"
+import { Schema } from "effect"
+
+/** An optional field that, when present, is never `undefined` (exactOptionalPropertyTypes). */
+const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
+const fields = ConsumerConfig.ConsumerConfig.fields
+const defaults = ConsumerConfig.consumerDefaults
+
+export const ConsumerFilters = Schema.Struct({
+  collection_id: Schema.optionalWith(fields.filters.fields.collection_id, { default: () => "*" as const }),
+  sync_id: Schema.optionalWith(fields.filters.fields.sync_id, { default: () => "*" as const })
+}).annotations(strict)
+
+export const CreateConsumer = Schema.Struct({
+  name: fields.name,
+  source: Schema.optionalWith(fields.source, { default: () => "records" as const }),
+  filters: Schema.optionalWith(ConsumerFilters, { default: () => defaults.filters }),
+  ack_wait_ms: Schema.optionalWith(fields.ack_wait_ms, { default: () => defaults.ack_wait_ms }),
+  max_deliver: Schema.optionalWith(fields.max_deliver, { default: () => defaults.max_deliver }),
+  deliver_policy: Schema.optionalWith(fields.deliver_policy, { default: () => defaults.deliver_policy }),
+  max_ack_pending: Schema.optionalWith(fields.max_ack_pending, { default: () => defaults.max_ack_pending })
+}).annotations({ ...strict, identifier: "CreateConsumer" })
+
+export const UpdateConsumer = Schema.Struct({
+  name: opt(fields.name),
+  source: opt(fields.source),
+  filters: opt(Schema.Struct({
+    collection_id: opt(fields.filters.fields.collection_id),
+    sync_id: opt(fields.filters.fields.sync_id)
+  }).annotations(strict)),
+  ack_wait_ms: opt(fields.ack_wait_ms),
+  max_deliver: opt(fields.max_deliver),
+  deliver_policy: opt(fields.deliver_policy),
+  max_ack_pending: opt(fields.max_ack_pending)
+}).annotations({ ...strict, identifier: "UpdateConsumer" })
+
+export const ConsumerView = Schema.Struct({
+  ...fields,
+  state: opt(Schema.Struct({
+    num_pending: Schema.Number,
+    num_ack_pending: Schema.Number,
+    dead_letters: Schema.Number
+  }))
+}).annotations({ identifier: "Consumer" })
+
+export const ConsumerList = Schema.Struct({ data: Schema.Array(ConsumerView) })
+
+export const ConsumerPath = Schema.Struct({ name: Ids.ConsumerName })
+
+export const NextParams = Schema.Struct({
+  batch_size: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 1 }),
+  wait_for: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 60_000)), { default: () => 0 })
+})
+
+export const Delivered = Schema.Struct({
+  ack_token: Schema.String,
+  record: opt(Record.Record),
+  event: opt(ChangeEvent.ChangeEvent)
+})
+
+export const NextResponse = Schema.Struct({
+  data: Schema.Array(Delivered),
+  info: Schema.Struct({ num_pending: Schema.Number, num_ack_pending: Schema.Number })
+}).annotations({ identifier: "NextResponse" })
+
+const AckTokens = Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(1000))
+
+export const AckRequest = Schema.Struct({ ack_tokens: AckTokens }).annotations({ ...strict, identifier: "AckRequest" })
+
+export const NackRequest = Schema.Struct({
+  ack_tokens: AckTokens,
+  delay_ms: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.between(0, 3_600_000)), { default: () => 0 })
+}).annotations({ ...strict, identifier: "NackRequest" })
+
+export const DeadLetterParams = Schema.Struct({
+  after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), { default: () => 0 }),
+  limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 100 })
+})
+
+export const DeadLetter = Schema.Struct({
+  seq: Schema.Number,
+  subject: Schema.String,
+  attempts: Schema.Number,
+  dead_lettered_at: Schema.String,
+  record: opt(Schema.Unknown),
+  event: opt(Schema.Unknown)
+})
+
+export const DeadLetterList = Schema.Struct({ data: Schema.Array(DeadLetter), next_after: Schema.NullOr(Schema.Number) })
+
+export const RedriveRequest = Schema.Struct({
+  limit: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.between(1, 100_000)), { default: () => 10_000 })
+}).annotations(strict)
+
+export const RedriveResponse = Schema.Struct({ redriven: Schema.Number })
+
+const syncFields = SyncConfig.SyncConfig.fields
+
+export const CreateSync = Schema.Struct({
+  id: opt(Ids.SyncId),
+  source: Ids.SourceName,
+  api_key: Schema.String.pipe(Schema.minLength(1)),
+  name: opt(Schema.String),
+  account: opt(Schema.String),
+  api_base_url: opt(Schema.String),
+  external_id: opt(Schema.NullOr(Schema.String)),
+  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  rate_budget: opt(SyncConfig.RateBudget),
+  collections: opt(Schema.Union(Schema.Literal("all"), Schema.Array(Collection.CollectionId))),
+  delete_mode: opt(SyncConfig.DeleteMode)
+}).annotations({ ...strict, identifier: "CreateSync" })
+
+const { api_key: _apiKey, ...publicSyncFields } = syncFields
+
+export const SyncView = Schema.Struct({
+  ...publicSyncFields,
+  status: Schema.NullOr(SyncStatus.SyncStatus)
+}).annotations({ identifier: "Sync" })
+
+export const SyncList = Schema.Struct({ data: Schema.Array(SyncView) })
+
+export const SyncPath = Schema.Struct({ id: Ids.SyncId })
+
+export const Health = Schema.Struct({ status: Schema.String, detail: opt(Schema.String) })

@@ -1,0 +1,304 @@
+/**
+ * The consume API of one gateway replica: receive (`next`), ack, nack, progress and dead
+ * letters. Stateless across replicas: everything shared lives in JetStream (consumers,
+ * streams) and the `inflight` bucket (leases, settlements); what a replica keeps in memory
+ * is a cache (consumer configs and counts) and its own waiting requests.
+ */
+import type { JetStreamManager } from "@nats-io/jetstream"
+import type { Msg } from "@nats-io/transport-node"
+import type { ConsumerConfig, Namespace, Secrets } from "@tributary/core"
+import { randomBytes } from "node:crypto"
+import * as Resources from "../consumers/Resources.js"
+import type { Metrics } from "../observability/Metrics.js"
+import type { Kv } from "../wire/Kv.js"
+import type { Wire } from "../wire/Wire.js"
+import * as AckToken from "./AckToken.js"
+import * as Claims from "./Claims.js"
+import * as DeadLetters from "./DeadLetters.js"
+import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
+import type * as Lease from "./Lease.js"
+import * as Settle from "./Settle.js"
+
+export interface EngineSettings {
+  /** `/next` requests one replica keeps waiting per consumer before answering 429. */
+  readonly maxWaiting: number
+  /** Longest a withheld message waits before it is looked at again. */
+  readonly withholdMaxMs: number
+}
+
+export interface Dependencies {
+  readonly wire: Wire
+  readonly inflight: Kv
+  readonly jsm: JetStreamManager
+  readonly ns: Namespace.Namespace
+  readonly keys: Secrets.Keys
+  readonly metrics: Metrics
+  readonly settings: EngineSettings
+  /** The consumer's config, from the replica's cache of the `consumers` bucket. */
+  readonly lookup: (name: string) => Promise<ConsumerConfig.ConsumerConfig | undefined>
+}
+
+interface Counts {
+  readonly numPending: number
+  readonly numAckPending: number
+  readonly ackFloor: number
+  readonly at: number
+}
+
+/** What a replica keeps per consumer: derived names, cached counts, its waiting requests. */
+interface Runtime {
+  readonly config: ConsumerConfig.ConsumerConfig
+  readonly resources: Resources.Resources
+  counts: Counts | undefined
+  refreshing: Promise<void> | undefined
+  redrivePending: number
+  redriveCheckedAt: number
+  waiting: number
+}
+
+const COUNTS_MAX_AGE_MS = 250
+const REDRIVE_CHECK_MS = 1_000
+const MAX_WAIT_MS = 60_000
+
+const open = Buffer.from('{"data":[')
+const comma = Buffer.from(",")
+const close = Buffer.from("}")
+
+export class Engine {
+  private readonly runtimes = new Map<string, Runtime>()
+  private readonly replica = randomBytes(4).toString("hex")
+  private batches = 0
+
+  constructor(private readonly deps: Dependencies) {}
+
+  private async runtime(name: string): Promise<Runtime> {
+    const config = await this.deps.lookup(name)
+    if (config === undefined) {
+      this.runtimes.delete(name)
+      throw new UnknownConsumer(name)
+    }
+    const known = this.runtimes.get(name)
+    if (known !== undefined && known.config === config) return known
+    const runtime: Runtime = {
+      config,
+      resources: Resources.of(this.deps.ns, name, config.source),
+      counts: known?.counts,
+      refreshing: undefined,
+      redrivePending: known?.redrivePending ?? 0,
+      redriveCheckedAt: known?.redriveCheckedAt ?? 0,
+      waiting: known?.waiting ?? 0
+    }
+    this.runtimes.set(name, runtime)
+    return runtime
+  }
+
+  private refreshCounts(rt: Runtime): Promise<void> {
+    rt.refreshing ??= this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable).then((info) => {
+      rt.counts = {
+        numPending: info.num_pending,
+        numAckPending: info.num_ack_pending,
+        ackFloor: info.ack_floor.stream_seq,
+        at: Date.now()
+      }
+    }).finally(() => {
+      rt.refreshing = undefined
+    })
+    return rt.refreshing
+  }
+
+  /** Counts at most a quarter second old; the first call for a consumer waits for them. */
+  private async counts(rt: Runtime): Promise<Counts> {
+    if (rt.counts === undefined) await this.refreshCounts(rt)
+    else if (Date.now() - rt.counts.at > COUNTS_MAX_AGE_MS) this.refreshCounts(rt).catch(() => {})
+    return rt.counts!
+  }
+
+  private checkRedrive(rt: Runtime) {
+    if (Date.now() - rt.redriveCheckedAt < REDRIVE_CHECK_MS) return
+    rt.redriveCheckedAt = Date.now()
+    this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable)
+      .then((info) => {
+        rt.redrivePending = info.num_pending
+      }, () => {})
+  }
+
+  private claimContext(rt: Runtime, source: Lease.Source): Claims.ClaimContext {
+    const { resources, config } = rt
+    return {
+      wire: this.deps.wire,
+      kv: this.deps.inflight,
+      kind: config.source,
+      source,
+      stream: source === "main" ? resources.stream : resources.deadLetterStream,
+      ackWaitMs: config.ack_wait_ms,
+      maxDeliver: config.max_deliver,
+      withholdMaxMs: this.deps.settings.withholdMaxMs,
+      baseFloor: () => rt.counts?.ackFloor ?? 0,
+      leaseKey: resources.leaseKey,
+      settlementKey: resources.settlementKey,
+      deadLetter: (candidate, attempts) => DeadLetters.publish(this.deps.wire, resources, candidate, attempts)
+    }
+  }
+
+  private async claim(rt: Runtime, source: Lease.Source, messages: ReadonlyArray<Msg>) {
+    if (messages.length === 0) return [] as Array<Claims.Granted>
+    const batch = `${this.replica}${(++this.batches).toString(36)}`
+    const outcome = await Claims.claim(this.claimContext(rt, source), batch, messages)
+    const consumer = rt.config.name
+    if (outcome.withheld > 0) this.deps.metrics.withheld.inc({ consumer }, outcome.withheld)
+    if (outcome.deadLettered > 0) this.deps.metrics.deadLettered.inc({ consumer }, outcome.deadLettered)
+    return outcome.granted
+  }
+
+  private async pullNow(rt: Runtime, want: number): Promise<Array<Claims.Granted>> {
+    const granted: Array<Claims.Granted> = []
+    this.checkRedrive(rt)
+    if (rt.redrivePending > 0) {
+      const { messages } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      if (messages.length === 0) rt.redrivePending = 0
+      granted.push(...await this.claim(rt, "redrive", messages))
+    }
+    if (granted.length < want) {
+      const { messages, status } = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
+      this.checkPullStatus(rt, status)
+      granted.push(...await this.claim(rt, "main", messages))
+    }
+    return granted
+  }
+
+  private checkPullStatus(rt: Runtime, status: { code: number; description: string }) {
+    // No responders: the JetStream consumer is gone (deleted through another replica).
+    if (status.code === 503) throw new UnknownConsumer(rt.config.name)
+    if (status.code !== 409) return
+    const text = status.description.toLowerCase()
+    if (text.includes("deleted")) throw new UnknownConsumer(rt.config.name)
+    if (text.includes("waiting") || text.includes("ack pending")) throw new Backpressure(`JetStream: ${status.description}`, 1)
+  }
+
+  /**
+   * Up to `batchSize` messages. With `waitForMs` > 0 and nothing available, wait for the first
+   * message (a pull of one, so nothing is left parked at the server when we answer), then take
+   * whatever else is available with it.
+   */
+  async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const rt = await this.runtime(name)
+    const counts = await this.counts(rt)
+    if (counts.numAckPending >= rt.config.max_ack_pending) {
+      throw new Backpressure(`consumer ${name} has ${counts.numAckPending} messages in flight, its max_ack_pending ` +
+        `is ${rt.config.max_ack_pending}: ack or nack some first`, 1)
+    }
+    if (rt.waiting >= this.deps.settings.maxWaiting) {
+      throw new Backpressure(`${rt.waiting} requests are already waiting for consumer ${name} on this replica`, 1)
+    }
+    rt.waiting++
+    try {
+      const deadline = Date.now() + Math.min(waitForMs, MAX_WAIT_MS)
+      let granted = await this.pullNow(rt, batchSize)
+      while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
+        const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
+        const abandon = () => pull.abandon()
+        signal?.addEventListener("abort", abandon, { once: true })
+        const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
+        this.checkPullStatus(rt, status)
+        if (messages.length === 0) continue
+        granted = [...await this.claim(rt, "main", messages)]
+        if (batchSize > granted.length) granted.push(...await this.pullNow(rt, batchSize - granted.length))
+      }
+      if (granted.length > 0) this.deps.metrics.delivered.inc({ consumer: name }, granted.length)
+      return this.render(rt, granted, await this.counts(rt))
+    } finally {
+      rt.waiting--
+    }
+  }
+
+  private render(rt: Runtime, granted: ReadonlyArray<Claims.Granted>, counts: Counts): Uint8Array {
+    const field = rt.config.source === "records" ? "record" : "event"
+    const parts: Array<Uint8Array> = [open]
+    let pending = counts.numPending
+    granted.forEach(({ candidate, batch }, i) => {
+      const token = AckToken.issue(this.deps.keys, {
+        consumer: rt.config.name,
+        reply: candidate.reply,
+        leaseKey: candidate.leaseKey,
+        batch,
+        index: candidate.index
+      })
+      if (i > 0) parts.push(comma)
+      parts.push(Buffer.from(`{"ack_token":"${token}","${field}":`), candidate.msg.data, close)
+      if (candidate.delivery.stream === rt.resources.stream) pending = candidate.delivery.pending
+    })
+    parts.push(Buffer.from(`],"info":{"num_pending":${pending},"num_ack_pending":${counts.numAckPending + granted.length}}}`))
+    return Buffer.concat(parts)
+  }
+
+  private async tokens(name: string, texts: ReadonlyArray<string>) {
+    const rt = await this.runtime(name)
+    const read = texts.map((text) => AckToken.read(this.deps.keys, name, text))
+    const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
+    if (rejected.length > 0) {
+      for (const r of rejected) this.deps.metrics.refusedTokens.inc({ consumer: name, reason: r.reason })
+      throw new InvalidTokens(rejected)
+    }
+    return { rt, tokens: read.filter((t): t is AckToken.AckToken => typeof t !== "string") }
+  }
+
+  private settleContext(rt: Runtime): Settle.SettleContext {
+    return {
+      wire: this.deps.wire,
+      kv: this.deps.inflight,
+      ackWaitMs: rt.config.ack_wait_ms,
+      settlementKey: rt.resources.settlementKey
+    }
+  }
+
+  private stale(name: string, texts: ReadonlyArray<string>, tokens: ReadonlyArray<AckToken.AckToken>,
+    refused: ReadonlyArray<Settle.Refused>, applied: number) {
+    if (refused.length === 0) return
+    for (const r of refused) this.deps.metrics.refusedTokens.inc({ consumer: name, reason: r.state })
+    throw new StaleTokens(refused.map((r) => ({ token: texts[tokens.indexOf(r.token)] ?? "", state: r.state })), applied)
+  }
+
+  async ack(name: string, texts: ReadonlyArray<string>): Promise<void> {
+    const { rt, tokens } = await this.tokens(name, texts)
+    const { settled, refused } = await Settle.settle(this.settleContext(rt), tokens, { kind: "ack" })
+    if (settled > 0) this.deps.metrics.acked.inc({ consumer: name }, settled)
+    this.stale(name, texts, tokens, refused, settled)
+  }
+
+  async nack(name: string, texts: ReadonlyArray<string>, delayMs: number): Promise<void> {
+    const { rt, tokens } = await this.tokens(name, texts)
+    const { settled, refused } = await Settle.settle(this.settleContext(rt), tokens, { kind: "nack", delayMs })
+    if (settled > 0) this.deps.metrics.nacked.inc({ consumer: name }, settled)
+    this.stale(name, texts, tokens, refused, settled)
+  }
+
+  async progress(name: string, texts: ReadonlyArray<string>): Promise<void> {
+    const { rt, tokens } = await this.tokens(name, texts)
+    const { refused } = await Settle.progress(this.settleContext(rt), tokens)
+    this.stale(name, texts, tokens, refused, tokens.length - refused.length)
+  }
+
+  async deadLetters(name: string, after: number, limit: number) {
+    const rt = await this.runtime(name)
+    return { source: rt.config.source, letters: await DeadLetters.list(this.deps.wire, rt.resources, after, limit) }
+  }
+
+  async redrive(name: string, limit: number): Promise<number> {
+    const rt = await this.runtime(name)
+    const moved = await DeadLetters.redrive(this.deps.wire, rt.resources, limit)
+    if (moved > 0) {
+      rt.redrivePending += moved
+      rt.redriveCheckedAt = Date.now()
+    }
+    return moved
+  }
+
+  /** Counts for the management API (fresh, not cached). */
+  async state(name: string) {
+    const rt = await this.runtime(name)
+    await this.refreshCounts(rt)
+    const dead = await this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects })
+      .then((info) => Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0), () => 0)
+    return { num_pending: rt.counts!.numPending, num_ack_pending: rt.counts!.numAckPending, dead_letters: dead }
+  }
+}

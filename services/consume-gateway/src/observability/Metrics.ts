@@ -1,0 +1,51 @@
+/**
+ * Prometheus metrics of one gateway replica, in a registry of its own (two replicas in one
+ * process, as in the tests, must not share counters). Served at `/metrics`.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+
+export interface Metrics {
+  readonly registry: Registry
+  readonly requests: Counter<"method" | "route" | "status">
+  readonly latency: Histogram<"method" | "route">
+  readonly delivered: Counter<"consumer">
+  readonly acked: Counter<"consumer">
+  readonly nacked: Counter<"consumer">
+  readonly deadLettered: Counter<"consumer">
+  readonly withheld: Counter<"consumer">
+  readonly refusedTokens: Counter<"consumer" | "reason">
+}
+
+export const make = (options: { readonly processMetrics: boolean }): Metrics => {
+  const registry = new Registry()
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: "gateway_" })
+  const counter = <L extends string>(name: string, help: string, labelNames: ReadonlyArray<L>) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+  return {
+    registry,
+    requests: counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"]),
+    latency: new Histogram({
+      name: "gateway_http_request_duration_seconds",
+      help: "Time to answer an HTTP request (long polls included)",
+      labelNames: ["method", "route"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry]
+    }),
+    delivered: counter("gateway_messages_delivered_total", "Messages handed to workers", ["consumer"]),
+    acked: counter("gateway_messages_acked_total", "Messages acked by workers", ["consumer"]),
+    nacked: counter("gateway_messages_nacked_total", "Messages nacked by workers", ["consumer"]),
+    deadLettered: counter("gateway_messages_dead_lettered_total", "Messages moved to dead letters after max_deliver", ["consumer"]),
+    withheld: counter("gateway_messages_withheld_total",
+      "Deliveries held back because an older version of the record was in flight", ["consumer"]),
+    refusedTokens: counter("gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"])
+  }
+}
+
+/** `/v1/consumers/orders/next` → `/v1/consumers/{name}/next`: one series per route, not per consumer. */
+export const routeOf = (path: string): string => {
+  const parts = path.split("?")[0]!.split("/")
+  if (parts[1] === "v1" && (parts[2] === "consumers" || parts[2] === "syncs") && parts[3] !== undefined && parts[3] !== "") {
+    parts[3] = parts[2] === "consumers" ? "{name}" : "{id}"
+  }
+  return parts.join("/")
+}

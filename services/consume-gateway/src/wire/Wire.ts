@@ -1,0 +1,161 @@
+/**
+ * The gateway's hot-path link to NATS: request/reply and pull requests multiplexed over ONE
+ * inbox subscription per connection. nats.js's `request()` and KV client cost roughly two to
+ * three times more CPU per call (a timer, a subscription lookup and header validation each),
+ * and the gateway makes several such calls per delivered message, so it talks the protocol
+ * itself here. Everything else (stream and consumer management) goes through nats.js.
+ */
+import { createInbox, headers as natsHeaders } from "@nats-io/transport-node"
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node"
+
+export type Headers = Record<string, string>
+
+export class RequestTimeout extends Error {
+  constructor(readonly subject: string) {
+    super(`no reply from NATS for ${subject}`)
+  }
+}
+
+/** A pull request in progress: messages collected until the batch is full or the server ends it. */
+interface Collector {
+  readonly batch: number
+  readonly messages: Array<Msg>
+  readonly onDone: (messages: Array<Msg>, status: PullStatus) => void
+  /** Set when the HTTP caller went away: late messages are handed back at once (NAK). */
+  abandoned: boolean
+  finished: boolean
+  timer: NodeJS.Timeout | undefined
+  subscription: Subscription | undefined
+}
+
+/** How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason). */
+export interface PullStatus {
+  readonly code: number
+  readonly description: string
+}
+
+export interface PullRequest {
+  readonly result: Promise<{ readonly messages: Array<Msg>; readonly status: PullStatus }>
+  /** The caller no longer wants the messages; any that arrive later are returned to the consumer. */
+  readonly abandon: () => void
+}
+
+const encoder = new TextEncoder()
+
+export class Wire {
+  private readonly prefix: string
+  private readonly replies = new Map<number, { resolve: (msg: Msg) => void; timer: NodeJS.Timeout }>()
+  private next = 0
+
+  constructor(readonly nc: NatsConnection, private readonly timeoutMs = 10_000) {
+    this.prefix = createInbox()
+    nc.subscribe(`${this.prefix}.r.*`, {
+      callback: (_error, msg) => this.route(msg)
+    })
+  }
+
+  private route(msg: Msg) {
+    const id = Number(msg.subject.slice(this.prefix.length + 3))
+    const waiting = this.replies.get(id)
+    if (waiting === undefined) return
+    this.replies.delete(id)
+    clearTimeout(waiting.timer)
+    waiting.resolve(msg)
+  }
+
+  /**
+   * Messages of a pull arrive with their own subjects (the stream's), not the inbox's, so each
+   * pull has a subscription of its own; it lives until the server ends the pull.
+   */
+  private onPullMessage(pull: Collector, msg: Msg) {
+    const code = msg.headers?.code ?? 0
+    if (code !== 0 && (msg.data.length === 0 || msg.reply === undefined || msg.reply === "")) {
+      if (code === 100) return // idle heartbeat / flow control: not requested, ignore
+      this.finishPull(pull, { code, description: msg.headers?.description ?? "" })
+      return
+    }
+    if (pull.abandoned || pull.finished) {
+      // The caller went away: give the message straight back rather than let it wait out ack_wait.
+      if (msg.reply !== undefined && msg.reply !== "") this.publish(msg.reply, "-NAK")
+      return
+    }
+    pull.messages.push(msg)
+    if (pull.messages.length >= pull.batch) this.finishPull(pull, { code: 200, description: "batch complete" })
+  }
+
+  private finishPull(pull: Collector, status: PullStatus) {
+    if (!pull.finished) {
+      pull.finished = true
+      if (!pull.abandoned) pull.onDone(pull.messages, status)
+    }
+    // A complete batch ends the server's request too; otherwise its status retires the subscription.
+    if (status.code !== 200 || pull.messages.length >= pull.batch) {
+      clearTimeout(pull.timer)
+      pull.subscription?.unsubscribe()
+    }
+  }
+
+  publish(subject: string, payload: string | Uint8Array, headers?: Headers) {
+    this.nc.publish(subject, payload, headers === undefined ? undefined : { headers: toNatsHeaders(headers) })
+  }
+
+  request(subject: string, payload: string | Uint8Array, headers?: Headers): Promise<Msg> {
+    const id = ++this.next
+    return new Promise<Msg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.replies.delete(id)
+        reject(new RequestTimeout(subject))
+      }, this.timeoutMs)
+      this.replies.set(id, { resolve, timer })
+      this.nc.publish(subject, payload, {
+        reply: `${this.prefix}.r.${id}`,
+        ...(headers === undefined ? {} : { headers: toNatsHeaders(headers) })
+      })
+    })
+  }
+
+  /**
+   * One JetStream pull (`$JS.API.CONSUMER.MSG.NEXT`). With `expiresMs` undefined it is a
+   * no-wait pull: whatever is available now, then a 404/408 status.
+   */
+  pull(stream: string, consumer: string, batch: number, expiresMs?: number): PullRequest {
+    const inbox = `${this.prefix}.p.${++this.next}`
+    let abandon = () => {}
+    const result = new Promise<{ messages: Array<Msg>; status: PullStatus }>((resolve) => {
+      const collector: Collector = {
+        batch,
+        messages: [],
+        onDone: (messages, status) => resolve({ messages, status }),
+        abandoned: false,
+        finished: false,
+        timer: undefined,
+        subscription: undefined
+      }
+      // The server always ends a pull with a status; this only guards against a lost one.
+      collector.timer = setTimeout(() => this.finishPull(collector, { code: 408, description: "client timeout" }),
+        (expiresMs ?? 0) + this.timeoutMs)
+      collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
+      abandon = () => {
+        collector.abandoned = true
+        for (const msg of collector.messages) if (msg.reply !== undefined) this.publish(msg.reply, "-NAK")
+        collector.messages.length = 0
+      }
+    })
+    const body = expiresMs === undefined
+      ? `{"batch":${batch},"no_wait":true}`
+      : `{"batch":${batch},"expires":${Math.max(1, Math.round(expiresMs)) * 1_000_000}}`
+    this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, encoder.encode(body), { reply: inbox })
+    return { result, abandon: () => abandon() }
+  }
+
+  /** Round trip to the server: everything published before has been received by it. */
+  flush(): Promise<void> {
+    return this.nc.flush()
+  }
+}
+
+const toNatsHeaders = (headers: Headers): MsgHdrs => {
+  const out = natsHeaders()
+  for (const key in headers) out.set(key, headers[key]!)
+  return out
+}
