@@ -3,10 +3,11 @@ import { Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import { provision } from "./commands/provision.js"
+import { proxy } from "./commands/proxy.js"
 
 export const root = Command.make("tributary").pipe(
   Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
-  Command.withSubcommands([provision])
+  Command.withSubcommands([provision, proxy])
 )
 
 export const run = (argv: ReadonlyArray<string>) =>

@@ -1,0 +1,66 @@
+/**
+ * `tributary proxy credentials create|rotate|list|revoke`: the Postgres proxy's users.
+ * A credential is `<name>.<sync_id>` with a password shown once; only its SCRAM verifier
+ * is stored.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
+import { Console, Effect, Layer, Option, Schema } from "effect"
+
+const sync = Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write"))
+const name = Options.text("name").pipe(
+  Options.withDescription("The user name before the sync id (lower-case letters, digits, '_', '-')"),
+  Options.withDefault("app")
+)
+const host = Options.text("host").pipe(
+  Options.withDescription("Proxy host:port to print in the connection URL"),
+  Options.withDefault("127.0.0.1:5434")
+)
+const database = Options.text("database").pipe(Options.withDefault("tributary"))
+
+const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+
+const issue = (verb: "create" | "rotate") =>
+  Command.make(verb, { sync, name, host, database }, (args) =>
+    Effect.gen(function*() {
+      const syncId = yield* Schema.decodeUnknown(Ids.SyncId)(args.sync)
+      yield* SyncStore.get(syncId)
+      const user = ProxyCredentials.userFor(args.name, syncId)
+      const existing = yield* ProxyCredentials.get(user)
+      if (verb === "rotate" && Option.isNone(existing)) {
+        return yield* Effect.fail(new Error(`no proxy credential ${user}; create it first`))
+      }
+      const { credential, password } = yield* ProxyCredentials.issue(args.name, syncId)
+      yield* Console.log(`user      ${credential.user}`)
+      yield* Console.log(`password  ${password}   (shown once; ${verb === "rotate" ? "the old one no longer works" : "store it now"})`)
+      yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${args.database}`)
+    }).pipe(Effect.provide(services))
+  ).pipe(Command.withDescription(verb === "create"
+    ? "Create proxy credentials for a sync (gives a new password if they exist)"
+    : "Give existing proxy credentials a new password"))
+
+const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
+  Effect.gen(function*() {
+    const filter = Option.isSome(args.sync) ? yield* Schema.decodeUnknown(Ids.SyncId)(args.sync.value) : undefined
+    const credentials = yield* ProxyCredentials.list(filter)
+    for (const c of credentials) yield* Console.log(`${c.user.padEnd(48)} created ${c.created_at}  rotated ${c.rotated_at}`)
+    if (credentials.length === 0) yield* Console.log("no proxy credentials")
+  }).pipe(Effect.provide(services))
+).pipe(Command.withDescription("List proxy credentials"))
+
+const revoke = Command.make("revoke", { user: Args.text({ name: "user" }) }, (args) =>
+  ProxyCredentials.revoke(args.user).pipe(
+    Effect.zipRight(Console.log(`revoked ${args.user}`)),
+    Effect.provide(services)
+  )
+).pipe(Command.withDescription("Delete proxy credentials: new connections with them are refused"))
+
+const credentials = Command.make("credentials").pipe(
+  Command.withDescription("Proxy credentials: one Postgres user per sync"),
+  Command.withSubcommands([issue("create"), issue("rotate"), list, revoke])
+)
+
+export const proxy = Command.make("proxy").pipe(
+  Command.withDescription("The Postgres proxy"),
+  Command.withSubcommands([credentials])
+)
