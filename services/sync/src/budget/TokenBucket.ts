@@ -19,15 +19,15 @@ export const make = (perSecond: number, burst: number, now: number): TokenBucket
 
 /** Reserve one token: how long to wait before using it, and the bucket after. */
 export const take = (bucket: TokenBucket, now: number): { readonly waitMs: number; readonly bucket: TokenBucket } => {
-  const start = Math.max(bucket.nextAt, now - bucket.toleranceMs)
+  const arrival = Math.max(bucket.nextAt, now)
   return {
-    waitMs: Math.max(0, start - now),
-    bucket: { ...bucket, nextAt: start + bucket.intervalMs }
+    waitMs: Math.max(0, arrival - bucket.toleranceMs - now),
+    bucket: { ...bucket, nextAt: arrival + bucket.intervalMs }
   }
 }
 
 /** Give no token before `until`: the upstream said we are over its limit. */
 export const pauseUntil = (bucket: TokenBucket, until: number): TokenBucket => ({
   ...bucket,
-  nextAt: Math.max(bucket.nextAt, until)
+  nextAt: Math.max(bucket.nextAt, until + bucket.toleranceMs)
 })

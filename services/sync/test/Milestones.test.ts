@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest"
+import * as Milestones from "../src/state/Milestones.js"
+
+const at = "2026-01-01T00:00:00.000Z"
+
+describe("Milestones.plan", () => {
+  it("starts fresh without milestones", () => {
+    expect(Milestones.plan([], 1)).toStrictEqual({ _tag: "Fresh", generation: 1 })
+  })
+
+  it("resumes an unfinished backfill with the cursor taken before it", () => {
+    const started: Milestones.Milestone = { _tag: "backfill_started", at, generation: 1, cursor: { position: 5 }, collections: [] }
+    expect(Milestones.plan([started], 1)).toStrictEqual({ _tag: "ResumeBackfill", generation: 1, cursor: { position: 5 } })
+  })
+
+  it("follows changes after a complete backfill, and knows whether it had caught up", () => {
+    const complete: Milestones.Milestone = { _tag: "backfill_complete", at, generation: 1, cursor: "c", row_counts: {} }
+    const caughtUp: Milestones.Milestone = { _tag: "events_caught_up", at, generation: 1, cursor: "d" }
+    expect(Milestones.plan([complete], 1)).toMatchObject({ _tag: "FollowChanges", cursor: "c", caughtUp: false })
+    expect(Milestones.plan([complete, caughtUp], 1)).toMatchObject({ _tag: "FollowChanges", cursor: "d", caughtUp: true })
+  })
+
+  it("stays failed for the config that failed, and retries a changed config from where it was", () => {
+    const complete: Milestones.Milestone = { _tag: "backfill_complete", at, generation: 2, cursor: "c", row_counts: {} }
+    const failed: Milestones.Milestone = { _tag: "failed", at, reason: "bad key", config_revision: 3 }
+    expect(Milestones.plan([complete, failed], 3)).toStrictEqual({ _tag: "StayFailed", reason: "bad key" })
+    expect(Milestones.plan([complete, failed], 4)).toMatchObject({ _tag: "FollowChanges", generation: 2 })
+  })
+
+  it("backfills again, as a new generation, after the cursor expired", () => {
+    const expired: Milestones.Milestone = { _tag: "cursor_expired", at, generation: 2, detail: "30 days" }
+    expect(Milestones.plan([expired], 1)).toStrictEqual({ _tag: "Fresh", generation: 3 })
+  })
+})
