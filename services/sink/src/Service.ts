@@ -1,0 +1,28 @@
+/** The sink as one Layer: configuration, resources, the writers and the HTTP endpoints. */
+import { Database, Log, Nats } from "@tributary/core"
+import { Tables, TablesConfig } from "@tributary/tables"
+import { Effect, Layer } from "effect"
+import * as Http from "./Http.js"
+import * as Metrics from "./Metrics.js"
+import * as Readiness from "./Readiness.js"
+import * as Sink from "./Sink.js"
+import type { SinkSettings } from "./SinkSettings.js"
+import * as Settings from "./SinkSettings.js"
+
+/** The sink with its HTTP endpoints, given Nats, Database and Tables. */
+export const layer = (settings: SinkSettings) => {
+  const state = Readiness.layer.pipe(Layer.provideMerge(Metrics.layer))
+  return Layer.mergeAll(Layer.scopedDiscard(Sink.run(settings)), Http.layer(settings.port)).pipe(Layer.provide(state))
+}
+
+/** Everything from `TRIBUTARY_*`: what `main.ts` runs. */
+export const layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
+  const settings = yield* Settings.sink
+  const tablesConfig = yield* TablesConfig.fromEnv
+  const database = Database.layerConfig("tributary-sink")
+  return layer(settings).pipe(
+    Layer.provide(Tables.layer(tablesConfig)),
+    Layer.provide(Layer.mergeAll(Nats.layerConfig("tributary-sink"), database)),
+    Layer.provide(Log.layerConfig("sink"))
+  )
+}))

@@ -1,0 +1,135 @@
+/**
+ * The sink: `RECORDS` into Postgres. Each replica runs `concurrency` writers that take a
+ * batch, write it in one transaction and ack it only after the commit. While Postgres is
+ * down or read-only a writer keeps its batch, retries it with back-off and `/readyz`
+ * says why; nothing is acked, so nothing is lost or skipped.
+ */
+import type { JsMsg } from "@nats-io/jetstream"
+import { Database, DeadLetters, Nats, Provisioning, Subjects } from "@tributary/core"
+import type { Errors } from "@tributary/core"
+import { Tables, Target } from "@tributary/tables"
+import { Duration, Effect, Either, Schedule } from "effect"
+import type { Scope } from "effect"
+import * as DeleteModes from "./DeleteModes.js"
+import * as DurableConsumer from "./DurableConsumer.js"
+import * as Intake from "./Intake.js"
+import { Metrics } from "./Metrics.js"
+import { Readiness } from "./Readiness.js"
+import { giveUp, settle } from "./Settle.js"
+import type { SinkSettings } from "./SinkSettings.js"
+import * as Writer from "./Writer.js"
+
+const backoff = (settings: SinkSettings) =>
+  Schedule.exponential(Duration.millis(100)).pipe(
+    Schedule.modifyDelay((delay) => Duration.min(delay, Duration.millis(settings.retryMaxMs)))
+  )
+
+/** The sink's work: never returns, until interrupted. */
+export const run = (
+  settings: SinkSettings
+): Effect.Effect<void, Errors.StreamConfigConflict, Nats.Nats | Database.Database | Tables.Tables | Metrics | Readiness | Scope.Scope> =>
+  Effect.gen(function*() {
+    const nats = yield* Nats.Nats
+    const { pool } = yield* Database.Database
+    const tables = yield* Tables.Tables
+    const metrics = yield* Metrics
+    const readiness = yield* Readiness
+
+    const retrying = <A, E extends { readonly _tag: string }, R>(
+      what: string,
+      effect: Effect.Effect<A, E, R>,
+      unless: (error: E) => boolean = () => false
+    ) =>
+      effect.pipe(
+        Effect.tapError((error) => unless(error) ? Effect.void : Effect.logWarning(`${what} failed; retrying`, error)),
+        Effect.retry({ schedule: backoff(settings), while: (error) => !unless(error) })
+      )
+
+    // A stream setting JetStream cannot change in place needs an operator: stop and say so.
+    yield* retrying("provisioning", Effect.zipRight(
+      Provisioning.ensure(),
+      Provisioning.ensureStream(nats, DeadLetters.streamSpec(nats.ns))
+    ), (error) => error._tag === "StreamConfigConflict").pipe(
+      // Retried until it succeeds: only the conflict can come out.
+      Effect.catchTag("NatsError", Effect.die)
+    )
+    // Tables of the known collections exist before the first record, so readers can rely on them.
+    yield* retrying("creating tables", tables.ensure(Target.knownCollections())).pipe(Effect.orDie, Effect.forkScoped)
+
+    // The back-off never gives up, so no error comes out.
+    const consumer = yield* Effect.orDie(retrying("creating the durable consumer", DurableConsumer.ensure(settings)))
+    const deleteModes = yield* DeleteModes.start
+    const intake = yield* Intake.start(consumer, settings)
+    const writer = Writer.make(pool, tables, deleteModes)
+
+    let failing = 0
+    const probe = Database.tryDatabase("probe", () => pool.query<{ ro: string }>("show transaction_read_only")).pipe(
+      Effect.flatMap((result) =>
+        result.rows[0]?.ro === "on"
+          ? readiness.notReady("Postgres is read-only")
+          : failing > 0
+          ? Effect.void
+          : readiness.ready
+      ),
+      Effect.catchAll((error) => readiness.notReady(error.message))
+    )
+    yield* probe.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(2))), Effect.forkScoped)
+    yield* Nats.tryNats("consumer info", () => consumer.info(false)).pipe(
+      Effect.tap((info) => Effect.sync(() => metrics.pending.set(info.num_pending))),
+      Effect.ignore,
+      Effect.repeat(Schedule.spaced(Duration.seconds(5))),
+      Effect.forkScoped
+    )
+
+    // The back-off never gives up: the batch is written, or the sink is stopped trying.
+    const writeBatch = (items: ReadonlyArray<Writer.Item>) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        const written = yield* writer.write(items)
+        metrics.batchSeconds.observe((performance.now() - started) / 1000)
+        metrics.batchSize.observe(items.length)
+        metrics.batches.inc({ outcome: "committed" })
+        return written
+      }).pipe(
+        Effect.tapError((error) =>
+          Effect.gen(function*() {
+            failing++
+            metrics.batches.inc({ outcome: "failed" })
+            yield* readiness.notReady(error.message)
+            yield* Effect.logWarning("could not write a batch; keeping it and retrying", error)
+          })
+        ),
+        Effect.retry(backoff(settings)),
+        Effect.orDie,
+        Effect.ensuring(Effect.sync(() => {
+          failing = 0
+        }))
+      )
+
+    const route = (message: JsMsg) =>
+      Either.map(Subjects.parse(nats.ns, message.subject), (parsed): Writer.Item => ({
+        message,
+        record: { sync: parsed.sync, collection: parsed.collection, json: message.string() }
+      }))
+
+    const work = Effect.gen(function*() {
+      const messages = yield* intake.take
+      const items: Array<Writer.Item> = []
+      for (const message of messages) {
+        const routed = route(message)
+        if (Either.isRight(routed)) items.push(routed.right)
+        else yield* giveUp(nats, settings, metrics, message, { detail: routed.left.message })
+      }
+      if (items.length > 0) {
+        const written = yield* writeBatch(items)
+        if (failing === 0) yield* readiness.ready
+        yield* settle(nats, settings, metrics, written)
+      }
+      intake.release(messages)
+    })
+    yield* Effect.logInfo("sink started").pipe(
+      Effect.annotateLogs({ consumer: settings.consumer, batch_size: settings.batchSize, concurrency: settings.concurrency })
+    )
+    // Runs until interrupted; a writer that dies takes the sink down with it, and the process exits to be restarted.
+    yield* Effect.all(Array.from({ length: settings.concurrency }, () => Effect.forever(work)), { concurrency: "unbounded" })
+  })

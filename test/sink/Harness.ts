@@ -1,0 +1,132 @@
+/**
+ * What the sink tests share: a namespace and a database of their own, sink replicas
+ * running in this process, and records published the way the sync publishes them.
+ */
+import type {} from "@tributary/testkit/globalSetup"
+import { headers as natsHeaders } from "@nats-io/transport-node"
+import { Collection, Database, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
+import { Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
+import { Tables } from "@tributary/tables"
+import type { TablesConfig } from "@tributary/tables"
+import { Fixtures } from "@tributary/testkit"
+import { Effect, Layer, Schema } from "effect"
+import type { Scope } from "effect"
+import pg from "pg"
+
+export const SYNC = Ids.SyncId.make("sync_sink")
+
+export interface Env {
+  readonly ns: ReturnType<typeof Fixtures.namespace>
+  readonly natsUrl: string
+  readonly postgresUrl: string
+  readonly pool: pg.Pool
+}
+
+/** A namespace with its streams, a fresh database, and a pool on it for assertions. */
+export const env = (options: { natsUrl?: string; postgresUrl?: string } = {}): Effect.Effect<Env, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const ns = Fixtures.namespace()
+    const natsUrl = options.natsUrl ?? Fixtures.natsUrl()
+    const postgresUrl = options.postgresUrl ?? (yield* Effect.promise(() => Fixtures.freshDatabase("sink")))
+    yield* Provisioning.ensure().pipe(
+      Effect.provide(Layer.merge(Nats.layer(Fixtures.natsSettings(ns, natsUrl)), Log.layer("test", "warn"))),
+      Effect.orDie
+    )
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
+        pool.on("error", () => undefined)
+        return pool
+      }),
+      (pool) => Effect.promise(() => pool.end())
+    )
+    return { ns, natsUrl, postgresUrl, pool }
+  })
+
+export interface Replica {
+  readonly metrics: Metrics.SinkMetrics
+  readonly readiness: Readiness.ReadinessService
+}
+
+/** One sink replica with its own connections, running until the test's scope closes. */
+export const replica = (
+  env: Env,
+  settings: Partial<SinkSettings.SinkSettings> = {},
+  tablesConfig: TablesConfig.TablesConfig = {}
+): Effect.Effect<Replica, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const metrics = Metrics.make()
+    const resources = Layer.mergeAll(
+      Nats.layer(Fixtures.natsSettings(env.ns, env.natsUrl), "sink-test"),
+      Database.layer(Fixtures.postgresSettings(env.postgresUrl, 6), "sink-test")
+    )
+    const services = Layer.mergeAll(Tables.layer(tablesConfig), Readiness.layer).pipe(
+      Layer.provideMerge(Layer.succeed(Metrics.Metrics, metrics)),
+      Layer.provideMerge(resources)
+    )
+    const context = yield* Layer.build(Layer.merge(services, Log.layer("sink", "warn")))
+    const readiness = Readiness.Readiness.pipe(Effect.provide(context))
+    yield* Sink.run({ ...SinkSettings.defaults, port: 0, ...settings }).pipe(
+      Effect.provide(context),
+      Effect.forkScoped
+    )
+    return { metrics, readiness: yield* readiness }
+  }).pipe(Effect.orDie)
+
+const encode = Schema.encodeSync(Record.Record)
+
+export interface RecordOptions {
+  readonly collection?: string
+  readonly upstreamId: string
+  readonly updatedIdx: number
+  readonly deleted?: boolean
+  readonly data?: Readonly<globalThis.Record<string, unknown>>
+  readonly sync?: Ids.SyncId
+}
+
+export const record = (options: RecordOptions): Record.Record => {
+  const collection = Collection.CollectionId.make(options.collection ?? "stripe:customer")
+  const sync = options.sync ?? SYNC
+  return new Record.Record({
+    id: Record.recordIdFor(sync, collection, options.upstreamId),
+    upstream_id: Ids.UpstreamId.make(options.upstreamId),
+    collection_id: collection,
+    sync: { id: sync, external_id: "tenant_1", metadata: {} },
+    deleted: options.deleted ?? false,
+    updated_idx: options.updatedIdx,
+    upstream_created_at: "2024-01-01T00:00:00.000Z",
+    upstream_updated_at: "2024-01-02T00:00:00.000Z",
+    data: { ...(options.data ?? { id: options.upstreamId, email: `${options.upstreamId}@example.com` }), version: options.updatedIdx }
+  })
+}
+
+/** Publish records to RECORDS as the sync does: subject per record, identifying headers, JSON body. */
+export const publish = (env: Env, records: ReadonlyArray<Record.Record>, body?: (r: Record.Record) => string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const nats = yield* Nats.make(Fixtures.natsSettings(env.ns, env.natsUrl), "publisher")
+    yield* Effect.promise(() => {
+      const acks = records.map((r) => {
+        const h = natsHeaders()
+        h.set(Headers.RECORD_ID, r.id)
+        h.set(Headers.UPSTREAM_ID, r.upstream_id)
+        h.set(Headers.COLLECTION, r.collection_id)
+        h.set(Headers.SYNC_ID, r.sync.id)
+        h.set(Headers.UPDATED_IDX, String(r.updated_idx))
+        h.set(Headers.DELETED, String(r.deleted))
+        const subject = Subjects.forRecord(env.ns, "records", r.sync.id, r.collection_id, r.upstream_id)
+        return nats.js.publish(subject, body === undefined ? JSON.stringify(encode(r)) : body(r), { headers: h })
+      })
+      return Promise.all(acks)
+    })
+  })).pipe(Effect.orDie)
+
+export const rows = <R extends pg.QueryResultRow>(env: Env, sql: string, values: ReadonlyArray<unknown> = []) =>
+  Effect.promise(() => env.pool.query<R>(sql, [...values]).then((r) => r.rows))
+
+/** Wait until `probe` holds, polling; never a fixed sleep. */
+export const until = (what: string, probe: Effect.Effect<boolean>, timeoutMs = 30_000) =>
+  Fixtures.eventually(what, Effect.map(probe, (ok) => ok ? true : undefined), { timeoutMs, intervalMs: 100 }).pipe(Effect.orDie)
+
+export const countOf = (env: Env, table: string) =>
+  Effect.promise(() =>
+    env.pool.query<{ n: number }>(`select count(*)::int as n from ${table}`).then((r) => r.rows[0]!.n, () => -1))
