@@ -1,0 +1,188 @@
+/**
+ * The Postgres proxy end to end: real Postgres, real NATS, real clients (psql, node-pg,
+ * JDBC), writes to synced tables through a fake Stripe writer (see support/FakeStripe.ts).
+ */
+import { execFile } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import pg from "pg"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import * as FakeStripe from "./support/FakeStripe.js"
+import * as ProxyStack from "./support/ProxyStack.js"
+
+const run = promisify(execFile)
+
+let stack: ProxyStack.ProxyStack
+let stripe: FakeStripe.FakeStripe
+const clients: Array<pg.Client> = []
+
+const connect = async (url: string) => {
+  const client = new pg.Client({ connectionString: url })
+  client.on("error", () => undefined)
+  await client.connect()
+  clients.push(client)
+  return client
+}
+
+const failure = async (promise: Promise<unknown>) => {
+  try {
+    await promise
+  } catch (error) {
+    return error as pg.DatabaseError
+  }
+  throw new Error("expected the statement to fail")
+}
+
+beforeAll(async () => {
+  stripe = FakeStripe.make()
+  stack = await ProxyStack.start(stripe.connector)
+})
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+  await stack?.stop()
+})
+
+beforeEach(() => {
+  stripe.mode = "up"
+})
+
+describe("reads and sessions", () => {
+  it("passes reads through as the client role, with the client's session state", async () => {
+    const client = await connect(stack.a.url)
+    const result = await client.query("select $1::int + 1 as answer, current_user as role", [41])
+    expect(result.rows[0].answer).toBe(42)
+    expect(result.rows[0].role).toMatch(/^client_/)
+    await client.query("set application_name = 'kept'")
+    expect((await client.query("show application_name")).rows[0].application_name).toBe("kept")
+    const error = await failure(client.query("selec 1"))
+    expect(error.code).toBe("42601")
+    expect(error.position).toBe("1")
+    expect((await client.query("select count(*)::int as n from stripe.customers")).rows[0].n).toBe(0)
+  })
+
+  it("refuses a wrong password with 28P01", async () => {
+    const url = new URL(stack.a.url)
+    url.password = "wrong"
+    const error = await failure(connect(url.toString()))
+    expect(error.code).toBe("28P01")
+  })
+
+  it("leaves the client role unable to write synced tables directly (42501)", async () => {
+    const direct = await connect(stack.clientRoleUrl)
+    const error = await failure(direct.query("insert into stripe.customers (id, upstream_id, updated_idx, sync_id, data) values (gen_random_uuid(), 'x', 1, 's', '{}')"))
+    expect(error.code).toBe("42501")
+  })
+})
+
+describe("writes", () => {
+  it("psql inserts with RETURNING: the object exists upstream and the row right after", async () => {
+    const { stdout } = await run("psql", [stack.a.url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c",
+      "insert into stripe.customers (email, name) values ('paul@caladan.io', 'Paul') returning id, upstream_id, email"])
+    const [id, upstreamId, email] = stdout.trim().split("|")
+    expect(email).toBe("paul@caladan.io")
+    expect(stripe.customers.get(upstreamId!)?.email).toBe("paul@caladan.io")
+    const owner = await connect(stack.ownerUrl)
+    const row = await owner.query("select upstream_id, sync_id, name from stripe.customers where id = $1", [id])
+    expect(row.rows[0]).toEqual({ upstream_id: upstreamId, sync_id: stack.a.sync, name: "Paul" })
+  })
+
+  it("updates and deletes with parameters over the extended protocol (node-pg)", async () => {
+    const client = await connect(stack.a.url)
+    const inserted = await client.query("insert into stripe.customers (email) values ($1) returning upstream_id", ["a@x.co"])
+    const upstreamId = inserted.rows[0].upstream_id as string
+    const updated = await client.query("update stripe.customers set email = $1, name = $2 where upstream_id = $3", ["b@x.co", "B", upstreamId])
+    expect(updated.rowCount).toBe(1)
+    expect(stripe.customers.get(upstreamId)?.email).toBe("b@x.co")
+    expect((await client.query("select email from stripe.customers where upstream_id = $1", [upstreamId])).rows[0].email).toBe("b@x.co")
+    const deleted = await client.query("delete from stripe.customers where email = $1", ["b@x.co"])
+    expect(deleted.rowCount).toBe(1)
+    expect(stripe.customers.has(upstreamId)).toBe(false)
+    const row = await client.query("select deleted from stripe.customers where upstream_id = $1", [upstreamId])
+    expect(row.rows[0].deleted).toBe(true)
+  })
+
+  it("an invalid email is 23514 with the API's message; nothing is written and the connection goes on", async () => {
+    const client = await connect(stack.a.url)
+    const before = stripe.customers.size
+    const error = await failure(client.query("insert into stripe.customers (email) values ($1)", ["pauldune.co"]))
+    expect(error.code).toBe("23514")
+    expect(error.message).toBe("stripe validation error")
+    expect(error.detail).toMatch(/Invalid email/)
+    expect(error.column).toBe("email")
+    expect(error.severity).toBe("ERROR")
+    expect(stripe.customers.size).toBe(before)
+    expect((await client.query("select count(*)::int as n from stripe.customers where email = 'pauldune.co'")).rows[0].n).toBe(0)
+    expect((await client.query("select 1 as ok")).rows[0].ok).toBe(1)
+  })
+
+  it("maps an API 5xx to HV000 and an unreachable API to HV00N", async () => {
+    const client = await connect(stack.a.url)
+    stripe.mode = "5xx"
+    expect((await failure(client.query("insert into stripe.customers (email) values ('x@y.co')"))).code).toBe("HV000")
+    stripe.mode = "down"
+    expect((await failure(client.query("insert into stripe.customers (email) values ('x@y.co')"))).code).toBe("HV00N")
+  })
+
+  it("refuses 101 rows with 54000 and an upsert with 0A000", async () => {
+    const client = await connect(stack.a.url)
+    const rows = Array.from({ length: 101 }, (_, i) => `('r${i}@x.co')`).join(", ")
+    const tooMany = await failure(client.query(`insert into stripe.customers (email) values ${rows}`))
+    expect(tooMany.code).toBe("54000")
+    expect(tooMany.message).toMatch(/at most 100 rows/)
+    const upsert = await failure(client.query("insert into stripe.customers (email) values ('u@x.co') on conflict (id) do update set email = excluded.email"))
+    expect(upsert.code).toBe("0A000")
+    const nothing = await client.query("insert into stripe.customers (email) values ('n@x.co') on conflict do nothing returning email")
+    expect(nothing.rows).toEqual([{ email: "n@x.co" }])
+  })
+
+  it("a write escapes a rolled-back transaction, with a NOTICE", async () => {
+    const client = await connect(stack.a.url)
+    const notices: Array<string> = []
+    client.on("notice", (notice) => notices.push(notice.message ?? ""))
+    await client.query("begin")
+    await client.query("insert into stripe.customers (email) values ('escaped@x.co')")
+    await client.query("rollback")
+    expect(notices.some((n) => n.includes("outside your transaction block"))).toBe(true)
+    expect((await client.query("select count(*)::int as n from stripe.customers where email = 'escaped@x.co'")).rows[0].n).toBe(1)
+  })
+
+  it("one sync's credentials cannot write another sync's rows", async () => {
+    const a = await connect(stack.a.url)
+    const b = await connect(stack.b.url)
+    await a.query("insert into stripe.customers (email) values ('owned-by-a@x.co')")
+    const error = await failure(b.query("update stripe.customers set name = 'stolen' where email = 'owned-by-a@x.co'"))
+    expect(error.code).toBe("42501")
+  })
+
+  it("JDBC: prepared statements past prepareThreshold (binary ints) and a batch insert", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "proxy-jdbc-"))
+    const url = new URL(stack.a.url)
+    const source = join(dir, "ProxyJdbc.java")
+    writeFileSync(source, `
+import java.sql.*;
+public class ProxyJdbc {
+  public static void main(String[] args) throws Exception {
+    try (Connection c = DriverManager.getConnection(args[0], args[1], args[2])) {
+      try (PreparedStatement batch = c.prepareStatement("insert into stripe.customers (email, balance) values (?, ?)")) {
+        for (int i = 0; i < 3; i++) { batch.setString(1, "jdbc" + i + "@x.co"); batch.setLong(2, i); batch.addBatch(); }
+        int total = 0; for (int n : batch.executeBatch()) total += n;
+        System.out.println("batch " + total);
+      }
+      try (PreparedStatement update = c.prepareStatement("update stripe.customers set balance = ? where email = ?")) {
+        for (int i = 0; i < 7; i++) { update.setInt(1, 100 + i); update.setString(2, "jdbc0@x.co"); update.executeUpdate(); }
+      }
+      try (PreparedStatement read = c.prepareStatement("select balance from stripe.customers where email = ?")) {
+        for (int i = 0; i < 7; i++) { read.setString(1, "jdbc0@x.co"); try (ResultSet rs = read.executeQuery()) { rs.next(); if (i == 6) System.out.println("balance " + rs.getLong(1)); } }
+      }
+    }
+  }
+}`)
+    const jdbcUrl = `jdbc:postgresql://127.0.0.1:${url.port}${url.pathname}`
+    const { stdout } = await run("java", ["-cp", "/usr/share/java/postgresql.jar", source, jdbcUrl, decodeURIComponent(url.username), url.password], { timeout: 60_000 })
+    expect(stdout).toContain("batch 3")
+    expect(stdout).toContain("balance 106")
+  })
+})

@@ -1,0 +1,80 @@
+/**
+ * A proxy in the test process, in front of a fresh database: a client role that may only
+ * read synced tables, two syncs with proxy credentials each, and a fake Stripe writer.
+ */
+import { randomBytes } from "node:crypto"
+import { Database, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
+import type { Connector, Ids } from "@tributary/core"
+import { Proxy } from "@tributary/proxy"
+import { Fixtures } from "@tributary/testkit"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import pg from "pg"
+
+export interface Credential {
+  readonly sync: Ids.SyncId
+  readonly user: string
+  readonly password: string
+  readonly url: string
+}
+
+export interface ProxyStack {
+  readonly port: number
+  readonly ownerUrl: string
+  /** The client role, connecting straight to Postgres (bypassing the proxy). */
+  readonly clientRoleUrl: string
+  readonly a: Credential
+  readonly b: Credential
+  readonly stop: () => Promise<void>
+}
+
+export const start = async (connector: Connector.Connector): Promise<ProxyStack> => {
+  const ownerUrl = await Fixtures.freshDatabase("proxy")
+  const role = Fixtures.uniqueName("client")
+  const rolePassword = randomBytes(9).toString("hex")
+  const admin = new pg.Client({ connectionString: ownerUrl })
+  await admin.connect()
+  await admin.query(`create role ${role} login password '${rolePassword}'`)
+  await admin.end()
+  const clientRoleUrl = Object.assign(new URL(ownerUrl), { username: role, password: rolePassword }).toString()
+
+  const ns = Fixtures.namespace()
+  const key = Redacted.make(randomBytes(32).toString("base64"))
+  const scope = Effect.runSync(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(
+    Layer.mergeAll(
+      Database.layer(Fixtures.postgresSettings(ownerUrl)),
+      Nats.layer(Fixtures.natsSettings(ns)),
+      Secrets.layer(key)
+    ),
+    scope
+  ))
+  const program = Effect.gen(function*() {
+    yield* Provisioning.ensure()
+    const credentials: Array<Credential> = []
+    for (const name of ["a", "b"]) {
+      const sync = yield* SyncStore.create({ source: "stripe", api_key: `sk_test_${name}`, api_base_url: "http://127.0.0.1:1" })
+      const issued = yield* ProxyCredentials.issue("app", sync.id)
+      credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
+    }
+    const listening = yield* Proxy.make({
+      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls: undefined, apiTimeoutMs: 5_000 },
+      tables: {},
+      connectors: [connector]
+    })
+    return { listening, credentials }
+  })
+  const { listening, credentials } = await Effect.runPromise(program.pipe(Effect.provide(context), Scope.extend(scope)))
+  const database = new URL(ownerUrl).pathname
+  const withUrl = (c: Credential): Credential => ({
+    ...c,
+    url: `postgres://${c.user}:${c.password}@127.0.0.1:${listening.port}${database}`
+  })
+  return {
+    port: listening.port,
+    ownerUrl,
+    clientRoleUrl,
+    a: withUrl(credentials[0]!),
+    b: withUrl(credentials[1]!),
+    stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
