@@ -4,10 +4,11 @@ import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import { provision } from "./commands/provision.js"
 import { proxy } from "./commands/proxy.js"
+import { syncs } from "./commands/syncs.js"
 
 export const root = Command.make("tributary").pipe(
   Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
-  Command.withSubcommands([provision, proxy])
+  Command.withSubcommands([provision, proxy, syncs])
 )
 
 export const run = (argv: ReadonlyArray<string>) =>

@@ -2,10 +2,10 @@ import Stripe from "stripe"
 import { describe, expect, it } from "vitest"
 import { Errors } from "../src/index.js"
 
-const raw = (statusCode: number, extra: Record<string, unknown> = {}) => ({
+const raw = (statusCode: number, extra: { code?: string; param?: string; headers?: Record<string, string> } = {}) => ({
   message: "boom",
   statusCode,
-  type: "api_error",
+  type: "api_error" as const,
   headers: {},
   ...extra
 })

@@ -1,0 +1,114 @@
+/**
+ * `tributary syncs create|list|pause|resume|delete`: sync configs in the `syncs` bucket,
+ * through core's `SyncStore` (the same path the management API will take). The sync
+ * service watches the bucket, so every change takes effect without a restart.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Collection, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
+import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+
+const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+
+const source = Options.text("source").pipe(Options.withDescription("The upstream API"), Options.withDefault("stripe"))
+const apiKey = Options.redacted("api-key").pipe(
+  Options.withDescription("The upstream API key (stored encrypted with TRIBUTARY_SECRET_KEY)"),
+  Options.withFallbackConfig(Schema.Config("TRIBUTARY_SYNC_API_KEY", Schema.Redacted(Schema.String)))
+)
+const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
+const apiBaseUrl = Options.optional(Options.text("api-base-url").pipe(
+  Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)")
+))
+const externalId = Options.optional(Options.text("external-id").pipe(Options.withDescription("Your own id for this sync")))
+const name = Options.optional(Options.text("name"))
+const id = Options.optional(Options.text("id").pipe(Options.withDescription("The sync id (default: generated)")))
+const collections = Options.text("collections").pipe(
+  Options.withDescription("Comma-separated collections (stripe:customer,…) or 'all'"),
+  Options.withDefault("all")
+)
+const quota = Options.integer("quota").pipe(
+  Options.withDescription("The account's upstream quota, requests per second"),
+  Options.withDefault(SyncConfig.defaultRateBudget.quota_per_second)
+)
+const share = Options.float("share").pipe(
+  Options.withDescription("The share of the quota the sync may use (0–1]"),
+  Options.withDefault(SyncConfig.defaultRateBudget.share)
+)
+
+const syncId = Args.text({ name: "sync" }).pipe(Args.withSchema(Ids.SyncId))
+
+const parseCollections = (value: string) =>
+  value === "all"
+    ? Effect.succeed("all" as const)
+    : Effect.forEach(value.split(",").map((c) => c.trim()).filter((c) => c !== ""), (c) =>
+      Schema.decodeUnknown(Collection.CollectionId)(c))
+
+const create = Command.make(
+  "create",
+  { source, apiKey, account, apiBaseUrl, externalId, name, id, collections, quota, share },
+  (args) =>
+    Effect.gen(function*() {
+      const chosen = yield* parseCollections(args.collections)
+      const given = Option.isSome(args.id) ? yield* Schema.decodeUnknown(Ids.SyncId)(args.id.value) : undefined
+      const created = yield* SyncStore.create({
+        source: args.source,
+        api_key: Redacted.value(args.apiKey),
+        collections: chosen,
+        rate_budget: { quota_per_second: args.quota, share: args.share },
+        ...(given === undefined ? {} : { id: given }),
+        ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
+        ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
+        ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
+        ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
+      })
+      yield* Console.log(created.id)
+    }).pipe(Effect.provide(Layer.merge(services, Secrets.layerConfig)))
+).pipe(Command.withDescription("Create a sync; it starts on a sync replica within seconds"))
+
+const list = Command.make("list", {}, () =>
+  Effect.gen(function*() {
+    const syncs = yield* SyncStore.list
+    if (syncs.length === 0) return yield* Console.log("no syncs")
+    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"RECORDS".padStart(9)}  DETAIL`)
+    for (const sync of syncs) {
+      const status = yield* SyncStore.status(sync.id)
+      const phase = Option.match(status, { onNone: () => "-", onSome: (s) => s.phase })
+      const records = Option.match(status, {
+        onNone: () => 0,
+        onSome: (s) => Object.values(s.progress).reduce((total, p) => total + p.records, 0)
+      })
+      const detail = Option.match(status, {
+        onNone: () => "",
+        onSome: (s) =>
+          [
+            s.owner === undefined ? undefined : `on ${s.owner}`,
+            s.eta_seconds === undefined || s.phase !== "backfilling" ? undefined : `eta ${s.eta_seconds}s`,
+            s.lag_seconds === undefined ? undefined : `lag ${s.lag_seconds.toFixed(1)}s`,
+            s.reason
+          ].filter((part) => part !== undefined).join("; ")
+      })
+      yield* Console.log(
+        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(records).padStart(9)}  ${detail}`
+      )
+    }
+  }).pipe(Effect.provide(services))
+).pipe(Command.withDescription("List syncs with their phase, records backfilled and owner"))
+
+const setState = (verb: "pause" | "resume") =>
+  Command.make(verb, { sync: syncId }, (args) =>
+    SyncStore.setState(args.sync, verb === "pause" ? "paused" : "active").pipe(
+      Effect.zipRight(Console.log(`${verb === "pause" ? "paused" : "resumed"} ${args.sync}`)),
+      Effect.provide(services)
+    )
+  ).pipe(Command.withDescription(verb === "pause" ? "Pause a sync (it keeps its state)" : "Resume a paused sync where it stopped"))
+
+const remove = Command.make("delete", { sync: syncId }, (args) =>
+  SyncStore.remove(args.sync).pipe(
+    Effect.zipRight(Console.log(`deleted ${args.sync}`)),
+    Effect.provide(services)
+  )
+).pipe(Command.withDescription("Delete a sync: its actor stops and its checkpoint is removed; published records stay"))
+
+export const syncs = Command.make("syncs").pipe(
+  Command.withDescription("Syncs: which upstream accounts are mirrored"),
+  Command.withSubcommands([create, list, setState("pause"), setState("resume"), remove])
+)
