@@ -1,0 +1,70 @@
+{{/* Chart name, trimmed to the 63 characters Kubernetes allows. */}}
+{{- define "tributary.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-scoped name of a component, e.g. "my-release-tributary-sink". */}}
+{{- define "tributary.fullname" -}}
+{{- printf "%s-%s" .Release.Name (include "tributary.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tributary.labels" -}}
+app.kubernetes.io/name: {{ include "tributary.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "tributary.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tributary.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "tributary.image" -}}
+{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{- end -}}
+
+{{/* The Secret holding the Postgres URL and the secret key. */}}
+{{- define "tributary.secretName" -}}
+{{ include "tributary.fullname" . }}
+{{- end -}}
+
+{{/* Environment shared by every component: NATS, Postgres, the secret key, logging. */}}
+{{- define "tributary.env" -}}
+- name: TRIBUTARY_NATS_URL
+  value: {{ .Values.nats.url | quote }}
+- name: TRIBUTARY_NAMESPACE
+  value: {{ .Values.namespace | quote }}
+- name: TRIBUTARY_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+{{- with .Values.nats.credentialsSecret }}
+- name: TRIBUTARY_NATS_USER
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: user, optional: true } }
+- name: TRIBUTARY_NATS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: password, optional: true } }
+- name: TRIBUTARY_NATS_TOKEN
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: token, optional: true } }
+{{- end }}
+- name: TRIBUTARY_POSTGRES_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "tributary.secretName" .) .Values.postgres.existingSecret }}
+      key: url
+- name: TRIBUTARY_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "tributary.secretName" .) .Values.secretKey.existingSecret }}
+      key: secret-key
+{{- end -}}
+
+{{/* Liveness and readiness probes on a component's HTTP port. */}}
+{{- define "tributary.probes" -}}
+livenessProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: 10
+readinessProbe:
+  httpGet: { path: /readyz, port: http }
+  periodSeconds: 5
+{{- end -}}
