@@ -1,4 +1,5 @@
 import { provision } from "./components/provision.js"
+import { sync } from "./components/sync.js"
 import { up } from "./Stack.js"
 
-await up([provision])
+await up([provision, sync])

@@ -1,0 +1,58 @@
+/**
+ * The sync service, and a demo sync against the emulator that `npm run up` started, so
+ * records flow into `RECORDS` within seconds. The demo sync is recreated on every run: the
+ * emulator keeps its data in memory, so last run's copy would describe another account.
+ */
+import { spawnSync } from "node:child_process"
+import { Ports } from "@tributary/testkit/servers"
+import type { Component } from "../Component.js"
+
+const DEMO_SYNC = "demo"
+
+const tributary = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+    env: { ...process.env, ...env },
+    encoding: "utf8"
+  })
+
+const waitForHealth = async (url: string): Promise<void> => {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((r) => r.ok, () => false)
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the sync service did not answer ${url} within 30 s; see .tributary/logs/sync.log`)
+}
+
+export const sync: Component = {
+  name: "sync service and the demo sync",
+  start: async (context) => {
+    const port = await Ports.preferPort(8090)
+    const env = {
+      TRIBUTARY_NATS_URL: context.natsUrl,
+      TRIBUTARY_SECRET_KEY: context.secretKey,
+      TRIBUTARY_SYNC_PORT: String(port),
+      TRIBUTARY_SYNC_REPLICA_ID: "local-1"
+    }
+    context.spawn("sync", process.execPath, ["--import", "tsx", "services/sync/src/main.ts"], env)
+    const url = `http://127.0.0.1:${port}`
+    await waitForHealth(`${url}/readyz`)
+
+    const emulatorUrl = context.published.emulator_url
+    const emulatorKey = context.published.emulator_api_key
+    if (typeof emulatorUrl !== "string" || typeof emulatorKey !== "string") {
+      return { published: { sync_url: url }, summary: `sync          ${url} (no emulator, so no demo sync)` }
+    }
+    tributary(["syncs", "delete", DEMO_SYNC], env)
+    const created = tributary(
+      ["syncs", "create", "--id", DEMO_SYNC, "--name", "Demo (Stripe emulator)", "--api-base-url", emulatorUrl],
+      { ...env, TRIBUTARY_SYNC_API_KEY: emulatorKey }
+    )
+    if (created.status !== 0) throw new Error(`could not create the demo sync:\n${created.stderr}${created.stdout}`)
+    return {
+      published: { sync_url: url, demo_sync_id: DEMO_SYNC },
+      summary: `sync          ${url} (/metrics); demo sync '${DEMO_SYNC}': npm run tributary -- syncs list`
+    }
+  }
+}
