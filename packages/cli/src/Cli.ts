@@ -5,10 +5,11 @@ import { Effect } from "effect"
 import { provision } from "./commands/provision.js"
 import { proxy } from "./commands/proxy.js"
 import { syncs } from "./commands/syncs.js"
+import { verify } from "./commands/verify.js"
 
 export const root = Command.make("tributary").pipe(
   Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
-  Command.withSubcommands([provision, proxy, syncs])
+  Command.withSubcommands([provision, proxy, syncs, verify])
 )
 
 export const run = (argv: ReadonlyArray<string>) =>

@@ -3,7 +3,7 @@ import type { JsMsg } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/transport-node"
 import { DeadLetters, Nats } from "@tributary/core"
 import type { Errors } from "@tributary/core"
-import { Effect } from "effect"
+import type { Effect } from "effect"
 
 export interface Reason {
   readonly detail: string

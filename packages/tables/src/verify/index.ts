@@ -1,0 +1,5 @@
+export * as BackfillState from "./BackfillState.js"
+export * as DumpState from "./DumpState.js"
+export * as ExpectedState from "./ExpectedState.js"
+export * as Fingerprint from "./Fingerprint.js"
+export * as Verify from "./Verify.js"
