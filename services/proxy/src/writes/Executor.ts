@@ -1,20 +1,20 @@
 /**
  * Running one write to a synced table, API first:
  *
- *   1. open a transaction on the writer connection (the sink's role, not the client's);
- *   2. find the rows: evaluate an INSERT's VALUES, or read the ids an UPDATE/DELETE
- *      touches with its own WHERE; refuse past the API's row limit and rows of other syncs;
- *   3. send the write to the API through the sync's connector (one request per statement;
+ *   1. on the writer connection (the sink's role, not the client's), find the rows:
+ *      evaluate an INSERT's VALUES, or read the ids an UPDATE/DELETE touches with its own
+ *      WHERE; refuse past the API's row limit and rows of other syncs;
+ *   2. send the write to the API through the sync's connector (one request per statement;
  *      the connector's batch size says how the rows are carried);
- *   4. apply what the API returned with the sink's versioned upsert, read RETURNING back,
- *      commit.
+ *   3. in one transaction, apply what the API returned with the sink's versioned upsert
+ *      and read RETURNING back.
  *
  * The client's own session is never used, so the write escapes the client's transaction.
  */
 import { randomUUID } from "node:crypto"
 import { Record as CoreRecord } from "@tributary/core"
 import type { Connector, Ids, ProxyCredentials, SyncConfig, UpstreamErrors } from "@tributary/core"
-import { Cause, Duration, Effect, Exit, Option } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import type pg from "pg"
 import type { Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
@@ -89,8 +89,7 @@ export const make = (deps: ExecutorDeps) => {
     const client = await deps.pool.connect()
     let open = false
     try {
-      await client.query("begin")
-      open = true
+      // Reading the rows needs no transaction; the apply below opens one once the API has answered.
       const found = await findRows(client, plan, parameters, limit + 1)
       if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
       const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
@@ -103,9 +102,7 @@ export const make = (deps: ExecutorDeps) => {
         )
       }
       if (found.length === 0) {
-        await client.query("commit")
-        open = false
-        return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...(plan.returning === undefined ? {} : await emptyFields(deps.pool, plan)) } }
+        return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...(plan.returning === undefined ? {} : await emptyFields(client, plan)) } }
       }
 
       const ops: Array<Connector.WriteOp> = found.map((row) => ({
@@ -115,18 +112,14 @@ export const make = (deps: ExecutorDeps) => {
         values: nest(row.values ?? {}, plan, plan.action === "insert"),
         idempotencyKey: `tributary-proxy-${randomUUID()}`
       }))
-      const sent = await Effect.runPromiseExit(
-        writer.write(ops).pipe(Effect.timeoutFail({
-          duration: Duration.millis(deps.apiTimeoutMs),
-          onTimeout: () => "timeout" as const
-        }))
-      )
+      const deadline = new AbortController()
+      const timer = setTimeout(() => deadline.abort(), deps.apiTimeoutMs)
+      const sent = await Effect.runPromiseExit(writer.write(ops), { signal: deadline.signal }).finally(() => clearTimeout(timer))
       if (Exit.isFailure(sent)) {
-        const failure = Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause))
-        const error = Option.getOrUndefined(failure)
-        if (error === "timeout") {
+        if (Cause.isInterruptedOnly(sent.cause)) {
           return { ok: false, report: ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${deps.apiTimeoutMs} ms`, table) }
         }
+        const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause)))
         if (isUpstreamError(error)) return { ok: false, report: ErrorMapping.fromUpstream(error, table) }
         throw Cause.squash(sent.cause)
       }
@@ -147,6 +140,8 @@ export const make = (deps: ExecutorDeps) => {
         })
       )
       try {
+        await client.query("begin")
+        open = true
         const recordIds = records.map((r) => r.id)
         // A deleted row may be gone after the apply: read what it returns first.
         const before = plan.returning !== undefined && plan.action === "delete"
@@ -216,7 +211,7 @@ const tagOf = (plan: WritePlan, count: number) =>
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** RETURNING of a statement that touched nothing still describes its columns. */
-const emptyFields = async (pool: pg.Pool, plan: WritePlan) => {
-  const result = await resultRows(pool, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], [])
+const emptyFields = async (client: pg.ClientBase, plan: WritePlan) => {
+  const result = await resultRows(client, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], [])
   return { fields: result.fields }
 }

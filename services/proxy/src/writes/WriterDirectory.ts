@@ -25,12 +25,25 @@ const fingerprint = (config: SyncConfig.SyncConfig) => `${config.api_key}|${conf
 
 const report = (code: string, message: string, hint: string): Report => ({ severity: "ERROR", code, message, hint })
 
+/** How long a sync's config is trusted before it is read again (a changed API key takes effect after this). */
+export const CONFIG_TTL_MS = 2_000
+
 export const make = (
   connectors: ReadonlyArray<Connector.Connector>,
   runtime: Runtime.Runtime<Nats.Nats | Secrets.SecretKeys>,
   scope: Scope.Scope
 ) => {
   const cache = new Map<Ids.SyncId, { readonly fingerprint: string; readonly writer: SyncWriter | Report }>()
+  const configs = new Map<Ids.SyncId, { readonly at: number; readonly config: SyncConfig.SyncConfig }>()
+
+  const configOf = async (sync: Ids.SyncId) => {
+    const known = configs.get(sync)
+    if (known !== undefined && Date.now() - known.at < CONFIG_TTL_MS) return known.config
+    const exit = await Runtime.runPromiseExit(runtime)(SyncStore.get(sync))
+    if (Exit.isFailure(exit)) return undefined
+    configs.set(sync, { at: Date.now(), config: exit.value })
+    return exit.value
+  }
 
   const connect = (config: SyncConfig.SyncConfig): Effect.Effect<SyncWriter | Report, never, Secrets.SecretKeys> =>
     Effect.gen(function*() {
@@ -55,11 +68,10 @@ export const make = (
     })
 
   const writerFor = async (sync: Ids.SyncId): Promise<SyncWriter | Report> => {
-    const exit = await Runtime.runPromiseExit(runtime)(SyncStore.get(sync))
-    if (Exit.isFailure(exit)) {
+    const config = await configOf(sync)
+    if (config === undefined) {
       return report("42501", `the sync of this credential (${sync}) cannot be read`, "Check that the sync still exists.")
     }
-    const config = exit.value
     const cached = cache.get(sync)
     if (cached !== undefined && cached.fingerprint === fingerprint(config)) {
       return "writer" in cached.writer ? { ...cached.writer, config } : cached.writer

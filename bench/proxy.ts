@@ -1,0 +1,202 @@
+/**
+ * `npm run bench:proxy`: the Postgres proxy's read path against Postgres directly and
+ * against PgBouncer, with `pgbench -S` (select-only), in the same run and interleaved
+ * (rounds of direct → pgbouncer → proxy, medians reported), so a busy machine hurts all
+ * three alike. Then the write path: the latency of an INSERT … RETURNING through the
+ * proxy minus the latency of the bare API call it makes. Prints one JSON object.
+ *
+ * Private nats-server and PostgreSQL; the proxy runs in this process. The API is an
+ * in-memory writer with Stripe's batch size and row limit (the Stripe connector cannot
+ * write yet), so `write_overhead_ms_p50` is the proxy's own cost of a write.
+ */
+import { execFile, spawn } from "node:child_process"
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Collection, Database, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
+import type { Connector } from "@tributary/core"
+import { Proxy } from "@tributary/proxy"
+import { Binaries, NatsServer, PostgresServer, Ports } from "@tributary/testkit/servers"
+import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import pg from "pg"
+
+const exec = promisify(execFile)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8)
+const WRITES = Number(process.env.BENCH_WRITES ?? 200)
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+const round = (n: number, digits = 3) => Number(n.toFixed(digits))
+
+/** Stripe's shape (one object per request, 100 rows per statement), answered from memory. */
+const memoryWriter: Connector.Writer = {
+  batchSize: 1,
+  maxRowsPerStatement: 100,
+  write: (ops) =>
+    Effect.sync(() =>
+      ops.map((op) => {
+        const now = Date.now()
+        const id = op.upstreamId ?? `cus_${randomBytes(7).toString("hex")}`
+        return {
+          collection: op.collection,
+          upstreamId: id,
+          deleted: op.action === "delete",
+          data: { id, object: "customer", created: Math.floor(now / 1000), ...op.values },
+          createdAt: now,
+          version: { from: now, to: now },
+          origin: "read" as const
+        }
+      })
+    )
+}
+
+const unused = Effect.die(new Error("not used by the proxy"))
+const benchConnector: Connector.Connector = {
+  ...StripeConnector.make(),
+  connect: () =>
+    Effect.succeed({
+      backfill: { plan: () => [], page: () => unused },
+      changes: { head: unused, next: () => unused },
+      refresh: () => unused,
+      writer: memoryWriter
+    })
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tributary-bench-proxy-"))
+chmodSync(dir, 0o755)
+const stops: Array<() => Promise<unknown>> = []
+const cleanup = async () => {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined)
+  rmSync(dir, { recursive: true, force: true })
+}
+
+try {
+  const nats = await NatsServer.start({ dir: join(dir, "nats") })
+  stops.push(nats.stop)
+  const postgres = await PostgresServer.start({ dir: join(dir, "postgres"), password: randomBytes(9).toString("hex") })
+  stops.push(postgres.stop)
+
+  const role = "bench_client"
+  const rolePassword = randomBytes(9).toString("hex")
+  const admin = new pg.Client({ connectionString: postgres.url })
+  await admin.connect()
+  await admin.query(`create role ${role} login password '${rolePassword}'`)
+  await admin.query(`grant create on schema public to ${role}`)
+  await admin.end()
+  const clientUrl = `postgres://${role}:${rolePassword}@127.0.0.1:${postgres.port}/${PostgresServer.DATABASE}`
+  await exec("pgbench", ["-i", "-q", "-s", "2", clientUrl])
+
+  // PgBouncer, session pooling like the proxy; it refuses to run as root.
+  const bouncerPort = await Ports.freePort()
+  const bouncerDir = join(dir, "pgbouncer")
+  mkdirSync(bouncerDir)
+  writeFileSync(join(bouncerDir, "users.txt"), `"${role}" "${rolePassword}"\n`)
+  writeFileSync(join(bouncerDir, "pgbouncer.ini"), [
+    "[databases]",
+    `${PostgresServer.DATABASE} = host=127.0.0.1 port=${postgres.port} dbname=${PostgresServer.DATABASE}`,
+    "[pgbouncer]",
+    "listen_addr = 127.0.0.1",
+    `listen_port = ${bouncerPort}`,
+    "auth_type = scram-sha-256",
+    `auth_file = ${join(bouncerDir, "users.txt")}`,
+    "pool_mode = session",
+    "max_client_conn = 500",
+    "default_pool_size = 100",
+    "unix_socket_dir =",
+    ""
+  ].join("\n"))
+  const bouncerBinary = Binaries.pgbouncer()
+  if (bouncerBinary === undefined) throw new Error("pgbouncer not found: apt-get install pgbouncer")
+  const asRoot = process.getuid?.() === 0
+  if (asRoot) chownSync(bouncerDir, 65534, 65534)
+  for (const file of ["users.txt", "pgbouncer.ini"]) if (asRoot) chownSync(join(bouncerDir, file), 65534, 65534)
+  const bouncer = spawn(bouncerBinary, [...(asRoot ? ["-u", "nobody"] : []), join(bouncerDir, "pgbouncer.ini")], { stdio: "ignore" })
+  stops.push(async () => {
+    bouncer.kill("SIGINT")
+  })
+
+  // The proxy, in this process.
+  const ns = Namespace.make(`bench_${randomBytes(4).toString("hex")}`)
+  const scope = Effect.runSync(Scope.make())
+  stops.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+  const context = await Effect.runPromise(Layer.buildWithScope(Layer.mergeAll(
+    Database.layer({ url: Redacted.make(postgres.url), poolSize: 10 }, "bench-proxy"),
+    Nats.layer({ url: nats.url, user: Option.none(), password: Option.none(), token: Option.none(), namespace: ns.root }),
+    Secrets.layer(Redacted.make(randomBytes(32).toString("base64")))
+  ), scope))
+  const { port, user, password } = await Effect.runPromise(Effect.gen(function*() {
+    yield* Provisioning.ensure()
+    const sync = yield* SyncStore.create({ source: "stripe", api_key: "sk_test_bench" })
+    const issued = yield* ProxyCredentials.issue("bench", sync.id)
+    const listening = yield* Proxy.make({
+      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientUrl), tls: undefined, apiTimeoutMs: 10_000 },
+      tables: {},
+      connectors: [benchConnector]
+    })
+    return { port: listening.port, user: issued.credential.user, password: issued.password }
+  }).pipe(Effect.provide(context), Scope.extend(scope)))
+  await Ports.accepts(bouncerPort)
+
+  const targets = {
+    direct: { url: clientUrl },
+    pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}` },
+    proxy: { url: `postgres://${user}:${password}@127.0.0.1:${port}/${PostgresServer.DATABASE}` }
+  }
+  const pgbench = async (url: string) => {
+    const { stdout } = await exec("pgbench", ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), url])
+    const tps = /tps = ([\d.]+)/.exec(stdout)
+    if (tps === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
+    return Number(tps[1])
+  }
+  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy: [] }
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const name of ["direct", "pgbouncer", "proxy"] as const) runs[name].push(await pgbench(targets[name].url))
+  }
+  const tps = { direct: median(runs.direct), pgbouncer: median(runs.pgbouncer), proxy: median(runs.proxy) }
+
+  // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
+  const client = new pg.Client({ connectionString: targets.proxy.url })
+  await client.connect()
+  const collection = Collection.make("stripe", "customer")
+  const proxyMs: Array<number> = []
+  const apiMs: Array<number> = []
+  for (let i = 0; i < WRITES; i++) {
+    const started = performance.now()
+    await client.query("insert into stripe.customers (email, name) values ($1, $2) returning id", [`w${i}@bench.io`, "Bench"])
+    proxyMs.push(performance.now() - started)
+    const bare = performance.now()
+    await Effect.runPromise(memoryWriter.write([{
+      action: "insert", collection, values: { email: `b${i}@bench.io`, name: "Bench" }, idempotencyKey: `bench-${i}`
+    }]))
+    apiMs.push(performance.now() - bare)
+  }
+  await client.end()
+  const proxyP50 = median(proxyMs)
+  const apiP50 = median(apiMs)
+
+  process.stdout.write(`${JSON.stringify({
+    pgbench: { mode: "select-only (-S)", clients: CLIENTS, seconds_per_run: SECONDS, rounds: ROUNDS },
+    tps_direct: round(tps.direct, 1),
+    tps_pgbouncer: round(tps.pgbouncer, 1),
+    tps_proxy: round(tps.proxy, 1),
+    runs,
+    proxy_vs_direct: round(tps.proxy / tps.direct),
+    proxy_vs_pgbouncer: round(tps.proxy / tps.pgbouncer),
+    goal_proxy_vs_pgbouncer: 0.9,
+    writes: WRITES,
+    write_api: "in-memory writer (Stripe batch size and row limit)",
+    proxy_insert_ms_p50: round(proxyP50),
+    api_call_ms_p50: round(apiP50),
+    write_overhead_ms_p50: round(proxyP50 - apiP50),
+    goal_write_overhead_ms_p50: 5
+  }, null, 2)}\n`)
+} finally {
+  await cleanup()
+}
