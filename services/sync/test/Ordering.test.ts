@@ -11,6 +11,7 @@ const published = (over: Partial<Ordering.Published> = {}): Ordering.Published =
   contentHash: "a",
   changeId: "evt_10",
   publishedAt: 1_000,
+  storedAt: 1_000,
   ...over
 })
 

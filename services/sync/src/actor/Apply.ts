@@ -19,6 +19,10 @@ export interface Applier {
     readStartedAt: number | undefined,
     refresh?: ReadonlyArray<Connector.RecordRef>
   ) => Effect.Effect<Map<string, number>, Errors.NatsError | Connector.Refusal>
+  /** Start (or stop) remembering which records were observed, for the reconciliation after a backfill. */
+  readonly track: (on: boolean) => void
+  /** Records observed since tracking started (`<collection>/<upstream id>`). */
+  readonly observed: () => ReadonlySet<string>
 }
 
 export interface Options {
@@ -34,10 +38,11 @@ export interface Options {
 /** Reads afresh after which a record that still cannot be ordered is left for the next change. */
 const REFRESH_ROUNDS = 3
 
-const keyOf = (ref: Connector.RecordRef) => `${ref.collection}/${ref.upstreamId}`
+export const keyOf = (ref: Connector.RecordRef) => `${ref.collection}/${ref.upstreamId}`
 
 export const make = (options: Options): Applier => {
   const { sync, metrics } = options
+  let tracking: Set<string> | undefined
   const wanted = (ref: Connector.RecordRef) => options.selected.has(ref.collection)
 
   const logMalformed = (malformed: ReadonlyArray<Connector.Malformed>) =>
@@ -55,6 +60,7 @@ export const make = (options: Options): Applier => {
       for (const observation of observations) {
         if (!wanted(observation)) continue
         const key = keyOf(observation)
+        tracking?.add(key)
         const list = byRecord.get(key)
         if (list === undefined) byRecord.set(key, [observation])
         else list.push(observation)
@@ -101,5 +107,11 @@ export const make = (options: Options): Applier => {
       return counts
     })
 
-  return { apply }
+  return {
+    apply,
+    track: (on) => {
+      tracking = on ? new Set() : undefined
+    },
+    observed: () => tracking ?? new Set()
+  }
 }

@@ -20,6 +20,8 @@ export interface Options {
   readonly store: Checkpoint.Store
   readonly status: Reporter
   readonly metrics: SyncMetrics
+  /** Every record published and not deleted, last stored before the given time (from the publisher). */
+  readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
 }
 
 type Failure = Connector.Refusal | Errors.NatsError | Checkpoint.CheckpointConflict
@@ -72,6 +74,32 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       yield* status.setProgress(progress, etaSeconds)
     })
 
+    const logProgress = Effect.gen(function*() {
+      const current = yield* Ref.get(state)
+      const { etaSeconds } = progressOf(current, Date.now() - startedAt)
+      const items = Object.values(current.items)
+      yield* Effect.logInfo(
+        `backfill: ${items.filter((i) => i.done).length}/${items.length} work items done, ` +
+          `${Object.values(current.row_counts).reduce((a, b) => a + b, 0)} records, ` +
+          `${items.reduce((a, i) => a + i.pages, 0)} pages${etaSeconds === undefined ? "" : `, eta ${etaSeconds} s`}`
+      ).pipe(Effect.annotateLogs({ row_counts: current.row_counts }))
+    })
+
+    /**
+     * Records published before this backfill began that it did not see (deleted upstream
+     * while the sync was away) are read afresh: the ones that are gone become deletes, the
+     * others stay as they are. Records an interrupted run of this backfill published carry a
+     * later time, so a resumed backfill does not read them again.
+     */
+    const reconcile = Effect.gen(function*() {
+      const seen = applier.observed()
+      const filled = new Set(items.flatMap((item) => item.collections))
+      const unseen = options.live(initial.started_at).filter((ref) => filled.has(ref.collection) && !seen.has(`${ref.collection}/${ref.upstreamId}`))
+      if (unseen.length === 0) return
+      yield* Effect.logInfo(`backfill: reading ${unseen.length} records it did not see, to find the deleted ones`)
+      yield* applier.apply({ observations: [], malformed: [] }, undefined, unseen)
+    })
+
     /** A page, retried when the API refuses this item (others go on); a refused key fails the sync. */
     const fetch = (item: Connector.WorkItem, cursor: unknown) =>
       Effect.gen(function*() {
@@ -121,9 +149,14 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       }).pipe(Effect.annotateLogs({ work_item: item.key }))
 
     const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(report, Effect.sleep("1 second"))))
+    const logger = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep("10 seconds"), logProgress)))
+    applier.track(true)
     yield* Effect.forEach(items, runItem, { concurrency: "unbounded", discard: true })
     yield* Fiber.interrupt(reporter)
+    yield* Fiber.interrupt(logger)
     yield* report
+    yield* reconcile
+    applier.track(false)
     const done = yield* Ref.get(state)
     yield* Effect.logInfo(`backfill complete in ${Math.round((Date.now() - startedAt) / 1000)} s`).pipe(
       Effect.annotateLogs({ row_counts: done.row_counts })

@@ -21,6 +21,8 @@ export interface Published {
   readonly changeId: string | undefined
   /** Local ms when this actor published (or confirmed) it; 0 for versions found in the stream at start. */
   readonly publishedAt: number
+  /** When the message was stored in `RECORDS` (epoch ms). */
+  readonly storedAt: number
 }
 
 export interface Candidate {

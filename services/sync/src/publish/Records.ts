@@ -33,6 +33,8 @@ export interface Publisher {
   ) => Effect.Effect<Outcome, Errors.NatsError>
   /** Records known to be published, by subject. */
   readonly size: () => number
+  /** Every record published and not deleted, last stored before `before` (epoch ms). */
+  readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
 }
 
 export interface Options {
@@ -45,7 +47,7 @@ const isWrongLastSequence = (error: unknown) =>
   (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
 
 /** The published version a message's headers describe. */
-export const publishedFrom = (seq: number, header: MsgHdrs | undefined): Ordering.Published => {
+export const publishedFrom = (seq: number, header: MsgHdrs | undefined, storedAt: number): Ordering.Published => {
   const version = RecordBody.parseVersion(header?.get(Headers.UPSTREAM_VERSION) ?? "") ?? { from: 0, to: 0 }
   const changeId = header?.get(Headers.CHANGE_ID) ?? ""
   return {
@@ -55,7 +57,8 @@ export const publishedFrom = (seq: number, header: MsgHdrs | undefined): Orderin
     deleted: header?.get(Headers.DELETED) === "true",
     contentHash: header?.get(Headers.CONTENT_HASH) ?? "",
     changeId: changeId === "" ? undefined : changeId,
-    publishedAt: 0
+    publishedAt: 0,
+    storedAt
   }
 }
 
@@ -86,7 +89,7 @@ export const make = (options: Options) =>
             const batch = await consumer.fetch({ max_messages: Math.min(remaining, 10_000), expires: 5000 })
             for await (const message of batch) {
               remaining--
-              cache.set(message.subject, publishedFrom(message.seq, message.headers))
+              cache.set(message.subject, publishedFrom(message.seq, message.headers, message.info.timestampNanos / 1e6))
             }
           }
         } finally {
@@ -188,7 +191,7 @@ export const make = (options: Options) =>
             }
             const message = yield* lastMessage(subject)
             if (message === null) cache.delete(subject)
-            else cache.set(subject, publishedFrom(message.seq, message.header))
+            else cache.set(subject, publishedFrom(message.seq, message.header, message.time.getTime()))
             yield* Effect.logWarning("a record changed under this actor; deciding again").pipe(Effect.annotateLogs({ subject }))
             continue
           }
@@ -199,7 +202,8 @@ export const make = (options: Options) =>
             deleted: observation.deleted,
             contentHash: hash,
             changeId: observation.changeId,
-            publishedAt: Date.now()
+            publishedAt: Date.now(),
+            storedAt: Date.now()
           })
           const eventSubject = Subjects.forRecord(ns, "events", syncId, observation.collection, observation.upstreamId)
           yield* Nats.tryNats(`publish the change of ${subject}`, () =>
@@ -225,5 +229,12 @@ export const make = (options: Options) =>
       return lock.withLock(subject, applyLocked(observation, readStartedAt, subject))
     }
 
-    return { load, apply, size: () => cache.size } satisfies Publisher
+    const live = (before: number) =>
+      [...cache].flatMap(([subject, published]) => {
+        if (published.deleted || published.storedAt >= before) return []
+        const parsed = Subjects.parse(ns, subject)
+        return parsed._tag === "Right" ? [{ collection: parsed.right.collection, upstreamId: parsed.right.upstreamId }] : []
+      })
+
+    return { load, apply, size: () => cache.size, live } satisfies Publisher
   })

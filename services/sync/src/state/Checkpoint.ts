@@ -23,6 +23,8 @@ export type ItemState = typeof ItemState.Type
 
 export const Checkpoint = Schema.Struct({
   generation: Schema.Number,
+  /** When this generation's backfill began (epoch ms). */
+  started_at: Schema.Number,
   /** Work items of the backfill of this generation, by key. */
   items: Schema.Record({ key: Schema.String, value: ItemState }),
   /** Records published per collection by this generation's backfill. */
@@ -35,6 +37,7 @@ export type Checkpoint = typeof Checkpoint.Type
 
 export const empty = (generation: number): Checkpoint => ({
   generation,
+  started_at: Date.now(),
   items: {},
   row_counts: {},
   feed: null,

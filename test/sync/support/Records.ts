@@ -1,0 +1,56 @@
+/**
+ * Reading what a sync published: the last message of every subject of the sync in
+ * `RECORDS`, decoded, by collection and upstream id.
+ */
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream"
+import type { NatsConnection } from "@nats-io/transport-node"
+import type { Namespace } from "@tributary/core"
+
+export interface Published {
+  readonly id: string
+  readonly upstream_id: string
+  readonly collection_id: string
+  readonly deleted: boolean
+  readonly updated_idx: number
+  readonly upstream_updated_at: string | null
+  readonly data: Record<string, unknown>
+}
+
+/** collection → upstream id → record, and the number of messages (one per subject). */
+export const read = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string) => {
+  const jsm = await jetstreamManager(nc)
+  const js = jetstream(nc)
+  const info = await jsm.consumers.add(ns.streams.records, {
+    filter_subject: `${ns.root}.records.${sync}.>`,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 30_000_000_000
+  })
+  const byCollection = new Map<string, Map<string, Published>>()
+  let messages = 0
+  try {
+    let remaining = info.num_pending
+    const consumer = js.consumers.getConsumerFromInfo(info)
+    while (remaining > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(remaining, 5000), expires: 5000 })
+      for await (const message of batch) {
+        remaining--
+        messages++
+        const record = message.json<Published>()
+        const collection = byCollection.get(record.collection_id) ?? new Map<string, Published>()
+        byCollection.set(record.collection_id, collection)
+        collection.set(record.upstream_id, record)
+      }
+    }
+  } finally {
+    await jsm.consumers.delete(ns.streams.records, info.name).catch(() => undefined)
+  }
+  return { byCollection, messages }
+}
+
+/** Count messages on a subject filter (e.g. one sync's events). */
+export const count = async (nc: NatsConnection, stream: string, subject: string): Promise<number> => {
+  const jsm = await jetstreamManager(nc)
+  const info = await jsm.streams.info(stream, { subjects_filter: subject })
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0)
+}
