@@ -4,6 +4,7 @@
  */
 export type StripeErrorType =
   | "api_error"
+  | "authentication_error"
   | "card_error"
   | "idempotency_error"
   | "invalid_request_error"

@@ -3,15 +3,27 @@
  * `parameter_unknown`, absent required keys `parameter_missing`, wrong values the wording annotated
  * on the schema (params/Form.ts), each with Stripe's bracketed `param` (`items[0][price]`).
  */
-import { Either, Option, ParseResult, Schema, SchemaAST } from "effect"
+import type { ParseResult} from "effect";
+import { Either, Option, Schema, SchemaAST } from "effect"
 import type { FormObject } from "../http/FormEncoding.js"
-import { invalidRequest, parameterMissing, parameterUnknown, StripeError } from "../http/StripeError.js"
+import type { StripeError } from "../http/StripeError.js";
+import { invalidRequest, parameterMissing, parameterUnknown } from "../http/StripeError.js"
 import { InvalidValue, type InvalidValueWording } from "./Form.js"
 
 export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
   return (params: FormObject): A => {
     const result = decode(params)
+    if (Either.isRight(result)) return result.right
+    throw toStripeError(result.left.issue)
+  }
+}
+
+/** The same mapping for JSON bodies (the admin API), where leaves keep their JSON types. */
+export const jsonDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
+  return (body: unknown): A => {
+    const result = decode(body)
     if (Either.isRight(result)) return result.right
     throw toStripeError(result.left.issue)
   }

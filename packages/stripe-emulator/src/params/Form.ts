@@ -4,7 +4,6 @@
  * wording Stripe uses when the value is wrong (read by params/Decode.ts).
  */
 import { ParseResult, Schema } from "effect"
-import type { FormValue } from "../http/FormEncoding.js"
 
 /** Annotation read by Decode.ts: how Stripe words a wrong value for this parameter. */
 export const InvalidValue = Symbol.for("@tributary/stripe-emulator/InvalidValue")
@@ -78,7 +77,7 @@ const EmptyToNull = Schema.transform(Schema.Literal(""), Schema.Null, {
   encode: () => "" as const
 })
 
-export const Emptyable = <A, I extends FormValue>(schema: Schema.Schema<A, I>) =>
+export const Emptyable = <A, I>(schema: Schema.Schema<A, I>) =>
   Schema.Union(EmptyToNull, schema)
 
 /**
@@ -113,7 +112,7 @@ export const Expand = Schema.Union(
   })
 ).annotations(wording({ message: () => "Invalid array" }))
 
-export const Arr = <A, I extends FormValue>(item: Schema.Schema<A, I>) =>
+export const Arr = <A, I>(item: Schema.Schema<A, I>) =>
   Schema.Array(item).annotations(wording({ message: () => "Invalid array" }))
 
 export const Obj = <Fields extends Schema.Struct.Fields>(fields: Fields) =>

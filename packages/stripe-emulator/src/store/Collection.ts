@@ -1,4 +1,5 @@
-import { comparePositions, Entry, type Position } from "./Entry.js"
+import type { Entry} from "./Entry.js";
+import { comparePositions, type Position } from "./Entry.js"
 import type { StripeObject } from "./StripeObject.js"
 
 /**
@@ -52,17 +53,18 @@ export class Collection<T extends StripeObject = StripeObject> {
     entry.json = undefined
   }
 
-  /** Drops the entry from lists; `keepStub` leaves it retrievable (deleted customers). */
-  remove(entry: Entry<T>, stub: T | undefined): void {
+  /**
+   * Drops the entry from lists. With `keepStub` it stays retrievable and renders as
+   * `{id, object, deleted: true}` (deleted customers); otherwise it is gone (404).
+   */
+  remove(entry: Entry<T>, keepStub: boolean): void {
     const index = this.indexOf(entry)
     if (index >= 0) this.ordered.splice(index, 1)
     entry.deleted = true
     entry.json = undefined
-    if (stub === undefined) {
+    if (!keepStub) {
       this.byId.delete(entry.id)
       this.tombstones.set(entry.id, { created: entry.created, seq: entry.seq })
-    } else {
-      entry.data = stub
     }
   }
 
@@ -102,6 +104,13 @@ export class Collection<T extends StripeObject = StripeObject> {
   /** Live entries, oldest first. */
   values(): ReadonlyArray<Entry<T>> {
     return this.ordered
+  }
+
+  /** Ids of deleted objects: stubs (customers) and removed ones alike. */
+  deletedIds(): Array<string> {
+    const ids = [...this.tombstones.keys()]
+    for (const [id, entry] of this.byId) if (entry.deleted) ids.push(id)
+    return ids
   }
 
   /** Invalidates the cached JSON, e.g. when a nested list inside the object changed. */

@@ -21,6 +21,9 @@ export interface ListObject {
 export const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+export const isStripeObject = (value: unknown): value is StripeObject =>
+  isRecord(value) && typeof value["id"] === "string" && typeof value["object"] === "string"
+
 export const isListObject = (value: unknown): value is ListObject =>
   isRecord(value) && value["object"] === "list" && Array.isArray(value["data"])
 
@@ -52,6 +55,9 @@ export const OBJECT_TYPES = [
   "item"
 ] as const
 export type ObjectType = (typeof OBJECT_TYPES)[number]
+
+/** Everything the API renders: stored objects and events. */
+export type RenderableType = ObjectType | "event"
 
 /** The name Stripe uses in messages such as `No such customer: 'cus_x'`. */
 export const objectName = (type: ObjectType | "event"): string => {
