@@ -1,5 +1,6 @@
 import { provision } from "./components/provision.js"
+import { proxy } from "./components/proxy.js"
 import { sync } from "./components/sync.js"
 import { up } from "./Stack.js"
 
-await up([provision, sync])
+await up([provision, sync, proxy])
