@@ -154,8 +154,14 @@ export const entries: ReadonlyArray<Entry> = [
     list: (s, p) => s.setupIntents.list(after(p)),
     retrieve: (s, i) => s.setupIntents.retrieve(i)
   },
-  // Listed per customer (`/v1/payment_methods?customer=`): see Listings.ts.
-  { id: ids.paymentMethod, objectType: "payment_method", retrieve: (s, i) => s.paymentMethods.retrieve(i) },
+  // `/v1/payment_methods` lists every payment method, detached ones included, which
+  // `?customer=` (per customer) would miss.
+  {
+    id: ids.paymentMethod,
+    objectType: "payment_method",
+    list: (s, p) => s.paymentMethods.list(after(p)),
+    retrieve: (s, i) => s.paymentMethods.retrieve(i)
+  },
   { id: ids.dispute, objectType: "dispute", list: (s, p) => s.disputes.list(after(p)), retrieve: (s, i) => s.disputes.retrieve(i) },
   { id: ids.payout, objectType: "payout", list: (s, p) => s.payouts.list(after(p)), retrieve: (s, i) => s.payouts.retrieve(i) },
   {

@@ -1,8 +1,8 @@
 /**
- * Backfill work items. Most collections are one listing each, paged newest first with
+ * Backfill work items. Every collection is one listing, paged newest first with
  * `starting_after`; a listing with nested lists also fills the children's collections.
- * Payment methods are listed per customer and upcoming invoices per subscription, so those
- * work items page through the parents and fetch the children of each page of parents.
+ * Upcoming invoices are previewed per subscription, so that work item pages through the
+ * subscriptions and previews each live one.
  */
 import type { Collection, Connector } from "@tributary/core"
 import { Effect } from "effect"
@@ -29,7 +29,6 @@ const cursorOf = (cursor: Connector.Json | null): ListCursor | undefined =>
 const paramsAfter = (cursor: ListCursor | undefined) =>
   cursor === undefined ? { limit: PAGE } : { limit: PAGE, starting_after: cursor.after }
 
-const PAYMENT_METHODS = "stripe:payment_method"
 const UPCOMING_INVOICES = "stripe:upcoming_invoice"
 
 export const plan = (collections: ReadonlyArray<Collection.CollectionId>): ReadonlyArray<Connector.WorkItem> => {
@@ -40,7 +39,6 @@ export const plan = (collections: ReadonlyArray<Collection.CollectionId>): Reado
     const filled = entry.nested?.child === undefined ? [entry.id] : [entry.id, entry.nested.child]
     if (filled.some((c) => wanted.has(c))) items.push({ key: entry.id, collections: filled })
   }
-  if (wanted.has(Catalog.ids.paymentMethod)) items.push({ key: PAYMENT_METHODS, collections: [Catalog.ids.paymentMethod] })
   if (wanted.has(Catalog.ids.upcomingInvoice)) items.push({ key: UPCOMING_INVOICES, collections: [Catalog.ids.upcomingInvoice] })
   return items
 }
@@ -76,34 +74,7 @@ const listed = (collection: Collection.CollectionId) => {
   if (entry?.list === undefined) throw new Error(`${collection} is not listed on its own`)
   return { entry, list: entry.list }
 }
-const customers = listed(Catalog.ids.customer)
 const subscriptions = listed(Catalog.ids.subscription)
-
-const paymentMethodsPage = (client: Client, cursor: ListCursor | undefined) =>
-  Effect.gen(function*() {
-    const page = yield* listPage(client, customers.entry, customers.list, cursor)
-    const parents = page.items.filter(isStripeObject)
-    const observed = yield* Effect.forEach(parents, (customer) => paymentMethodsOf(client, customer.id), {
-      concurrency: CHILD_CONCURRENCY
-    })
-    return { ...Observe.concat(observed), next: page.next } satisfies Connector.Page
-  })
-
-/** Every payment method attached to one customer (`/v1/payment_methods?customer=`). */
-export const paymentMethodsOf = (client: Client, customer: string) =>
-  Effect.gen(function*() {
-    const parts: Array<Connector.Observed> = []
-    let after: string | undefined
-    for (;;) {
-      const { value, version } = yield* client.call(`list payment methods of ${customer}`, (stripe) =>
-        stripe.paymentMethods.list({ customer, limit: PAGE, ...(after === undefined ? {} : { starting_after: after }) }))
-      const { objects, malformed } = Observe.partition(Catalog.ids.paymentMethod, value.data)
-      parts.push({ observations: objects.map((o) => Observe.read(Catalog.ids.paymentMethod, o, version)), malformed })
-      const last = objects[objects.length - 1]
-      if (!value.has_more || last === undefined) return Observe.concat(parts)
-      after = last.id
-    }
-  })
 
 const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
   Effect.gen(function*() {
@@ -117,7 +88,6 @@ const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
 
 export const page = (client: Client) => (item: Connector.WorkItem, cursor: Connector.Json | null) => {
   const at = cursorOf(cursor)
-  if (item.key === PAYMENT_METHODS) return paymentMethodsPage(client, at)
   if (item.key === UPCOMING_INVOICES) return upcomingInvoicesPage(client, at)
   const entry = Catalog.entries.find((e) => e.id === item.key)
   if (entry === undefined) return Effect.dieMessage(`unknown Stripe work item ${item.key}`)

@@ -1,0 +1,81 @@
+/**
+ * Comparing what a sync published with the emulator's dump: the same objects, with the
+ * same content, in every collection.
+ */
+import type { Dump } from "@tributary/stripe-emulator"
+import type { Published } from "./Records.js"
+
+/** Dump collection → Tributary collection. */
+const collectionOf = (dumpName: string): string | undefined => {
+  if (dumpName === "account") return undefined
+  if (dumpName === "checkout.session") return "stripe:checkout_session"
+  return `stripe:${dumpName}`
+}
+
+/**
+ * Lists Stripe returns only when expanded are expanded (and complete) in records; the dump
+ * shows objects as a plain GET returns them.
+ */
+const EXPANDED: Readonly<Record<string, string>> = {
+  "stripe:charge": "refunds",
+  "stripe:checkout_session": "line_items"
+}
+
+const normalise = (collection: string, data: Record<string, unknown>): Record<string, unknown> => {
+  const field = EXPANDED[collection]
+  if (field === undefined) return data
+  const { [field]: _expanded, ...rest } = data
+  return rest
+}
+
+export interface Difference {
+  readonly collection: string
+  readonly id: string
+  readonly problem: "missing" | "extra" | "different"
+  readonly detail?: string
+}
+
+const firstDifference = (a: unknown, b: unknown, path = ""): string | undefined => {
+  if (JSON.stringify(a) === JSON.stringify(b)) return undefined
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const key of keys) {
+      const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`)
+      if (found !== undefined) return found
+    }
+  }
+  return `${path}: ${JSON.stringify(a)?.slice(0, 120)} ≠ ${JSON.stringify(b)?.slice(0, 120)}`
+}
+
+export const differences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Array<Difference> => {
+  const out: Array<Difference> = []
+  const compared = new Set<string>()
+  for (const [dumpName, objects] of Object.entries(dump)) {
+    const collection = collectionOf(dumpName)
+    if (collection === undefined) continue
+    compared.add(collection)
+    const published = records.get(collection) ?? new Map<string, Published>()
+    const expected = new Map<string, Record<string, unknown>>()
+    for (const object of objects) {
+      const o = object as Record<string, unknown>
+      if (typeof o.id === "string") expected.set(o.id, o)
+    }
+    for (const [id, object] of expected) {
+      const record = published.get(id)
+      if (record === undefined || record.deleted) {
+        out.push({ collection, id, problem: "missing" })
+        continue
+      }
+      const detail = firstDifference(normalise(collection, object), normalise(collection, record.data))
+      if (detail !== undefined) out.push({ collection, id, problem: "different", detail })
+    }
+    for (const [id, record] of published) {
+      if (!record.deleted && !expected.has(id)) out.push({ collection, id, problem: "extra" })
+    }
+  }
+  return out
+}
+
+/** Live records per collection, for a readable assertion. */
+export const counts = (records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Record<string, number> =>
+  Object.fromEntries([...records].map(([c, m]) => [c, [...m.values()].filter((r) => !r.deleted).length]).sort())

@@ -1,0 +1,108 @@
+/**
+ * One sync test's world: a Stripe emulator (in this process), a namespace of its own on the
+ * shared nats-server, and sync replicas, in this process (`replica`) or as child processes
+ * (`Replicas.start`, for kill -9).
+ */
+import { connect } from "@nats-io/transport-node"
+import type { NatsConnection } from "@nats-io/transport-node"
+import { Log, Nats, Provisioning, Secrets, SyncStore } from "@tributary/core"
+import type { Ids, Namespace, SyncConfig, SyncStatus } from "@tributary/core"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { AdminClient, RunningEmulator } from "@tributary/stripe-emulator"
+import { Fixtures } from "@tributary/testkit"
+import { Service, Settings } from "@tributary/sync"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
+import * as Records from "./Records.js"
+
+export const SECRET_KEY = "integration-tests-secret-key-0123456789"
+
+export interface Harness {
+  readonly emulator: RunningEmulator
+  readonly admin: AdminClient
+  readonly apiKey: string
+  readonly ns: Namespace.Namespace
+  readonly nc: NatsConnection
+  readonly natsUrl: string
+  readonly run: <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) => Promise<A>
+  readonly createSync: (options?: Partial<SyncStore.NewSync>) => Promise<SyncConfig.SyncConfig>
+  /** A replica in this process; returns a function that stops it. */
+  readonly replica: (id: string, settings?: Partial<Settings.SyncSettings>) => Promise<() => Promise<void>>
+  readonly status: (sync: Ids.SyncId) => Promise<SyncStatus.SyncStatus | undefined>
+  readonly waitForPhase: (sync: Ids.SyncId, phases: ReadonlyArray<SyncStatus.Phase>, timeoutMs?: number) => Promise<SyncStatus.SyncStatus>
+  readonly records: (sync: Ids.SyncId) => ReturnType<typeof Records.read>
+  readonly close: () => Promise<void>
+}
+
+export interface Options {
+  readonly customers: number
+  readonly rateLimitPerSecond?: number
+  readonly seed?: number
+}
+
+export const make = async (options: Options): Promise<Harness> => {
+  const emulator = await Emulator.start({
+    customers: options.customers,
+    rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+    seed: options.seed ?? 42
+  })
+  const apiKey = emulator.apiKeys[0] ?? ""
+  const ns = Fixtures.namespace()
+  const natsUrl = Fixtures.natsUrl()
+  const nc = await connect({ servers: natsUrl })
+  const scope = Effect.runSync(Scope.make())
+  const layer = Layer.mergeAll(
+    Nats.layer(Fixtures.natsSettings(ns)),
+    Secrets.layer(Redacted.make(SECRET_KEY)),
+    Log.layer("sync-test", "warn")
+  )
+  const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) =>
+    Effect.runPromise(Effect.provide(effect, context))
+  await run(Provisioning.ensure())
+  const stops: Array<() => Promise<void>> = []
+
+  const replica = async (id: string, settings: Partial<Settings.SyncSettings> = {}) => {
+    const fiber = Effect.runFork(
+      Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings })).pipe(
+        Effect.provide(context)
+      )
+    )
+    let stopped = false
+    const stop = async () => {
+      if (stopped) return
+      stopped = true
+      const exit = await Effect.runPromise(Fiber.interrupt(fiber))
+      if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) throw new Error(`replica ${id} failed: ${String(exit.cause)}`)
+    }
+    stops.push(stop)
+    return stop
+  }
+
+  const status = (sync: Ids.SyncId) => run(SyncStore.status(sync)).then(Option.getOrUndefined)
+
+  return {
+    emulator,
+    admin: emulator.admin(),
+    apiKey,
+    ns,
+    nc,
+    natsUrl,
+    run,
+    createSync: (given = {}) =>
+      run(SyncStore.create({ source: "stripe", api_key: apiKey, api_base_url: emulator.url, ...given })),
+    replica,
+    status,
+    waitForPhase: (sync, phases, timeoutMs = 60_000) =>
+      Fixtures.waitFor(`sync ${sync} to be ${phases.join(" or ")}`, async () => {
+        const s = await status(sync)
+        return s !== undefined && phases.includes(s.phase) ? s : undefined
+      }, { timeoutMs, intervalMs: 100 }),
+    records: (sync) => Records.read(nc, ns, sync),
+    close: async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined)
+      await nc.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await emulator.stop()
+    }
+  }
+}
