@@ -5,9 +5,11 @@
  * three alike. Then the write path: the latency of an INSERT … RETURNING through the
  * proxy minus the latency of the bare API call it makes. Prints one JSON object.
  *
- * Private nats-server and PostgreSQL; the proxy runs in this process. The API is an
- * in-memory writer with Stripe's batch size and row limit (the Stripe connector cannot
- * write yet), so `write_overhead_ms_p50` is the proxy's own cost of a write.
+ * Private nats-server and PostgreSQL. For pgbench the proxy runs as its own service
+ * process, as deployed, with one worker and with `BENCH_PROXY_WORKERS` (default 2; the
+ * headline figures). For writes it runs in this process with an in-memory API writer of
+ * Stripe's batch size and row limit (the Stripe connector cannot write yet), so
+ * `write_overhead_ms_p50` is the proxy's own cost of a write.
  */
 import { execFile, spawn } from "node:child_process"
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -28,6 +30,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8)
 const WRITES = Number(process.env.BENCH_WRITES ?? 200)
+const WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 2)
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -124,12 +127,13 @@ try {
 
   // The proxy, in this process.
   const ns = Namespace.make(`bench_${randomBytes(4).toString("hex")}`)
+  const secretKey = randomBytes(32).toString("base64")
   const scope = Effect.runSync(Scope.make())
   stops.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
   const context = await Effect.runPromise(Layer.buildWithScope(Layer.mergeAll(
     Database.layer({ url: Redacted.make(postgres.url), poolSize: 10 }, "bench-proxy"),
     Nats.layer({ url: nats.url, user: Option.none(), password: Option.none(), token: Option.none(), namespace: ns.root }),
-    Secrets.layer(Redacted.make(randomBytes(32).toString("base64")))
+    Secrets.layer(Redacted.make(secretKey))
   ), scope))
   const { port, user, password } = await Effect.runPromise(Effect.gen(function*() {
     yield* Provisioning.ensure()
@@ -142,12 +146,44 @@ try {
     })
     return { port: listening.port, user: issued.credential.user, password: issued.password }
   }).pipe(Effect.provide(context), Scope.extend(scope)))
+
+  /** The proxy service as its own process (`services/proxy/src/main.ts`) with `workers` workers. */
+  const spawnProxy = async (workers: number) => {
+    const proxyPort = await Ports.freePort()
+    const child = spawn(process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], {
+      stdio: "ignore",
+      env: {
+        ...process.env,
+        TRIBUTARY_NATS_URL: nats.url,
+        TRIBUTARY_NAMESPACE: ns.root,
+        TRIBUTARY_POSTGRES_URL: postgres.url,
+        TRIBUTARY_PROXY_UPSTREAM_URL: clientUrl,
+        TRIBUTARY_PROXY_HOST: "127.0.0.1",
+        TRIBUTARY_PROXY_PORT: String(proxyPort),
+        TRIBUTARY_PROXY_WORKERS: String(workers),
+        TRIBUTARY_SECRET_KEY: secretKey,
+        TRIBUTARY_LOG_LEVEL: "warn"
+      }
+    })
+    stops.push(async () => {
+      child.kill("SIGTERM")
+    })
+    const deadline = Date.now() + 60_000
+    while (!(await Ports.accepts(proxyPort))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the proxy (${workers} workers) did not start`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    return proxyPort
+  }
+  const [onePort, manyPort] = [await spawnProxy(1), await spawnProxy(WORKERS)]
   await Ports.accepts(bouncerPort)
 
+  const proxyUrl = (at: number) => `postgres://${user}:${password}@127.0.0.1:${at}/${PostgresServer.DATABASE}`
   const targets = {
     direct: { url: clientUrl },
     pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}` },
-    proxy: { url: `postgres://${user}:${password}@127.0.0.1:${port}/${PostgresServer.DATABASE}` }
+    proxy_1_worker: { url: proxyUrl(onePort) },
+    proxy: { url: proxyUrl(manyPort) }
   }
   const pgbench = async (url: string) => {
     const { stdout } = await exec("pgbench", ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), url])
@@ -155,14 +191,19 @@ try {
     if (tps === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
     return Number(tps[1])
   }
-  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy: [] }
+  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy_1_worker: [], proxy: [] }
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of ["direct", "pgbouncer", "proxy"] as const) runs[name].push(await pgbench(targets[name].url))
+    for (const name of ["direct", "pgbouncer", "proxy_1_worker", "proxy"] as const) runs[name].push(await pgbench(targets[name].url))
   }
-  const tps = { direct: median(runs.direct), pgbouncer: median(runs.pgbouncer), proxy: median(runs.proxy) }
+  const tps = {
+    direct: median(runs.direct),
+    pgbouncer: median(runs.pgbouncer),
+    proxy1: median(runs.proxy_1_worker),
+    proxy: median(runs.proxy)
+  }
 
   // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
-  const client = new pg.Client({ connectionString: targets.proxy.url })
+  const client = new pg.Client({ connectionString: proxyUrl(port) })
   await client.connect()
   const collection = Collection.make("stripe", "customer")
   const proxyMs: Array<number> = []
@@ -183,12 +224,15 @@ try {
 
   process.stdout.write(`${JSON.stringify({
     pgbench: { mode: "select-only (-S)", clients: CLIENTS, seconds_per_run: SECONDS, rounds: ROUNDS },
+    proxy_workers: WORKERS,
     tps_direct: round(tps.direct, 1),
     tps_pgbouncer: round(tps.pgbouncer, 1),
     tps_proxy: round(tps.proxy, 1),
+    tps_proxy_1_worker: round(tps.proxy1, 1),
     runs,
     proxy_vs_direct: round(tps.proxy / tps.direct),
     proxy_vs_pgbouncer: round(tps.proxy / tps.pgbouncer),
+    proxy_1_worker_vs_pgbouncer: round(tps.proxy1 / tps.pgbouncer),
     goal_proxy_vs_pgbouncer: 0.9,
     writes: WRITES,
     write_api: "in-memory writer (Stripe batch size and row limit)",

@@ -27,6 +27,8 @@ export interface ListenerOptions<W> {
   /** The write path for one authenticated credential. */
   readonly writesFor: (credential: ProxyCredentials.ProxyCredential) => Writes<W>
   readonly log: (level: "info" | "warn", message: string, fields?: Record<string, unknown>) => void
+  /** A CancelRequest whose key this process did not hand out (another worker may have). */
+  readonly onForeignCancel?: (processId: number, secret: number) => void
 }
 
 /** Parameters the proxy decides itself rather than taking from the client. */
@@ -35,6 +37,8 @@ const OWN_PARAMETERS = new Set(["user", "database", "replication"])
 export interface Listening {
   readonly port: number
   readonly sessions: () => number
+  /** Forward a cancel for a session of this process; false when the key is not ours. */
+  readonly cancel: (processId: number, secret: number) => Promise<boolean>
   readonly close: () => Promise<void>
 }
 
@@ -52,7 +56,9 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
       const opening = await open(raw, { tls: options.tls, lookup: options.lookup })
       if (opening.kind === "cancel") {
         raw.end()
-        await cancels.cancel(opening.processId, opening.secret)
+        if (!(await cancels.cancel(opening.processId, opening.secret))) {
+          options.onForeignCancel?.(opening.processId, opening.secret)
+        }
         return
       }
       client = opening.socket
@@ -79,6 +85,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
       resolve({
         port: (server.address() as AddressInfo).port,
         sessions: () => sockets.size,
+        cancel: (processId, secret) => cancels.cancel(processId, secret),
         close: () =>
           new Promise<void>((done) => {
             for (const socket of sockets) socket.destroy()

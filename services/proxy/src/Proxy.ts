@@ -17,6 +17,7 @@ import * as UpstreamTarget from "./upstream/UpstreamTarget.js"
 import * as Executor from "./writes/Executor.js"
 import * as Grants from "./writes/Grants.js"
 import * as WriterDirectory from "./writes/WriterDirectory.js"
+import * as Workers from "./Workers.js"
 
 export interface Options {
   readonly settings: ProxySettings.Resolved
@@ -64,6 +65,7 @@ export const make = (options: Options) =>
         (level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message)).pipe(Effect.annotateLogs(fields))
       )
 
+    let forwardCancel: ((processId: number, secret: number) => void) | undefined
     const listening: Listening = yield* Effect.acquireRelease(
       Effect.promise(() =>
         listen<WritePlan>({
@@ -76,11 +78,17 @@ export const make = (options: Options) =>
             verdict: classifier.verdict,
             execute: (request) => executor.execute(credential, request)
           }),
-          log
+          log,
+          onForeignCancel: (processId, secret) => forwardCancel?.(processId, secret)
         })
       ),
       (listening) => Effect.promise(listening.close)
     )
+    const shared = Workers.shareCancels(listening.cancel)
+    if (shared !== undefined) {
+      forwardCancel = shared.forward
+      yield* Effect.addFinalizer(() => Effect.sync(shared.stop))
+    }
     yield* Effect.logInfo(`proxy listening on ${options.settings.host}:${listening.port}, upstream ${upstream.host}:${upstream.port}`)
     return listening
   })

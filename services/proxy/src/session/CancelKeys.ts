@@ -1,8 +1,9 @@
 /**
  * BackendKeyData the proxy hands out, and what each key means upstream. A CancelRequest
  * arrives on a new connection with the proxy's key; the proxy forwards it to the upstream
- * backend with the upstream key. Keys live in this process: a cancel must reach the
- * replica that holds the session (the case with one replica, or sticky load balancing).
+ * backend with the upstream key. Keys live in this process: workers of one replica pass
+ * a cancel they do not know to each other (`Workers.ts`); across replicas a cancel must
+ * reach the replica that holds the session (one replica, or sticky load balancing).
  */
 import { randomInt } from "node:crypto"
 import { connect } from "node:net"
@@ -27,15 +28,19 @@ export class CancelKeys {
     return { processId, secret, release: () => this.entries.delete(processId) }
   }
 
-  /** Forward a cancel; an unknown key or a wrong secret is ignored, as Postgres does. */
-  cancel(processId: number, secret: number): Promise<void> {
+  /**
+   * Forward a cancel. False when the key is not one of ours; a wrong secret is ignored
+   * (true: the key was ours), as Postgres does.
+   */
+  cancel(processId: number, secret: number): Promise<boolean> {
     const entry = this.entries.get(processId)
-    if (entry === undefined || entry.secret !== secret) return Promise.resolve()
+    if (entry === undefined) return Promise.resolve(false)
+    if (entry.secret !== secret) return Promise.resolve(true)
     return new Promise((resolve) => {
       const socket = connect({ host: entry.target.host, port: entry.target.port })
       socket.once("connect", () => socket.end(Frontend.encodeCancel(entry.upstreamProcessId, entry.upstreamSecret)))
-      socket.once("close", () => resolve())
-      socket.once("error", () => resolve())
+      socket.once("close", () => resolve(true))
+      socket.once("error", () => resolve(true))
     })
   }
 }
