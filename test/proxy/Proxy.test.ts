@@ -2,8 +2,10 @@
  * The Postgres proxy end to end: real Postgres, real NATS, real clients (psql, node-pg,
  * JDBC), writes to synced tables through a fake Stripe writer (see support/FakeStripe.ts).
  */
-import { execFile } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { execFile, execFileSync } from "node:child_process"
+import { connect as connectTcp } from "node:net"
+import { createSecureContext } from "node:tls"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -61,6 +63,31 @@ describe("reads and sessions", () => {
     expect(error.code).toBe("42601")
     expect(error.position).toBe("1")
     expect((await client.query("select count(*)::int as n from stripe.customers")).rows[0].n).toBe(0)
+  })
+
+  it("runs a multi-statement simple query with a write in the middle", async () => {
+    const client = await connect(stack.a.url)
+    const results = await client.query("select 1 as one; insert into stripe.customers (email) values ('multi@x.co') returning email; select 2 as two") as unknown as Array<pg.QueryResult>
+    expect(results.map((r) => r.rows)).toEqual([[{ one: 1 }], [{ email: "multi@x.co" }], [{ two: 2 }]])
+    const failed = await failure(client.query("select 1; insert into stripe.customers (email) values ('nope'); select 2"))
+    expect(failed.code).toBe("23514")
+    expect((await client.query("select 3 as ok")).rows).toEqual([{ ok: 3 }])
+  })
+
+  it("maps CancelRequest to the upstream backend", async () => {
+    const client = await connect(stack.a.url)
+    const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
+    const sleeping = failure(client.query("select pg_sleep(30)"))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const cancel = Buffer.alloc(16)
+    cancel.writeInt32BE(16, 0)
+    cancel.writeInt32BE(80877102, 4)
+    cancel.writeInt32BE(processID, 8)
+    cancel.writeInt32BE(secretKey, 12)
+    const socket = connectTcp({ host: "127.0.0.1", port: stack.port }, () => socket.end(cancel))
+    const error = await sleeping
+    expect(error.code).toBe("57014")
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 
   it("refuses a wrong password with 28P01", async () => {
@@ -184,5 +211,35 @@ public class ProxyJdbc {
     const { stdout } = await run("java", ["-cp", "/usr/share/java/postgresql.jar", source, jdbcUrl, decodeURIComponent(url.username), url.password], { timeout: 60_000 })
     expect(stdout).toContain("batch 3")
     expect(stdout).toContain("balance 106")
+  })
+})
+
+describe("TLS", () => {
+  let secure: ProxyStack.ProxyStack
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "proxy-tls-"))
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" })
+    secure = await ProxyStack.start(stripe.connector, createSecureContext({
+      cert: readFileSync(join(dir, "cert.pem")),
+      key: readFileSync(join(dir, "key.pem"))
+    }))
+  })
+  afterAll(async () => {
+    await secure?.stop()
+  })
+
+  it("answers SSLRequest with TLS when a certificate is configured", async () => {
+    const client = new pg.Client({ connectionString: secure.a.url, ssl: { rejectUnauthorized: false } })
+    client.on("error", () => undefined)
+    await client.connect()
+    expect((client as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted).toBe(true)
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+    await client.end()
+  })
+
+  it("declines SSLRequest without a certificate, so sslmode=prefer falls back to plain", async () => {
+    const { stdout } = await run("psql", [`${stack.a.url}?sslmode=prefer`, "-X", "-A", "-t", "-c", "select 42"])
+    expect(stdout.trim()).toBe("42")
   })
 })

@@ -3,6 +3,7 @@
  * read synced tables, two syncs with proxy credentials each, and a fake Stripe writer.
  */
 import { randomBytes } from "node:crypto"
+import type { SecureContext } from "node:tls"
 import { Database, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Ids } from "@tributary/core"
 import { Proxy } from "@tributary/proxy"
@@ -27,7 +28,7 @@ export interface ProxyStack {
   readonly stop: () => Promise<void>
 }
 
-export const start = async (connector: Connector.Connector): Promise<ProxyStack> => {
+export const start = async (connector: Connector.Connector, tls?: SecureContext): Promise<ProxyStack> => {
   const ownerUrl = await Fixtures.freshDatabase("proxy")
   const role = Fixtures.uniqueName("client")
   const rolePassword = randomBytes(9).toString("hex")
@@ -57,7 +58,7 @@ export const start = async (connector: Connector.Connector): Promise<ProxyStack>
       credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
     }
     const listening = yield* Proxy.make({
-      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls: undefined, apiTimeoutMs: 5_000 },
+      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls, apiTimeoutMs: 5_000 },
       tables: {},
       connectors: [connector]
     })
