@@ -2,6 +2,7 @@
 import { Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
+import { emulator, isEmulatorCommand, runEmulator } from "./commands/emulator.js"
 import { provision } from "./commands/provision.js"
 import { proxy } from "./commands/proxy.js"
 import { syncs } from "./commands/syncs.js"
@@ -9,10 +10,17 @@ import { verify } from "./commands/verify.js"
 
 export const root = Command.make("tributary").pipe(
   Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
-  Command.withSubcommands([provision, proxy, syncs, verify])
+  Command.withSubcommands([emulator, provision, proxy, syncs, verify])
 )
 
 export const run = (argv: ReadonlyArray<string>) =>
+  isEmulatorCommand(argv)
+    ? Effect.promise(() => runEmulator(argv)).pipe(Effect.map((code) => {
+      process.exitCode = code
+    }))
+    : runCommand(argv)
+
+const runCommand = (argv: ReadonlyArray<string>) =>
   Command.run(root, { name: "tributary", version: "0.1.0" })(argv).pipe(
     // @effect/cli has already printed what was wrong with the arguments.
     Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {

@@ -1,0 +1,26 @@
+/**
+ * `tributary emulator stripe [--port …] [--seed …] [--customers …]`: the Stripe emulator
+ * for demos and local testing. The emulator parses its own flags, so this command hands
+ * the rest of the command line over as is, and loads the emulator only when asked: it
+ * is the one place production code may reach it (see .dependency-cruiser.cjs).
+ */
+import { Args, Command } from "@effect/cli"
+import { Effect } from "effect"
+
+export const isEmulatorCommand = (argv: ReadonlyArray<string>): boolean => argv[2] === "emulator"
+
+/** Runs `tributary emulator <source> …`, resolving with the exit code. */
+export const runEmulator = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const [source, ...rest] = argv.slice(3)
+  if (source !== "stripe") {
+    process.stderr.write(`unknown emulator ${JSON.stringify(source ?? "")}; available: stripe\n`)
+    return 2
+  }
+  const { main } = await import("@tributary/stripe-emulator/cli")
+  return main(rest)
+}
+
+/** Listed in `tributary --help`; the real work happens in `runEmulator`. */
+export const emulator = Command.make("emulator", { source: Args.text({ name: "source" }) }, () => Effect.void).pipe(
+  Command.withDescription("Run an API emulator: `tributary emulator stripe --port 12111 --seed 42 --customers 2000` (see --help of it)")
+)
