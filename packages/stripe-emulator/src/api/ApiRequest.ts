@@ -1,4 +1,5 @@
 import type { Account } from "../accounts/Account.js"
+import type { Body } from "../http/Body.js"
 import type { Writer } from "../domain/Writer.js"
 import type { FormObject } from "../http/FormEncoding.js"
 import type { Method } from "../http/Router.js"
@@ -20,12 +21,12 @@ export interface ApiRequest {
 
 export interface Reply {
   readonly status: number
-  readonly body: string
+  readonly body: Body
 }
 
 export type Handler = (request: ApiRequest) => Reply
 
-export const ok = (body: string): Reply => ({ status: 200, body })
+export const ok = (body: Body): Reply => ({ status: 200, body })
 
 /** The n-th path parameter (routes are defined with them, so absence is a programming error). */
 export const pathParam = (request: ApiRequest, index = 0): string => {

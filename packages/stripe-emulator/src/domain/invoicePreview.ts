@@ -61,8 +61,9 @@ export const previewInvoice = (writer: Writer, params: InvoicePreviewParams): St
     const start = current?.data.current_period_end ?? writer.now
     lines.push(subscriptionLine(price, change.quantity ?? current?.data.quantity ?? 1, subscription?.id ?? null, current?.id ?? null, start))
   })
-  for (const item of writer.store.collection("invoiceitem").values()) {
-    if (item.data.customer !== customerId || item.data.invoice !== null) continue
+  for (const id of writer.store.pendingInvoiceItems(customerId)) {
+    const item = writer.get("invoiceitem", id)
+    if (item === undefined) continue
     lines.push({
       amount: item.data.amount,
       currency: item.data.currency,

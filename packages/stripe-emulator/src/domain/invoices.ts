@@ -144,8 +144,9 @@ export const createInvoice = (writer: Writer, params: InvoiceCreateParams): Entr
 }
 
 const includePendingItems = (writer: Writer, invoice: Entry<Invoice>): void => {
-  for (const item of writer.store.collection("invoiceitem").values()) {
-    if (item.data.customer !== invoice.data.customer || item.data.invoice !== null) continue
+  for (const id of writer.store.pendingInvoiceItems(invoice.data.customer)) {
+    const item = writer.get("invoiceitem", id)
+    if (item === undefined) continue
     writer.replaceSilently("invoiceitem", item, { ...item.data, invoice: invoice.id })
     lineFromInvoiceItem(writer, invoice.id, item.data)
   }

@@ -9,19 +9,19 @@ export const previousAttributes = (
   before: Readonly<Record<string, unknown>>,
   after: Readonly<Record<string, unknown>>
 ): Record<string, unknown> | undefined => {
-  const changed: Record<string, unknown> = {}
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const previous = before[key]
-    const next = after[key]
-    if (previous === next) continue
+  let changed: Record<string, unknown> | undefined
+  const note = (key: string, previous: unknown, next: unknown): void => {
+    if (previous === next) return
     if (isHash(previous) && isHash(next)) {
       const nested = previousAttributes(previous, next)
-      if (nested !== undefined) changed[key] = nested
+      if (nested !== undefined) (changed ??= {})[key] = nested
     } else if (!deepEqual(previous, next)) {
-      changed[key] = previous === undefined ? null : previous
+      ;(changed ??= {})[key] = previous === undefined ? null : previous
     }
   }
-  return Object.keys(changed).length === 0 ? undefined : changed
+  for (const key in after) note(key, before[key], after[key])
+  for (const key in before) if (!(key in after)) note(key, before[key], undefined)
+  return changed
 }
 
 const isHash = (value: unknown): value is Readonly<Record<string, unknown>> => isRecord(value) && !isListObject(value)

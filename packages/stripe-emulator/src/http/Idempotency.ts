@@ -6,9 +6,11 @@ import { DAY_SECONDS } from "../internal/Clock.js"
  * the first is still running is a 409. Only requests that ran are saved; a request rejected by
  * validation frees its key (as Stripe does), and keys expire after 24 hours of emulator time.
  */
+import type { Body } from "./Body.js"
+
 export interface SavedResponse {
   readonly status: number
-  readonly body: string
+  readonly body: Body
   readonly requestId: string
 }
 

@@ -2,6 +2,7 @@ import type { Account } from "../accounts/Account.js"
 import type { Registry } from "../accounts/Registry.js"
 import type { ApiRequest, Handler, Reply } from "../api/ApiRequest.js"
 import { Writer } from "../domain/Writer.js"
+import type { Body } from "./Body.js"
 import type { FormObject } from "./FormEncoding.js"
 import type { Router, Method } from "./Router.js"
 import { apiError, lockTimeout, rateLimited, StripeError } from "./StripeError.js"
@@ -24,7 +25,7 @@ export interface IncomingApiRequest {
 
 export interface OutgoingReply {
   readonly status: number
-  readonly body: string
+  readonly body: Body
   readonly headers: Readonly<Record<string, string>>
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { API_VERSION } from "../ApiVersion.js"
 import { Random } from "../internal/Random.js"
+import { bodyLength } from "./Body.js"
 import { fromJson, parseForm, type FormObject } from "./FormEncoding.js"
 import type { OutgoingReply, Pipeline } from "./Pipeline.js"
 
@@ -119,9 +120,16 @@ const readBody = (request: IncomingMessage): Promise<string> =>
 const send = (response: ServerResponse, reply: OutgoingReply, stripeVersion: string | undefined): void => {
   response.writeHead(reply.status, {
     "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(reply.body),
+    "Content-Length": bodyLength(reply.body),
     ...(stripeVersion === undefined ? {} : { "Stripe-Version": stripeVersion }),
     ...reply.headers
   })
-  response.end(reply.body)
+  const { body } = reply
+  if (typeof body === "string" || Buffer.isBuffer(body)) {
+    response.end(body)
+    return
+  }
+  response.cork()
+  for (const chunk of body.chunks) response.write(chunk)
+  response.end()
 }

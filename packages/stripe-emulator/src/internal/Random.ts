@@ -61,7 +61,14 @@ export class Random {
 
   alphanumeric(length: number): string {
     let out = ""
-    for (let i = 0; i < length; i++) out += ALPHANUMERIC[this.int(62)]
+    // Five base-62 digits per 32-bit draw (62^5 < 2^32); ids are hot during seeding.
+    while (out.length < length) {
+      let bits = this.nextUint32()
+      for (let digit = 0; digit < 5 && out.length < length; digit++) {
+        out += ALPHANUMERIC[bits % 62]
+        bits = Math.floor(bits / 62)
+      }
+    }
     return out
   }
 

@@ -5,7 +5,8 @@ import type { StripeObject } from "./StripeObject.js"
  * (`created`, then `seq` for same-second ties) and its serialized JSON, cached until it changes.
  */
 export class Entry<T extends StripeObject = StripeObject> {
-  json: string | undefined = undefined
+  /** UTF-8 JSON of the object as a GET shows it; dropped whenever the object or a nested list changes. */
+  json: Buffer | undefined = undefined
   deleted = false
   /** Events only: wall-clock ms before which the event is not listable (eventual-consistency fault). */
   visibleAtMs = 0

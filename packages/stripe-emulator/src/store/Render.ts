@@ -51,8 +51,8 @@ export const nestedList = (store: Store, nested: Relation, parentId: string, all
 
 const emptyList = (url: string): ListObject => ({ object: "list", data: [], has_more: false, url })
 
-/** The object's default JSON, cached on the entry until the object or a nested list changes. */
-export const jsonOf = (store: Store, type: RenderableType, entry: Entry): string => {
-  if (entry.json === undefined) entry.json = JSON.stringify(render(store, type, entry))
+/** The object's default JSON (UTF-8), cached on the entry until the object or a nested list changes. */
+export const jsonOf = (store: Store, type: RenderableType, entry: Entry): Buffer => {
+  if (entry.json === undefined) entry.json = Buffer.from(JSON.stringify(render(store, type, entry)), "utf8")
   return entry.json
 }

@@ -2,7 +2,7 @@ import { Collection } from "./Collection.js"
 import { Entry } from "./Entry.js"
 import type { ObjectsByType } from "./Objects.js"
 import { inlineRelationsOfChild, relation, type RelationName } from "./Relations.js"
-import type { ObjectType } from "./StripeObject.js"
+import type { ObjectType, StripeObject } from "./StripeObject.js"
 
 type Collections = { readonly [K in ObjectType]: Collection<ObjectsByType[K]> }
 
@@ -47,6 +47,9 @@ export class Store {
    * `payments`), but refunds from credit notes need it.
    */
   readonly invoiceCharges = new Map<string, string>()
+  /** Invoice items not yet on an invoice, by customer: what `pending_invoice_items_behavior=include` takes. */
+  private readonly pendingItems = new Map<string, Set<string>>()
+  private readonly pendingOwner = new Map<string, string>()
 
   collection<K extends ObjectType>(type: K): Collections[K] {
     return this.collections[type]
@@ -59,17 +62,40 @@ export class Store {
   insert<K extends ObjectType>(type: K, data: ObjectsByType[K], created: number): Entry<ObjectsByType[K]> {
     const entry = new Entry(data, created, this.seq++)
     this.collections[type].insert(entry)
+    this.indexPending(type, entry.id, data)
     return entry
   }
 
   replace<K extends ObjectType>(type: K, entry: Entry<ObjectsByType[K]>, data: ObjectsByType[K]): void {
     this.collections[type].replace(entry, data)
     this.touchParents(type, entry.id)
+    this.indexPending(type, entry.id, data)
   }
 
   remove<K extends ObjectType>(type: K, entry: Entry<ObjectsByType[K]>, keepStub = false): void {
     this.collections[type].remove(entry, keepStub)
     this.touchParents(type, entry.id)
+    this.indexPending(type, entry.id, undefined)
+  }
+
+  /** Ids of a customer's invoice items that are on no invoice yet. */
+  pendingInvoiceItems(customerId: string): ReadonlyArray<string> {
+    return [...(this.pendingItems.get(customerId) ?? [])]
+  }
+
+  private indexPending(type: ObjectType, id: string, data: StripeObject | undefined): void {
+    if (type !== "invoiceitem") return
+    const owner = this.pendingOwner.get(id)
+    if (owner !== undefined) {
+      this.pendingItems.get(owner)?.delete(id)
+      this.pendingOwner.delete(id)
+    }
+    const customer = data?.["customer"]
+    if (typeof customer !== "string" || data?.["invoice"] !== null) return
+    const items = this.pendingItems.get(customer) ?? new Set<string>()
+    this.pendingItems.set(customer, items)
+    items.add(id)
+    this.pendingOwner.set(id, customer)
   }
 
   link(name: RelationName, parentId: string, childId: string): void {
