@@ -1,6 +1,6 @@
 /**
  * The Postgres proxy end to end: real Postgres, real NATS, real clients (psql, node-pg,
- * JDBC), writes to synced tables through a fake Stripe writer (see support/FakeStripe.ts).
+ * JDBC), and the Stripe emulator behind the writes (see support/EmulatorWriter.ts).
  */
 import { execFile, execFileSync } from "node:child_process"
 import { connect as connectTcp } from "node:net"
@@ -9,16 +9,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { RunningEmulator } from "@tributary/stripe-emulator"
 import pg from "pg"
+import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import * as FakeStripe from "./support/FakeStripe.js"
+import * as EmulatorWriter from "./support/EmulatorWriter.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 const run = promisify(execFile)
 
 let stack: ProxyStack.ProxyStack
-let stripe: FakeStripe.FakeStripe
+let emulator: RunningEmulator
+/** The API as sync `a`'s account sees it. */
+let api: Stripe
 const clients: Array<pg.Client> = []
+
+const customerCount = async () => (await api.customers.list({ limit: 100 })).data.length
 
 const connect = async (url: string) => {
   const client = new pg.Client({ connectionString: url })
@@ -38,17 +45,20 @@ const failure = async (promise: Promise<unknown>) => {
 }
 
 beforeAll(async () => {
-  stripe = FakeStripe.make()
-  stack = await ProxyStack.start(stripe.connector)
+  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  const [a, b] = emulator.apiKeys
+  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+  stack = await ProxyStack.start(EmulatorWriter.connector, { url: emulator.url, keys: [a!, b!] })
 })
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
   await stack?.stop()
+  await emulator?.stop()
 })
 
-beforeEach(() => {
-  stripe.mode = "up"
+beforeEach(async () => {
+  await emulator.admin().resetFaults()
 })
 
 describe("reads and sessions", () => {
@@ -110,7 +120,7 @@ describe("writes", () => {
       "insert into stripe.customers (email, name) values ('paul@caladan.io', 'Paul') returning id, upstream_id, email"])
     const [id, upstreamId, email] = stdout.trim().split("|")
     expect(email).toBe("paul@caladan.io")
-    expect(stripe.customers.get(upstreamId!)?.email).toBe("paul@caladan.io")
+    expect((await api.customers.retrieve(upstreamId!) as Stripe.Customer).email).toBe("paul@caladan.io")
     const owner = await connect(stack.ownerUrl)
     const row = await owner.query("select upstream_id, sync_id, name from stripe.customers where id = $1", [id])
     expect(row.rows[0]).toEqual({ upstream_id: upstreamId, sync_id: stack.a.sync, name: "Paul" })
@@ -122,35 +132,39 @@ describe("writes", () => {
     const upstreamId = inserted.rows[0].upstream_id as string
     const updated = await client.query("update stripe.customers set email = $1, name = $2 where upstream_id = $3", ["b@x.co", "B", upstreamId])
     expect(updated.rowCount).toBe(1)
-    expect(stripe.customers.get(upstreamId)?.email).toBe("b@x.co")
+    expect((await api.customers.retrieve(upstreamId) as Stripe.Customer).email).toBe("b@x.co")
     expect((await client.query("select email from stripe.customers where upstream_id = $1", [upstreamId])).rows[0].email).toBe("b@x.co")
     const deleted = await client.query("delete from stripe.customers where email = $1", ["b@x.co"])
     expect(deleted.rowCount).toBe(1)
-    expect(stripe.customers.has(upstreamId)).toBe(false)
+    expect((await api.customers.retrieve(upstreamId)).deleted).toBe(true)
     const row = await client.query("select deleted from stripe.customers where upstream_id = $1", [upstreamId])
     expect(row.rows[0].deleted).toBe(true)
   })
 
   it("an invalid email is 23514 with the API's message; nothing is written and the connection goes on", async () => {
     const client = await connect(stack.a.url)
-    const before = stripe.customers.size
+    const before = await customerCount()
     const error = await failure(client.query("insert into stripe.customers (email) values ($1)", ["pauldune.co"]))
     expect(error.code).toBe("23514")
     expect(error.message).toBe("stripe validation error")
     expect(error.detail).toMatch(/Invalid email/)
     expect(error.column).toBe("email")
     expect(error.severity).toBe("ERROR")
-    expect(stripe.customers.size).toBe(before)
+    expect(await customerCount()).toBe(before)
     expect((await client.query("select count(*)::int as n from stripe.customers where email = 'pauldune.co'")).rows[0].n).toBe(0)
     expect((await client.query("select 1 as ok")).rows[0].ok).toBe(1)
   })
 
   it("maps an API 5xx to HV000 and an unreachable API to HV00N", async () => {
     const client = await connect(stack.a.url)
-    stripe.mode = "5xx"
-    expect((await failure(client.query("insert into stripe.customers (email) values ('x@y.co')"))).code).toBe("HV000")
-    stripe.mode = "down"
-    expect((await failure(client.query("insert into stripe.customers (email) values ('x@y.co')"))).code).toBe("HV00N")
+    await emulator.admin().faults({ errorRate5xx: 1 })
+    const failed = await failure(client.query("insert into stripe.customers (email) values ('x@y.co')"))
+    expect(failed.code).toBe("HV000")
+    await emulator.admin().resetFaults()
+    expect((await client.query("select count(*)::int as n from stripe.customers where email = 'x@y.co'")).rows[0].n).toBe(0)
+    const unreachable = await connect(stack.down.url)
+    expect((await failure(unreachable.query("insert into stripe.customers (email) values ('x@y.co')"))).code).toBe("HV00N")
+    expect((await unreachable.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 
   it("refuses 101 rows with 54000 and an upsert with 0A000", async () => {
@@ -220,7 +234,8 @@ describe("TLS", () => {
     const dir = mkdtempSync(join(tmpdir(), "proxy-tls-"))
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" })
-    secure = await ProxyStack.start(stripe.connector, createSecureContext({
+    const [a, b] = emulator.apiKeys
+    secure = await ProxyStack.start(EmulatorWriter.connector, { url: emulator.url, keys: [a!, b!] }, createSecureContext({
       cert: readFileSync(join(dir, "cert.pem")),
       key: readFileSync(join(dir, "key.pem"))
     }))

@@ -23,12 +23,20 @@ export interface ProxyStack {
   readonly ownerUrl: string
   /** The client role, connecting straight to Postgres (bypassing the proxy). */
   readonly clientRoleUrl: string
+  /** Two syncs on two emulator accounts, and one whose API cannot be reached. */
   readonly a: Credential
   readonly b: Credential
+  readonly down: Credential
   readonly stop: () => Promise<void>
 }
 
-export const start = async (connector: Connector.Connector, tls?: SecureContext): Promise<ProxyStack> => {
+export interface Api {
+  readonly url: string
+  /** One API key per sync: `a`, `b`. */
+  readonly keys: readonly [string, string]
+}
+
+export const start = async (connector: Connector.Connector, api: Api, tls?: SecureContext): Promise<ProxyStack> => {
   const ownerUrl = await Fixtures.freshDatabase("proxy")
   const role = Fixtures.uniqueName("client")
   const rolePassword = randomBytes(9).toString("hex")
@@ -52,8 +60,13 @@ export const start = async (connector: Connector.Connector, tls?: SecureContext)
   const program = Effect.gen(function*() {
     yield* Provisioning.ensure()
     const credentials: Array<Credential> = []
-    for (const name of ["a", "b"]) {
-      const sync = yield* SyncStore.create({ source: "stripe", api_key: `sk_test_${name}`, api_base_url: "http://127.0.0.1:1" })
+    const syncs = [
+      { api_key: api.keys[0], api_base_url: api.url },
+      { api_key: api.keys[1], api_base_url: api.url },
+      { api_key: "sk_test_unreachable", api_base_url: "http://127.0.0.1:1" }
+    ]
+    for (const { api_key, api_base_url } of syncs) {
+      const sync = yield* SyncStore.create({ source: "stripe", api_key, api_base_url })
       const issued = yield* ProxyCredentials.issue("app", sync.id)
       credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
     }
@@ -76,6 +89,7 @@ export const start = async (connector: Connector.Connector, tls?: SecureContext)
     clientRoleUrl,
     a: withUrl(credentials[0]!),
     b: withUrl(credentials[1]!),
+    down: withUrl(credentials[2]!),
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
