@@ -57,14 +57,16 @@ export const make = async (options: Options): Promise<Harness> => {
   )
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) =>
-    Effect.runPromise(Effect.provide(effect, context))
+    Effect.runPromise(effect.pipe(Effect.provide(context), Effect.provide(Log.layer("sync-test", "warn"))))
   await run(Provisioning.ensure())
   const stops: Array<() => Promise<void>> = []
 
   const replica = async (id: string, settings: Partial<Settings.SyncSettings> = {}) => {
     const fiber = Effect.runFork(
       Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings })).pipe(
-        Effect.provide(context)
+        Effect.provide(context),
+        // Loggers are fiber state, not services: each fiber tree needs the layer itself.
+        Effect.provide(Log.layer(`sync-${id}`, "warn"))
       )
     )
     let stopped = false

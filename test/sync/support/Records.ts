@@ -54,3 +54,33 @@ export const count = async (nc: NatsConnection, stream: string, subject: string)
   const info = await jsm.streams.info(stream, { subjects_filter: subject })
   return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0)
 }
+
+/** Every change of a sync on EVENTS, as the `updated_idx` values of each record in stream order. */
+export const changes = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string) => {
+  const jsm = await jetstreamManager(nc)
+  const js = jetstream(nc)
+  const info = await jsm.consumers.add(ns.streams.events, {
+    filter_subject: `${ns.root}.events.${sync}.>`,
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 30_000_000_000
+  })
+  const byRecord = new Map<string, Array<number>>()
+  try {
+    let remaining = info.num_pending
+    const consumer = js.consumers.getConsumerFromInfo(info)
+    while (remaining > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(remaining, 5000), expires: 5000 })
+      for await (const message of batch) {
+        remaining--
+        const change = message.json<{ record_id: string; updated_idx: number }>()
+        const list = byRecord.get(change.record_id) ?? []
+        byRecord.set(change.record_id, list)
+        list.push(change.updated_idx)
+      }
+    }
+  } finally {
+    await jsm.consumers.delete(ns.streams.events, info.name).catch(() => undefined)
+  }
+  return byRecord
+}

@@ -5,13 +5,13 @@
  * a `reported` version at the event's `created` second. When the payload cannot stand as
  * the record (its nested list is cut at the first page, or not included at all), the
  * object is read afresh instead. Objects without events of their own (subscription items,
- * invoice lines) ride on their parent's events; upcoming invoices are previewed again
- * whenever their subscription or one of its invoices changes.
+ * invoice lines, and invoice items once created) ride on their parent's events; upcoming
+ * invoices are previewed again whenever their subscription or one of its invoices changes.
  */
 import { Collection } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import * as Catalog from "./Catalog.js"
-import { createdAt, isRecord, isStripeObject, refId, subscriptionOfInvoice } from "./internal/Objects.js"
+import { createdAt, invoiceItemsOf, isRecord, isStripeObject, refId, subscriptionOfInvoice } from "./internal/Objects.js"
 import type { StripeJson } from "./internal/Objects.js"
 import * as Nested from "./Nested.js"
 
@@ -65,7 +65,10 @@ export const map = (value: unknown): Mapped => {
 
   const related: Array<Connector.RecordRef> = []
   if (entry.id === Catalog.ids.subscription) related.push(...upcoming(object.id))
-  if (entry.id === Catalog.ids.invoice) related.push(...upcoming(subscriptionOfInvoice(object)))
+  if (entry.id === Catalog.ids.invoice) {
+    related.push(...upcoming(subscriptionOfInvoice(object)))
+    related.push(...invoiceItemsOf(object).map((id) => ({ collection: Catalog.ids.invoiceItem, upstreamId: id })))
+  }
   // A refund changes its charge's `refunds` list.
   const charge = entry.id === Catalog.ids.refund ? refId(object.charge) : undefined
   if (charge !== undefined) related.push({ collection: Catalog.ids.charge, upstreamId: charge })

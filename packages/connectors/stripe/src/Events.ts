@@ -11,8 +11,10 @@
  * reach the engine in order. The cursor is `{position, sweeps}` in seconds of Stripe's
  * clock. Events older than 30 days are gone: the feed then says `FeedExpired`.
  *
- * Balance transactions have no events and never change; the feed lists the new ones by
- * `created` every `sweepIntervalMs` instead (a "sweep").
+ * Some objects are created without an event: balance transactions (which never change),
+ * payment methods (announced only when attached) and checkout sessions (announced only when
+ * completed or expired). Every `sweepIntervalMs` the feed lists the ones created since the
+ * last sweep, newest first (a "sweep").
  */
 import { Connector } from "@tributary/core"
 import type { Collection } from "@tributary/core"
@@ -22,6 +24,7 @@ import type { Client } from "./Client.js"
 import * as EventMapping from "./EventMapping.js"
 import { isRecord } from "./internal/Objects.js"
 import * as Observe from "./internal/Observe.js"
+import * as Nested from "./Nested.js"
 
 export interface FeedOptions {
   /** Re-scanned on every poll, for events listed a little late (seconds). */
@@ -31,7 +34,7 @@ export interface FeedOptions {
   readonly rescanIntervalMs: number
   /** How far one catch-up step reaches (seconds). */
   readonly chunkSeconds: number
-  /** How often balance transactions are listed by `created`. */
+  /** How often the collections created without events are listed for new objects. */
   readonly sweepIntervalMs: number
 }
 
@@ -45,10 +48,13 @@ export const defaultFeedOptions: FeedOptions = {
 
 export const RETENTION_SECONDS = 30 * 86_400
 
+/** Collections whose objects can appear without an event. */
+const SWEPT = [Catalog.ids.balanceTransaction, Catalog.ids.paymentMethod, Catalog.ids.checkoutSession]
+
 interface Cursor {
   /** Every event created before `position - lookback` has been listed at least once (seconds). */
   readonly position: number
-  /** Balance transactions created before this were listed (seconds). */
+  /** Objects created without an event before this were listed (seconds). */
   readonly sweep: number
 }
 
@@ -66,11 +72,14 @@ export const make = (
   collections: ReadonlyArray<Collection.CollectionId>,
   options: FeedOptions = defaultFeedOptions
 ): Connector.ChangeFeed => {
-  const sweepsBalance = collections.includes(Catalog.ids.balanceTransaction)
+  const swept = SWEPT.flatMap((id) => {
+    const entry = Catalog.entry(id)
+    return entry?.list !== undefined && collections.includes(id) ? [{ entry, list: entry.list }] : []
+  })
   /** Event ids handed over, with their `created`, pruned as the window moves on. */
   const seen = new Map<string, number>()
   let lastRescanAt = 0
-  let lastSweepAt = Date.now()
+  let lastSweepAt = 0
 
   const nowSeconds = () => Math.floor(client.clock.now() / 1000)
 
@@ -105,23 +114,28 @@ export const make = (
       )
     )
 
-  const sweepBalance = (since: number) =>
+  /**
+   * New objects of a collection whose creation Stripe announces with no event, newest first
+   * down to `since - overlap`. Known ones come back unchanged and are not republished.
+   */
+  const sweep = (entry: Catalog.Entry, list: NonNullable<Catalog.Entry["list"]>, since: number) =>
     Effect.gen(function*() {
       const observed: Array<Connector.Observed> = []
+      const floor = since - options.overlapSeconds
       let newest = since
       let after: string | undefined
       for (;;) {
-        const { value, version } = yield* client.call("list new balance transactions", (stripe) =>
-          stripe.balanceTransactions.list({
-            created: { gte: Math.max(0, since - options.overlapSeconds) },
-            limit: 100,
-            ...(after === undefined ? {} : { starting_after: after })
-          }))
-        const { objects, malformed } = Observe.partition(Catalog.ids.balanceTransaction, value.data)
-        for (const o of objects) if (typeof o.created === "number") newest = Math.max(newest, o.created)
-        observed.push({ observations: objects.map((o) => Observe.read(Catalog.ids.balanceTransaction, o, version)), malformed })
+        const page = yield* client.call(`list new ${entry.id}`, (stripe) =>
+          list(stripe, after === undefined ? { limit: 100 } : { limit: 100, starting_after: after }))
+        const { objects, malformed } = Observe.partition(entry.id, page.value.data)
+        const recent = objects.filter((o) => typeof o.created !== "number" || o.created >= floor)
+        for (const o of recent) if (typeof o.created === "number") newest = Math.max(newest, o.created)
+        observed.push({ observations: [], malformed })
+        observed.push(...(yield* Effect.forEach(recent, (o) => Nested.observeRead(client, entry, o, page.version), { concurrency: 4 })))
         const last = objects[objects.length - 1]
-        if (!value.has_more || last === undefined) return { observed: Observe.concat(observed), newest }
+        if (!page.value.has_more || last === undefined || recent.length < objects.length) {
+          return { observed: Observe.concat(observed), newest }
+        }
         after = last.id
       }
     })
@@ -157,19 +171,23 @@ export const make = (
       position = Math.max(position, cursor.position)
       for (const [id, created] of seen) if (created < position - options.overlapSeconds - options.lookbackSeconds) seen.delete(id)
 
-      let sweep = cursor.sweep
-      const swept: Array<Connector.Observed> = []
-      if (sweepsBalance && !catchingUp && Date.now() - lastSweepAt >= options.sweepIntervalMs) {
-        const result = yield* sweepBalance(cursor.sweep)
+      let sweepPosition = cursor.sweep
+      const found: Array<Connector.Observed> = []
+      if (swept.length > 0 && !catchingUp && Date.now() - lastSweepAt >= options.sweepIntervalMs) {
+        for (const { entry, list } of swept) {
+          const result = yield* sweep(entry, list, cursor.sweep)
+          found.push(result.observed)
+          sweepPosition = Math.max(sweepPosition, result.newest)
+        }
+        // Lists are read-after-write consistent: what was created before now is listed now.
+        sweepPosition = Math.max(sweepPosition, now - options.lookbackSeconds)
         lastSweepAt = Date.now()
-        swept.push(result.observed)
-        sweep = result.newest
       }
-      const all = Observe.concat([...mapped, ...swept])
+      const all = Observe.concat([...mapped, ...found])
       return {
         ...all,
         refresh: mapped.flatMap((m) => m.refresh),
-        cursor: encodeCursor({ position, sweep }),
+        cursor: encodeCursor({ position, sweep: sweepPosition }),
         caughtUp: !catchingUp
       } satisfies Connector.FeedBatch
     })

@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import * as Catalog from "./Catalog.js"
 import type { Client } from "./Client.js"
 import { isMissing } from "./Errors.js"
-import { isRecord, isStripeObject } from "./internal/Objects.js"
+import { invoiceItemsOf, isRecord, isStripeObject } from "./internal/Objects.js"
 import * as Observe from "./internal/Observe.js"
 import * as Nested from "./Nested.js"
 import * as Upcoming from "./Upcoming.js"
@@ -33,7 +33,17 @@ const one = (client: Client, ref: Connector.RecordRef): Effect.Effect<Connector.
         return Effect.succeed({ observations: [], malformed: [Observe.malformed(entry.id, { id: ref.upstreamId }, "not a Stripe object")] })
       }
       const { lastResponse: _response, ...object } = value
-      return Nested.observeRead(client, entry, { ...object, id: value.id, object: value.object }, version)
+      const read = Nested.observeRead(client, entry, { ...object, id: value.id, object: value.object }, version)
+      if (entry.id !== Catalog.ids.invoice) return read
+      // Invoice items change with their invoice, without events of their own.
+      return Effect.flatMap(read, (observed) => {
+        const invoice = observed.observations[0]?.data
+        const items = invoice === null || invoice === undefined ? [] : invoiceItemsOf(invoice)
+        return Effect.map(
+          Effect.forEach(items, (id) => one(client, { collection: Catalog.ids.invoiceItem, upstreamId: id }), { concurrency: CONCURRENCY }),
+          (more) => Observe.concat([observed, ...more])
+        )
+      })
     }),
     Effect.catchIf(isMissing, () =>
       Effect.succeed<Connector.Observed>({

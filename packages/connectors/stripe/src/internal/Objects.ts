@@ -52,3 +52,20 @@ export const subscriptionOfInvoice = (invoice: StripeJson): string | undefined =
   const details = parent.subscription_details
   return isRecord(details) ? refId(details.subscription) : undefined
 }
+
+/**
+ * The invoice items an invoice's lines come from (`parent.invoice_item_details.invoice_item`,
+ * or `invoice_item` in older API versions). Stripe sends no event when an invoice item is
+ * attached to an invoice or edited, so they are read again with their invoice.
+ */
+export const invoiceItemsOf = (invoice: StripeJson): ReadonlyArray<string> => {
+  const lines = invoice.lines
+  if (!isList(lines)) return []
+  return lines.data.flatMap((line) => {
+    if (!isRecord(line)) return []
+    const parent = line.parent
+    const details = isRecord(parent) ? parent.invoice_item_details : undefined
+    const id = isRecord(details) ? refId(details.invoice_item) : refId(line.invoice_item)
+    return id === undefined ? [] : [id]
+  })
+}

@@ -1,0 +1,43 @@
+/**
+ * Changes made while the sync backfills and while it is live all arrive, also when
+ * /v1/events lists events late and out of order; no record ends older than upstream.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Eventually from "./support/Eventually.js"
+import * as Harness from "./support/Harness.js"
+import * as Records from "./support/Records.js"
+
+let h: Harness.Harness
+beforeAll(async () => {
+  h = await Harness.make({ customers: 60 })
+})
+afterAll(() => h.close())
+
+describe("changes", () => {
+  it("applies the mutations made during the backfill (no hand-off gap)", async () => {
+    // A slow budget keeps the backfill running while the account changes under it.
+    const sync = await h.createSync({ rate_budget: { quota_per_second: 15, share: 1 } })
+    await h.replica("r1", { pollIntervalMs: 200, sweepIntervalMs: 1000 })
+    await h.waitForPhase(sync.id, ["backfilling"])
+    const run = await h.admin.mutate({ ratePerSecond: 40, durationMs: 3000, wait: true })
+    expect(run.performed).toBeGreaterThan(50)
+    expect((await h.status(sync.id))?.phase).toBe("backfilling")
+    await Eventually.exactCopy(h, sync.id, 90_000)
+  }, 120_000)
+
+  it("loses no event when /v1/events lists them late and out of order, and keeps updated_idx rising", async () => {
+    const sync = await h.createSync()
+    await h.replica("r2", { pollIntervalMs: 200, overlapSeconds: 30, rescanIntervalMs: 1000, sweepIntervalMs: 1000 })
+    await h.waitForPhase(sync.id, ["live"])
+    await h.admin.faults({ eventListingDelayMs: 4000, eventListingDelayShare: 0.5, eventListingJitter: true })
+    await h.admin.mutate({ ratePerSecond: 50, durationMs: 4000, wait: true })
+    await Eventually.exactCopy(h, sync.id, 90_000)
+    await h.admin.resetFaults()
+
+    // Every change a record went through was published with a higher updated_idx than the one before.
+    const changes = await Records.changes(h.nc, h.ns, sync.id)
+    for (const [, versions] of changes) {
+      for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!)
+    }
+  }, 150_000)
+})
