@@ -84,3 +84,30 @@ export const changes = async (nc: NatsConnection, ns: Namespace.Namespace, sync:
   }
   return byRecord
 }
+
+/** The `_tag`s of a sync's milestones in SYNC_LOG, oldest first. */
+export const milestones = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string): Promise<Array<string>> => {
+  const jsm = await jetstreamManager(nc)
+  const js = jetstream(nc)
+  const info = await jsm.consumers.add(ns.streams.syncLog, {
+    filter_subject: `${ns.root}.synclog.${sync}`,
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 30_000_000_000
+  })
+  const tags: Array<string> = []
+  try {
+    let remaining = info.num_pending
+    const consumer = js.consumers.getConsumerFromInfo(info)
+    while (remaining > 0) {
+      const batch = await consumer.fetch({ max_messages: remaining, expires: 5000 })
+      for await (const message of batch) {
+        remaining--
+        tags.push(message.json<{ _tag: string }>()._tag)
+      }
+    }
+  } finally {
+    await jsm.consumers.delete(ns.streams.syncLog, info.name).catch(() => undefined)
+  }
+  return tags
+}

@@ -124,7 +124,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
           if (page.next !== null) pending = yield* Effect.fork(fetch(item, page.next))
           const counts = yield* applier.apply(page, readStartedAt)
           const published = [...counts.values()].reduce((a, b) => a + b, 0)
-          const next = yield* Ref.updateAndGet(state, (s) => {
+          yield* Ref.update(state, (s) => {
             const before = s.items[item.key] ?? begin
             return {
               ...s,
@@ -142,7 +142,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
               row_counts: add(s.row_counts, counts)
             }
           })
-          yield* store.save(next)
+          yield* store.saveLatest(Ref.get(state))
           metrics.pages.inc({ sync, work_item: item.key })
           if (page.next === null) return
         }

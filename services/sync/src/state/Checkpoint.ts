@@ -59,6 +59,11 @@ const decode = Schema.decodeUnknownOption(Schema.parseJson(Checkpoint))
 export interface Store {
   readonly current: Effect.Effect<Option.Option<Checkpoint>>
   readonly save: (checkpoint: Checkpoint) => Effect.Effect<void, CheckpointConflict | Errors.NatsError>
+  /**
+   * Save what `latest` gives when the write's turn comes: writers that race never put an
+   * older state over a newer one.
+   */
+  readonly saveLatest: (latest: Effect.Effect<Checkpoint>) => Effect.Effect<void, CheckpointConflict | Errors.NatsError>
   readonly remove: Effect.Effect<void, Errors.NatsError>
 }
 
@@ -77,8 +82,9 @@ export const open = (sync: Ids.SyncId) =>
       entry === null || entry.operation !== "PUT" ? Option.none<Checkpoint>() : decode(entry.string())
     )
     const lock = yield* Effect.makeSemaphore(1)
-    const save = (checkpoint: Checkpoint) =>
+    const saveLatest = (latest: Effect.Effect<Checkpoint>) =>
       lock.withPermits(1)(Effect.gen(function*() {
+        const checkpoint = yield* latest
         const expected = yield* Ref.get(revision)
         const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
         const written = yield* Effect.tryPromise({
@@ -89,5 +95,6 @@ export const open = (sync: Ids.SyncId) =>
         yield* Ref.set(current, Option.some(checkpoint))
       }))
     const remove = Nats.tryNats(`delete the checkpoint of ${sync}`, () => kv.delete(key(sync)))
-    return { current: Ref.get(current), save, remove } satisfies Store
+    const save = (checkpoint: Checkpoint) => saveLatest(Effect.succeed(checkpoint))
+    return { current: Ref.get(current), save, saveLatest, remove } satisfies Store
   })
