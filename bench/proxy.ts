@@ -5,11 +5,11 @@
  * three alike. Then the write path: the latency of an INSERT … RETURNING through the
  * proxy minus the latency of the bare API call it makes. Prints one JSON object.
  *
- * Private nats-server and PostgreSQL. For pgbench the proxy runs as its own service
- * process, as deployed, with one worker and with `BENCH_PROXY_WORKERS` (default 2; the
- * headline figures). For writes it runs in this process with an in-memory API writer of
- * Stripe's batch size and row limit (the Stripe connector cannot write yet), so
- * `write_overhead_ms_p50` is the proxy's own cost of a write.
+ * Private nats-server, PostgreSQL and Stripe emulator. For pgbench the proxy runs as its
+ * own service process, as deployed, with one worker and with `BENCH_PROXY_WORKERS`
+ * (default 2; the headline figures). For writes it runs in this process, writing to the
+ * emulator through the SDK writer the proxy's tests use (the Stripe connector cannot
+ * write yet); the bare API call is the same SDK call made directly.
  */
 import { execFile, spawn } from "node:child_process"
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -17,13 +17,14 @@ import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Collection, Database, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
-import type { Connector } from "@tributary/core"
+import { Database, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
 import { Proxy } from "@tributary/proxy"
+import { Emulator } from "@tributary/stripe-emulator"
 import { Binaries, NatsServer, PostgresServer, Ports } from "@tributary/testkit/servers"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import pg from "pg"
+import Stripe from "stripe"
+import * as EmulatorWriter from "../test/proxy/support/EmulatorWriter.js"
 
 const exec = promisify(execFile)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -38,40 +39,6 @@ const median = (values: ReadonlyArray<number>) => {
 }
 const round = (n: number, digits = 3) => Number(n.toFixed(digits))
 
-/** Stripe's shape (one object per request, 100 rows per statement), answered from memory. */
-const memoryWriter: Connector.Writer = {
-  batchSize: 1,
-  maxRowsPerStatement: 100,
-  write: (ops) =>
-    Effect.sync(() =>
-      ops.map((op) => {
-        const now = Date.now()
-        const id = op.upstreamId ?? `cus_${randomBytes(7).toString("hex")}`
-        return {
-          collection: op.collection,
-          upstreamId: id,
-          deleted: op.action === "delete",
-          data: { id, object: "customer", created: Math.floor(now / 1000), ...op.values },
-          createdAt: now,
-          version: { from: now, to: now },
-          origin: "read" as const
-        }
-      })
-    )
-}
-
-const unused = Effect.die(new Error("not used by the proxy"))
-const benchConnector: Connector.Connector = {
-  ...StripeConnector.make(),
-  connect: () =>
-    Effect.succeed({
-      backfill: { plan: () => [], page: () => unused },
-      changes: { head: unused, next: () => unused },
-      refresh: () => unused,
-      writer: memoryWriter
-    })
-}
-
 const dir = mkdtempSync(join(tmpdir(), "tributary-bench-proxy-"))
 chmodSync(dir, 0o755)
 const stops: Array<() => Promise<unknown>> = []
@@ -85,6 +52,9 @@ try {
   stops.push(nats.stop)
   const postgres = await PostgresServer.start({ dir: join(dir, "postgres"), password: randomBytes(9).toString("hex") })
   stops.push(postgres.stop)
+  const emulator = await Emulator.start({ rateLimitPerSecond: 0 })
+  stops.push(emulator.stop)
+  const apiKey = emulator.apiKeys[0]!
 
   const role = "bench_client"
   const rolePassword = randomBytes(9).toString("hex")
@@ -137,12 +107,12 @@ try {
   ), scope))
   const { port, user, password } = await Effect.runPromise(Effect.gen(function*() {
     yield* Provisioning.ensure()
-    const sync = yield* SyncStore.create({ source: "stripe", api_key: "sk_test_bench" })
+    const sync = yield* SyncStore.create({ source: "stripe", api_key: apiKey, api_base_url: emulator.url })
     const issued = yield* ProxyCredentials.issue("bench", sync.id)
     const listening = yield* Proxy.make({
       settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientUrl), tls: undefined, apiTimeoutMs: 10_000 },
       tables: {},
-      connectors: [benchConnector]
+      connectors: [EmulatorWriter.connector]
     })
     return { port: listening.port, user: issued.credential.user, password: issued.password }
   }).pipe(Effect.provide(context), Scope.extend(scope)))
@@ -205,7 +175,7 @@ try {
   // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
   const client = new pg.Client({ connectionString: proxyUrl(port) })
   await client.connect()
-  const collection = Collection.make("stripe", "customer")
+  const stripe = new Stripe(apiKey, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false, maxNetworkRetries: 0 })
   const proxyMs: Array<number> = []
   const apiMs: Array<number> = []
   for (let i = 0; i < WRITES; i++) {
@@ -213,12 +183,14 @@ try {
     await client.query("insert into stripe.customers (email, name) values ($1, $2) returning id", [`w${i}@bench.io`, "Bench"])
     proxyMs.push(performance.now() - started)
     const bare = performance.now()
-    await Effect.runPromise(memoryWriter.write([{
-      action: "insert", collection, values: { email: `b${i}@bench.io`, name: "Bench" }, idempotencyKey: `bench-${i}`
-    }]))
+    await stripe.customers.create({ email: `b${i}@bench.io`, name: "Bench" }, { idempotencyKey: `bench-${i}` })
     apiMs.push(performance.now() - bare)
   }
   await client.end()
+  if (process.env.BENCH_HOLD !== undefined) {
+    process.stderr.write(`HOLD ${proxyUrl(port)}\n`)
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_HOLD) * 1000))
+  }
   const proxyP50 = median(proxyMs)
   const apiP50 = median(apiMs)
 
@@ -235,7 +207,7 @@ try {
     proxy_1_worker_vs_pgbouncer: round(tps.proxy1 / tps.pgbouncer),
     goal_proxy_vs_pgbouncer: 0.9,
     writes: WRITES,
-    write_api: "in-memory writer (Stripe batch size and row limit)",
+    write_api: "Stripe emulator through the official SDK",
     proxy_insert_ms_p50: round(proxyP50),
     api_call_ms_p50: round(apiP50),
     write_overhead_ms_p50: round(proxyP50 - apiP50),

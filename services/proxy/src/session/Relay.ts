@@ -112,7 +112,7 @@ export class Relay<W> {
         }
         const handled = this.onClientMessage(piece.type, piece.body, piece.raw)
         if (handled !== undefined) {
-          this.toUpstream.flush()
+          // Forwarded messages leave with the Flush in one write (see untilAnswered).
           this.suspend(handled)
           return
         }
@@ -239,6 +239,7 @@ export class Relay<W> {
 
   private suspend(work: () => Promise<void>): void {
     this.suspended = true
+    if (this.awaiting.length === 0) this.toUpstream.flush()
     this.untilAnswered()
       .then(work)
       .catch((error: unknown) => this.protocolError(error))
@@ -251,12 +252,13 @@ export class Relay<W> {
   /** Resolves once upstream has answered everything forwarded so far. */
   private untilAnswered(): Promise<void> {
     if (this.awaiting.length === 0 || this.closed) return Promise.resolve()
-    this.upstream.write(Frontend.flush)
+    this.toUpstream.add(Frontend.flush)
+    this.toUpstream.flush()
     return new Promise((resolve) => this.drained.push(resolve))
   }
 
   private send(messages: ReadonlyArray<Buffer>): void {
-    if (this.client.destroyed) return
+    if (this.client.destroyed || messages.length === 0) return
     this.client.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
   }
 
@@ -282,13 +284,20 @@ export class Relay<W> {
       return
     }
     const statements = verdict.kind === "split" ? verdict.statements : [{ sql: "", verdict }]
+    let pending: Array<Buffer> = []
     for (const statement of statements) {
-      const ok = statement.verdict.kind === "pass"
-        ? await this.runUpstreamPart(statement.sql)
-        : await this.runLocalPart(statement.verdict)
-      if (!ok) break
+      if (statement.verdict.kind === "pass") {
+        this.send(pending)
+        pending = []
+        if (!(await this.runUpstreamPart(statement.sql))) break
+        continue
+      }
+      const answer = await this.runLocalPart(statement.verdict)
+      pending.push(...answer.messages)
+      if (!answer.ok) break
     }
-    this.send([Backend.readyForQuery(this.status)])
+    // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
+    this.send([...pending, Backend.readyForQuery(this.status)])
   }
 
   /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
@@ -296,17 +305,13 @@ export class Relay<W> {
     this.swallowedFailed = false
     this.toUpstream.add(Frontend.encodeQuery(sql))
     this.awaiting.push(Q | SWALLOW_READY)
-    this.toUpstream.flush()
     await this.untilAnswered()
     return !this.swallowedFailed
   }
 
-  private async runLocalPart(verdict: Verdict<W>): Promise<boolean> {
-    if (verdict.kind === "refuse") {
-      this.send([Backend.errorResponse(verdict.report)])
-      return false
-    }
-    if (verdict.kind !== "write") return true
+  private async runLocalPart(verdict: Verdict<W>): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> {
+    if (verdict.kind === "refuse") return { ok: false, messages: [Backend.errorResponse(verdict.report)] }
+    if (verdict.kind !== "write") return { ok: true, messages: [] }
     const outcome = await this.writes.execute({
       write: verdict.write,
       parameters: [],
@@ -315,8 +320,7 @@ export class Relay<W> {
       resultFormats: [],
       inTransaction: this.status !== "I"
     })
-    this.send(outcomeMessages(outcome, true))
-    return outcome.ok
+    return { ok: outcome.ok, messages: outcomeMessages(outcome, true) }
   }
 
   private protocolError(error: unknown): void {

@@ -142,6 +142,9 @@ export const login = (
     socket.on("error", fail)
     socket.once("close", () => fail(new Error("upstream closed the connection during login")))
     socket.once("connect", () => {
+      // Without it, a Flush the proxy sends right after forwarded messages waits for an ACK
+      // that Postgres delays (it answers nothing before the Flush): 40 ms per write.
+      socket.setNoDelay(true)
       const startup = new Map(parameters)
       startup.set("user", target.user)
       startup.set("database", target.database)
