@@ -1,0 +1,51 @@
+/**
+ * Upstream trouble slows a sync down without losing anything: a 429 storm and 5xx
+ * responses during the backfill and the live phase; a refused API key marks the sync
+ * failed with a clear reason, keeps its state, and a new key brings it back.
+ */
+import { Secrets, SyncConfig, SyncStore } from "@tributary/core"
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Eventually from "./support/Eventually.js"
+import * as Harness from "./support/Harness.js"
+
+let h: Harness.Harness
+beforeAll(async () => {
+  h = await Harness.make({ customers: 50 })
+})
+afterAll(() => h.close())
+
+describe("upstream faults", () => {
+  it("rides out a 429 storm and 5xx responses without losing a record", async () => {
+    await h.admin.faults({ rateLimitStormMs: 4000, rateLimitStormShare: 0.6, errorRate5xx: 0.15, errorStatus: 503 })
+    const sync = await h.createSync()
+    await h.replica("r1", { pollIntervalMs: 200, sweepIntervalMs: 1000 })
+    const phases = new Set<string>()
+    const watching = setInterval(() => void h.status(sync.id).then((s) => s !== undefined && phases.add(s.phase)), 100)
+    try {
+      await h.waitForPhase(sync.id, ["live"], 120_000)
+      await h.admin.faults({ rateLimitStormMs: 2000, rateLimitStormShare: 0.5 })
+      await h.admin.mutate({ ratePerSecond: 30, durationMs: 3000, wait: true })
+      await Eventually.exactCopy(h, sync.id, 90_000)
+    } finally {
+      clearInterval(watching)
+      await h.admin.resetFaults()
+    }
+    expect(phases.has("failed")).toBe(false)
+  }, 240_000)
+
+  it("marks a sync whose key is refused failed, keeps its state, and resumes with a good key", async () => {
+    const sync = await h.createSync({ api_key: "sk_test_not_a_key" })
+    await h.replica("r2")
+    const failed = await h.waitForPhase(sync.id, ["failed"])
+    expect(failed.reason).toMatch(/refused the API key/)
+    expect(failed.reason).toMatch(/valid API key/)
+
+    await h.run(Effect.gen(function*() {
+      const keys = yield* Secrets.SecretKeys
+      yield* SyncStore.update(sync.id, (config) => new SyncConfig.SyncConfig({ ...config, api_key: Secrets.encrypt(keys, h.apiKey) }))
+    }))
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await Eventually.exactCopy(h, sync.id)
+  }, 120_000)
+})
