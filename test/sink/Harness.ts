@@ -4,8 +4,8 @@
  */
 import type {} from "@tributary/testkit/globalSetup"
 import { headers as natsHeaders } from "@nats-io/transport-node"
-import { Collection, Database, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
-import { Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
+import { Collection, Database, DeadLetters, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
+import { Http, Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
 import { Tables } from "@tributary/tables"
 import type { TablesConfig } from "@tributary/tables"
 import { Fixtures } from "@tributary/testkit"
@@ -17,6 +17,8 @@ export const SYNC = Ids.SyncId.make("sync_sink")
 
 export interface Env {
   readonly ns: ReturnType<typeof Fixtures.namespace>
+  /** The test's own connection, for publishing and reading streams. */
+  readonly nats: Nats.NatsClient
   readonly natsUrl: string
   readonly postgresUrl: string
   readonly pool: pg.Pool
@@ -28,8 +30,9 @@ export const env = (options: { natsUrl?: string; postgresUrl?: string } = {}): E
     const ns = Fixtures.namespace()
     const natsUrl = options.natsUrl ?? Fixtures.natsUrl()
     const postgresUrl = options.postgresUrl ?? (yield* Effect.promise(() => Fixtures.freshDatabase("sink")))
+    const nats = yield* Nats.make(Fixtures.natsSettings(ns, natsUrl), "sink-test-client").pipe(Effect.orDie)
     yield* Provisioning.ensure().pipe(
-      Effect.provide(Layer.merge(Nats.layer(Fixtures.natsSettings(ns, natsUrl)), Log.layer("test", "warn"))),
+      Effect.provide(Layer.merge(Layer.succeed(Nats.Nats, nats), Log.layer("test", "warn"))),
       Effect.orDie
     )
     const pool = yield* Effect.acquireRelease(
@@ -40,7 +43,7 @@ export const env = (options: { natsUrl?: string; postgresUrl?: string } = {}): E
       }),
       (pool) => Effect.promise(() => pool.end())
     )
-    return { ns, natsUrl, postgresUrl, pool }
+    return { ns, nats, natsUrl, postgresUrl, pool }
   })
 
 export interface Replica {
@@ -52,7 +55,8 @@ export interface Replica {
 export const replica = (
   env: Env,
   settings: Partial<SinkSettings.SinkSettings> = {},
-  tablesConfig: TablesConfig.TablesConfig = {}
+  tablesConfig: TablesConfig.TablesConfig = {},
+  options: { readonly httpPort?: number } = {}
 ): Effect.Effect<Replica, never, Scope.Scope> =>
   Effect.gen(function*() {
     const metrics = Metrics.make()
@@ -70,6 +74,9 @@ export const replica = (
       Effect.provide(context),
       Effect.forkScoped
     )
+    if (options.httpPort !== undefined) {
+      yield* Layer.launch(Http.layer(options.httpPort)).pipe(Effect.provide(context), Effect.forkScoped)
+    }
     return { metrics, readiness: yield* readiness }
   }).pipe(Effect.orDie)
 
@@ -102,8 +109,8 @@ export const record = (options: RecordOptions): Record.Record => {
 
 /** Publish records to RECORDS as the sync does: subject per record, identifying headers, JSON body. */
 export const publish = (env: Env, records: ReadonlyArray<Record.Record>, body?: (r: Record.Record) => string) =>
-  Effect.scoped(Effect.gen(function*() {
-    const nats = yield* Nats.make(Fixtures.natsSettings(env.ns, env.natsUrl), "publisher")
+  Effect.gen(function*() {
+    const nats = env.nats
     yield* Effect.promise(() => {
       const acks = records.map((r) => {
         const h = natsHeaders()
@@ -118,15 +125,38 @@ export const publish = (env: Env, records: ReadonlyArray<Record.Record>, body?: 
       })
       return Promise.all(acks)
     })
-  })).pipe(Effect.orDie)
+  })
 
+/** Rows of a query; a failure (the table not there yet) is an error `until` retries. */
 export const rows = <R extends pg.QueryResultRow>(env: Env, sql: string, values: ReadonlyArray<unknown> = []) =>
-  Effect.promise(() => env.pool.query<R>(sql, [...values]).then((r) => r.rows))
+  Effect.tryPromise(() => env.pool.query<R>(sql, [...values]).then((r) => r.rows))
 
 /** Wait until `probe` holds, polling; never a fixed sleep. */
-export const until = (what: string, probe: Effect.Effect<boolean>, timeoutMs = 30_000) =>
+export const until = <E>(what: string, probe: Effect.Effect<boolean, E>, timeoutMs = 30_000) =>
   Fixtures.eventually(what, Effect.map(probe, (ok) => ok ? true : undefined), { timeoutMs, intervalMs: 100 }).pipe(Effect.orDie)
 
 export const countOf = (env: Env, table: string) =>
   Effect.promise(() =>
     env.pool.query<{ n: number }>(`select count(*)::int as n from ${table}`).then((r) => r.rows[0]!.n, () => -1))
+
+/** Every message on the namespace's dead-letter stream, oldest first. */
+export const deadLetters = (env: Env) =>
+  Effect.gen(function*() {
+    const nats = env.nats
+    return yield* Effect.promise(async () => {
+      const stream = DeadLetters.streamName(env.ns)
+      const info = await nats.jsm.streams.info(stream)
+      const out = []
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const message = await nats.jsm.streams.getMessage(stream, { seq })
+        if (message !== null) out.push({ subject: message.subject, headers: message.header, body: message.string() })
+      }
+      return out
+    })
+  })
+
+/** Records a replica has committed and acked (whether or not the guard let them change a row). */
+export const written = (replica: Replica) =>
+  Effect.promise(() => replica.metrics.records.get()).pipe(
+    Effect.map((metric) => metric.values.find((v) => v.labels.outcome === "written")?.value ?? 0)
+  )

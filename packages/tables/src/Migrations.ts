@@ -110,6 +110,8 @@ export const run = (
       Database.tryDatabase(operation, () => client.query(text, values === undefined ? undefined : [...values]))
     const migrate = Effect.gen(function*() {
       yield* query("lock migrations", "select pg_advisory_xact_lock($1)", [MIGRATION_LOCK])
+      // Once it is our turn: a DDL lock queued behind a long transaction would stall every writer behind it.
+      yield* query("set lock timeout", "set local lock_timeout = '10s'")
       for (const statement of bootstrap) yield* query("create Tributary's own tables", statement)
       const applied = yield* appliedIds(client, ids)
       const done: Array<string> = []
@@ -123,8 +125,6 @@ export const run = (
       return done
     })
     yield* query("begin migrations", "begin")
-    // A DDL lock queued behind a long transaction would stall every writer behind it.
-    yield* query("set lock timeout", "set local lock_timeout = '10s'")
     return yield* migrate.pipe(
       Effect.tap(() => query("commit migrations", "commit")),
       Effect.tapError(() => Effect.ignore(query("roll back migrations", "rollback")))

@@ -86,14 +86,20 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       }
     })
 
+  // Writers of one process wait for one migration instead of queueing on Postgres' lock.
+  const oneAtATime = Effect.unsafeMakeSemaphore(1)
   const ensure = (collections: Iterable<Collection.CollectionId>): Effect.Effect<void, ApplyError> => {
-    const missing = [...new Set(collections)].filter((c) => !prepared.has(c))
-    if (missing.length === 0) return Effect.void
-    return Effect.acquireUseRelease(
-      Database.tryDatabase("connect", () => pool.connect()),
-      (client) => prepare(client, missing),
-      (client) => Effect.sync(() => client.release())
-    )
+    const wanted = [...new Set(collections)]
+    if (wanted.every((c) => prepared.has(c))) return Effect.void
+    return oneAtATime.withPermits(1)(Effect.suspend(() => {
+      const missing = wanted.filter((c) => !prepared.has(c))
+      if (missing.length === 0) return Effect.void
+      return Effect.acquireUseRelease(
+        Database.tryDatabase("connect", () => pool.connect()),
+        (client) => prepare(client, missing),
+        (client, exit) => Effect.sync(() => client.release(exit._tag === "Failure"))
+      )
+    }))
   }
 
   const deleteMode = (collection: Collection.CollectionId, sync: Ids.SyncId, options: ApplyOptions) => {

@@ -27,7 +27,8 @@ export const start = (consumer: Consumer, settings: SinkSettings): Effect.Effect
     const messages = yield* Effect.acquireRelease(
       Nats.tryNats("consume RECORDS", () => consumer.consume({ max_messages: settings.batchSize, expires: 30_000 }))
         .pipe(Effect.orDie),
-      (messages) => Effect.promise(() => messages.close().then(() => undefined, () => undefined))
+      // `close()` would wait for the iterator to be read to its end, which nobody does any more.
+      (messages) => Effect.sync(() => messages.stop())
     )
     const iterator = messages[Symbol.asyncIterator]()
     yield* Effect.promise(() => iterator.next()).pipe(
