@@ -167,6 +167,24 @@ describe("writes", () => {
     expect((await unreachable.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 
+  it("answers 58000 when the API takes longer than the timeout: the write may have happened", async () => {
+    const client = await connect(stack.a.url)
+    await emulator.admin().faults({ slowMs: ProxyStack.API_TIMEOUT_MS + 1_000 })
+    const error = await failure(client.query("insert into stripe.customers (email) values ('slow@x.co')"))
+    expect(error.code).toBe("58000")
+    expect(error.hint).toMatch(/Do not retry blindly/)
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("refuses an upsert at Parse in the extended protocol, then goes on after Sync", async () => {
+    const client = await connect(stack.a.url)
+    const error = await failure(client.query(
+      "insert into stripe.customers (email) values ($1) on conflict (id) do update set email = excluded.email", ["u@x.co"]
+    ))
+    expect(error.code).toBe("0A000")
+    expect((await client.query("select $1::text as ok", ["yes"])).rows).toEqual([{ ok: "yes" }])
+  })
+
   it("refuses 101 rows with 54000 and an upsert with 0A000", async () => {
     const client = await connect(stack.a.url)
     const rows = Array.from({ length: 101 }, (_, i) => `('r${i}@x.co')`).join(", ")

@@ -36,6 +36,9 @@ export interface Api {
   readonly keys: readonly [string, string]
 }
 
+/** How long a write waits for the API: short, so the timeout test is quick. */
+export const API_TIMEOUT_MS = 3_000
+
 export const start = async (connector: Connector.Connector, api: Api, tls?: SecureContext): Promise<ProxyStack> => {
   const ownerUrl = await Fixtures.freshDatabase("proxy")
   const role = Fixtures.uniqueName("client")
@@ -71,7 +74,7 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
       credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
     }
     const listening = yield* Proxy.make({
-      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls, apiTimeoutMs: 5_000 },
+      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls, apiTimeoutMs: API_TIMEOUT_MS },
       tables: {},
       connectors: [connector]
     })
