@@ -187,10 +187,6 @@ try {
     apiMs.push(performance.now() - bare)
   }
   await client.end()
-  if (process.env.BENCH_HOLD !== undefined) {
-    process.stderr.write(`HOLD ${proxyUrl(port)}\n`)
-    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_HOLD) * 1000))
-  }
   const proxyP50 = median(proxyMs)
   const apiP50 = median(apiMs)
 
