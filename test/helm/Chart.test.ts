@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import Ajv from "ajv"
+import { Ajv } from "ajv"
 import { describe, expect, it } from "vitest"
 import { parse, parseDocument, isMap, isScalar } from "yaml"
 import type { Node } from "yaml"
