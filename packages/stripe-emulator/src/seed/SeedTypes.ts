@@ -1,6 +1,10 @@
 /** What the admin API's seed takes and returns (shared by server and client). */
 export interface SeedOptions {
-  /** PRNG seed; the same seed on an empty account gives the same objects and ids. Default: the emulator's seed. */
+  /**
+   * PRNG seed of the data (names, amounts, which customers subscribe…). Default: the emulator's seed.
+   * Ids come from the account's own stream: an emulator started with the same `seed` that makes the
+   * same calls gives the same ids too.
+   */
   readonly seed?: number
   /** Customers to create, each with its own history. Default 100. At least 6 are needed for the long-list specimens. */
   readonly customers?: number

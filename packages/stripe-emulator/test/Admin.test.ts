@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { DUMP_COLLECTIONS, type Dump, type SeedSummary } from "../src/index.js"
+import { eventually, freshAccount, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
+
+let emulator: RunningEmulator
+let seeded: SeedSummary
+let dump: Dump
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  seeded = await emulator.admin().seed({ customers: 60 })
+  dump = await emulator.admin().dump()
+})
+afterAll(() => emulator.stop())
+
+interface NestedList {
+  readonly data: ReadonlyArray<{ readonly id: string }>
+  readonly has_more: boolean
+}
+
+const objectsOf = (collection: string): ReadonlyArray<Record<string, unknown>> => (dump[collection] ?? []) as ReadonlyArray<Record<string, unknown>>
+
+describe("admin API", () => {
+  it("seeds every object type", () => {
+    for (const collection of Object.values(DUMP_COLLECTIONS)) {
+      if (collection === "account") continue
+      expect(seeded.counts[collection], collection).toBeGreaterThan(0)
+      expect(objectsOf(collection).length, collection).toBe(seeded.counts[collection])
+    }
+    expect(seeded.events).toBeGreaterThan(0)
+  })
+
+  it("dumps nested lists whole, with has_more false, and children under their own type", () => {
+    const invoice = objectsOf("invoice").find((candidate) => candidate["id"] === seeded.samples.invoiceWithManyLines)
+    const lines = invoice?.["lines"] as NestedList
+    expect(lines.data).toHaveLength(25)
+    expect(lines.has_more).toBe(false)
+    const lineIds = new Set(objectsOf("invoice_line_item").map((line) => line["id"]))
+    for (const line of lines.data) expect(lineIds.has(line.id)).toBe(true)
+    const subscription = objectsOf("subscription").find((candidate) => candidate["id"] === seeded.samples.subscriptionWithManyItems)
+    expect((subscription?.["items"] as NestedList).data).toHaveLength(20)
+    const note = objectsOf("credit_note").find((candidate) => candidate["id"] === seeded.samples.creditNoteWithManyLines)
+    expect((note?.["lines"] as NestedList).data).toHaveLength(15)
+    // Lists a GET only shows when expanded stay out of the dump, as in a GET.
+    expect(objectsOf("charge").every((charge) => !("refunds" in charge))).toBe(true)
+  })
+
+  it("dumps each object exactly as GET returns it (apart from whole nested lists)", async () => {
+    const stripe = stripeFor(emulator)
+    const customer = await stripe.customers.retrieve(String(objectsOf("customer")[3]?.["id"]))
+    const { lastResponse: _ignored, ...fields } = customer as unknown as Record<string, unknown>
+    expect(objectsOf("customer")[3]).toEqual(fields)
+  })
+
+  it("leaves deleted objects out, or lists them as stubs on request", async () => {
+    const { stripe, admin } = await freshAccount(emulator)
+    const kept = await stripe.customers.create({ email: "kept@example.com" })
+    const gone = await stripe.customers.create({ email: "gone@example.com" })
+    await stripe.customers.del(gone.id)
+    const plain = await admin.dump()
+    expect((plain["customer"] ?? []).map((customer) => (customer as { id: string }).id)).toEqual([kept.id])
+    const withDeleted = await admin.dump({ includeDeleted: true })
+    expect(withDeleted["customer"]).toContainEqual({ id: gone.id, object: "customer", deleted: true })
+  })
+
+  it("is deterministic: the same seed gives the same data, and the same emulator seed the same ids", async () => {
+    const one = await freshAccount(emulator)
+    const two = await freshAccount(emulator)
+    const first = await one.admin.seed({ customers: 8, seed: 7, events: false })
+    const second = await two.admin.seed({ customers: 8, seed: 7, events: false })
+    expect(second.counts).toEqual(first.counts)
+    const twin = await startEmulator()
+    try {
+      await twin.admin().seed({ customers: 60 })
+      const twinDump = await twin.admin().dump()
+      expect(twin.apiKeys).toEqual(emulator.apiKeys)
+      const ids = (collection: string, source: Dump) => (source[collection] ?? []).map((object) => (object as { id: string }).id).sort()
+      expect(ids("product", twinDump)).toEqual(ids("product", dump))
+      expect(ids("price", twinDump)).toEqual(ids("price", dump))
+    } finally {
+      await twin.stop()
+    }
+  })
+
+  it("mutates at a rate, recording events for every change", async () => {
+    const { stripe, admin } = await freshAccount(emulator)
+    await admin.seed({ customers: 10, events: false })
+    const run = await admin.mutate({ ratePerSecond: 500, count: 60, wait: true })
+    expect(run).toMatchObject({ status: "completed", performed: 60, errors: 0 })
+    expect((await stripe.events.list({ limit: 100 })).data.length).toBeGreaterThan(30)
+    const background = await admin.mutate({ ratePerSecond: 200, durationMs: 60_000 })
+    await eventually(async () => ((await admin.mutation(background.id)).performed >= 20 ? true : undefined))
+    const stopped = await admin.stopMutation(background.id)
+    expect(stopped.status).toBe("stopped")
+    expect(stopped.errors).toBe(0)
+  })
+
+  it("authenticates with the account's key and scopes to it", async () => {
+    const stranger = emulator.admin("sk_test_unknown")
+    await expect(stranger.stats()).rejects.toMatchObject({ status: 401 })
+    const { admin } = await freshAccount(emulator)
+    const run = await emulator.admin().mutate({ ratePerSecond: 10, count: 1 })
+    await expect(admin.mutation(run.id)).rejects.toMatchObject({ status: 404 })
+  })
+})

@@ -1,0 +1,98 @@
+import Stripe from "stripe"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { collect, failure, payingCustomer, recurringPrice, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
+
+let emulator: RunningEmulator
+let stripe: Stripe
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  await emulator.admin().seed({ customers: 2_500, events: false })
+  stripe = stripeFor(emulator)
+})
+afterAll(() => emulator.stop())
+
+describe("lists", () => {
+  it("auto-paginates over 2,500 customers, each exactly once, newest first", async () => {
+    const customers = await collect(stripe.customers.list({ limit: 100 }))
+    expect(customers).toHaveLength(2_500)
+    expect(new Set(customers.map((customer) => customer.id)).size).toBe(2_500)
+    for (let index = 1; index < customers.length; index++) {
+      expect(customers[index - 1]?.created ?? 0).toBeGreaterThanOrEqual(customers[index]?.created ?? 0)
+    }
+  })
+
+  it("defaults to 10 items and says where the list lives", async () => {
+    const page = await stripe.customers.list()
+    expect(page.data).toHaveLength(10)
+    expect(page.has_more).toBe(true)
+    expect(page.object).toBe("list")
+    expect(page.url).toBe("/v1/customers")
+  })
+
+  it("keeps limit within 1..100", async () => {
+    for (const limit of [0, 101]) {
+      const error = await failure(stripe.customers.list({ limit }))
+      expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError)
+      expect(error.param).toBe("limit")
+    }
+  })
+
+  it("pages backwards with ending_before and refuses both cursors at once", async () => {
+    const first = await stripe.customers.list({ limit: 5 })
+    const second = await stripe.customers.list({ limit: 5, starting_after: first.data[4]?.id ?? "" })
+    const back = await stripe.customers.list({ limit: 5, ending_before: second.data[0]?.id ?? "" })
+    expect(back.data.map((customer) => customer.id)).toEqual(first.data.map((customer) => customer.id))
+    expect(back.has_more).toBe(false)
+    const error = await failure(stripe.customers.list({ starting_after: first.data[0]?.id ?? "", ending_before: first.data[1]?.id ?? "" }))
+    expect(error.param).toBe("ending_before")
+  })
+
+  it("refuses a cursor that names no object", async () => {
+    const error = await failure(stripe.customers.list({ starting_after: "cus_doesnotexist00" }))
+    expect(error.code).toBe("resource_missing")
+    expect(error.param).toBe("starting_after")
+  })
+
+  it("filters on created[gt|gte|lt|lte]", async () => {
+    const all = await collect(stripe.customers.list({ limit: 100 }))
+    const middle = all[1_250]?.created ?? 0
+    const newer = await collect(stripe.customers.list({ limit: 100, created: { gt: middle } }))
+    const older = await collect(stripe.customers.list({ limit: 100, created: { lte: middle } }))
+    expect(newer.length + older.length).toBe(all.length)
+    expect(newer.every((customer) => customer.created > middle)).toBe(true)
+    expect(older.every((customer) => customer.created <= middle)).toBe(true)
+    const window = await collect(stripe.customers.list({ limit: 100, created: { gte: middle, lt: middle + 86_400 } }))
+    expect(window.every((customer) => customer.created >= middle && customer.created < middle + 86_400)).toBe(true)
+  })
+
+  it("filters on fields (customer email, invoice customer and status)", async () => {
+    const someone = (await stripe.customers.list({ limit: 1 })).data[0]
+    const byEmail = await stripe.customers.list({ email: someone?.email ?? "" })
+    expect(byEmail.data.map((customer) => customer.id)).toEqual([someone?.id])
+    const paid = await stripe.invoices.list({ status: "paid", limit: 100 })
+    expect(paid.data.every((invoice) => invoice.status === "paid")).toBe(true)
+  })
+
+  it("hides canceled subscriptions unless status=all", async () => {
+    const fresh = stripeFor(emulator, { apiKey: (await emulator.admin().createApiKey()).apiKey })
+    const customer = await payingCustomer(fresh)
+    const price = await recurringPrice(fresh)
+    const kept = await fresh.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] })
+    const canceled = await fresh.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(fresh, 2_000)).id }] })
+    await fresh.subscriptions.cancel(canceled.id)
+    expect((await fresh.subscriptions.list()).data.map((subscription) => subscription.id)).toEqual([kept.id])
+    expect((await fresh.subscriptions.list({ status: "all" })).data.map((subscription) => subscription.id)).toEqual([canceled.id, kept.id])
+    expect((await fresh.subscriptions.list({ status: "canceled" })).data.map((subscription) => subscription.id)).toEqual([canceled.id])
+  })
+
+  it("serves every list endpoint of the seeded object types", async () => {
+    const lists = await Promise.all([
+      stripe.products.list(), stripe.prices.list(), stripe.plans.list(), stripe.coupons.list(), stripe.taxRates.list(),
+      stripe.subscriptions.list(), stripe.invoices.list(), stripe.invoiceItems.list(), stripe.charges.list(), stripe.refunds.list(),
+      stripe.paymentIntents.list(), stripe.setupIntents.list(), stripe.paymentMethods.list(), stripe.disputes.list(), stripe.payouts.list(),
+      stripe.balanceTransactions.list(), stripe.creditNotes.list(), stripe.checkout.sessions.list()
+    ])
+    for (const list of lists) expect(list.data.length).toBeGreaterThan(0)
+  })
+})
