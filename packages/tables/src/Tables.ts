@@ -12,6 +12,7 @@ import { Record as CoreRecord } from "@tributary/core"
 import type { Collection, Errors, Ids, SyncConfig } from "@tributary/core"
 import { Context, Effect, Layer, Schema } from "effect"
 import type pg from "pg"
+import * as Connection from "./Connection.js"
 import { isSchemaMissing } from "./Errors.js"
 import type { TableMappingInvalid } from "./Errors.js"
 import * as Mapping from "./Mapping.js"
@@ -94,11 +95,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
     return oneAtATime.withPermits(1)(Effect.suspend(() => {
       const missing = wanted.filter((c) => !prepared.has(c))
       if (missing.length === 0) return Effect.void
-      return Effect.acquireUseRelease(
-        Database.tryDatabase("connect", () => pool.connect()),
-        (client) => prepare(client, missing),
-        (client, exit) => Effect.sync(() => client.release(exit._tag === "Failure"))
-      )
+      return Connection.withClient(pool, (client) => prepare(client, missing))
     }))
   }
 

@@ -1,4 +1,5 @@
 export * as Columns from "./Columns.js"
+export * as Connection from "./Connection.js"
 export * as Errors from "./Errors.js"
 export * as Mapping from "./Mapping.js"
 export * as Migrations from "./Migrations.js"

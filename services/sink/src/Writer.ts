@@ -8,7 +8,7 @@ import type { JsMsg } from "@nats-io/jetstream"
 import { Database } from "@tributary/core"
 import type { Errors as CoreErrors } from "@tributary/core"
 import type { Tables } from "@tributary/tables"
-import { Errors } from "@tributary/tables"
+import { Connection, Errors } from "@tributary/tables"
 import { Effect, Either } from "effect"
 import type pg from "pg"
 import type { DeleteModes } from "./DeleteModes.js"
@@ -49,9 +49,7 @@ export const make = (pool: pg.Pool, tables: Tables.TablesService, deleteModes: D
       const apply = (client: pg.ClientBase, slice: ReadonlyArray<Item>) =>
         tables.applyEncoded(client, slice.map((i) => i.record), options)
 
-      return yield* Effect.acquireUseRelease(
-        Database.tryDatabase("connect", () => pool.connect()),
-        (client) =>
+      return yield* Connection.withClient(pool, (client) =>
           Effect.gen(function*() {
             yield* sql(client, "begin")
             const whole = yield* Effect.either(apply(client, items))
@@ -92,10 +90,7 @@ export const make = (pool: pg.Pool, tables: Tables.TablesService, deleteModes: D
             yield* isolate(items, whole.left)
             yield* sql(client, "commit")
             return { committed, refused }
-          }),
-        // A client that failed mid-transaction may be broken or inside an aborted transaction: never reuse it.
-        (client, exit) => Effect.sync(() => client.release(exit._tag === "Failure"))
-      )
+          }))
     })
 
   return { write }
