@@ -29,7 +29,7 @@ export interface Stack {
   readonly close: () => Promise<void>
 }
 
-export const settings = { port: 0, host: "127.0.0.1", maxWaiting: 256, withholdMaxMs: 5_000 }
+export const settings = { port: 0, host: "127.0.0.1", maxWaiting: 256, withholdMaxMs: 1_000 }
 
 export const startReplica = async (ns: Namespace.Namespace, name: string, overrides: Partial<typeof settings> = {}): Promise<Replica> => {
   const layer = Gateway.layer({ ...settings, ...overrides }).pipe(

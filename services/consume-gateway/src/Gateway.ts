@@ -4,10 +4,10 @@
  * tests provide them directly and run several replicas in one process.
  */
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
-import { Cause, Effect, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { GatewayApi } from "./api/Api.js"
 import * as Auth from "./api/Auth.js"
 import * as ConsumeHandlers from "./api/ConsumeHandlers.js"
@@ -72,17 +72,18 @@ const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
     return Effect.fail(new InvalidRequest({ message: `${field}: ${issue?.message ?? error.message}`, field }))
   }))
 
-/** Request metrics, and `Retry-After` on every 429. */
+/** Request metrics. Errors reach this point as failures that carry their response. */
 const instrument = HttpMiddleware.make((app) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const { metrics } = yield* GatewayReplica
     const started = performance.now()
-    const response = yield* app
+    const exit = yield* Effect.exit(app)
+    const response = Exit.isSuccess(exit) ? exit.value : (yield* HttpServerError.causeResponse(exit.cause))[0]
     const route = Metrics.routeOf(request.url)
     metrics.requests.inc({ method: request.method, route, status: String(response.status) })
     metrics.latency.observe({ method: request.method, route }, (performance.now() - started) / 1000)
-    return response.status === 429 ? HttpServerResponse.setHeader(response, "retry-after", "1") : response
+    return response
   }))
 
 export const api = Layer.mergeAll(SyncsHandlers.layer, ConsumersHandlers.layer, ConsumeHandlers.layer, OpsHandlers.layer).pipe(
@@ -97,7 +98,9 @@ export const layer = (settings: GatewaySettings.GatewaySettings, options: { read
     Layer.provide(namedValidationErrors),
     Layer.provide(api),
     Layer.provideMerge(replica(settings, options)),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host }))
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
+    // No tracer is exported; spans per request and per effect cost real CPU on the hot routes.
+    Layer.provide(Layer.setTracerEnabled(false))
   )
 
 /** Everything from the environment: what `main.ts` runs. */

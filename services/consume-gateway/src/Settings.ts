@@ -10,7 +10,7 @@ export const gateway = Config.all({
   port: Settings.httpPort("GATEWAY_PORT", 8080),
   host: Config.string(Settings.env("GATEWAY_HOST")).pipe(Config.withDefault("0.0.0.0")),
   maxWaiting: integer("GATEWAY_MAX_WAITING", 1, 10_000, 256),
-  withholdMaxMs: integer("GATEWAY_WITHHOLD_MAX_MS", 50, 60_000, 5_000)
+  withholdMaxMs: integer("GATEWAY_WITHHOLD_MAX_MS", 50, 60_000, 1_000)
 })
 
 export type GatewaySettings = Config.Config.Success<typeof gateway>

@@ -23,7 +23,13 @@ export const layer = HttpApiBuilder.group(GatewayApi, "consume", (handlers) =>
     const replica = yield* GatewayReplica
     const next = ({ path, urlParams }: { path: { name: string }; urlParams: { batch_size: number; wait_for: number } }) =>
       engine((signal) => replica.engine.next(path.name, urlParams.batch_size, urlParams.wait_for, signal)).pipe(
-        Effect.map((body) => HttpServerResponse.uint8Array(body, { contentType: "application/json" }))
+        Effect.map((body) => HttpServerResponse.uint8Array(body, { contentType: "application/json" })),
+        // 429 carries `Retry-After`, which an error schema cannot set.
+        Effect.catchTag("TooManyRequests", (error) =>
+          Effect.orDie(HttpServerResponse.json({ _tag: error._tag, message: error.message, retry_after_seconds: error.retry_after_seconds }, {
+            status: 429,
+            headers: { "retry-after": String(error.retry_after_seconds) }
+          })))
       )
     return handlers
       .handle("next", next)

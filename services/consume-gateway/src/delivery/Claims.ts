@@ -12,8 +12,10 @@
  *     undone for this consumer (direct get of the subject's first message after the
  *     record's floor), so changes go out in order even when workers race.
  *  4. Write the leases with compare-and-set; a lost race goes round again.
- * Withheld messages register as waiters on the holder's settlement, so settling the holder
- * wakes them at once (a NAK without delay) instead of when their delay runs out.
+ * A withheld message comes back after its NAK delay: the holder's remaining lease, at most
+ * `withholdMaxMs`. (It is not woken early by a NAK when the holder settles: JetStream keys a
+ * NAK on the stream sequence alone, so a late wake-up would also pull the message back from
+ * a worker that received it in the meantime.)
  */
 import type { Msg } from "@nats-io/transport-node"
 import type { Kv } from "../wire/Kv.js"
@@ -67,7 +69,7 @@ export interface Outcome {
 
 type Decision =
   | { readonly kind: "grant"; readonly lease: Lease.Lease; readonly expire?: { readonly batch: string; readonly index: number } }
-  | { readonly kind: "withhold"; readonly delayMs: number; readonly holder?: { readonly batch: string; readonly index: number } }
+  | { readonly kind: "withhold"; readonly delayMs: number }
   | { readonly kind: "skip"; readonly how: "+ACK" | "+TERM" }
 
 /** Header a dead-lettered message keeps: the subject it was first published on. */
@@ -126,11 +128,7 @@ export const decide = (
       expire: { batch: lease.b, index: lease.i }
     }
   }
-  return {
-    kind: "withhold",
-    delayMs: Math.max(50, Math.min(lease.u - now, ctx.withholdMaxMs)),
-    holder: { batch: lease.b, index: lease.i }
-  }
+  return { kind: "withhold", delayMs: Math.max(50, Math.min(lease.u - now, ctx.withholdMaxMs)) }
 }
 
 const firstSeqAfter = async (ctx: ClaimContext, subject: string, floor: number): Promise<number | undefined> => {
@@ -148,7 +146,7 @@ const nakDelay = (delayMs: number): string => `-NAK {"delay":${Math.round(delayM
 export const claim = async (ctx: ClaimContext, batch: string, messages: ReadonlyArray<Msg>): Promise<Outcome> => {
   const all = candidates(ctx, messages)
   const granted: Array<Granted> = []
-  const withholds: Array<{ candidate: Candidate; delayMs: number; holder?: { batch: string; index: number } }> = []
+  const withholds: Array<{ candidate: Candidate; delayMs: number }> = []
   const skips: Array<{ candidate: Candidate; how: string }> = []
   const dead: Array<{ candidate: Candidate; attempts: number }> = []
 
@@ -197,14 +195,8 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
         return d.kind === "grant" ? firstSeqAfter(ctx, c.subject, d.lease.f) : Promise.resolve(undefined)
       }))
       firsts.forEach((first, i) => {
-        const c = pending[i]!
-        const lease = leases[i]
-        if (first !== undefined && first < c.delivery.streamSeq) {
-          decisions[i] = {
-            kind: "withhold",
-            delayMs: FLOOR_RETRY_MS,
-            ...(lease !== undefined && lease.q === "m" && lease.s === first ? { holder: { batch: lease.b, index: lease.i } } : {})
-          }
+        if (first !== undefined && first < pending[i]!.delivery.streamSeq) {
+          decisions[i] = { kind: "withhold", delayMs: Math.min(FLOOR_RETRY_MS, ctx.withholdMaxMs) }
         }
       })
     }
@@ -218,22 +210,18 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
     })
     const expiredOk = new Map<string, Set<number>>()
     await Promise.all([...expiries].map(async ([b, indexes]) => {
-      const { ok, wake } = await Settlements.mutate(ctx.kv, ctx.settlementKey(b), (current) => {
+      const ok = await Settlements.mutate(ctx.kv, ctx.settlementKey(b), (current) => {
         let next = current
         const ok = new Set<number>()
-        const wake: Array<string> = []
         for (const index of indexes) {
           const state = Settlement.stateOf(next, index)
           if (state === undefined) {
-            const taken = Settlement.settleAndTakeWaiters(next, index, "expired")
-            next = taken.settlement
-            wake.push(...taken.waiters)
+            next = Settlement.settle(next, index, "expired")
             ok.add(index)
           } else if (state === "expired" || state === "nacked") ok.add(index)
         }
-        return { next: next === current ? undefined : next, result: { ok, wake } }
+        return { next: next === current ? undefined : next, result: ok }
       })
-      for (const reply of wake) ctx.wire.publish(reply, "-NAK")
       expiredOk.set(b, ok)
     }))
 
@@ -241,7 +229,7 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
     const writes = decisions.map((d, i) => {
       const c = pending[i]!
       if (d.kind === "withhold") {
-        withholds.push({ candidate: c, delayMs: d.delayMs, ...(d.holder === undefined ? {} : { holder: d.holder }) })
+        withholds.push({ candidate: c, delayMs: d.delayMs })
         return Promise.resolve()
       }
       if (d.kind === "skip") {
@@ -278,35 +266,7 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
   for (const { candidate } of dead) ctx.wire.publish(candidate.reply, ctx.source === "main" ? "+TERM" : "+ACK")
   for (const w of withholds) ctx.wire.publish(w.candidate.reply, nakDelay(w.delayMs))
   if (withholds.length > 0 || skips.length > 0 || dead.length > 0) await ctx.wire.flush()
-  await registerWaiters(ctx, withholds)
 
   granted.sort((x, y) => x.candidate.index - y.candidate.index)
   return { granted, withheld: withholds.length, deadLettered: dead.length }
-}
-
-/**
- * Ask the holder's settlement to wake each withheld message. The delayed NAK went out (and
- * was flushed) first, so a wake-up sent after the holder settles always arrives after it.
- */
-const registerWaiters = async (
-  ctx: ClaimContext,
-  withholds: ReadonlyArray<{ candidate: Candidate; holder?: { batch: string; index: number } }>
-) => {
-  const byBatch = new Map<string, Array<{ reply: string; index: number }>>()
-  for (const w of withholds) {
-    if (w.holder === undefined) continue
-    byBatch.set(w.holder.batch, [...(byBatch.get(w.holder.batch) ?? []), { reply: w.candidate.reply, index: w.holder.index }])
-  }
-  await Promise.all([...byBatch].map(async ([b, waiters]) => {
-    const settledAlready = await Settlements.mutate(ctx.kv, ctx.settlementKey(b), (current) => {
-      let next = current
-      const now: Array<string> = []
-      for (const w of waiters) {
-        if (Settlement.stateOf(next, w.index) === undefined) next = Settlement.addWaiter(next, w.index, w.reply)
-        else now.push(w.reply)
-      }
-      return { next: next === current ? undefined : next, result: now }
-    })
-    for (const reply of settledAlready) ctx.wire.publish(reply, "-NAK")
-  }))
 }

@@ -52,7 +52,6 @@ export const settle = async (
       let next = current
       const apply: Array<AckToken> = []
       const refused: Array<Refused> = []
-      const wake: Array<string> = []
       for (const token of group) {
         const state = Settlement.stateOf(next, token.index)
         if (state === target) continue // the same token twice: already done
@@ -60,21 +59,18 @@ export const settle = async (
           refused.push({ token, state })
           continue
         }
-        const taken = Settlement.settleAndTakeWaiters(next, token.index, target)
-        next = taken.settlement
-        wake.push(...taken.waiters)
+        next = Settlement.settle(next, token.index, target)
         apply.push(token)
       }
-      return { next: next === current ? undefined : next, result: { apply, refused, wake } }
+      return { next: next === current ? undefined : next, result: { apply, refused } }
     })))
 
   const command = action.kind === "ack"
     ? "+ACK"
     : action.delayMs > 0 ? `-NAK {"delay":${Math.round(action.delayMs) * 1_000_000}}` : "-NAK"
   let settled = 0
-  for (const { apply, wake } of outcomes) {
+  for (const { apply } of outcomes) {
     for (const token of apply) ctx.wire.publish(token.reply, command)
-    for (const reply of wake) ctx.wire.publish(reply, "-NAK")
     settled += apply.length
   }
   await ctx.wire.flush()
