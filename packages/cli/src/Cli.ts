@@ -6,11 +6,12 @@ import { emulator, isEmulatorCommand, runEmulator } from "./commands/emulator.js
 import { provision } from "./commands/provision.js"
 import { proxy } from "./commands/proxy.js"
 import { syncs } from "./commands/syncs.js"
+import { tokens } from "./commands/tokens.js"
 import { verify } from "./commands/verify.js"
 
 export const root = Command.make("tributary").pipe(
   Command.withDescription("Mirror third-party APIs into NATS JetStream and Postgres"),
-  Command.withSubcommands([emulator, provision, proxy, syncs, verify])
+  Command.withSubcommands([emulator, provision, proxy, syncs, tokens, verify])
 )
 
 export const run = (argv: ReadonlyArray<string>) =>

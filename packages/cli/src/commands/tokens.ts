@@ -1,0 +1,44 @@
+/**
+ * `tributary tokens create|list|revoke`: bearer tokens of the gateway's APIs. Only a hash of
+ * each token is stored (the `tokens` bucket); `create` prints the token once.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { ApiTokens, Log, Nats } from "@tributary/core"
+import { Console, Effect, Layer } from "effect"
+
+const env = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+
+const name = Options.text("name").pipe(
+  Options.withDescription("What the token is for (shown by `tokens list`)"),
+  Options.withDefault("admin")
+)
+
+const create = Command.make("create", { name }, ({ name }) =>
+  Effect.gen(function*() {
+    const { token, record } = yield* ApiTokens.create(name)
+    yield* Console.log(token)
+    yield* Console.error(`token ${record.id} (${record.name}) created; it is shown only this once`)
+  }).pipe(Effect.provide(env))
+).pipe(Command.withDescription("Create an API token and print it (only a hash is stored)"))
+
+const list = Command.make("list", {}, () =>
+  Effect.gen(function*() {
+    for (const token of yield* ApiTokens.list) {
+      yield* Console.log(`${token.id}  ${token.created_at}  ${token.name}`)
+    }
+  }).pipe(Effect.provide(env))
+).pipe(Command.withDescription("List API tokens (ids and names, never the tokens)"))
+
+const which = Args.text({ name: "id-or-name" }).pipe(Args.withDescription("A token id from `tokens list`, or a name"))
+
+const revoke = Command.make("revoke", { which }, ({ which }) =>
+  Effect.gen(function*() {
+    const revoked = yield* ApiTokens.revoke(which)
+    yield* Console.log(`revoked ${revoked.map((t) => `${t.id} (${t.name})`).join(", ")}`)
+  }).pipe(Effect.provide(env))
+).pipe(Command.withDescription("Revoke API tokens by id or name"))
+
+export const tokens = Command.make("tokens").pipe(
+  Command.withDescription("API tokens of the gateway's management and consume APIs"),
+  Command.withSubcommands([create, list, revoke])
+)

@@ -1,0 +1,109 @@
+/** The management API: auth, validation, consumers, syncs and the OpenAPI document. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Harness from "./Harness.js"
+
+let stack: Harness.Stack
+beforeAll(async () => {
+  stack = await Harness.start(2)
+})
+afterAll(() => stack.close())
+
+describe("management API", () => {
+  it("answers 401 without a token or with an unknown one", async () => {
+    const missing = await stack.call(0, "GET", "/v1/consumers", undefined, null)
+    expect(missing.status).toBe(401)
+    expect(((await missing.json()) as { message: string }).message).toContain("Bearer")
+    expect((await stack.call(1, "GET", "/v1/consumers", undefined, "trb_not-a-token")).status).toBe(401)
+    expect((await stack.call(0, "GET", "/healthz", undefined, null)).status).toBe(200)
+  })
+
+  it("answers 400 naming the field of a bad consumer body", async () => {
+    const bad = await stack.call(0, "POST", "/v1/consumers", { name: "ok_name", filters: { collection_id: "Not A Collection" } })
+    expect(bad.status).toBe(400)
+    const body = await bad.json() as { _tag: string; field: string; message: string }
+    expect(body).toMatchObject({ _tag: "InvalidRequest", field: "filters.collection_id" })
+    const badName = await stack.json<unknown>(0, "POST", "/v1/consumers", { name: "has space" }).catch((e: Error) => e.message)
+    expect(badName).toContain("\"field\":\"name\"")
+    const unknown = await stack.call(1, "POST", "/v1/consumers", { name: "x1", colour: "blue" })
+    expect(await unknown.json()).toMatchObject({ field: "colour" })
+    const batch = await stack.call(0, "GET", "/v1/consumers/x/next?batch_size=5000")
+    expect(await batch.json()).toMatchObject({ field: "batch_size" })
+  })
+
+  it("answers 404 for an unknown consumer, on management and consume routes", async () => {
+    expect((await stack.call(0, "GET", "/v1/consumers/nobody")).status).toBe(404)
+    expect((await stack.call(1, "GET", "/v1/consumers/nobody/next")).status).toBe(404)
+    expect((await stack.call(0, "POST", "/v1/consumers/nobody/ack", { ack_tokens: ["v1.x.y"] })).status).toBe(404)
+  })
+
+  it("answers 400 to a forged, tampered or other consumer's ack token", async () => {
+    await Harness.createConsumer(stack, { name: "tok_a", filters: { sync_id: "s_tok" } })
+    await Harness.createConsumer(stack, { name: "tok_b", filters: { sync_id: "s_tok" } })
+    await Harness.publishRecords(stack, [{ id: "tok_1", idx: 1, sync: "s_tok" as never }])
+    const batch = await Harness.next(stack, 0, "tok_a", 1)
+    const token = batch.data[0]!.ack_token
+    const [version, payload, signature] = token.split(".")
+    const forged = `${version}.${payload}.${"A".repeat(signature!.length)}`
+    const tampered = `${version}.${Buffer.from(Buffer.from(payload!, "base64url").toString().replace("tok_a", "tok_b")).toString("base64url")}.${signature}`
+    for (const [consumer, bad] of [["tok_a", forged], ["tok_b", tampered], ["tok_b", token], ["tok_a", "garbage"]] as const) {
+      const response = await Harness.ack(stack, 1, consumer, [bad])
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ _tag: "InvalidRequest", field: "ack_tokens[0]" })
+    }
+    expect((await Harness.ack(stack, 1, "tok_a", [token])).status).toBe(204)
+  })
+
+  it("creates, lists, updates and deletes consumers; refuses changes JetStream cannot apply with 409", async () => {
+    const created = await Harness.createConsumer(stack, { name: "crud", filters: { collection_id: "stripe:customer" } })
+    expect(created).toMatchObject({ name: "crud", source: "records", ack_wait_ms: 30_000, max_deliver: -1, deliver_policy: "all" })
+    expect((await stack.call(1, "POST", "/v1/consumers", { name: "crud" })).status).toBe(409)
+    const list = await stack.json<{ data: Array<{ name: string }> }>(1, "GET", "/v1/consumers")
+    expect(list.data.map((c) => c.name)).toContain("crud")
+    const refused = await stack.call(0, "PATCH", "/v1/consumers/crud", { deliver_policy: "new" })
+    expect(refused.status).toBe(409)
+    const body = await refused.json() as { field: string; message: string }
+    expect(body.field).toBe("deliver_policy")
+    expect(body.message).toContain("cannot change the deliver policy")
+    expect((await stack.call(0, "PATCH", "/v1/consumers/crud", { source: "events" })).status).toBe(409)
+    const updated = await stack.json<{ filters: unknown; ack_wait_ms: number }>(1, "PATCH", "/v1/consumers/crud",
+      { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 5_000 })
+    expect(updated).toMatchObject({ filters: { collection_id: "stripe:invoice", sync_id: "*" }, ack_wait_ms: 5_000 })
+    const info = await stack.nats.jsm.consumers.info(stack.ns.streams.records, "consume-crud")
+    expect(info.config.filter_subject).toBe(`${stack.ns.root}.records.*.stripe_invoice.*`)
+    expect((await stack.call(0, "DELETE", "/v1/consumers/crud")).status).toBe(204)
+    expect((await stack.call(1, "GET", "/v1/consumers/crud")).status).toBe(404)
+  })
+
+  it("manages syncs; the API key is accepted and never returned", async () => {
+    const created = await stack.json<Record<string, unknown>>(0, "POST", "/v1/syncs", {
+      source: "stripe", api_key: "sk_test_secret_123", external_id: "acme"
+    })
+    expect(JSON.stringify(created)).not.toContain("sk_test_secret_123")
+    expect(created).toMatchObject({ source: "stripe", state: "active", external_id: "acme", status: null })
+    const id = created.id as string
+    expect((await stack.json<{ data: Array<{ id: string }> }>(1, "GET", "/v1/syncs")).data.map((s) => s.id)).toContain(id)
+    expect(await stack.json(1, "POST", `/v1/syncs/${id}/pause`)).toMatchObject({ state: "paused" })
+    expect(await stack.json(0, "POST", `/v1/syncs/${id}/resume`)).toMatchObject({ state: "active" })
+    expect(JSON.stringify(await stack.json(0, "GET", `/v1/syncs/${id}`))).not.toContain("api_key")
+    expect((await stack.call(1, "DELETE", `/v1/syncs/${id}`)).status).toBe(204)
+    expect((await stack.call(0, "GET", `/v1/syncs/${id}`)).status).toBe(404)
+    const bad = await stack.call(0, "POST", "/v1/syncs", { source: "stripe" })
+    expect(await bad.json()).toMatchObject({ field: "api_key" })
+  })
+
+  it("serves an OpenAPI document generated from the request schemas, and Prometheus metrics", async () => {
+    const spec = await (await stack.call(0, "GET", "/openapi.json", undefined, null)).json() as {
+      paths: Record<string, unknown>
+      components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
+    }
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining([
+      "/v1/consumers", "/v1/consumers/{name}", "/v1/consumers/{name}/next", "/v1/consumers/{name}/ack",
+      "/v1/consumers/{name}/dead-letters/redrive", "/v1/syncs/{id}/pause"
+    ]))
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(["CreateConsumer", "AckRequest"]))
+    expect(Object.keys(spec.components.securitySchemes)).toContain("bearer")
+    const metrics = await (await stack.call(0, "GET", "/metrics", undefined, null)).text()
+    expect(metrics).toContain("gateway_http_requests_total")
+    expect(metrics).toContain("gateway_messages_acked_total")
+  })
+})
