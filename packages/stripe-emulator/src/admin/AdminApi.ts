@@ -97,9 +97,11 @@ export const adminDispatch = (registry: Registry, defaultSeed: number): AdminDis
     .add("DELETE", "/_emulator/mutations/:id", (request) => runOf(request).stop())
     .add("GET", "/_emulator/clock", ({ account }) => clockState(account))
     .add("POST", "/_emulator/clock/advance", withBody(AdvanceBody, ({ account }, body) => {
+      // The clock belongs to the key: every account under it lives through the jump.
+      const platform = account.platform ?? account
       account.clock.advance(body.seconds)
-      runDueTransitions(account)
-      for (const connected of account.connected.values()) runDueTransitions(connected)
+      runDueTransitions(platform)
+      for (const connected of platform.connected.values()) runDueTransitions(connected)
       return clockState(account)
     }))
     .add("GET", "/_emulator/faults", ({ account }) => account.scope.faults.view(Date.now()))

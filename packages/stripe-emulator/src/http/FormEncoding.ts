@@ -69,6 +69,8 @@ const finish = (tree: Tree | string): FormValue => {
   return out
 }
 
+export const isFormObject = (value: FormValue): value is FormObject => typeof value === "object" && !Array.isArray(value)
+
 /**
  * JSON bodies are accepted too (handy with curl); leaves become strings so that one set of
  * parameter schemas serves both encodings, exactly as Stripe treats `amount=100` and `"amount": 100` alike.

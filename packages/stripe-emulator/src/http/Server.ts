@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net"
 import { API_VERSION } from "../ApiVersion.js"
 import { Random } from "../internal/Random.js"
 import { bodyLength } from "./Body.js"
-import { fromJson, parseForm, type FormObject } from "./FormEncoding.js"
-import type { OutgoingReply, Pipeline } from "./Pipeline.js"
+import { fromJson, isFormObject, parseForm, type FormObject } from "./FormEncoding.js"
+import { errorReply, type OutgoingReply, type Pipeline } from "./Pipeline.js"
+import { invalidRequest } from "./StripeError.js"
 
 /** Serves admin requests (`/_emulator/...`): JSON in, JSON out. */
 export type AdminDispatch = (request: {
@@ -75,7 +76,13 @@ const handle = async (
   }
 
   const raw = method === "GET" ? "" : await readBody(request)
-  const params = mergeParams(query, raw, header(request, "content-type"))
+  let params: FormObject
+  try {
+    params = mergeParams(query, raw, header(request, "content-type"))
+  } catch {
+    send(response, errorReply(invalidRequest("Invalid request body: it could not be parsed as JSON."), { "Request-Id": requestId }), API_VERSION)
+    return
+  }
   const reply = await pipeline.handle(
     {
       method,
@@ -97,7 +104,7 @@ const mergeParams = (query: string, body: string, contentType: string | undefine
   let fromBody: FormObject
   if (contentType?.includes("application/json") === true) {
     const parsed = fromJson(JSON.parse(body))
-    fromBody = typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as FormObject) : {}
+    fromBody = isFormObject(parsed) ? parsed : {}
   } else {
     fromBody = parseForm(body)
   }
