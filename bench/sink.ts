@@ -1,0 +1,168 @@
+/**
+ * `npm run bench:sink`: how fast the sink writes RECORDS into Postgres, against the same
+ * rows upserted straight from memory into the same Postgres.
+ *
+ * 1. Start a private nats-server and PostgreSQL; publish 200,000 records of about 1 KB.
+ * 2. Raw: upsert the same records from memory with each write strategy (the same
+ *    versioned upsert statement, fed as one jsonb array, unnest() arrays, multi-row
+ *    VALUES, or COPY into a temp table plus a merge), one transaction per batch, as many
+ *    connections as the sink uses. The fastest is `raw_upserts_per_s`.
+ * 3. The sink, with its default strategy, from RECORDS into a fresh database.
+ *
+ * Prints JSON; `ratio` = upserts_per_s / raw_upserts_per_s (goal: at least 0.8).
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { Collection, Database, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
+import { Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
+import { Staging, Tables } from "@tributary/tables"
+import type { Staging as S } from "@tributary/tables"
+import { NatsServer, PostgresServer } from "@tributary/testkit/servers"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import pg from "pg"
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000)
+const settings: SinkSettings.SinkSettings = { ...SinkSettings.defaults, port: 0 }
+const sync = Ids.SyncId.make("sync_bench")
+const customers = Collection.CollectionId.make("stripe:customer")
+const encode = Schema.encodeSync(Record.Record)
+
+const makeRecord = (i: number): Record.Record => {
+  const upstreamId = `cus_${i.toString(36).padStart(8, "0")}`
+  return new Record.Record({
+    id: Record.recordIdFor(sync, customers, upstreamId),
+    upstream_id: Ids.UpstreamId.make(upstreamId),
+    collection_id: customers,
+    sync: { id: sync, external_id: "tenant_1", metadata: { plan: "gold" } },
+    deleted: false,
+    updated_idx: 1,
+    upstream_created_at: "2024-01-01T00:00:00.000Z",
+    upstream_updated_at: "2024-01-02T00:00:00.000Z",
+    data: {
+      id: upstreamId, object: "customer", email: `user${i}@example.com`, name: `Customer ${i}`, phone: "+33 1 23 45 67 89",
+      currency: "usd", balance: i % 1000, delinquent: false, created: 1_700_000_000 + i, livemode: false,
+      description: "A customer of the benchmark, with enough text to make the record about one kilobyte. ".repeat(5),
+      address: { city: "Paris", country: "FR", line1: "1 rue de la Paix", line2: null, postal_code: "75002", state: null },
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      metadata: { account: `acct_${i % 97}`, tier: "gold" }, preferred_locales: ["fr", "en"], tax_exempt: "none"
+    }
+  })
+}
+
+const timed = async (run: () => Promise<void>): Promise<number> => {
+  const started = performance.now()
+  await run()
+  return (performance.now() - started) / 1000
+}
+
+/** Raw: the records upserted straight from memory, batch by batch, on `concurrency` connections. */
+const raw = (url: string, strategy: S.StrategyName, encoded: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const pool = new pg.Pool({ connectionString: url, max: settings.concurrency + 1 })
+    const tables = Tables.make(pool, {}, { strategy })
+    yield* tables.ensure([customers])
+    const batches: Array<ReadonlyArray<Tables.EncodedRecord>> = []
+    for (let i = 0; i < encoded.length; i += settings.batchSize) {
+      batches.push(encoded.slice(i, i + settings.batchSize).map((json) => ({ sync, collection: customers, json })))
+    }
+    const options = { syncDeleteMode: () => "soft" as const }
+    const seconds = yield* Effect.promise(() => timed(() =>
+      Effect.runPromise(Effect.forEach(batches, (batch) =>
+        Effect.acquireUseRelease(
+          Effect.promise(() => pool.connect()),
+          (client) => Effect.gen(function*() {
+            yield* Effect.promise(() => client.query("begin"))
+            yield* tables.applyEncoded(client, batch, options)
+            yield* Effect.promise(() => client.query("commit"))
+          }),
+          (client) => Effect.sync(() => client.release())
+        ), { concurrency: settings.concurrency, discard: true }))))
+    const count = yield* Effect.promise(() => pool.query("select count(*)::int as n from stripe.customers"))
+    yield* Effect.promise(() => pool.end())
+    if (count.rows[0].n !== encoded.length) throw new Error(`${strategy}: ${count.rows[0].n} rows, expected ${encoded.length}`)
+    return Math.round(encoded.length / seconds)
+  })
+
+const sinkRun = (natsUrl: string, postgresUrl: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const natsSettings = { url: natsUrl, user: Option.none(), password: Option.none(), token: Option.none(), namespace: "tributary" }
+    const metrics = Metrics.make()
+    const context = yield* Layer.build(Layer.mergeAll(Tables.layer({}), Readiness.layer).pipe(
+      Layer.provideMerge(Layer.succeed(Metrics.Metrics, metrics)),
+      Layer.provideMerge(Layer.mergeAll(
+        Nats.layer(natsSettings, "bench-sink"),
+        Database.layer({ url: Redacted.make(postgresUrl), poolSize: settings.concurrency + 3 }, "bench-sink")
+      )),
+      Layer.merge(Log.layer("sink", "warn"))
+    ))
+    const tables = yield* Effect.provide(Tables.Tables, context)
+    yield* tables.ensure([customers])
+    const written = () => metrics.records.get().then((m) => m.values.find((v) => v.labels.outcome === "written")?.value ?? 0)
+    const started = performance.now()
+    yield* Sink.run(settings).pipe(Effect.provide(context), Effect.forkScoped)
+    for (;;) {
+      if ((yield* Effect.promise(written)) >= RECORDS) break
+      yield* Effect.sleep(20)
+    }
+    const seconds = (performance.now() - started) / 1000
+    return Math.round(RECORDS / seconds)
+  }))
+
+const main = Effect.gen(function*() {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-bench-sink-"))
+  chmodSync(dir, 0o755)
+  const servers = yield* Effect.acquireRelease(
+    Effect.promise(async () => {
+      const [nats, postgres] = await Promise.all([
+        NatsServer.start({ dir: join(dir, "nats") }),
+        PostgresServer.start({ dir: join(dir, "postgres"), password: "bench" })
+      ])
+      return { nats, postgres }
+    }),
+    ({ nats, postgres }) => Effect.promise(async () => {
+      await Promise.all([nats.stop(), postgres.stop()])
+      rmSync(dir, { recursive: true, force: true })
+    })
+  )
+  const records = Array.from({ length: RECORDS }, (_, i) => makeRecord(i))
+  const encoded = records.map((r) => JSON.stringify(encode(r)))
+  const recordBytes = Math.round(encoded.reduce((n, s) => n + s.length, 0) / RECORDS)
+
+  // Publish everything first, so neither measurement competes with the publisher.
+  yield* Effect.scoped(Effect.gen(function*() {
+    const nats = yield* Nats.make({ url: servers.nats.url, user: Option.none(), password: Option.none(), token: Option.none(),
+      namespace: "tributary" }, "bench-publisher")
+    yield* Provisioning.ensure().pipe(Effect.provideService(Nats.Nats, nats), Effect.provide(Log.layer("bench", "warn")))
+    yield* Effect.promise(async () => {
+      for (let i = 0; i < records.length; i += 5_000) {
+        await Promise.all(records.slice(i, i + 5_000).map((r, j) =>
+          nats.js.publish(Subjects.forRecord(nats.ns, "records", sync, customers, r.upstream_id), encoded[i + j]!)))
+      }
+    })
+  }))
+
+  const strategies: Partial<Record<S.StrategyName, number>> = {}
+  for (const strategy of Staging.STRATEGIES) {
+    const url = yield* Effect.promise(() => servers.postgres.freshDatabase(`raw_${strategy}`))
+    strategies[strategy] = yield* raw(url, strategy, encoded)
+  }
+  const rawBest = Math.max(...Object.values(strategies))
+  const sinkUrl = yield* Effect.promise(() => servers.postgres.freshDatabase("sink"))
+  const upserts = yield* sinkRun(servers.nats.url, sinkUrl)
+  return {
+    records: RECORDS,
+    record_bytes: recordBytes,
+    upserts_per_s: upserts,
+    raw_upserts_per_s: rawBest,
+    ratio: Number((upserts / rawBest).toFixed(3)),
+    strategy: Tables.DEFAULT_STRATEGY,
+    strategies_raw_upserts_per_s: strategies,
+    batch_size: settings.batchSize,
+    concurrency: settings.concurrency,
+    load_average_1m: Number(loadavg()[0]!.toFixed(2))
+  }
+})
+
+const result = await Effect.runPromise(Effect.scoped(main))
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
