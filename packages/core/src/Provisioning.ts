@@ -87,15 +87,18 @@ export interface BucketSpec {
   readonly name: string
   /** Values kept per key. */
   readonly history: number
+  /** Entries older than this expire (0: never). */
+  readonly maxAgeMs: number
 }
 
 export const bucketSpecs = (ns: Namespace): ReadonlyArray<BucketSpec> => [
-  { name: ns.buckets.syncs, history: 5 },
-  { name: ns.buckets.checkpoints, history: 1 },
-  { name: ns.buckets.leases, history: 1 },
-  { name: ns.buckets.consumers, history: 5 },
-  { name: ns.buckets.inflight, history: 1 },
-  { name: ns.buckets.tokens, history: 1 }
+  { name: ns.buckets.syncs, history: 5, maxAgeMs: 0 },
+  { name: ns.buckets.checkpoints, history: 1, maxAgeMs: 0 },
+  { name: ns.buckets.leases, history: 1, maxAgeMs: 0 },
+  { name: ns.buckets.consumers, history: 5, maxAgeMs: 0 },
+  // Leases and settlements of delivered messages: worthless once the message has left EVENTS.
+  { name: ns.buckets.inflight, history: 1, maxAgeMs: 7 * 24 * 3600 * 1000 },
+  { name: ns.buckets.tokens, history: 1, maxAgeMs: 0 }
 ]
 
 export interface Drift {
@@ -148,17 +151,17 @@ const reconcile = (client: NatsClient, spec: StreamSpec, create: Effect.Effect<u
 export const ensureStream = (client: NatsClient, spec: StreamSpec) =>
   reconcile(client, spec, tryNats(`create stream ${spec.name}`, () => client.jsm.streams.add(spec)))
 
-/** A KV bucket is a stream named `KV_<bucket>`; only its history and replicas are ours to set. */
+/** A KV bucket is a stream named `KV_<bucket>`; only its history, age limit and replicas are ours to set. */
 export const ensureBucket = (client: NatsClient, spec: BucketSpec, limits: Limits) =>
   Effect.gen(function*() {
     const stream = `KV_${spec.name}`
     const info = yield* streamInfo(client, stream)
     if (info === undefined) {
       yield* tryNats(`create bucket ${spec.name}`, () =>
-        client.kvm.create(spec.name, { history: spec.history, replicas: limits.replicas }))
+        client.kvm.create(spec.name, { history: spec.history, ttl: spec.maxAgeMs, replicas: limits.replicas }))
       return { resource: stream, action: "created" } satisfies Outcome
     }
-    const wanted = { max_msgs_per_subject: spec.history, num_replicas: limits.replicas }
+    const wanted = { max_msgs_per_subject: spec.history, max_age: nanos(spec.maxAgeMs), num_replicas: limits.replicas }
     const found = (Object.keys(wanted) as Array<keyof typeof wanted>)
       .filter((field) => info.config[field] !== wanted[field])
       .map((field) => ({ field, expected: wanted[field], actual: info.config[field] }))
