@@ -130,6 +130,7 @@ try {
         TRIBUTARY_PROXY_UPSTREAM_URL: clientUrl,
         TRIBUTARY_PROXY_HOST: "127.0.0.1",
         TRIBUTARY_PROXY_PORT: String(proxyPort),
+        TRIBUTARY_PROXY_HTTP_PORT: String(await Ports.freePort()),
         TRIBUTARY_PROXY_WORKERS: String(workers),
         TRIBUTARY_SECRET_KEY: secretKey,
         TRIBUTARY_LOG_LEVEL: "warn"

@@ -27,33 +27,38 @@ const ensureClientRole = async (ownerUrl: string): Promise<string> => {
   return Object.assign(new URL(ownerUrl), { username: CLIENT_ROLE, password }).toString()
 }
 
-const waitForPort = async (port: number): Promise<void> => {
+const waitForReady = async (url: string): Promise<void> => {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    if (await Ports.accepts(port)) return
+    if (await fetch(url).then((r) => r.ok, () => false)) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`the proxy did not listen on ${port} within 30 s; see .tributary/logs/proxy.log`)
+  throw new Error(`the proxy did not answer ${url} within 30 s; see .tributary/logs/proxy.log`)
 }
 
 export const proxy: Component = {
   name: "Postgres proxy",
   start: async (context) => {
     const port = await Ports.preferPort(5434)
+    const httpPort = await Ports.preferPort(8093)
     const env = {
       TRIBUTARY_NATS_URL: context.natsUrl,
       TRIBUTARY_POSTGRES_URL: context.postgresUrl,
       TRIBUTARY_PROXY_UPSTREAM_URL: await ensureClientRole(context.postgresUrl),
       TRIBUTARY_PROXY_HOST: "127.0.0.1",
       TRIBUTARY_PROXY_PORT: String(port),
+      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
       TRIBUTARY_SECRET_KEY: context.secretKey
     }
     context.spawn("proxy", process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], env)
-    await waitForPort(port)
+    await waitForReady(`http://127.0.0.1:${httpPort}/readyz`)
 
     const demoSync = context.published.demo_sync_id
     if (typeof demoSync !== "string") {
-      return { published: { proxy_port: port }, summary: `proxy         127.0.0.1:${port} (no demo sync, so no credentials)` }
+      return {
+        published: { proxy_port: port, proxy_http_url: `http://127.0.0.1:${httpPort}` },
+        summary: `proxy         127.0.0.1:${port} (no demo sync, so no credentials)`
+      }
     }
     const database = new URL(context.postgresUrl).pathname.slice(1)
     const issued = spawnSync(process.execPath, [
@@ -65,7 +70,7 @@ export const proxy: Component = {
       throw new Error(`could not create the demo proxy credentials:\n${issued.stderr}${issued.stdout}`)
     }
     return {
-      published: { proxy_url: url },
+      published: { proxy_url: url, proxy_http_url: `http://127.0.0.1:${httpPort}` },
       summary: `proxy         ${url.replace(/:[^:@/]+@/, ":***@")} (psql "$(jq -r .proxy_url .tributary/up.json)")`
     }
   }

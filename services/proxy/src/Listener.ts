@@ -29,6 +29,7 @@ export interface ListenerOptions<W> {
   readonly log: (level: "info" | "warn", message: string, fields?: Record<string, unknown>) => void
   /** A CancelRequest whose key this process did not hand out (another worker may have). */
   readonly onForeignCancel?: (processId: number, secret: number) => void
+  readonly onLogin?: (outcome: "ok" | "refused") => void
 }
 
 /** Parameters the proxy decides itself rather than taking from the client. */
@@ -62,6 +63,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         return
       }
       client = opening.socket
+      options.onLogin?.("ok")
       const parameters = new Map([...opening.parameters].filter(([name]) => !OWN_PARAMETERS.has(name)))
       const upstream = await login(options.upstream, parameters)
       const key = cancels.register(options.upstream, upstream.processId, upstream.secret)
@@ -100,6 +102,7 @@ const refuse = <W>(client: Socket, error: unknown, options: ListenerOptions<W>) 
   if (error instanceof ClientGone) return client.destroy()
   let report: Backend.Report
   if (error instanceof AuthenticationFailed) {
+    options.onLogin?.("refused")
     report = { severity: "FATAL", code: "28P01", message: error.message }
     options.log("warn", "proxy login refused", { user: error.user })
   } else if (error instanceof UpstreamLoginFailed) {

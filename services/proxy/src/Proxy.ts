@@ -7,8 +7,10 @@ import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
 import { Effect, Layer, Runtime } from "effect"
+import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import type { Listening } from "./Listener.js"
+import * as Metrics from "./Metrics.js"
 import * as ProxySettings from "./ProxySettings.js"
 import * as Classify from "./sql/Classify.js"
 import * as SyncedTables from "./sql/SyncedTables.js"
@@ -20,7 +22,8 @@ import * as WriterDirectory from "./writes/WriterDirectory.js"
 import * as Workers from "./Workers.js"
 
 export interface Options {
-  readonly settings: ProxySettings.Resolved
+  /** The HTTP port is the service's (`layer`), not the proxy's. */
+  readonly settings: Omit<ProxySettings.Resolved, "httpPort">
   readonly tables: TablesConfig.TablesConfig
   readonly connectors?: ReadonlyArray<Connector.Connector>
 }
@@ -59,6 +62,16 @@ export const make = (options: Options) =>
           Effect.asVoid(tables.apply(client, records, { syncDeleteMode: () => config.delete_mode }))
         )
     })
+    let sessions = () => 0
+    const metrics = Metrics.make(() => sessions())
+    const execute = async (credential: ProxyCredentials.ProxyCredential, request: Parameters<typeof executor.execute>[1]) => {
+      const started = performance.now()
+      const outcome = await executor.execute(credential, request)
+      const { action, relation: { table } } = request.write
+      metrics.writes.inc({ table: `${table.schema}.${table.table}`, action, sqlstate: outcome.ok ? "00000" : outcome.report.code })
+      metrics.writeSeconds.observe({ action }, (performance.now() - started) / 1000)
+      return outcome
+    }
     const lookup = (user: string) => Runtime.runPromise(runtime)(ProxyCredentials.get(user))
     const log = (level: "info" | "warn", message: string, fields: Record<string, unknown> = {}) =>
       Runtime.runFork(runtime)(
@@ -76,9 +89,10 @@ export const make = (options: Options) =>
           lookup,
           writesFor: (credential) => ({
             verdict: classifier.verdict,
-            execute: (request) => executor.execute(credential, request)
+            execute: (request) => execute(credential, request)
           }),
           log,
+          onLogin: (outcome) => metrics.logins.inc({ outcome }),
           onForeignCancel: (processId, secret) => forwardCancel?.(processId, secret)
         })
       ),
@@ -89,8 +103,9 @@ export const make = (options: Options) =>
       forwardCancel = shared.forward
       yield* Effect.addFinalizer(() => Effect.sync(shared.stop))
     }
+    sessions = listening.sessions
     yield* Effect.logInfo(`proxy listening on ${options.settings.host}:${listening.port}, upstream ${upstream.host}:${upstream.port}`)
-    return listening
+    return { ...listening, metrics }
   })
 
 /** The service: configuration from `TRIBUTARY_*`. */
@@ -98,7 +113,8 @@ export const layer = Layer.scopedDiscard(
   Effect.gen(function*() {
     const settings = yield* ProxySettings.fromEnv
     const tables = yield* TablesConfig.fromEnv
-    yield* make({ settings, tables })
+    const proxy = yield* make({ settings, tables })
+    yield* Layer.build(Health.layer(settings.httpPort, proxy.metrics))
   })
 )
 

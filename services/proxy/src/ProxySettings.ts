@@ -13,6 +13,8 @@ const env = Settings.env
 export const config = Config.all({
   host: Config.string(env("PROXY_HOST")).pipe(Config.withDefault("0.0.0.0")),
   port: Settings.httpPort("PROXY_PORT", 5434),
+  /** `/healthz`, `/readyz`, `/metrics`. */
+  httpPort: Settings.httpPort("PROXY_HTTP_PORT", 8093),
   /** The client role: every client session runs upstream as this role, which may only read synced tables. */
   upstreamUrl: Config.redacted(env("PROXY_UPSTREAM_URL")),
   tlsCert: Config.option(Config.string(env("PROXY_TLS_CERT"))),
@@ -26,6 +28,7 @@ export type ProxySettings = Config.Config.Success<typeof config>
 export interface Resolved {
   readonly host: string
   readonly port: number
+  readonly httpPort: number
   readonly upstreamUrl: Redacted.Redacted<string>
   readonly tls: SecureContext | undefined
   readonly apiTimeoutMs: number
@@ -37,6 +40,7 @@ export const resolve = (settings: ProxySettings) =>
     try: (): Resolved => ({
       host: settings.host,
       port: settings.port,
+      httpPort: settings.httpPort,
       upstreamUrl: settings.upstreamUrl,
       apiTimeoutMs: settings.apiTimeoutMs,
       tls: Option.isSome(settings.tlsCert) && Option.isSome(settings.tlsKey)
@@ -49,4 +53,4 @@ export const resolve = (settings: ProxySettings) =>
 
 export const fromEnv = Effect.flatMap(config, resolve)
 
-export const upstreamUrlText = (resolved: Resolved) => Redacted.value(resolved.upstreamUrl)
+export const upstreamUrlText = (resolved: Pick<Resolved, "upstreamUrl">) => Redacted.value(resolved.upstreamUrl)
