@@ -56,32 +56,25 @@ export const make = (options: Options): Applier => {
   /** Publish in order per record; returns published counts and the records to read afresh. */
   const publish = (observations: ReadonlyArray<Connector.Observation>, readStartedAt: number | undefined) =>
     Effect.gen(function*() {
-      const byRecord = new Map<string, Array<Connector.Observation>>()
-      for (const observation of observations) {
-        if (!wanted(observation)) continue
-        const key = keyOf(observation)
-        tracking?.add(key)
-        const list = byRecord.get(key)
-        if (list === undefined) byRecord.set(key, [observation])
-        else list.push(observation)
-      }
+      const chosen = observations.filter(wanted)
+      if (tracking !== undefined) for (const observation of chosen) tracking.add(keyOf(observation))
+      const outcomes = yield* options.publisher.applyAll(chosen, readStartedAt, options.publishConcurrency)
       const counts = new Map<string, number>()
       const again = new Map<string, Connector.RecordRef>()
-      yield* Effect.forEach([...byRecord.values()], (versions) =>
-        Effect.forEach(versions, (observation) =>
-          Effect.map(options.publisher.apply(observation, observation.origin === "read" ? readStartedAt : undefined), (outcome) => {
-            switch (outcome._tag) {
-              case "Published":
-                metrics.records.inc({ sync, collection: observation.collection, action: outcome.action })
-                counts.set(observation.collection, (counts.get(observation.collection) ?? 0) + 1)
-                break
-              case "Skipped":
-                metrics.skipped.inc({ sync, reason: outcome.verdict })
-                break
-              case "Refresh":
-                again.set(keyOf(outcome.ref), outcome.ref)
-            }
-          }), { discard: true }), { concurrency: options.publishConcurrency, discard: true })
+      outcomes.forEach((outcome, index) => {
+        const observation = chosen[index]!
+        switch (outcome._tag) {
+          case "Published":
+            metrics.records.inc({ sync, collection: observation.collection, action: outcome.action })
+            counts.set(observation.collection, (counts.get(observation.collection) ?? 0) + 1)
+            break
+          case "Skipped":
+            metrics.skipped.inc({ sync, reason: outcome.verdict })
+            break
+          case "Refresh":
+            again.set(keyOf(outcome.ref), outcome.ref)
+        }
+      })
       return { counts, again: [...again.values()] }
     })
 

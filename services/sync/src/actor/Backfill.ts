@@ -1,12 +1,12 @@
 /**
  * The backfill: every work item pages from its checkpointed cursor to its end, all items
- * at once under the sync's request budget. Each item fetches its next page while the
- * current one is published (the cursor is known as soon as a page arrives), and a page is
- * checkpointed only once all its records are acked, so a killed actor resumes at the first
- * page that may not have been published.
+ * at once under the sync's request budget. Each item fetches up to `PREFETCH` pages ahead
+ * of the one being published (a page's cursor is known as soon as it arrives), and a page
+ * is checkpointed only once all its records are acked and the pages before it are
+ * checkpointed, so a killed actor resumes at the first page that may not be published.
  */
 import type { Connector, Errors, Ids, SyncStatus } from "@tributary/core"
-import { Effect, Fiber, Ref } from "effect"
+import { Effect, Fiber, Queue, Ref } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import type { SyncMetrics } from "../Metrics.js"
 import type * as Checkpoint from "../state/Checkpoint.js"
@@ -23,6 +23,9 @@ export interface Options {
   /** Every record published and not deleted, last stored before the given time (from the publisher). */
   readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
 }
+
+/** Pages an item fetches ahead of the one being published. */
+const PREFETCH = 4
 
 type Failure = Connector.Refusal | Errors.NatsError | Checkpoint.CheckpointConflict
 
@@ -118,10 +121,22 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       Effect.gen(function*() {
         const begin = (yield* Ref.get(state)).items[item.key]
         if (begin === undefined || begin.done) return
-        let pending = yield* Effect.fork(fetch(item, begin.cursor))
+        // Pages are fetched ahead (their cursors come one from another) while earlier ones
+        // are published, so an item's requests do not wait for JetStream.
+        const ahead = yield* Queue.bounded<{ readonly page: Connector.Page; readonly readStartedAt: number }>(PREFETCH)
+        const producer = yield* Effect.fork(Effect.gen(function*() {
+          let cursor: unknown = begin.cursor
+          for (;;) {
+            const fetched = yield* fetch(item, cursor)
+            yield* Queue.offer(ahead, fetched)
+            if (fetched.page.next === null) return
+            cursor = fetched.page.next
+          }
+        }))
+        // A failure of the fetching fiber (a refused key) ends the item.
+        const failure = Fiber.join(producer).pipe(Effect.zipRight(Effect.never))
         for (;;) {
-          const { page, readStartedAt } = yield* Fiber.join(pending)
-          if (page.next !== null) pending = yield* Effect.fork(fetch(item, page.next))
+          const { page, readStartedAt } = yield* Effect.raceFirst(Queue.take(ahead), failure)
           const counts = yield* applier.apply(page, readStartedAt)
           const published = [...counts.values()].reduce((a, b) => a + b, 0)
           yield* Ref.update(state, (s) => {
@@ -144,7 +159,13 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
           })
           yield* store.saveLatest(Ref.get(state))
           metrics.pages.inc({ sync, work_item: item.key })
-          if (page.next === null) return
+          if (page.next === null) {
+            const done = (yield* Ref.get(state)).items[item.key]
+            yield* Effect.logInfo(
+              `work item ${item.key} done: ${done?.records ?? 0} records, ${done?.pages ?? 0} pages in ${Math.round((Date.now() - startedAt) / 100) / 10} s`
+            )
+            return
+          }
         }
       }).pipe(Effect.annotateLogs({ work_item: item.key }))
 

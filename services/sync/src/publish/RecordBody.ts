@@ -3,7 +3,7 @@
  * hand rather than through the Schema classes: this runs for every record of a backfill,
  * and the data is serialised once and spliced into both bodies.
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { headers as natsHeaders } from "@nats-io/transport-node"
 import type { MsgHdrs } from "@nats-io/transport-node"
 import { Headers } from "@tributary/core"
@@ -17,7 +17,7 @@ type ChangeEncoded = Schema.Schema.Encoded<typeof ChangeEvent.ChangeEvent>
 const DELETED_HASH = "deleted"
 
 export const contentHash = (deleted: boolean, dataJson: string): string =>
-  deleted ? DELETED_HASH : createHash("sha1").update(dataJson).digest("base64url")
+  deleted ? DELETED_HASH : hash("sha1", dataJson, "base64url")
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 

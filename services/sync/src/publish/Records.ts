@@ -9,12 +9,13 @@
  * lost its lease but still runs) makes the next publish fail; the record's last message is
  * then read back with a direct get (`last_by_subj`) and the decision is made again.
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, PubHeaders } from "@nats-io/jetstream"
 import type { StoredMsg } from "@nats-io/jetstream"
 import type { MsgHdrs } from "@nats-io/transport-node"
 import { Headers, Nats, Record as CoreRecord, Subjects } from "@tributary/core"
 import type { Collection, Connector, Errors, Ids } from "@tributary/core"
 import { Effect } from "effect"
+import * as AckPublisher from "./AckPublisher.js"
 import * as KeyedLock from "./KeyedLock.js"
 import * as Ordering from "./Ordering.js"
 import * as RecordBody from "./RecordBody.js"
@@ -31,6 +32,16 @@ export interface Publisher {
     observation: Connector.Observation,
     readStartedAt: number | undefined
   ) => Effect.Effect<Outcome, Errors.NatsError>
+  /**
+   * Apply many at once (at most `concurrency` in flight, awaiting their acks: the
+   * back-pressure). Versions of one record are applied in the order given; `readStartedAt`
+   * applies to the `read` ones.
+   */
+  readonly applyAll: (
+    observations: ReadonlyArray<Connector.Observation>,
+    readStartedAt: number | undefined,
+    concurrency: number
+  ) => Effect.Effect<ReadonlyArray<Outcome>, Errors.NatsError>
   /** Records known to be published, by subject. */
   readonly size: () => number
   /** Every record published and not deleted, last stored before `before` (epoch ms). */
@@ -43,8 +54,8 @@ export interface Options {
 }
 
 const isWrongLastSequence = (error: unknown) =>
-  error instanceof JetStreamApiError &&
-  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  error instanceof AckPublisher.PublishRefused &&
+  (error.errCode === JetStreamApiCodes.StreamWrongLastSequence || error.errCode === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
 
 /** The published version a message's headers describe. */
 export const publishedFrom = (seq: number, header: MsgHdrs | undefined, storedAt: number): Ordering.Published => {
@@ -66,7 +77,8 @@ const CAS_ATTEMPTS = 5
 
 export const make = (options: Options) =>
   Effect.gen(function*() {
-    const { js, jsm, ns } = yield* Nats.Nats
+    const { nc, js, jsm, ns } = yield* Nats.Nats
+    const publisher = yield* AckPublisher.make(nc)
     const syncId: Ids.SyncId = options.sync.id
     const cache = new Map<string, Ordering.Published>()
     const lock = KeyedLock.make()
@@ -99,21 +111,35 @@ export const make = (options: Options) =>
       return cache.size
     })
 
-    const lastMessage = (subject: string): Effect.Effect<StoredMsg | null, Errors.NatsError> =>
-      Nats.tryNats(`read the last version of ${subject}`, () =>
+    /** A NATS operation that failed, named for the error the Effect boundary reports. */
+    class Failed extends Error {
+      constructor(readonly operation: string, override readonly cause: unknown) {
+        super(operation)
+      }
+    }
+    const guarded = async <A>(operation: string, run: () => Promise<A>): Promise<A> => {
+      try {
+        return await run()
+      } catch (cause) {
+        throw cause instanceof Failed ? cause : new Failed(operation, cause)
+      }
+    }
+
+    const lastMessage = (subject: string): Promise<StoredMsg | null> =>
+      guarded(`read the last version of ${subject}`, () =>
         jsm.direct.getMessage(ns.streams.records, { last_by_subj: subject }).catch((error: unknown) => {
           if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null
           throw error
         }))
 
-    const lastBody = (subject: string) =>
-      Effect.map(lastMessage(subject), (message) => {
-        if (message === null) return undefined
-        const body: unknown = message.json()
-        return typeof body === "object" && body !== null && "data" in body && typeof body.data === "object" && body.data !== null
-          ? body.data as Readonly<Record<string, unknown>>
-          : undefined
-      })
+    const lastBody = async (subject: string): Promise<Readonly<Record<string, unknown>> | undefined> => {
+      const message = await lastMessage(subject)
+      if (message === null) return undefined
+      const body: unknown = message.json()
+      return typeof body === "object" && body !== null && "data" in body && typeof body.data === "object" && body.data !== null
+        ? body.data as Readonly<Record<string, unknown>>
+        : undefined
+    }
 
     const orphansOf = (
       spec: Connector.CollectionSpec | undefined,
@@ -129,105 +155,124 @@ export const make = (options: Options) =>
       return before.filter((ref) => !kept.has(`${ref.collection}/${ref.upstreamId}`))
     }
 
-    const applyLocked = (
+    const applyLocked = async (
       observation: Connector.Observation,
       readStartedAt: number | undefined,
       subject: string
-    ): Effect.Effect<Outcome, Errors.NatsError> =>
-      Effect.gen(function*() {
-        for (let attempt = 1; ; attempt++) {
-          const published = cache.get(subject)
-          if (observation.deleted && observation.data === null && published === undefined) {
-            return { _tag: "Skipped", verdict: "unknown_delete" } as const
-          }
-          const givenJson = observation.data === null ? "{}" : JSON.stringify(observation.data)
-          const hash = RecordBody.contentHash(observation.deleted, givenJson)
-          const verdict = Ordering.decide(published, {
-            version: observation.version,
-            origin: observation.origin,
-            changeId: observation.changeId,
-            deleted: observation.deleted,
-            contentHash: hash,
-            readStartedAt
-          })
-          if (verdict === "older" || verdict === "same") return { _tag: "Skipped", verdict } as const
-          if (verdict === "refresh") {
-            return { _tag: "Refresh", ref: { collection: observation.collection, upstreamId: observation.upstreamId } } as const
-          }
-          if (verdict === "unchanged" && published !== undefined) {
-            cache.set(subject, {
-              ...published,
-              version: Ordering.later(published.version, observation.version),
-              changeId: observation.changeId ?? published.changeId,
-              publishedAt: Date.now()
-            })
-            return { _tag: "Skipped", verdict: "unchanged" } as const
-          }
-
-          const spec = options.specs.get(observation.collection)
-          const needsPrevious = published !== undefined && (observation.data === null || spec?.childrenOf !== undefined)
-          const previous = needsPrevious ? yield* lastBody(subject) : undefined
-          const data = observation.data ?? previous ?? {}
-          const dataJson = observation.data === null ? JSON.stringify(data) : givenJson
-          const updatedIdx = Ordering.nextUpdatedIdx(published, observation.version)
-          const recordId = CoreRecord.recordIdFor(syncId, observation.collection, observation.upstreamId)
-          const action = published === undefined || (published.deleted && !observation.deleted)
-            ? "created"
-            : observation.deleted ? "deleted" : "updated"
-          const built = RecordBody.build({ recordId, sync: options.sync, observation, dataJson, contentHash: hash, updatedIdx, action })
-
-          const ack = yield* Effect.tryPromise({
-            try: () =>
-              js.publish(subject, built.record, {
-                headers: built.recordHeaders,
-                expect: { lastSubjectSequence: published?.seq ?? 0 }
-              }),
-            catch: (error) => isWrongLastSequence(error) ? "conflict" as const : Nats.toNatsError(`publish ${subject}`)(error)
-          }).pipe(Effect.catchIf((e) => e === "conflict", () => Effect.succeed(undefined)))
-          if (ack === undefined) {
-            // Someone else wrote this record since we cached it: read it back and decide again.
-            if (attempt >= CAS_ATTEMPTS) {
-              return yield* Effect.fail(Nats.toNatsError(`publish ${subject}`)(new Error("the record kept changing under this actor")))
-            }
-            const message = yield* lastMessage(subject)
-            if (message === null) cache.delete(subject)
-            else cache.set(subject, publishedFrom(message.seq, message.header, message.time.getTime()))
-            yield* Effect.logWarning("a record changed under this actor; deciding again").pipe(Effect.annotateLogs({ subject }))
-            continue
-          }
-          cache.set(subject, {
-            seq: ack.seq,
-            updatedIdx,
-            version: observation.version,
-            deleted: observation.deleted,
-            contentHash: hash,
-            changeId: observation.changeId,
-            publishedAt: Date.now(),
-            storedAt: Date.now()
-          })
-          const eventSubject = Subjects.forRecord(ns, "events", syncId, observation.collection, observation.upstreamId)
-          yield* Nats.tryNats(`publish the change of ${subject}`, () =>
-            js.publish(eventSubject, built.change, { headers: built.changeHeaders, msgID: `${recordId}@${updatedIdx}` }))
-
-          for (const orphan of orphansOf(spec, previous, data, observation.deleted)) {
-            yield* apply({
-              collection: orphan.collection,
-              upstreamId: orphan.upstreamId,
-              deleted: true,
-              data: null,
-              createdAt: null,
-              version: observation.version,
-              origin: observation.origin
-            }, readStartedAt)
-          }
-          return { _tag: "Published", action } as const
+    ): Promise<Outcome> => {
+      for (let attempt = 1; ; attempt++) {
+        const published = cache.get(subject)
+        if (observation.deleted && observation.data === null && published === undefined) {
+          return { _tag: "Skipped", verdict: "unknown_delete" }
         }
-      })
+        const givenJson = observation.data === null ? "{}" : JSON.stringify(observation.data)
+        const hash = RecordBody.contentHash(observation.deleted, givenJson)
+        const verdict = Ordering.decide(published, {
+          version: observation.version,
+          origin: observation.origin,
+          changeId: observation.changeId,
+          deleted: observation.deleted,
+          contentHash: hash,
+          readStartedAt
+        })
+        if (verdict === "older" || verdict === "same") return { _tag: "Skipped", verdict }
+        if (verdict === "refresh") {
+          return { _tag: "Refresh", ref: { collection: observation.collection, upstreamId: observation.upstreamId } }
+        }
+        if (verdict === "unchanged" && published !== undefined) {
+          cache.set(subject, {
+            ...published,
+            version: Ordering.later(published.version, observation.version),
+            changeId: observation.changeId ?? published.changeId,
+            publishedAt: Date.now()
+          })
+          return { _tag: "Skipped", verdict: "unchanged" }
+        }
 
-    const apply = (observation: Connector.Observation, readStartedAt: number | undefined): Effect.Effect<Outcome, Errors.NatsError> => {
-      const subject = Subjects.forRecord(ns, "records", syncId, observation.collection, observation.upstreamId)
-      return lock.withLock(subject, applyLocked(observation, readStartedAt, subject))
+        const spec = options.specs.get(observation.collection)
+        const needsPrevious = published !== undefined && (observation.data === null || spec?.childrenOf !== undefined)
+        const previous = needsPrevious ? await lastBody(subject) : undefined
+        const data = observation.data ?? previous ?? {}
+        const dataJson = observation.data === null ? JSON.stringify(data) : givenJson
+        const updatedIdx = Ordering.nextUpdatedIdx(published, observation.version)
+        const recordId = CoreRecord.recordIdFor(syncId, observation.collection, observation.upstreamId)
+        const action = published === undefined || (published.deleted && !observation.deleted)
+          ? "created"
+          : observation.deleted ? "deleted" : "updated"
+        const built = RecordBody.build({ recordId, sync: options.sync, observation, dataJson, contentHash: hash, updatedIdx, action })
+        built.recordHeaders.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(published?.seq ?? 0))
+
+        let ack: AckPublisher.PubAck
+        try {
+          ack = await publisher.publish(subject, built.record, built.recordHeaders)
+        } catch (error) {
+          if (!isWrongLastSequence(error)) throw new Failed(`publish ${subject}`, error)
+          // Someone else wrote this record since we cached it: read it back and decide again.
+          if (attempt >= CAS_ATTEMPTS) throw new Failed(`publish ${subject}`, new Error("the record kept changing under this actor"))
+          const message = await lastMessage(subject)
+          if (message === null) cache.delete(subject)
+          else cache.set(subject, publishedFrom(message.seq, message.header, message.time.getTime()))
+          continue
+        }
+        const now = Date.now()
+        cache.set(subject, {
+          seq: ack.seq,
+          updatedIdx,
+          version: observation.version,
+          deleted: observation.deleted,
+          contentHash: hash,
+          changeId: observation.changeId,
+          publishedAt: now,
+          storedAt: now
+        })
+        const eventSubject = Subjects.forRecord(ns, "events", syncId, observation.collection, observation.upstreamId)
+        built.changeHeaders.set(PubHeaders.MsgIdHdr, `${recordId}@${updatedIdx}`)
+        await guarded(`publish the change of ${subject}`, () => publisher.publish(eventSubject, built.change, built.changeHeaders))
+
+        for (const orphan of orphansOf(spec, previous, data, observation.deleted)) {
+          await applyOne({
+            collection: orphan.collection,
+            upstreamId: orphan.upstreamId,
+            deleted: true,
+            data: null,
+            createdAt: null,
+            version: observation.version,
+            origin: observation.origin
+          }, readStartedAt)
+        }
+        return { _tag: "Published", action }
+      }
     }
+
+    const applyOne = (observation: Connector.Observation, readStartedAt: number | undefined): Promise<Outcome> => {
+      const subject = Subjects.forRecord(ns, "records", syncId, observation.collection, observation.upstreamId)
+      return lock.run(subject, () => applyLocked(observation, readStartedAt, subject))
+    }
+
+    const toNatsError = (error: unknown): Errors.NatsError =>
+      error instanceof Failed ? Nats.toNatsError(error.operation)(error.cause) : Nats.toNatsError("publish a record")(error)
+
+    const apply = (observation: Connector.Observation, readStartedAt: number | undefined) =>
+      Effect.tryPromise({ try: () => applyOne(observation, readStartedAt), catch: toNatsError })
+
+    /** Outcomes in the order given; versions of one record are applied in that order too. */
+    const applyAll = (observations: ReadonlyArray<Connector.Observation>, readStartedAt: number | undefined, concurrency: number) =>
+      Effect.tryPromise({
+        try: async () => {
+          const outcomes = new Array<Outcome>(observations.length)
+          let next = 0
+          const worker = async () => {
+            while (next < observations.length) {
+              const index = next++
+              const observation = observations[index]!
+              outcomes[index] = await applyOne(observation, observation.origin === "read" ? readStartedAt : undefined)
+            }
+          }
+          await Promise.all(Array.from({ length: Math.min(concurrency, observations.length) }, worker))
+          return outcomes
+        },
+        catch: toNatsError
+      })
 
     const live = (before: number) =>
       [...cache].flatMap(([subject, published]) => {
@@ -236,5 +281,5 @@ export const make = (options: Options) =>
         return parsed._tag === "Right" ? [{ collection: parsed.right.collection, upstreamId: parsed.right.upstreamId }] : []
       })
 
-    return { load, apply, size: () => cache.size, live } satisfies Publisher
+    return { load, apply, applyAll, size: () => cache.size, live } satisfies Publisher
   })
