@@ -28,7 +28,7 @@ describe("npm run up", () => {
     const exited = new Promise<number | null>((resolve) => up.once("exit", (code) => resolve(code)))
 
     await Fixtures.waitFor("the stack to be up", () => (output.includes("press Ctrl-C") ? true : undefined), {
-      timeoutMs: 120_000,
+      timeoutMs: 300_000,
       intervalMs: 100
     }).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${output}`)
@@ -36,15 +36,36 @@ describe("npm run up", () => {
 
     const upJson = JSON.parse(readFileSync(join(home, "up.json"), "utf8")) as Record<string, string>
     expect(upJson.nats_url).toMatch(/^nats:\/\//)
-    const psql = spawnSync("psql", [upJson.postgres_url ?? "", "-tAc", "select 1"], { encoding: "utf8" })
-    expect(psql.stderr).toBe("")
-    expect(psql.stdout.trim()).toBe("1")
+    const psql = (url: string | undefined, sql: string) =>
+      spawnSync("psql", [url ?? "", "-tAc", sql], { encoding: "utf8" })
+    const ping = psql(upJson.postgres_url, "select 1")
+    expect(ping.stderr).toBe("")
+    expect(ping.stdout.trim()).toBe("1")
     expect(processesUsing(home).length).toBeGreaterThan(0)
+
+    // The demo: the emulator's account flows through the sync and the sink into Postgres.
+    expect(upJson.emulator_url).toMatch(/^http:\/\//)
+    expect(upJson.emulator_api_key).toMatch(/^sk_test_/)
+    const customers = await Fixtures.waitFor("demo customers in Postgres", () => {
+      const count = Number(psql(upJson.postgres_url, "select count(*) from stripe.customers").stdout.trim())
+      return count > 0 ? count : undefined
+    }, { timeoutMs: 120_000, intervalMs: 500 })
+    expect(customers).toBeGreaterThan(0)
+
+    // The gateway answers with the admin token, and refuses without it.
+    const syncs = await fetch(`${upJson.gateway_url}/v1/syncs`, { headers: { authorization: `Bearer ${upJson.gateway_token}` } })
+    expect(syncs.status).toBe(200)
+    expect((await fetch(`${upJson.gateway_url}/v1/syncs`)).status).toBe(401)
+
+    // The proxy serves reads with the demo sync's credentials.
+    const viaProxy = psql(upJson.proxy_url, "select count(*) from stripe.customers")
+    expect(viaProxy.stderr).toBe("")
+    expect(Number(viaProxy.stdout.trim())).toBeGreaterThan(0)
 
     up.kill("SIGTERM")
     expect(await exited).toBe(0)
     expect(output).toContain("stopped")
     await Fixtures.waitFor("every process of the stack to exit", () =>
       processesUsing(home).length === 0 ? true : undefined)
-  }, 180_000)
+  }, 600_000)
 })
