@@ -59,7 +59,7 @@ export const make = (options: Options) =>
       writerFor: writers.writerFor,
       apply: (client, records, config) =>
         Runtime.runPromise(runtime)(
-          Effect.asVoid(tables.apply(client, records, { syncDeleteMode: () => config.delete_mode }))
+          Effect.asVoid(tables.applyEncoded(client, records, { syncDeleteMode: () => config.delete_mode }))
         )
     })
     let sessions = () => 0
