@@ -216,7 +216,7 @@ describe("writes", () => {
     expect(error.code).toBe("42501")
   })
 
-  it("JDBC: prepared statements past prepareThreshold (binary ints) and a batch insert", async () => {
+  it("JDBC: prepared statements past prepareThreshold (binary ints), a batch insert, a cursor", async () => {
     const dir = mkdtempSync(join(tmpdir(), "proxy-jdbc-"))
     const url = new URL(stack.a.url)
     const source = join(dir, "ProxyJdbc.java")
@@ -236,6 +236,13 @@ public class ProxyJdbc {
       try (PreparedStatement read = c.prepareStatement("select balance from stripe.customers where email = ?")) {
         for (int i = 0; i < 7; i++) { read.setString(1, "jdbc0@x.co"); try (ResultSet rs = read.executeQuery()) { rs.next(); if (i == 6) System.out.println("balance " + rs.getLong(1)); } }
       }
+      c.setAutoCommit(false);
+      try (PreparedStatement cursor = c.prepareStatement("select n from generate_series(1, 7) n")) {
+        cursor.setFetchSize(2);
+        long sum = 0; try (ResultSet rs = cursor.executeQuery()) { while (rs.next()) sum += rs.getLong(1); }
+        System.out.println("fetched " + sum);
+      }
+      c.commit();
     }
   }
 }`)
@@ -243,6 +250,8 @@ public class ProxyJdbc {
     const { stdout } = await run("java", ["-cp", "/usr/share/java/postgresql.jar", source, jdbcUrl, decodeURIComponent(url.username), url.password], { timeout: 60_000 })
     expect(stdout).toContain("batch 3")
     expect(stdout).toContain("balance 106")
+    // Fetched two rows at a time: row-limited Execute answered with PortalSuspended.
+    expect(stdout).toContain("fetched 28")
   })
 })
 
