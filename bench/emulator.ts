@@ -56,10 +56,11 @@ const get = (base: URL, path: string, apiKey: string): Promise<{ readonly body: 
     req.end()
   })
 
+/** Counters the walkers add to as they go. */
 interface Scenario {
-  readonly pages: number
-  readonly objects: number
-  readonly bytes: number
+  pages: number
+  objects: number
+  bytes: number
   readonly latencies: Array<number>
 }
 
