@@ -31,7 +31,8 @@ const readAll = (kv: KV) =>
   Effect.gen(function*() {
     const keys = yield* tryNats("list tokens", async () => {
       const out: Array<string> = []
-      for await (const key of await kv.keys()) out.push(key)
+      // The bucket also holds other hashed secrets (proxy credentials under `proxy.`); a token's key is its SHA-256 in hex.
+      for await (const key of await kv.keys()) if (/^[0-9a-f]{64}$/.test(key)) out.push(key)
       return out
     })
     const found = yield* Effect.forEach(keys, (key) =>
