@@ -6,8 +6,9 @@
  *
  * - `records_per_s`: a backfill of a ~100k-object account (emulator rate limit off), from the
  *   `backfill_started` to the `backfill_complete` milestone;
- * - `raw_publish_per_s`: the same records published straight to RECORDS with nats.js, in the
- *   same run; `ratio` = records_per_s / raw_publish_per_s (goal ≥ 0.7);
+ * - `raw_publish_per_s`: the same records (bodies and headers) published straight to RECORDS with
+ *   nats.js, in the same run; `ratio` = records_per_s / raw_publish_per_s (goal ≥ 0.7). The sync
+ *   writes two messages per record (RECORDS and EVENTS), so `message_ratio` compares messages;
  * - `budget_utilisation`: requests made per second over a 100 req/s budget, with the
  *   emulator limiting the account to 100 req/s too (goal ≥ 0.95), and `failed_requests`;
  * - `lag_ms_p50` / `lag_ms_p99`: from a customer update through the API to its new version
@@ -187,6 +188,9 @@ const main = async () => {
       records_per_s: Math.round(recordsPerS),
       raw_publish_per_s: Math.round(rawPerS),
       ratio: Number((recordsPerS / rawPerS).toFixed(3)),
+      // Each record is two JetStream messages (RECORDS and its change on EVENTS); raw is one.
+      messages_per_s: Math.round(2 * recordsPerS),
+      message_ratio: Number(((2 * recordsPerS) / rawPerS).toFixed(3)),
       budget_req_per_s: BUDGET,
       budget_utilisation: Number(utilisation.toFixed(3)),
       failed_requests: failed,

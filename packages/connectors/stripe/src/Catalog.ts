@@ -10,6 +10,8 @@ import type Stripe from "stripe"
 export interface PageParams {
   readonly limit: number
   readonly starting_after?: string
+  /** Only objects created before this (unix seconds). */
+  readonly created_before?: number
 }
 
 export interface ListResponse {
@@ -42,6 +44,8 @@ export interface Entry {
   readonly objectType: string
   /** How the collection is paged on its own; absent for children and virtual objects. */
   readonly list?: List
+  /** Whether the list takes a `created` filter (for the backfill's progress estimate). */
+  readonly filtersCreated?: boolean
   readonly retrieve?: Retrieve
   readonly nested?: Nested
 }
@@ -78,7 +82,8 @@ export const ids = {
 
 const after = (page: PageParams) => ({
   limit: page.limit,
-  ...(page.starting_after === undefined ? {} : { starting_after: page.starting_after })
+  ...(page.starting_after === undefined ? {} : { starting_after: page.starting_after }),
+  ...(page.created_before === undefined ? {} : { created: { lt: page.created_before } })
 })
 
 export const entries: ReadonlyArray<Entry> = [
@@ -86,18 +91,20 @@ export const entries: ReadonlyArray<Entry> = [
     id: ids.customer,
     objectType: "customer",
     list: (s, p) => s.customers.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.customers.retrieve(i)
   },
-  { id: ids.product, objectType: "product", list: (s, p) => s.products.list(after(p)), retrieve: (s, i) => s.products.retrieve(i) },
-  { id: ids.price, objectType: "price", list: (s, p) => s.prices.list(after(p)), retrieve: (s, i) => s.prices.retrieve(i) },
-  { id: ids.plan, objectType: "plan", list: (s, p) => s.plans.list(after(p)), retrieve: (s, i) => s.plans.retrieve(i) },
-  { id: ids.coupon, objectType: "coupon", list: (s, p) => s.coupons.list(after(p)), retrieve: (s, i) => s.coupons.retrieve(i) },
-  { id: ids.taxRate, objectType: "tax_rate", list: (s, p) => s.taxRates.list(after(p)), retrieve: (s, i) => s.taxRates.retrieve(i) },
+  { id: ids.product, objectType: "product", list: (s, p) => s.products.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.products.retrieve(i) },
+  { id: ids.price, objectType: "price", list: (s, p) => s.prices.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.prices.retrieve(i) },
+  { id: ids.plan, objectType: "plan", list: (s, p) => s.plans.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.plans.retrieve(i) },
+  { id: ids.coupon, objectType: "coupon", list: (s, p) => s.coupons.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.coupons.retrieve(i) },
+  { id: ids.taxRate, objectType: "tax_rate", list: (s, p) => s.taxRates.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.taxRates.retrieve(i) },
   {
     id: ids.subscription,
     objectType: "subscription",
     // Canceled subscriptions are records too; Stripe hides them unless asked.
     list: (s, p) => s.subscriptions.list({ ...after(p), status: "all" }),
+    filtersCreated: true,
     retrieve: (s, i) => s.subscriptions.retrieve(i),
     nested: {
       field: "items",
@@ -115,6 +122,7 @@ export const entries: ReadonlyArray<Entry> = [
     id: ids.invoice,
     objectType: "invoice",
     list: (s, p) => s.invoices.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.invoices.retrieve(i),
     nested: {
       field: "lines",
@@ -128,12 +136,14 @@ export const entries: ReadonlyArray<Entry> = [
     id: ids.invoiceItem,
     objectType: "invoiceitem",
     list: (s, p) => s.invoiceItems.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.invoiceItems.retrieve(i)
   },
   {
     id: ids.charge,
     objectType: "charge",
     list: (s, p) => s.charges.list({ ...after(p), expand: ["data.refunds"] }),
+    filtersCreated: true,
     retrieve: (s, i) => s.charges.retrieve(i, { expand: ["refunds"] }),
     nested: {
       field: "refunds",
@@ -141,17 +151,19 @@ export const entries: ReadonlyArray<Entry> = [
       more: (s, parent, p) => s.refunds.list({ ...after(p), charge: parent })
     }
   },
-  { id: ids.refund, objectType: "refund", list: (s, p) => s.refunds.list(after(p)), retrieve: (s, i) => s.refunds.retrieve(i) },
+  { id: ids.refund, objectType: "refund", list: (s, p) => s.refunds.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.refunds.retrieve(i) },
   {
     id: ids.paymentIntent,
     objectType: "payment_intent",
     list: (s, p) => s.paymentIntents.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.paymentIntents.retrieve(i)
   },
   {
     id: ids.setupIntent,
     objectType: "setup_intent",
     list: (s, p) => s.setupIntents.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.setupIntents.retrieve(i)
   },
   // `/v1/payment_methods` lists every payment method, detached ones included, which
@@ -159,21 +171,24 @@ export const entries: ReadonlyArray<Entry> = [
   {
     id: ids.paymentMethod,
     objectType: "payment_method",
-    list: (s, p) => s.paymentMethods.list(after(p)),
+    // Payment methods cannot be filtered by `created`.
+    list: (s, p) => s.paymentMethods.list({ limit: p.limit, ...(p.starting_after === undefined ? {} : { starting_after: p.starting_after }) }),
     retrieve: (s, i) => s.paymentMethods.retrieve(i)
   },
-  { id: ids.dispute, objectType: "dispute", list: (s, p) => s.disputes.list(after(p)), retrieve: (s, i) => s.disputes.retrieve(i) },
-  { id: ids.payout, objectType: "payout", list: (s, p) => s.payouts.list(after(p)), retrieve: (s, i) => s.payouts.retrieve(i) },
+  { id: ids.dispute, objectType: "dispute", list: (s, p) => s.disputes.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.disputes.retrieve(i) },
+  { id: ids.payout, objectType: "payout", list: (s, p) => s.payouts.list(after(p)), filtersCreated: true, retrieve: (s, i) => s.payouts.retrieve(i) },
   {
     id: ids.balanceTransaction,
     objectType: "balance_transaction",
     list: (s, p) => s.balanceTransactions.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.balanceTransactions.retrieve(i)
   },
   {
     id: ids.creditNote,
     objectType: "credit_note",
     list: (s, p) => s.creditNotes.list(after(p)),
+    filtersCreated: true,
     retrieve: (s, i) => s.creditNotes.retrieve(i),
     nested: {
       field: "lines",
@@ -187,6 +202,7 @@ export const entries: ReadonlyArray<Entry> = [
     id: ids.checkoutSession,
     objectType: "checkout.session",
     list: (s, p) => s.checkout.sessions.list({ ...after(p), expand: ["data.line_items"] }),
+    filtersCreated: true,
     retrieve: (s, i) => s.checkout.sessions.retrieve(i, { expand: ["line_items"] }),
     nested: {
       field: "line_items",

@@ -19,12 +19,56 @@ const CHILD_CONCURRENCY = 8
 
 interface ListCursor {
   readonly after: string
+  /** `created` of the newest object when the backfill began, and of the oldest (estimated): for progress. */
+  readonly top?: number
+  readonly floor?: number
 }
 
 const cursorOf = (cursor: Connector.Json | null): ListCursor | undefined =>
   isRecord(cursor) && typeof cursor.after === "string"
-    ? { after: cursor.after }
+    ? {
+      after: cursor.after,
+      ...(typeof cursor.top === "number" ? { top: cursor.top } : {}),
+      ...(typeof cursor.floor === "number" ? { floor: cursor.floor } : {})
+    }
     : undefined
+
+const DAY = 86_400
+/** Give up looking for the oldest object this far back. */
+const MAX_SPAN = 30 * 365 * DAY
+
+/**
+ * When the oldest object of a list was created, to a day: lists go newest first and have no
+ * total, so progress through a backfill is measured in `created` time. Doubling steps back,
+ * then halving, costs a couple dozen one-object requests per large collection.
+ */
+const oldestCreated = (client: Client, entry: Catalog.Entry, list: NonNullable<Catalog.Entry["list"]>, top: number) =>
+  Effect.gen(function*() {
+    const anyBefore = (before: number) =>
+      Effect.map(
+        client.call(`probe ${entry.id} created before ${before}`, (stripe) => list(stripe, { limit: 1, created_before: before })),
+        ({ value }) => value.data.length > 0
+      )
+    let span = DAY
+    while (span < MAX_SPAN && (yield* anyBefore(top - span))) span *= 2
+    let low = top - span
+    let high = top - span / 2
+    while (high - low > DAY) {
+      const middle = Math.floor((low + high) / 2)
+      if (yield* anyBefore(middle)) high = middle
+      else low = middle
+    }
+    return low
+  })
+
+const createdOf = (item: unknown): number | undefined =>
+  isRecord(item) && typeof item.created === "number" ? item.created : undefined
+
+const progressOf = (top: number | undefined, floor: number | undefined, items: ReadonlyArray<unknown>): number | undefined => {
+  const last = createdOf(items[items.length - 1])
+  if (top === undefined || floor === undefined || last === undefined || top <= floor) return undefined
+  return Math.min(1, Math.max(0, (top - last) / (top - floor)))
+}
 
 const paramsAfter = (cursor: ListCursor | undefined) =>
   cursor === undefined ? { limit: PAGE } : { limit: PAGE, starting_after: cursor.after }
@@ -43,16 +87,22 @@ export const plan = (collections: ReadonlyArray<Collection.CollectionId>): Reado
   return items
 }
 
-/** One page of a parent listing: the raw items, where the next page starts, and when it was read. */
+/** One page of a parent listing: the raw items, where the next page starts, how far that is, and when it was read. */
 const listPage = (client: Client, entry: Catalog.Entry, list: NonNullable<Catalog.Entry["list"]>, cursor: ListCursor | undefined) =>
-  Effect.map(
-    client.call(`list ${entry.id}`, (stripe) => list(stripe, paramsAfter(cursor))),
-    ({ value, version }) => {
-      const lastId = [...value.data].reverse().map(idOf).find((id) => id !== null)
-      const next: Connector.Json | null = value.has_more && lastId !== undefined ? { after: lastId } : null
-      return { items: value.data, next, version }
-    }
-  )
+  Effect.gen(function*() {
+    const { value, version } = yield* client.call(`list ${entry.id}`, (stripe) => list(stripe, paramsAfter(cursor)))
+    const top = cursor?.top ?? createdOf(value.data[0])
+    const floor = cursor?.floor ??
+      (cursor === undefined && value.has_more && top !== undefined && entry.filtersCreated === true
+        ? yield* oldestCreated(client, entry, list, top)
+        : undefined)
+    const lastId = [...value.data].reverse().map(idOf).find((id) => id !== null)
+    const next: Connector.Json | null = value.has_more && lastId !== undefined
+      ? { after: lastId, ...(top === undefined ? {} : { top }), ...(floor === undefined ? {} : { floor }) }
+      : null
+    const progress = next === null ? 1 : progressOf(top, floor, value.data)
+    return { items: value.data, next, version, progress }
+  })
 
 const listingPage = (client: Client, entry: Catalog.Entry, cursor: ListCursor | undefined) =>
   Effect.gen(function*() {
@@ -65,7 +115,7 @@ const listingPage = (client: Client, entry: Catalog.Entry, cursor: ListCursor | 
       { concurrency: CHILD_CONCURRENCY }
     )
     const all = Observe.concat([{ observations: [], malformed }, ...observed])
-    return { ...all, next: page.next } satisfies Connector.Page
+    return { ...all, next: page.next, ...(page.progress === undefined ? {} : { progress: page.progress }) } satisfies Connector.Page
   })
 
 /** A listed collection's entry; the catalogue is static, so a missing one is a bug. */
@@ -83,7 +133,11 @@ const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
     const observed = yield* Effect.forEach(live, (subscription) => Upcoming.preview(client, subscription.id, "skip"), {
       concurrency: CHILD_CONCURRENCY
     })
-    return { ...Observe.concat(observed), next: page.next } satisfies Connector.Page
+    return {
+      ...Observe.concat(observed),
+      next: page.next,
+      ...(page.progress === undefined ? {} : { progress: page.progress })
+    } satisfies Connector.Page
   })
 
 export const page = (client: Client) => (item: Connector.WorkItem, cursor: Connector.Json | null) => {

@@ -35,7 +35,8 @@ export const progressOf = (
   elapsedMs: number
 ): { readonly progress: Record<string, SyncStatus.CollectionProgress>; readonly etaSeconds: number | undefined } => {
   const progress: Record<string, SyncStatus.CollectionProgress> = {}
-  let etaSeconds: number | undefined = 0
+  // The slowest item that can tell how far it is sets the ETA; items that cannot are left out.
+  let etaSeconds: number | undefined
   for (const item of Object.values(checkpoint.items)) {
     item.collections.forEach((collection, index) => {
       progress[collection] = {
@@ -44,10 +45,9 @@ export const progressOf = (
         done: item.done
       }
     })
-    if (item.done) continue
     const fraction = item.progress
-    if (fraction === undefined || fraction <= 0 || etaSeconds === undefined) etaSeconds = undefined
-    else etaSeconds = Math.max(etaSeconds, ((elapsedMs / 1000) * (1 - fraction)) / fraction)
+    if (item.done || fraction === undefined || fraction <= 0) continue
+    etaSeconds = Math.max(etaSeconds ?? 0, ((elapsedMs / 1000) * (1 - fraction)) / fraction)
   }
   return { progress, etaSeconds: etaSeconds === undefined ? undefined : Math.round(etaSeconds) }
 }

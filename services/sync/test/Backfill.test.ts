@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest"
+import { progressOf } from "../src/actor/Backfill.js"
+import * as Checkpoint from "../src/state/Checkpoint.js"
+
+describe("Backfill.progressOf", () => {
+  it("reports records and pages per collection and an ETA from the slowest item that knows how far it is", () => {
+    const checkpoint: Checkpoint.Checkpoint = {
+      ...Checkpoint.empty(1),
+      items: {
+        "stripe:invoice": { collections: ["stripe:invoice", "stripe:invoice_line_item"], cursor: { after: "in_1" }, done: false, records: 300, pages: 2, progress: 0.25 },
+        "stripe:customer": { collections: ["stripe:customer"], cursor: null, done: true, records: 50, pages: 1, progress: 1 },
+        "stripe:payment_method": { collections: ["stripe:payment_method"], cursor: { after: "pm_1" }, done: false, records: 100, pages: 1 }
+      },
+      row_counts: { "stripe:invoice": 200, "stripe:invoice_line_item": 100, "stripe:customer": 50, "stripe:payment_method": 100 }
+    }
+    const { progress, etaSeconds } = progressOf(checkpoint, 10_000)
+    expect(progress["stripe:invoice"]).toStrictEqual({ records: 200, pages: 2, done: false })
+    expect(progress["stripe:invoice_line_item"]).toStrictEqual({ records: 100, pages: 0, done: false })
+    expect(progress["stripe:customer"]).toStrictEqual({ records: 50, pages: 1, done: true })
+    // A quarter done in 10 s: 30 s to go.
+    expect(etaSeconds).toBe(30)
+  })
+})
