@@ -26,29 +26,55 @@ export interface Staged {
   readonly values: ReadonlyArray<unknown>
 }
 
-export type Stage = (client: pg.ClientBase, records: ReadonlyArray<string>) => Effect.Effect<Staged, Errors.DatabaseError>
+/** The JSON of one core `Record`: text, or its UTF-8 bytes as they came off the wire. */
+export type RecordText = string | Uint8Array
+
+const decoder = new TextDecoder()
+export const textOf = (record: RecordText): string => typeof record === "string" ? record : decoder.decode(record)
+
+export type Stage = (client: pg.ClientBase, records: ReadonlyArray<RecordText>) => Effect.Effect<Staged, Errors.DatabaseError>
 
 const COLUMNS = "id, upstream_id, collection_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata, " +
   "upstream_created_at, upstream_updated_at, data"
 const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb"]
 
+/** Postgres' binary form of jsonb: a version byte (1), then the JSON text. */
+const JSONB_BINARY_V1 = Buffer.from([1])
+const OPEN = Buffer.from("[")
+const COMMA = Buffer.from(",")
+const CLOSE = Buffer.from("]")
+
+const bytesOf = (record: RecordText): Uint8Array => typeof record === "string" ? Buffer.from(record) : record
+
+/**
+ * The batch as one jsonb array in binary form: the records' UTF-8 bytes go to Postgres as
+ * they came off the wire, never decoded into strings and encoded again.
+ */
 const json: Stage = (_client, records) =>
-  Effect.succeed({
-    source: `(select x.id, x.upstream_id, x.collection_id, x.deleted, x.updated_idx, x.sync ->> 'id' as sync_id,
+  Effect.sync(() => {
+    const parts: Array<Uint8Array> = [JSONB_BINARY_V1, OPEN]
+    records.forEach((record, i) => {
+      if (i > 0) parts.push(COMMA)
+      parts.push(bytesOf(record))
+    })
+    parts.push(CLOSE)
+    return {
+      source: `(select x.id, x.upstream_id, x.collection_id, x.deleted, x.updated_idx, x.sync ->> 'id' as sync_id,
         x.sync ->> 'external_id' as sync_external_id, x.sync -> 'metadata' as sync_metadata,
         x.upstream_created_at, x.upstream_updated_at, x.data
       from jsonb_to_recordset($1::jsonb) as x(id uuid, upstream_id text, collection_id text, deleted boolean,
         updated_idx bigint, sync jsonb, upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb))`,
-    values: [`[${records.join(",")}]`]
+      values: [Buffer.concat(parts)]
+    }
   })
 
 type Row = ReadonlyArray<string | number | boolean | null>
 
 /** The strategies below parse records here; a record that is not JSON fails as Postgres would fail it. */
-const parseRows = (records: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Row>, Errors.DatabaseError> =>
+const parseRows = (records: ReadonlyArray<RecordText>): Effect.Effect<ReadonlyArray<Row>, Errors.DatabaseError> =>
   Effect.try({
     try: () => records.map((text): Row => {
-      const r = JSON.parse(text) as Record<string, unknown> & { sync?: Record<string, unknown> }
+      const r = JSON.parse(textOf(text)) as Record<string, unknown> & { sync?: Record<string, unknown> }
       const field = (value: unknown) => value === undefined ? null : value as string | number | boolean | null
       const jsonField = (value: unknown) => value === undefined || value === null ? null : JSON.stringify(value)
       return [

@@ -18,7 +18,7 @@ import type { TableMappingInvalid } from "./Errors.js"
 import * as Mapping from "./Mapping.js"
 import * as Migrations from "./Migrations.js"
 import { MAX_VALUES_ROWS, strategies } from "./Staging.js"
-import type { StrategyName } from "./Staging.js"
+import type { RecordText, StrategyName } from "./Staging.js"
 import * as Statements from "./Statements.js"
 import * as TableName from "./TableName.js"
 import * as Target from "./Target.js"
@@ -30,11 +30,11 @@ export interface ApplyOptions {
   readonly syncDeleteMode: (sync: Ids.SyncId) => SyncConfig.DeleteMode
 }
 
-/** A record still in its JSON encoding, with the sync and collection it was published under. */
+/** A record still in its JSON encoding (text or UTF-8 bytes), with the sync and collection it was published under. */
 export interface EncodedRecord {
   readonly sync: Ids.SyncId
   readonly collection: Collection.CollectionId
-  readonly json: string
+  readonly json: RecordText
 }
 
 export interface Applied {
@@ -69,8 +69,11 @@ export interface MakeOptions {
   readonly strategy?: StrategyName
 }
 
+/** The strategy `bench/sink.ts` measured fastest here (see docs/sink.md). */
+export const DEFAULT_STRATEGY: StrategyName = "json"
+
 export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions = {}): TablesService => {
-  const strategy = options.strategy ?? "json"
+  const strategy = options.strategy ?? DEFAULT_STRATEGY
   const stage = strategies[strategy]
   const prepared = new Map<Collection.CollectionId, Statements.Statements>()
   const target = (collection: Collection.CollectionId) => Target.resolve(config, collection)
@@ -109,7 +112,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
     client: pg.ClientBase,
     statements: Statements.Statements,
     mode: SyncConfig.DeleteMode,
-    records: ReadonlyArray<string>
+    records: ReadonlyArray<RecordText>
   ) =>
     Effect.gen(function*() {
       const staged = yield* stage(client, records)
@@ -128,7 +131,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       const collections = [...new Set(records.map((r) => r.collection))]
       yield* ensure(collections)
       // One group per table and delete mode, written in a fixed order so concurrent writers lock alike.
-      const groups = new Map<string, { statements: Statements.Statements; mode: SyncConfig.DeleteMode; records: Array<string> }>()
+      const groups = new Map<string, { statements: Statements.Statements; mode: SyncConfig.DeleteMode; records: Array<RecordText> }>()
       for (const record of records) {
         const statements = prepared.get(record.collection)!
         const mode = deleteMode(record.collection, record.sync, options)

@@ -109,7 +109,7 @@ export const run = (
     const route = (message: JsMsg) =>
       Either.map(Subjects.parse(nats.ns, message.subject), (parsed): Writer.Item => ({
         message,
-        record: { sync: parsed.sync, collection: parsed.collection, json: message.string() }
+        record: { sync: parsed.sync, collection: parsed.collection, json: message.data }
       }))
 
     const work = Effect.gen(function*() {
