@@ -15,7 +15,7 @@ import * as Upcoming from "./Upcoming.js"
 
 const PAGE = 100
 /** Parents whose children are fetched at once; every request still waits for the budget. */
-const CHILD_CONCURRENCY = 8
+const CHILD_CONCURRENCY = 16
 
 interface ListCursor {
   readonly after: string

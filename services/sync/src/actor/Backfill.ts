@@ -25,7 +25,7 @@ export interface Options {
 }
 
 /** Pages an item fetches ahead of the one being published. */
-const PREFETCH = 4
+const PREFETCH = 8
 
 type Failure = Connector.Refusal | Errors.NatsError | Checkpoint.CheckpointConflict
 
