@@ -47,7 +47,13 @@ export const make = (options: Options) =>
     yield* Effect.promise(Classify.load)
     yield* tables.ensure(connectors.flatMap((c) => c.collections.map((spec) => spec.id)))
     const synced = syncedTablesOf(tables, connectors)
-    yield* Database.tryDatabase("grant SELECT to the client role", () => Grants.ensure(pool, upstream.user, synced.schemas))
+    const granted = yield* Database.tryDatabase("grant SELECT to the client role", () => Grants.ensure(pool, upstream.user, synced.schemas))
+    if (granted !== "granted") {
+      yield* Effect.logWarning(
+        `TRIBUTARY_PROXY_UPSTREAM_URL logs in as ${upstream.user}, which is ${granted === "owner" ? "the owner of the synced tables" : "a superuser"}: ` +
+          "writes that bypass the proxy will not be refused. Give the proxy a role of its own that may only read."
+      )
+    }
     const classifier = Classify.make(synced)
 
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()

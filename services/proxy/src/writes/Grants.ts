@@ -10,10 +10,24 @@ import { quote } from "../sql/Plan.js"
 
 const GRANT_LOCK = 7_215_500_113
 
-export const ensure = async (pool: pg.Pool, clientRole: string, schemas: Iterable<string>): Promise<void> => {
+export type Outcome = "granted" | "owner" | "superuser"
+
+/**
+ * Grants nothing (and revokes nothing) when the client role is the owner itself or a
+ * superuser: revoking writes from the owner would stop the sink. The caller warns, since
+ * direct writes then succeed.
+ */
+export const ensure = async (pool: pg.Pool, clientRole: string, schemas: Iterable<string>): Promise<Outcome> => {
   const role = quote(clientRole)
   const client = await pool.connect()
   try {
+    const who = await client.query<{ owner: string; superuser: boolean | null }>(
+      "select current_user as owner, (select rolsuper from pg_roles where rolname = $1) as superuser",
+      [clientRole]
+    )
+    const row = who.rows[0]
+    if (row?.owner === clientRole) return "owner"
+    if (row?.superuser === true) return "superuser"
     await client.query("begin")
     await client.query("select pg_advisory_xact_lock($1)", [GRANT_LOCK])
     for (const schema of schemas) {
@@ -24,6 +38,7 @@ export const ensure = async (pool: pg.Pool, clientRole: string, schemas: Iterabl
       await client.query(`alter default privileges in schema ${s} grant select on tables to ${role}`)
     }
     await client.query("commit")
+    return "granted"
   } catch (error) {
     await client.query("rollback").catch(() => undefined)
     throw error
