@@ -208,6 +208,21 @@ describe("writes", () => {
     expect((await client.query("select count(*)::int as n from stripe.customers where email = 'escaped@x.co'")).rows[0].n).toBe(1)
   })
 
+  it("evaluates the user's expressions with the client role's privileges, not the owner's", async () => {
+    const owner = await connect(stack.ownerUrl)
+    await owner.query("create table if not exists public.owner_only (secret text); insert into public.owner_only values ('s3cret')")
+    const client = await connect(stack.a.url)
+    const before = await customerCount()
+    for (const sql of [
+      "insert into stripe.customers (email, name) values ('leak@x.co', (select secret from public.owner_only))",
+      "update stripe.customers set name = 'x' where exists (select 1 from public.owner_only)",
+      "insert into stripe.customers (email) values ('leak@x.co') returning (select secret from public.owner_only)"
+    ]) {
+      expect((await failure(client.query(sql))).code).toBe("42501")
+    }
+    expect(await customerCount()).toBe(before)
+  })
+
   it("one sync's credentials cannot write another sync's rows", async () => {
     const a = await connect(stack.a.url)
     const b = await connect(stack.b.url)

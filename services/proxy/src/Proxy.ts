@@ -62,6 +62,7 @@ export const make = (options: Options) =>
     const executor = Executor.make({
       pool,
       apiTimeoutMs: options.settings.apiTimeoutMs,
+      clientRole: upstream.user,
       writerFor: writers.writerFor,
       apply: (client, records, config) =>
         Runtime.runPromise(runtime)(

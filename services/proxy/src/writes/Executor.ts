@@ -19,6 +19,7 @@ import type pg from "pg"
 import type { Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
+import { quote } from "../sql/Plan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
@@ -43,6 +44,8 @@ export interface ExecutorDeps {
   readonly apply: (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => Promise<void>
   readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
   readonly apiTimeoutMs: number
+  /** The role client sessions run as: the user's expressions are evaluated with its privileges. */
+  readonly clientRole: string
 }
 
 const isUpstreamError = (value: unknown): value is UpstreamErrors.UpstreamError =>
@@ -95,8 +98,13 @@ export const make = (deps: ExecutorDeps) => {
 
     const client = await deps.pool.connect()
     let open = false
+    // The user's expressions (VALUES, SET, WHERE, RETURNING) run with the client role's
+    // privileges, never the owner's: the writer connection takes the client role for them.
+    const asClient = `set local role ${quote(deps.clientRole)}`
     try {
-      // Reading the rows needs no transaction; the apply below opens one once the API has answered.
+      // The transaction opens before the API call (as the seeds describe) and holds no locks meanwhile.
+      await client.query(`begin; ${asClient}`)
+      open = true
       const found = await findRows(client, plan, parameters, limit + 1)
       if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
       const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
@@ -108,9 +116,9 @@ export const make = (deps: ExecutorDeps) => {
           plan
         )
       }
-      if (found.length === 0) {
-        return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...(plan.returning === undefined ? {} : await emptyFields(client, plan)) } }
-      }
+      // RETURNING is checked (privileges, columns) before anything is sent: it is read after the API call.
+      const fields = plan.returning === undefined ? {} : await emptyFields(client, plan)
+      if (found.length === 0) return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...fields } }
 
       const ops: Array<Connector.WriteOp> = found.map((row) => ({
         action: plan.action,
@@ -150,17 +158,18 @@ export const make = (deps: ExecutorDeps) => {
         return { id, encoded: { sync: config.id, collection: o.collection, json } }
       })
       try {
-        await client.query("begin")
-        open = true
         const recordIds = records.map((r) => r.id)
-        // A deleted row may be gone after the apply: read what it returns first.
+        // A deleted row may be gone after the apply: read what it returns first (still as the client role).
         const before = plan.returning !== undefined && plan.action === "delete"
           ? await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats)
           : undefined
+        await client.query("reset role")
         await deps.apply(client, records.map((r) => r.encoded), config)
-        const returned = before ?? (plan.returning === undefined
-          ? undefined
-          : await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats))
+        let returned = before
+        if (returned === undefined && plan.returning !== undefined) {
+          await client.query(asClient)
+          returned = await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats)
+        }
         await client.query("commit")
         open = false
         const notices: Array<Report> = request.inTransaction
