@@ -216,7 +216,9 @@ describe("writes", () => {
     for (const sql of [
       "insert into stripe.customers (email, name) values ('leak@x.co', (select secret from public.owner_only))",
       "update stripe.customers set name = 'x' where exists (select 1 from public.owner_only)",
-      "insert into stripe.customers (email) values ('leak@x.co') returning (select secret from public.owner_only)"
+      "insert into stripe.customers (email) values ('leak@x.co') returning (select secret from public.owner_only)",
+      "update stripe.customers set name = 'x' where set_config('role', 'none', true) is not null " +
+        "and query_to_xml('select secret from public.owner_only', true, false, '') is not null"
     ]) {
       expect((await failure(client.query(sql))).code).toBe("42501")
     }

@@ -7,6 +7,7 @@ import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
 import { Effect, Layer, Runtime } from "effect"
+import pg from "pg"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import type { Listening } from "./Listener.js"
@@ -55,6 +56,16 @@ export const make = (options: Options) =>
       )
     }
     const classifier = Classify.make(synced)
+    // The user's own SQL in a write is evaluated as the client role, on connections of its own.
+    const readers = yield* Effect.acquireRelease(
+      Effect.sync(() => new pg.Pool({
+        connectionString: ProxySettings.upstreamUrlText(options.settings),
+        max: 10,
+        application_name: "tributary-proxy-writes"
+      })),
+      (pool) => Effect.promise(() => pool.end())
+    )
+    readers.on("error", () => undefined)
 
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
     const scope = yield* Effect.scope
@@ -62,7 +73,7 @@ export const make = (options: Options) =>
     const executor = Executor.make({
       pool,
       apiTimeoutMs: options.settings.apiTimeoutMs,
-      clientRole: upstream.user,
+      readers,
       writerFor: writers.writerFor,
       apply: (client, records, config) =>
         Runtime.runPromise(runtime)(

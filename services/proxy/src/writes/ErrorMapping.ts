@@ -102,6 +102,17 @@ export const notApplied = (source: string, ids: ReadonlyArray<string>, detail: s
   table: table.table
 })
 
+/** Applied in the API and in Postgres; only reading RETURNING back failed. */
+export const returningUnread = (source: string, ids: ReadonlyArray<string>, detail: string, table: SyncedTable): Report => ({
+  severity: "ERROR",
+  code: "58000",
+  message: `the write was applied to ${source} and ${table.schema}.${table.table}, but reading RETURNING back failed: ${detail}`,
+  detail: `${source} object ids: ${ids.join(", ")}`,
+  hint: "Do not retry: the change is applied. Read the rows with a SELECT.",
+  schema: table.schema,
+  table: table.table
+})
+
 export const tooManyRows = (table: SyncedTable, limit: number, action: string): Report => ({
   severity: "ERROR",
   code: "54000",

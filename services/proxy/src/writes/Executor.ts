@@ -16,14 +16,14 @@ import { Record as CoreRecord } from "@tributary/core"
 import type { Collection, Connector, Ids, ProxyCredentials, SyncConfig, UpstreamErrors } from "@tributary/core"
 import { Cause, Effect, Exit, Option } from "effect"
 import type pg from "pg"
-import type { Report } from "../wire/Backend.js"
+import type { Field, Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
-import { quote } from "../sql/Plan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
 import { resultRows } from "./Results.js"
+import type { Queryable } from "./Results.js"
 
 /** A record in its JSON encoding (what RECORDS carries), as the tables' `applyEncoded` takes it. */
 export interface EncodedRecord {
@@ -38,14 +38,14 @@ export interface SyncWriter {
 }
 
 export interface ExecutorDeps {
-  /** Connections as the tables' owner. */
+  /** Connections as the tables' owner: the apply. */
   readonly pool: pg.Pool
+  /** Connections as the client role: everything that evaluates the user's SQL. */
+  readonly readers: pg.Pool
   /** The sink's versioned upsert, on the caller's connection and transaction. */
   readonly apply: (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => Promise<void>
   readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
   readonly apiTimeoutMs: number
-  /** The role client sessions run as: the user's expressions are evaluated with its privileges. */
-  readonly clientRole: string
 }
 
 const isUpstreamError = (value: unknown): value is UpstreamErrors.UpstreamError =>
@@ -96,110 +96,116 @@ export const make = (deps: ExecutorDeps) => {
     const { writer, config } = target
     const limit = writer.maxRowsPerStatement
 
-    const client = await deps.pool.connect()
-    let open = false
-    // The user's expressions (VALUES, SET, WHERE, RETURNING) run with the client role's
-    // privileges, never the owner's: the writer connection takes the client role for them.
-    const asClient = `set local role ${quote(deps.clientRole)}`
+    // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
+    // connections, logged in as the client role: with the client's privileges, never the owner's.
+    let found: ReadonlyArray<FoundRow>
+    let fields: { readonly fields?: ReadonlyArray<Field> }
     try {
-      // The transaction opens before the API call (as the seeds describe) and holds no locks meanwhile.
-      await client.query(`begin; ${asClient}`)
-      open = true
-      const found = await findRows(client, plan, parameters, limit + 1)
-      if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
-      const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
-      if (foreign !== undefined) {
-        return refusal(
-          "42501",
-          `permission denied: ${qualified} row ${foreign.upstream_id} belongs to sync ${foreign.sync_id}, and this credential writes only sync ${credential.sync_id}`,
-          `Connect with the proxy credentials of sync ${foreign.sync_id}, or narrow the WHERE clause to rows with sync_id = '${credential.sync_id}'.`,
-          plan
-        )
-      }
+      found = await findRows(deps.readers, plan, parameters, limit + 1)
       // RETURNING is checked (privileges, columns) before anything is sent: it is read after the API call.
-      const fields = plan.returning === undefined ? {} : await emptyFields(client, plan)
-      if (found.length === 0) return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...fields } }
-
-      const ops: Array<Connector.WriteOp> = found.map((row) => ({
-        action: plan.action,
-        collection: table.collection,
-        ...(row.upstream_id === undefined ? {} : { upstreamId: row.upstream_id }),
-        values: nest(row.values ?? {}, plan, plan.action === "insert"),
-        idempotencyKey: `tributary-proxy-${randomUUID()}`
-      }))
-      const deadline = new AbortController()
-      const timer = setTimeout(() => deadline.abort(), deps.apiTimeoutMs)
-      const sent = await Effect.runPromiseExit(writer.write(ops), { signal: deadline.signal }).finally(() => clearTimeout(timer))
-      if (Exit.isFailure(sent)) {
-        if (Cause.isInterruptedOnly(sent.cause)) {
-          return { ok: false, report: ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${deps.apiTimeoutMs} ms`, table) }
-        }
-        const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause)))
-        if (isUpstreamError(error)) return { ok: false, report: ErrorMapping.fromUpstream(error, table) }
-        throw Cause.squash(sent.cause)
-      }
-      const observations = sent.value
-      const ids = observations.map((o) => o.upstreamId)
-      const sync = { id: config.id, external_id: config.external_id, metadata: config.metadata }
-      // Encoded by hand, as the sync builds its record bodies: a Schema class per row costs a millisecond.
-      const records = observations.map((o, i) => {
-        const id = CoreRecord.recordIdFor(config.id, o.collection, o.upstreamId)
-        const json = JSON.stringify({
-          id,
-          upstream_id: o.upstreamId,
-          collection_id: o.collection,
-          sync,
-          deleted: o.deleted,
-          updated_idx: o.version.to * 1000,
-          upstream_created_at: iso(o.createdAt),
-          upstream_updated_at: iso(o.version.from),
-          data: o.data ?? found[i]?.data ?? {}
-        })
-        return { id, encoded: { sync: config.id, collection: o.collection, json } }
-      })
-      try {
-        const recordIds = records.map((r) => r.id)
-        // A deleted row may be gone after the apply: read what it returns first (still as the client role).
-        const before = plan.returning !== undefined && plan.action === "delete"
-          ? await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats)
-          : undefined
-        await client.query("reset role")
-        await deps.apply(client, records.map((r) => r.encoded), config)
-        let returned = before
-        if (returned === undefined && plan.returning !== undefined) {
-          await client.query(asClient)
-          returned = await resultRows(client, Queries.returning(plan, plan.returning), [recordIds], request.resultFormats)
-        }
-        await client.query("commit")
-        open = false
-        const notices: Array<Report> = request.inTransaction
-          ? [{
-            severity: "NOTICE",
-            code: "00000",
-            message: `the ${plan.action} on ${qualified} was applied to ${table.schema} and committed outside your transaction block`,
-            hint: "Writes to synced tables go to the API at once and escape transactions: a ROLLBACK does not undo them."
-          }]
-          : []
-        return {
-          ok: true,
-          result: {
-            rows: returned?.rows ?? [],
-            tag: tagOf(plan, records.length),
-            notices,
-            ...(returned === undefined ? {} : { fields: returned.fields })
-          }
-        }
-      } catch (error) {
-        return { ok: false, report: ErrorMapping.notApplied(table.schema, ids, errorMessage(error), table) }
-      }
+      fields = plan.returning === undefined ? {} : await emptyFields(deps.readers, plan)
     } catch (error) {
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
-    } finally {
-      if (open) await client.query("rollback").catch(() => undefined)
-      client.release()
+    }
+    if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
+    const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
+    if (foreign !== undefined) {
+      return refusal(
+        "42501",
+        `permission denied: ${qualified} row ${foreign.upstream_id} belongs to sync ${foreign.sync_id}, and this credential writes only sync ${credential.sync_id}`,
+        `Connect with the proxy credentials of sync ${foreign.sync_id}, or narrow the WHERE clause to rows with sync_id = '${credential.sync_id}'.`,
+        plan
+      )
+    }
+    if (found.length === 0) return { ok: true, result: { rows: [], tag: tagOf(plan, 0), notices: [], ...fields } }
+
+    const ops: Array<Connector.WriteOp> = found.map((row) => ({
+      action: plan.action,
+      collection: table.collection,
+      ...(row.upstream_id === undefined ? {} : { upstreamId: row.upstream_id }),
+      values: nest(row.values ?? {}, plan, plan.action === "insert"),
+      idempotencyKey: `tributary-proxy-${randomUUID()}`
+    }))
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(), deps.apiTimeoutMs)
+    const sent = await Effect.runPromiseExit(writer.write(ops), { signal: deadline.signal }).finally(() => clearTimeout(timer))
+    if (Exit.isFailure(sent)) {
+      if (Cause.isInterruptedOnly(sent.cause)) {
+        return { ok: false, report: ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${deps.apiTimeoutMs} ms`, table) }
+      }
+      const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause)))
+      if (isUpstreamError(error)) return { ok: false, report: ErrorMapping.fromUpstream(error, table) }
+      throw Cause.squash(sent.cause)
+    }
+    const observations = sent.value
+    const ids = observations.map((o) => o.upstreamId)
+    const sync = { id: config.id, external_id: config.external_id, metadata: config.metadata }
+    // Encoded by hand, as the sync builds its record bodies: a Schema class per row costs a millisecond.
+    const records = observations.map((o, i) => {
+      const id = CoreRecord.recordIdFor(config.id, o.collection, o.upstreamId)
+      const json = JSON.stringify({
+        id,
+        upstream_id: o.upstreamId,
+        collection_id: o.collection,
+        sync,
+        deleted: o.deleted,
+        updated_idx: o.version.to * 1000,
+        upstream_created_at: iso(o.createdAt),
+        upstream_updated_at: iso(o.version.from),
+        data: o.data ?? found[i]?.data ?? {}
+      })
+      return { id, encoded: { sync: config.id, collection: o.collection, json } }
+    })
+    const recordIds = records.map((r) => r.id)
+    const readReturning = () => resultRows(deps.readers, Queries.returning(plan, plan.returning!), [recordIds], request.resultFormats)
+
+    let returned: Awaited<ReturnType<typeof resultRows>> | undefined
+    try {
+      // A deleted row may be gone after the apply: read what it returns first.
+      if (plan.returning !== undefined && plan.action === "delete") returned = await readReturning()
+      await applyAsOwner(deps, records.map((r) => r.encoded), config)
+    } catch (error) {
+      return { ok: false, report: ErrorMapping.notApplied(table.schema, ids, errorMessage(error), table) }
+    }
+    try {
+      if (returned === undefined && plan.returning !== undefined) returned = await readReturning()
+    } catch (error) {
+      return { ok: false, report: ErrorMapping.returningUnread(table.schema, ids, errorMessage(error), table) }
+    }
+    const notices: Array<Report> = request.inTransaction
+      ? [{
+        severity: "NOTICE",
+        code: "00000",
+        message: `the ${plan.action} on ${qualified} was applied to ${table.schema} and committed outside your transaction block`,
+        hint: "Writes to synced tables go to the API at once and escape transactions: a ROLLBACK does not undo them."
+      }]
+      : []
+    return {
+      ok: true,
+      result: {
+        rows: returned?.rows ?? [],
+        tag: tagOf(plan, records.length),
+        notices,
+        ...(returned === undefined ? {} : { fields: returned.fields })
+      }
     }
   }
   return { execute }
+}
+
+/** The versioned upsert, in one transaction of the owner role. */
+const applyAsOwner = async (deps: ExecutorDeps, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => {
+  const client = await deps.pool.connect()
+  try {
+    await client.query("begin")
+    await deps.apply(client, records, config)
+    await client.query("commit")
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
 }
 
 interface FoundRow {
@@ -210,7 +216,7 @@ interface FoundRow {
 }
 
 const findRows = async (
-  client: pg.ClientBase,
+  client: Queryable,
   plan: WritePlan,
   parameters: ReadonlyArray<string | null>,
   limit: number
@@ -230,7 +236,7 @@ const tagOf = (plan: WritePlan, count: number) =>
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** RETURNING of a statement that touched nothing still describes its columns. */
-const emptyFields = async (client: pg.ClientBase, plan: WritePlan) => {
+const emptyFields = async (client: Queryable, plan: WritePlan) => {
   const result = await resultRows(client, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], [])
   return { fields: result.fields }
 }

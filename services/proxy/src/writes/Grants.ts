@@ -1,7 +1,6 @@
 /**
  * The client role reads synced tables and writes none: direct writes that bypass the
- * proxy fail with 42501. The owner is made a member of the client role, so the proxy can
- * evaluate users' expressions with the client's privileges (`set local role`). The proxy grants SELECT on every synced schema (and, through
+ * proxy fail with 42501. The proxy grants SELECT on every synced schema (and, through
  * default privileges, on tables the owner creates there later). Workers and replicas
  * starting together take turns on an advisory lock: concurrent GRANTs on one object fail
  * with "tuple concurrently updated".
@@ -31,9 +30,6 @@ export const ensure = async (pool: pg.Pool, clientRole: string, schemas: Iterabl
     if (row?.superuser === true) return "superuser"
     await client.query("begin")
     await client.query("select pg_advisory_xact_lock($1)", [GRANT_LOCK])
-    // The owner takes the client role to evaluate users' expressions (`set local role`).
-    const member = await client.query<{ member: boolean }>("select pg_has_role(current_user, $1, 'MEMBER') as member", [clientRole])
-    if (member.rows[0]?.member !== true) await client.query(`grant ${role} to current_user`)
     for (const schema of schemas) {
       const s = quote(schema)
       await client.query(`grant usage on schema ${s} to ${role}`)

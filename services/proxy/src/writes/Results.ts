@@ -8,7 +8,7 @@ import type { Field } from "../wire/Backend.js"
 
 const raw = { getTypeParser: () => (value: string | Buffer) => value }
 
-type Queryable = Pick<pg.ClientBase, "query">
+export type Queryable = Pick<pg.ClientBase, "query">
 
 const run = async (client: Queryable, text: string, values: ReadonlyArray<unknown>, binary: boolean) => {
   const config: pg.QueryArrayConfig & { binary?: boolean } = { text, values: [...values], rowMode: "array", types: raw, binary }
