@@ -6,8 +6,8 @@
  * proxy minus the latency of the bare API call it makes. Prints one JSON object.
  *
  * Private nats-server, PostgreSQL and Stripe emulator. For pgbench the proxy runs as its
- * own service process, as deployed, with one worker and with `BENCH_PROXY_WORKERS`
- * (default 2; the headline figures). For writes it runs in this process, writing to the
+ * own service process, as deployed: with one worker (the default, and the headline
+ * figures) and with `BENCH_PROXY_WORKERS` workers (default 2) for comparison. For writes it runs in this process, writing to the
  * emulator through the SDK writer the proxy's tests use (the Stripe connector cannot
  * write yet); the bare API call is the same SDK call made directly.
  */
@@ -153,8 +153,8 @@ try {
   const targets = {
     direct: { url: clientUrl },
     pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}` },
-    proxy_1_worker: { url: proxyUrl(onePort) },
-    proxy: { url: proxyUrl(manyPort) }
+    proxy: { url: proxyUrl(onePort) },
+    proxy_workers: { url: proxyUrl(manyPort) }
   }
   const pgbench = async (url: string) => {
     const { stdout } = await exec("pgbench", ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), url])
@@ -162,15 +162,15 @@ try {
     if (tps === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
     return Number(tps[1])
   }
-  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy_1_worker: [], proxy: [] }
+  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy: [], proxy_workers: [] }
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of ["direct", "pgbouncer", "proxy_1_worker", "proxy"] as const) runs[name].push(await pgbench(targets[name].url))
+    for (const name of ["direct", "pgbouncer", "proxy", "proxy_workers"] as const) runs[name].push(await pgbench(targets[name].url))
   }
   const tps = {
     direct: median(runs.direct),
     pgbouncer: median(runs.pgbouncer),
-    proxy1: median(runs.proxy_1_worker),
-    proxy: median(runs.proxy)
+    proxy: median(runs.proxy),
+    proxyWorkers: median(runs.proxy_workers)
   }
 
   // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
@@ -193,15 +193,15 @@ try {
 
   process.stdout.write(`${JSON.stringify({
     pgbench: { mode: "select-only (-S)", clients: CLIENTS, seconds_per_run: SECONDS, rounds: ROUNDS },
-    proxy_workers: WORKERS,
     tps_direct: round(tps.direct, 1),
     tps_pgbouncer: round(tps.pgbouncer, 1),
     tps_proxy: round(tps.proxy, 1),
-    tps_proxy_1_worker: round(tps.proxy1, 1),
+    proxy_workers_compared: WORKERS,
+    tps_proxy_workers: round(tps.proxyWorkers, 1),
     runs,
     proxy_vs_direct: round(tps.proxy / tps.direct),
     proxy_vs_pgbouncer: round(tps.proxy / tps.pgbouncer),
-    proxy_1_worker_vs_pgbouncer: round(tps.proxy1 / tps.pgbouncer),
+    proxy_workers_vs_pgbouncer: round(tps.proxyWorkers / tps.pgbouncer),
     goal_proxy_vs_pgbouncer: 0.9,
     writes: WRITES,
     write_api: "Stripe emulator through the official SDK",

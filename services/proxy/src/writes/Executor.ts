@@ -101,9 +101,12 @@ export const make = (deps: ExecutorDeps) => {
     let found: ReadonlyArray<FoundRow>
     let fields: { readonly fields?: ReadonlyArray<Field> }
     try {
-      found = await findRows(deps.readers, plan, parameters, limit + 1)
-      // RETURNING is checked (privileges, columns) before anything is sent: it is read after the API call.
-      fields = plan.returning === undefined ? {} : await emptyFields(deps.readers, plan)
+      // RETURNING is checked (privileges, columns) before anything is sent: it is read after
+      // the API call. Both queries run at once, on two connections.
+      ;[found, fields] = await Promise.all([
+        findRows(deps.readers, plan, parameters, limit + 1),
+        plan.returning === undefined ? Promise.resolve({}) : emptyFields(deps.readers, plan)
+      ])
     } catch (error) {
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }
