@@ -4,8 +4,8 @@
  * bucket at most once a second and at once on a phase change. `tributary syncs list` and
  * the management API read it.
  */
-import { Nats, SyncStatus } from "@tributary/core"
-import type { Collection, Ids } from "@tributary/core"
+import { Collection, Nats, SyncStatus } from "@tributary/core"
+import type { Ids } from "@tributary/core"
 import { Effect, Ref, Schedule, Schema } from "effect"
 import { Metrics } from "../Metrics.js"
 import * as Lifecycle from "./Lifecycle.js"
@@ -50,7 +50,7 @@ export const make = (sync: Ids.SyncId, owner: string) =>
         phase: s.phase,
         ...(s.reason === undefined ? {} : { reason: s.reason }),
         owner,
-        progress: s.progress as Record<Collection.CollectionId, SyncStatus.CollectionProgress>,
+        progress: Object.fromEntries(Object.entries(s.progress).map(([collection, p]) => [Collection.CollectionId.make(collection), p])),
         ...(s.etaSeconds === undefined ? {} : { eta_seconds: s.etaSeconds }),
         ...(s.lagSeconds === undefined ? {} : { lag_seconds: s.lagSeconds }),
         updated_at: new Date().toISOString()

@@ -5,8 +5,7 @@
  * restarts that sync's actor; a lost lease stops it at once.
  */
 import type { KV } from "@nats-io/kv"
-import { Nats, SyncConfig, SyncStatus } from "@tributary/core"
-import type { Ids } from "@tributary/core"
+import { Ids, Nats, SyncConfig, SyncStatus } from "@tributary/core"
 import { Cause, Context, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
 import * as Actor from "../actor/Actor.js"
 import { Metrics } from "../Metrics.js"
@@ -121,8 +120,9 @@ export const make = Effect.gen(function*() {
 
   const removeSyncState = (id: string) =>
     Effect.promise(async () => {
-      await checkpointsKv.delete(Checkpoint.key(id as Ids.SyncId)).catch(() => undefined)
-      await checkpointsKv.delete(SyncStatus.key(id as Ids.SyncId)).catch(() => undefined)
+      const sync = Ids.SyncId.make(id)
+      await checkpointsKv.delete(Checkpoint.key(sync)).catch(() => undefined)
+      await checkpointsKv.delete(SyncStatus.key(sync)).catch(() => undefined)
     })
 
   const tick = Effect.gen(function*() {
@@ -196,7 +196,7 @@ export const make = Effect.gen(function*() {
   yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(Math.max(50, Math.min(250, ttl / 10)))))))
 
   return {
-    owned: () => [...owned.keys()] as Array<Ids.SyncId>,
+    owned: () => [...owned.keys()].map((id) => Ids.SyncId.make(id)),
     ready: () => watching
   } satisfies ReplicaState
 })

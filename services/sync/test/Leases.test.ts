@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest"
+import * as KeyedLock from "../src/publish/KeyedLock.js"
+import * as Leases from "../src/replica/Leases.js"
+
+describe("Leases", () => {
+  it("is free when absent, released, or not renewed within the TTL", () => {
+    const held = { revision: 3, owner: "a", held: true, seenAt: 1_000 }
+    expect(Leases.isFree(undefined, 1_000, 5_000)).toBe(true)
+    expect(Leases.isFree({ ...held, held: false }, 1_000, 5_000)).toBe(true)
+    expect(Leases.isFree(held, 5_999, 5_000)).toBe(false)
+    expect(Leases.isFree(held, 6_001, 5_000)).toBe(true)
+  })
+
+  it("makes busier replicas wait longer for a free lease", () => {
+    expect(Leases.spreadDelayMs(0, 0)).toBe(0)
+    expect(Leases.spreadDelayMs(4, 0)).toBeGreaterThan(Leases.spreadDelayMs(1, 1))
+    expect(Leases.ownerOf(Leases.value("replica-1"))).toBe("replica-1")
+  })
+})
+
+describe("KeyedLock", () => {
+  it("runs tasks of one key in turn, in the order given, and other keys alongside", async () => {
+    const lock = KeyedLock.make()
+    const order: Array<string> = []
+    const task = (name: string, ms: number) => () =>
+      new Promise<void>((resolve) => setTimeout(() => {
+        order.push(name)
+        resolve()
+      }, ms))
+    await Promise.all([lock.run("a", task("a1", 30)), lock.run("a", task("a2", 1)), lock.run("b", task("b1", 10))])
+    expect(order).toStrictEqual(["b1", "a1", "a2"])
+  })
+})
