@@ -28,8 +28,11 @@ export interface Input {
   readonly revision: number
 }
 
-/** A burst of a tenth of a second's budget: the upstream's own bucket (a second's worth) never runs dry. */
-const burstOf = (perSecond: number) => Math.max(1, Math.floor(perSecond / 10))
+/**
+ * A burst of a quarter second's budget: enough to catch up after a moment without demand,
+ * while the upstream's own bucket (Stripe's holds a second's worth) never runs dry.
+ */
+const burstOf = (perSecond: number) => Math.max(1, Math.floor(perSecond / 4))
 
 const selectedCollections = (connector: Connector.Connector, config: SyncConfig.SyncConfig) => {
   const offered = connector.collections.map((c) => c.id)

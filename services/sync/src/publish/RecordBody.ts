@@ -1,7 +1,7 @@
 /**
  * The bytes and headers of a record on `RECORDS` and of its change on `EVENTS`. Built by
  * hand rather than through the Schema classes: this runs for every record of a backfill,
- * and the data is serialised once and spliced into both bodies.
+ * and the data is serialised and encoded once and spliced into both bodies.
  */
 import { hash } from "node:crypto"
 import { headers as natsHeaders } from "@nats-io/transport-node"
@@ -21,8 +21,11 @@ export const contentHash = (deleted: boolean, dataJson: string): string =>
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
-/** `{...head, "data": <dataJson>}` without serialising the data twice. */
-const withData = (head: object, dataJson: string): string => `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`
+const CLOSE = Buffer.from("}")
+
+/** `{...head, "data": <data>}` as bytes, splicing in data that is serialised and encoded once. */
+const withData = (head: object, data: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`${JSON.stringify(head).slice(0, -1)},"data":`), data, CLOSE])
 
 export const formatVersion = (version: Connector.Version): string => `${version.from}-${version.to}`
 
@@ -42,9 +45,9 @@ export interface Input {
 }
 
 export interface Built {
-  readonly record: string
+  readonly record: Uint8Array
   readonly recordHeaders: MsgHdrs
-  readonly change: string
+  readonly change: Uint8Array
   readonly changeHeaders: MsgHdrs
   readonly changeId: string
 }
@@ -89,10 +92,11 @@ export const build = (input: Input): Built => {
   if (o.changeId !== undefined) recordHeaders.set(Headers.CHANGE_ID, o.changeId)
   const changeHeaders = common(natsHeaders())
   changeHeaders.set(Headers.ACTION, input.action)
+  const data = Buffer.from(input.dataJson)
   return {
-    record: withData(record, input.dataJson),
+    record: withData(record, data),
     recordHeaders,
-    change: withData(change, input.dataJson),
+    change: withData(change, data),
     changeHeaders,
     changeId
   }
