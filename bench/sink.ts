@@ -11,7 +11,7 @@
  *
  * Prints JSON; `ratio` = upserts_per_s / raw_upserts_per_s (goal: at least 0.8).
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Collection, Database, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
@@ -51,6 +51,34 @@ const makeRecord = (i: number): Record.Record => {
 }
 
 const cpuMicros = (usage: NodeJS.CpuUsage) => usage.user + usage.system
+
+/** CPU seconds a process used, with its reaped children (Postgres' exited backends), from /proc. */
+const processCpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100
+}
+
+/** Postgres' CPU: the postmaster, its exited backends, and the live ones. */
+const postgresCpuSeconds = (postmaster: number): number => {
+  let total = processCpuSeconds(postmaster)
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")
+      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100
+    } catch {
+      // exited meanwhile: already in the postmaster's children time
+    }
+  }
+  return total
+}
+
+const pidOf = (pattern: string): number => {
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ")
+    if (cmdline.includes(pattern)) return Number(entry)
+  }
+  throw new Error(`no process matching ${pattern}`)
+}
 
 const timed = async (run: () => Promise<void>): Promise<number> => {
   const started = performance.now()
@@ -160,14 +188,40 @@ const main = Effect.gen(function*() {
 
   const strategies: Partial<Record<S.StrategyName, number>> = {}
   const only = process.env.BENCH_STRATEGIES?.split(",") as ReadonlyArray<S.StrategyName> | undefined
+  // Every measurement starts alike: the previous database dropped (no autovacuum left working
+  // on it) and a checkpoint taken (no dirty pages from it left to write).
+  const admin = (sql: string) =>
+    Effect.promise(async () => {
+      const client = new pg.Client({ connectionString: servers.postgres.url })
+      await client.connect()
+      await client.query(sql).finally(() => client.end())
+    })
+  const postmaster = Number(readFileSync(join(dir, "postgres", "data", "postmaster.pid"), "utf8").split("\n")[0])
+  const natsServer = pidOf(join(dir, "nats"))
+  const cpu: Record<string, { postgres_s: number; nats_server_s: number; node_s: number }> = {}
+  const measure = <A, E>(name: string, run: (url: string) => Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      yield* admin("checkpoint")
+      const url = yield* Effect.promise(() => servers.postgres.freshDatabase(name))
+      const before = { pg: postgresCpuSeconds(postmaster), nats: processCpuSeconds(natsServer), node: process.cpuUsage() }
+      const result = yield* run(url)
+      cpu[name] = {
+        postgres_s: Number((postgresCpuSeconds(postmaster) - before.pg).toFixed(1)),
+        nats_server_s: Number((processCpuSeconds(natsServer) - before.nats).toFixed(1)),
+        node_s: Number((cpuMicros(process.cpuUsage(before.node)) / 1e6).toFixed(1))
+      }
+      yield* admin(`drop database ${name}`)
+      return result
+    })
+  const sinkFirst = process.env.BENCH_SINK_FIRST === "1"
+  const sinkEarly = sinkFirst ? yield* measure("sink", (url) => sinkRun(servers.nats.url, url)) : undefined
   for (const strategy of only ?? Staging.STRATEGIES) {
-    const url = yield* Effect.promise(() => servers.postgres.freshDatabase(`raw_${strategy}`))
     // Each strategy gets the form it is fastest with: bytes for `json`, which sends them as they are; text for the others.
-    strategies[strategy] = yield* raw(url, strategy, strategy === "json" ? encodedBytes : encoded)
+    strategies[strategy] = yield* measure(`raw_${strategy}`, (url) => raw(url, strategy, strategy === "json" ? encodedBytes : encoded))
   }
   const rawBest = Math.max(...Object.values(strategies))
-  const sinkUrl = yield* Effect.promise(() => servers.postgres.freshDatabase("sink"))
-  const sink = yield* sinkRun(servers.nats.url, sinkUrl)
+  const sink = sinkEarly ?? (yield* measure("sink", (url) => sinkRun(servers.nats.url, url)))
+
   const upserts = sink.perSecond
   return {
     records: RECORDS,
@@ -182,6 +236,8 @@ const main = Effect.gen(function*() {
     sink_writer_busy: sink.writerBusy,
     sink_node_cpu_us_per_record: sink.nodeCpuPerRecordUs,
     concurrency: settings.concurrency,
+    /** CPU each process used during each measurement (Postgres: every backend). */
+    cpu_seconds: cpu,
     load_average_1m: Number(loadavg()[0]!.toFixed(2))
   }
 })

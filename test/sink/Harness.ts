@@ -31,7 +31,17 @@ export const env = (options: { natsUrl?: string; postgresUrl?: string } = {}): E
     const natsUrl = options.natsUrl ?? Fixtures.natsUrl()
     const postgresUrl = options.postgresUrl ?? (yield* Effect.promise(() => Fixtures.freshDatabase("sink")))
     const nats = yield* Nats.make(Fixtures.natsSettings(ns, natsUrl), "sink-test-client").pipe(Effect.orDie)
-    yield* Provisioning.ensure().pipe(
+    // JetStream reserves each stream's max_bytes from the server's store: many namespaces in one
+    // run would run out with the production EVENTS limit, so tests keep it small and clean up.
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        for await (const name of nats.jsm.streams.names()) {
+          if (name.startsWith(ns.streams.records.replace(/RECORDS$/, "")) || name.startsWith(`KV_${ns.root}_`)) {
+            await nats.jsm.streams.delete(name).catch(() => false)
+          }
+        }
+      }))
+    yield* Provisioning.ensure({ ...Provisioning.defaultLimits, eventsMaxBytes: 64 * 1024 ** 2 }).pipe(
       Effect.provide(Layer.merge(Layer.succeed(Nats.Nats, nats), Log.layer("test", "warn"))),
       Effect.orDie
     )
@@ -103,7 +113,7 @@ export const record = (options: RecordOptions): Record.Record => {
     updated_idx: options.updatedIdx,
     upstream_created_at: "2024-01-01T00:00:00.000Z",
     upstream_updated_at: "2024-01-02T00:00:00.000Z",
-    data: { ...(options.data ?? { id: options.upstreamId, email: `${options.upstreamId}@example.com` }), version: options.updatedIdx }
+    data: options.data ?? { id: options.upstreamId, email: `${options.upstreamId}@example.com`, version: options.updatedIdx }
   })
 }
 

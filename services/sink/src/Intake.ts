@@ -1,7 +1,9 @@
 /**
- * Messages from the durable consumer into a bounded queue that the writers take batches
- * from. The queue pushes back: while the writers are busy (or Postgres is down) the
- * reader stops pulling, so at most a few batches are held in memory.
+ * Messages from the durable consumer into a bounded buffer that the writers take batches
+ * from. The buffer pushes back: while the writers are busy (or Postgres is down) the
+ * reader stops pulling, so at most a few batches are held in memory. The reader is a
+ * plain loop over the consumer's iterator: per message it does no more than push, which
+ * keeps the event loop free for the writers' round trips to Postgres.
  *
  * Every message held (delivered, not yet acked) gets `+WPI` ("working") every third of
  * the ack wait, so a batch that waits out a Postgres outage is not redelivered to another
@@ -9,7 +11,7 @@
  */
 import type { Consumer, JsMsg } from "@nats-io/jetstream"
 import { Nats } from "@tributary/core"
-import { Chunk, Effect, Queue, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import type { Scope } from "effect"
 import type { SinkSettings } from "./SinkSettings.js"
 
@@ -22,29 +24,57 @@ export interface Intake {
 
 export const start = (consumer: Consumer, settings: SinkSettings): Effect.Effect<Intake, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Effect.acquireRelease(Queue.bounded<JsMsg>(settings.batchSize), Queue.shutdown)
+    const capacity = settings.batchSize
+    const buffered: Array<JsMsg> = []
     const held = new Set<JsMsg>()
+    const takers: Array<() => void> = []
+    let roomForMore: (() => void) | undefined
+
     const messages = yield* Effect.acquireRelease(
       Nats.tryNats("consume RECORDS", () => consumer.consume({ max_messages: settings.batchSize, expires: 30_000 }))
         .pipe(Effect.orDie),
       // `close()` would wait for the iterator to be read to its end, which nobody does any more.
       (messages) => Effect.sync(() => messages.stop())
     )
-    const iterator = messages[Symbol.asyncIterator]()
-    yield* Effect.promise(() => iterator.next()).pipe(
-      Effect.flatMap((next) => {
-        if (next.done === true) return Effect.die(new Error("the RECORDS consumer stopped"))
-        held.add(next.value)
-        return Queue.offer(queue, next.value)
-      }),
-      Effect.forever,
+    yield* Effect.promise(async () => {
+      for await (const message of messages) {
+        held.add(message)
+        buffered.push(message)
+        takers.shift()?.()
+        if (buffered.length >= capacity) await new Promise<void>((resolve) => (roomForMore = resolve))
+      }
+    }).pipe(
+      Effect.zipRight(Effect.die(new Error("the RECORDS consumer stopped"))),
       Effect.forkScoped
     )
     yield* Effect.sync(() => {
       for (const message of held) message.working()
     }).pipe(Effect.repeat(Schedule.spaced(Math.max(250, Math.floor(settings.ackWaitMs / 3)))), Effect.forkScoped)
+
+    const takeNow = (): ReadonlyArray<JsMsg> => {
+      const batch = buffered.splice(0, settings.batchSize)
+      const resume = roomForMore
+      roomForMore = undefined
+      resume?.()
+      return batch
+    }
+    const take: Effect.Effect<ReadonlyArray<JsMsg>> = Effect.suspend(() =>
+      buffered.length > 0
+        ? Effect.succeed(takeNow())
+        : Effect.zipRight(
+          Effect.async<void>((resume) => {
+            const wake = () => resume(Effect.void)
+            takers.push(wake)
+            return Effect.sync(() => {
+              const at = takers.indexOf(wake)
+              if (at >= 0) takers.splice(at, 1)
+            })
+          }),
+          take
+        )
+    )
     return {
-      take: Effect.map(Queue.takeBetween(queue, 1, settings.batchSize), Chunk.toReadonlyArray),
+      take,
       release: (done) => {
         for (const message of done) held.delete(message)
       }

@@ -45,11 +45,17 @@ export const run = (
         Effect.retry({ schedule: backoff(settings), while: (error) => !unless(error) })
       )
 
+    // Only what the sink uses: RECORDS, the syncs bucket (delete modes) and the dead letters.
+    // The other streams are `tributary provision`'s and their owners' business.
+    const records = Provisioning.streamSpecs(nats.ns, Provisioning.defaultLimits)
+      .filter((spec) => spec.name === nats.ns.streams.records)
+    const syncs = Provisioning.bucketSpecs(nats.ns).filter((spec) => spec.name === nats.ns.buckets.syncs)
     // A stream setting JetStream cannot change in place needs an operator: stop and say so.
-    yield* retrying("provisioning", Effect.zipRight(
-      Provisioning.ensure(),
+    yield* retrying("provisioning", Effect.all([
+      Effect.forEach(records, (spec) => Provisioning.ensureStream(nats, spec)),
+      Effect.forEach(syncs, (spec) => Provisioning.ensureBucket(nats, spec, Provisioning.defaultLimits)),
       Provisioning.ensureStream(nats, DeadLetters.streamSpec(nats.ns))
-    ), (error) => error._tag === "StreamConfigConflict").pipe(
+    ]), (error) => error._tag === "StreamConfigConflict").pipe(
       // Retried until it succeeds: only the conflict can come out.
       Effect.catchTag("NatsError", Effect.die)
     )
