@@ -9,13 +9,14 @@ import * as Metrics from "./Metrics.js"
 import * as Replica from "./replica/Replica.js"
 import * as Settings from "./Settings.js"
 
-const provisioned = Layer.effectDiscard(Provisioning.ensure())
-
-/** Everything but configuration: tests provide their own settings, NATS and secret key. */
-export const layerWith = (settings: Settings.SyncSettings) =>
+/**
+ * Everything but configuration: tests provide their own settings, NATS, secret key and
+ * stream limits (JetStream reserves each stream's `max_bytes`, so tests keep EVENTS small).
+ */
+export const layerWith = (settings: Settings.SyncSettings, limits: Provisioning.Limits = Provisioning.defaultLimits) =>
   Layer.mergeAll(Health.layer(settings.httpPort), Layer.effectDiscard(Effect.logInfo(`sync replica ${settings.replicaId} up`))).pipe(
     Layer.provideMerge(Replica.layer),
-    Layer.provideMerge(provisioned),
+    Layer.provideMerge(Layer.effectDiscard(Provisioning.ensure(limits))),
     Layer.provideMerge(Metrics.layer),
     Layer.provideMerge(Settings.layer(settings))
   )

@@ -3,6 +3,7 @@
  * shared nats-server, and sync replicas, in this process (`replica`) or as child processes
  * (`Replicas.start`, for kill -9).
  */
+import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Log, Nats, Provisioning, Secrets, SyncStore } from "@tributary/core"
@@ -15,6 +16,9 @@ import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import * as Records from "./Records.js"
 
 export const SECRET_KEY = "integration-tests-secret-key-0123456789"
+
+/** JetStream reserves each stream's `max_bytes` from the server's store: tests keep EVENTS small. */
+export const LIMITS: Provisioning.Limits = { ...Provisioning.defaultLimits, eventsMaxBytes: 64 * 1024 ** 2 }
 
 export interface Harness {
   readonly emulator: RunningEmulator
@@ -58,12 +62,12 @@ export const make = async (options: Options): Promise<Harness> => {
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) =>
     Effect.runPromise(effect.pipe(Effect.provide(context), Effect.provide(Log.layer("sync-test", "warn"))))
-  await run(Provisioning.ensure())
+  await run(Provisioning.ensure(LIMITS))
   const stops: Array<() => Promise<void>> = []
 
   const replica = async (id: string, settings: Partial<Settings.SyncSettings> = {}) => {
     const fiber = Effect.runFork(
-      Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings })).pipe(
+      Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings }, LIMITS)).pipe(
         Effect.provide(context),
         // Loggers are fiber state, not services: each fiber tree needs the layer itself.
         Effect.provide(Log.layer(`sync-${id}`, "warn"))
@@ -102,6 +106,13 @@ export const make = async (options: Options): Promise<Harness> => {
     records: (sync) => Records.read(nc, ns, sync),
     close: async () => {
       for (const stop of stops.reverse()) await stop().catch(() => undefined)
+      // Give the server its storage back: this namespace's streams and buckets go.
+      const jsm = await jetstreamManager(nc)
+      const prefix = ns.streams.records.replace(/RECORDS$/, "")
+      for await (const name of jsm.streams.names()) {
+        const ours = (prefix !== "" && name.startsWith(prefix)) || name.startsWith(`KV_${ns.root}_`)
+        if (ours) await jsm.streams.delete(name).catch(() => false)
+      }
       await nc.close()
       await Effect.runPromise(Scope.close(scope, Exit.void))
       await emulator.stop()
