@@ -18,7 +18,12 @@ const SYSTEM_PACKAGES = {
   test: [
     { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
     { pkg: "postgresql", present: () => postgresBinDir() },
-    { pkg: "postgresql-client", present: () => findBinary("psql", ["/usr/bin"]) }
+    { pkg: "postgresql-client", present: () => findBinary("psql", ["/usr/bin"]) },
+    // The proxy is tested with real clients besides node-pg: psql, and JDBC from Java.
+    { pkg: "libpostgresql-jdbc-java", present: () => existsSync("/usr/share/java/postgresql.jar") },
+    { pkg: "default-jre-headless", present: () => findBinary("java", []) },
+    // Certificates for the proxy's TLS test.
+    { pkg: "openssl", present: () => findBinary("openssl", ["/usr/bin"]) }
   ]
 }
 

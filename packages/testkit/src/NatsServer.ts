@@ -1,7 +1,7 @@
 /**
  * A real `nats-server -js` on a free port, with its store in a directory of its own.
  */
-import { mkdirSync, readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Binaries from "./Binaries.js"
 import { freePort } from "./internal/Ports.js"
@@ -34,12 +34,14 @@ export const start = async (options: Options): Promise<NatsServer> => {
   const port = options.port ?? (await freePort())
   const store = join(options.dir, "jetstream")
   const logFile = join(options.dir, "nats-server.log")
+  const configFile = join(options.dir, "nats-server.conf")
   mkdirSync(store, { recursive: true })
+  writeFileSync(configFile, config(port, store))
 
   let current: Process.Started | undefined
   const launch = async () => {
     const offset = readLength(logFile)
-    current = Process.start(binary, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], logFile)
+    current = Process.start(binary, ["-c", configFile], logFile)
     const started = current
     await Process.waitUntil(`nats-server on port ${port}`, async () =>
       readFileSync(logFile, "utf8").slice(offset).includes("Server is ready"), started)
@@ -58,6 +60,23 @@ export const start = async (options: Options): Promise<NatsServer> => {
     restart: launch
   }
 }
+
+/**
+ * JetStream refuses a stream whose `max_bytes` does not fit in what is left of the server's
+ * storage limit, and by default that limit is 75% of the free disk at start. Every test
+ * provisions its own `EVENTS` with a byte ceiling, so on a fuller disk the ceilings run out
+ * long before the bytes do. A ceiling is only a ceiling here: the limit is set far above it.
+ */
+const config = (port: number, store: string): string =>
+  [
+    `listen: "127.0.0.1:${port}"`,
+    `jetstream {`,
+    `  store_dir: ${JSON.stringify(store)}`,
+    `  max_file_store: 100TB`,
+    `  max_memory_store: 1GB`,
+    `}`,
+    ``
+  ].join("\n")
 
 const readLength = (file: string): number => {
   try {

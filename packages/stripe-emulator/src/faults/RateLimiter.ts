@@ -14,9 +14,11 @@ export class RateLimiter {
     return this.perSecondBudget
   }
 
+  /** A new budget starts with a full bucket, so a test that lowered it leaves no debt behind. */
   setPerSecond(perSecond: number): void {
     this.perSecondBudget = perSecond
-    this.tokens = Math.min(this.tokens, perSecond)
+    this.tokens = perSecond
+    this.lastRefillMs = Date.now()
   }
 
   tryTake(nowMs: number): boolean {
