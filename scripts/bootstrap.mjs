@@ -24,10 +24,21 @@ const SYSTEM_PACKAGES = {
     { pkg: "default-jre-headless", present: () => findBinary("java", []) },
     // Certificates for the proxy's TLS test.
     { pkg: "openssl", present: () => findBinary("openssl", ["/usr/bin"]) }
+  ],
+  bench: [
+    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "postgresql", present: () => postgresBinDir() },
+    // bench:proxy compares the proxy with Postgres direct and PgBouncer, under pgbench.
+    { pkg: "postgresql-client", present: () => findBinary("pgbench", ["/usr/bin"]) },
+    { pkg: "pgbouncer", present: () => findBinary("pgbouncer", ["/usr/sbin"]) }
   ]
 }
 
-const say = (message) => process.stdout.write(`\x1b[1m==> ${message}\x1b[0m\n`)
+// Benchmarks print JSON on stdout, so there everything the bootstrap says goes to stderr.
+const quietStdout = process.argv.includes("--for=bench")
+const out = quietStdout ? process.stderr : process.stdout
+const stdio = quietStdout ? ["inherit", 2, 2] : "inherit"
+const say = (message) => out.write(`\x1b[1m==> ${message}\x1b[0m\n`)
 
 function findBinary(name, extraDirs) {
   const dirs = [...(process.env.PATH ?? "").split(":"), ...extraDirs]
@@ -42,7 +53,7 @@ function postgresBinDir() {
 }
 
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, ...options })
+  const result = spawnSync(command, args, { stdio, cwd: root, ...options })
   if (result.status !== 0) {
     process.stderr.write(`\nfailed: ${command} ${args.join(" ")} (exit ${result.status ?? result.signal})\n`)
     process.exit(result.status ?? 1)
@@ -57,7 +68,7 @@ function installNpmPackages() {
     return
   }
   say("installing npm packages (npm ci)")
-  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit", cwd: root })
+  const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio, cwd: root })
   if (ci.status === 0) return
   // A registry mirror that lacks some platform-specific optional package makes npm ci
   // refuse the lock file; npm install resolves around it with the same pinned versions.
@@ -90,7 +101,8 @@ function installSystemPackages(purpose) {
 
 /** Install what `purpose` (`up` or `test`) needs and is missing. */
 export function bootstrap(purpose) {
-  say(`bootstrapping for ${purpose === "test" ? "the test suite" : "the local stack"}`)
+  const what = { test: "the test suite", bench: "the benchmarks", up: "the local stack" }
+  say(`bootstrapping for ${what[purpose] ?? what.up}`)
   installSystemPackages(purpose)
   installNpmPackages()
 }
