@@ -11,6 +11,7 @@
  * emulator through the SDK writer the proxy's tests use (the Stripe connector cannot
  * write yet); the bare API call is the same SDK call made directly.
  */
+import { StripeConnector } from "@tributary/connector-stripe"
 import { execFile, spawn } from "node:child_process"
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
@@ -24,7 +25,6 @@ import { Binaries, NatsServer, PostgresServer, Ports } from "@tributary/testkit/
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import pg from "pg"
 import Stripe from "stripe"
-import * as EmulatorWriter from "../test/proxy/support/EmulatorWriter.js"
 
 const exec = promisify(execFile)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -112,7 +112,7 @@ try {
     const listening = yield* Proxy.make({
       settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientUrl), tls: undefined, apiTimeoutMs: 10_000 },
       tables: {},
-      connectors: [EmulatorWriter.connector]
+      connectors: [StripeConnector.make()]
     })
     return { port: listening.port, user: issued.credential.user, password: issued.password }
   }).pipe(Effect.provide(context), Scope.extend(scope)))

@@ -1,7 +1,8 @@
 /**
  * The Postgres proxy end to end: real Postgres, real NATS, real clients (psql, node-pg,
- * JDBC), and the Stripe emulator behind the writes (see support/EmulatorWriter.ts).
+ * JDBC), and the Stripe emulator behind the writes, through the Stripe connector.
  */
+import { StripeConnector } from "@tributary/connector-stripe"
 import { execFile, execFileSync } from "node:child_process"
 import { connect as connectTcp } from "node:net"
 import { createSecureContext } from "node:tls"
@@ -14,7 +15,6 @@ import type { RunningEmulator } from "@tributary/stripe-emulator"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import * as EmulatorWriter from "./support/EmulatorWriter.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 const run = promisify(execFile)
@@ -48,7 +48,7 @@ beforeAll(async () => {
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
   const [a, b] = emulator.apiKeys
   api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
-  stack = await ProxyStack.start(EmulatorWriter.connector, { url: emulator.url, keys: [a!, b!] })
+  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
 })
 
 afterAll(async () => {
@@ -279,7 +279,7 @@ describe("TLS", () => {
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" })
     const [a, b] = emulator.apiKeys
-    secure = await ProxyStack.start(EmulatorWriter.connector, { url: emulator.url, keys: [a!, b!] }, createSecureContext({
+    secure = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, createSecureContext({
       cert: readFileSync(join(dir, "cert.pem")),
       key: readFileSync(join(dir, "key.pem"))
     }))

@@ -57,10 +57,37 @@ describe("npm run up", () => {
     expect(syncs.status).toBe(200)
     expect((await fetch(`${upJson.gateway_url}/v1/syncs`)).status).toBe(401)
 
-    // The proxy serves reads with the demo sync's credentials.
+    // A consumer of the demo's customers: created, received from and acked over HTTP.
+    const gateway = (path: string, init: RequestInit = {}) =>
+      fetch(`${upJson.gateway_url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${upJson.gateway_token}`, "content-type": "application/json" }
+      })
+    const created = await gateway("/v1/consumers", {
+      method: "POST",
+      body: JSON.stringify({ name: "up-test", filters: { collection_id: "stripe:customer" } })
+    })
+    expect(created.status, await created.clone().text()).toBe(201)
+    const next = await gateway("/v1/consumers/up-test/next?batch_size=5&wait_for=5000")
+    const batch = await next.json() as { data: Array<{ ack_token: string; record: { collection_id: string } }> }
+    expect(batch.data.length).toBeGreaterThan(0)
+    expect(batch.data.every((m) => m.record.collection_id === "stripe:customer")).toBe(true)
+    const acked = await gateway("/v1/consumers/up-test/ack", {
+      method: "POST",
+      body: JSON.stringify({ ack_tokens: batch.data.map((m) => m.ack_token) })
+    })
+    expect(acked.status).toBe(204)
+
+    // The proxy serves reads with the demo sync's credentials, and writes to the emulator.
     const viaProxy = psql(upJson.proxy_url, "select count(*) from stripe.customers")
     expect(viaProxy.stderr).toBe("")
     expect(Number(viaProxy.stdout.trim())).toBeGreaterThan(0)
+    const inserted = psql(upJson.proxy_url, "insert into stripe.customers (email) values ('up@example.com') returning upstream_id")
+    expect(inserted.stderr).toBe("")
+    const customer = await fetch(`${upJson.emulator_url}/v1/customers/${inserted.stdout.trim().split("\n")[0]}`, {
+      headers: { authorization: `Bearer ${upJson.emulator_api_key}` }
+    })
+    expect((await customer.json() as { email: string }).email).toBe("up@example.com")
 
     up.kill("SIGTERM")
     expect(await exited).toBe(0)

@@ -161,6 +161,12 @@ export interface WriteOp {
   readonly idempotencyKey: string
 }
 
+/** A write the upstream cannot do at all (delete a Stripe price), and what to do instead. */
+export interface WriteRefusal {
+  readonly message: string
+  readonly hint: string
+}
+
 /**
  * The write side, for the proxy: each op returns the object as the API left it, so the
  * caller can publish it (read-after-write) with the same ordering guard as the sync.
@@ -170,6 +176,8 @@ export interface Writer {
   readonly batchSize: number
   /** Rows one SQL statement may touch before the proxy refuses it. */
   readonly maxRowsPerStatement: number
+  /** Why `action` on `collection` can never succeed upstream, checked before any request; undefined when it can. */
+  readonly refuses: (collection: CollectionId, action: WriteOp["action"]) => WriteRefusal | undefined
   readonly write: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<Observation>, UpstreamError>
 }
 
@@ -179,7 +187,7 @@ export interface Connection {
   readonly changes: ChangeFeed
   /** Read objects afresh. A missing object comes back as a delete (`deleted: true`). */
   readonly refresh: (refs: ReadonlyArray<RecordRef>) => Effect.Effect<Observed, Refusal>
-  /** Absent while the connector cannot write yet. */
+  /** Absent when the connector cannot write. */
   readonly writer?: Writer
 }
 

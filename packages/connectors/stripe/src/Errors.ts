@@ -8,6 +8,17 @@ import Stripe from "stripe"
 
 const SOURCE = "stripe"
 
+/** Connection errors that mean the request never left: no connection was ever opened. */
+const NEVER_SENT: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"])
+
+/** The system error code behind a `StripeConnectionError` (the SDK keeps the cause in `detail`). */
+const systemCodeOf = (error: InstanceType<typeof Stripe.errors.StripeError>): string | undefined => {
+  const detail: unknown = error.detail
+  return typeof detail === "object" && detail !== null && "code" in detail && typeof detail.code === "string"
+    ? detail.code
+    : undefined
+}
+
 /** `Stripe-Should-Retry: true|false`, when Stripe sent it. */
 const shouldRetryOf = (headers: Readonly<Record<string, string>> | undefined): { shouldRetry?: boolean } => {
   const value = headers?.["stripe-should-retry"]
@@ -30,8 +41,10 @@ export const toUpstreamError = (error: unknown): UpstreamErrors.UpstreamError =>
   const status = error.statusCode
   const detail = error.message
   if (error instanceof Stripe.errors.StripeConnectionError || status === undefined) {
-    // The request may have reached Stripe before the connection broke.
-    return new UpstreamErrors.UpstreamUnavailable({ source: SOURCE, sent: true, detail })
+    const code = systemCodeOf(error)
+    // Without a connection nothing was sent; once one was open, the request may have reached Stripe.
+    const sent = code === undefined || !NEVER_SENT.has(code)
+    return new UpstreamErrors.UpstreamUnavailable({ source: SOURCE, sent, detail: code === undefined ? detail : `${code}: ${detail}` })
   }
   if (status === 429 || error.code === "rate_limit" || error.code === "lock_timeout") {
     return new UpstreamErrors.UpstreamRateLimited({

@@ -11,6 +11,7 @@ import * as Events from "./Events.js"
 import * as Listings from "./Listings.js"
 import * as Nested from "./Nested.js"
 import * as Refresh from "./Refresh.js"
+import * as Writes from "./Writes.js"
 
 export interface Options {
   readonly feed?: Events.FeedOptions
@@ -31,10 +32,8 @@ export const make = (options: Options = {}): Connector.Connector => ({
       return {
         backfill: { plan: Listings.plan, page: Listings.page(client) },
         changes: Events.make(client, connect.collections, options.feed),
-        refresh: Refresh.refresh(client)
-        // Writes (for the proxy) are not implemented yet: `writer` stays absent. Stripe takes
-        // one object per request, so its writer will have `batchSize: 1` and
-        // `maxRowsPerStatement: 100`, and send `WriteOp.idempotencyKey` as `Idempotency-Key`.
+        refresh: Refresh.refresh(client),
+        writer: Writes.make(client)
       } satisfies Connector.Connection
     })
 })

@@ -25,6 +25,13 @@ describe("Errors.toUpstreamError", () => {
     expect(Errors.toUpstreamError(error)).toMatchObject({ _tag: "UpstreamRateLimited", shouldRetry: true })
   })
 
+  it("tells a connection that never opened (nothing sent) from one that broke (maybe sent)", () => {
+    const refused = new Stripe.errors.StripeConnectionError({ message: "connect failed", detail: { code: "ECONNREFUSED" } })
+    expect(Errors.toUpstreamError(refused)).toMatchObject({ _tag: "UpstreamUnavailable", sent: false })
+    const reset = new Stripe.errors.StripeConnectionError({ message: "socket hang up", detail: { code: "ECONNRESET" } })
+    expect(Errors.toUpstreamError(reset)).toMatchObject({ _tag: "UpstreamUnavailable", sent: true })
+  })
+
   it("recognises a missing object", () => {
     expect(Errors.isMissing(Errors.toUpstreamError(new Stripe.errors.StripeInvalidRequestError(raw(404, { code: "resource_missing" }))))).toBe(true)
   })

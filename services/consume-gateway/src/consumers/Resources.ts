@@ -3,7 +3,8 @@
  * the consumer's name so that every replica derives the same names:
  *
  *   durable pull consumer  `consume-<name>` on RECORDS or EVENTS
- *   dead-letter stream     `<PREFIX>DLQ_<name>`, subjects `<root>.deadletters.<name>.{dead,redrive}.>`
+ *   dead-letter stream     `<PREFIX>DLQ_<name>`, subjects `<root>.dlq.<name>.{dead,redrive}.>`
+ *     (not under `<root>.deadletters.>`: that belongs to the namespace-wide stream of the sink)
  *     with a durable `redrive` consumer over the `redrive` half (work-queue retention)
  *   KV keys in `inflight`  `<name>.l.<record>` (leases), `<name>.s.<batch>` (settlements)
  */
@@ -18,7 +19,7 @@ export interface Resources {
   readonly deadSubjects: string
   readonly redriveSubjects: string
   readonly redriveDurable: string
-  /** `<root>.deadletters.<name>.dead.` + the original subject's sync, collection and record tokens. */
+  /** `<root>.dlq.<name>.dead.` + the original subject's sync, collection and record tokens. */
   readonly deadSubjectFor: (subject: string) => string
   readonly redriveSubjectFor: (deadSubject: string) => string
   readonly leaseKey: (record: string) => string
@@ -36,7 +37,7 @@ const streamPrefix = (ns: Namespace.Namespace): string => ns.streams.records.sli
 const recordPath = (subject: string): string => subject.split(".").slice(-3).join(".")
 
 export const of = (ns: Namespace.Namespace, name: string, kind: ConsumerConfig.ConsumerSource): Resources => {
-  const dlqRoot = `${ns.root}.deadletters.${name}`
+  const dlqRoot = `${ns.root}.dlq.${name}`
   return {
     name,
     kind,

@@ -94,6 +94,8 @@ export const make = (deps: ExecutorDeps) => {
     const target = await deps.writerFor(credential.sync_id)
     if (!("writer" in target)) return { ok: false, report: target }
     const { writer, config } = target
+    const impossible = writer.refuses(table.collection, plan.action)
+    if (impossible !== undefined) return refusal("0A000", impossible.message, impossible.hint, plan)
     const limit = writer.maxRowsPerStatement
 
     // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
