@@ -25,9 +25,11 @@ export interface Env {
 }
 
 /** A namespace with its streams, a fresh database, and a pool on it for assertions. */
-export const env = (options: { natsUrl?: string; postgresUrl?: string } = {}): Effect.Effect<Env, never, Scope.Scope> =>
+export const env = (
+  options: { natsUrl?: string; postgresUrl?: string; ns?: ReturnType<typeof Fixtures.namespace> } = {}
+): Effect.Effect<Env, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const ns = Fixtures.namespace()
+    const ns = options.ns ?? Fixtures.namespace()
     const natsUrl = options.natsUrl ?? Fixtures.natsUrl()
     const postgresUrl = options.postgresUrl ?? (yield* Effect.promise(() => Fixtures.freshDatabase("sink")))
     const nats = yield* Nats.make(Fixtures.natsSettings(ns, natsUrl), "sink-test-client").pipe(Effect.orDie)

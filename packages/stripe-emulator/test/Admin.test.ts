@@ -45,6 +45,28 @@ describe("admin API", () => {
     expect(objectsOf("charge").every((charge) => !("refunds" in charge))).toBe(true)
   })
 
+  it("dumps expand-only lists whole when asked, as a GET with expand[] shows them", async () => {
+    const expanded = await emulator.admin().dump({ expand: ["charge.refunds"] })
+    const charges = (expanded["charge"] ?? []) as ReadonlyArray<Record<string, unknown>>
+    expect(charges.every((charge) => (charge["refunds"] as NestedList).has_more === false)).toBe(true)
+    const refundsByCharge = new Map<string, number>()
+    for (const refund of objectsOf("refund")) {
+      const charge = String(refund["charge"])
+      refundsByCharge.set(charge, (refundsByCharge.get(charge) ?? 0) + 1)
+    }
+    for (const charge of charges) {
+      expect((charge["refunds"] as NestedList).data).toHaveLength(refundsByCharge.get(String(charge["id"])) ?? 0)
+    }
+    expect(charges.some((charge) => (charge["refunds"] as NestedList).data.length > 0)).toBe(true)
+    const stripe = stripeFor(emulator)
+    const sample = charges.find((charge) => (charge["refunds"] as NestedList).data.length > 0)!
+    const viaGet = await stripe.charges.retrieve(String(sample["id"]), { expand: ["refunds"] })
+    const { lastResponse: _ignored, ...fields } = viaGet as unknown as Record<string, unknown>
+    expect(sample).toEqual(fields)
+    const unknown = await emulator.admin().dump({ expand: ["charge.nothing"] }).catch((error: unknown) => error)
+    expect(unknown).toMatchObject({ status: 400 })
+  })
+
   it("dumps each object exactly as GET returns it (apart from whole nested lists)", async () => {
     const stripe = stripeFor(emulator)
     const customer = await stripe.customers.retrieve(String(objectsOf("customer")[3]?.["id"]))

@@ -5,19 +5,20 @@
  *
  * The upstream state comes from the emulator's dump when the sync points at an
  * emulator (`--expected emulator`, or `auto` with the sync's `api_base_url` set).
- * Against the real API (`--expected api`) it will list every collection through the
- * source's connector (`Verification.BackfillState`): that needs the CLI to build a
- * connector for a sync, which lands with the Stripe connector.
+ * Against the real API (`--expected api`, or `auto` without an `api_base_url`) it lists
+ * every collection through the source's connector (`verify/ApiState.ts`).
  */
 import { Command, Options } from "@effect/cli"
 import { Database, Ids, Log, Nats, Secrets, SyncStore } from "@tributary/core"
 import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
+import { StripeConnector } from "@tributary/connector-stripe"
+import * as ApiState from "../verify/ApiState.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync to verify"))
 const expected = Options.choice("expected", ["auto", "emulator", "api"]).pipe(
-  Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API (auto: the emulator when the sync has an api_base_url)"),
+  Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API listed now (auto: the emulator when the sync has an api_base_url)"),
   Options.withDefault("auto" as const)
 )
 const emulatorUrl = Options.optional(Options.text("emulator-url").pipe(
@@ -42,20 +43,22 @@ const expectedStateFor = (
     const keys = yield* Secrets.SecretKeys
     const baseUrl = Option.getOrUndefined(Option.orElse(emulator, () => Option.fromNullable(config.api_base_url)))
     const useEmulator = choice === "emulator" || (choice === "auto" && baseUrl !== undefined)
+    const apiKey = Secrets.decrypt(keys, config.api_key)
+    if (Either.isLeft(apiKey)) return yield* Effect.fail(apiKey.left)
     if (!useEmulator) {
-      return yield* Effect.fail(new VerifyUnavailable({ detail:
-        "verifying against the real API needs the source's connector, which the CLI cannot build yet; " +
-          "use --expected emulator with an emulator sync"
-      }))
+      const listed = yield* ApiState.forSync(config, apiKey.right)
+      if (listed === undefined) {
+        return yield* Effect.fail(new VerifyUnavailable({ detail: `the CLI has no connector for source ${config.source}` }))
+      }
+      return listed
     }
     if (baseUrl === undefined) {
       return yield* Effect.fail(new VerifyUnavailable({ detail: `sync ${config.id} has no api_base_url; pass --emulator-url` }))
     }
-    const apiKey = Secrets.decrypt(keys, config.api_key)
-    if (Either.isLeft(apiKey)) return yield* Effect.fail(apiKey.left)
     return Verification.DumpState.make({
       baseUrl,
       apiKey: apiKey.right,
+      expand: config.source === "stripe" ? StripeConnector.expandedLists : [],
       ...(config.account === undefined ? {} : { account: config.account })
     })
   })
@@ -83,7 +86,7 @@ export const verify = Command.make("verify", { sync, expected, emulatorUrl, json
     const report = yield* Verification.Verify.run(pool, tables, id, state)
     yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
     if (report.differences > 0) process.exitCode = 1
-  }).pipe(Effect.provide(Layer.mergeAll(
+  }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(
     Nats.layerConfig("tributary-cli"),
     Database.layerConfig("tributary-verify"),
     Secrets.layerConfig,

@@ -21,6 +21,14 @@ export const collections: ReadonlyArray<Connector.CollectionSpec> = Catalog.entr
   entry.nested?.child === undefined ? { id: entry.id } : { id: entry.id, childrenOf: Nested.childrenOf(entry) }
 )
 
+/**
+ * The nested lists Stripe shows only when asked (`charge.refunds`), which this connector
+ * reads expanded and keeps whole in the parent's record, named `<object>.<field>`.
+ */
+export const expandedLists: ReadonlyArray<string> = Catalog.entries.flatMap((entry) =>
+  entry.nested?.expand === true ? [`${entry.objectType}.${entry.nested.field}`] : []
+)
+
 export const make = (options: Options = {}): Connector.Connector => ({
   source: Ids.SourceName.make(Catalog.SOURCE),
   collections,

@@ -5,7 +5,7 @@ import { completeCheckoutSession } from "../domain/checkoutSessions.js"
 import { createDispute } from "../domain/disputes.js"
 import { runDueTransitions } from "../domain/transitions.js"
 import { Writer } from "../domain/Writer.js"
-import { DUMP_COLLECTIONS, dumpAccount } from "../dump/Dump.js"
+import { DUMP_COLLECTIONS, dumpAccount, UnknownExpansion } from "../dump/Dump.js"
 import { NO_REQUEST } from "../events/EventLog.js"
 import { apiKeyOf, errorReply, unrecognizedUrl, type OutgoingReply } from "../http/Pipeline.js"
 import { Router } from "../http/Router.js"
@@ -112,7 +112,14 @@ export const adminDispatch = (registry: Registry, defaultSeed: number): AdminDis
       account.scope.limiter.setPerSecond(body.perSecond)
       return { perSecond: body.perSecond }
     }))
-    .add("GET", "/_emulator/dump", ({ account, query }) => dumpAccount(account, { includeDeleted: query.get("include_deleted") === "true" }))
+    .add("GET", "/_emulator/dump", ({ account, query }) => {
+      try {
+        return dumpAccount(account, { includeDeleted: query.get("include_deleted") === "true", expand: query.getAll("expand[]") })
+      } catch (error) {
+        if (error instanceof UnknownExpansion) throw invalidRequest(error.message, { param: "expand" })
+        throw error
+      }
+    })
     .add("GET", "/_emulator/stats", ({ account }): AccountStats => {
       const counts: Record<string, number> = {}
       for (const type of OBJECT_TYPES) counts[DUMP_COLLECTIONS[type]] = account.store.collection(type).size

@@ -87,8 +87,12 @@ export class AdminClient {
     return this.call("POST", "/_emulator/rate_limit", { perSecond })
   }
 
-  dump(options: { readonly includeDeleted?: boolean } = {}): Promise<Dump> {
-    return this.call("GET", `/_emulator/dump${options.includeDeleted === true ? "?include_deleted=true" : ""}`)
+  dump(options: { readonly includeDeleted?: boolean; readonly expand?: ReadonlyArray<string> } = {}): Promise<Dump> {
+    const query = new URLSearchParams()
+    if (options.includeDeleted === true) query.set("include_deleted", "true")
+    for (const name of options.expand ?? []) query.append("expand[]", name)
+    const search = query.toString()
+    return this.call("GET", `/_emulator/dump${search === "" ? "" : `?${search}`}`)
   }
 
   stats(): Promise<AccountStats> {

@@ -21,12 +21,19 @@ export interface Options {
   readonly apiKey: Redacted.Redacted<string>
   /** The connected account (`Stripe-Account`), when the sync acts for one. */
   readonly account?: string
+  /**
+   * Lists a GET shows only when expanded that the sync reads expanded and keeps whole
+   * (`charge.refunds`): the dump includes them, so rows compare as the sync wrote them.
+   */
+  readonly expand?: ReadonlyArray<string>
 }
 
 export const collectionOf = (name: string) => Collection.make("stripe", name.replace(".", "_"))
 
 export const make = (options: Options): ExpectedState => {
-  const url = new URL(DUMP_PATH, options.baseUrl).toString()
+  const address = new URL(DUMP_PATH, options.baseUrl)
+  for (const name of options.expand ?? []) address.searchParams.append("expand[]", name)
+  const url = address.toString()
   const unavailable = (detail: string) => new ExpectedStateUnavailable({ source: url, detail })
   const dump = Effect.tryPromise({
     try: async () => {
