@@ -33,8 +33,12 @@ describe("sync lifecycle", () => {
 
   it("pauses, resumes and deletes a sync without a restart", async () => {
     await h.replica("solo", { pollIntervalMs: 200 })
-    const sync = await h.createSync({ collections: [Collection.make("stripe", "customer")] })
+    const customers = [Collection.make("stripe", "customer")]
+    const sync = await h.createSync({ collections: customers })
+    // A second sync of the same account stays active: it shows when a change has been seen.
+    const witness = await h.createSync({ collections: customers })
     await h.waitForPhase(sync.id, ["live"])
+    await h.waitForPhase(witness.id, ["live"])
 
     await h.run(SyncStore.setState(sync.id, "paused"))
     await h.waitForPhase(sync.id, ["paused"])
@@ -44,6 +48,10 @@ describe("sync lifecycle", () => {
       headers: { Authorization: `Bearer ${h.apiKey}`, "Content-Type": "application/x-www-form-urlencoded" },
       body: "name=Paused%20Change"
     })
+    await Fixtures.waitFor("the active sync to see the change", async () => {
+      const record = (await h.records(witness.id)).byCollection.get("stripe:customer")?.get(customer)
+      return record?.data.name === "Paused Change" ? true : undefined
+    }, { timeoutMs: 30_000 })
     const paused = (await h.records(sync.id)).byCollection.get("stripe:customer")?.get(customer)
     expect(paused?.data.name).not.toBe("Paused Change")
 
@@ -57,5 +65,16 @@ describe("sync lifecycle", () => {
     await Fixtures.waitFor("the deleted sync's status to go", async () => ((await h.status(sync.id)) === undefined ? true : undefined), {
       timeoutMs: 30_000
     })
+    expect(await Records.milestones(h.nc, h.ns, sync.id)).toEqual([])
+
+    // Created again under the same id (as `npm run up` does with its demo sync), it starts
+    // afresh: a backfill of its own, not the deleted sync's change cursor.
+    await h.createSync({ id: sync.id, collections: customers })
+    await h.waitForPhase(sync.id, ["live"])
+    const milestones = await Records.milestones(h.nc, h.ns, sync.id)
+    expect(milestones.filter((m) => m === "backfill_started")).toHaveLength(1)
+    expect(milestones).toContain("backfill_complete")
+    await h.run(SyncStore.remove(witness.id))
+    await h.run(SyncStore.remove(sync.id))
   }, 120_000)
 })

@@ -116,11 +116,22 @@ export const update = (id: SyncId, change: (config: SyncConfig) => SyncConfig) =
 export const setState = (id: SyncId, state: SyncState) =>
   update(id, (config) => new SyncConfig({ ...config, state }))
 
+/**
+ * Delete a sync, and with it what the sync service kept about it: its checkpoint and
+ * status, and its milestones in `SYNC_LOG`. A sync created again under the same id then
+ * starts afresh with a backfill, instead of following the old one's change cursor. Its
+ * records stay in `RECORDS`, `EVENTS` and Postgres.
+ */
 export const remove = (id: SyncId): Effect.Effect<void, NatsError | NotFound, Nats> =>
   Effect.gen(function*() {
     const kv = yield* bucket
+    const { jsm, ns } = yield* Nats
     yield* get(id)
     yield* tryNats(`delete sync ${id}`, () => kv.delete(id))
+    yield* tryNats(`remove the checkpoint and status of sync ${id}`, () =>
+      jsm.streams.purge(`KV_${ns.buckets.checkpoints}`, { filter: `$KV.${ns.buckets.checkpoints}.${id}.>` }))
+    yield* tryNats(`remove the milestones of sync ${id}`, () =>
+      jsm.streams.purge(ns.streams.syncLog, { filter: `${ns.root}.synclog.${id}` }))
   })
 
 export const status = (id: SyncId): Effect.Effect<Option.Option<SyncStatus>, NatsError, Nats> =>

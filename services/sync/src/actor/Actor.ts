@@ -100,7 +100,9 @@ export const run = (input: Input) =>
     const body = Effect.gen(function*() {
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
-      const milestones = yield* SyncLog.read(sync)
+      // Milestones from before this config was created belong to an earlier sync of the same id
+      // (one a replica appended while the sync was being deleted): not this sync's history.
+      const milestones = (yield* SyncLog.read(sync)).filter((m) => m.at >= config.created_at)
       let plan = Milestones.plan(milestones, input.revision)
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
