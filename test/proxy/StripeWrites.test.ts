@@ -91,6 +91,25 @@ describe("Stripe writes through the connector", () => {
     expect(invalid.column).toBe("duration")
   })
 
+  it("writes a multi-row statement one request per row, and reports exactly which rows made it when one is refused", async () => {
+    const three = await client.query("insert into stripe.customers (email) values ('row1@x.co'), ('row2@x.co'), ('row3@x.co') returning email")
+    expect(three.rows.map((r) => r.email)).toEqual(["row1@x.co", "row2@x.co", "row3@x.co"])
+
+    const error = await failure(client.query("insert into stripe.customers (email) values ('first@x.co'), ('not-an-email'), ('third@x.co')"))
+    expect(error.code).toBe("23514")
+    expect(error.detail).toContain("1 of 3 rows were written")
+    expect(error.detail).toContain("1 more were not sent")
+    expect(error.hint).toContain("only for the rows that were not")
+    const upstream = (await api.customers.list({ limit: 100 })).data.map((c) => c.email)
+    expect(upstream).toContain("first@x.co")
+    expect(upstream).not.toContain("third@x.co")
+    const firstId = (await api.customers.list({ email: "first@x.co" })).data[0]!.id
+    expect(error.detail).toContain(firstId)
+    // The written row is in Postgres already, as after a successful statement.
+    const here = await client.query("select email from stripe.customers where upstream_id = $1", [firstId])
+    expect(here.rows).toEqual([{ email: "first@x.co" }])
+  })
+
   it("deletes a coupon: Stripe's stub becomes a deleted row", async () => {
     const coupon = await client.query("insert into stripe.coupons (amount_off, currency, duration) values (500, 'usd', 'forever') returning upstream_id")
     const couponId = coupon.rows[0].upstream_id as string

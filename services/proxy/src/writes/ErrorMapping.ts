@@ -113,11 +113,37 @@ export const returningUnread = (source: string, ids: ReadonlyArray<string>, deta
   table: table.table
 })
 
+/**
+ * A multi-row statement that stopped part-way (the API takes one object per request): the
+ * rows written before the stop are in the API and applied here. The stop's own code and
+ * message stand; DETAIL and HINT say which rows made it and what to re-run.
+ */
+export const partlyWritten = (
+  stop: Report,
+  writtenIds: ReadonlyArray<string>,
+  rows: number,
+  unsent: number,
+  table: SyncedTable
+): Report => {
+  const source = table.schema
+  const inFlight = rows - writtenIds.length - unsent
+  const before = `Before it, ${writtenIds.length} of ${rows} rows were written to ${source} and applied to ` +
+    `${table.schema}.${table.table}: ${writtenIds.join(", ")}.`
+  const after = stop.code === "58000"
+    ? ` The request for the next ${inFlight === 1 ? "row" : `${inFlight} rows`} got no answer and may have been applied; ${unsent} more were not sent.`
+    : ` The next ${inFlight === 1 ? "row was" : `${inFlight} rows were`} refused; ${unsent} more were not sent.`
+  return {
+    ...stop,
+    detail: `${stop.detail === undefined ? "" : `${stop.detail}. `}${before}${after}`,
+    hint: "Do not re-run the whole statement: the rows listed are written. Re-run it only for the rows that were not."
+  }
+}
+
 export const tooManyRows = (table: SyncedTable, limit: number, action: string): Report => ({
   severity: "ERROR",
   code: "54000",
   message: `${table.schema} accepts at most ${limit} rows per ${action}; this statement ${action}s more`,
-  hint: `Split the statement into batches of at most ${limit} rows: each statement is one API request.`,
+  hint: `Split the statement into batches of at most ${limit} rows.`,
   schema: table.schema,
   table: table.table
 })

@@ -13,8 +13,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Record as CoreRecord } from "@tributary/core"
-import type { Collection, Connector, Ids, ProxyCredentials, SyncConfig, UpstreamErrors } from "@tributary/core"
-import { Cause, Effect, Exit, Option } from "effect"
+import type { Collection, Connector, Ids, ProxyCredentials, SyncConfig } from "@tributary/core"
 import type pg from "pg"
 import type { Field, Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
@@ -22,6 +21,7 @@ import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
+import * as Send from "./Send.js"
 import { resultRows } from "./Results.js"
 import type { Queryable } from "./Results.js"
 
@@ -48,10 +48,6 @@ export interface ExecutorDeps {
   readonly apiTimeoutMs: number
 }
 
-const isUpstreamError = (value: unknown): value is UpstreamErrors.UpstreamError =>
-  typeof value === "object" && value !== null && "_tag" in value &&
-  ["UpstreamRejected", "UpstreamUnavailable", "UpstreamRateLimited", "UpstreamAuthFailed"].includes(String(value._tag))
-
 const nest = (values: Readonly<Record<string, unknown>>, plan: WritePlan, dropNulls: boolean) => {
   const out: Record<string, unknown> = {}
   const columns = new Map([...plan.relation.table.writable.values()].map((c) => [c.name, c]))
@@ -75,6 +71,11 @@ const refusal = (code: string, message: string, hint: string, plan: WritePlan): 
   ok: false,
   report: { severity: "ERROR", code, message, hint, schema: plan.relation.table.schema, table: plan.relation.table.table }
 })
+
+const stopReport = (stop: Send.Stop, timeoutMs: number, table: WritePlan["relation"]["table"]): Report =>
+  stop._tag === "NoAnswer"
+    ? ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${timeoutMs} ms`, table)
+    : ErrorMapping.fromUpstream(stop.error, table)
 
 export const make = (deps: ExecutorDeps) => {
   const execute = async (
@@ -131,18 +132,10 @@ export const make = (deps: ExecutorDeps) => {
       values: nest(row.values ?? {}, plan, plan.action === "insert"),
       idempotencyKey: `tributary-proxy-${randomUUID()}`
     }))
-    const deadline = new AbortController()
-    const timer = setTimeout(() => deadline.abort(), deps.apiTimeoutMs)
-    const sent = await Effect.runPromiseExit(writer.write(ops), { signal: deadline.signal }).finally(() => clearTimeout(timer))
-    if (Exit.isFailure(sent)) {
-      if (Cause.isInterruptedOnly(sent.cause)) {
-        return { ok: false, report: ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${deps.apiTimeoutMs} ms`, table) }
-      }
-      const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(sent.cause), () => Cause.dieOption(sent.cause)))
-      if (isUpstreamError(error)) return { ok: false, report: ErrorMapping.fromUpstream(error, table) }
-      throw Cause.squash(sent.cause)
-    }
-    const observations = sent.value
+    const sent = await Send.send(writer, ops, deps.apiTimeoutMs)
+    const stopped = sent.stop === undefined ? undefined : stopReport(sent.stop, deps.apiTimeoutMs, table)
+    if (stopped !== undefined && sent.written.length === 0) return { ok: false, report: stopped }
+    const observations = sent.written
     const ids = observations.map((o) => o.upstreamId)
     const sync = { id: config.id, external_id: config.external_id, metadata: config.metadata }
     // Encoded by hand, as the sync builds its record bodies: a Schema class per row costs a millisecond.
@@ -172,6 +165,8 @@ export const make = (deps: ExecutorDeps) => {
     } catch (error) {
       return { ok: false, report: ErrorMapping.notApplied(table.schema, ids, errorMessage(error), table) }
     }
+    // Part of the statement is in the API and now here too; the client learns which part.
+    if (stopped !== undefined) return { ok: false, report: ErrorMapping.partlyWritten(stopped, ids, ops.length, sent.unsent, table) }
     try {
       if (returned === undefined && plan.returning !== undefined) returned = await readReturning()
     } catch (error) {
