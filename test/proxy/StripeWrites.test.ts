@@ -110,6 +110,21 @@ describe("Stripe writes through the connector", () => {
     expect(here.rows).toEqual([{ email: "first@x.co" }])
   })
 
+  it("lets a sync's credentials write only the collections the sync mirrors", async () => {
+    const narrow = new pg.Client({ connectionString: stack.customersOnly.url })
+    narrow.on("error", () => undefined)
+    await narrow.connect()
+    try {
+      const refused = await failure(narrow.query("insert into stripe.products (name) values ('Not mirrored')"))
+      expect(refused.code).toBe("42501")
+      expect(refused.message).toContain("does not mirror stripe:product")
+      const inserted = await narrow.query("insert into stripe.customers (email) values ('mirrored@x.co') returning email")
+      expect(inserted.rows).toEqual([{ email: "mirrored@x.co" }])
+    } finally {
+      await narrow.end()
+    }
+  })
+
   it("deletes a coupon: Stripe's stub becomes a deleted row", async () => {
     const coupon = await client.query("insert into stripe.coupons (amount_off, currency, duration) values (500, 'usd', 'forever') returning upstream_id")
     const couponId = coupon.rows[0].upstream_id as string

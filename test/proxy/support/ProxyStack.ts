@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto"
 import type { SecureContext } from "node:tls"
-import { Database, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
+import { Collection, Database, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Ids } from "@tributary/core"
 import { Proxy } from "@tributary/proxy"
 import { Fixtures } from "@tributary/testkit"
@@ -27,6 +27,8 @@ export interface ProxyStack {
   readonly a: Credential
   readonly b: Credential
   readonly down: Credential
+  /** A sync of `a`'s account that mirrors customers only. */
+  readonly customersOnly: Credential
   readonly stop: () => Promise<void>
 }
 
@@ -66,10 +68,11 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
     const syncs = [
       { api_key: api.keys[0], api_base_url: api.url },
       { api_key: api.keys[1], api_base_url: api.url },
-      { api_key: "sk_test_unreachable", api_base_url: "http://127.0.0.1:1" }
+      { api_key: "sk_test_unreachable", api_base_url: "http://127.0.0.1:1" },
+      { api_key: api.keys[0], api_base_url: api.url, collections: [Collection.make("stripe", "customer")] }
     ]
-    for (const { api_key, api_base_url } of syncs) {
-      const sync = yield* SyncStore.create({ source: "stripe", api_key, api_base_url })
+    for (const { api_key, api_base_url, ...rest } of syncs) {
+      const sync = yield* SyncStore.create({ source: "stripe", api_key, api_base_url, ...rest })
       const issued = yield* ProxyCredentials.issue("app", sync.id)
       credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
     }
@@ -93,6 +96,7 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
     a: withUrl(credentials[0]!),
     b: withUrl(credentials[1]!),
     down: withUrl(credentials[2]!),
+    customersOnly: withUrl(credentials[3]!),
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

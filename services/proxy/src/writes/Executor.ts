@@ -95,6 +95,14 @@ export const make = (deps: ExecutorDeps) => {
     const target = await deps.writerFor(credential.sync_id)
     if (!("writer" in target)) return { ok: false, report: target }
     const { writer, config } = target
+    if (config.collections !== "all" && !config.collections.includes(table.collection)) {
+      return refusal(
+        "42501",
+        `permission denied: sync ${config.id} does not mirror ${table.collection}, so its credentials cannot write ${qualified}`,
+        `Add ${table.collection} to the sync's collections, or write through the credentials of a sync that mirrors it.`,
+        plan
+      )
+    }
     const impossible = writer.refuses(table.collection, plan.action)
     if (impossible !== undefined) return refusal("0A000", impossible.message, impossible.hint, plan)
     const limit = writer.maxRowsPerStatement
