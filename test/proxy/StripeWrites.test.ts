@@ -76,6 +76,14 @@ describe("Stripe writes through the connector", () => {
     expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 
+  it("refuses a column Stripe computes, naming it, before any request", async () => {
+    const customer = await client.query("insert into stripe.customers (email) values ('computed@x.co') returning upstream_id")
+    const error = await failure(client.query("update stripe.customers set delinquent = true where upstream_id = $1", [customer.rows[0].upstream_id]))
+    expect(error.code).toBe("0A000")
+    expect(error.column).toBe("delinquent")
+    expect(error.message).toContain("computed by stripe")
+  })
+
   it("refuses writes to objects Stripe makes itself", async () => {
     const error = await failure(client.query("insert into stripe.balance_transactions (amount, currency) values (1, 'usd')"))
     expect(error.code).toBe("0A000")

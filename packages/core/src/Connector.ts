@@ -178,6 +178,8 @@ export interface Writer {
   readonly maxRowsPerStatement: number
   /** Why `action` on `collection` can never succeed upstream, checked before any request; undefined when it can. */
   readonly refuses: (collection: CollectionId, action: WriteOp["action"]) => WriteRefusal | undefined
+  /** Whether the upstream computes this field (`invoice.total`) and never takes it in a write; `field` is a dot path. */
+  readonly computes: (collection: CollectionId, field: string) => boolean
   readonly write: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<Observation>, UpstreamError>
 }
 

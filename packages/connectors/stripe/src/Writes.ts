@@ -76,6 +76,29 @@ const READ_ONLY_HINTS: ReadonlyMap<Collection.CollectionId, string> = new Map([
   [ids.upcomingInvoice, "An upcoming invoice is Stripe's preview of a subscription's next invoice: change the subscription."]
 ])
 
+/**
+ * Fields of the typed columns (`packages/tables`' Stripe catalog) that Stripe computes and
+ * no create or update takes: a write that sets one is refused before it is sent.
+ */
+const COMPUTED: ReadonlyMap<Collection.CollectionId, ReadonlySet<string>> = new Map([
+  [ids.customer, new Set(["delinquent", "currency"])],
+  [ids.price, new Set(["type"])],
+  [ids.coupon, new Set(["valid"])],
+  [ids.subscription, new Set(["status", "latest_invoice", "canceled_at", "start_date"])],
+  [ids.invoice, new Set(["status", "amount_due", "amount_paid", "amount_remaining", "total"])],
+  [ids.charge, new Set(["payment_intent", "invoice", "balance_transaction", "amount_refunded", "status", "paid", "refunded"])],
+  [ids.refund, new Set(["balance_transaction", "status", "currency"])],
+  [ids.paymentIntent, new Set(["invoice", "latest_charge", "amount_received", "status"])],
+  [ids.setupIntent, new Set(["status"])],
+  [ids.dispute, new Set(["charge", "payment_intent", "amount", "currency", "status", "reason"])],
+  [ids.payout, new Set(["balance_transaction", "status", "arrival_date"])],
+  [ids.creditNote, new Set(["customer", "currency", "status", "number"])],
+  [ids.checkoutSession, new Set(["subscription", "payment_intent", "invoice", "status", "payment_status", "amount_total", "customer_details.email"])]
+])
+
+export const computes = (collection: Collection.CollectionId, field: string): boolean =>
+  COMPUTED.get(collection)?.has(field) === true
+
 export const refuses = (collection: Collection.CollectionId, action: Connector.WriteOp["action"]): Connector.WriteRefusal | undefined => {
   const writable = WRITABLE.get(collection)
   if (writable === undefined) {
@@ -149,6 +172,7 @@ export const make = (client: Client): Connector.Writer => ({
   batchSize: BATCH_SIZE,
   maxRowsPerStatement: MAX_ROWS_PER_STATEMENT,
   refuses,
+  computes,
   // One request per row, in order: a later row may depend on an earlier one (a price on its product).
   write: (ops) => Effect.forEach(ops, (op) => writeOne(client, op))
 })
