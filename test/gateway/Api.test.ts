@@ -91,6 +91,59 @@ describe("management API", () => {
     expect(await bad.json()).toMatchObject({ field: "api_key" })
   })
 
+  it("changes a sync with PATCH, validating what it takes; a second sync under one id is a 409", async () => {
+    const created = await stack.json<{ id: string }>(0, "POST", "/v1/syncs", { source: "stripe", api_key: "sk_test_one" })
+    const stored = async () => JSON.parse((await (await stack.nats.kvm.open(stack.ns.buckets.syncs)).get(created.id))!.string()) as Record<string, unknown>
+    const keyBefore = (await stored())["api_key"]
+    const changed = await stack.json<Record<string, unknown>>(1, "PATCH", `/v1/syncs/${created.id}`, {
+      name: "Acme", api_key: "sk_test_two", collections: ["stripe:customer"], api_base_url: "http://127.0.0.1:12111"
+    })
+    expect(changed).toMatchObject({ id: created.id, name: "Acme", collections: ["stripe:customer"], api_base_url: "http://127.0.0.1:12111" })
+    expect(JSON.stringify(changed)).not.toContain("sk_test")
+    expect((await stored())["api_key"]).not.toBe(keyBefore)
+    const unset = await stack.json<Record<string, unknown>>(0, "PATCH", `/v1/syncs/${created.id}`, { api_base_url: null })
+    expect(unset).not.toHaveProperty("api_base_url")
+
+    const badUrl = await stack.call(0, "PATCH", `/v1/syncs/${created.id}`, { api_base_url: "localhost:12111" })
+    expect(badUrl.status).toBe(400)
+    expect(await badUrl.json()).toMatchObject({ field: "api_base_url" })
+    const unknownCollection = await stack.call(1, "PATCH", `/v1/syncs/${created.id}`, { collections: ["stripe:customer", "stripe:nonsense"] })
+    expect(unknownCollection.status).toBe(400)
+    const body = await unknownCollection.json() as { field: string; message: string }
+    expect(body.field).toBe("collections[1]")
+    expect(body.message).toContain("stripe offers no collection stripe:nonsense")
+    const badCreate = await stack.call(0, "POST", "/v1/syncs", { source: "stripe", api_key: "sk_test_x", api_base_url: "ftp://x" })
+    expect(await badCreate.json()).toMatchObject({ field: "api_base_url" })
+    const twice = await stack.call(0, "POST", "/v1/syncs", { id: created.id, source: "stripe", api_key: "sk_test_x" })
+    expect(twice.status).toBe(409)
+    expect(await twice.json()).toMatchObject({ field: "id" })
+    expect((await stack.call(0, "PATCH", "/v1/syncs/sync_nobody", { name: "x" })).status).toBe(404)
+    await stack.call(0, "DELETE", `/v1/syncs/${created.id}`)
+  })
+
+  it("issues, lists, rotates and revokes a sync's proxy credentials; a password is shown only when issued", async () => {
+    const sync = await stack.json<{ id: string }>(0, "POST", "/v1/syncs", { source: "stripe", api_key: "sk_test_proxy" })
+    const issued = await stack.call(1, "POST", `/v1/syncs/${sync.id}/proxy-credentials`, { name: "reporting" })
+    expect(issued.status).toBe(201)
+    const first = await issued.json() as { user: string; password: string }
+    expect(first.user).toBe(`reporting.${sync.id}`)
+    expect(first.password.length).toBeGreaterThanOrEqual(24)
+    const listed = await stack.json<{ data: Array<Record<string, unknown>> }>(0, "GET", `/v1/syncs/${sync.id}/proxy-credentials`)
+    expect(listed.data.map((c) => c["user"])).toEqual([first.user])
+    expect(JSON.stringify(listed)).not.toContain(first.password)
+    expect(JSON.stringify(listed)).not.toContain("verifier")
+    const rotated = await stack.json<{ user: string; password: string }>(0, "POST", `/v1/syncs/${sync.id}/proxy-credentials/reporting/rotate`)
+    expect(rotated.user).toBe(first.user)
+    expect(rotated.password).not.toBe(first.password)
+    expect((await stack.call(1, "POST", `/v1/syncs/${sync.id}/proxy-credentials/nobody/rotate`)).status).toBe(404)
+    const badName = await stack.call(1, "POST", `/v1/syncs/${sync.id}/proxy-credentials`, { name: "Has Space" })
+    expect(await badName.json()).toMatchObject({ field: "name" })
+    expect((await stack.call(0, "DELETE", `/v1/syncs/${sync.id}/proxy-credentials/reporting`)).status).toBe(204)
+    expect((await stack.json<{ data: Array<unknown> }>(1, "GET", `/v1/syncs/${sync.id}/proxy-credentials`)).data).toEqual([])
+    expect((await stack.call(0, "POST", "/v1/syncs/sync_nobody/proxy-credentials", {})).status).toBe(404)
+    await stack.call(0, "DELETE", `/v1/syncs/${sync.id}`)
+  })
+
   it("serves an OpenAPI document generated from the request schemas, and Prometheus metrics", async () => {
     const spec = await (await stack.call(0, "GET", "/openapi.json", undefined, null)).json() as {
       paths: Record<string, unknown>
@@ -98,9 +151,10 @@ describe("management API", () => {
     }
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining([
       "/v1/consumers", "/v1/consumers/{name}", "/v1/consumers/{name}/next", "/v1/consumers/{name}/ack",
-      "/v1/consumers/{name}/dead-letters/redrive", "/v1/syncs/{id}/pause"
+      "/v1/consumers/{name}/dead-letters/redrive", "/v1/syncs/{id}/pause", "/v1/syncs/{id}/proxy-credentials",
+      "/v1/syncs/{id}/proxy-credentials/{name}/rotate"
     ]))
-    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(["CreateConsumer", "AckRequest"]))
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(["CreateConsumer", "AckRequest", "UpdateSync"]))
     expect(Object.keys(spec.components.securitySchemes)).toContain("bearer")
     const metrics = await (await stack.call(0, "GET", "/metrics", undefined, null)).text()
     expect(metrics).toContain("gateway_http_requests_total")

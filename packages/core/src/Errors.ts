@@ -60,6 +60,16 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   }
 }
 
+/** Something of that name exists already (a sync created twice under one id). */
+export class AlreadyExists extends Schema.TaggedError<AlreadyExists>()("AlreadyExists", {
+  kind: Schema.String,
+  id: Schema.String
+}) {
+  override get message() {
+    return `a ${this.kind} named ${JSON.stringify(this.id)} exists already`
+  }
+}
+
 /** Input from a user (HTTP body, CLI flag, SQL) is not acceptable. */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   field: Schema.String,

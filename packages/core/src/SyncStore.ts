@@ -8,7 +8,7 @@ import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { CollectionId } from "./Collection.js"
-import { InvalidInput, NotFound } from "./Errors.js"
+import { AlreadyExists, InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
 import { Nats, tryNats } from "./Nats.js"
@@ -31,6 +31,9 @@ export interface NewSync {
   readonly delete_mode?: DeleteMode
 }
 
+/** The NotFound of something a sync owns (a proxy credential), for callers outside core. */
+export const notFound = (kind: string, id: string) => Effect.fail(new NotFound({ kind, id }))
+
 export const newSyncId = (): SyncId => SyncId.make(`sync_${randomBytes(8).toString("hex")}`)
 
 const decode = Schema.decodeUnknown(Schema.parseJson(SyncConfig))
@@ -49,7 +52,48 @@ const read = (kv: KV, id: SyncId) =>
     return Option.some(yield* Effect.orDie(decode(entry.string())))
   })
 
-export const create = (input: NewSync): Effect.Effect<SyncConfig, NatsError | InvalidInput, Nats | Secrets.SecretKeys> =>
+/** Why `url` cannot be a sync's `api_base_url`, or undefined when it can. */
+export const problemWithBaseUrl = (url: string): string | undefined => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `must be an http:// or https:// URL, like https://api.stripe.com; got ${JSON.stringify(url)}`
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `must use http:// or https://; got ${parsed.protocol}`
+  if (parsed.hostname === "") return `must name a host; got ${JSON.stringify(url)}`
+  return undefined
+}
+
+/**
+ * Why these collections cannot be a sync's, or undefined when they can: each must belong to
+ * the sync's source and, when the caller knows what the source's connector offers, be one of those.
+ */
+const problemWithCollections = (
+  source: string,
+  collections: ReadonlyArray<CollectionId>,
+  offered: ReadonlyArray<CollectionId> | undefined
+): InvalidInput | undefined => {
+  if (collections.length === 0) return new InvalidInput({ field: "collections", detail: `must name at least one collection, or be "all"` })
+  for (const [i, collection] of collections.entries()) {
+    if (!collection.startsWith(`${source}:`)) {
+      return new InvalidInput({ field: `collections[${i}]`, detail: `${collection} is not a collection of ${source}` })
+    }
+    if (offered !== undefined && !offered.includes(collection)) {
+      return new InvalidInput({ field: `collections[${i}]`, detail: `${source} offers no collection ${collection}; it offers ${offered.join(", ")}` })
+    }
+  }
+  return undefined
+}
+
+/**
+ * Create a sync. `offered` is what the source's connector mirrors, when the caller knows it
+ * (the CLI and the management API do): a collection outside it is refused here, not later.
+ */
+export const create = (
+  input: NewSync,
+  offered?: ReadonlyArray<CollectionId>
+): Effect.Effect<SyncConfig, NatsError | InvalidInput | AlreadyExists, Nats | Secrets.SecretKeys> =>
   Effect.gen(function*() {
     const keys = yield* Secrets.SecretKeys
     const source = Schema.decodeUnknownEither(SourceName)(input.source)
@@ -57,6 +101,12 @@ export const create = (input: NewSync): Effect.Effect<SyncConfig, NatsError | In
       return yield* new InvalidInput({ field: "source", detail: ParseResult.TreeFormatter.formatErrorSync(source.left) })
     }
     if (input.api_key.trim() === "") return yield* new InvalidInput({ field: "api_key", detail: "must not be empty" })
+    const urlProblem = input.api_base_url === undefined ? undefined : problemWithBaseUrl(input.api_base_url)
+    if (urlProblem !== undefined) return yield* new InvalidInput({ field: "api_base_url", detail: urlProblem })
+    if (input.collections !== undefined && input.collections !== "all") {
+      const problem = problemWithCollections(source.right, input.collections, offered)
+      if (problem !== undefined) return yield* problem
+    }
     const kv = yield* bucket
     const config = new SyncConfig({
       id: input.id ?? newSyncId(),
@@ -73,7 +123,12 @@ export const create = (input: NewSync): Effect.Effect<SyncConfig, NatsError | In
       state: "active",
       created_at: new Date().toISOString()
     })
-    yield* tryNats(`create sync ${config.id}`, () => kv.create(config.id, encode(config)))
+    const created = yield* tryNats(`create sync ${config.id}`, () =>
+      kv.create(config.id, encode(config)).then(() => true, (error: unknown) => {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) return false
+        throw error
+      }))
+    if (!created) return yield* new AlreadyExists({ kind: "sync", id: config.id })
     return config
   })
 
@@ -111,6 +166,61 @@ export const update = (id: SyncId, change: (config: SyncConfig) => SyncConfig) =
         }))
       if (written) return next
     }
+  })
+
+/** What an operator may change on an existing sync; `id`, `source` and `created_at` stay. */
+export interface SyncChanges {
+  readonly name?: string
+  readonly api_key?: string
+  readonly account?: string | null
+  readonly api_base_url?: string | null
+  readonly external_id?: string | null
+  readonly metadata?: Record<string, unknown>
+  readonly rate_budget?: RateBudget
+  readonly collections?: "all" | ReadonlyArray<CollectionId>
+  readonly delete_mode?: DeleteMode
+}
+
+/**
+ * Change a sync's config (compare-and-set, like every update). The sync service sees the new
+ * revision and restarts the sync's actor with it: a new API key is tried again even after a
+ * sync failed on the old one. `null` unsets `account` or `api_base_url`.
+ */
+export const change = (
+  id: SyncId,
+  changes: SyncChanges,
+  offered?: ReadonlyArray<CollectionId>
+): Effect.Effect<SyncConfig, NatsError | NotFound | InvalidInput, Nats | Secrets.SecretKeys> =>
+  Effect.gen(function*() {
+    const keys = yield* Secrets.SecretKeys
+    if (changes.api_key !== undefined && changes.api_key.trim() === "") {
+      return yield* new InvalidInput({ field: "api_key", detail: "must not be empty" })
+    }
+    const urlProblem = changes.api_base_url === undefined || changes.api_base_url === null ? undefined : problemWithBaseUrl(changes.api_base_url)
+    if (urlProblem !== undefined) return yield* new InvalidInput({ field: "api_base_url", detail: urlProblem })
+    const current = yield* get(id)
+    if (changes.collections !== undefined && changes.collections !== "all") {
+      const problem = problemWithCollections(current.source, changes.collections, offered)
+      if (problem !== undefined) return yield* problem
+    }
+    const apiKey = changes.api_key === undefined ? undefined : Secrets.encrypt(keys, changes.api_key)
+    return yield* update(id, (config) => {
+      const { account: _account, api_base_url: _baseUrl, ...rest } = config
+      const account = changes.account === undefined ? config.account : changes.account ?? undefined
+      const baseUrl = changes.api_base_url === undefined ? config.api_base_url : changes.api_base_url ?? undefined
+      return new SyncConfig({
+        ...rest,
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(apiKey === undefined ? {} : { api_key: apiKey }),
+        ...(account === undefined ? {} : { account }),
+        ...(baseUrl === undefined ? {} : { api_base_url: baseUrl }),
+        ...(changes.external_id === undefined ? {} : { external_id: changes.external_id }),
+        ...(changes.metadata === undefined ? {} : { metadata: changes.metadata }),
+        ...(changes.rate_budget === undefined ? {} : { rate_budget: changes.rate_budget }),
+        ...(changes.collections === undefined ? {} : { collections: changes.collections }),
+        ...(changes.delete_mode === undefined ? {} : { delete_mode: changes.delete_mode })
+      })
+    })
   })
 
 export const setState = (id: SyncId, state: SyncState) =>

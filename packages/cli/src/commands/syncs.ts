@@ -3,6 +3,7 @@
  * through core's `SyncStore` (the same path the management API will take). The sync
  * service watches the bucket, so every change takes effect without a restart.
  */
+import { StripeConnector } from "@tributary/connector-stripe"
 import { Args, Command, Options } from "@effect/cli"
 import { Collection, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -59,7 +60,7 @@ const create = Command.make(
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
-      })
+      }, args.source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined)
       yield* Console.log(created.id)
     }).pipe(Effect.provide(Layer.merge(services, Secrets.layerConfig)))
 ).pipe(Command.withDescription("Create a sync; it starts on a sync replica within seconds"))

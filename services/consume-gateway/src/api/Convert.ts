@@ -10,6 +10,7 @@ import { Conflict, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Un
 
 type DomainError =
   | Errors.NotFound
+  | Errors.AlreadyExists
   | Errors.InvalidInput
   | Errors.NatsError
   | Errors.SecretUnreadable
@@ -23,6 +24,8 @@ export const fromDomain = (error: DomainError) => {
       return new NotFound({ message: error.message })
     case "InvalidInput":
       return new InvalidRequest({ message: error.message, field: error.field })
+    case "AlreadyExists":
+      return new Conflict({ message: error.message, field: "id" })
     case "ConsumerExists":
       return new Conflict({ message: error.message, field: "name" })
     case "ConsumerChangeRefused":

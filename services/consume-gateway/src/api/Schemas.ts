@@ -3,7 +3,7 @@
  * is generated from the same Schemas. Unknown fields in a body are refused (400 naming the
  * field) rather than silently ignored.
  */
-import { ChangeEvent, Collection, ConsumerConfig, Ids, Record, SyncConfig, SyncStatus } from "@tributary/core"
+import { ChangeEvent, Collection, ConsumerConfig, Ids, ProxyCredentials, Record, SyncConfig, SyncStatus } from "@tributary/core"
 import { Schema } from "effect"
 
 /** An optional field that, when present, is never `undefined` (exactOptionalPropertyTypes). */
@@ -127,6 +127,39 @@ export const SyncView = Schema.Struct({
 
 export const SyncList = Schema.Struct({ data: Schema.Array(SyncView) })
 
+export const UpdateSync = Schema.Struct({
+  api_key: opt(Schema.String.pipe(Schema.minLength(1))),
+  name: opt(Schema.String),
+  account: opt(Schema.NullOr(Schema.String)),
+  api_base_url: opt(Schema.NullOr(Schema.String)),
+  external_id: opt(Schema.NullOr(Schema.String)),
+  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  rate_budget: opt(SyncConfig.RateBudget),
+  collections: opt(Schema.Union(Schema.Literal("all"), Schema.Array(Collection.CollectionId))),
+  delete_mode: opt(SyncConfig.DeleteMode)
+}).annotations({ ...strict, identifier: "UpdateSync" })
+
 export const SyncPath = Schema.Struct({ id: Ids.SyncId })
+
+export const CreateProxyCredential = Schema.Struct({
+  name: Schema.optionalWith(ProxyCredentials.CredentialName, { default: () => "app" })
+}).annotations({ ...strict, identifier: "CreateProxyCredential" })
+
+/** A proxy credential as listed: never its password, which only an issue or a rotation shows, once. */
+export const ProxyCredentialView = Schema.Struct({
+  user: Schema.String,
+  sync_id: Ids.SyncId,
+  created_at: Schema.String,
+  rotated_at: Schema.String
+}).annotations({ identifier: "ProxyCredential" })
+
+export const IssuedProxyCredential = Schema.Struct({
+  ...ProxyCredentialView.fields,
+  password: Schema.String
+}).annotations({ identifier: "IssuedProxyCredential", description: "The password is shown here only" })
+
+export const ProxyCredentialList = Schema.Struct({ data: Schema.Array(ProxyCredentialView) })
+
+export const ProxyCredentialPath = Schema.Struct({ id: Ids.SyncId, name: ProxyCredentials.CredentialName })
 
 export const Health = Schema.Struct({ status: Schema.String, detail: opt(Schema.String) })
