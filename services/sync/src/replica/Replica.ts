@@ -65,6 +65,8 @@ export const make = Effect.gen(function*() {
   /** When each free lease was first seen free here (for the spread delay). */
   const freeSince = new Map<string, number>()
   let watching = false
+  /** Configs that failed to decode, by sync, until the next tick says so in the log. */
+  const unreadable = new Map<string, number>()
 
   yield* watch(syncsKv, (key, entry) => {
     if (entry.operation !== "PUT") {
@@ -73,6 +75,7 @@ export const make = Effect.gen(function*() {
     }
     const config = decodeConfig(entry.value)
     if (Option.isSome(config)) known.set(key, { config: config.value, revision: entry.revision })
+    else unreadable.set(key, entry.revision)
   })
   yield* watch(leasesKv, (key, entry) => {
     leases.set(key, {
@@ -127,6 +130,11 @@ export const make = Effect.gen(function*() {
 
   const tick = Effect.gen(function*() {
     const now = Date.now()
+    for (const [id, revision] of unreadable) {
+      const kept = known.has(id) ? "its actor keeps the previous config" : "the sync does not run"
+      yield* Effect.logWarning(`the config of sync ${id} (revision ${revision}) cannot be read; ${kept}. Write it again through the CLI or the API.`)
+    }
+    unreadable.clear()
     // Held leases: renew, restart actors whose config changed, stop the ones of deleted syncs.
     for (const [id, actor] of [...owned]) {
       const config = known.get(id)
