@@ -51,6 +51,8 @@ describe("consume API", () => {
     await Harness.publishRecords(stack, [{ id: "slow_1", idx: 1, sync: Ids.SyncId.make("s_slow") }])
     const first = await Harness.next(stack, 0, "slow", 1)
     expect(ids(first)).toEqual(["slow_1"])
+    // Held by the first worker: not handed to anyone else until its ack wait runs out.
+    expect((await Harness.next(stack, 1, "slow", 1, 0)).data).toEqual([])
     const again = await Harness.next(stack, 1, "slow", 1, 5_000)
     expect(ids(again)).toEqual(["slow_1"])
     const stale = await Harness.ack(stack, 0, "slow", [first.data[0]!.ack_token])

@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
+import { Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -88,7 +89,13 @@ describe("reads and sessions", () => {
     const client = await connect(stack.a.url)
     const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
     const sleeping = failure(client.query("select pg_sleep(30)"))
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // Cancel once the query runs upstream, seen from another session.
+    const observer = await connect(stack.ownerUrl)
+    await Fixtures.waitFor("the query to run upstream", async () => {
+      const active = await observer.query(
+        "select 1 from pg_stat_activity where state = 'active' and query = 'select pg_sleep(30)' and pid <> pg_backend_pid()")
+      return active.rowCount === 1 ? true : undefined
+    }, { timeoutMs: 10_000, intervalMs: 20 })
     const cancel = Buffer.alloc(16)
     cancel.writeInt32BE(16, 0)
     cancel.writeInt32BE(80877102, 4)
@@ -105,6 +112,16 @@ describe("reads and sessions", () => {
     url.password = "wrong"
     const error = await failure(connect(url.toString()))
     expect(error.code).toBe("28P01")
+    const unknownUser = new URL(stack.a.url)
+    unknownUser.username = `nobody.${stack.a.sync}`
+    expect((await failure(connect(unknownUser.toString()))).code).toBe("28P01")
+  })
+
+  it("refuses the old password once a credential is rotated, and takes the new one", async () => {
+    const rotated = await stack.rotate(stack.customersOnly)
+    expect((await failure(connect(stack.customersOnly.url))).code).toBe("28P01")
+    const client = await connect(rotated.url)
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 
   it("leaves the client role unable to write synced tables directly (42501)", async () => {

@@ -29,6 +29,8 @@ export interface ProxyStack {
   readonly down: Credential
   /** A sync of `a`'s account that mirrors customers only. */
   readonly customersOnly: Credential
+  /** Give a credential a new password, as `tributary proxy credentials rotate` does. */
+  readonly rotate: (credential: Credential) => Promise<Credential>
   readonly stop: () => Promise<void>
 }
 
@@ -97,6 +99,11 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
     b: withUrl(credentials[1]!),
     down: withUrl(credentials[2]!),
     customersOnly: withUrl(credentials[3]!),
+    rotate: async (credential) => {
+      const name = credential.user.slice(0, credential.user.indexOf("."))
+      const issued = await Effect.runPromise(ProxyCredentials.issue(name, credential.sync).pipe(Effect.provide(context)))
+      return withUrl({ ...credential, password: issued.password })
+    },
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
