@@ -2,6 +2,7 @@
  * Changes made while the sync backfills and while it is live all arrive, also when
  * /v1/events lists events late and out of order; no record ends older than upstream.
  */
+import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Eventually from "./support/Eventually.js"
 import * as Harness from "./support/Harness.js"
@@ -40,4 +41,25 @@ describe("changes", () => {
       for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!)
     }
   }, 150_000)
+
+  it("applies an event listed later than every poll reaches back, through the overlap re-scan", async () => {
+    const sync = await h.createSync()
+    // Each poll reaches about 4 s back (lookback plus the list's own start); the event below is
+    // listed 12 s late, so only the re-scan of the 30 s overlap window can find it.
+    await h.replica("r3", { pollIntervalMs: 200, overlapSeconds: 30, rescanIntervalMs: 1000, sweepIntervalMs: 60_000 })
+    await h.waitForPhase(sync.id, ["live"])
+    const customer = (await h.records(sync.id)).byCollection.get("stripe:customer")?.keys().next().value ?? ""
+    await h.admin.faults({ eventListingDelayMs: 12_000, eventListingDelayShare: 1, eventListingJitter: false })
+    await fetch(`${h.emulator.url}/v1/customers/${customer}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${h.apiKey}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "name=Listed%20Late"
+    })
+    await h.admin.resetFaults()
+    const listedLate = await Fixtures.waitFor("the late-listed change", async () => {
+      const record = (await h.records(sync.id)).byCollection.get("stripe:customer")?.get(customer)
+      return record?.data.name === "Listed Late" ? record : undefined
+    }, { timeoutMs: 60_000, intervalMs: 250 })
+    expect(listedLate.data.name).toBe("Listed Late")
+  }, 120_000)
 })
