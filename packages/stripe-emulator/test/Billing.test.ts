@@ -137,6 +137,22 @@ describe("billing", () => {
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("expired")
   })
 
+  it("expires an unpaid incomplete subscription after 23 hours, voiding its first invoice", async () => {
+    const { stripe, admin } = await freshAccount(emulator)
+    const customer = await payingCustomer(stripe, {}, "pm_card_chargeDeclined")
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(stripe)).id }] })
+    expect(subscription.status).toBe("incomplete")
+    await admin.advanceClock(22 * 3_600)
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("incomplete")
+    await admin.advanceClock(2 * 3_600)
+    const expired = await stripe.subscriptions.retrieve(subscription.id)
+    expect(expired).toMatchObject({ status: "incomplete_expired", ended_at: expect.any(Number), canceled_at: expect.any(Number) })
+    expect((await stripe.invoices.retrieve(String(subscription.latest_invoice))).status).toBe("void")
+    const [latest] = (await stripe.events.list({ limit: 1, type: "customer.subscription.*" })).data
+    expect(latest).toMatchObject({ type: "customer.subscription.updated", data: { object: { id: subscription.id, status: "incomplete_expired" }, previous_attributes: { status: "incomplete" } } })
+    expect(await eventTypes(stripe)).toContain("invoice.voided")
+  })
+
   it("previews the next invoice without storing it", async () => {
     const { stripe } = await freshAccount(emulator)
     const customer = await payingCustomer(stripe)
