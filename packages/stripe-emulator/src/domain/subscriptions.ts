@@ -232,6 +232,17 @@ export const cancelSubscription = (
   )
 }
 
+/**
+ * The `status` filter of subscription lists, as Stripe documents it: no value leaves out only
+ * `canceled` ones (expired ones are listed), `ended` is canceled or `incomplete_expired`, `all` is all.
+ */
+export const listedByStatus = (filter: string | undefined, status: Subscription["status"]): boolean => {
+  if (filter === "all") return true
+  if (filter === undefined) return status !== "canceled"
+  if (filter === "ended") return status === "canceled" || status === "incomplete_expired"
+  return status === filter
+}
+
 /** Stripe gives an `incomplete` subscription this long, from its creation, to pay its first invoice. */
 export const INCOMPLETE_EXPIRY_SECONDS = 23 * 60 * 60
 
