@@ -18,7 +18,7 @@ describe("backfill", () => {
     await h.replica("r1")
     const live = await h.waitForPhase(sync.id, ["live"])
     const { byCollection, messages } = await h.records(sync.id)
-    const dump = await h.admin.dump()
+    const dump = await Compare.expectedDump(h.admin)
     expect(Compare.differences(dump, byCollection)).toStrictEqual([])
 
     const objects = Object.entries(dump).filter(([name]) => name !== "account").reduce((n, [, list]) => n + list.length, 0)
@@ -29,6 +29,9 @@ describe("backfill", () => {
     const samples = h.emulator.seeded[0]?.samples
     const invoice = byCollection.get("stripe:invoice")?.get(samples?.invoiceWithManyLines ?? "")
     expect((invoice?.data.lines as { data: Array<unknown>; has_more: boolean }).data.length).toBe(25)
+    const charge = byCollection.get("stripe:charge")?.get(samples?.chargeWithManyRefunds ?? "")
+    expect(charge?.data.refunds).toMatchObject({ has_more: false })
+    expect((charge?.data.refunds as { data: Array<unknown> }).data.length).toBe(12)
     expect(Object.values(live.progress).every((p) => p.done)).toBe(true)
   })
 })

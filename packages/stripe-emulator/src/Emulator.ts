@@ -47,10 +47,22 @@ export const start = async (options: EmulatorOptions = {}): Promise<RunningEmula
   const registry = new Registry(seed, API_VERSION, options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT)
   const requested = options.apiKeys ?? 1
   const accounts = typeof requested === "number" ? Array.from({ length: requested }, () => registry.createKey()) : requested.map((key) => registry.createKey(key))
-  const customers = options.customers ?? 0
-  const seeded = customers <= 0 ? [] : accounts.map((account) => seedAccount(account, { customers }, seed))
   const pipeline = new Pipeline(registry, apiRouter(registry))
+  // Listen before seeding, so a port in use fails at once rather than after seconds of seeding.
   const listening = await listen(options.host ?? "127.0.0.1", options.port ?? 0, pipeline, adminDispatch(registry, seed))
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      listening.server.close((error) => (error === undefined ? resolve() : reject(error)))
+      listening.server.closeAllConnections()
+    })
+  const customers = options.customers ?? 0
+  let seeded: ReadonlyArray<SeedSummary>
+  try {
+    seeded = customers <= 0 ? [] : accounts.map((account) => seedAccount(account, { customers }, seed))
+  } catch (error) {
+    await close()
+    throw error
+  }
   const url = `http://${listening.host.includes(":") ? `[${listening.host}]` : listening.host}:${listening.port}`
   const apiKeys = accounts.map((account) => account.scope.apiKey)
   return {
@@ -62,10 +74,6 @@ export const start = async (options: EmulatorOptions = {}): Promise<RunningEmula
     seeded,
     apiVersion: API_VERSION,
     admin: (apiKey = apiKeys[0] ?? "") => new AdminClient(url, apiKey),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        listening.server.close((error) => (error === undefined ? resolve() : reject(error)))
-        listening.server.closeAllConnections()
-      })
+    stop: close
   }
 }

@@ -14,7 +14,7 @@ export const USAGE = `Usage: tributary emulator stripe [options]
   --keys <n>          how many secret keys (accounts) to create (default 1)
   --api-key <key>     accept this secret key (repeatable; replaces --keys)
   --rate-limit <n>    requests per second per key, 0 = unlimited (default ${DEFAULT_RATE_LIMIT})
-  --json              print one JSON line {url, api_keys, accounts} instead of text
+  --json              print one JSON line {url, api_keys, accounts, seeded} instead of text
   -h, --help          show this help`
 
 export const DEFAULT_PORT = 12111
@@ -82,6 +82,25 @@ const describe = (emulator: RunningEmulator): ReadonlyArray<string> => [
   "Press Ctrl-C to stop."
 ]
 
+const errnoCode = (error: unknown): string | undefined =>
+  error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined
+
+/** One line that says what went wrong and what to do, keyed on the socket error's code. */
+export const startFailure = (error: unknown, options: EmulatorOptions): string => {
+  const where = `port ${options.port ?? DEFAULT_PORT} on ${options.host ?? "127.0.0.1"}`
+  switch (errnoCode(error)) {
+    case "EADDRINUSE":
+      return `Cannot start the Stripe emulator: ${where} is already in use; stop what holds it or pick another with --port (0 picks a free one).`
+    case "EACCES":
+      return `Cannot start the Stripe emulator: not allowed to listen on ${where}; ports below 1024 need privileges, pick another with --port.`
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return `Cannot start the Stripe emulator on ${where}: --host is not an address of this machine.`
+    default:
+      return `Cannot start the Stripe emulator on ${where}: ${error instanceof Error ? error.message : String(error)}`.replaceAll("\n", " ")
+  }
+}
+
 /** Runs the emulator until stopped; resolves with the process exit code. */
 export const main = async (argv: ReadonlyArray<string>, io: CliIo = { log: console.log, error: console.error }): Promise<number> => {
   let parsed: ReturnType<typeof parseCli>
@@ -96,7 +115,13 @@ export const main = async (argv: ReadonlyArray<string>, io: CliIo = { log: conso
     return 0
   }
   const stopSignal = io.stopSignal ?? processSignal()
-  const emulator = await start(parsed.options)
+  let emulator: RunningEmulator
+  try {
+    emulator = await start(parsed.options)
+  } catch (error) {
+    io.error(startFailure(error, parsed.options))
+    return 1
+  }
   if (parsed.json) {
     io.log(JSON.stringify({ url: emulator.url, api_keys: emulator.apiKeys, accounts: emulator.accounts, seeded: emulator.seeded }))
   } else {

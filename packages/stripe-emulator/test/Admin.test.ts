@@ -59,10 +59,18 @@ describe("admin API", () => {
     }
     expect(charges.some((charge) => (charge["refunds"] as NestedList).data.length > 0)).toBe(true)
     const stripe = stripeFor(emulator)
-    const sample = charges.find((charge) => (charge["refunds"] as NestedList).data.length > 0)!
+    const refundCount = (charge: Record<string, unknown>): number => (charge["refunds"] as NestedList).data.length
+    const sample = charges.find((charge) => refundCount(charge) > 0 && refundCount(charge) <= 10)!
     const viaGet = await stripe.charges.retrieve(String(sample["id"]), { expand: ["refunds"] })
     const { lastResponse: _ignored, ...fields } = viaGet as unknown as Record<string, unknown>
     expect(sample).toEqual(fields)
+    // Past a first page the dump holds every refund where a GET holds the first 10 and has_more.
+    const specimen = charges.find((charge) => charge["id"] === seeded.samples.chargeWithManyRefunds)!
+    const specimenViaGet = await stripe.charges.retrieve(String(specimen["id"]), { expand: ["refunds"] })
+    const specimenRefunds = specimen["refunds"] as NestedList
+    expect(specimenRefunds.data).toHaveLength(12)
+    expect(specimenViaGet.refunds?.has_more).toBe(true)
+    expect(specimenRefunds.data.slice(0, 10).map((refund) => refund.id)).toEqual(specimenViaGet.refunds?.data.map((refund) => refund.id))
     const unknown = await emulator.admin().dump({ expand: ["charge.nothing"] }).catch((error: unknown) => error)
     expect(unknown).toMatchObject({ status: 400 })
   })

@@ -1,4 +1,4 @@
-import type Stripe from "stripe"
+import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { collect, failure, freshAccount, payingCustomer, recurringPrice, startEmulator, type RunningEmulator } from "./support/Harness.js"
 
@@ -137,6 +137,22 @@ describe("billing", () => {
     expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("expired")
   })
 
+  it("expires an unpaid incomplete subscription after 23 hours, voiding its first invoice", async () => {
+    const { stripe, admin } = await freshAccount(emulator)
+    const customer = await payingCustomer(stripe, {}, "pm_card_chargeDeclined")
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(stripe)).id }] })
+    expect(subscription.status).toBe("incomplete")
+    await admin.advanceClock(22 * 3_600)
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("incomplete")
+    await admin.advanceClock(2 * 3_600)
+    const expired = await stripe.subscriptions.retrieve(subscription.id)
+    expect(expired).toMatchObject({ status: "incomplete_expired", ended_at: expect.any(Number), canceled_at: expect.any(Number) })
+    expect((await stripe.invoices.retrieve(String(subscription.latest_invoice))).status).toBe("void")
+    const [latest] = (await stripe.events.list({ limit: 1, type: "customer.subscription.*" })).data
+    expect(latest).toMatchObject({ type: "customer.subscription.updated", data: { object: { id: subscription.id, status: "incomplete_expired" }, previous_attributes: { status: "incomplete" } } })
+    expect(await eventTypes(stripe)).toContain("invoice.voided")
+  })
+
   it("previews the next invoice without storing it", async () => {
     const { stripe } = await freshAccount(emulator)
     const customer = await payingCustomer(stripe)
@@ -149,5 +165,22 @@ describe("billing", () => {
     expect((await stripe.invoices.list({ limit: 100 })).data.map((invoice) => invoice.id)).not.toContain(preview.id)
     expect((await failure(stripe.invoices.retrieve(preview.id ?? ""))).statusCode).toBe(404)
     expect((await stripe.events.list({ limit: 100 })).data.some((event) => (event.data.object as { id?: string }).id === preview.id)).toBe(false)
+  })
+
+  it("has no upcoming invoice to preview for a canceled or expired subscription, as Stripe answers", async () => {
+    const { stripe, admin } = await freshAccount(emulator)
+    const customer = await payingCustomer(stripe)
+    const canceled = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(stripe)).id }] })
+    await stripe.subscriptions.cancel(canceled.id)
+    const refused = await failure(stripe.invoices.createPreview({ subscription: canceled.id }))
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError)
+    expect(refused).toMatchObject({ statusCode: 404, type: "StripeInvalidRequestError", code: "invoice_upcoming_none", message: `No upcoming invoices for customer: ${customer.id}` })
+    expect(refused.raw).toMatchObject({ type: "invalid_request_error" })
+
+    const declined = await payingCustomer(stripe, {}, "pm_card_chargeDeclined")
+    const incomplete = await stripe.subscriptions.create({ customer: declined.id, items: [{ price: (await recurringPrice(stripe)).id }] })
+    await admin.advanceClock(24 * 3_600)
+    expect((await stripe.subscriptions.retrieve(incomplete.id)).status).toBe("incomplete_expired")
+    expect(await failure(stripe.invoices.createPreview({ customer: declined.id, subscription: incomplete.id }))).toMatchObject({ statusCode: 404, code: "invoice_upcoming_none" })
   })
 })

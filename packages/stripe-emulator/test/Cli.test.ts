@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { main, parseCli } from "../src/cli.js"
-import { eventually, stripeFor } from "./support/Harness.js"
+import { main, parseCli, USAGE } from "../src/cli.js"
+import { eventually, startEmulator, stripeFor } from "./support/Harness.js"
 
 describe("command line", () => {
   it("prints its URL and keys, serves until told to stop, and stops cleanly", async () => {
@@ -32,5 +32,24 @@ describe("command line", () => {
     expect(out.join("\n")).toContain("--port must be a non-negative integer")
     expect(await main(["--help"], { log: (line) => out.push(line), error: (line) => out.push(line) })).toBe(0)
     expect(out.join("\n")).toContain("Usage: tributary emulator stripe")
+  })
+
+  it("names the port in one line and exits non-zero when it cannot listen", async () => {
+    const occupant = await startEmulator()
+    try {
+      const out: Array<string> = []
+      const code = await main(["--port", String(occupant.port)], { log: (line) => out.push(line), error: (line) => out.push(line), stopSignal: new Promise(() => {}) })
+      expect(code).toBe(1)
+      expect(out).toHaveLength(1)
+      expect(out[0]).toContain(`port ${occupant.port}`)
+      expect(out[0]).toContain("already in use")
+      expect(out[0]).not.toContain("\n")
+    } finally {
+      await occupant.stop()
+    }
+  })
+
+  it("documents every field --json prints", () => {
+    expect(USAGE).toContain("{url, api_keys, accounts, seeded}")
   })
 })

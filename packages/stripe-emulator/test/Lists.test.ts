@@ -74,16 +74,26 @@ describe("lists", () => {
     expect(paid.data.every((invoice) => invoice.status === "paid")).toBe(true)
   })
 
-  it("hides canceled subscriptions unless status=all", async () => {
-    const fresh = stripeFor(emulator, { apiKey: (await emulator.admin().createApiKey()).apiKey })
+  it("hides only canceled subscriptions unless status=all", async () => {
+    const { apiKey } = await emulator.admin().createApiKey()
+    const fresh = stripeFor(emulator, { apiKey })
     const customer = await payingCustomer(fresh)
     const price = await recurringPrice(fresh)
     const kept = await fresh.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] })
     const canceled = await fresh.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(fresh, 2_000)).id }] })
     await fresh.subscriptions.cancel(canceled.id)
-    expect((await fresh.subscriptions.list()).data.map((subscription) => subscription.id)).toEqual([kept.id])
-    expect((await fresh.subscriptions.list({ status: "all" })).data.map((subscription) => subscription.id)).toEqual([canceled.id, kept.id])
-    expect((await fresh.subscriptions.list({ status: "canceled" })).data.map((subscription) => subscription.id)).toEqual([canceled.id])
+    const declined = await payingCustomer(fresh, {}, "pm_card_chargeDeclined")
+    const expired = await fresh.subscriptions.create({ customer: declined.id, items: [{ price: price.id }] })
+    await emulator.admin(apiKey).advanceClock(24 * 3_600)
+    expect((await fresh.subscriptions.retrieve(expired.id)).status).toBe("incomplete_expired")
+    const ids = async (params: Stripe.SubscriptionListParams = {}) => (await fresh.subscriptions.list(params)).data.map((subscription) => subscription.id)
+    // Stripe's default leaves out canceled subscriptions only; expired ones are listed.
+    expect(await ids()).toEqual([expired.id, kept.id])
+    expect(await ids({ status: "all" })).toEqual([expired.id, canceled.id, kept.id])
+    expect(await ids({ status: "canceled" })).toEqual([canceled.id])
+    expect(await ids({ status: "ended" })).toEqual([expired.id, canceled.id])
+    expect(await ids({ status: "incomplete_expired" })).toEqual([expired.id])
+    expect((await fresh.customers.retrieve(declined.id, { expand: ["subscriptions"] }) as Stripe.Customer).subscriptions?.data.map((subscription) => subscription.id)).toEqual([expired.id])
   })
 
   it("serves every list endpoint of the seeded object types", async () => {

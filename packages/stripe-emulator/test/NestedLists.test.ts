@@ -37,15 +37,21 @@ describe("nested lists", () => {
     expect(new Set(items.map((item) => item.price.id)).size).toBe(20)
   })
 
-  it("shows charge refunds only when expanded, and pages them", async () => {
+  it("shows charge refunds only when expanded: the first 10 of 12, then pages them all", async () => {
     const plain = await stripe.charges.retrieve(seeded.samples.chargeWithManyRefunds)
     expect(plain.refunds).toBeUndefined()
-    expect(plain.amount_refunded).toBe(3_000)
+    expect(plain.amount_refunded).toBe(4_800)
+    expect(plain.refunded).toBe(false)
     const expanded = await stripe.charges.retrieve(plain.id, { expand: ["refunds"] })
-    expect(expanded.refunds?.data).toHaveLength(6)
+    expect(expanded.refunds?.data).toHaveLength(10)
+    expect(expanded.refunds?.has_more).toBe(true)
     expect(expanded.refunds?.url).toBe(`/v1/charges/${plain.id}/refunds`)
     const refunds = await collect(stripe.refunds.list({ charge: plain.id, limit: 4 }))
-    expect(refunds).toHaveLength(6)
+    expect(refunds).toHaveLength(12)
+    expect(new Set(refunds.map((refund) => refund.id)).size).toBe(12)
+    expect(refunds.slice(0, 10).map((refund) => refund.id)).toEqual(expanded.refunds?.data.map((refund) => refund.id))
+    const restThroughUrl: unknown = await stripe.rawRequest("GET", `${expanded.refunds?.url}?limit=10&starting_after=${refunds[9]?.id}`, {})
+    expect(restThroughUrl).toMatchObject({ has_more: false, data: refunds.slice(10).map((refund) => ({ id: refund.id })) })
   })
 
   it("pages credit note lines and checkout line items", async () => {

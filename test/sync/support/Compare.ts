@@ -2,7 +2,7 @@
  * Comparing what a sync published with the emulator's dump: the same objects, with the
  * same content, in every collection.
  */
-import type { Dump } from "@tributary/stripe-emulator"
+import type { AdminClient, Dump } from "@tributary/stripe-emulator"
 import type { Published } from "./Records.js"
 
 /** Dump collection → Tributary collection. */
@@ -13,20 +13,14 @@ const collectionOf = (dumpName: string): string | undefined => {
 }
 
 /**
- * Lists Stripe returns only when expanded are expanded (and complete) in records; the dump
- * shows objects as a plain GET returns them.
+ * The lists Stripe returns only when expanded (`charge.refunds`, checkout `line_items`) are in
+ * records expanded and whole, because the connector reads them expanded and pages them through;
+ * the dump shows them the same way when asked, so records are compared with it as they are.
  */
-const EXPANDED: Readonly<Record<string, string>> = {
-  "stripe:charge": "refunds",
-  "stripe:checkout_session": "line_items"
-}
+export const DUMP_OPTIONS = { expand: ["charge.refunds", "checkout.session.line_items"] } as const
 
-const normalise = (collection: string, data: Record<string, unknown>): Record<string, unknown> => {
-  const field = EXPANDED[collection]
-  if (field === undefined) return data
-  const { [field]: _expanded, ...rest } = data
-  return rest
-}
+/** The emulator's state as a sync should have copied it: what `differences` compares records with. */
+export const expectedDump = (admin: Pick<AdminClient, "dump">): Promise<Dump> => admin.dump(DUMP_OPTIONS)
 
 export interface Difference {
   readonly collection: string
@@ -66,7 +60,7 @@ export const differences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap
         out.push({ collection, id, problem: "missing" })
         continue
       }
-      const detail = firstDifference(normalise(collection, object), normalise(collection, record.data))
+      const detail = firstDifference(object, record.data)
       if (detail !== undefined) out.push({ collection, id, problem: "different", detail })
     }
     for (const [id, record] of published) {

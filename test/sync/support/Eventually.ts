@@ -8,7 +8,7 @@ export const exactCopy = async (h: Harness, sync: Ids.SyncId, timeoutMs = 60_000
   let last: Array<Compare.Difference> = []
   try {
     return await Fixtures.waitFor("RECORDS to equal the emulator's dump", async () => {
-      const [{ byCollection }, dump] = await Promise.all([h.records(sync), h.admin.dump()])
+      const [{ byCollection }, dump] = await Promise.all([h.records(sync), Compare.expectedDump(h.admin)])
       last = Compare.differences(dump, byCollection)
       return last.length === 0 ? byCollection : undefined
     }, { timeoutMs, intervalMs: 500 })

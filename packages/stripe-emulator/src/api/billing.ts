@@ -25,6 +25,7 @@ import {
 import {
   cancelSubscription,
   createSubscription,
+  listedByStatus,
   SubscriptionCancelParams,
   SubscriptionCreateParams,
   SubscriptionUpdateParams,
@@ -66,13 +67,6 @@ const InvoiceList = Schema.Struct({
 })
 const InvoiceItemList = Schema.Struct({ ...ListFields, customer: optional(Str), invoice: optional(Str), pending: optional(Bool) })
 
-const statusMatches = (status: string | undefined, actual: string): boolean => {
-  if (status === "all") return true
-  if (status === undefined) return actual !== "canceled" && actual !== "incomplete_expired"
-  if (status === "ended") return actual === "canceled" || actual === "incomplete_expired"
-  return actual === status
-}
-
 const invoiceAction = (action: (writer: Writer, invoice: Entry<Invoice>) => void) =>
   withParams(FinalizeParams, (request: ApiRequest, params) => {
     const invoice = retrieveLive(request.account, "invoice", pathParam(request))
@@ -90,7 +84,7 @@ export const billingRoutes = (router: ApiRouter): void => {
       const hasPrice = (subscriptionId: string) =>
         store.childrenOf("subscription.items", subscriptionId).some((id) => store.get("subscription_item", id)?.data.price.id === priceId)
       return (entry) =>
-        statusMatches(params.status, entry.data.status) &&
+        listedByStatus(params.status, entry.data.status) &&
         (params.customer === undefined || entry.data.customer === params.customer) &&
         (params.collection_method === undefined || entry.data.collection_method === params.collection_method) &&
         (priceId === undefined || hasPrice(entry.id))

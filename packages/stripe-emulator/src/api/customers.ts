@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { createCustomer, CustomerCreateParams, CustomerUpdateParams, deleteCustomer, updateCustomer } from "../domain/customers.js"
+import { listedByStatus } from "../domain/subscriptions.js"
 import { pageRequest } from "../lists/PageRequest.js"
 import { pageOfCollection } from "../lists/Paginate.js"
 import { Arr, Enum, ListFields, optional, Str } from "../params/Form.js"
@@ -46,7 +47,7 @@ export const customerRoutes = (router: ApiRouter): void => {
         cursor: cursorOf(request.account, "subscription"),
         matches: (entry) =>
           entry.data.customer === customer.id &&
-          (params.status === "all" || (params.status === undefined ? entry.data.status !== "canceled" : entry.data.status === params.status))
+          listedByStatus(params.status, entry.data.status)
       })
       return listReply(store, "subscription", request.path, page, params.expand)
     }))

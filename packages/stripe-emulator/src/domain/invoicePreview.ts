@@ -31,9 +31,17 @@ interface PreviewLine {
   readonly period: { readonly start: number; readonly end: number }
 }
 
+/** A subscription in these (terminal) statuses will never bill again, so it has no next invoice. */
+const ENDED_STATUSES: ReadonlySet<string> = new Set(["canceled", "incomplete_expired"])
+
+/** Stripe's answer when there is no next invoice to preview: a 404, not a validation error. */
+const noUpcomingInvoice = (customerId: string) =>
+  invalidRequest(`No upcoming invoices for customer: ${customerId}`, { code: "invoice_upcoming_none", status: 404 })
+
 /**
  * `POST /v1/invoices/create_preview`: what the next invoice would look like. The result is never
- * stored, listed or announced, and its id (`upcoming_in_…`) cannot be retrieved, as in Stripe.
+ * stored, listed or announced, and its id (`upcoming_in_…`) cannot be retrieved, as in Stripe. A
+ * canceled or expired subscription has none: `invoice_upcoming_none`.
  */
 export const previewInvoice = (writer: Writer, params: InvoicePreviewParams): StripeObject => {
   const subscription = params.subscription === undefined ? undefined : writer.get("subscription", params.subscription)
@@ -42,6 +50,7 @@ export const previewInvoice = (writer: Writer, params: InvoicePreviewParams): St
   if (customerId === undefined) throw invalidRequest("Must provide either `customer` or `subscription`.", { param: "customer" })
   const customer = writer.get("customer", customerId)
   if (customer === undefined) throw noSuch("customer", customerId, "customer", 400)
+  if (subscription !== undefined && ENDED_STATUSES.has(subscription.data.status)) throw noUpcomingInvoice(customerId)
 
   const lines: Array<PreviewLine> = []
   const changes = params.subscription_details?.items ?? []

@@ -9,6 +9,7 @@ import { billPeriod, itemsOf } from "./billing.js"
 import { defaultPaymentMethodOf, outcomeOf } from "./paymentMethods.js"
 import { addInterval } from "./Periods.js"
 import { applyItemChanges, insertItem, resolveItemPrice, ItemParam, MAX_ITEMS } from "./subscriptionItems.js"
+import { voidInvoice } from "./invoices.js"
 import type { Writer } from "./Writer.js"
 
 const PaymentBehavior = Enum("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
@@ -229,4 +230,29 @@ export const cancelSubscription = (
     ["customer.subscription.deleted"],
     null
   )
+}
+
+/**
+ * The `status` filter of subscription lists, as Stripe documents it: no value leaves out only
+ * `canceled` ones (expired ones are listed), `ended` is canceled or `incomplete_expired`, `all` is all.
+ */
+export const listedByStatus = (filter: string | undefined, status: Subscription["status"]): boolean => {
+  if (filter === "all") return true
+  if (filter === undefined) return status !== "canceled"
+  if (filter === "ended") return status === "canceled" || status === "incomplete_expired"
+  return status === filter
+}
+
+/** Stripe gives an `incomplete` subscription this long, from its creation, to pay its first invoice. */
+export const INCOMPLETE_EXPIRY_SECONDS = 23 * 60 * 60
+
+/**
+ * An `incomplete` subscription whose first invoice went unpaid for 23 hours ends as
+ * `incomplete_expired`, a terminal status: the open invoice is voided and nothing is billed again.
+ * Stripe announces it as `customer.subscription.updated` (not `.deleted`), with `ended_at` set.
+ */
+export const expireIncompleteSubscription = (writer: Writer, subscription: Entry<Subscription>): void => {
+  const invoice = typeof subscription.data.latest_invoice === "string" ? writer.get("invoice", subscription.data.latest_invoice) : undefined
+  if (invoice !== undefined && (invoice.data.status === "open" || invoice.data.status === "uncollectible")) voidInvoice(writer, invoice)
+  writer.update("subscription", subscription, { ...subscription.data, status: "incomplete_expired", canceled_at: writer.now, ended_at: writer.now })
 }

@@ -39,8 +39,27 @@ export class Pipeline {
 
   async handle(incoming: IncomingApiRequest, requestId: string): Promise<OutgoingReply> {
     const headers: Record<string, string> = { "Request-Id": requestId }
+    let platform: Account
     try {
-      const platform = this.authenticate(incoming.authorization)
+      platform = this.authenticate(incoming.authorization)
+    } catch (error) {
+      return errorReply(error, headers)
+    }
+    return dated(platform, await this.serve(platform, incoming, requestId, headers))
+  }
+
+  /** A request refused before it could be read (an unparsable body): still authenticated first, as Stripe does. */
+  refuse(authorization: string | undefined, refusal: StripeError, requestId: string): OutgoingReply {
+    const headers: Record<string, string> = { "Request-Id": requestId }
+    try {
+      return dated(this.authenticate(authorization), errorReply(refusal, headers))
+    } catch (error) {
+      return errorReply(error, headers)
+    }
+  }
+
+  private async serve(platform: Account, incoming: IncomingApiRequest, requestId: string, headers: Record<string, string>): Promise<OutgoingReply> {
+    try {
       const account = this.select(platform, incoming.stripeAccount, incoming.authorization ?? "")
       const nowMs = Date.now()
       const { limiter, faults } = platform.scope
@@ -196,5 +215,15 @@ export const apiKeyOf = (authorization: string | undefined): string | undefined 
 }
 
 const redact = (key: string): string => `${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`
+
+/**
+ * In Stripe the `Date` header and `created` come from one clock, and clients (our connector among
+ * them) take "now" from `Date`; so it follows the key's clock when a test advances it. The format
+ * is RFC 9110's `IMF-fixdate`, as node:http writes its own.
+ */
+const dated = (platform: Account, reply: OutgoingReply): OutgoingReply => ({
+  ...reply,
+  headers: { ...reply.headers, Date: new Date(platform.clock.nowSeconds() * 1000).toUTCString() }
+})
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

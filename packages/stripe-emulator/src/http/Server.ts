@@ -4,7 +4,7 @@ import { API_VERSION } from "../ApiVersion.js"
 import { Random } from "../internal/Random.js"
 import { bodyLength } from "./Body.js"
 import { fromJson, isFormObject, parseForm, type FormObject } from "./FormEncoding.js"
-import { errorReply, type OutgoingReply, type Pipeline } from "./Pipeline.js"
+import type { OutgoingReply, Pipeline } from "./Pipeline.js"
 import { invalidRequest } from "./StripeError.js"
 
 /** Serves admin requests (`/_emulator/...`): JSON in, JSON out. */
@@ -80,7 +80,7 @@ const handle = async (
   try {
     params = mergeParams(query, raw, header(request, "content-type"))
   } catch {
-    send(response, errorReply(invalidRequest("Invalid request body: it could not be parsed as JSON."), { "Request-Id": requestId }), API_VERSION)
+    send(response, pipeline.refuse(authorization, invalidRequest("Invalid request body: it could not be parsed as JSON."), requestId), API_VERSION)
     return
   }
   const reply = await pipeline.handle(

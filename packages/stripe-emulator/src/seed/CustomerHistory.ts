@@ -10,7 +10,7 @@ import { resolvePaymentMethod } from "../domain/paymentMethods.js"
 import { refundCharge } from "../domain/refunds.js"
 import { renewIfDue } from "../domain/renewals.js"
 import { createSetupIntent } from "../domain/setupIntents.js"
-import { cancelSubscription, createSubscription } from "../domain/subscriptions.js"
+import { cancelSubscription, createSubscription, expireIncompleteSubscription, INCOMPLETE_EXPIRY_SECONDS } from "../domain/subscriptions.js"
 import type { Writer } from "../domain/Writer.js"
 import { StripeError } from "../http/StripeError.js"
 import type { Entry } from "../store/Entry.js"
@@ -92,7 +92,10 @@ const seedSubscription = (history: History, customer: Entry<Customer>, startedAt
       if (periodEnd === undefined || periodEnd > Math.min(now, cancelAt) || subscription.data.status === "incomplete") break
       renewIfDue(history.at(periodEnd), subscription)
     }
-    if (cancelAt !== Infinity && subscription.data.status !== "canceled") cancelSubscription(history.at(cancelAt), subscription)
+    const expiresAt = startedAt + INCOMPLETE_EXPIRY_SECONDS
+    if (subscription.data.status === "incomplete" && expiresAt <= Math.min(now, cancelAt)) expireIncompleteSubscription(history.at(expiresAt), subscription)
+    const ended = subscription.data.status === "canceled" || subscription.data.status === "incomplete_expired"
+    if (cancelAt !== Infinity && !ended) cancelSubscription(history.at(cancelAt), subscription)
   })
 }
 

@@ -19,7 +19,7 @@ export interface SeedSamples {
   readonly invoiceWithManyLines: string
   /** A subscription with 20 items, Stripe's maximum. */
   readonly subscriptionWithManyItems: string
-  /** A charge with 6 partial refunds. */
+  /** A charge with 12 partial refunds ($48 of $60), so `charge.refunds` has more than a first page. */
   readonly chargeWithManyRefunds: string
   /** A credit note with 15 lines. */
   readonly creditNoteWithManyLines: string

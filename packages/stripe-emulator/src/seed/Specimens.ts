@@ -18,6 +18,10 @@ import type { SeedSamples } from "./SeedTypes.js"
  */
 export const SPECIMEN_CUSTOMERS = 6
 
+/** More refunds than a first page holds, small enough to leave the charge partly refunded (12 × $4 of $60). */
+const SPECIMEN_REFUNDS = 12
+const SPECIMEN_REFUND_AMOUNT = 400
+
 const paidInvoiceWithLines = (writer: Writer, customer: Entry<Customer>, catalog: SeedCatalog, lines: number): Entry<Invoice> => {
   for (let index = 0; index < lines; index++) {
     const price = catalog.oneTime[index % catalog.oneTime.length]
@@ -46,7 +50,9 @@ export const seedSpecimens = (writer: Writer, customers: ReadonlyArray<Entry<Cus
   const refunded = createPaymentIntent(writer, { amount: 6000, currency: "usd", customer: customer(2).id, payment_method: "pm_card_visa", confirm: true })
   const refundedCharge = writer.get("charge", refunded.data.latest_charge ?? "")
   if (refundedCharge === undefined) throw new Error("specimen payment did not produce a charge")
-  for (let index = 0; index < 6; index++) refundCharge(writer.at(writer.now + index * 60), refundedCharge, { amount: 500, reason: "requested_by_customer" })
+  for (let index = 0; index < SPECIMEN_REFUNDS; index++) {
+    refundCharge(writer.at(writer.now + index * 60), refundedCharge, { amount: SPECIMEN_REFUND_AMOUNT, reason: "requested_by_customer" })
+  }
 
   const credited = paidInvoiceWithLines(writer, customer(3), catalog, 15)
   const creditNote = createCreditNote(writer, {
