@@ -16,6 +16,7 @@ import { Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 const run = promisify(execFile)
@@ -36,14 +37,6 @@ const connect = async (url: string) => {
   return client
 }
 
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    return error as pg.DatabaseError
-  }
-  throw new Error("expected the statement to fail")
-}
 
 beforeAll(async () => {
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })

@@ -9,6 +9,7 @@ import type { RunningEmulator } from "@tributary/stripe-emulator"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 let stack: ProxyStack.ProxyStack
@@ -16,14 +17,6 @@ let emulator: RunningEmulator
 let api: Stripe
 let client: pg.Client
 
-const failure = async (promise: Promise<unknown>): Promise<pg.DatabaseError> => {
-  try {
-    await promise
-  } catch (error) {
-    return error as pg.DatabaseError
-  }
-  throw new Error("expected the statement to fail")
-}
 
 beforeAll(async () => {
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
