@@ -70,7 +70,7 @@ export interface MakeOptions {
 }
 
 /** The strategy `bench/sink.ts` measured fastest here (see docs/sink.md). */
-export const DEFAULT_STRATEGY: StrategyName = "json"
+export const DEFAULT_STRATEGY: StrategyName = "elements"
 
 export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions = {}): TablesService => {
   const strategy = options.strategy ?? DEFAULT_STRATEGY
