@@ -6,9 +6,10 @@
  *   sync_id text, sync_external_id text, sync_metadata jsonb,
  *   upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb
  *
- * `bench/sink.ts` measures them against each other; `json` is the default because it
- * leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so the
- * writer never parses a record (see docs/sink.md for the figures).
+ * `bench/sink.ts` measures them against each other; `elements` is the default: like
+ * `json` it leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so
+ * the writer never parses a record, and it costs Postgres the least CPU of them all
+ * (see docs/sink.md for the figures).
  */
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
