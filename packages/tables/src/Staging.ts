@@ -8,7 +8,7 @@
  *
  * `bench/sink.ts` measures them against each other; `elements` is the default: like
  * `json` it leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so
- * the writer never parses a record, and it costs Postgres the least CPU of them all
+ * the writer never parses a record, and Postgres spends less CPU on it than on `json`
  * (see docs/sink.md for the figures).
  */
 import { Readable } from "node:stream"
