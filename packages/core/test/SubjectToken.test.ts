@@ -32,6 +32,16 @@ describe("SubjectToken", () => {
     expect(SubjectToken.encode("")).toBe("~")
   })
 
+  it("says a token is valid exactly when it decodes", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 50 }), fc.string({ maxLength: 50 }).map(SubjectToken.encode),
+        fc.stringMatching(/^[~0-9A-Fa-z_.-]{0,12}$/)), (token) => {
+        expect(SubjectToken.isValid(token)).toBe(Either.isRight(SubjectToken.decode(token)))
+      }),
+      { numRuns: 5_000 }
+    )
+  })
+
   it("refuses tokens it did not make", () => {
     expect(Either.isLeft(SubjectToken.decode("a.b"))).toBe(true)
     expect(Either.isLeft(SubjectToken.decode("~12"))).toBe(true)

@@ -70,13 +70,22 @@ export interface MakeOptions {
 }
 
 /** The strategy `bench/sink.ts` measured fastest here (see docs/sink.md). */
-export const DEFAULT_STRATEGY: StrategyName = "json"
+export const DEFAULT_STRATEGY: StrategyName = "elements"
 
 export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions = {}): TablesService => {
   const strategy = options.strategy ?? DEFAULT_STRATEGY
   const stage = strategies[strategy]
   const prepared = new Map<Collection.CollectionId, Statements.Statements>()
-  const target = (collection: Collection.CollectionId) => Target.resolve(config, collection)
+  // A collection's target depends only on the configuration: resolved once, not for every record.
+  const targets = new Map<Collection.CollectionId, Target.Target>()
+  const target = (collection: Collection.CollectionId) => {
+    let found = targets.get(collection)
+    if (found === undefined) {
+      found = Target.resolve(config, collection)
+      targets.set(collection, found)
+    }
+    return found
+  }
 
   const prepare = (client: pg.ClientBase, collections: ReadonlyArray<Collection.CollectionId>) =>
     Effect.gen(function*() {
@@ -131,19 +140,33 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       const collections = [...new Set(records.map((r) => r.collection))]
       yield* ensure(collections)
       // One group per table and delete mode, written in a fixed order so concurrent writers lock alike.
-      const groups = new Map<string, { statements: Statements.Statements; mode: SyncConfig.DeleteMode; records: Array<RecordText> }>()
+      // Grouped without building a key per record: this runs for every record the sink writes.
+      const groups = new Map<Statements.Statements, Partial<Record<SyncConfig.DeleteMode, Array<RecordText>>>>()
       for (const record of records) {
         const statements = prepared.get(record.collection)!
         const mode = deleteMode(record.collection, record.sync, options)
-        const key = `${TableName.toText(statements.target.name)}\u0000${mode}`
-        const group = groups.get(key) ?? { statements, mode, records: [] }
-        group.records.push(record.json)
-        groups.set(key, group)
+        let byMode = groups.get(statements)
+        if (byMode === undefined) {
+          byMode = {}
+          groups.set(statements, byMode)
+        }
+        let texts = byMode[mode]
+        if (texts === undefined) {
+          texts = []
+          byMode[mode] = texts
+        }
+        texts.push(record.json)
       }
+      const ordered = [...groups].flatMap(([statements, byMode]) =>
+        (["hard", "soft"] as const).flatMap((mode) => {
+          const texts = byMode[mode]
+          const key = `${TableName.toText(statements.target.name)}\u0000${mode}`
+          return texts === undefined ? [] : [{ key, statements, mode, records: texts }]
+        })
+      ).sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
       let changed = 0
       const chunk = strategy === "values" ? MAX_VALUES_ROWS : Number.POSITIVE_INFINITY
-      for (const key of [...groups.keys()].sort()) {
-        const group = groups.get(key)!
+      for (const group of ordered) {
         for (let start = 0; start < group.records.length; start += chunk) {
           changed += yield* writeGroup(client, group.statements, group.mode, group.records.slice(start, start + chunk))
         }

@@ -1,7 +1,7 @@
 import { Collection, Ids } from "@tributary/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Staging, Tables } from "../src/index.js"
+import { Errors, Staging, Tables } from "../src/index.js"
 import { freshPool, inTransaction } from "./Database.js"
 import * as Records from "./Records.js"
 
@@ -15,8 +15,8 @@ describe("versioned upsert", () => {
         const pool = yield* freshPool
         const tables = Tables.make(pool, {}, { strategy })
         yield* tables.ensure([customers])
-        // The full 1,000 versions of 100 records for the default strategy; fewer for the others.
-        const versions = strategy === "json" ? 1_000 : 100
+        // The full 1,000 versions of 100 records for the default strategy and `json`; fewer for the others.
+        const versions = strategy === Tables.DEFAULT_STRATEGY || strategy === "json" ? 1_000 : 100
         const all = Array.from({ length: 100 }, (_, r) =>
           Array.from({ length: versions }, (_, v) => Records.make({ upstreamId: `cus_${r}`, updatedIdx: v + 1 }))).flat()
         const shuffled = Records.shuffle(all, 42)
@@ -61,41 +61,59 @@ describe("versioned upsert", () => {
       expect(row.rows).toEqual([{ name: "five again", updated_idx: "5" }])
     }))
 
-  it.scoped("fills the standard and typed columns from the record", () =>
-    Effect.gen(function*() {
-      const pool = yield* freshPool
-      const tables = Tables.make(pool, {})
-      const sync = Ids.SyncId.make("sync_cols")
-      const record = Records.make({
-        collection: "stripe:subscription",
-        upstreamId: "sub_1",
-        updatedIdx: 12,
-        sync,
-        data: { id: "sub_1", customer: { id: "cus_9", object: "customer" }, status: "active", currency: "eur",
-          latest_invoice: "in_1", cancel_at_period_end: true, start_date: 1_700_000_000 }
-      })
-      yield* inTransaction(pool, (client) => tables.apply(client, [record], soft))
-      const row = yield* Effect.promise(() => pool.query(
-        `select id, upstream_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata,
-                upstream_created_at, customer, status, currency, latest_invoice, cancel_at_period_end,
-                start_date, data->>'status' as data_status
-           from stripe.subscriptions`))
-      expect(row.rows[0]).toEqual({
-        id: record.id,
-        upstream_id: "sub_1",
-        deleted: false,
-        updated_idx: "12",
-        sync_id: "sync_cols",
-        sync_external_id: "tenant_1",
-        sync_metadata: { plan: "gold" },
-        upstream_created_at: new Date("2024-01-01T00:00:00.000Z"),
-        customer: "cus_9",
-        status: "active",
-        currency: "eur",
-        latest_invoice: "in_1",
-        cancel_at_period_end: true,
-        start_date: new Date(1_700_000_000_000),
-        data_status: "active"
-      })
-    }))
+  for (const strategy of Staging.STRATEGIES) {
+    it.scoped(`fills the standard and typed columns from the record (${strategy})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* freshPool
+        const tables = Tables.make(pool, {}, { strategy })
+        const sync = Ids.SyncId.make("sync_cols")
+        const record = Records.make({
+          collection: "stripe:subscription",
+          upstreamId: "sub_1",
+          updatedIdx: 12,
+          sync,
+          data: { id: "sub_1", customer: { id: "cus_9", object: "customer" }, status: "active", currency: "eur",
+            latest_invoice: "in_1", cancel_at_period_end: true, start_date: 1_700_000_000 }
+        })
+        yield* inTransaction(pool, (client) => tables.apply(client, [record], soft))
+        const row = yield* Effect.promise(() => pool.query(
+          `select id, upstream_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata,
+                  upstream_created_at, customer, status, currency, latest_invoice, cancel_at_period_end,
+                  start_date, data->>'status' as data_status
+             from stripe.subscriptions`))
+        expect(row.rows[0]).toEqual({
+          id: record.id,
+          upstream_id: "sub_1",
+          deleted: false,
+          updated_idx: "12",
+          sync_id: "sync_cols",
+          sync_external_id: "tenant_1",
+          sync_metadata: { plan: "gold" },
+          upstream_created_at: new Date("2024-01-01T00:00:00.000Z"),
+          customer: "cus_9",
+          status: "active",
+          currency: "eur",
+          latest_invoice: "in_1",
+          cancel_at_period_end: true,
+          start_date: new Date(1_700_000_000_000),
+          data_status: "active"
+        })
+      }))
+  }
+
+  for (const strategy of Staging.STRATEGIES) {
+    it.scoped(`refuses a body that is not a JSON record as the record's fault (${strategy})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* freshPool
+        const tables = Tables.make(pool, {}, { strategy })
+        yield* tables.ensure([customers])
+        const sync = Ids.SyncId.make("sync_bad")
+        for (const json of ["{not json", "[1, 2]", "\"a string\""]) {
+          const applied = yield* inTransaction(pool, (client) =>
+            tables.applyEncoded(client, [{ sync, collection: customers, json }], soft)).pipe(Effect.flip)
+          expect(applied._tag).toBe("DatabaseError")
+          if (applied._tag === "DatabaseError") expect(Errors.isRecordError(applied)).toBe(true)
+        }
+      }))
+  }
 })

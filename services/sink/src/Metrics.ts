@@ -51,7 +51,7 @@ export const make = (): SinkMetrics => {
     }),
     lagSeconds: new Prom.Histogram({
       name: "tributary_sink_lag_seconds",
-      help: "From a record's publication to RECORDS to its commit in Postgres",
+      help: "From publication to RECORDS to commit in Postgres, of the oldest record of each committed batch",
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers
     }),

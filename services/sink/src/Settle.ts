@@ -50,10 +50,12 @@ export const settle = (
   written: Written
 ) =>
   Effect.gen(function*() {
-    const now = Date.now()
-    for (const { message } of written.committed) {
-      message.ack()
-      metrics.lagSeconds.observe(Math.max(0, now - message.info.timestampNanos / 1e6) / 1000)
+    for (const { message } of written.committed) message.ack()
+    // One observation per batch, of its first (oldest) record: decoding the delivery info of
+    // every message to time it cost more than a tenth of the sink's allocations.
+    const first = written.committed[0]
+    if (first !== undefined) {
+      metrics.lagSeconds.observe(Math.max(0, Date.now() - first.message.info.timestampNanos / 1e6) / 1000)
     }
     metrics.records.inc({ outcome: "written" }, written.committed.length)
     for (const { item, error } of written.refused) {

@@ -5,7 +5,7 @@
  * says why; nothing is acked, so nothing is lost or skipped.
  */
 import type { JsMsg } from "@nats-io/jetstream"
-import { Database, DeadLetters, Nats, Provisioning, Subjects } from "@tributary/core"
+import { Database, DeadLetters, Nats, Provisioning } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Tables, Target } from "@tributary/tables"
 import { Duration, Effect, Either, Schedule } from "effect"
@@ -15,6 +15,7 @@ import * as DurableConsumer from "./DurableConsumer.js"
 import * as Intake from "./Intake.js"
 import { Metrics } from "./Metrics.js"
 import { Readiness } from "./Readiness.js"
+import * as Routes from "./Routes.js"
 import { giveUp, settle } from "./Settle.js"
 import type { SinkSettings } from "./SinkSettings.js"
 import * as Writer from "./Writer.js"
@@ -112,10 +113,11 @@ export const run = (
         }))
       )
 
+    const routeOf = Routes.make(nats.ns)
     const route = (message: JsMsg) =>
-      Either.map(Subjects.parse(nats.ns, message.subject), (parsed): Writer.Item => ({
+      Either.map(routeOf(message.subject), (route): Writer.Item => ({
         message,
-        record: { sync: parsed.sync, collection: parsed.collection, json: message.data }
+        record: { sync: route.sync, collection: route.collection, json: message.data }
       }))
 
     const work = Effect.gen(function*() {
