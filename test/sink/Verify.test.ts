@@ -33,7 +33,8 @@ const dumpServer = Effect.acquireRelease(
   Effect.promise(() =>
     new Promise<{ url: string; close: () => void }>((resolve) => {
       const server = createServer((request, response) => {
-        if (request.url !== Verification.DumpState.DUMP_PATH || request.headers.authorization !== "Bearer sk_test_dump") {
+        const path = new URL(request.url ?? "/", "http://dump").pathname
+        if (path !== Verification.DumpState.DUMP_PATH || request.headers.authorization !== "Bearer sk_test_dump") {
           response.writeHead(401).end("{}")
           return
         }
