@@ -5,15 +5,8 @@
 import { spawnSync } from "node:child_process"
 import { Ports } from "@tributary/testkit/servers"
 import type { Component } from "../Component.js"
+import { waitForReady } from "../Ready.js"
 
-const waitForReady = async (url: string): Promise<void> => {
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the gateway did not answer ${url} within 120 s; see .tributary/logs/gateway.log`)
-}
 
 export const gateway: Component = {
   name: "consume gateway and an admin token",
@@ -25,12 +18,14 @@ export const gateway: Component = {
       TRIBUTARY_GATEWAY_PORT: String(port),
       TRIBUTARY_GATEWAY_HOST: "127.0.0.1"
     }
-    context.spawn("gateway", process.execPath, ["--import", "tsx", "services/consume-gateway/src/main.ts"], env)
+    const child = context.spawn("gateway", process.execPath, ["--import", "tsx", "services/consume-gateway/src/main.ts"], env)
     const url = `http://127.0.0.1:${port}`
-    await waitForReady(`${url}/readyz`)
+    await waitForReady("gateway", `${url}/readyz`, child, 120_000)
     const created = spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "tokens", "create", "--name", "up-admin"], {
       env: { ...process.env, ...env },
-      encoding: "utf8"
+      encoding: "utf8",
+      // A CLI step that hangs (NATS unreachable) fails the start instead of holding it.
+      timeout: 60_000
     })
     const token = created.stdout.trim()
     if (created.status !== 0 || token === "") throw new Error(`could not create the gateway token:\n${created.stderr}${created.stdout}`)

@@ -7,7 +7,8 @@ export const provision: Component = {
   start: async (context) => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "provision"], {
       env: { ...process.env, TRIBUTARY_NATS_URL: context.natsUrl },
-      encoding: "utf8"
+      encoding: "utf8",
+      timeout: 60_000
     })
     if (result.status !== 0) {
       throw new Error(`provisioning failed:\n${result.error?.message ?? ""}${result.stderr}${result.stdout}`)

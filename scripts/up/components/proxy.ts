@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto"
 import { Ports } from "@tributary/testkit/servers"
 import pg from "pg"
 import type { Component } from "../Component.js"
+import { waitForReady } from "../Ready.js"
 
 const CLIENT_ROLE = "tributary_client"
 
@@ -27,14 +28,6 @@ const ensureClientRole = async (ownerUrl: string): Promise<string> => {
   return Object.assign(new URL(ownerUrl), { username: CLIENT_ROLE, password }).toString()
 }
 
-const waitForReady = async (url: string): Promise<void> => {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the proxy did not answer ${url} within 30 s; see .tributary/logs/proxy.log`)
-}
 
 export const proxy: Component = {
   name: "Postgres proxy",
@@ -50,8 +43,8 @@ export const proxy: Component = {
       TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
       TRIBUTARY_SECRET_KEY: context.secretKey
     }
-    context.spawn("proxy", process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], env)
-    await waitForReady(`http://127.0.0.1:${httpPort}/readyz`)
+    const child = context.spawn("proxy", process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], env)
+    await waitForReady("proxy", `http://127.0.0.1:${httpPort}/readyz`, child, 30_000)
 
     const demoSync = context.published.demo_sync_id
     if (typeof demoSync !== "string") {
@@ -64,7 +57,7 @@ export const proxy: Component = {
     const issued = spawnSync(process.execPath, [
       "--import", "tsx", "packages/cli/src/main.ts", "proxy", "credentials", "create",
       "--sync", demoSync, "--name", "demo", "--host", `127.0.0.1:${port}`, "--database", database
-    ], { env: { ...process.env, ...env }, encoding: "utf8" })
+    ], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 })
     const url = /^url\s+(\S+)/m.exec(issued.stdout)?.[1]
     if (issued.status !== 0 || url === undefined) {
       throw new Error(`could not create the demo proxy credentials:\n${issued.stderr}${issued.stdout}`)

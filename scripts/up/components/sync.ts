@@ -6,24 +6,18 @@
 import { spawnSync } from "node:child_process"
 import { Ports } from "@tributary/testkit/servers"
 import type { Component } from "../Component.js"
+import { waitForReady } from "../Ready.js"
 
 const DEMO_SYNC = "demo"
 
 const tributary = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
     env: { ...process.env, ...env },
-    encoding: "utf8"
+    encoding: "utf8",
+    // A CLI step that hangs (NATS unreachable) fails the start instead of holding it.
+    timeout: 60_000
   })
 
-const waitForHealth = async (url: string): Promise<void> => {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false)
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the sync service did not answer ${url} within 30 s; see .tributary/logs/sync.log`)
-}
 
 export const sync: Component = {
   name: "sync service and the demo sync",
@@ -35,9 +29,9 @@ export const sync: Component = {
       TRIBUTARY_SYNC_PORT: String(port),
       TRIBUTARY_SYNC_REPLICA_ID: "local-1"
     }
-    context.spawn("sync", process.execPath, ["--import", "tsx", "services/sync/src/main.ts"], env)
+    const child = context.spawn("sync", process.execPath, ["--import", "tsx", "services/sync/src/main.ts"], env)
     const url = `http://127.0.0.1:${port}`
-    await waitForHealth(`${url}/readyz`)
+    await waitForReady("sync", `${url}/readyz`, child, 30_000)
 
     const emulatorUrl = context.published.emulator_url
     const emulatorKey = context.published.emulator_api_key
