@@ -53,7 +53,12 @@ export class CheckpointConflict extends Data.TaggedError("CheckpointConflict")<{
   }
 }
 
-const encode = Schema.encodeSync(Schema.parseJson(Checkpoint))
+/**
+ * The checkpoint's type is its own encoded form (numbers, strings, plain JSON), so
+ * `JSON.stringify` is its encoding; it is written after every page, where the Schema's
+ * encoder cost more than the write. Reading it back goes through the Schema.
+ */
+const encode = (checkpoint: typeof Checkpoint.Encoded): string => JSON.stringify(checkpoint)
 const decode = Schema.decodeUnknownOption(Schema.parseJson(Checkpoint))
 
 export interface Store {
