@@ -109,12 +109,21 @@ const listingPage = (client: Client, entry: Catalog.Entry, cursor: ListCursor | 
     if (entry.list === undefined) return yield* Effect.dieMessage(`${entry.id} is not listed on its own`)
     const page = yield* listPage(client, entry, entry.list, cursor)
     const { objects, malformed } = Observe.partition(entry.id, page.items)
-    const observed = yield* Effect.forEach(
-      objects,
-      (object) => Nested.observeRead(client, entry, object, page.version),
-      { concurrency: CHILD_CONCURRENCY }
+    // Objects whose nested list is complete are observed at once; the others page through
+    // the rest of their list, a few at a time. Either way in the order listed.
+    const observed = objects.map((object) =>
+      Nested.isComplete(entry, object) ? Nested.observeComplete(entry, object, page.version) : undefined
     )
-    const all = Observe.concat([{ observations: [], malformed }, ...observed])
+    const incomplete = objects.flatMap((object, index) => observed[index] === undefined ? [{ object, index }] : [])
+    yield* Effect.forEach(
+      incomplete,
+      ({ object, index }) =>
+        Effect.map(Nested.observeRead(client, entry, object, page.version), (read) => {
+          observed[index] = read
+        }),
+      { concurrency: CHILD_CONCURRENCY, discard: true }
+    )
+    const all = Observe.concat([{ observations: [], malformed }, ...observed.flatMap((o) => o === undefined ? [] : [o])])
     return { ...all, next: page.next, ...(page.progress === undefined ? {} : { progress: page.progress }) } satisfies Connector.Page
   })
 

@@ -57,6 +57,29 @@ export const complete = (
     }
   })
 
+/** The observations of an object and of its nested list's items, once the list is complete. */
+const observationsOf = (entry: Entry, done: Completed): Connector.Observed => {
+  const child = entry.nested?.child
+  if (child === undefined) return { observations: [Observe.read(entry.id, done.object, done.version)], malformed: [] }
+  const children = Observe.partition(child, done.children)
+  return {
+    observations: [
+      Observe.read(entry.id, done.object, done.version),
+      ...children.objects.map((c) => Observe.read(child, c, done.version))
+    ],
+    malformed: children.malformed
+  }
+}
+
+/**
+ * The observations of an object whose nested list is already complete (`isComplete`), with
+ * no request and no fiber: most objects of a backfill page are, and this runs for each.
+ */
+export const observeComplete = (entry: Entry, object: StripeObject, version: Connector.Version): Connector.Observed => {
+  const given = entry.nested === undefined ? undefined : object[entry.nested.field]
+  return observationsOf(entry, { object, version, children: isList(given) ? given.data : [] })
+}
+
 /** The observations of an object read afresh: itself, complete, and its children when they are records. */
 export const observeRead = (
   client: Client,
@@ -64,18 +87,7 @@ export const observeRead = (
   object: StripeObject,
   version: Connector.Version
 ): Effect.Effect<Connector.Observed, Connector.Refusal> =>
-  Effect.map(complete(client, entry, object, version), (done) => {
-    const child = entry.nested?.child
-    if (child === undefined) return { observations: [Observe.read(entry.id, done.object, done.version)], malformed: [] }
-    const children = Observe.partition(child, done.children)
-    return {
-      observations: [
-        Observe.read(entry.id, done.object, done.version),
-        ...children.objects.map((c) => Observe.read(child, c, done.version))
-      ],
-      malformed: children.malformed
-    }
-  })
+  Effect.map(complete(client, entry, object, version), (done) => observationsOf(entry, done))
 
 /** The children a parent's data lists completely, for the engine's orphan check; undefined when it does not. */
 export const childrenOf = (entry: Entry) => (data: Readonly<Record<string, unknown>>): ReadonlyArray<Connector.RecordRef> | undefined => {

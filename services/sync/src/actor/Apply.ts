@@ -61,20 +61,29 @@ export const make = (options: Options): Applier => {
       const outcomes = yield* options.publisher.applyAll(chosen, readStartedAt, options.publishConcurrency)
       const counts = new Map<string, number>()
       const again = new Map<string, Connector.RecordRef>()
+      // Counted here and added to the metrics once per label set: a page has a hundred records.
+      const published = new Map<string, { readonly collection: string; readonly action: string; n: number }>()
+      const skipped = new Map<string, number>()
       outcomes.forEach((outcome, index) => {
         const observation = chosen[index]!
         switch (outcome._tag) {
-          case "Published":
-            metrics.records.inc({ sync, collection: observation.collection, action: outcome.action })
+          case "Published": {
+            const key = `${observation.collection} ${outcome.action}`
+            const entry = published.get(key)
+            if (entry === undefined) published.set(key, { collection: observation.collection, action: outcome.action, n: 1 })
+            else entry.n++
             counts.set(observation.collection, (counts.get(observation.collection) ?? 0) + 1)
             break
+          }
           case "Skipped":
-            metrics.skipped.inc({ sync, reason: outcome.verdict })
+            skipped.set(outcome.verdict, (skipped.get(outcome.verdict) ?? 0) + 1)
             break
           case "Refresh":
             again.set(keyOf(outcome.ref), outcome.ref)
         }
       })
+      for (const { collection, action, n } of published.values()) metrics.records.inc({ sync, collection, action }, n)
+      for (const [reason, n] of skipped) metrics.skipped.inc({ sync, reason }, n)
       return { counts, again: [...again.values()] }
     })
 

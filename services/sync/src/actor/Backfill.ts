@@ -6,7 +6,7 @@
  * checkpointed, so a killed actor resumes at the first page that may not be published.
  */
 import type { Connector, Errors, Ids, SyncStatus } from "@tributary/core"
-import { Effect, Fiber, Queue, Ref } from "effect"
+import { Cause, Effect, Exit, Fiber, Queue, Ref } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import type { SyncMetrics } from "../Metrics.js"
 import type * as Checkpoint from "../state/Checkpoint.js"
@@ -22,6 +22,11 @@ export interface Options {
   readonly metrics: SyncMetrics
   /** Every record published and not deleted, last stored before the given time (from the publisher). */
   readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
+}
+
+interface Fetched {
+  readonly page: Connector.Page
+  readonly readStartedAt: number
 }
 
 /** Pages an item fetches ahead of the one being published. */
@@ -123,20 +128,23 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
         if (begin === undefined || begin.done) return
         // Pages are fetched ahead (their cursors come one from another) while earlier ones
         // are published, so an item's requests do not wait for JetStream.
-        const ahead = yield* Queue.bounded<{ readonly page: Connector.Page; readonly readStartedAt: number }>(PREFETCH)
-        const producer = yield* Effect.fork(Effect.gen(function*() {
+        // A failure of the fetching fiber (a refused key) comes through the queue too, after
+        // the pages before it, and ends the item.
+        const ahead = yield* Queue.bounded<Exit.Exit<Fetched, Failure>>(PREFETCH)
+        yield* Effect.fork(Effect.gen(function*() {
           let cursor: unknown = begin.cursor
           for (;;) {
             const fetched = yield* fetch(item, cursor)
-            yield* Queue.offer(ahead, fetched)
+            yield* Queue.offer(ahead, Exit.succeed(fetched))
             if (fetched.page.next === null) return
             cursor = fetched.page.next
           }
-        }))
-        // A failure of the fetching fiber (a refused key) ends the item.
-        const failure = Fiber.join(producer).pipe(Effect.zipRight(Effect.never))
+        }).pipe(Effect.onExit((exit) =>
+          // Interrupted only when the item itself has ended: nobody takes from the queue any more.
+          Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Queue.offer(ahead, Exit.failCause(exit.cause)) : Effect.void
+        )))
         for (;;) {
-          const { page, readStartedAt } = yield* Effect.raceFirst(Queue.take(ahead), failure)
+          const { page, readStartedAt } = yield* Effect.flatten(Queue.take(ahead))
           const counts = yield* applier.apply(page, readStartedAt)
           const published = [...counts.values()].reduce((a, b) => a + b, 0)
           yield* Ref.update(state, (s) => {
@@ -171,12 +179,16 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
 
     const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(report, Effect.sleep("1 second"))))
     const logger = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep("10 seconds"), logProgress)))
-    applier.track(true)
+    // Records published before this backfill began are the only ones it may have to read
+    // afresh; with none (a first backfill) there is nothing to reconcile, and remembering
+    // every record it observes would be work for nothing.
+    const reconciling = options.live(initial.started_at).length > 0
+    applier.track(reconciling)
     yield* Effect.forEach(items, runItem, { concurrency: "unbounded", discard: true })
     yield* Fiber.interrupt(reporter)
     yield* Fiber.interrupt(logger)
     yield* report
-    yield* reconcile
+    if (reconciling) yield* reconcile
     applier.track(false)
     const done = yield* Ref.get(state)
     yield* Effect.logInfo(`backfill complete in ${Math.round((Date.now() - startedAt) / 1000)} s`).pipe(

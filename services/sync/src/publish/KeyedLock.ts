@@ -14,11 +14,12 @@ export const make = (): KeyedLock => {
     run: <A>(key: string, task: () => Promise<A>): Promise<A> => {
       const before = tails.get(key)
       const result = before === undefined ? task() : before.then(task, task)
-      const tail = result.then(() => undefined, () => undefined)
-      tails.set(key, tail)
-      void tail.then(() => {
+      // Settles when the task does, never rejects; the last one out removes the key.
+      const release = () => {
         if (tails.get(key) === tail) tails.delete(key)
-      })
+      }
+      const tail: Promise<unknown> = result.then(release, release)
+      tails.set(key, tail)
       return result
     }
   }

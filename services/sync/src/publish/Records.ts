@@ -9,7 +9,7 @@
  * lost its lease but still runs) makes the next publish fail; the record's last message is
  * then read back with a direct get (`last_by_subj`) and the decision is made again.
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, PubHeaders } from "@nats-io/jetstream"
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { StoredMsg } from "@nats-io/jetstream"
 import type { MsgHdrs } from "@nats-io/transport-node"
 import { Headers, Nats, Record as CoreRecord, Subjects } from "@tributary/core"
@@ -82,6 +82,12 @@ export const make = (options: Options) =>
     const syncId: Ids.SyncId = options.sync.id
     const cache = new Map<string, Ordering.Published>()
     const lock = KeyedLock.make()
+    const bodies = RecordBody.builder(options.sync)
+    // A change's subject is its record's with `events` for `records` (`Subjects.forRecord`):
+    // derived rather than encoded again.
+    const recordsRoot = `${ns.root}.records.`
+    const eventsRoot = `${ns.root}.events.`
+    const changeSubjectOf = (recordSubject: string) => eventsRoot + recordSubject.slice(recordsRoot.length)
 
     const load = Effect.gen(function*() {
       const stream = ns.streams.records
@@ -165,8 +171,9 @@ export const make = (options: Options) =>
         if (observation.deleted && observation.data === null && published === undefined) {
           return { _tag: "Skipped", verdict: "unknown_delete" }
         }
-        const givenJson = observation.data === null ? "{}" : JSON.stringify(observation.data)
-        const hash = RecordBody.contentHash(observation.deleted, givenJson)
+        // Serialised and encoded once: hashed, then copied into both bodies.
+        const given = Buffer.from(observation.data === null ? "{}" : JSON.stringify(observation.data))
+        const hash = RecordBody.contentHash(observation.deleted, given)
         const verdict = Ordering.decide(published, {
           version: observation.version,
           origin: observation.origin,
@@ -193,14 +200,21 @@ export const make = (options: Options) =>
         const needsPrevious = published !== undefined && (observation.data === null || spec?.childrenOf !== undefined)
         const previous = needsPrevious ? await lastBody(subject) : undefined
         const data = observation.data ?? previous ?? {}
-        const dataJson = observation.data === null ? JSON.stringify(data) : givenJson
+        const bytes = observation.data === null ? Buffer.from(JSON.stringify(data)) : given
         const updatedIdx = Ordering.nextUpdatedIdx(published, observation.version)
         const recordId = CoreRecord.recordIdFor(syncId, observation.collection, observation.upstreamId)
         const action = published === undefined || (published.deleted && !observation.deleted)
           ? "created"
           : observation.deleted ? "deleted" : "updated"
-        const built = RecordBody.build({ recordId, sync: options.sync, observation, dataJson, contentHash: hash, updatedIdx, action })
-        built.recordHeaders.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(published?.seq ?? 0))
+        const built = bodies.build({
+          recordId,
+          observation,
+          data: bytes,
+          contentHash: hash,
+          updatedIdx,
+          action,
+          expectedLastSequence: published?.seq ?? 0
+        })
 
         let ack: AckPublisher.PubAck
         try {
@@ -225,9 +239,10 @@ export const make = (options: Options) =>
           publishedAt: now,
           storedAt: now
         })
-        const eventSubject = Subjects.forRecord(ns, "events", syncId, observation.collection, observation.upstreamId)
-        built.changeHeaders.set(PubHeaders.MsgIdHdr, `${recordId}@${updatedIdx}`)
-        await guarded(`publish the change of ${subject}`, () => publisher.publish(eventSubject, built.change, built.changeHeaders))
+        const eventSubject = changeSubjectOf(subject)
+        await publisher.publish(eventSubject, built.change, built.changeHeaders).catch((error: unknown) => {
+          throw new Failed(`publish the change of ${subject}`, error)
+        })
 
         for (const orphan of orphansOf(spec, previous, data, observation.deleted)) {
           await applyOne({

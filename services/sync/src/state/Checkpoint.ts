@@ -53,7 +53,12 @@ export class CheckpointConflict extends Data.TaggedError("CheckpointConflict")<{
   }
 }
 
-const encode = Schema.encodeSync(Schema.parseJson(Checkpoint))
+/**
+ * The checkpoint's type is its own encoded form (numbers, strings, plain JSON), so
+ * `JSON.stringify` is its encoding; it is written after every page, where the Schema's
+ * encoder cost more than the write. Reading it back goes through the Schema.
+ */
+const encode = (checkpoint: typeof Checkpoint.Encoded): string => JSON.stringify(checkpoint)
 const decode = Schema.decodeUnknownOption(Schema.parseJson(Checkpoint))
 
 export interface Store {
@@ -61,7 +66,8 @@ export interface Store {
   readonly save: (checkpoint: Checkpoint) => Effect.Effect<void, CheckpointConflict | Errors.NatsError>
   /**
    * Save what `latest` gives when the write's turn comes: writers that race never put an
-   * older state over a newer one.
+   * older state over a newer one. Calls waiting behind a write are served by one write, so
+   * every caller's `latest` must read the same state.
    */
   readonly saveLatest: (latest: Effect.Effect<Checkpoint>) => Effect.Effect<void, CheckpointConflict | Errors.NatsError>
   readonly remove: Effect.Effect<void, Errors.NatsError>
@@ -82,9 +88,8 @@ export const open = (sync: Ids.SyncId) =>
       entry === null || entry.operation !== "PUT" ? Option.none<Checkpoint>() : decode(entry.string())
     )
     const lock = yield* Effect.makeSemaphore(1)
-    const saveLatest = (latest: Effect.Effect<Checkpoint>) =>
-      lock.withPermits(1)(Effect.gen(function*() {
-        const checkpoint = yield* latest
+    const write = (checkpoint: Checkpoint) =>
+      Effect.gen(function*() {
         const expected = yield* Ref.get(revision)
         const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
         const written = yield* Effect.tryPromise({
@@ -93,8 +98,28 @@ export const open = (sync: Ids.SyncId) =>
         })
         yield* Ref.set(revision, written)
         yield* Ref.set(current, Option.some(checkpoint))
-      }))
+      })
+    // Saves of the latest state that queue up behind a write are coalesced: a write that
+    // reads the state after a call was made holds what that call asked to save, so the
+    // call returns once that write is done. Calls are numbered; `covered` is the last one
+    // a finished write holds (a `save` of a given checkpoint resets it).
+    let requested = 0
+    let covered = 0
+    const saveLatest = (latest: Effect.Effect<Checkpoint>) =>
+      Effect.suspend(() => {
+        const call = ++requested
+        return lock.withPermits(1)(Effect.suspend(() => {
+          if (covered >= call) return Effect.void
+          const upTo = requested
+          return Effect.flatMap(latest, write).pipe(Effect.andThen(() => {
+            covered = upTo
+          }))
+        }))
+      })
+    const save = (checkpoint: Checkpoint) =>
+      lock.withPermits(1)(write(checkpoint).pipe(Effect.andThen(() => {
+        covered = 0
+      })))
     const remove = Nats.tryNats(`delete the checkpoint of ${sync}`, () => kv.delete(key(sync)))
-    const save = (checkpoint: Checkpoint) => saveLatest(Effect.succeed(checkpoint))
     return { current: Ref.get(current), save, saveLatest, remove } satisfies Store
   })
