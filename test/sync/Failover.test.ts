@@ -60,7 +60,12 @@ describe("failover", () => {
     expect(pagesOf(after)).toBeGreaterThanOrEqual(checkpointed)
 
     await h.waitForPhase(sync.id, ["live"], 120_000)
-    await Eventually.exactCopy(h, sync.id)
+    const copy = await Eventually.exactCopy(h, sync.id)
+    // The kill lost no change either: every version on RECORDS has its change on EVENTS.
+    const changes = await Records.changes(h.nc, h.ns, sync.id)
+    for (const records of copy.values()) {
+      for (const record of records.values()) expect(changes.get(record.id) ?? []).toContain(record.updated_idx)
+    }
     const log = await Records.milestones(h.nc, h.ns, sync.id)
     expect(log.filter((m) => m === "backfill_started")).toHaveLength(1)
     expect(log.filter((m) => m === "backfill_complete")).toHaveLength(1)

@@ -216,6 +216,15 @@ export const make = (options: Options) =>
           expectedLastSequence: published?.seq ?? 0
         })
 
+        // The change goes to EVENTS first: a crash, or a failed publish, between the two
+        // publishes must not leave a version on RECORDS whose change EVENTS never gets (after
+        // a restart the version would look unchanged and the change would be lost). Seen again
+        // after a restart, the same version gets the same updated_idx, so its change's
+        // Nats-Msg-Id makes JetStream drop the repeat.
+        const eventSubject = changeSubjectOf(subject)
+        await publisher.publish(eventSubject, built.change, built.changeHeaders).catch((error: unknown) => {
+          throw new Failed(`publish the change of ${subject}`, error)
+        })
         let ack: AckPublisher.PubAck
         try {
           ack = await publisher.publish(subject, built.record, built.recordHeaders)
@@ -238,10 +247,6 @@ export const make = (options: Options) =>
           changeId: observation.changeId,
           publishedAt: now,
           storedAt: now
-        })
-        const eventSubject = changeSubjectOf(subject)
-        await publisher.publish(eventSubject, built.change, built.changeHeaders).catch((error: unknown) => {
-          throw new Failed(`publish the change of ${subject}`, error)
         })
 
         for (const orphan of orphansOf(spec, previous, data, observation.deleted)) {
