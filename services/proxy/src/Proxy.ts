@@ -107,6 +107,7 @@ export const make = (options: Options) =>
           lookup,
           writesFor: (credential) => ({
             verdict: classifier.verdict,
+            certainlyPasses: classifier.certainlyPasses,
             execute: (request) => execute(credential, request)
           }),
           log,
