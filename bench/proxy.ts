@@ -6,32 +6,38 @@
  * proxy minus the latency of the bare API call it makes. Prints one JSON object.
  *
  * Private nats-server, PostgreSQL and Stripe emulator. For pgbench the proxy runs as its
- * own service process, as deployed: with one worker (the default, and the headline
- * figures) and with `BENCH_PROXY_WORKERS` workers (default 2) for comparison. For writes it runs in this process, writing to the
- * emulator through the SDK writer the proxy's tests use (the Stripe connector cannot
- * write yet); the bare API call is the same SDK call made directly.
+ * own service process, as deployed: in its default configuration (a worker per core; the
+ * headline figures) and with `BENCH_PROXY_WORKERS` workers (default 1) for comparison.
+ * Each pgbench run also reports the CPU time per transaction of pgbench, Postgres,
+ * PgBouncer and the proxy (from /proc), which is where the differences come from.
+ *
+ * For writes the proxy runs in this process, writing to the emulator through the SDK
+ * writer the proxy's tests use (the Stripe connector cannot write yet); the bare API call
+ * is the same SDK call made directly.
  */
 import { execFile, spawn } from "node:child_process"
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { Database, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
-import { Proxy } from "@tributary/proxy"
+import { Proxy, Workers } from "@tributary/proxy"
 import { Emulator } from "@tributary/stripe-emulator"
 import { Binaries, NatsServer, PostgresServer, Ports } from "@tributary/testkit/servers"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import pg from "pg"
 import Stripe from "stripe"
 import * as EmulatorWriter from "../test/proxy/support/EmulatorWriter.js"
+import * as ProcessCpu from "./proxy/ProcessCpu.js"
 
 const exec = promisify(execFile)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8)
 const WRITES = Number(process.env.BENCH_WRITES ?? 200)
-const WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 2)
+const COMPARED_WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 1)
+const DEFAULT_WORKERS = Workers.defaultCount()
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -117,8 +123,8 @@ try {
     return { port: listening.port, user: issued.credential.user, password: issued.password }
   }).pipe(Effect.provide(context), Scope.extend(scope)))
 
-  /** The proxy service as its own process (`services/proxy/src/main.ts`) with `workers` workers. */
-  const spawnProxy = async (workers: number) => {
+  /** The proxy service as its own process (`services/proxy/src/main.ts`): `workers` workers, or its default. */
+  const spawnProxy = async (workers: number | "default") => {
     const proxyPort = await Ports.freePort()
     const child = spawn(process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], {
       stdio: "ignore",
@@ -131,7 +137,7 @@ try {
         TRIBUTARY_PROXY_HOST: "127.0.0.1",
         TRIBUTARY_PROXY_PORT: String(proxyPort),
         TRIBUTARY_PROXY_HTTP_PORT: String(await Ports.freePort()),
-        TRIBUTARY_PROXY_WORKERS: String(workers),
+        TRIBUTARY_PROXY_WORKERS: workers === "default" ? "" : String(workers),
         TRIBUTARY_SECRET_KEY: secretKey,
         TRIBUTARY_LOG_LEVEL: "warn"
       }
@@ -144,27 +150,61 @@ try {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the proxy (${workers} workers) did not start`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    return proxyPort
+    return { port: proxyPort, pid: child.pid! }
   }
-  const [onePort, manyPort] = [await spawnProxy(1), await spawnProxy(WORKERS)]
+  const [standard, compared] = [await spawnProxy("default"), await spawnProxy(COMPARED_WORKERS)]
   await Ports.accepts(bouncerPort)
+  const postmaster = Number(readFileSync(join(dir, "postgres", "data", "postmaster.pid"), "utf8").split("\n")[0])
 
   const proxyUrl = (at: number) => `postgres://${user}:${password}@127.0.0.1:${at}/${PostgresServer.DATABASE}`
+  /** Each target, and the process (tree) in the middle whose CPU time is its own. */
   const targets = {
-    direct: { url: clientUrl },
-    pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}` },
-    proxy: { url: proxyUrl(onePort) },
-    proxy_workers: { url: proxyUrl(manyPort) }
+    direct: { url: clientUrl, middle: undefined },
+    pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}`, middle: bouncer.pid },
+    proxy: { url: proxyUrl(standard.port), middle: standard.pid },
+    proxy_workers: { url: proxyUrl(compared.port), middle: compared.pid }
   }
-  const pgbench = async (url: string) => {
+  type Target = keyof typeof targets
+  /** CPU microseconds per transaction of each process during one run. */
+  type CpuPerTransaction = { pgbench: number | undefined; postgres: number | undefined; middle: number | undefined }
+  /** CPU the machine spent outside this benchmark's processes, in % of one core: other load. */
+  const outside = (before: { machine?: number | undefined; bench?: number | undefined }, after: typeof before, seconds: number) =>
+    before.machine === undefined || after.machine === undefined || before.bench === undefined || after.bench === undefined
+      ? undefined
+      : Math.max(0, round((100 * ((after.machine - before.machine) - (after.bench - before.bench))) / seconds, 0))
+  const pgbench = async (target: Target) => {
+    const { url, middle } = targets[target]
+    const before = { pgbench: ProcessCpu.reapedChildrenSeconds(), postgres: ProcessCpu.treeSeconds(postmaster), middle: middle === undefined ? undefined : ProcessCpu.treeSeconds(middle) }
+    const load = { machine: ProcessCpu.machineBusySeconds(), bench: ProcessCpu.treeSeconds(process.pid) }
+    const started = performance.now()
     const { stdout } = await exec("pgbench", ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), url])
+    const otherLoad = outside(load, { machine: ProcessCpu.machineBusySeconds(), bench: ProcessCpu.treeSeconds(process.pid) }, (performance.now() - started) / 1000)
+    // Postgres reaps the backends of pgbench's connections just after they close.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const after = { pgbench: ProcessCpu.reapedChildrenSeconds(), postgres: ProcessCpu.treeSeconds(postmaster), middle: middle === undefined ? undefined : ProcessCpu.treeSeconds(middle) }
     const tps = /tps = ([\d.]+)/.exec(stdout)
-    if (tps === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
-    return Number(tps[1])
+    const transactions = /number of transactions actually processed: (\d+)/.exec(stdout)
+    if (tps === null || transactions === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
+    const perTransaction = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? undefined : round(((b - a) * 1e6) / Number(transactions[1]), 1)
+    const cpu: CpuPerTransaction = {
+      pgbench: perTransaction(before.pgbench, after.pgbench),
+      postgres: perTransaction(before.postgres, after.postgres),
+      middle: perTransaction(before.middle, after.middle)
+    }
+    return { tps: Number(tps[1]), cpu, otherLoad }
   }
-  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy: [], proxy_workers: [] }
+  const names = ["direct", "pgbouncer", "proxy", "proxy_workers"] as const
+  const runs: Record<Target, Array<number>> = { direct: [], pgbouncer: [], proxy: [], proxy_workers: [] }
+  const cpuRuns: Record<Target, Array<CpuPerTransaction>> = { direct: [], pgbouncer: [], proxy: [], proxy_workers: [] }
+  const otherLoad: Array<number | undefined> = []
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of ["direct", "pgbouncer", "proxy", "proxy_workers"] as const) runs[name].push(await pgbench(targets[name].url))
+    for (const name of names) {
+      const run = await pgbench(name)
+      runs[name].push(run.tps)
+      cpuRuns[name].push(run.cpu)
+      otherLoad.push(run.otherLoad)
+    }
   }
   const tps = {
     direct: median(runs.direct),
@@ -172,6 +212,15 @@ try {
     proxy: median(runs.proxy),
     proxyWorkers: median(runs.proxy_workers)
   }
+  /** Median CPU µs per transaction of each process, per target: where the time goes. */
+  const cpuPerTransaction = Object.fromEntries(names.map((name) => {
+    const of = (key: keyof CpuPerTransaction) => {
+      const values = cpuRuns[name].map((c) => c[key]).filter((v): v is number => v !== undefined)
+      return values.length === 0 ? undefined : median(values)
+    }
+    const middle = name === "direct" ? {} : { [name === "pgbouncer" ? "pgbouncer" : "proxy"]: of("middle") }
+    return [name, { pgbench: of("pgbench"), postgres: of("postgres"), ...middle }]
+  }))
 
   // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
   const client = new pg.Client({ connectionString: proxyUrl(port) })
@@ -193,16 +242,20 @@ try {
 
   process.stdout.write(`${JSON.stringify({
     pgbench: { mode: "select-only (-S)", clients: CLIENTS, seconds_per_run: SECONDS, rounds: ROUNDS },
+    proxy_config: `default: a worker per core (${DEFAULT_WORKERS} workers here)`,
     tps_direct: round(tps.direct, 1),
     tps_pgbouncer: round(tps.pgbouncer, 1),
     tps_proxy: round(tps.proxy, 1),
-    proxy_workers_compared: WORKERS,
+    proxy_workers_compared: COMPARED_WORKERS,
     tps_proxy_workers: round(tps.proxyWorkers, 1),
     runs,
     proxy_vs_direct: round(tps.proxy / tps.direct),
     proxy_vs_pgbouncer: round(tps.proxy / tps.pgbouncer),
     proxy_workers_vs_pgbouncer: round(tps.proxyWorkers / tps.pgbouncer),
     goal_proxy_vs_pgbouncer: 0.9,
+    cpu_us_per_transaction: cpuPerTransaction,
+    /** % of one core used by processes outside the benchmark during each run: figures under other load swing. */
+    other_load_pct_of_a_core: otherLoad,
     writes: WRITES,
     write_api: "Stripe emulator through the official SDK",
     proxy_insert_ms_p50: round(proxyP50),
