@@ -2,36 +2,47 @@
  * `npm run bench:proxy`: the Postgres proxy's read path against Postgres directly and
  * against PgBouncer, with `pgbench -S` (select-only), in the same run and interleaved
  * (rounds of direct → pgbouncer → proxy, medians reported), so a busy machine hurts all
- * three alike. Then the write path: the latency of an INSERT … RETURNING through the
- * proxy minus the latency of the bare API call it makes. Prints one JSON object.
+ * alike. Then the write path: the latency of an INSERT … RETURNING through the proxy
+ * minus the latency of the bare API call it makes. Prints one JSON object on stdout.
  *
  * Private nats-server, PostgreSQL and Stripe emulator. For pgbench the proxy runs as its
- * own service process, as deployed: with one worker (the default, and the headline
- * figures) and with `BENCH_PROXY_WORKERS` workers (default 2) for comparison. For writes it runs in this process, writing to the
- * emulator through the SDK writer the proxy's tests use (the Stripe connector cannot
- * write yet); the bare API call is the same SDK call made directly.
+ * own service process, as deployed: in its default configuration (a worker per core; the
+ * headline figures) and with `BENCH_PROXY_WORKERS` workers (default 1) for comparison.
+ * PgBouncer runs with as many processes (so_reuseport) as each of those, and the
+ * baseline is whichever PgBouncer setup is faster, so the proxy is never compared with a
+ * PgBouncer held to fewer cores than it uses. Each run also reports the CPU time per
+ * transaction of pgbench, Postgres, PgBouncer and the proxy (from /proc), which is where
+ * the differences come from.
+ *
+ * For writes the proxy runs in this process, writing to the emulator through the Stripe
+ * connector; the bare API call is the same create made directly with the SDK.
  */
 import { StripeConnector } from "@tributary/connector-stripe"
 import { execFile, spawn } from "node:child_process"
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { Database, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
-import { Proxy } from "@tributary/proxy"
+import { Database, Log, Namespace, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
+import { Proxy, Workers } from "@tributary/proxy"
 import { Emulator } from "@tributary/stripe-emulator"
-import { Binaries, NatsServer, PostgresServer, Ports } from "@tributary/testkit/servers"
+import { NatsServer, PostgresServer, Ports } from "@tributary/testkit/servers"
 import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import pg from "pg"
 import Stripe from "stripe"
+import * as PgBouncer from "./proxy/PgBouncer.js"
+import * as ProcessCpu from "./proxy/ProcessCpu.js"
 
 const exec = promisify(execFile)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8)
 const WRITES = Number(process.env.BENCH_WRITES ?? 200)
-const WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 2)
+const COMPARED_WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 1)
+const DEFAULT_WORKERS = Workers.defaultCount()
+/** Process counts to measure PgBouncer and the proxy with: the proxy's default, and the compared one. */
+const SHAPES = [...new Set([DEFAULT_WORKERS, COMPARED_WORKERS])].sort((a, b) => a - b)
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -66,45 +77,32 @@ try {
   const clientUrl = `postgres://${role}:${rolePassword}@127.0.0.1:${postgres.port}/${PostgresServer.DATABASE}`
   await exec("pgbench", ["-i", "-q", "-s", "2", clientUrl])
 
-  // PgBouncer, session pooling like the proxy; it refuses to run as root.
-  const bouncerPort = await Ports.freePort()
-  const bouncerDir = join(dir, "pgbouncer")
-  mkdirSync(bouncerDir)
-  writeFileSync(join(bouncerDir, "users.txt"), `"${role}" "${rolePassword}"\n`)
-  writeFileSync(join(bouncerDir, "pgbouncer.ini"), [
-    "[databases]",
-    `${PostgresServer.DATABASE} = host=127.0.0.1 port=${postgres.port} dbname=${PostgresServer.DATABASE}`,
-    "[pgbouncer]",
-    "listen_addr = 127.0.0.1",
-    `listen_port = ${bouncerPort}`,
-    "auth_type = scram-sha-256",
-    `auth_file = ${join(bouncerDir, "users.txt")}`,
-    "pool_mode = session",
-    "max_client_conn = 500",
-    "default_pool_size = 100",
-    "unix_socket_dir =",
-    ""
-  ].join("\n"))
-  const bouncerBinary = Binaries.pgbouncer()
-  if (bouncerBinary === undefined) throw new Error("pgbouncer not found: apt-get install pgbouncer")
-  const asRoot = process.getuid?.() === 0
-  if (asRoot) chownSync(bouncerDir, 65534, 65534)
-  for (const file of ["users.txt", "pgbouncer.ini"]) if (asRoot) chownSync(join(bouncerDir, file), 65534, 65534)
-  const bouncer = spawn(bouncerBinary, [...(asRoot ? ["-u", "nobody"] : []), join(bouncerDir, "pgbouncer.ini")], { stdio: "ignore" })
-  stops.push(async () => {
-    bouncer.kill("SIGINT")
-  })
+  // PgBouncer as one process, and as many as the proxy has workers by default.
+  const bouncers = new Map<number, PgBouncer.RunningPgBouncer>()
+  for (const processes of SHAPES) {
+    const bouncer = await PgBouncer.start({
+      dir: join(dir, `pgbouncer-${processes}`),
+      processes,
+      upstream: { port: postgres.port, database: PostgresServer.DATABASE },
+      user: role,
+      password: rolePassword
+    })
+    stops.push(bouncer.stop)
+    bouncers.set(processes, bouncer)
+  }
 
   // The proxy, in this process.
   const ns = Namespace.make(`bench_${randomBytes(4).toString("hex")}`)
   const secretKey = randomBytes(32).toString("base64")
   const scope = Effect.runSync(Scope.make())
   stops.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+  // Logs go to stderr: stdout is the JSON.
+  const logs = Log.layer("bench-proxy", "warn", process.stderr)
   const context = await Effect.runPromise(Layer.buildWithScope(Layer.mergeAll(
     Database.layer({ url: Redacted.make(postgres.url), poolSize: 10 }, "bench-proxy"),
     Nats.layer({ url: nats.url, user: Option.none(), password: Option.none(), token: Option.none(), namespace: ns.root }),
     Secrets.layer(Redacted.make(secretKey))
-  ), scope))
+  ).pipe(Layer.provide(logs)), scope).pipe(Effect.provide(logs)))
   const { port, user, password } = await Effect.runPromise(Effect.gen(function*() {
     yield* Provisioning.ensure()
     const sync = yield* SyncStore.create({ source: "stripe", api_key: apiKey, api_base_url: emulator.url })
@@ -115,10 +113,10 @@ try {
       connectors: [StripeConnector.make()]
     })
     return { port: listening.port, user: issued.credential.user, password: issued.password }
-  }).pipe(Effect.provide(context), Scope.extend(scope)))
+  }).pipe(Effect.provide(context), Effect.provide(logs), Scope.extend(scope)))
 
-  /** The proxy service as its own process (`services/proxy/src/main.ts`) with `workers` workers. */
-  const spawnProxy = async (workers: number) => {
+  /** The proxy service as its own process (`services/proxy/src/main.ts`): `workers` workers, or its default. */
+  const spawnProxy = async (workers: number | "default") => {
     const proxyPort = await Ports.freePort()
     const child = spawn(process.execPath, ["--import", "tsx", "services/proxy/src/main.ts"], {
       stdio: "ignore",
@@ -131,7 +129,7 @@ try {
         TRIBUTARY_PROXY_HOST: "127.0.0.1",
         TRIBUTARY_PROXY_PORT: String(proxyPort),
         TRIBUTARY_PROXY_HTTP_PORT: String(await Ports.freePort()),
-        TRIBUTARY_PROXY_WORKERS: String(workers),
+        TRIBUTARY_PROXY_WORKERS: workers === "default" ? "" : String(workers),
         TRIBUTARY_SECRET_KEY: secretKey,
         TRIBUTARY_LOG_LEVEL: "warn"
       }
@@ -144,34 +142,85 @@ try {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the proxy (${workers} workers) did not start`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    return proxyPort
+    return { port: proxyPort, pid: child.pid! }
   }
-  const [onePort, manyPort] = [await spawnProxy(1), await spawnProxy(WORKERS)]
-  await Ports.accepts(bouncerPort)
+  const proxies = new Map<number, { readonly port: number; readonly pid: number }>()
+  for (const workers of SHAPES) proxies.set(workers, await spawnProxy(workers === DEFAULT_WORKERS ? "default" : workers))
+  const postmaster = Number(readFileSync(join(dir, "postgres", "data", "postmaster.pid"), "utf8").split("\n")[0])
 
   const proxyUrl = (at: number) => `postgres://${user}:${password}@127.0.0.1:${at}/${PostgresServer.DATABASE}`
-  const targets = {
-    direct: { url: clientUrl },
-    pgbouncer: { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncerPort}/${PostgresServer.DATABASE}` },
-    proxy: { url: proxyUrl(onePort) },
-    proxy_workers: { url: proxyUrl(manyPort) }
+  /** Each target, and the processes (trees) in the middle whose CPU time is theirs. */
+  const targets = new Map<string, { readonly url: string; readonly middle: ReadonlyArray<number> }>([
+    ["direct", { url: clientUrl, middle: [] }],
+    ...SHAPES.map((n) => [
+      `pgbouncer_${n}`,
+      { url: `postgres://${role}:${rolePassword}@127.0.0.1:${bouncers.get(n)!.port}/${PostgresServer.DATABASE}`, middle: bouncers.get(n)!.pids }
+    ] as const),
+    ...SHAPES.map((n) => [`proxy_${n}`, { url: proxyUrl(proxies.get(n)!.port), middle: [proxies.get(n)!.pid] }] as const)
+  ])
+  const middleSeconds = (pids: ReadonlyArray<number>) => {
+    let total = 0
+    for (const pid of pids) {
+      const seconds = ProcessCpu.treeSeconds(pid)
+      if (seconds === undefined) return undefined
+      total += seconds
+    }
+    return pids.length === 0 ? undefined : total
   }
-  const pgbench = async (url: string) => {
+  /** CPU microseconds per transaction of each process during one run. */
+  type CpuPerTransaction = { pgbench: number | undefined; postgres: number | undefined; middle: number | undefined }
+  /** CPU the machine spent outside this benchmark's processes, in % of one core: other load. */
+  const outside = (before: { machine?: number | undefined; bench?: number | undefined }, after: typeof before, seconds: number) =>
+    before.machine === undefined || after.machine === undefined || before.bench === undefined || after.bench === undefined
+      ? undefined
+      : Math.max(0, round((100 * ((after.machine - before.machine) - (after.bench - before.bench))) / seconds, 0))
+  const pgbench = async (target: string) => {
+    const { url, middle } = targets.get(target)!
+    const before = { pgbench: ProcessCpu.reapedChildrenSeconds(), postgres: ProcessCpu.treeSeconds(postmaster), middle: middleSeconds(middle) }
+    const load = { machine: ProcessCpu.machineBusySeconds(), bench: ProcessCpu.treeSeconds(process.pid) }
+    const started = performance.now()
     const { stdout } = await exec("pgbench", ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS), url])
+    const otherLoad = outside(load, { machine: ProcessCpu.machineBusySeconds(), bench: ProcessCpu.treeSeconds(process.pid) }, (performance.now() - started) / 1000)
+    // Postgres reaps the backends of pgbench's connections just after they close.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const after = { pgbench: ProcessCpu.reapedChildrenSeconds(), postgres: ProcessCpu.treeSeconds(postmaster), middle: middleSeconds(middle) }
     const tps = /tps = ([\d.]+)/.exec(stdout)
-    if (tps === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
-    return Number(tps[1])
+    const transactions = /number of transactions actually processed: (\d+)/.exec(stdout)
+    if (tps === null || transactions === null) throw new Error(`pgbench printed no tps:\n${stdout}`)
+    const perTransaction = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? undefined : round(((b - a) * 1e6) / Number(transactions[1]), 1)
+    const cpu: CpuPerTransaction = {
+      pgbench: perTransaction(before.pgbench, after.pgbench),
+      postgres: perTransaction(before.postgres, after.postgres),
+      middle: perTransaction(before.middle, after.middle)
+    }
+    return { tps: Number(tps[1]), cpu, otherLoad }
   }
-  const runs: Record<keyof typeof targets, Array<number>> = { direct: [], pgbouncer: [], proxy: [], proxy_workers: [] }
+  const names = [...targets.keys()]
+  const runs: Record<string, Array<number>> = Object.fromEntries(names.map((name) => [name, []]))
+  const cpuRuns: Record<string, Array<CpuPerTransaction>> = Object.fromEntries(names.map((name) => [name, []]))
+  const otherLoad: Array<number | undefined> = []
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of ["direct", "pgbouncer", "proxy", "proxy_workers"] as const) runs[name].push(await pgbench(targets[name].url))
+    for (const name of names) {
+      const run = await pgbench(name)
+      runs[name]!.push(run.tps)
+      cpuRuns[name]!.push(run.cpu)
+      otherLoad.push(run.otherLoad)
+    }
   }
-  const tps = {
-    direct: median(runs.direct),
-    pgbouncer: median(runs.pgbouncer),
-    proxy: median(runs.proxy),
-    proxyWorkers: median(runs.proxy_workers)
-  }
+  const tps: Record<string, number> = Object.fromEntries(names.map((name) => [name, median(runs[name]!)]))
+  // The baseline is the fastest PgBouncer setup measured, whichever it is.
+  const baseline = SHAPES.reduce((best, n) => (tps[`pgbouncer_${n}`]! > tps[`pgbouncer_${best}`]! ? n : best))
+  const headline = tps[`proxy_${DEFAULT_WORKERS}`]!
+  /** Median CPU µs per transaction of each process, per target: where the time goes. */
+  const cpuPerTransaction = Object.fromEntries(names.map((name) => {
+    const of = (key: keyof CpuPerTransaction) => {
+      const values = cpuRuns[name]!.map((c) => c[key]).filter((v): v is number => v !== undefined)
+      return values.length === 0 ? undefined : median(values)
+    }
+    const middle = name === "direct" ? {} : { [name.startsWith("pgbouncer") ? "pgbouncer" : "proxy"]: of("middle") }
+    return [name, { pgbench: of("pgbench"), postgres: of("postgres"), ...middle }]
+  }))
 
   // Writes: an INSERT … RETURNING through the proxy against the bare API call it makes.
   const client = new pg.Client({ connectionString: proxyUrl(port) })
@@ -193,16 +242,22 @@ try {
 
   process.stdout.write(`${JSON.stringify({
     pgbench: { mode: "select-only (-S)", clients: CLIENTS, seconds_per_run: SECONDS, rounds: ROUNDS },
-    tps_direct: round(tps.direct, 1),
-    tps_pgbouncer: round(tps.pgbouncer, 1),
-    tps_proxy: round(tps.proxy, 1),
-    proxy_workers_compared: WORKERS,
-    tps_proxy_workers: round(tps.proxyWorkers, 1),
-    runs,
-    proxy_vs_direct: round(tps.proxy / tps.direct),
-    proxy_vs_pgbouncer: round(tps.proxy / tps.pgbouncer),
-    proxy_workers_vs_pgbouncer: round(tps.proxyWorkers / tps.pgbouncer),
+    proxy_config: `the default: a worker per core, ${DEFAULT_WORKERS} here`,
+    pgbouncer_config: `${baseline === 1 ? "1 process" : `${baseline} processes on one port (so_reuseport)`}: the faster PgBouncer setup of ${SHAPES.join(" and ")} processes`,
+    tps_direct: round(tps.direct!, 1),
+    tps_pgbouncer: round(tps[`pgbouncer_${baseline}`]!, 1),
+    tps_proxy: round(headline, 1),
+    proxy_vs_direct: round(headline / tps.direct!),
+    proxy_vs_pgbouncer: round(headline / tps[`pgbouncer_${baseline}`]!),
     goal_proxy_vs_pgbouncer: 0.9,
+    /** Medians of every target: `pgbouncer_<processes>`, `proxy_<workers>`. */
+    tps: Object.fromEntries(names.map((name) => [name, round(tps[name]!, 1)])),
+    /** The proxy with n workers against PgBouncer with n processes. */
+    proxy_vs_pgbouncer_same_processes: Object.fromEntries(SHAPES.map((n) => [n, round(tps[`proxy_${n}`]! / tps[`pgbouncer_${n}`]!)])),
+    runs,
+    cpu_us_per_transaction: cpuPerTransaction,
+    /** % of one core used by processes outside the benchmark during each run: figures under other load swing. */
+    other_load_pct_of_a_core: otherLoad,
     writes: WRITES,
     write_api: "Stripe emulator through the official SDK",
     proxy_insert_ms_p50: round(proxyP50),

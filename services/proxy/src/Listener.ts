@@ -72,7 +72,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         Backend.backendKeyData(key.processId, key.secret),
         Backend.readyForQuery(upstream.status)
       ]))
-      const relay = new Relay(client, upstream.socket, options.writesFor(opening.credential), upstream.status, key.release)
+      const relay = new Relay(client, upstream.socket, upstream.reads, options.writesFor(opening.credential), upstream.status, key.release)
       relay.start(opening.early, upstream.rest)
     } catch (error) {
       refuse(client, error, options)
@@ -120,5 +120,8 @@ const refuse = <W>(client: Socket, error: unknown, options: ListenerOptions<W>) 
     report = { severity: "FATAL", code: "08006", message: `cannot reach upstream Postgres: ${message}` }
     options.log("warn", "upstream unreachable", { reason: message })
   }
-  if (!client.destroyed) client.end(Backend.errorResponse(report))
+  if (client.destroyed) return
+  client.end(Backend.errorResponse(report))
+  // Paused after the handshake (Handshake.handOver): read on, so the client's end is seen and the socket closes.
+  client.resume()
 }

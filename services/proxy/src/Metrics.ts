@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics of the proxy, served on `/metrics`. One registry per proxy (per
- * worker process with `TRIBUTARY_PROXY_WORKERS` > 1).
+ * Prometheus metrics of the proxy, served on `/metrics`. One registry per proxy process;
+ * with several workers, `/metrics` sums them (Workers.shareMetrics).
  */
 import * as Prom from "prom-client"
 

@@ -107,6 +107,7 @@ export const make = (options: Options) =>
           lookup,
           writesFor: (credential) => ({
             verdict: classifier.verdict,
+            certainlyPasses: classifier.certainlyPasses,
             execute: (request) => execute(credential, request)
           }),
           log,
@@ -121,9 +122,12 @@ export const make = (options: Options) =>
       forwardCancel = shared.forward
       yield* Effect.addFinalizer(() => Effect.sync(shared.stop))
     }
+    const sharedMetrics = Workers.shareMetrics(metrics.registry)
+    if (sharedMetrics !== undefined) yield* Effect.addFinalizer(() => Effect.sync(sharedMetrics.stop))
+    const metricsText = sharedMetrics?.text ?? (() => metrics.registry.metrics())
     sessions = listening.sessions
     yield* Effect.logInfo(`proxy listening on ${options.settings.host}:${listening.port}, upstream ${upstream.host}:${upstream.port}`)
-    return { ...listening, metrics }
+    return { ...listening, metrics, metricsText }
   })
 
 /** The service: configuration from `TRIBUTARY_*`. */
@@ -132,7 +136,7 @@ export const layer = Layer.scopedDiscard(
     const settings = yield* ProxySettings.fromEnv
     const tables = yield* TablesConfig.fromEnv
     const proxy = yield* make({ settings, tables })
-    yield* Layer.build(Health.layer(settings.httpPort, proxy.metrics))
+    yield* Layer.build(Health.layer(settings.httpPort, proxy.metricsText))
   })
 )
 

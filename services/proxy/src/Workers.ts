@@ -3,11 +3,25 @@
  * so the relay uses more than one core: the primary accepts connections and hands them to
  * workers in turn (node:cluster); each worker runs the whole proxy. A CancelRequest can
  * land on any worker, so a worker that does not know the key asks the primary, which
- * passes it to the others; only the worker that handed the key out acts on it.
+ * passes it to the others; only the worker that handed the key out acts on it. The HTTP
+ * port is shared the same way, so `/metrics` on any worker answers for all of them: the
+ * worker asks the primary, which sums every worker's registry (prom-client's aggregator).
+ *
+ * The default is a worker per core, as PgBouncer is run one process per core behind
+ * so_reuseport: a Node.js process relays on one thread, and a relay's cost per message is
+ * mostly the kernel's and Node's per socket event (docs/proxy.md, Benchmark), which more
+ * processes spread over the cores. "Cores" is `os.availableParallelism()`: the CPUs the
+ * process may run on, and in a container its CPU quota.
  */
 import cluster from "node:cluster"
+import { availableParallelism } from "node:os"
+import { AggregatorRegistry } from "prom-client"
+import type { Registry } from "prom-client"
 
 const CANCEL = "tributary-proxy-cancel"
+const METRICS = "tributary-proxy-metrics"
+const METRICS_REPLY = "tributary-proxy-metrics-reply"
+const METRICS_TIMEOUT_MS = 10_000
 
 interface CancelMessage {
   readonly type: typeof CANCEL
@@ -15,15 +29,36 @@ interface CancelMessage {
   readonly secret: number
 }
 
-const isCancel = (value: unknown): value is CancelMessage =>
-  typeof value === "object" && value !== null && (value as { type?: unknown }).type === CANCEL
+interface MetricsRequest {
+  readonly type: typeof METRICS
+  readonly id: number
+}
 
-/** Reads `TRIBUTARY_PROXY_WORKERS` (default 1), before any Effect runtime exists. */
+interface MetricsReply {
+  readonly type: typeof METRICS_REPLY
+  readonly id: number
+  readonly text?: string
+  readonly error?: string
+}
+
+const typed = <M extends { readonly type: string }>(type: M["type"]) => (value: unknown): value is M =>
+  typeof value === "object" && value !== null && (value as { type?: unknown }).type === type
+
+const isCancel = typed<CancelMessage>(CANCEL)
+const isMetricsRequest = typed<MetricsRequest>(METRICS)
+const isMetricsReply = typed<MetricsReply>(METRICS_REPLY)
+
+const MAX_WORKERS = 64
+
+/** A worker per core, at most MAX_WORKERS. */
+export const defaultCount = (): number => Math.min(availableParallelism(), MAX_WORKERS)
+
+/** Reads `TRIBUTARY_PROXY_WORKERS` (default: a worker per core), before any Effect runtime exists. */
 export const count = (value = process.env.TRIBUTARY_PROXY_WORKERS): number => {
-  if (value === undefined || value === "") return 1
+  if (value === undefined || value === "") return defaultCount()
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`TRIBUTARY_PROXY_WORKERS must be an integer from 1 to 64, not ${JSON.stringify(value)}`)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new Error(`TRIBUTARY_PROXY_WORKERS must be an integer from 1 to ${MAX_WORKERS}, not ${JSON.stringify(value)}`)
   }
   return n
 }
@@ -34,7 +69,15 @@ export const run = (workers: number, worker: () => void): void => {
   let stopping = false
   const fork = () => cluster.fork()
   for (let i = 0; i < workers; i++) fork()
+  const aggregator = new AggregatorRegistry()
   cluster.on("message", (from, message: unknown) => {
+    if (isMetricsRequest(message)) {
+      aggregator.clusterMetrics().then(
+        (text) => from.send({ type: METRICS_REPLY, id: message.id, text } satisfies MetricsReply),
+        (error: unknown) => from.send({ type: METRICS_REPLY, id: message.id, error: String(error) } satisfies MetricsReply)
+      )
+      return
+    }
     if (!isCancel(message)) return
     for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== from) other.send(message)
   })
@@ -63,4 +106,45 @@ export const shareCancels = (cancel: (processId: number, secret: number) => Prom
     forward: (processId: number, secret: number) => process.send?.({ type: CANCEL, processId, secret } satisfies CancelMessage),
     stop: () => process.off("message", onMessage)
   }
+}
+
+/**
+ * In a worker: make `registry` part of the replica's metrics, and return how to read them
+ * all (summed over the workers by the primary). Outside a worker: `undefined`.
+ */
+export const shareMetrics = (registry: Registry) => {
+  if (!cluster.isWorker) return undefined
+  AggregatorRegistry.setRegistries([registry])
+  // Constructing one makes prom-client answer the primary's requests in this worker.
+  new AggregatorRegistry()
+  let next = 0
+  const waiting = new Map<number, { readonly resolve: (text: string) => void; readonly reject: (error: Error) => void }>()
+  const onMessage = (message: unknown) => {
+    if (!isMetricsReply(message)) return
+    const request = waiting.get(message.id)
+    waiting.delete(message.id)
+    if (message.text !== undefined) request?.resolve(message.text)
+    else request?.reject(new Error(`metrics of the other workers: ${message.error ?? "no answer"}`))
+  }
+  process.on("message", onMessage)
+  const text = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = next++
+      const timer = setTimeout(() => {
+        waiting.delete(id)
+        reject(new Error(`metrics of the other workers: no answer within ${METRICS_TIMEOUT_MS} ms`))
+      }, METRICS_TIMEOUT_MS)
+      waiting.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        }
+      })
+      process.send?.({ type: METRICS, id } satisfies MetricsRequest)
+    })
+  return { text, stop: () => process.off("message", onMessage) }
 }

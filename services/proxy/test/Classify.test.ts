@@ -40,6 +40,25 @@ describe("classification", () => {
     expect(classifier.verdict("selec 1 from stripe.customers where update").kind).toBe("pass")
   })
 
+  it("passes a plain read on its bytes alone, and never a text that may write", () => {
+    const passes = (sql: string) => {
+      const bytes = Buffer.from(`Q....${sql}\0`)
+      return classifier.certainlyPasses(bytes, 5, bytes.length - 1)
+    }
+    expect(passes("SELECT abalance FROM pgbench_accounts WHERE aid = 4242;")).toBe(true)
+    for (const sql of [
+      "insert into stripe.customers (email) values ('a')",
+      "with made as (insert into stripe.customers (email) values ('a') returning id) select * from made",
+      "select 1; DELETE FROM stripe.customers where id = 'x'",
+      "select 1 for update"
+    ]) {
+      expect(passes(sql)).toBe(false)
+    }
+    // What may write is decided by the parser, as before.
+    expect(classifier.verdict("with made as (insert into stripe.customers (email) values ('a') returning id) select * from made").kind).toBe("refuse")
+    expect(classifier.verdict("select 1; DELETE FROM stripe.customers where id = 'x'").kind).toBe("split")
+  })
+
   it("takes an insert apart into columns, the rows' source and RETURNING", () => {
     const plan = write("INSERT INTO stripe.customers (email, name) VALUES ($1, 'Paul'), ($2, upper('x')) RETURNING id, email")
     expect(plan.action).toBe("insert")

@@ -52,6 +52,42 @@ describe("FrameScanner", () => {
     expect(first.bytes.length).toBe(frame("T", "row description").length + frame("D", "x".repeat(3000)).length + frame("D", "row 2").length)
   })
 
+  it("keeps the order and goes on through queued chunks when its reader stops anywhere (a write being answered)", () => {
+    const cutsAndPauses = fc.array(
+      fc.record({ cut: fc.integer({ min: 1, max: stream.length - 1 }), take: fc.integer({ min: 0, max: 3 }) }),
+      { maxLength: 16 }
+    )
+    fc.assert(fc.property(cutsAndPauses, (steps) => {
+      const points = [...new Set(steps.map((s) => s.cut))].sort((a, b) => a - b)
+      const scanner = new FrameScanner(wanted)
+      const out = { bytes: [] as Array<Buffer>, frames: [] as Array<string> }
+      let at = 0
+      points.forEach((point, i) => {
+        scanner.push(stream.subarray(at, point))
+        at = point
+        // The reader takes only a few pieces, then waits (as the relay does while the API answers).
+        for (let n = 0; n < steps[i]!.take; n++) {
+          const piece = scanner.next()
+          if (piece === undefined) break
+          out.bytes.push(piece.kind === "bytes" ? piece.bytes : piece.raw)
+          if (piece.kind === "frame") out.frames.push(`${String.fromCharCode(piece.type)}:${piece.body.toString()}`)
+        }
+      })
+      scanner.push(stream.subarray(at))
+      drain(scanner, out)
+      expect(Buffer.concat(out.bytes).equals(stream)).toBe(true)
+      expect(out.frames).toEqual(["C:SELECT 2\0", "Z:I"])
+      expect(scanner.idle).toBe(true)
+    }), { numRuns: 500 })
+  })
+
+  it("refuses a length below four bytes instead of walking backwards", () => {
+    const scanner = new FrameScanner(() => false)
+    const bad = Buffer.from([0x44, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0])
+    scanner.push(bad)
+    expect(() => scanner.next()).toThrow(/invalid message length/)
+  })
+
   it("can stop in the middle of a chunk and resume there", () => {
     const scanner = new FrameScanner(() => true)
     scanner.push(Buffer.concat([frame("Q", "select 1\0"), frame("Q", "select 2\0")]))

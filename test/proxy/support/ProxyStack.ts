@@ -31,6 +31,8 @@ export interface ProxyStack {
   readonly customersOnly: Credential
   /** Give a credential a new password, as `tributary proxy credentials rotate` does. */
   readonly rotate: (credential: Credential) => Promise<Credential>
+  /** The environment of a proxy service process (`services/proxy/src/main.ts`) on the same NATS namespace and databases. */
+  readonly serviceEnv: Readonly<Record<string, string>>
   readonly stop: () => Promise<void>
 }
 
@@ -54,7 +56,8 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
   const clientRoleUrl = Object.assign(new URL(ownerUrl), { username: role, password: rolePassword }).toString()
 
   const ns = Fixtures.namespace()
-  const key = Redacted.make(randomBytes(32).toString("base64"))
+  const secretKey = randomBytes(32).toString("base64")
+  const key = Redacted.make(secretKey)
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(
     Layer.mergeAll(
@@ -103,6 +106,14 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
       const name = credential.user.slice(0, credential.user.indexOf("."))
       const issued = await Effect.runPromise(ProxyCredentials.issue(name, credential.sync).pipe(Effect.provide(context)))
       return withUrl({ ...credential, password: issued.password })
+    },
+    serviceEnv: {
+      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
+      TRIBUTARY_NAMESPACE: ns.root,
+      TRIBUTARY_POSTGRES_URL: ownerUrl,
+      TRIBUTARY_PROXY_UPSTREAM_URL: clientRoleUrl,
+      TRIBUTARY_SECRET_KEY: secretKey,
+      TRIBUTARY_LOG_LEVEL: "warn"
     },
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }

@@ -7,9 +7,9 @@ import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Database, Nats } from "@tributary/core"
 import { Effect, Layer } from "effect"
-import type { ProxyMetrics } from "../Metrics.js"
 
-const router = (metrics: ProxyMetrics) =>
+/** `metrics`: the Prometheus text of the whole replica (every worker's). */
+const router = (metrics: () => Promise<string>) =>
   HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", HttpServerResponse.text("ok")),
     HttpRouter.get(
@@ -26,11 +26,11 @@ const router = (metrics: ProxyMetrics) =>
     HttpRouter.get(
       "/metrics",
       Effect.map(
-        Effect.promise(() => metrics.registry.metrics()),
+        Effect.promise(metrics),
         (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" })
       )
     )
   )
 
-export const layer = (port: number, metrics: ProxyMetrics) =>
+export const layer = (port: number, metrics: () => Promise<string>) =>
   HttpServer.serve(router(metrics)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port })))

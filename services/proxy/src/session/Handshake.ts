@@ -73,6 +73,15 @@ class PacketReader {
     this.socket.off("close", this.onEnd)
     return this.buffered
   }
+
+  /**
+   * Stop reading for the relay: the socket is paused too, so what the client sends while
+   * the upstream session opens waits in the socket instead of being emitted to nobody.
+   */
+  handOver(): Buffer {
+    this.socket.pause()
+    return this.detach()
+  }
 }
 
 export class ClientGone extends Error {}
@@ -158,5 +167,5 @@ const authenticate = async (
   if (final === undefined || Option.isNone(credential) || Option.isNone(secret)) throw new AuthenticationFailed(user)
   socket.write(Buffer.concat([Backend.authenticationSaslFinal(final), Backend.authenticationOk]))
   const parameters = new Map(packet.parameters)
-  return { kind: "session", socket, parameters, credential: credential.value, early: reader.detach() }
+  return { kind: "session", socket, parameters, credential: credential.value, early: reader.handOver() }
 }

@@ -22,15 +22,16 @@ export class Outbox {
   }
 
   flush(): void {
-    if (this.last === undefined) return
-    this.pending.push(this.last)
+    const last = this.last
+    if (last === undefined) return
     this.last = undefined
     const parts = this.pending
-    this.pending = []
+    if (parts.length > 0) this.pending = []
     if (this.destination.destroyed) return
     let ok = true
-    if (parts.length === 1) ok = this.destination.write(parts[0]!)
+    if (parts.length === 0) ok = this.destination.write(last)
     else {
+      parts.push(last)
       this.destination.cork()
       for (const part of parts) ok = this.destination.write(part)
       this.destination.uncork()

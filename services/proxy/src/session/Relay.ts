@@ -7,6 +7,11 @@
  * Upstream → client: bytes are relayed as received; only the messages that end a
  * response are looked at, to know which request they answer.
  *
+ * The hot path: a chunk that holds whole messages only, each of which goes on unchanged
+ * (a query that certainly does not write, its answer), is accounted for in place and
+ * forwarded as the chunk itself (WholeMessages). Anything else, from the first message
+ * that needs more, takes the general path through a FrameScanner.
+ *
  * To put the proxy's own answer (a write's result or error) in the right place, the relay
  * keeps the queue of requests upstream has yet to answer. Before answering a write it
  * forwards everything before it plus a Flush, waits until upstream has answered all of
@@ -17,12 +22,15 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
+import { acceptWhole } from "../wire/WholeMessages.js"
+import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
 import type { ExecuteRequest, Verdict, WriteOutcome, Writes } from "./Writes.js"
 
 const code = (c: string) => c.charCodeAt(0)
 const Q = code("Q"), P = code("P"), B = code("B"), E = code("E"), D = code("D"), C = code("C"), S = code("S")
 const F = code("F"), X = code("X"), COPY_DATA = code("d"), Z = code("Z"), T = code("T"), N_ODATA = code("n")
+const H = code("H"), COPY_DONE = code("c"), COPY_FAIL = code("f")
 const PARSE_COMPLETE = code("1"), BIND_COMPLETE = code("2"), CLOSE_COMPLETE = code("3"), EMPTY = code("I")
 const SUSPENDED = code("s"), ERROR = code("E")
 
@@ -65,6 +73,7 @@ export class Relay<W> {
   constructor(
     private readonly client: Socket,
     private readonly upstream: Socket,
+    private readonly upstreamReads: ReusedReads,
     private readonly writes: Writes<W>,
     initialStatus: Backend.TransactionStatus,
     private readonly onClosed: () => void
@@ -75,11 +84,14 @@ export class Relay<W> {
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
-    this.client.on("data", (chunk: Buffer) => {
-      this.fromClient.push(chunk)
-      if (!this.suspended) this.pump()
+    this.client.on("data", (chunk: Buffer) => this.onClient(chunk))
+    // Paused since the handshake (Handshake.handOver).
+    this.client.resume()
+    this.upstreamReads.consume({
+      onChunk: (chunk) => this.onUpstream(chunk),
+      // Slices of a chunk still queued for the client, or a message the scanner keeps half-read.
+      holdsLastChunk: () => this.client.writableLength > 0 || this.fromUpstream.holdsBytes
     })
-    this.upstream.on("data", (chunk: Buffer) => this.onUpstream(chunk))
     this.client.on("close", () => this.close())
     this.upstream.on("close", () => this.close())
     this.client.on("error", () => this.close())
@@ -102,6 +114,62 @@ export class Relay<W> {
   }
 
   // ── client → upstream ────────────────────────────────────────────────────────────
+
+  private onClient(chunk: Buffer): void {
+    if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
+      this.fromClient.push(chunk)
+      if (!this.suspended) this.pump()
+      return
+    }
+    const passed = acceptWhole(chunk, this.passesUnchanged)
+    if (passed === chunk.length) {
+      this.toUpstream.add(chunk)
+      this.toUpstream.flush()
+      return
+    }
+    if (passed > 0) this.toUpstream.add(chunk.subarray(0, passed))
+    this.fromClient.push(passed > 0 ? chunk.subarray(passed) : chunk)
+    this.pump()
+  }
+
+  /**
+   * The hot path's share of onClientMessage: accounts for a message that goes upstream
+   * unchanged and needs nothing decoded; false, having done nothing, for everything else.
+   */
+  private readonly passesUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
+    switch (type) {
+      case Q:
+        // The SQL text ends before the message's terminating NUL.
+        if (!this.writes.certainlyPasses(chunk, bodyStart, end - 1)) return false
+        break
+      case P: {
+        if (this.statements.size > 0) return false
+        const nameEnd = chunk.indexOf(0, bodyStart)
+        const sqlEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1)
+        if (sqlEnd < 0 || sqlEnd >= end || !this.writes.certainlyPasses(chunk, nameEnd + 1, sqlEnd)) return false
+        break
+      }
+      case B:
+      case C:
+      case E:
+        // Without a prepared write there is nothing to track (onBind, onCloseMessage, onExecute).
+        if (this.statements.size > 0 || this.portals.size > 0) return false
+        break
+      case D:
+      case S:
+      case F:
+        break
+      case H:
+      case COPY_DATA:
+      case COPY_DONE:
+      case COPY_FAIL:
+        return true
+      default:
+        return false
+    }
+    this.account(type)
+    return true
+  }
 
   private pump(): void {
     try {
@@ -168,6 +236,11 @@ export class Relay<W> {
 
   private forward(raw: Buffer, request: number): void {
     this.toUpstream.add(raw)
+    this.account(request)
+  }
+
+  /** A request forwarded upstream: its answer is awaited, unless upstream will skip it. */
+  private account(request: number): void {
     if (this.upstreamSkipping && request !== S) return
     if (request === S) this.upstreamSkipping = false
     this.awaiting.push(request)
@@ -333,13 +406,11 @@ export class Relay<W> {
   // ── upstream → client ────────────────────────────────────────────────────────────
 
   private onUpstream(chunk: Buffer): void {
-    this.fromUpstream.push(chunk)
-    for (let piece = this.fromUpstream.next(); piece !== undefined; piece = this.fromUpstream.next()) {
-      if (piece.kind === "bytes") {
-        this.toClient.add(piece.bytes)
-        continue
-      }
-      if (this.onAnswer(piece.type, piece.body)) this.toClient.add(piece.raw)
+    try {
+      this.relayAnswers(chunk)
+    } catch (error) {
+      this.protocolError(error)
+      return
     }
     this.toClient.flush()
     if (this.awaiting.length === 0 && this.drained.length > 0) {
@@ -349,14 +420,44 @@ export class Relay<W> {
     }
   }
 
-  /** Account for a message that ends an answer; false to drop it. */
-  private onAnswer(type: number, body: Buffer): boolean {
+  private relayAnswers(chunk: Buffer): void {
+    let rest = chunk
+    if (this.fromUpstream.idle) {
+      const relayed = acceptWhole(chunk, this.answersUnchanged)
+      if (relayed === chunk.length) {
+        this.toClient.add(chunk)
+        return
+      }
+      if (relayed > 0) {
+        this.toClient.add(chunk.subarray(0, relayed))
+        rest = chunk.subarray(relayed)
+      }
+    }
+    this.fromUpstream.push(rest)
+    for (let piece = this.fromUpstream.next(); piece !== undefined; piece = this.fromUpstream.next()) {
+      if (piece.kind === "bytes") {
+        this.toClient.add(piece.bytes)
+        continue
+      }
+      if (this.onAnswer(piece.type, piece.body, 0, piece.body.length)) this.toClient.add(piece.raw)
+    }
+  }
+
+  /** The hot path: every message is relayed, except a ReadyForQuery the proxy drops (general path). */
+  private readonly answersUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
+    if (type === Z && ((this.awaiting[0] ?? 0) & SWALLOW_READY) !== 0) return false
+    this.onAnswer(type, chunk, bodyStart, end)
+    return true
+  }
+
+  /** Account for a message (its body is `buffer[start, end)`) that ends an answer; false to drop it. */
+  private onAnswer(type: number, buffer: Buffer, start: number, end: number): boolean {
     const head = this.awaiting[0]
     if (head === undefined) return true
     const request = head & 0xff
     switch (type) {
       case Z: {
-        this.status = String.fromCharCode(body[0]!) as Backend.TransactionStatus
+        this.status = String.fromCharCode(buffer[start]!) as Backend.TransactionStatus
         this.upstreamFailed = false
         if (this.status === "I" && this.portals.size > 0) this.portals.clear()
         if (request === Q || request === S || request === F) this.awaiting.shift()
@@ -377,7 +478,7 @@ export class Relay<W> {
         }
         return true
       case C:
-        this.trackTransaction(body)
+        this.trackTransaction(buffer, start, end)
         if (request === E) this.awaiting.shift()
         return true
       case EMPTY:
@@ -399,11 +500,19 @@ export class Relay<W> {
   }
 
   /** BEGIN inside a batch shows before the batch's ReadyForQuery does. */
-  private trackTransaction(tag: Buffer): void {
-    const first = tag[0]
-    if (first === 0x42 && tag.toString("latin1", 0, 5) === "BEGIN") this.status = "T"
-    else if (first === 0x53 && tag.toString("latin1", 0, 17) === "START TRANSACTION") this.status = "T"
+  private trackTransaction(buffer: Buffer, start: number, end: number): void {
+    if (startsWith(buffer, start, end, BEGIN) || startsWith(buffer, start, end, START_TRANSACTION)) this.status = "T"
   }
+}
+
+const BEGIN = Buffer.from("BEGIN", "latin1")
+const START_TRANSACTION = Buffer.from("START TRANSACTION", "latin1")
+
+/** Whether `buffer[start, end)` begins with `prefix`, compared in place. */
+const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer): boolean => {
+  if (end - start < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (buffer[start + i] !== prefix[i]) return false
+  return true
 }
 
 /** The messages that answer a write: rows (with their description in a simple query), tag. */

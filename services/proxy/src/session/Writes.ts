@@ -41,11 +41,17 @@ export type WriteOutcome =
 export interface Writes<W> {
   /** Synchronous and cached by SQL text: it runs for every query that might be a write. */
   readonly verdict: (sql: string) => Verdict<W>
+  /**
+   * The hot path's test on the raw SQL bytes of a message (no string made): true only when
+   * `verdict` of that text is certainly a pass; false means "ask `verdict`".
+   */
+  readonly certainlyPasses: (bytes: Uint8Array, start: number, end: number) => boolean
   readonly execute: (request: ExecuteRequest<W>) => Promise<WriteOutcome>
 }
 
 /** Every statement passes through: the proxy as a plain relay. */
 export const passThrough: Writes<never> = {
   verdict: () => ({ kind: "pass" }),
+  certainlyPasses: () => true,
   execute: () => Promise.reject(new Error("no writes are intercepted"))
 }

@@ -1,8 +1,9 @@
 /**
  * Which statements the proxy must handle itself. Most SQL never reaches the parser: a
  * text with none of the words that can write (`insert`, `update`, `delete`, `merge`,
- * `copy`, `truncate`) passes straight through. The rest is parsed with the real Postgres
- * parser (libpg-query) and the verdict is cached by SQL text.
+ * `copy`, `truncate`; see WriteWords) passes straight through, so does not fill the cache
+ * either (pgbench sends a new text with every query). The rest is parsed with the real
+ * Postgres parser (libpg-query) and the verdict is cached by SQL text.
  *
  * A statement Postgres cannot parse passes through too: upstream answers with the same
  * 42601 and the cursor position.
@@ -13,14 +14,15 @@ import type { Verdict } from "../session/Writes.js"
 import { planWrite } from "./Plan.js"
 import type { SyncedTables } from "./SyncedTables.js"
 import type { WritePlan } from "./WritePlan.js"
-
-const MAY_WRITE = /insert|update|delete|merge|copy|truncate/i
+import { mayWrite, mayWriteBytes } from "./WriteWords.js"
 
 /** Load the parser's WebAssembly once, before the first classification. */
 export const load = (): Promise<void> => loadModule()
 
 export interface Classifier {
   readonly verdict: (sql: string) => Verdict<WritePlan>
+  /** True only when `verdict` of the text in `bytes[start, end)` is certainly a pass. */
+  readonly certainlyPasses: (bytes: Uint8Array, start: number, end: number) => boolean
 }
 
 interface RangeVar {
@@ -139,8 +141,9 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
   }
 
   return {
+    certainlyPasses: (bytes, start, end) => !mayWriteBytes(bytes, start, end),
     verdict: (sql) => {
-      if (!MAY_WRITE.test(sql)) return { kind: "pass" }
+      if (!mayWrite(sql)) return { kind: "pass" }
       const cached = cache.get(sql)
       if (cached !== undefined) return cached
       const verdict = classify(sql)

@@ -11,16 +11,19 @@ import type * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { MessageReader } from "../wire/Reader.js"
+import { ReusedReads } from "./ReusedReads.js"
 import type { UpstreamTarget } from "./UpstreamTarget.js"
 
 export interface UpstreamSession {
   readonly socket: Socket
+  /** The socket's reads: no "data" events; the relay consumes them from here. */
+  readonly reads: ReusedReads
   /** Raw ParameterStatus messages, to relay to the client as they are. */
   readonly parameterStatus: ReadonlyArray<Buffer>
   readonly processId: number
   readonly secret: number
   readonly status: Backend.TransactionStatus
-  /** Bytes that arrived after the first ReadyForQuery (none, normally). */
+  /** Bytes that arrived after the first ReadyForQuery, until the relay consumes the reads (none, normally). */
   readonly rest: ReadonlyArray<Buffer>
 }
 
@@ -50,8 +53,10 @@ export const login = (
   timeoutMs = 10_000
 ): Promise<UpstreamSession> =>
   new Promise((resolve, reject) => {
-    const socket = connect({ host: target.host, port: target.port, noDelay: true })
+    const reads = new ReusedReads()
+    const socket = connect({ host: target.host, port: target.port, noDelay: true, onread: reads.onread })
     const scanner = new FrameScanner(() => true)
+    const rest: Array<Buffer> = []
     const parameterStatus: Array<Buffer> = []
     let processId = 0
     let secret = 0
@@ -68,6 +73,11 @@ export const login = (
     }
 
     const onData = (chunk: Buffer) => {
+      if (done) {
+        // Logged in, and the relay has not taken over yet.
+        rest.push(chunk)
+        return
+      }
       scanner.push(chunk)
       try {
         for (let piece = scanner.next(); piece !== undefined; piece = scanner.next()) {
@@ -82,14 +92,13 @@ export const login = (
           } else if (type === "Z") {
             done = true
             clearTimeout(timer)
-            socket.off("data", onData)
             socket.off("error", fail)
-            const rest: Array<Buffer> = []
             for (let more = scanner.next(); more !== undefined; more = scanner.next()) {
               rest.push(more.kind === "frame" ? more.raw : more.bytes)
             }
             return resolve({
               socket,
+              reads,
               parameterStatus,
               processId,
               secret,
@@ -138,7 +147,8 @@ export const login = (
       }
     }
 
-    socket.on("data", onData)
+    // Login is a few small messages: each chunk is copied, and the read buffer stays free.
+    reads.consume({ onChunk: (chunk) => onData(Buffer.from(chunk)), holdsLastChunk: () => false })
     socket.on("error", fail)
     socket.once("close", () => fail(new Error("upstream closed the connection during login")))
     socket.once("connect", () => {

@@ -8,6 +8,7 @@
  * Pull-based, so a caller can stop in the middle of a chunk (to wait for the API) and
  * resume later where it left off.
  */
+import { ProtocolViolation } from "./Reader.js"
 
 export type Piece =
   | { readonly kind: "bytes"; readonly bytes: Buffer }
@@ -21,6 +22,12 @@ export type Piece =
   }
 
 const EMPTY = Buffer.alloc(0)
+
+/** A length below its own four bytes would walk backwards through the stream. */
+const checkedLength = (length: number): number => {
+  if (length < 4) throw new ProtocolViolation(`invalid message length ${length}`)
+  return length
+}
 
 export class FrameScanner {
   private chunk: Buffer = EMPTY
@@ -36,12 +43,23 @@ export class FrameScanner {
   constructor(private readonly wantsWhole: (type: number) => boolean) {}
 
   push(chunk: Buffer): void {
-    if (this.offset >= this.chunk.length) {
+    // Chunks still queued come first, even when the current one is used up.
+    if (this.offset >= this.chunk.length && this.queue.length === 0) {
       this.chunk = chunk
       this.offset = 0
     } else {
       this.queue.push(chunk)
     }
+  }
+
+  /** Nothing received is left to return, and no message is half-read: the next chunk starts afresh. */
+  get idle(): boolean {
+    return this.offset >= this.chunk.length && this.queue.length === 0 && this.streaming === 0 && this.partialNeed === 0
+  }
+
+  /** Whether the scanner still refers to bytes of a chunk it was given (returned or not). */
+  get holdsBytes(): boolean {
+    return this.offset < this.chunk.length || this.queue.length > 0 || this.partialLength > 0
   }
 
   /** Bytes received but not yet returned. */
@@ -71,7 +89,9 @@ export class FrameScanner {
         if (piece !== undefined) return piece
         continue
       }
-      return this.scanChunk()
+      const piece = this.scanChunk()
+      if (piece !== undefined) return piece
+      // The chunk ended inside a header or a wanted message: go on with the queued chunks.
     }
   }
 
@@ -82,7 +102,7 @@ export class FrameScanner {
     let at = start
     while (chunk.length - at >= 5) {
       const type = chunk[at]!
-      const length = chunk.readInt32BE(at + 1)
+      const length = checkedLength(chunk.readInt32BE(at + 1))
       const end = at + 1 + length
       if (this.wantsWhole(type)) {
         if (at > start) break
@@ -130,7 +150,7 @@ export class FrameScanner {
     if (this.partialNeed === 5) {
       // The header is complete: decide how the message goes on.
       const type = joined[0]!
-      const length = joined.readInt32BE(1)
+      const length = checkedLength(joined.readInt32BE(1))
       if (this.wantsWhole(type)) {
         this.partial = [joined]
         this.partialLength = 5

@@ -1,0 +1,107 @@
+/**
+ * The proxy service as deployed, with two worker processes (the default on a two-core
+ * machine is a worker per core): sessions on both workers, a CancelRequest that lands on
+ * either worker, and `/metrics` answering for the whole replica from any worker.
+ */
+import { StripeConnector } from "@tributary/connector-stripe"
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { connect as connectTcp } from "node:net"
+import { Ports } from "@tributary/testkit/servers"
+import { Fixtures } from "@tributary/testkit"
+import pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as ProxyStack from "./support/ProxyStack.js"
+
+let stack: ProxyStack.ProxyStack
+let service: ChildProcess
+let port: number
+let httpPort: number
+let output = ""
+const clients: Array<pg.Client> = []
+
+const urlOf = (credential: ProxyStack.Credential) => Object.assign(new URL(credential.url), { port: String(port) }).toString()
+
+const connect = async () => {
+  const client = new pg.Client({ connectionString: urlOf(stack.a) })
+  client.on("error", () => undefined)
+  await client.connect()
+  clients.push(client)
+  return client
+}
+
+const metric = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? Number.NaN)
+
+beforeAll(async () => {
+  // No write goes to the API here.
+  stack = await ProxyStack.start(StripeConnector.make(), { url: "http://127.0.0.1:1", keys: ["sk_test_a", "sk_test_b"] })
+  port = await Ports.freePort()
+  httpPort = await Ports.freePort()
+  service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      ...stack.serviceEnv,
+      TRIBUTARY_PROXY_HOST: "127.0.0.1",
+      TRIBUTARY_PROXY_PORT: String(port),
+      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
+      TRIBUTARY_PROXY_WORKERS: "2",
+      TRIBUTARY_LOG_LEVEL: "info"
+    }
+  })
+  service.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  service.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  // Both workers listening, so connections are spread over both.
+  await Fixtures.waitFor(
+    "two proxy workers listening",
+    () => ((output.match(/proxy listening on/g) ?? []).length >= 2 ? true : undefined),
+    { timeoutMs: 60_000 }
+  )
+})
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+  if (service !== undefined && service.exitCode === null) {
+    const exited = new Promise((resolve) => service.once("exit", resolve))
+    service.kill("SIGTERM")
+    await exited
+  }
+  await stack?.stop()
+})
+
+describe("two workers", () => {
+  it("cancels a query whichever worker the CancelRequest lands on", async () => {
+    const sessions = [await connect(), await connect()]
+    const sleeping = sessions.map((client) => client.query("select pg_sleep(30)").then(() => "finished", (error: pg.DatabaseError) => error.code))
+    const owner = new pg.Client({ connectionString: stack.ownerUrl })
+    await owner.connect()
+    await Fixtures.waitFor("both sleeps running", async () => {
+      const { rows } = await owner.query("select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'")
+      return rows[0].n >= 2 ? true : undefined
+    })
+    await owner.end()
+    for (const client of sessions) {
+      const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
+      const cancel = Buffer.alloc(16)
+      cancel.writeInt32BE(16, 0)
+      cancel.writeInt32BE(80877102, 4)
+      cancel.writeInt32BE(processID, 8)
+      cancel.writeInt32BE(secretKey, 12)
+      const socket = connectTcp({ host: "127.0.0.1", port }, () => socket.end(cancel))
+    }
+    expect(await Promise.all(sleeping)).toEqual(["57014", "57014"])
+  })
+
+  it("answers /metrics for every worker of the replica", async () => {
+    const before = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+    const open = metric(before, /^tributary_proxy_sessions (\d+)/m)
+    const logins = metric(before, /^tributary_proxy_logins_total\{outcome="ok"\} (\d+)/m)
+    for (let i = 0; i < 4; i++) await connect()
+    // Each scrape may land on either worker; all of them report the replica's sums.
+    for (let i = 0; i < 4; i++) {
+      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+      expect(metric(text, /^tributary_proxy_sessions (\d+)/m)).toBe(open + 4)
+      expect(metric(text, /^tributary_proxy_logins_total\{outcome="ok"\} (\d+)/m)).toBe(logins + 4)
+    }
+  })
+})
