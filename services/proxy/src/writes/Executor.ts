@@ -19,7 +19,7 @@ import type { Field, Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
-import { asText, UnsupportedParameter } from "./Parameters.js"
+import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
 import * as Send from "./Send.js"
 import { resultRows } from "./Results.js"
@@ -90,6 +90,7 @@ export const make = (deps: ExecutorDeps) => {
       parameters = asText(request.parameters, request.parameterFormats, request.parameterTypes)
     } catch (error) {
       if (error instanceof UnsupportedParameter) return refusal("0A000", error.message, "Send the parameter in text format.", plan)
+      if (error instanceof MalformedParameter) return refusal("22P03", error.message, "Check the parameter's type in Parse and its bytes in Bind.", plan)
       throw error
     }
     const target = await deps.writerFor(credential.sync_id)
@@ -214,7 +215,23 @@ export const make = (deps: ExecutorDeps) => {
       }
     }
   }
-  return { execute }
+  /**
+   * Anything the steps above did not foresee is still an ERROR, never a FATAL: the client's
+   * own session upstream was not touched, so the connection goes on.
+   */
+  const executeGuarded = (credential: ProxyCredentials.ProxyCredential, request: ExecuteRequest<WritePlan>): Promise<WriteOutcome> =>
+    execute(credential, request).catch((error: unknown): WriteOutcome => ({
+      ok: false,
+      report: {
+        severity: "ERROR",
+        code: "XX000",
+        message: `the proxy failed while writing to ${request.write.relation.table.schema}.${request.write.relation.table.table}: ${errorMessage(error)}`,
+        hint: "The API may or may not have taken the write: read the table before writing again.",
+        schema: request.write.relation.table.schema,
+        table: request.write.relation.table.table
+      }
+    }))
+  return { execute: executeGuarded }
 }
 
 /** The versioned upsert, in one transaction of the owner role. */

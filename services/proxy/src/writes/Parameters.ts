@@ -10,7 +10,21 @@ export class UnsupportedParameter extends Error {
   }
 }
 
+/** A binary parameter whose bytes are not a value of its declared type (Postgres' `22P03`). */
+export class MalformedParameter extends Error {
+  constructor(readonly index: number, readonly typeId: number, readonly length: number) {
+    super(`binary parameter $${index + 1} of type ${typeId} has ${length} bytes, not a value of that type`)
+  }
+}
+
+/** The byte length of each fixed-size binary type. */
+const FIXED_LENGTH: Readonly<Record<number, number>> = { 16: 1, 21: 2, 23: 4, 26: 4, 20: 8, 700: 4, 701: 8, 2950: 16 }
+
 const decodeBinary = (value: Buffer, typeId: number, index: number): string => {
+  const expected = FIXED_LENGTH[typeId]
+  if ((expected !== undefined && value.length !== expected) || (typeId === 3802 && value.length < 1)) {
+    throw new MalformedParameter(index, typeId, value.length)
+  }
   switch (typeId) {
     case 16:
       return value[0] === 1 ? "true" : "false"

@@ -4,8 +4,8 @@
  * sync's key, account or endpoint changes).
  */
 import { Effect, Either, Exit, Runtime, Scope } from "effect"
-import type { Connector, Ids, SyncConfig , Nats} from "@tributary/core"
-import { Secrets, SyncStore } from "@tributary/core"
+import type { Connector, Ids, Nats } from "@tributary/core"
+import { Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import type { Report } from "../wire/Backend.js"
 import type { SyncWriter } from "./Executor.js"
 
@@ -36,13 +36,20 @@ export const make = (
   const cache = new Map<Ids.SyncId, { readonly fingerprint: string; readonly writer: SyncWriter | Report }>()
   const configs = new Map<Ids.SyncId, { readonly at: number; readonly config: SyncConfig.SyncConfig }>()
 
-  const configOf = async (sync: Ids.SyncId) => {
+  /** The sync's config; a report when it is gone, or when NATS cannot be read right now. */
+  const configOf = async (sync: Ids.SyncId): Promise<SyncConfig.SyncConfig | Report> => {
     const known = configs.get(sync)
     if (known !== undefined && Date.now() - known.at < CONFIG_TTL_MS) return known.config
-    const exit = await Runtime.runPromiseExit(runtime)(SyncStore.get(sync))
-    if (Exit.isFailure(exit)) return undefined
-    configs.set(sync, { at: Date.now(), config: exit.value })
-    return exit.value
+    const exit = await Runtime.runPromiseExit(runtime)(Effect.either(SyncStore.get(sync)))
+    if (Exit.isFailure(exit)) return report("HV000", `cannot read the config of sync ${sync}`, "Nothing was written. Retry when NATS is reachable.")
+    const read = exit.value
+    if (Either.isLeft(read)) {
+      return read.left._tag === "NotFound"
+        ? report("42501", `the sync of this credential (${sync}) no longer exists`, "Check that the sync still exists.")
+        : report("HV000", `cannot read the config of sync ${sync}: ${read.left.message}`, "Nothing was written. Retry when NATS is reachable.")
+    }
+    configs.set(sync, { at: Date.now(), config: read.right })
+    return read.right
   }
 
   const connect = (config: SyncConfig.SyncConfig): Effect.Effect<SyncWriter | Report, never, Secrets.SecretKeys> =>
@@ -69,9 +76,7 @@ export const make = (
 
   const writerFor = async (sync: Ids.SyncId): Promise<SyncWriter | Report> => {
     const config = await configOf(sync)
-    if (config === undefined) {
-      return report("42501", `the sync of this credential (${sync}) cannot be read`, "Check that the sync still exists.")
-    }
+    if (!(config instanceof SyncConfig.SyncConfig)) return config
     const cached = cache.get(sync)
     if (cached !== undefined && cached.fingerprint === fingerprint(config)) {
       return "writer" in cached.writer ? { ...cached.writer, config } : cached.writer
