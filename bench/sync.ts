@@ -42,6 +42,9 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 7_700)
 const BUDGET_SECONDS = Number(process.env.BENCH_BUDGET_SECONDS ?? 15)
 const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 60)
 const BUDGET = 100
+// The replica in this process reads its metrics token from the environment, as a service does.
+const METRICS_TOKEN = "bench-sync-metrics-token"
+process.env.TRIBUTARY_METRICS_TOKEN = METRICS_TOKEN
 
 const say = (message: string) => process.stderr.write(`bench:sync: ${message}\n`)
 
@@ -62,7 +65,7 @@ const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeo
 
 /** `tributary_sync_upstream_requests_total` of one sync, by outcome, from `/metrics`. */
 const requestsOf = async (url: string, sync: string): Promise<Record<string, number>> => {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text())
+  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())
   const out: Record<string, number> = {}
   for (const line of text.split("\n")) {
     const match = /^tributary_sync_upstream_requests_total\{sync="([^"]+)",outcome="([^"]+)"\} (\d+)/.exec(line)

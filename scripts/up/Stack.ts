@@ -14,14 +14,17 @@ const say = (message: string) => process.stdout.write(`\x1b[1m==> ${message}\x1b
 interface Secrets {
   readonly postgresPassword: string
   readonly secretKey: string
+  /** The bearer token of every service's `/metrics`. */
+  readonly metricsToken: string
 }
 
 const loadSecrets = (home: string): Secrets => {
   const file = join(home, "secrets.json")
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets
+  const kept = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as Partial<Secrets> : {}
   const secrets: Secrets = {
-    postgresPassword: randomBytes(18).toString("base64url"),
-    secretKey: randomBytes(32).toString("base64")
+    postgresPassword: kept.postgresPassword ?? randomBytes(18).toString("base64url"),
+    secretKey: kept.secretKey ?? randomBytes(32).toString("base64"),
+    metricsToken: kept.metricsToken ?? randomBytes(24).toString("base64url")
   }
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
   return secrets
@@ -76,7 +79,7 @@ export const up = async (components: ReadonlyArray<Component>): Promise<void> =>
     })
     stops.push(postgres.stop)
 
-    const published: Record<string, unknown> = { nats_url: nats.url, postgres_url: postgres.url }
+    const published: Record<string, unknown> = { nats_url: nats.url, postgres_url: postgres.url, metrics_token: secrets.metricsToken }
     const summary = [`nats-server   ${nats.url}`, `PostgreSQL    ${postgres.url.replace(/:[^:@/]+@/, ":***@")}`]
     const writeUpJson = () => writeFileSync(join(home, "up.json"), `${JSON.stringify(published, null, 2)}\n`, { mode: 0o600 })
     writeUpJson()
@@ -88,7 +91,9 @@ export const up = async (components: ReadonlyArray<Component>): Promise<void> =>
       published: { ...published },
       secretKey: secrets.secretKey,
       spawn: (name, command, args, env) => {
-        const started = Process.start(command, args, join(logs, `${name}.log`), { env: { ...process.env, ...env } })
+        const started = Process.start(command, args, join(logs, `${name}.log`), {
+          env: { ...process.env, TRIBUTARY_METRICS_TOKEN: secrets.metricsToken, ...env }
+        })
         stops.push(() => Process.stop(started.child))
         started.child.once("exit", (code, signal) => {
           if (!stopping) {

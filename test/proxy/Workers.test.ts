@@ -13,6 +13,7 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ProxyStack from "./support/ProxyStack.js"
 
+const METRICS_TOKEN = "workers-test-metrics-token"
 let stack: ProxyStack.ProxyStack
 let service: ChildProcess
 let port: number
@@ -46,6 +47,7 @@ beforeAll(async () => {
       TRIBUTARY_PROXY_PORT: String(port),
       TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
       TRIBUTARY_PROXY_WORKERS: "2",
+      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN,
       TRIBUTARY_LOG_LEVEL: "info"
     }
   })
@@ -92,14 +94,18 @@ describe("two workers", () => {
     expect(await Promise.all(sleeping)).toEqual(["57014", "57014"])
   })
 
-  it("answers /metrics for every worker of the replica", async () => {
-    const before = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+  it("answers /metrics for every worker of the replica, to the metrics token only", async () => {
+    const scrape = () => fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`)).status).toBe(401)
+    expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: "Bearer not-the-token-at-all" } })).status).toBe(401)
+    expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200)
+    const before = await (await scrape()).text()
     const open = metric(before, /^tributary_proxy_sessions (\d+)/m)
     const logins = metric(before, /^tributary_proxy_logins_total\{outcome="ok"\} (\d+)/m)
     for (let i = 0; i < 4; i++) await connect()
     // Each scrape may land on either worker; all of them report the replica's sums.
     for (let i = 0; i < 4; i++) {
-      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+      const text = await (await scrape()).text()
       expect(metric(text, /^tributary_proxy_sessions (\d+)/m)).toBe(open + 4)
       expect(metric(text, /^tributary_proxy_logins_total\{outcome="ok"\} (\d+)/m)).toBe(logins + 4)
     }

@@ -136,7 +136,7 @@ export const layer = Layer.scopedDiscard(
     const settings = yield* ProxySettings.fromEnv
     const tables = yield* TablesConfig.fromEnv
     const proxy = yield* make({ settings, tables })
-    yield* Layer.build(Health.layer(settings.httpPort, proxy.metricsText))
+    yield* Layer.build(Health.layer(settings.host, settings.httpPort, proxy.metricsText))
   })
 )
 

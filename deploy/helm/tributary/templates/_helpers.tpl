@@ -31,7 +31,7 @@ app.kubernetes.io/component: {{ .component }}
 {{ include "tributary.fullname" . }}
 {{- end -}}
 
-{{/* Environment shared by every component: NATS, Postgres, the secret key, logging. */}}
+{{/* Environment shared by every component: NATS, Postgres, the secret key, the metrics token, logging. */}}
 {{- define "tributary.env" -}}
 - name: TRIBUTARY_NATS_URL
   value: {{ .Values.nats.url | quote }}
@@ -57,6 +57,12 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ default (include "tributary.secretName" .) .Values.secretKey.existingSecret }}
       key: secret-key
+- name: TRIBUTARY_METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "tributary.secretName" .) .Values.metricsToken.existingSecret }}
+      key: metrics-token
+      optional: true
 {{- end -}}
 
 {{/* Liveness and readiness probes on a component's HTTP port. */}}

@@ -1,15 +1,17 @@
 /**
  * `/healthz` (the process serves), `/readyz` (NATS connected, the writer connection to
- * Postgres answers) and `/metrics` (Prometheus text), on `TRIBUTARY_PROXY_HTTP_PORT`.
+ * Postgres answers) and `/metrics` (Prometheus text, for the metrics token: core's
+ * `MetricsAccess`), on `TRIBUTARY_PROXY_HTTP_PORT`.
  */
 import { createServer } from "node:http"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Database, Nats } from "@tributary/core"
+import { Database, MetricsAccess, Nats } from "@tributary/core"
 import { Effect, Layer } from "effect"
+import type { Option, Redacted } from "effect"
 
 /** `metrics`: the Prometheus text of the whole replica (every worker's). */
-const router = (metrics: () => Promise<string>) =>
+const router = (metrics: () => Promise<string>, metricsToken: Option.Option<Redacted.Redacted<string>>) =>
   HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", HttpServerResponse.text("ok")),
     HttpRouter.get(
@@ -25,12 +27,14 @@ const router = (metrics: () => Promise<string>) =>
     ),
     HttpRouter.get(
       "/metrics",
-      Effect.map(
+      MetricsAccess.guard(metricsToken, Effect.map(
         Effect.promise(metrics),
         (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" })
-      )
+      ))
     )
   )
 
-export const layer = (port: number, metrics: () => Promise<string>) =>
-  HttpServer.serve(router(metrics)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port })))
+/** Served on the proxy's own address (`TRIBUTARY_PROXY_HOST`), like its Postgres port. */
+export const layer = (host: string, port: number, metrics: () => Promise<string>) =>
+  Layer.unwrapEffect(Effect.map(MetricsAccess.token, (token) =>
+    HttpServer.serve(router(metrics, token)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { host, port })))))

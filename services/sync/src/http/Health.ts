@@ -1,16 +1,18 @@
 /**
  * `/healthz` (the process serves), `/readyz` (NATS is connected and the replica watches
- * its buckets) and `/metrics` (Prometheus text), on `TRIBUTARY_SYNC_PORT`.
+ * its buckets) and `/metrics` (Prometheus text, for the metrics token: core's
+ * `MetricsAccess`), on `TRIBUTARY_SYNC_PORT`.
  */
 import { createServer } from "node:http"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Nats } from "@tributary/core"
+import { MetricsAccess, Nats } from "@tributary/core"
 import { Effect, Layer } from "effect"
+import type { Option, Redacted } from "effect"
 import * as Metrics from "../Metrics.js"
 import { Replica } from "../replica/Replica.js"
 
-const router = HttpRouter.empty.pipe(
+const router = (metricsToken: Option.Option<Redacted.Redacted<string>>) => HttpRouter.empty.pipe(
   HttpRouter.get("/healthz", HttpServerResponse.text("ok")),
   HttpRouter.get(
     "/readyz",
@@ -24,9 +26,11 @@ const router = HttpRouter.empty.pipe(
   ),
   HttpRouter.get(
     "/metrics",
-    Effect.map(Metrics.render, (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" }))
+    MetricsAccess.guard(metricsToken,
+      Effect.map(Metrics.render, (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" })))
   )
 )
 
 export const layer = (port: number) =>
-  HttpServer.serve(router).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port })))
+  Layer.unwrapEffect(Effect.map(MetricsAccess.token, (token) =>
+    HttpServer.serve(router(token)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port })))))
