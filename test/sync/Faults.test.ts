@@ -5,6 +5,7 @@
  */
 import { Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Effect } from "effect"
+import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Eventually from "./support/Eventually.js"
 import * as Harness from "./support/Harness.js"
@@ -48,4 +49,16 @@ describe("upstream faults", () => {
     await h.waitForPhase(sync.id, ["live"], 60_000)
     await Eventually.exactCopy(h, sync.id)
   }, 120_000)
+
+  it("says in its status why it does not move when the API refuses it (a Stripe-Account the key does not own)", async () => {
+    const sync = await h.createSync({ account: "acct_not_ours" })
+    await h.replica("r3")
+    const stuck = await Fixtures.waitFor("the refusal in the status", async () => {
+      const status = await h.status(sync.id)
+      return status?.reason?.includes("does not have access to account 'acct_not_ours'") === true ? status : undefined
+    }, { timeoutMs: 30_000, intervalMs: 100 })
+    expect(["pending", "backfilling"]).toContain(stuck.phase)
+    expect(stuck.reason).toMatch(/resuming in|retrying/)
+    await h.run(SyncStore.remove(sync.id))
+  }, 60_000)
 })

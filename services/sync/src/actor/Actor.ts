@@ -166,7 +166,10 @@ export const run = (input: Input) =>
       Effect.gen(function*() {
         const wait = Backoff.delay(Backoff.patient, n)
         yield* Effect.logError(`sync ${sync} stopped: ${reason}; resuming in ${wait} ms`)
-        if ((yield* status.state).phase !== "pending") yield* status.move("restart", reason)
+        const stopped = `stopped: ${reason}; resuming in ${Math.ceil(wait / 1000)} s`
+        // Pending already (it never got going): the phase stays, and the status says why.
+        if ((yield* status.state).phase !== "pending") yield* status.move("restart", stopped)
+        else yield* status.setReason(stopped)
         yield* Effect.sleep(wait)
         return yield* attempt(n + 1)
       })

@@ -114,9 +114,16 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
         for (let attempt = 1; ; attempt++) {
           const readStartedAt = Date.now()
           const result = yield* Effect.either(connection.backfill.page(item, cursor as Connector.Json | null))
-          if (result._tag === "Right") return { page: result.right, readStartedAt }
+          if (result._tag === "Right") {
+            // The refusal is over: it no longer explains anything in the status.
+            if (attempt > 1) yield* status.setReason(undefined)
+            return { page: result.right, readStartedAt }
+          }
           if (result.left._tag === "UpstreamAuthFailed") return yield* Effect.fail(result.left)
           const wait = Backoff.delay(Backoff.patient, attempt)
+          // In the status too, so an operator sees why the backfill does not move (a bad
+          // Stripe-Account, a collection the key may not read), not only in the logs.
+          yield* status.setReason(`the API refused the backfill of ${item.key}: ${result.left.message}; retrying`)
           yield* Effect.logError(`backfill of ${item.key} refused: ${result.left.message}; retrying in ${wait} ms`)
           yield* Effect.sleep(wait)
         }
