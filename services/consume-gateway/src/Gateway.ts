@@ -32,7 +32,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Provisioning.ensure()
       const wire = new Wire(nats.nc)
       const configs = yield* ConsumerCache.make
-      const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false })
+      const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false, natsStats: () => nats.nc.stats() })
       const engine = new Engine({
         wire,
         inflight: new Kv(wire, nats.ns.buckets.inflight),
