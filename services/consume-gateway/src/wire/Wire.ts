@@ -38,15 +38,24 @@ interface Collector {
   subscription: Subscription | undefined
 }
 
-/** How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason). */
+/**
+ * How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason);
+ * or `ABANDONED` when the caller gave it up first.
+ */
 export interface PullStatus {
   readonly code: number
   readonly description: string
 }
 
+export const ABANDONED = 499
+
 export interface PullRequest {
   readonly result: Promise<{ readonly messages: Array<Msg>; readonly status: PullStatus }>
-  /** The caller no longer wants the messages; any that arrive later are returned to the consumer. */
+  /**
+   * The caller no longer wants the messages: `result` resolves at once with none (status
+   * `ABANDONED`), and any that arrive later, until the server ends the pull, are returned to
+   * the consumer.
+   */
   readonly abandon: () => void
 }
 
@@ -165,9 +174,12 @@ export class Wire {
         (expiresMs ?? 0) + this.timeoutMs)
       collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
       abandon = () => {
+        if (collector.abandoned || collector.finished) return
         collector.abandoned = true
         for (const msg of collector.messages) if (msg.reply !== undefined) this.publish(msg.reply, NAK)
         collector.messages.length = 0
+        // The waiter must not outlive its caller: it holds one of the consumer's waiting slots.
+        resolve({ messages: [], status: { code: ABANDONED, description: "abandoned by the caller" } })
       }
     })
     const body = expiresMs === undefined
