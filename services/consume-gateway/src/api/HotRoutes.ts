@@ -14,7 +14,8 @@
  * path does not take on its own — another route or method, a token the cache has no fresh
  * "valid" for, a name or query that does not decode, an ack body that is not JSON by its
  * content type — goes on to the HttpApi untouched (nothing has been read from it yet).
- * `/openapi.json` documents these routes from the HttpApi as before.
+ * One difference: an ack body that is not valid JSON gets an `InvalidRequest` naming the body,
+ * where the HttpApi answers an empty 400. `/openapi.json` documents these routes as before.
  */
 import { Server } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -67,6 +68,10 @@ const readBody = (req: IncomingMessage): Promise<Buffer | "too large"> =>
     })
     req.on("end", () => resolve(size > MAX_BODY_BYTES ? "too large" : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on("error", reject)
+    // The client hung up before the end of its body.
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"))
+    })
   })
 
 export class HotRoutes {
