@@ -18,8 +18,7 @@ import { ApiTokens, Collection, Headers, Ids, Namespace, Nats, Provisioning, Rec
 import { NatsServer, Ports } from "@tributary/testkit/servers"
 import * as HttpClient from "./gateway/HttpClient.js"
 import * as ProcessCpu from "./gateway/ProcessCpu.js"
-import { Option } from "effect"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Option, Scope } from "effect"
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000)
 const WORKERS = 4
@@ -32,7 +31,9 @@ const ns = Namespace.make(`bench_${randomBytes(4).toString("hex")}`)
 const settings = { url: server.url, user: Option.none(), password: Option.none(), token: Option.none(), namespace: ns.root }
 const scope = Effect.runSync(Scope.make())
 const nats = Context.get(await Effect.runPromise(Layer.buildWithScope(Nats.layer(settings, "bench"), scope)), Nats.Nats)
-const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats>) => Effect.runPromise(Effect.provideService(effect, Nats.Nats, nats))
+// Only warnings and errors from this process: stdout carries the result, one JSON object.
+const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats>) =>
+  Effect.runPromise(effect.pipe(Effect.provideService(Nats.Nats, nats), Logger.withMinimumLogLevel(LogLevel.Warning)))
 
 const stop: Array<() => Promise<void>> = []
 const cleanup = async () => {
@@ -104,8 +105,7 @@ try {
     gateway.kill("SIGTERM")
     await new Promise((resolve) => gateway.once("exit", resolve))
   })
-  gateway.once("exit", (code, signal) => process.stderr.write(`gateway exited: ${code ?? signal} at ${performance.now()}\n`))
-  process.stderr.write(`spawned at ${performance.now()}\n`)
+  gateway.once("exit", (code, signal) => process.stderr.write(`gateway exited: ${code ?? signal}\n`))
   const url = `http://127.0.0.1:${port}`
   const { token } = await run(ApiTokens.create("bench"))
   const authorization = `Bearer ${token}`
