@@ -105,12 +105,17 @@ try {
     gateway.kill("SIGTERM")
     await new Promise((resolve) => gateway.once("exit", resolve))
   })
-  gateway.once("exit", (code, signal) => process.stderr.write(`gateway exited: ${code ?? signal}\n`))
+  let exited: string | undefined
+  gateway.once("exit", (code, signal) => {
+    exited = String(code ?? signal)
+    process.stderr.write(`gateway exited: ${exited}\n`)
+  })
   const url = `http://127.0.0.1:${port}`
   const { token } = await run(ApiTokens.create("bench"))
   const authorization = `Bearer ${token}`
   const deadline = Date.now() + 180_000
   while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
+    if (exited !== undefined) throw new Error(`the gateway exited (${exited}) before it was ready`)
     if (Date.now() > deadline) throw new Error("the gateway did not become ready within 180 s")
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
