@@ -3,19 +3,20 @@
  * Needs `Nats` and `Secrets.SecretKeys`; `main.ts` provides them from the environment,
  * tests provide them directly and run several replicas in one process.
  */
-import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { GatewayApi } from "./api/Api.js"
 import * as Auth from "./api/Auth.js"
+import * as BearerTokens from "./api/BearerTokens.js"
 import * as ConsumeHandlers from "./api/ConsumeHandlers.js"
 import * as ConsumersHandlers from "./api/ConsumersHandlers.js"
 import { GatewayReplica } from "./api/Context.js"
-import { InvalidRequest } from "./api/Errors.js"
+import { GatewayServer, HotRoutes } from "./api/HotRoutes.js"
 import * as OpsHandlers from "./api/OpsHandlers.js"
 import * as SyncsHandlers from "./api/SyncsHandlers.js"
+import * as Validation from "./api/Validation.js"
 import * as ConsumerCache from "./consumers/ConsumerCache.js"
 import { Engine } from "./delivery/Engine.js"
 import * as Metrics from "./observability/Metrics.js"
@@ -32,7 +33,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Provisioning.ensure()
       const wire = new Wire(nats.nc)
       const configs = yield* ConsumerCache.make
-      const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false })
+      const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false, natsStats: () => nats.nc.stats() })
       const engine = new Engine({
         wire,
         inflight: new Kv(wire, nats.ns.buckets.inflight),
@@ -53,6 +54,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Effect.forkScoped(Effect.promise(watchStatus))
       return {
         engine,
+        tokens: BearerTokens.make(nats),
         metrics,
         notReady: () => nats.nc.isClosed() ? "NATS connection closed" : disconnected
       }
@@ -64,12 +66,7 @@ const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
   Effect.catchAllCause(app, (cause) => {
     const failure: Option.Option<unknown> = Cause.failureOption(cause)
     if (Option.isNone(failure) || !(failure.value instanceof HttpApiError.HttpApiDecodeError)) return Effect.failCause(cause)
-    const error = failure.value
-    const issue = error.issues[0]
-    const field = issue === undefined
-      ? "body"
-      : issue.path.map((p, i) => typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`).join("") || "body"
-    return Effect.fail(new InvalidRequest({ message: `${field}: ${issue?.message ?? error.message}`, field }))
+    return Effect.fail(Validation.invalidRequest(failure.value.issues, failure.value.message))
   }))
 
 /** Request metrics. Errors reach this point as failures that carry their response. */
@@ -91,14 +88,19 @@ export const api = Layer.mergeAll(SyncsHandlers.layer, ConsumersHandlers.layer, 
   (handlers) => HttpApiBuilder.api(GatewayApi).pipe(Layer.provide(handlers))
 )
 
+/** Node's HTTP server for a replica: the hot consume routes answer first, the HttpApi everything else. */
+const httpServer = (settings: GatewaySettings.GatewaySettings) =>
+  Layer.unwrapEffect(Effect.map(GatewayReplica, (replica) =>
+    NodeHttpServer.layer(() => new GatewayServer(new HotRoutes(replica)), { port: settings.port, host: settings.host })))
+
 /** The gateway on `settings.host:settings.port` (0: any free port; read it from `HttpServer`). */
 export const layer = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
   HttpApiBuilder.serve(instrument).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(namedValidationErrors),
     Layer.provide(api),
+    Layer.provideMerge(httpServer(settings)),
     Layer.provideMerge(replica(settings, options)),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
     // No tracer is exported; spans per request and per effect cost real CPU on the hot routes.
     Layer.provide(Layer.setTracerEnabled(false))
   )

@@ -6,7 +6,7 @@ import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
 import { GatewayApi } from "./Api.js"
 import { GatewayReplica } from "./Context.js"
-import { engine } from "./Convert.js"
+import { engine, retryAfter } from "./Convert.js"
 
 const decoder = new TextDecoder()
 
@@ -25,11 +25,10 @@ export const layer = HttpApiBuilder.group(GatewayApi, "consume", (handlers) =>
       engine((signal) => replica.engine.next(path.name, urlParams.batch_size, urlParams.wait_for, signal)).pipe(
         Effect.map((body) => HttpServerResponse.uint8Array(body, { contentType: "application/json" })),
         // 429 carries `Retry-After`, which an error schema cannot set.
-        Effect.catchTag("TooManyRequests", (error) =>
-          Effect.orDie(HttpServerResponse.json({ _tag: error._tag, message: error.message, retry_after_seconds: error.retry_after_seconds }, {
-            status: 429,
-            headers: { "retry-after": String(error.retry_after_seconds) }
-          })))
+        Effect.catchTag("TooManyRequests", (error) => {
+          const { body, headers } = retryAfter(error)
+          return Effect.orDie(HttpServerResponse.json(body, { status: 429, headers }))
+        })
       )
     return handlers
       .handle("next", next)

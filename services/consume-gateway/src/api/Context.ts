@@ -1,10 +1,12 @@
-/** What the HTTP handlers of one replica share: the consume engine, metrics and readiness. */
+/** What the HTTP handlers of one replica share: the consume engine, bearer tokens, metrics and readiness. */
 import { Context } from "effect"
 import type { Engine } from "../delivery/Engine.js"
 import type { Metrics } from "../observability/Metrics.js"
+import type { BearerTokens } from "./BearerTokens.js"
 
 export interface Replica {
   readonly engine: Engine
+  readonly tokens: BearerTokens
   readonly metrics: Metrics
   /** Why the replica cannot serve right now, or `undefined` when it can. */
   readonly notReady: () => string | undefined

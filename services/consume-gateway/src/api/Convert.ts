@@ -60,6 +60,12 @@ export const fromEngine = (error: unknown) => {
   return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })
 }
 
+/** A 429 carries `Retry-After`, which an error schema cannot set: its body and headers, for both HTTP paths. */
+export const retryAfter = (error: TooManyRequests) => ({
+  body: { _tag: error._tag, message: error.message, retry_after_seconds: error.retry_after_seconds },
+  headers: { "retry-after": String(error.retry_after_seconds) }
+})
+
 /** Run an engine call; interruption (the client went away) aborts it. */
 export const engine = <A>(run: (signal: AbortSignal) => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: fromEngine })

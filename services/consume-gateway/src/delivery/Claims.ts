@@ -20,6 +20,7 @@
 import type { Msg } from "@nats-io/transport-node"
 import type { Kv } from "../wire/Kv.js"
 import type { Wire } from "../wire/Wire.js"
+import * as AckCommands from "./AckCommands.js"
 import * as AckSubject from "./AckSubject.js"
 import * as Lease from "./Lease.js"
 import { isDone } from "./Lifecycle.js"
@@ -141,8 +142,6 @@ const firstSeqAfter = async (ctx: ClaimContext, subject: string, floor: number):
   return Number.isFinite(seq) ? seq : undefined
 }
 
-const nakDelay = (delayMs: number): string => `-NAK {"delay":${Math.round(delayMs) * 1_000_000}}`
-
 export const claim = async (ctx: ClaimContext, batch: string, messages: ReadonlyArray<Msg>): Promise<Outcome> => {
   const all = candidates(ctx, messages)
   const granted: Array<Granted> = []
@@ -263,8 +262,8 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
   for (const c of pending) withholds.push({ candidate: c, delayMs: FLOOR_RETRY_MS })
 
   for (const { candidate, how } of skips) ctx.wire.publish(candidate.reply, how)
-  for (const { candidate } of dead) ctx.wire.publish(candidate.reply, ctx.source === "main" ? "+TERM" : "+ACK")
-  for (const w of withholds) ctx.wire.publish(w.candidate.reply, nakDelay(w.delayMs))
+  for (const { candidate } of dead) ctx.wire.publish(candidate.reply, ctx.source === "main" ? AckCommands.TERM : AckCommands.ACK)
+  for (const w of withholds) ctx.wire.publish(w.candidate.reply, AckCommands.nakAfter(w.delayMs))
   if (withholds.length > 0 || skips.length > 0 || dead.length > 0) await ctx.wire.flush()
 
   granted.sort((x, y) => x.candidate.index - y.candidate.index)

@@ -6,6 +6,7 @@
 import type { Msg } from "@nats-io/transport-node"
 import type { Resources } from "../consumers/Resources.js"
 import { parsePubAck, JetStreamFailure } from "../wire/Kv.js"
+import { headersOf } from "../wire/Wire.js"
 import type { Wire } from "../wire/Wire.js"
 import type { Candidate } from "./Claims.js"
 import { ORIGINAL_SUBJECT } from "./Claims.js"
@@ -35,7 +36,7 @@ export const publish = async (wire: Wire, resources: Resources, candidate: Candi
     // The claim may be retried after the copy was stored: JetStream drops the duplicate.
     "Nats-Msg-Id": `${candidate.delivery.stream}.${candidate.delivery.streamSeq}.${attempts}`
   }
-  const reply = await wire.request(resources.deadSubjectFor(candidate.subject), candidate.msg.data, headers)
+  const reply = await wire.request(resources.deadSubjectFor(candidate.subject), candidate.msg.data, headersOf(headers))
   parsePubAck(`dead-letter to ${resources.deadLetterStream}`, reply)
 }
 
@@ -94,7 +95,8 @@ export const redrive = async (wire: Wire, resources: Resources, limit: number): 
     const headers: Record<string, string> = {}
     for (const [key, value] of Object.entries(found.headers)) if (!key.toLowerCase().startsWith("nats-")) headers[key] = value
     headers["Nats-Msg-Id"] = `redrive.${found.seq}`
-    parsePubAck("redrive", await wire.request(resources.redriveSubjectFor(found.headers["Nats-Subject"] ?? ""), found.data, headers))
+    parsePubAck("redrive",
+      await wire.request(resources.redriveSubjectFor(found.headers["Nats-Subject"] ?? ""), found.data, headersOf(headers)))
     const removed = await wire.request(
       `$JS.API.STREAM.MSG.DELETE.${resources.deadLetterStream}`,
       JSON.stringify({ seq: found.seq, no_erase: true })

@@ -8,6 +8,7 @@
  */
 import type { Kv } from "../wire/Kv.js"
 import type { Wire } from "../wire/Wire.js"
+import * as AckCommands from "./AckCommands.js"
 import type { AckToken } from "./AckToken.js"
 import * as Lease from "./Lease.js"
 import type { Settled } from "./Lifecycle.js"
@@ -65,9 +66,7 @@ export const settle = async (
       return { next: next === current ? undefined : next, result: { apply, refused } }
     })))
 
-  const command = action.kind === "ack"
-    ? "+ACK"
-    : action.delayMs > 0 ? `-NAK {"delay":${Math.round(action.delayMs) * 1_000_000}}` : "-NAK"
+  const command = action.kind === "ack" ? AckCommands.ACK : AckCommands.nakAfter(action.delayMs)
   let settled = 0
   for (const { apply } of outcomes) {
     for (const token of apply) ctx.wire.publish(token.reply, command)
@@ -104,7 +103,7 @@ export const progress = async (
         const written = await ctx.kv.update(token.leaseKey, Lease.encode({ ...lease, u: Date.now() + ctx.ackWaitMs }), entry.revision)
         if (written !== "conflict") break
       }
-      ctx.wire.publish(token.reply, "+WPI")
+      ctx.wire.publish(token.reply, AckCommands.IN_PROGRESS)
     }))
   }))
   await ctx.wire.flush()

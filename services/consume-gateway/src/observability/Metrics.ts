@@ -2,6 +2,7 @@
  * Prometheus metrics of one gateway replica, in a registry of its own (two replicas in one
  * process, as in the tests, must not share counters). Served at `/metrics`.
  */
+import type { Stats } from "@nats-io/transport-node"
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client"
 
 export interface Metrics {
@@ -16,11 +17,44 @@ export interface Metrics {
   readonly refusedTokens: Counter<"consumer" | "reason">
 }
 
-export const make = (options: { readonly processMetrics: boolean }): Metrics => {
+export interface Options {
+  readonly processMetrics: boolean
+  /** The replica's NATS connection counters: messages and bytes each way, read at scrape time. */
+  readonly natsStats?: () => Stats
+}
+
+export const make = (options: Options): Metrics => {
   const registry = new Registry()
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: "gateway_" })
   const counter = <L extends string>(name: string, help: string, labelNames: ReadonlyArray<L>) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] })
+  const natsStats = options.natsStats
+  if (natsStats !== undefined) {
+    new Counter({
+      name: "gateway_nats_messages_total",
+      help: "Messages on the replica's NATS connection (requests, replies, pulled messages, acks)",
+      labelNames: ["direction"],
+      registers: [registry],
+      collect() {
+        const stats = natsStats()
+        this.reset()
+        this.inc({ direction: "in" }, stats.inMsgs)
+        this.inc({ direction: "out" }, stats.outMsgs)
+      }
+    })
+    new Counter({
+      name: "gateway_nats_bytes_total",
+      help: "Bytes on the replica's NATS connection",
+      labelNames: ["direction"],
+      registers: [registry],
+      collect() {
+        const stats = natsStats()
+        this.reset()
+        this.inc({ direction: "in" }, stats.inBytes)
+        this.inc({ direction: "out" }, stats.outBytes)
+      }
+    })
+  }
   return {
     registry,
     requests: counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"]),

@@ -6,6 +6,7 @@
  * atomically. Reads use direct get, which `Provisioning` enables on every bucket.
  */
 import type { Msg } from "@nats-io/transport-node"
+import { headersOf } from "./Wire.js"
 import type { Wire } from "./Wire.js"
 
 /** JetStream's `err_code` for a failed expected-last-sequence check. */
@@ -31,6 +32,10 @@ interface PubAck {
 }
 
 const decoder = new TextDecoder()
+
+const EXPECTED_REVISION = "Nats-Expected-Last-Subject-Sequence"
+/** The expectation of every lease and settlement create (the common write), built once. */
+const expectAbsent = headersOf({ [EXPECTED_REVISION]: "0" })
 
 export const parsePubAck = (operation: string, msg: Msg): Written => {
   if (msg.headers?.code === 503) throw new JetStreamFailure(operation, undefined, "no JetStream responders")
@@ -78,9 +83,8 @@ export class Kv {
 
   /** Write `value` if the key's revision is still `revision` (0: the key has never been written). */
   async update(key: string, value: string | Uint8Array, revision: number): Promise<Written> {
-    const reply = await this.wire.request(this.subject(key), value, {
-      "Nats-Expected-Last-Subject-Sequence": String(revision)
-    })
+    const expect = revision === 0 ? expectAbsent : headersOf({ [EXPECTED_REVISION]: String(revision) })
+    const reply = await this.wire.request(this.subject(key), value, expect)
     return parsePubAck(`write ${this.bucket}/${key}`, reply)
   }
 

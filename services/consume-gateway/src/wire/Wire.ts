@@ -2,13 +2,23 @@
  * The gateway's hot-path link to NATS: request/reply and pull requests multiplexed over ONE
  * inbox subscription per connection. nats.js's `request()` and KV client cost roughly two to
  * three times more CPU per call (a timer, a subscription lookup and header validation each),
- * and the gateway makes several such calls per delivered message, so it talks the protocol
- * itself here. Everything else (stream and consumer management) goes through nats.js.
+ * and the gateway makes several such calls per delivered message, so it builds the JetStream
+ * requests itself here, over nats.js's plain publish and subscribe. Replies wait without a
+ * timer each: one timer at a time fails whatever is overdue. Headers that many messages
+ * share are built once (`headersOf`). Everything else (stream and consumer management) goes
+ * through nats.js.
  */
 import { createInbox, headers as natsHeaders } from "@nats-io/transport-node"
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node"
 
 export type Headers = Record<string, string>
+
+/** Headers for `request`/`publish`, built once and reusable: nats.js only encodes them when sending. */
+export const headersOf = (headers: Headers): MsgHdrs => {
+  const out = natsHeaders()
+  for (const key in headers) out.set(key, headers[key]!)
+  return out
+}
 
 export class RequestTimeout extends Error {
   constructor(readonly subject: string) {
@@ -28,23 +38,43 @@ interface Collector {
   subscription: Subscription | undefined
 }
 
-/** How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason). */
+/**
+ * How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason);
+ * or `ABANDONED` when the caller gave it up first.
+ */
 export interface PullStatus {
   readonly code: number
   readonly description: string
 }
 
+export const ABANDONED = 499
+
 export interface PullRequest {
   readonly result: Promise<{ readonly messages: Array<Msg>; readonly status: PullStatus }>
-  /** The caller no longer wants the messages; any that arrive later are returned to the consumer. */
+  /**
+   * The caller no longer wants the messages: `result` resolves at once with none (status
+   * `ABANDONED`), and any that arrive later, until the server ends the pull, are returned to
+   * the consumer.
+   */
   readonly abandon: () => void
 }
 
+/** A request waiting for its reply. */
+interface Waiting {
+  readonly subject: string
+  readonly deadline: number
+  readonly resolve: (msg: Msg) => void
+  readonly reject: (error: Error) => void
+}
+
 const encoder = new TextEncoder()
+const NAK = encoder.encode("-NAK")
 
 export class Wire {
   private readonly prefix: string
-  private readonly replies = new Map<number, { resolve: (msg: Msg) => void; timer: NodeJS.Timeout }>()
+  /** In the order sent, which is also deadline order: every request waits `timeoutMs`. */
+  private readonly replies = new Map<number, Waiting>()
+  private overdue: NodeJS.Timeout | undefined
   private next = 0
 
   constructor(readonly nc: NatsConnection, private readonly timeoutMs = 10_000) {
@@ -59,8 +89,21 @@ export class Wire {
     const waiting = this.replies.get(id)
     if (waiting === undefined) return
     this.replies.delete(id)
-    clearTimeout(waiting.timer)
     waiting.resolve(msg)
+  }
+
+  /** Fail the requests whose time is up, then wait for the next one to be due. */
+  private readonly failOverdue = () => {
+    this.overdue = undefined
+    const now = Date.now()
+    for (const [id, waiting] of this.replies) {
+      if (waiting.deadline > now) {
+        this.overdue = setTimeout(this.failOverdue, waiting.deadline - now)
+        return
+      }
+      this.replies.delete(id)
+      waiting.reject(new RequestTimeout(waiting.subject))
+    }
   }
 
   /**
@@ -76,7 +119,7 @@ export class Wire {
     }
     if (pull.abandoned || pull.finished) {
       // The caller went away: give the message straight back rather than let it wait out ack_wait.
-      if (msg.reply !== undefined && msg.reply !== "") this.publish(msg.reply, "-NAK")
+      if (msg.reply !== undefined && msg.reply !== "") this.publish(msg.reply, NAK)
       return
     }
     pull.messages.push(msg)
@@ -95,22 +138,17 @@ export class Wire {
     }
   }
 
-  publish(subject: string, payload: string | Uint8Array, headers?: Headers) {
-    this.nc.publish(subject, payload, headers === undefined ? undefined : { headers: toNatsHeaders(headers) })
+  publish(subject: string, payload: string | Uint8Array) {
+    this.nc.publish(subject, payload)
   }
 
-  request(subject: string, payload: string | Uint8Array, headers?: Headers): Promise<Msg> {
+  request(subject: string, payload: string | Uint8Array, headers?: MsgHdrs): Promise<Msg> {
     const id = ++this.next
     return new Promise<Msg>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.replies.delete(id)
-        reject(new RequestTimeout(subject))
-      }, this.timeoutMs)
-      this.replies.set(id, { resolve, timer })
-      this.nc.publish(subject, payload, {
-        reply: `${this.prefix}.r.${id}`,
-        ...(headers === undefined ? {} : { headers: toNatsHeaders(headers) })
-      })
+      this.replies.set(id, { subject, deadline: Date.now() + this.timeoutMs, resolve, reject })
+      this.overdue ??= setTimeout(this.failOverdue, this.timeoutMs)
+      const reply = `${this.prefix}.r.${id}`
+      this.nc.publish(subject, payload, headers === undefined ? { reply } : { reply, headers })
     })
   }
 
@@ -136,9 +174,12 @@ export class Wire {
         (expiresMs ?? 0) + this.timeoutMs)
       collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
       abandon = () => {
+        if (collector.abandoned || collector.finished) return
         collector.abandoned = true
-        for (const msg of collector.messages) if (msg.reply !== undefined) this.publish(msg.reply, "-NAK")
+        for (const msg of collector.messages) if (msg.reply !== undefined) this.publish(msg.reply, NAK)
         collector.messages.length = 0
+        // The waiter must not outlive its caller: it holds one of the consumer's waiting slots.
+        resolve({ messages: [], status: { code: ABANDONED, description: "abandoned by the caller" } })
       }
     })
     const body = expiresMs === undefined
@@ -152,10 +193,4 @@ export class Wire {
   flush(): Promise<void> {
     return this.nc.flush()
   }
-}
-
-const toNatsHeaders = (headers: Headers): MsgHdrs => {
-  const out = natsHeaders()
-  for (const key in headers) out.set(key, headers[key]!)
-  return out
 }

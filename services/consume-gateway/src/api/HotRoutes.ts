@@ -1,0 +1,188 @@
+/**
+ * The two routes a worker calls for every batch — `GET /v1/consumers/{name}/next` and
+ * `POST /v1/consumers/{name}/ack` — answered straight from Node's `request` event.
+ *
+ * Why: Effect's HTTP server costs about 150–200 µs of CPU per request more than Node's own
+ * (a fiber, a scope and the platform's request and response wrappers per request), and in
+ * `bench:gateway` (batch 100) serving these two routes through it cost the gateway a third
+ * of its CPU per message; the gateway's one thread is what limits its throughput
+ * (docs/gateway.md, Performance).
+ *
+ * What does not change: the same Schemas decode the path, the query and the body, the same
+ * token cache authenticates, the engine does the work, errors have the bodies, statuses and
+ * headers the HttpApi gives them, and the same metrics count the requests. Whatever this
+ * path does not take on its own — another route or method, a token the cache has no fresh
+ * "valid" for, a name or query that does not decode, an ack body that is not JSON by its
+ * content type — goes on to the HttpApi untouched (nothing has been read from it yet).
+ * One difference: an ack body that is not valid JSON gets an `InvalidRequest` naming the body,
+ * where the HttpApi answers an empty 400. `/openapi.json` documents these routes as before.
+ */
+import { Server } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { HttpApiSchema } from "@effect/platform"
+import { Either, ParseResult, Schema } from "effect"
+import * as Metrics from "../observability/Metrics.js"
+import type { Replica } from "./Context.js"
+import { fromEngine, retryAfter } from "./Convert.js"
+import { InvalidRequest, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
+import { AckRequest, ConsumerPath, NextParams } from "./Schemas.js"
+import * as Validation from "./Validation.js"
+
+/** The HttpApi reads bodies up to 10 MiB (platform default); so does this path. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024
+const BEARER = "Bearer ".length
+const PREFIX = "/v1/consumers/"
+const JSON_TYPE = { "content-type": "application/json" }
+
+const decodeName = Schema.decodeUnknownEither(ConsumerPath)
+const decodeNext = Schema.decodeUnknownEither(NextParams)
+const decodeAck = Schema.decodeUnknownEither(AckRequest)
+
+type Failure = ReturnType<typeof fromEngine>
+
+/** `/v1/consumers/<name>/<action>` with a plain (not percent-encoded) name, or `undefined`. */
+const route = (path: string): { readonly name: string; readonly action: string } | undefined => {
+  if (!path.startsWith(PREFIX)) return undefined
+  const cut = path.indexOf("/", PREFIX.length)
+  if (cut < 0 || path.includes("%")) return undefined
+  return { name: path.slice(PREFIX.length, cut), action: path.slice(cut + 1) }
+}
+
+/** The query as the HttpApi sees it, or `undefined` when a key repeats (left to the HttpApi to refuse). */
+const queryOf = (search: string): Record<string, string> | undefined => {
+  const out: Record<string, string> = {}
+  for (const [key, value] of new URLSearchParams(search)) {
+    if (key in out) return undefined
+    out[key] = value
+  }
+  return out
+}
+
+const readBody = (req: IncomingMessage): Promise<Buffer | "too large"> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    req.on("end", () => resolve(size > MAX_BODY_BYTES ? "too large" : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on("error", reject)
+    // The client hung up before the end of its body.
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"))
+    })
+  })
+
+export class HotRoutes {
+  constructor(private readonly replica: Replica) {}
+
+  /** Take the request (and answer it), or return `false` to leave it to the HttpApi. */
+  take(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? ""
+    const query = url.indexOf("?")
+    const target = route(query < 0 ? url : url.slice(0, query))
+    if (target === undefined) return false
+    const isNext = target.action === "next" && req.method === "GET"
+    const isAck = target.action === "ack" && req.method === "POST"
+    if (!isNext && !isAck) return false
+    if (this.replica.tokens.cached((req.headers.authorization ?? "").slice(BEARER)) !== true) return false
+    const name = decodeName({ name: target.name })
+    if (Either.isLeft(name)) return false
+    const started = performance.now()
+    if (isNext) {
+      const params = queryOf(query < 0 ? "" : url.slice(query + 1))
+      const decoded = params === undefined ? undefined : decodeNext(params)
+      if (decoded === undefined || Either.isLeft(decoded)) return false
+      this.next(res, name.right.name, decoded.right, started)
+      return true
+    }
+    const type = (req.headers["content-type"] ?? "application/json").toLowerCase()
+    if (!type.includes("application/json")) return false
+    this.ack(req, res, name.right.name, started)
+    return true
+  }
+
+  private next(res: ServerResponse, name: string, params: typeof NextParams.Type, started: number) {
+    const aborted = new AbortController()
+    res.on("close", () => {
+      if (!res.writableEnded) aborted.abort()
+    })
+    this.replica.engine.next(name, params.batch_size, params.wait_for, aborted.signal).then(
+      (body) => this.send(res, "GET", started, 200, { ...JSON_TYPE, "content-length": String(body.length) }, body),
+      (error: unknown) => this.fail(res, "GET", started, fromEngine(error))
+    )
+  }
+
+  private ack(req: IncomingMessage, res: ServerResponse, name: string, started: number) {
+    readBody(req).then((body) => {
+      if (body === "too large") {
+        return this.fail(res, "POST", started, new InvalidRequest({ message: "body: larger than 10 MiB", field: "body" }))
+      }
+      let json: unknown
+      try {
+        // An empty body is `null`, as the HttpApi reads it.
+        json = body.length === 0 ? null : JSON.parse(body.toString("utf8"))
+      } catch (error) {
+        return this.fail(res, "POST", started, new InvalidRequest({
+          message: `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+          field: "body"
+        }))
+      }
+      const decoded = decodeAck(json)
+      if (Either.isLeft(decoded)) {
+        const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+        return this.fail(res, "POST", started, Validation.invalidRequest(issues, decoded.left.message))
+      }
+      return this.replica.engine.ack(name, decoded.right.ack_tokens).then(
+        () => this.send(res, "POST", started, 204, {}, undefined),
+        (error: unknown) => this.fail(res, "POST", started, fromEngine(error))
+      )
+    }, () => res.destroy())
+  }
+
+  private fail(res: ServerResponse, method: string, started: number, error: Failure) {
+    if (error._tag === "TooManyRequests") {
+      const { body, headers } = retryAfter(error)
+      return this.sendJson(res, method, started, 429, headers, body)
+    }
+    switch (error._tag) {
+      case "InvalidRequest":
+        return this.sendJson(res, method, started, statusOf(InvalidRequest), {}, Schema.encodeSync(InvalidRequest)(error))
+      case "NotFound":
+        return this.sendJson(res, method, started, statusOf(NotFound), {}, Schema.encodeSync(NotFound)(error))
+      case "StaleAckTokens":
+        return this.sendJson(res, method, started, statusOf(StaleAckTokens), {}, Schema.encodeSync(StaleAckTokens)(error))
+      case "Unavailable":
+        return this.sendJson(res, method, started, statusOf(Unavailable), {}, Schema.encodeSync(Unavailable)(error))
+    }
+  }
+
+  private sendJson(res: ServerResponse, method: string, started: number, status: number, headers: Record<string, string>, body: unknown) {
+    const bytes = Buffer.from(JSON.stringify(body))
+    this.send(res, method, started, status, { ...headers, ...JSON_TYPE, "content-length": String(bytes.length) }, bytes)
+  }
+
+  private send(res: ServerResponse, method: string, started: number, status: number, headers: Record<string, string>, body: Uint8Array | undefined) {
+    if (res.writableEnded || res.destroyed) return
+    res.writeHead(status, headers)
+    res.end(body)
+    const route = Metrics.routeOf(res.req.url ?? "")
+    this.replica.metrics.requests.inc({ method, route, status: String(status) })
+    this.replica.metrics.latency.observe({ method, route }, (performance.now() - started) / 1000)
+  }
+}
+
+const statusOf = (schema: Schema.Schema.Any): number => HttpApiSchema.getStatusErrorAST(schema.ast)
+
+/** A Node HTTP server that offers every request to the hot routes before the HttpApi's handler sees it. */
+export class GatewayServer extends Server {
+  constructor(private readonly hot: HotRoutes) {
+    super()
+  }
+
+  override emit(event: string, ...args: Array<unknown>): boolean {
+    if (event === "request" && this.hot.take(args[0] as IncomingMessage, args[1] as ServerResponse)) return true
+    return super.emit(event, ...args)
+  }
+}
