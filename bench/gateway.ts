@@ -23,6 +23,7 @@ import { Context, Effect, Exit, Layer, Logger, LogLevel, Option, Scope } from "e
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000)
 const WORKERS = 4
 const BATCH = 100
+const METRICS_TOKEN = "bench-gateway-metrics-token"
 const SECRET = "bench-secret-key-0123456789abcdef-0123"
 
 const dir = mkdtempSync(join(tmpdir(), "tributary-bench-"))
@@ -97,6 +98,7 @@ try {
       TRIBUTARY_SECRET_KEY: SECRET,
       TRIBUTARY_GATEWAY_PORT: String(port),
       TRIBUTARY_GATEWAY_HOST: "127.0.0.1",
+      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN,
       TRIBUTARY_LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? "warn"
     },
     stdio: ["ignore", "inherit", "inherit"]
@@ -129,7 +131,7 @@ try {
   const http = HttpClient.client(url, WORKERS)
   stop.push(async () => http.close())
   const natsMessages = async () => {
-    const text = (await http.send("GET", "/metrics", {})).body.toString()
+    const text = (await http.send("GET", "/metrics", { authorization: `Bearer ${METRICS_TOKEN}` })).body.toString()
     return [...text.matchAll(/^gateway_nats_messages_total\{direction="(?:in|out)"\} (\d+)$/gm)]
       .reduce((sum, m) => sum + Number(m[1]), 0)
   }

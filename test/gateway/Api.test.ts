@@ -145,7 +145,8 @@ describe("management API", () => {
   })
 
   it("serves an OpenAPI document generated from the request schemas, and Prometheus metrics", async () => {
-    const spec = await (await stack.call(0, "GET", "/openapi.json", undefined, null)).json() as {
+    expect((await stack.call(0, "GET", "/openapi.json", undefined, null)).status).toBe(401)
+    const spec = await (await stack.call(0, "GET", "/openapi.json")).json() as {
       paths: Record<string, unknown>
       components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
     }
@@ -156,8 +157,17 @@ describe("management API", () => {
     ]))
     expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(["CreateConsumer", "AckRequest", "UpdateSync"]))
     expect(Object.keys(spec.components.securitySchemes)).toContain("bearer")
-    const metrics = await (await stack.call(0, "GET", "/metrics", undefined, null)).text()
+    expect((await stack.call(0, "GET", "/metrics", undefined, null)).status).toBe(401)
+    // An API token is not the metrics token.
+    expect((await stack.call(1, "GET", "/metrics")).status).toBe(401)
+    const metrics = await (await stack.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
     expect(metrics).toContain("gateway_http_requests_total")
     expect(metrics).toContain("gateway_messages_acked_total")
+    // Paths the gateway does not serve share one series: no request can add another.
+    await stack.call(0, "GET", "/no/such/path/a1")
+    await stack.call(0, "GET", "/no/such/path/b2")
+    const after = await (await stack.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
+    expect(after).not.toContain("/no/such/path")
+    expect(after).toContain('route="unmatched"')
   })
 })

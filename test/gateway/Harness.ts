@@ -9,7 +9,7 @@ import { Gateway } from "@tributary/consume-gateway"
 import { ApiTokens, Collection, Headers, Ids, Log, Nats, Record, Secrets, Subjects } from "@tributary/core"
 import type { Namespace } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 
 export const SECRET = Redacted.make("gateway-test-secret-key-0123456789abcdef")
 
@@ -29,7 +29,15 @@ export interface Stack {
   readonly close: () => Promise<void>
 }
 
-export const settings = { port: 0, host: "127.0.0.1", maxWaiting: 256, withholdMaxMs: 1_000 }
+export const METRICS_TOKEN = "gateway-test-metrics-token"
+
+export const settings = {
+  port: 0,
+  host: "127.0.0.1",
+  maxWaiting: 256,
+  withholdMaxMs: 1_000,
+  metricsToken: Option.some(Redacted.make(METRICS_TOKEN))
+}
 
 export const startReplica = async (ns: Namespace.Namespace, name: string, overrides: Partial<typeof settings> = {}): Promise<Replica> => {
   const layer = Gateway.layer({ ...settings, ...overrides }).pipe(

@@ -54,7 +54,7 @@ describe("hot consume routes", () => {
     const batch = await Harness.next(stack, 1, "hot", 10)
     expect(batch.data.map((d) => d.record?.upstream_id)).toEqual(["hot_1"])
     expect((await Harness.ack(stack, 1, "hot", batch.data.map((d) => d.ack_token))).status).toBe(204)
-    const metrics = await (await stack.call(1, "GET", "/metrics", undefined, null)).text()
+    const metrics = await (await stack.call(1, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
     expect(metrics).toMatch(/gateway_http_requests_total\{method="POST",route="\/v1\/consumers\/\{name\}\/ack",status="204"\} [1-9]/)
     expect(metrics).toMatch(/gateway_http_requests_total\{method="GET",route="\/v1\/consumers\/\{name\}\/next",status="200"\} [1-9]/)
   })

@@ -25,17 +25,24 @@ const longPoll = (path: string) => {
   return { hangUp: () => req.destroy() }
 }
 
+/** Requests replica 0 holds for the consumer, from its metrics. */
+const waiting = async () => {
+  const text = await (await stack.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
+  return Number(/^gateway_waiting_requests\{consumer="poll"\} (\d+)/m.exec(text)?.[1] ?? "0")
+}
+
 const status = async (path: string) => (await stack.call(0, "GET", path)).status
 
 describe("long polls", () => {
   it("free the waiting slot when the caller hangs up, and hand a late message back to the consumer", async () => {
     for (let round = 0; round < 3; round++) {
       const poll = longPoll("/v1/consumers/poll/next?wait_for=30000")
-      await Fixtures.waitFor("the long poll to hold the slot", async () =>
-        (await status("/v1/consumers/poll/next")) === 429 ? true : undefined)
+      await Fixtures.waitFor("the long poll to hold the slot", async () => ((await waiting()) === 1 ? true : undefined))
+      // The one slot is taken: another request is turned away.
+      expect(await status("/v1/consumers/poll/next")).toBe(429)
       poll.hangUp()
-      await Fixtures.waitFor("the slot to be free again", async () =>
-        (await status("/v1/consumers/poll/next")) === 200 ? true : undefined)
+      await Fixtures.waitFor("the slot to be free again", async () => ((await waiting()) === 0 ? true : undefined))
+      expect(await status("/v1/consumers/poll/next")).toBe(200)
     }
     // The abandoned pulls are still parked at the server: the message goes to one of them first.
     await Harness.publishRecords(stack, [{ id: "poll_1", idx: 1, sync: Ids.SyncId.make("s_poll") }])

@@ -56,6 +56,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
         engine,
         tokens: BearerTokens.make(nats),
         metrics,
+        metricsToken: settings.metricsToken,
         notReady: () => nats.nc.isClosed() ? "NATS connection closed" : disconnected
       }
     })
@@ -83,7 +84,7 @@ const instrument = HttpMiddleware.make((app) =>
     return response
   }))
 
-export const api = Layer.mergeAll(SyncsHandlers.layer, ConsumersHandlers.layer, ConsumeHandlers.layer, OpsHandlers.layer).pipe(
+export const api = Layer.mergeAll(SyncsHandlers.layer, ConsumersHandlers.layer, ConsumeHandlers.layer, OpsHandlers.layer, OpsHandlers.docsLayer).pipe(
   Layer.provide(Auth.layer),
   (handlers) => HttpApiBuilder.api(GatewayApi).pipe(Layer.provide(handlers))
 )
@@ -96,7 +97,6 @@ const httpServer = (settings: GatewaySettings.GatewaySettings) =>
 /** The gateway on `settings.host:settings.port` (0: any free port; read it from `HttpServer`). */
 export const layer = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
   HttpApiBuilder.serve(instrument).pipe(
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(namedValidationErrors),
     Layer.provide(api),
     Layer.provideMerge(httpServer(settings)),

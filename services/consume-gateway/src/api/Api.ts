@@ -4,7 +4,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unauthorized, Unavailable } from "./Errors.js"
+import { Conflict, Forbidden, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unauthorized, Unavailable } from "./Errors.js"
 import * as S from "./Schemas.js"
 
 /** `Authorization: Bearer <token>`, a token made by `tributary tokens create`. */
@@ -73,14 +73,22 @@ export const ops = HttpApiGroup.make("ops")
   .add(HttpApiEndpoint.get("metrics", "/metrics").addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({
     kind: "Text",
     contentType: "text/plain; version=0.0.4"
-  }))))
-  .annotate(OpenApi.Description, "Liveness, readiness and Prometheus metrics (no token needed)")
+  }))).addError(Unauthorized).addError(Forbidden))
+  .annotate(OpenApi.Description,
+    "Liveness and readiness (no token: they say only up or not), and Prometheus metrics (`Authorization: Bearer <TRIBUTARY_METRICS_TOKEN>`)")
+
+/** This document, for API tokens like every other route. */
+export const docs = HttpApiGroup.make("docs")
+  .add(HttpApiEndpoint.get("openapi", "/openapi.json").addSuccess(Schema.Unknown))
+  .middleware(Authorization)
+  .annotate(OpenApi.Description, "The OpenAPI document of this API, generated from the Schemas that validate requests")
 
 export class GatewayApi extends HttpApi.make("tributary-gateway")
   .add(syncs)
   .add(consumers)
   .add(consume)
   .add(ops)
+  .add(docs)
   .addError(InvalidRequest)
   .addError(NotFound)
   .addError(Conflict)

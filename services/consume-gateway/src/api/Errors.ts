@@ -14,6 +14,10 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 401, description: "Missing or unknown bearer token" })) {}
 
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 403, description: "Closed: `/metrics` without a configured metrics token" })) {}
+
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 404 })) {}

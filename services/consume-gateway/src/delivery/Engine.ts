@@ -190,6 +190,7 @@ export class Engine {
       throw new Backpressure(`${rt.waiting} requests are already waiting for consumer ${name} on this replica`, 1)
     }
     rt.waiting++
+    this.deps.metrics.waiting.set({ consumer: name }, rt.waiting)
     try {
       const deadline = Date.now() + Math.min(waitForMs, MAX_WAIT_MS)
       let granted = await this.pullNow(rt, batchSize)
@@ -207,6 +208,7 @@ export class Engine {
       return this.render(rt, granted, await this.counts(rt))
     } finally {
       rt.waiting--
+      this.deps.metrics.waiting.set({ consumer: name }, rt.waiting)
     }
   }
 

@@ -3,7 +3,7 @@
  * process, as in the tests, must not share counters). Served at `/metrics`.
  */
 import type { Stats } from "@nats-io/transport-node"
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
 
 export interface Metrics {
   readonly registry: Registry
@@ -15,6 +15,8 @@ export interface Metrics {
   readonly deadLettered: Counter<"consumer">
   readonly withheld: Counter<"consumer">
   readonly refusedTokens: Counter<"consumer" | "reason">
+  /** `/next` requests this replica holds for a consumer right now (long polls included). */
+  readonly waiting: Gauge<"consumer">
 }
 
 export interface Options {
@@ -71,15 +73,36 @@ export const make = (options: Options): Metrics => {
     deadLettered: counter("gateway_messages_dead_lettered_total", "Messages moved to dead letters after max_deliver", ["consumer"]),
     withheld: counter("gateway_messages_withheld_total",
       "Deliveries held back because an older version of the record was in flight", ["consumer"]),
-    refusedTokens: counter("gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"])
+    refusedTokens: counter("gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"]),
+    waiting: new Gauge({
+      name: "gateway_waiting_requests",
+      help: "/next requests the replica holds for a consumer (at most TRIBUTARY_GATEWAY_MAX_WAITING)",
+      labelNames: ["consumer"],
+      registers: [registry]
+    })
   }
 }
 
-/** `/v1/consumers/orders/next` → `/v1/consumers/{name}/next`: one series per route, not per consumer. */
+/** The routes the gateway answers, as they appear in metrics. */
+const ROUTES: ReadonlySet<string> = new Set([
+  "/healthz", "/readyz", "/metrics", "/openapi.json",
+  "/v1/syncs", "/v1/syncs/{id}", "/v1/syncs/{id}/pause", "/v1/syncs/{id}/resume", "/v1/syncs/{id}/proxy-credentials",
+  "/v1/syncs/{id}/proxy-credentials/{name}", "/v1/syncs/{id}/proxy-credentials/{name}/rotate",
+  "/v1/consumers", "/v1/consumers/{name}", "/v1/consumers/{name}/next", "/v1/consumers/{name}/ack",
+  "/v1/consumers/{name}/nack", "/v1/consumers/{name}/progress", "/v1/consumers/{name}/dead-letters",
+  "/v1/consumers/{name}/dead-letters/redrive"
+])
+
+/**
+ * `/v1/consumers/orders/next` → `/v1/consumers/{name}/next`: one series per route, not per
+ * consumer; any path the gateway does not serve is `unmatched`, so no request can add a series.
+ */
 export const routeOf = (path: string): string => {
   const parts = path.split("?")[0]!.split("/")
   if (parts[1] === "v1" && (parts[2] === "consumers" || parts[2] === "syncs") && parts[3] !== undefined && parts[3] !== "") {
     parts[3] = parts[2] === "consumers" ? "{name}" : "{id}"
+    if (parts[2] === "syncs" && parts[4] === "proxy-credentials" && parts[5] !== undefined && parts[5] !== "") parts[5] = "{name}"
   }
-  return parts.join("/")
+  const route = parts.join("/")
+  return ROUTES.has(route) ? route : "unmatched"
 }
