@@ -1,6 +1,6 @@
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { collect, failure, payingCustomer, recurringPrice, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
+import { collect, failure, freshAccount, payingCustomer, recurringPrice, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
 
 let emulator: RunningEmulator
 let stripe: Stripe
@@ -96,11 +96,34 @@ describe("lists", () => {
     expect((await fresh.customers.retrieve(declined.id, { expand: ["subscriptions"] }) as Stripe.Customer).subscriptions?.data.map((subscription) => subscription.id)).toEqual([expired.id])
   })
 
+  it("lists a customer's payment methods under the customer, and the account's own without a customer", async () => {
+    const { stripe: own } = await freshAccount(emulator)
+    const customer = await payingCustomer(own)
+    const second = await own.paymentMethods.attach(
+      (await own.paymentMethods.create({ type: "card", card: { token: "tok_mastercard" } })).id,
+      { customer: customer.id }
+    )
+    const loose = await own.paymentMethods.create({ type: "card", card: { token: "tok_amex" } })
+    const held = [second.id, String(customer.invoice_settings.default_payment_method)].sort()
+    expect((await collect(own.customers.listPaymentMethods(customer.id))).map((m) => m.id).sort()).toEqual(held)
+    expect((await collect(own.paymentMethods.list({ customer: customer.id }))).map((m) => m.id).sort()).toEqual(held)
+    // Stripe's account-level list is "for Treasury flows": it never shows what customers hold.
+    expect((await collect(own.paymentMethods.list())).map((m) => m.id)).toEqual([loose.id])
+    await own.paymentMethods.detach(second.id)
+    expect((await collect(own.customers.listPaymentMethods(customer.id))).map((m) => m.id)).toEqual([customer.invoice_settings.default_payment_method])
+    // Deleting the customer detaches what it still held, each with its event.
+    await own.customers.del(customer.id)
+    const kept = String(customer.invoice_settings.default_payment_method)
+    expect((await own.paymentMethods.retrieve(kept)).customer).toBeNull()
+    const detached = await own.events.list({ type: "payment_method.detached" })
+    expect(detached.data.map((event) => (event.data.object as Stripe.PaymentMethod).id).sort()).toEqual(held)
+  })
+
   it("serves every list endpoint of the seeded object types", async () => {
     const lists = await Promise.all([
       stripe.products.list(), stripe.prices.list(), stripe.plans.list(), stripe.coupons.list(), stripe.taxRates.list(),
       stripe.subscriptions.list(), stripe.invoices.list(), stripe.invoiceItems.list(), stripe.charges.list(), stripe.refunds.list(),
-      stripe.paymentIntents.list(), stripe.setupIntents.list(), stripe.paymentMethods.list(), stripe.disputes.list(), stripe.payouts.list(),
+      stripe.paymentIntents.list(), stripe.setupIntents.list(), stripe.disputes.list(), stripe.payouts.list(),
       stripe.balanceTransactions.list(), stripe.creditNotes.list(), stripe.checkout.sessions.list()
     ])
     for (const list of lists) expect(list.data.length).toBeGreaterThan(0)

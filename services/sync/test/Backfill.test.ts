@@ -20,4 +20,16 @@ describe("Backfill.progressOf", () => {
     // A quarter done in 10 s: 30 s to go.
     expect(etaSeconds).toBe(30)
   })
+
+  it("counts a collection filled by several items done only when every one of them is", () => {
+    const checkpoint: Checkpoint.Checkpoint = {
+      ...Checkpoint.empty(1),
+      items: {
+        "stripe:payment_method": { collections: ["stripe:payment_method"], cursor: null, done: true, records: 3, pages: 1 },
+        "stripe:payment_method:of_customers": { collections: ["stripe:payment_method"], cursor: { after: "cus_1" }, done: false, records: 40, pages: 2 }
+      },
+      row_counts: { "stripe:payment_method": 43 }
+    }
+    expect(progressOf(checkpoint, 1_000).progress["stripe:payment_method"]).toStrictEqual({ records: 43, pages: 3, done: false })
+  })
 })

@@ -166,8 +166,8 @@ export const entries: ReadonlyArray<Entry> = [
     filtersCreated: true,
     retrieve: (s, i) => s.setupIntents.retrieve(i)
   },
-  // `/v1/payment_methods` lists every payment method, detached ones included, which
-  // `?customer=` (per customer) would miss.
+  // `/v1/payment_methods` lists only the methods no customer holds (Stripe: "for Treasury
+  // flows"); customers' methods are a work item of their own (CustomerPaymentMethods.ts).
   {
     id: ids.paymentMethod,
     objectType: "payment_method",

@@ -2,12 +2,14 @@
  * Backfill work items. Every collection is one listing, paged newest first with
  * `starting_after`; a listing with nested lists also fills the children's collections.
  * Upcoming invoices are previewed per subscription, so that work item pages through the
- * subscriptions and previews each live one.
+ * subscriptions and previews each live one; customers' payment methods are listed per
+ * customer in the same way (see CustomerPaymentMethods.ts).
  */
 import type { Collection, Connector } from "@tributary/core"
 import { Effect } from "effect"
 import * as Catalog from "./Catalog.js"
 import type { Client } from "./Client.js"
+import * as CustomerPaymentMethods from "./CustomerPaymentMethods.js"
 import { idOf, isRecord, isStripeObject } from "./internal/Objects.js"
 import * as Observe from "./internal/Observe.js"
 import * as Nested from "./Nested.js"
@@ -74,6 +76,7 @@ const paramsAfter = (cursor: ListCursor | undefined) =>
   cursor === undefined ? { limit: PAGE } : { limit: PAGE, starting_after: cursor.after }
 
 const UPCOMING_INVOICES = "stripe:upcoming_invoice"
+const PAYMENT_METHODS_OF_CUSTOMERS = "stripe:payment_method:of_customers"
 
 export const plan = (collections: ReadonlyArray<Collection.CollectionId>): ReadonlyArray<Connector.WorkItem> => {
   const wanted = new Set(collections)
@@ -84,6 +87,7 @@ export const plan = (collections: ReadonlyArray<Collection.CollectionId>): Reado
     if (filled.some((c) => wanted.has(c))) items.push({ key: entry.id, collections: filled })
   }
   if (wanted.has(Catalog.ids.upcomingInvoice)) items.push({ key: UPCOMING_INVOICES, collections: [Catalog.ids.upcomingInvoice] })
+  if (wanted.has(Catalog.ids.paymentMethod)) items.push({ key: PAYMENT_METHODS_OF_CUSTOMERS, collections: [Catalog.ids.paymentMethod] })
   return items
 }
 
@@ -134,6 +138,7 @@ const listed = (collection: Collection.CollectionId) => {
   return { entry, list: entry.list }
 }
 const subscriptions = listed(Catalog.ids.subscription)
+const customers = listed(Catalog.ids.customer)
 
 const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
   Effect.gen(function*() {
@@ -149,9 +154,24 @@ const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
     } satisfies Connector.Page
   })
 
+const paymentMethodsOfCustomersPage = (client: Client, cursor: ListCursor | undefined) =>
+  Effect.gen(function*() {
+    const page = yield* listPage(client, customers.entry, customers.list, cursor)
+    const held = page.items.filter(CustomerPaymentMethods.isCustomer)
+    const observed = yield* Effect.forEach(held, (customer) => CustomerPaymentMethods.ofCustomer(client, customer.id), {
+      concurrency: CHILD_CONCURRENCY
+    })
+    return {
+      ...Observe.concat(observed),
+      next: page.next,
+      ...(page.progress === undefined ? {} : { progress: page.progress })
+    } satisfies Connector.Page
+  })
+
 export const page = (client: Client) => (item: Connector.WorkItem, cursor: Connector.Json | null) => {
   const at = cursorOf(cursor)
   if (item.key === UPCOMING_INVOICES) return upcomingInvoicesPage(client, at)
+  if (item.key === PAYMENT_METHODS_OF_CUSTOMERS) return paymentMethodsOfCustomersPage(client, at)
   const entry = Catalog.entries.find((e) => e.id === item.key)
   if (entry === undefined) return Effect.dieMessage(`unknown Stripe work item ${item.key}`)
   return listingPage(client, entry, at)

@@ -32,8 +32,10 @@ export const walletRoutes = (router: ApiRouter): void => {
   router
     .add("POST", "/v1/payment_methods", withParams(PaymentMethodCreateParams, (request, params) =>
       reply(request, "payment_method", createPaymentMethod(request.writer(), params), params.expand)))
+    // As in Stripe, the account-level list holds the payment methods no customer holds
+    // ("for Treasury flows"); a customer's are listed with `customer=` or under the customer.
     .add("GET", "/v1/payment_methods", listRoute("payment_method", PaymentMethodList, (params) => (entry) =>
-      (params.customer === undefined || entry.data.customer === params.customer) &&
+      (params.customer === undefined ? entry.data.customer == null : entry.data.customer === params.customer) &&
       (params.type === undefined || entry.data.type === params.type)))
     .add("GET", "/v1/payment_methods/:id", retrieveRoute("payment_method"))
     .add("POST", "/v1/payment_methods/:id", withParams(PaymentMethodUpdateParams, (request, params) => {

@@ -4,7 +4,7 @@ import type { Entry } from "../store/Entry.js"
 import type { Customer } from "../store/Objects.js"
 import { Address, Arr, Emptyable, Enum, Int, Metadata, Obj, optional, Str } from "../params/Form.js"
 import { build, mergeMetadata, pickDefined } from "./Build.js"
-import { attachPaymentMethod } from "./paymentMethods.js"
+import { attachPaymentMethod, detachPaymentMethod } from "./paymentMethods.js"
 import { cancelSubscription } from "./subscriptions.js"
 import type { Writer } from "./Writer.js"
 
@@ -96,5 +96,8 @@ export const deleteCustomer = (writer: Writer, entry: Entry<Customer>): void => 
     const subscription = writer.get("subscription", subscriptionId)
     if (subscription !== undefined && subscription.data.status !== "canceled") cancelSubscription(writer, subscription)
   }
+  // As in Stripe, a deleted customer's payment methods are detached (each with its event).
+  const held = writer.store.collection("payment_method").values().filter((method) => method.data.customer === entry.id)
+  for (const method of held) detachPaymentMethod(writer, method)
   writer.remove("customer", entry, { keepStub: true })
 }

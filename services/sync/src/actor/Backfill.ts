@@ -44,10 +44,13 @@ export const progressOf = (
   let etaSeconds: number | undefined
   for (const item of Object.values(checkpoint.items)) {
     item.collections.forEach((collection, index) => {
+      // A collection filled by several items (Stripe's payment methods: the account's and
+      // each customer's) is done when all of them are.
+      const before = progress[collection]
       progress[collection] = {
         records: checkpoint.row_counts[collection] ?? 0,
-        pages: index === 0 ? item.pages : 0,
-        done: item.done
+        pages: (before?.pages ?? 0) + (index === 0 ? item.pages : 0),
+        done: (before?.done ?? true) && item.done
       }
     })
     const fraction = item.progress
