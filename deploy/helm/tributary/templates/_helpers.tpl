@@ -3,9 +3,14 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Release-scoped name of a component, e.g. "my-release-tributary-sink". */}}
+{{/* Release-scoped name, e.g. "my-release-tributary"; a release named after the chart is just "tributary". */}}
 {{- define "tributary.fullname" -}}
-{{- printf "%s-%s" .Release.Name (include "tributary.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- $name := include "tributary.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "tributary.labels" -}}
@@ -31,8 +36,11 @@ app.kubernetes.io/component: {{ .component }}
 {{ include "tributary.fullname" . }}
 {{- end -}}
 
-{{/* Environment shared by every component: NATS, Postgres, the secret key, the metrics token, logging. */}}
-{{- define "tributary.env" -}}
+{{/*
+NATS and logging: all the provision hook needs. The hook runs before the chart's own Secret
+exists (hooks come first on install), so it must not refer to it.
+*/}}
+{{- define "tributary.natsEnv" -}}
 - name: TRIBUTARY_NATS_URL
   value: {{ .Values.nats.url | quote }}
 - name: TRIBUTARY_NAMESPACE
@@ -47,6 +55,11 @@ app.kubernetes.io/component: {{ .component }}
 - name: TRIBUTARY_NATS_TOKEN
   valueFrom: { secretKeyRef: { name: {{ . }}, key: token, optional: true } }
 {{- end }}
+{{- end -}}
+
+{{/* Environment shared by every component: NATS, Postgres, the secret key, the metrics token, logging. */}}
+{{- define "tributary.env" -}}
+{{ include "tributary.natsEnv" . }}
 - name: TRIBUTARY_POSTGRES_URL
   valueFrom:
     secretKeyRef:
