@@ -94,8 +94,9 @@ export const run = (input: Input) =>
     const { selected, unknown } = selectedCollections(connector, config)
     if (unknown.length > 0) yield* Effect.logWarning(`${connector.source} offers no collection ${unknown.join(", ")}; ignored`)
 
-    const shape = connector.rateLimit(config.rate_budget)
+    const shape = connector.rateLimit(config.rate_budget, { apiKey: apiKey.right, apiBaseUrl: config.api_base_url })
     const perSecond = (shape.requests * 1000 / shape.windowMs) * config.rate_budget.share
+    yield* Effect.logInfo(`sync ${sync}: a budget of ${perSecond} req/s (${config.rate_budget.share} of ${shape.requests} per ${shape.windowMs} ms)`)
     const budget = Requests.budget(perSecond, burstOf(perSecond))
     const connection = yield* connector.connect({
       apiKey: apiKey.right,
