@@ -140,6 +140,13 @@ export interface RateLimitShape {
   readonly windowMs: number
 }
 
+/** What an upstream's limit may depend on: the key (Stripe's test and live modes differ) and where the API lives. */
+export interface RateLimitEndpoint {
+  readonly apiKey: Redacted.Redacted<string>
+  /** `undefined` means the source's public endpoint. */
+  readonly apiBaseUrl: string | undefined
+}
+
 /**
  * The engine's side of every upstream request: connectors wrap each SDK call in `run`,
  * which waits for a token of the sync's budget, retries rate limits and outages with
@@ -218,7 +225,10 @@ export interface Connector {
   readonly source: SourceName
   /** Every collection the connector offers. */
   readonly collections: ReadonlyArray<CollectionSpec>
-  /** The upstream's quota for a sync with this budget. */
-  readonly rateLimit: (budget: RateBudget) => RateLimitShape
+  /**
+   * The upstream's quota for a sync with this budget: the budget's own quota when it sets
+   * one, else the upstream's limit for this key at this endpoint.
+   */
+  readonly rateLimit: (budget: RateBudget, endpoint: RateLimitEndpoint) => RateLimitShape
   readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, never, Scope.Scope>
 }

@@ -20,14 +20,18 @@ export const DeleteMode = Schema.Literal("soft", "hard")
 export type DeleteMode = typeof DeleteMode.Type
 
 export const RateBudget = Schema.Struct({
-  /** The account's quota upstream, in requests per second. */
-  quota_per_second: Schema.Number.pipe(Schema.positive()),
+  /**
+   * The account's quota upstream, in requests per second. Unset: the connector's default for
+   * the sync's key and endpoint (Stripe: 25 for a test-mode key on api.stripe.com, else 100).
+   */
+  quota_per_second: Schema.optional(Schema.Number.pipe(Schema.positive())),
   /** The share of the quota the sync may use; the rest is headroom for the account's own traffic. */
   share: Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1))
 })
 export type RateBudget = typeof RateBudget.Type
 
-export const defaultRateBudget: RateBudget = { quota_per_second: 100, share: 0.8 }
+/** The quota is left to the connector, which knows the upstream's limit for the key and endpoint. */
+export const defaultRateBudget: RateBudget = { share: 0.8 }
 
 export class SyncConfig extends Schema.Class<SyncConfig>("SyncConfig")({
   id: SyncId,

@@ -1,6 +1,6 @@
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { failure, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
+import { failure, freshAccount, startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
 
 let emulator: RunningEmulator
 
@@ -16,6 +16,27 @@ describe("authentication and accounts", () => {
     expect(error.statusCode).toBe(401)
     expect(error.type).toBe("StripeAuthenticationError")
     expect(error.raw).toMatchObject({ type: "authentication_error" })
+  })
+
+  it("refuses a revoked key until it is restored, counting the refusals, and rolls a key for the same account", async () => {
+    const { stripe, admin, apiKey } = await freshAccount(emulator)
+    const customer = await stripe.customers.create({ email: "kept@example.com" })
+    expect(await admin.revokeKey()).toEqual({ revoked: true, refusedRequests: 0 })
+    const refused = await failure(stripe.customers.list())
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeAuthenticationError)
+    expect(refused.code).toBe("api_key_expired")
+    expect(refused.message).not.toContain(apiKey)
+    await failure(stripe.customers.retrieve(customer.id))
+    // The admin API still takes the revoked key, so a test can count and restore.
+    expect(await admin.key()).toEqual({ revoked: true, refusedRequests: 2 })
+    expect(await admin.restoreKey()).toEqual({ revoked: false, refusedRequests: 2 })
+    expect((await stripe.customers.retrieve(customer.id)).id).toBe(customer.id)
+
+    const rolled = await admin.rollKey()
+    expect(rolled.apiKey).not.toBe(apiKey)
+    expect((await failure(stripe.customers.list())).code).toBe("api_key_expired")
+    const withNewKey = stripeFor(emulator, { apiKey: rolled.apiKey })
+    expect((await withNewKey.customers.retrieve(customer.id)).id).toBe(customer.id)
   })
 
   it("keeps each key's data apart", async () => {

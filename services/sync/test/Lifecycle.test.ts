@@ -15,7 +15,16 @@ describe("Lifecycle", () => {
     for (const phase of ["pending", "backfilling", "catching_up", "live"] as const) {
       expect(Lifecycle.transition(phase, "auth_failed")).toBe("failed")
     }
+    expect(Lifecycle.transition("failed", "key_accepted")).toBe("pending")
     expect(Lifecycle.transition("failed", "config_changed")).toBe("pending")
+  })
+
+  it("restarts with a changed config from any running phase, and catches up again after falling behind", () => {
+    for (const phase of ["backfilling", "catching_up", "live", "failed"] as const) {
+      expect(Lifecycle.transition(phase, "config_changed")).toBe("pending")
+    }
+    expect(Lifecycle.transition("live", "fell_behind")).toBe("catching_up")
+    expect(Lifecycle.transition("catching_up", "caught_up")).toBe("live")
   })
 
   it("refuses a move the table does not list", () => {

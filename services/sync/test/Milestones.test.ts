@@ -20,11 +20,24 @@ describe("Milestones.plan", () => {
     expect(Milestones.plan([complete, caughtUp], 1)).toMatchObject({ _tag: "FollowChanges", cursor: "d", caughtUp: true })
   })
 
-  it("stays failed for the config that failed, and retries a changed config from where it was", () => {
+  it("tries the refused key of the config that failed before resuming, and resumes a changed config from where it was", () => {
     const complete: Milestones.Milestone = { _tag: "backfill_complete", at, generation: 2, cursor: "c", row_counts: {} }
     const failed: Milestones.Milestone = { _tag: "failed", at, reason: "bad key", config_revision: 3 }
-    expect(Milestones.plan([complete, failed], 3)).toStrictEqual({ _tag: "StayFailed", reason: "bad key" })
+    expect(Milestones.plan([complete, failed], 3)).toStrictEqual({
+      _tag: "KeyRefused",
+      reason: "bad key",
+      resume: { _tag: "FollowChanges", generation: 2, cursor: "c", caughtUp: false }
+    })
     expect(Milestones.plan([complete, failed], 4)).toMatchObject({ _tag: "FollowChanges", generation: 2 })
+    const changed: Milestones.Milestone = { _tag: "config_changed", at, config_revision: 3 }
+    expect(Milestones.plan([complete, failed, changed], 3)).toMatchObject({ _tag: "FollowChanges", generation: 2 })
+  })
+
+  it("resumes from progress, whatever the config changes and falls behind logged after it", () => {
+    const caughtUp: Milestones.Milestone = { _tag: "events_caught_up", at, generation: 1, cursor: "d" }
+    const behind: Milestones.Milestone = { _tag: "fell_behind", at, generation: 1, detail: "outage" }
+    const changed: Milestones.Milestone = { _tag: "config_changed", at, config_revision: 2 }
+    expect(Milestones.plan([caughtUp, behind, changed], 2)).toStrictEqual({ _tag: "FollowChanges", generation: 1, cursor: "d", caughtUp: true })
   })
 
   it("backfills again, as a new generation, after the cursor expired", () => {

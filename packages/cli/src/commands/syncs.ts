@@ -26,10 +26,11 @@ const collections = Options.text("collections").pipe(
   Options.withDescription("Comma-separated collections (stripe:customer,…) or 'all'"),
   Options.withDefault("all")
 )
-const quota = Options.integer("quota").pipe(
-  Options.withDescription("The account's upstream quota, requests per second"),
-  Options.withDefault(SyncConfig.defaultRateBudget.quota_per_second)
-)
+const quota = Options.optional(Options.integer("quota").pipe(
+  Options.withDescription(
+    "The account's upstream quota, requests per second (default: the source's limit for the key; Stripe: 25 for a test-mode key on api.stripe.com, else 100)"
+  )
+))
 const share = Options.float("share").pipe(
   Options.withDescription("The share of the quota the sync may use (0–1]"),
   Options.withDefault(SyncConfig.defaultRateBudget.share)
@@ -54,7 +55,7 @@ const create = Command.make(
         source: args.source,
         api_key: Redacted.value(args.apiKey),
         collections: chosen,
-        rate_budget: { quota_per_second: args.quota, share: args.share },
+        rate_budget: { share: args.share, ...Option.match(args.quota, { onNone: () => ({}), onSome: (quota_per_second) => ({ quota_per_second }) }) },
         ...(given === undefined ? {} : { id: given }),
         ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),

@@ -9,9 +9,19 @@ export interface AccountKey {
   readonly accountId: string
 }
 
+/** What `/v1` thinks of a key: whether it is revoked, and how many requests it refused because of that. */
+export interface KeyState {
+  readonly revoked: boolean
+  readonly refusedRequests: number
+}
+
 /** API keys → platform accounts, and each platform's connected accounts. */
 export class Registry {
   private readonly byKey = new Map<string, Account>()
+  /** Keys `/v1` refuses; the admin API still accepts them, so a test can restore one. */
+  private readonly revoked = new Set<string>()
+  /** `/v1` requests refused per key for being revoked (kept across restores, so a test can count them). */
+  private readonly refused = new Map<string, number>()
   private readonly random: Random
 
   constructor(
@@ -38,8 +48,45 @@ export class Registry {
     return account
   }
 
+  /** The key's platform account, revoked keys included (the admin API's view). */
   authenticate(apiKey: string): Account | undefined {
     return this.byKey.get(apiKey)
+  }
+
+  isRevoked(apiKey: string): boolean {
+    return this.revoked.has(apiKey)
+  }
+
+  /** Counts a `/v1` request refused because its key is revoked. */
+  countRefusal(apiKey: string): void {
+    this.refused.set(apiKey, (this.refused.get(apiKey) ?? 0) + 1)
+  }
+
+  /** `/v1` refuses the key (401 `api_key_expired`) until it is restored. */
+  revoke(apiKey: string): KeyState {
+    this.revoked.add(apiKey)
+    return this.keyState(apiKey)
+  }
+
+  restore(apiKey: string): KeyState {
+    this.revoked.delete(apiKey)
+    return this.keyState(apiKey)
+  }
+
+  /** Stripe's "roll key": a new secret key for the same account (and limits); the old one is revoked at once. */
+  roll(apiKey: string): AccountKey {
+    const account = this.byKey.get(apiKey)
+    if (account === undefined) throw new Error(`no API key ${apiKey}`)
+    let key: string
+    do key = `sk_test_${this.random.fork().alphanumeric(24)}`
+    while (this.byKey.has(key))
+    this.byKey.set(key, account)
+    this.revoke(apiKey)
+    return { apiKey: key, accountId: account.id }
+  }
+
+  keyState(apiKey: string): KeyState {
+    return { revoked: this.revoked.has(apiKey), refusedRequests: this.refused.get(apiKey) ?? 0 }
   }
 
   createConnected(platform: Account): Account {

@@ -16,7 +16,7 @@ import { jsonDecoder } from "../params/Decode.js"
 import { render } from "../store/Render.js"
 import { OBJECT_TYPES } from "../store/StripeObject.js"
 import { seedAccount } from "../seed/Seeder.js"
-import type { AccountStats, ClockState } from "./AdminTypes.js"
+import type { AccountStats, ApiKeyInfo, ClockState, KeyState } from "./AdminTypes.js"
 
 /** Exact optional fields: absent means "leave as is", never `undefined`. */
 const exact = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
@@ -56,6 +56,8 @@ const Empty = Schema.Struct({})
 
 interface AdminRequest {
   readonly account: Account
+  /** The key the request came with: the one the `/_emulator/key` routes act on. */
+  readonly apiKey: string
   readonly params: ReadonlyArray<string>
   readonly query: URLSearchParams
   readonly body: unknown
@@ -129,6 +131,10 @@ export const adminDispatch = (registry: Registry, defaultSeed: number): AdminDis
       const created = registry.createKey()
       return { apiKey: created.scope.apiKey, accountId: created.id }
     }))
+    .add("GET", "/_emulator/key", ({ apiKey }): KeyState => registry.keyState(apiKey))
+    .add("POST", "/_emulator/key/revoke", withBody(Empty, ({ apiKey }): KeyState => registry.revoke(apiKey)))
+    .add("POST", "/_emulator/key/restore", withBody(Empty, ({ apiKey }): KeyState => registry.restore(apiKey)))
+    .add("POST", "/_emulator/key/roll", withBody(Empty, ({ apiKey }): ApiKeyInfo => registry.roll(apiKey)))
     .add("POST", "/_emulator/checkout/sessions/:id/complete", withBody(CompleteBody, ({ account, params }, body) => {
       const session = account.store.get("checkout.session", params[0] ?? "")
       if (session === undefined) throw noSuch("checkout.session", params[0] ?? "", "id")
@@ -149,7 +155,8 @@ export const adminDispatch = (registry: Registry, defaultSeed: number): AdminDis
       const account = authenticate(registry, incoming.authorization, incoming.stripeAccount)
       const match = router.match(incoming.method, incoming.path)
       if (match.kind === "not_found") throw unrecognizedUrl(incoming.method, incoming.path)
-      const result = await match.handler({ account, params: match.params, query: incoming.query, body: incoming.body })
+      const apiKey = apiKeyOf(incoming.authorization) ?? ""
+      const result = await match.handler({ account, apiKey, params: match.params, query: incoming.query, body: incoming.body })
       return { status: 200, body: JSON.stringify(result), headers }
     } catch (error) {
       return errorReply(error, headers)

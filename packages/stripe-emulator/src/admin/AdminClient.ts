@@ -5,6 +5,7 @@ import type {
   Dump,
   FaultsPatch,
   FaultsView,
+  KeyState,
   MutateOptions,
   MutationRun,
   RateLimitState,
@@ -102,6 +103,25 @@ export class AdminClient {
   /** A new API key with an empty account of its own (for isolated tests on a shared emulator). */
   createApiKey(): Promise<ApiKeyInfo> {
     return this.call("POST", "/_emulator/keys", {})
+  }
+
+  /** Whether `/v1` refuses this client's key, and how many requests it refused for that. */
+  key(): Promise<KeyState> {
+    return this.call("GET", "/_emulator/key")
+  }
+
+  /** `/v1` refuses this client's key (401 `api_key_expired`) until `restoreKey`; the admin API still takes it. */
+  revokeKey(): Promise<KeyState> {
+    return this.call("POST", "/_emulator/key/revoke", {})
+  }
+
+  restoreKey(): Promise<KeyState> {
+    return this.call("POST", "/_emulator/key/restore", {})
+  }
+
+  /** Stripe's "roll key": a new key for the same account; this client's key is revoked at once. */
+  rollKey(): Promise<ApiKeyInfo> {
+    return this.call("POST", "/_emulator/key/roll", {})
   }
 
   /** What a customer does on the hosted page; `payment_method` is a test card name such as `pm_card_visa`. */

@@ -21,6 +21,8 @@ export interface ApiKeyInfo {
   readonly accountId: string
 }
 
+export type { KeyState } from "../accounts/Registry.js"
+
 export interface AccountStats {
   readonly accountId: string
   readonly counts: Readonly<Record<string, number>>

@@ -100,6 +100,15 @@ export class Pipeline {
       })
     }
     const account = this.registry.authenticate(key)
+    if (account !== undefined && this.registry.isRevoked(key)) {
+      this.registry.countRefusal(key)
+      throw new StripeError({
+        status: 401,
+        type: "authentication_error",
+        code: "api_key_expired",
+        message: `Expired API Key provided: ${redact(key)}`
+      })
+    }
     if (account === undefined) {
       throw new StripeError({
         status: 401,

@@ -2,11 +2,12 @@
  * One sync's actor: everything that happens to a sync while this replica holds its lease.
  * It decides from the sync log where to resume, backfills, then follows the change feed
  * for as long as it runs. It never fails on a rate limit or an outage (those are retried
- * below it); a refused API key marks the sync failed and the actor waits, keeping its
- * state, until the config changes.
+ * below it). A refused API key marks the sync failed, keeping its state: the actor tries the
+ * key again with back-off (one request each time) and resumes from the checkpoint once it
+ * works, or the config changes (a new key), which restarts the actor.
  */
-import { Secrets } from "@tributary/core"
-import type { Connector, Nats, SyncConfig } from "@tributary/core"
+import { Secrets, SyncStore } from "@tributary/core"
+import type { Connector, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
 import { Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
@@ -26,7 +27,16 @@ export interface Input {
   readonly config: SyncConfig.SyncConfig
   /** The config's revision in the syncs bucket: a failure is sticky only for the revision that failed. */
   readonly revision: number
+  /** Started because the config changed under a running actor (not for a newly taken lease). */
+  readonly configChanged: boolean
 }
+
+/** The status the previous actor of the sync left, when there is one that can be read. */
+const previousPhase = (sync: SyncConfig.SyncConfig["id"]) =>
+  SyncStore.status(sync).pipe(
+    Effect.map(Option.map((status) => status.phase)),
+    Effect.catchAllCause(() => Effect.succeed(Option.none()))
+  )
 
 /**
  * A burst of a quarter second's budget: enough to catch up after a moment without demand,
@@ -49,12 +59,23 @@ export const run = (input: Input) =>
     const sync = config.id
     const settings = yield* SyncSettingsTag
     const metrics = yield* Metrics
-    const status = yield* Status.make(sync, settings.replicaId)
+    // A config change restarts the actor: the status goes on from the phase the last actor
+    // reported, so the change is a transition of its own (and a milestone), not a fresh start.
+    const previous = input.configChanged ? Option.getOrUndefined(yield* previousPhase(sync)) : undefined
+    const status = yield* Status.make(sync, settings.replicaId, previous)
+    if (input.configChanged) {
+      yield* SyncLog.append(sync, { _tag: "config_changed", at: new Date().toISOString(), config_revision: input.revision }).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`could not log the config change: ${error.message}`))
+      )
+    }
 
     if (config.state === "paused") {
-      yield* status.move("pause")
+      if ((yield* status.state).phase !== "paused") yield* status.move("pause")
       return yield* Effect.never
     }
+    const phase = (yield* status.state).phase
+    if (phase === "paused") yield* status.move("resume")
+    else if (phase !== "pending") yield* status.move("config_changed", `the config changed (revision ${input.revision}); starting again with it`)
     const fail = (reason: string) =>
       Effect.gen(function*() {
         yield* status.move("auth_failed", reason)
@@ -73,8 +94,9 @@ export const run = (input: Input) =>
     const { selected, unknown } = selectedCollections(connector, config)
     if (unknown.length > 0) yield* Effect.logWarning(`${connector.source} offers no collection ${unknown.join(", ")}; ignored`)
 
-    const shape = connector.rateLimit(config.rate_budget)
+    const shape = connector.rateLimit(config.rate_budget, { apiKey: apiKey.right, apiBaseUrl: config.api_base_url })
     const perSecond = (shape.requests * 1000 / shape.windowMs) * config.rate_budget.share
+    yield* Effect.logInfo(`sync ${sync}: a budget of ${perSecond} req/s (${config.rate_budget.share} of ${shape.requests} per ${shape.windowMs} ms)`)
     const budget = Requests.budget(perSecond, burstOf(perSecond))
     const connection = yield* connector.connect({
       apiKey: apiKey.right,
@@ -97,22 +119,29 @@ export const run = (input: Input) =>
     })
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
+    /** Whether the sync log's last milestone already says this config's key was refused. */
+    let refusalLogged = false
     const body = Effect.gen(function*() {
-      const loaded = yield* publisher.load
-      const store = yield* Checkpoint.open(sync)
       // Milestones from before this config was created belong to an earlier sync of the same id
       // (one a replica appended while the sync was being deleted): not this sync's history.
       const milestones = (yield* SyncLog.read(sync)).filter((m) => m.at >= config.created_at)
-      let plan = Milestones.plan(milestones, input.revision)
+      const decided = Milestones.plan(milestones, input.revision)
+      if (decided._tag === "KeyRefused") {
+        // This key was refused last time: one request tells whether it works now, before
+        // anything is loaded (a refusal takes the sync back to its back-off).
+        refusalLogged = true
+        yield* connection.changes.head
+        refusalLogged = false
+      }
+      let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
+      const loaded = yield* publisher.load
+      const store = yield* Checkpoint.open(sync)
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
       )
       const loopOptions = { sync, connection, applier, store, status, pollIntervalMs: settings.pollIntervalMs }
       for (;;) {
         switch (plan._tag) {
-          case "StayFailed":
-            yield* status.move("auth_failed", plan.reason)
-            return yield* Effect.never
           case "Fresh":
           case "ResumeBackfill": {
             const generation = plan.generation
@@ -173,11 +202,46 @@ export const run = (input: Input) =>
         yield* Effect.sleep(wait)
         return yield* attempt(n + 1)
       })
+    /**
+     * The key was refused: the sync is failed, says why (never the key: Stripe shows only its
+     * last characters), and tries the key again with back-off, one request at a time, until it
+     * works; then it starts over from the log and checkpoint. A new key (a config change)
+     * restarts the actor instead.
+     */
+    const refused = (n: number, first: UpstreamErrors.UpstreamAuthFailed): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
+      Effect.gen(function*() {
+        const reasonFor = (error: UpstreamErrors.UpstreamAuthFailed, waitMs: number) =>
+          `sync ${sync}: ${error.message}. Give the sync a valid API key (or restore this one): its state is kept and it ` +
+          `resumes where it stopped; trying the key again in ${Math.ceil(waitMs / 1000)} s`
+        let error = first
+        for (let k = n; ; k++) {
+          const wait = Backoff.delay(Backoff.patient, k)
+          const reason = reasonFor(error, wait)
+          if ((yield* status.state).phase !== "failed") {
+            yield* status.move("auth_failed", reason)
+            if (!refusalLogged) {
+              yield* SyncLog.append(sync, { _tag: "failed", at: new Date().toISOString(), reason, config_revision: input.revision }).pipe(
+                Effect.catchAll((e) => Effect.logWarning(`could not log the failure: ${e.message}`))
+              )
+              refusalLogged = true
+            }
+            yield* Effect.logError(reason)
+          } else {
+            yield* status.setReason(reason)
+          }
+          yield* Effect.sleep(wait)
+          const probe = yield* Effect.either(connection.changes.head)
+          if (probe._tag === "Right" || probe.left._tag !== "UpstreamAuthFailed") break
+          error = probe.left
+        }
+        yield* Effect.logInfo(`sync ${sync}: the API key is accepted again; resuming`)
+        yield* status.move("key_accepted")
+        return yield* attempt(1)
+      })
     const attempt = (n: number): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
       body.pipe(
         Effect.catchTags({
-          UpstreamAuthFailed: (error) =>
-            fail(`${error.message}. Give the sync a valid API key: its state is kept and it resumes where it stopped.`),
+          UpstreamAuthFailed: (error) => refused(n, error),
           UpstreamRejected: (error) => retry(n, error.message),
           NatsError: (error) => retry(n, error.message)
         })

@@ -2,7 +2,9 @@
  * Following the change feed for the sync's lifetime: ask for the changes after the
  * checkpointed cursor, apply them, checkpoint the new cursor, and when the feed says it
  * is caught up, wait the poll interval. The first time it catches up in a generation, the
- * sync goes live and the `events_caught_up` milestone is logged.
+ * sync goes live and the `events_caught_up` milestone is logged. A live sync whose feed is
+ * no longer caught up fell behind (`fell_behind`, in the log and the status) and is catching
+ * up again until it is.
  */
 import type { Connector, Errors, Ids, Nats } from "@tributary/core"
 import { Effect } from "effect"
@@ -52,6 +54,14 @@ export const run = (
         const base = current._tag === "Some" && current.value.generation === generation ? current.value : Checkpoint.empty(generation)
         yield* store.save({ ...base, feed: batch.cursor })
         cursor = batch.cursor
+      }
+      if (!batch.caughtUp && live) {
+        // Live until now, the feed is behind by more than one batch reaches (an outage, a
+        // stalled poll): the sync is catching up until it is caught up again.
+        live = false
+        const detail = "the change feed fell behind (by more than one batch reaches); catching up"
+        yield* SyncLog.append(sync, { _tag: "fell_behind", at: new Date().toISOString(), generation, detail })
+        yield* status.move("fell_behind", detail)
       }
       if (batch.caughtUp && !live) {
         live = true

@@ -1,14 +1,19 @@
 /**
- * The lifecycle of a sync, written down as a transition table. The actor moves through it
- * only with `transition`, so a move the table does not list is a bug that shows at once.
+ * The lifecycle of a sync, written down as a transition table. The actor moves only with
+ * `transition`, so a move the table does not list is a bug that shows at once.
  *
  *   pending ──start_backfill──▶ backfilling ──backfill_complete──▶ catching_up ──caught_up──▶ live
  *      │                            ▲                                  │    ▲                   │
  *      └──────resume_events─────────┼─────────────────────────────────▶│    └───fell_behind─────┘
  *                                   └──────────cursor_expired──────────┴───────────────────────┘
- *   any running phase ──auth_failed──▶ failed ──config_changed──▶ pending
+ *   any running phase ──auth_failed──▶ failed ──key_accepted──▶ pending (the key, tried again with back-off, works)
+ *   any running phase or failed ──config_changed──▶ pending (the actor restarted with a new config)
  *   any running phase ──restart──▶ pending (NATS or the API failed outside the retried paths)
  *   any phase ──pause──▶ paused ──resume──▶ pending
+ *
+ * `fell_behind`: a live sync whose change feed is behind by more than the connector walks in
+ * one go (Stripe: 5 minutes, after an outage) catches up again before it is live. The actor
+ * of a changed config starts in the phase the previous actor reported, so the change shows.
  */
 import type { SyncStatus } from "@tributary/core"
 
@@ -24,6 +29,7 @@ export type Trigger =
   | "auth_failed"
   | "pause"
   | "resume"
+  | "key_accepted"
   | "config_changed"
   | "restart"
 
@@ -34,12 +40,19 @@ export const transitions = {
     auth_failed: "failed",
     pause: "paused"
   },
-  backfilling: { backfill_complete: "catching_up", auth_failed: "failed", pause: "paused", restart: "pending" },
+  backfilling: {
+    backfill_complete: "catching_up",
+    auth_failed: "failed",
+    pause: "paused",
+    config_changed: "pending",
+    restart: "pending"
+  },
   catching_up: {
     caught_up: "live",
     cursor_expired: "backfilling",
     auth_failed: "failed",
     pause: "paused",
+    config_changed: "pending",
     restart: "pending"
   },
   live: {
@@ -47,10 +60,11 @@ export const transitions = {
     cursor_expired: "backfilling",
     auth_failed: "failed",
     pause: "paused",
+    config_changed: "pending",
     restart: "pending"
   },
   paused: { resume: "pending" },
-  failed: { config_changed: "pending", pause: "paused" }
+  failed: { key_accepted: "pending", config_changed: "pending", pause: "paused" }
 } as const satisfies { readonly [P in Phase]: Partial<Record<Trigger, Phase>> }
 
 export type Allowed<P extends Phase> = keyof (typeof transitions)[P]

@@ -28,13 +28,14 @@ export interface Reporter {
   readonly setLag: (lagSeconds: number) => Effect.Effect<void>
 }
 
-export const make = (sync: Ids.SyncId, owner: string) =>
+/** `initial`: the phase the sync's previous actor reported, when this one takes over from it (a config change). */
+export const make = (sync: Ids.SyncId, owner: string, initial: Lifecycle.Phase = "pending") =>
   Effect.gen(function*() {
     const { kvm, ns } = yield* Nats.Nats
     const metrics = yield* Metrics
     const kv = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
     const state = yield* Ref.make<State>({
-      phase: "pending",
+      phase: initial,
       reason: undefined,
       progress: {},
       etaSeconds: undefined,
@@ -65,7 +66,7 @@ export const make = (sync: Ids.SyncId, owner: string) =>
       Effect.sync(() => {
         for (const p of SyncStatus.Phase.literals) metrics.phase.set({ sync, phase: p }, p === phase ? 1 : 0)
       })
-    yield* showPhase("pending")
+    yield* showPhase(initial)
     yield* Effect.addFinalizer(() => Effect.sync(() => {
       for (const p of SyncStatus.Phase.literals) metrics.phase.remove({ sync, phase: p })
       metrics.lagSeconds.remove({ sync })

@@ -13,7 +13,11 @@ export interface Policy {
 export const prompt: Policy = { baseMs: 500, maxMs: 5_000 }
 export const patient: Policy = { baseMs: 1_000, maxMs: 30_000 }
 
-/** Full jitter: a uniform wait up to the exponential bound, so retries spread out. */
+/**
+ * "Equal jitter": a uniform wait between half the exponential bound and the bound, so
+ * retries spread out while each still waits at least half its step (full jitter, uniform
+ * from 0, would let some retry almost at once).
+ */
 export const delay = (policy: Policy, attempt: number, random: number = Math.random()): number =>
   Math.round(Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1)) * (0.5 + random / 2))
 

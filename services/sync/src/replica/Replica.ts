@@ -90,9 +90,9 @@ export const make = Effect.gen(function*() {
   const runtime = yield* Effect.runtime<Effect.Effect.Context<ReturnType<typeof Actor.run>>>()
   const scope = yield* Effect.scope
 
-  const startActor = (id: string, input: Known) =>
+  const startActor = (id: string, input: Known, configChanged: boolean) =>
     Effect.gen(function*() {
-      const supervised = Actor.run({ config: input.config, revision: input.revision }).pipe(
+      const supervised = Actor.run({ config: input.config, revision: input.revision, configChanged }).pipe(
         Effect.onExit((exit) =>
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
             ? Effect.logError(`the actor of ${id} stopped`, exit.cause).pipe(Effect.zipRight(giveUp(id)))
@@ -168,7 +168,7 @@ export const make = Effect.gen(function*() {
       if (config.revision !== actor.configRevision) {
         yield* Fiber.interrupt(actor.fiber)
         actor.configRevision = config.revision
-        actor.fiber = yield* startActor(id, config)
+        actor.fiber = yield* startActor(id, config, true)
         yield* Effect.logInfo(`sync ${id} changed (state ${config.config.state}); its actor restarted`)
       }
     }
@@ -187,7 +187,7 @@ export const make = Effect.gen(function*() {
       if (revision._tag === "Left" || revision.right === undefined) continue
       freeSince.delete(id)
       leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
-      const fiber = yield* startActor(id, config)
+      const fiber = yield* startActor(id, config, false)
       owned.set(id, { leaseRevision: revision.right, lastRenewedAt: Date.now(), configRevision: config.revision, fiber })
       metrics.actors.set(owned.size)
       metrics.leases.inc({ event: "acquired" })

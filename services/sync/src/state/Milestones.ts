@@ -42,23 +42,41 @@ export const Failed = Schema.TaggedStruct("failed", {
   config_revision: Schema.Number
 })
 
-export const Milestone = Schema.Union(BackfillStarted, BackfillComplete, EventsCaughtUp, CursorExpired, Failed)
+/** The operator changed the sync's config (a new key, a pause): its actor started again with it. */
+export const ConfigChanged = Schema.TaggedStruct("config_changed", {
+  at: Schema.String,
+  config_revision: Schema.Number
+})
+
+/** A live sync's change feed fell behind (an outage): it catches up again before it is live. */
+export const FellBehind = Schema.TaggedStruct("fell_behind", {
+  at: Schema.String,
+  generation: Schema.Number,
+  detail: Schema.String
+})
+
+export const Milestone = Schema.Union(BackfillStarted, BackfillComplete, EventsCaughtUp, CursorExpired, Failed, ConfigChanged, FellBehind)
 export type Milestone = typeof Milestone.Type
 
-export type Plan =
+/** Where the sync's data stands: what a start resumes from. */
+export type Resume =
   | { readonly _tag: "Fresh"; readonly generation: number }
   | { readonly _tag: "ResumeBackfill"; readonly generation: number; readonly cursor: unknown }
   | { readonly _tag: "FollowChanges"; readonly generation: number; readonly cursor: unknown; readonly caughtUp: boolean }
-  | { readonly _tag: "StayFailed"; readonly reason: string }
 
-/** Where a sync resumes, from its milestones (oldest first) and its config's revision. */
-export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: number): Plan => {
-  const last = milestones[milestones.length - 1]
-  if (last?._tag === "failed" && last.config_revision === configRevision) return { _tag: "StayFailed", reason: last.reason }
-  const progress = milestones.filter((m) => m._tag !== "failed")
+export type Plan =
+  | Resume
+  /** The key of this config was refused last: try it once before resuming, and stay failed while it is refused. */
+  | { readonly _tag: "KeyRefused"; readonly reason: string; readonly resume: Resume }
+
+type Progress = typeof BackfillStarted.Type | typeof BackfillComplete.Type | typeof EventsCaughtUp.Type | typeof CursorExpired.Type
+
+const isProgress = (m: Milestone): m is Progress =>
+  m._tag === "backfill_started" || m._tag === "backfill_complete" || m._tag === "events_caught_up" || m._tag === "cursor_expired"
+
+const resumeFrom = (progress: ReadonlyArray<Progress>): Resume => {
   const latest = progress[progress.length - 1]
-  const generations = progress.flatMap((m) => "generation" in m ? [m.generation] : [])
-  const highest = generations.length === 0 ? 0 : Math.max(...generations)
+  const highest = progress.length === 0 ? 0 : Math.max(...progress.map((m) => m.generation))
   if (latest === undefined) return { _tag: "Fresh", generation: 1 }
   switch (latest._tag) {
     case "backfill_started":
@@ -70,4 +88,12 @@ export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: numbe
     case "cursor_expired":
       return { _tag: "Fresh", generation: highest + 1 }
   }
+}
+
+/** Where a sync resumes, from its milestones (oldest first) and its config's revision. */
+export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: number): Plan => {
+  const last = milestones[milestones.length - 1]
+  const resume = resumeFrom(milestones.filter(isProgress))
+  if (last?._tag === "failed" && last.config_revision === configRevision) return { _tag: "KeyRefused", reason: last.reason, resume }
+  return resume
 }
