@@ -1,7 +1,7 @@
 /** The sink as one Layer: configuration, resources, the writers and the HTTP endpoints. */
 import { Database, Log, Nats } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
 import * as Http from "./Http.js"
 import * as Metrics from "./Metrics.js"
 import * as Readiness from "./Readiness.js"
@@ -21,8 +21,8 @@ export const layer = (settings: SinkSettings, options: Sink.RunOptions = {}) => 
 
 /** Everything from `TRIBUTARY_*`, with `options` (tests): what `main.ts` runs. */
 export const layerConfigWith = (options: Sink.RunOptions) => Layer.unwrapEffect(Effect.gen(function*() {
-  const settings = yield* Settings.sink
-  const tablesConfig = yield* TablesConfig.fromEnv
+  // Read together, so that every bad value is reported at once.
+  const [settings, tablesConfig] = yield* Config.all([Settings.sink, TablesConfig.fromEnv])
   const database = Database.layerConfig("tributary-sink")
   return layer(settings, options).pipe(
     Layer.provide(Tables.layer(tablesConfig)),
