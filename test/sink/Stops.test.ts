@@ -83,10 +83,15 @@ describe("sink: a part that stops stops the sink", () => {
       expect(first.exitCode()).toBe(1)
       expect(first.output()).toMatch(/writer \d stopped; the sink is exiting to be restarted/)
       expect(first.output()).toContain("TypeError: a bug in the writer (planted for cus_bug)")
+      expect(first.output()).toContain("a batch failed unexpectedly; none of it is acked")
 
       const second = yield* SinkProcess.start(env)
       yield* exact(env, RECORDS + 1)
       expect(second.exitCode()).toBeUndefined()
+      yield* Harness.until("ready", Effect.map(second.readyz, (status) => status === 200))
+      // Stopped on purpose, no part counts as stopped: a clean exit.
+      expect(yield* second.terminate).toBe(0)
+      expect(second.output()).not.toContain("stopped; the sink is exiting")
     }), 120_000)
 
   it.scopedLive("the RECORDS reader stops when the durable consumer is deleted, and the sink with it; the next sink creates it again", () =>

@@ -137,21 +137,31 @@ export const run = (
         record: { sync: route.sync, collection: route.collection, json: message.data }
       }))
 
-    const work = Effect.gen(function*() {
-      const messages = yield* intake.take
-      const items: Array<Writer.Item> = []
-      for (const message of messages) {
-        const routed = route(message)
-        if (Either.isRight(routed)) items.push(routed.right)
-        else yield* giveUp(nats, settings, metrics, message, { detail: routed.left.message })
-      }
-      if (items.length > 0) {
-        const written = yield* writeBatch(items)
-        if (failing === 0) yield* readiness.ready
-        yield* settle(nats, settings, metrics, written)
-      }
-      intake.release(messages)
-    })
+    const handle = (messages: ReadonlyArray<JsMsg>) =>
+      Effect.gen(function*() {
+        const items: Array<Writer.Item> = []
+        for (const message of messages) {
+          const routed = route(message)
+          if (Either.isRight(routed)) items.push(routed.right)
+          else yield* giveUp(nats, settings, metrics, message, { detail: routed.left.message })
+        }
+        if (items.length > 0) {
+          const written = yield* writeBatch(items)
+          if (failing === 0) yield* readiness.ready
+          yield* settle(nats, settings, metrics, written)
+        }
+        intake.release(messages)
+      }).pipe(
+        // Which records were in the batch, so that one that trips a bug every time can be found.
+        Effect.tapDefect(() =>
+          Effect.logError("a batch failed unexpectedly; none of it is acked").pipe(Effect.annotateLogs({
+            records: messages.length,
+            first_subject: messages[0]?.subject,
+            last_subject: messages.at(-1)?.subject
+          }))
+        )
+      )
+    const work = Effect.flatMap(intake.take, handle)
     yield* Effect.logInfo("sink started").pipe(
       Effect.annotateLogs({ consumer: settings.consumer, batch_size: settings.batchSize, concurrency: settings.concurrency })
     )

@@ -19,6 +19,8 @@ export interface SinkProcess {
   /** Its exit code once it has exited, else undefined. */
   readonly exitCode: () => number | null | undefined
   readonly readyz: Effect.Effect<number>
+  /** SIGTERM, as an orchestrator stops it; its exit code. */
+  readonly terminate: Effect.Effect<number | null>
 }
 
 export const start = (
@@ -58,11 +60,19 @@ export const start = (
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
     let exitCode: number | null | undefined
-    child.once("exit", (code) => (exitCode = code))
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => {
+        exitCode = code
+        resolve(code)
+      }))
     return {
       port,
       output: () => output,
       exitCode: () => exitCode,
-      readyz: Effect.promise(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0))
+      readyz: Effect.promise(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)),
+      terminate: Effect.promise(() => {
+        if (exitCode === undefined) child.kill("SIGTERM")
+        return exited
+      })
     }
   })
