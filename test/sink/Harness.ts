@@ -5,11 +5,13 @@
 import type {} from "@tributary/testkit/globalSetup"
 import { headers as natsHeaders } from "@nats-io/transport-node"
 import { Collection, Database, DeadLetters, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
+import type { Errors } from "@tributary/core"
 import { Http, Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
 import { Tables } from "@tributary/tables"
 import type { TablesConfig } from "@tributary/tables"
 import { Fixtures } from "@tributary/testkit"
 import { Effect, Layer, Schema } from "effect"
+import type { Fiber } from "effect"
 import type { Scope } from "effect"
 import pg from "pg"
 
@@ -61,6 +63,8 @@ export const env = (
 export interface Replica {
   readonly metrics: Metrics.SinkMetrics
   readonly readiness: Readiness.ReadinessService
+  /** The sink itself: it ends only when a part of it stops (or the test's scope closes). */
+  readonly sink: Fiber.RuntimeFiber<never, Errors.StreamConfigConflict>
 }
 
 /** One sink replica with its own connections, running until the test's scope closes. */
@@ -68,7 +72,7 @@ export const replica = (
   env: Env,
   settings: Partial<SinkSettings.SinkSettings> = {},
   tablesConfig: TablesConfig.TablesConfig = {},
-  options: { readonly httpPort?: number } = {}
+  options: { readonly httpPort?: number; readonly run?: Sink.RunOptions } = {}
 ): Effect.Effect<Replica, never, Scope.Scope> =>
   Effect.gen(function*() {
     const metrics = Metrics.make()
@@ -82,14 +86,14 @@ export const replica = (
     )
     const context = yield* Layer.build(Layer.merge(services, Log.layer("sink", "warn")))
     const readiness = Readiness.Readiness.pipe(Effect.provide(context))
-    yield* Sink.run({ ...SinkSettings.defaults, port: 0, ...settings }).pipe(
+    const sink = yield* Sink.run({ ...SinkSettings.defaults, port: 0, ...settings }, options.run).pipe(
       Effect.provide(context),
       Effect.forkScoped
     )
     if (options.httpPort !== undefined) {
       yield* Layer.launch(Http.layer(options.httpPort)).pipe(Effect.provide(context), Effect.forkScoped)
     }
-    return { metrics, readiness: yield* readiness }
+    return { metrics, readiness: yield* readiness, sink }
   }).pipe(Effect.orDie)
 
 const encode = Schema.encodeSync(Record.Record)

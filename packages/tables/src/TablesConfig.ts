@@ -52,11 +52,17 @@ export const CollectionSettings = Schema.Struct({
     if (!sources.includes(s.key ?? "id")) return `one column must hold ${s.key ?? "id"} (the table's unique key)`
     if (!sources.includes("updated_idx")) return "one column must hold updated_idx (the version that keeps rows from going back in time)"
     return true
-  })
+  }),
+  Schema.annotations({ identifier: "CollectionSettings" })
 )
 export type CollectionSettings = typeof CollectionSettings.Type
 
+/**
+ * A key this does not know (a misspelt setting, a collection id that is not one) is an
+ * error, not ignored: ignored, it would silently write somewhere else than the user meant.
+ */
 export const TablesConfig = Schema.Record({ key: Collection.CollectionId, value: CollectionSettings })
+  .annotations({ identifier: "TablesConfig", parseOptions: { onExcessProperty: "error" } })
 export type TablesConfig = typeof TablesConfig.Type
 
 export const empty: TablesConfig = {}

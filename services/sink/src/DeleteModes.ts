@@ -1,12 +1,14 @@
 /**
  * The delete mode of each sync (`soft` or `hard`, set on the sync), kept current by
  * watching the syncs bucket, so a change takes effect without a restart. A sync not
- * seen yet is read once; one the bucket does not hold is `soft`.
+ * seen yet is read once; one the bucket does not hold is `soft`. The watch is a part of
+ * the sink (`Parts`): a watch that stopped would leave every later change unseen.
  */
 import { Nats } from "@tributary/core"
 import type { Errors, Ids, SyncConfig } from "@tributary/core"
 import { Effect, Schema } from "effect"
 import type { Scope } from "effect"
+import type { Parts } from "./Parts.js"
 
 export interface DeleteModes {
   /** What `Tables.ApplyOptions.syncDeleteMode` needs, for the syncs `load` was given. */
@@ -18,7 +20,7 @@ export interface DeleteModes {
 const ModeOnly = Schema.parseJson(Schema.Struct({ delete_mode: Schema.Literal("soft", "hard") }))
 const decodeMode = Schema.decodeUnknownOption(ModeOnly)
 
-export const start: Effect.Effect<DeleteModes, never, Nats.Nats | Scope.Scope> = Effect.gen(function*() {
+export const start = (parts: Parts): Effect.Effect<DeleteModes, never, Nats.Nats | Scope.Scope> => Effect.gen(function*() {
   const nats = yield* Nats.Nats
   const modes = new Map<string, SyncConfig.DeleteMode>()
   const kv = yield* Nats.tryNats(`open bucket ${nats.ns.buckets.syncs}`, () => nats.kvm.open(nats.ns.buckets.syncs))
@@ -27,13 +29,13 @@ export const start: Effect.Effect<DeleteModes, never, Nats.Nats | Scope.Scope> =
     Nats.tryNats("watch syncs", () => kv.watch()).pipe(Effect.orDie),
     (watch) => Effect.sync(() => watch.stop())
   )
-  yield* Effect.promise(async () => {
+  yield* parts.forever("the delete-mode watch", Effect.promise(async () => {
     for await (const entry of watch) {
       if (entry.operation !== "PUT") continue
       const decoded = decodeMode(entry.string())
       if (decoded._tag === "Some") modes.set(entry.key, decoded.value.delete_mode)
     }
-  }).pipe(Effect.forkScoped)
+  }))
   return {
     of: (sync) => modes.get(sync) ?? "soft",
     load: (syncs) =>

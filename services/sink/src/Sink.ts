@@ -3,17 +3,21 @@
  * batch, write it in one transaction and ack it only after the commit. While Postgres is
  * down or read-only a writer keeps its batch, retries it with back-off and `/readyz`
  * says why; nothing is acked, so nothing is lost or skipped.
+ *
+ * Every long-running piece is a part (`Parts`): the first one that ends unexpectedly stops
+ * the sink with its cause (crash-only), so the process exits and is restarted rather than
+ * stalling while it looks alive.
  */
 import type { JsMsg } from "@nats-io/jetstream"
 import { Database, DeadLetters, Nats, Provisioning } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Tables, Target } from "@tributary/tables"
 import { Duration, Effect, Either, Schedule } from "effect"
-import type { Scope } from "effect"
 import * as DeleteModes from "./DeleteModes.js"
 import * as DurableConsumer from "./DurableConsumer.js"
 import * as Intake from "./Intake.js"
 import { Metrics } from "./Metrics.js"
+import * as Parts from "./Parts.js"
 import { Readiness } from "./Readiness.js"
 import * as Routes from "./Routes.js"
 import { giveUp, settle } from "./Settle.js"
@@ -25,16 +29,29 @@ const backoff = (settings: SinkSettings) =>
     Schedule.modifyDelay((delay) => Duration.min(delay, Duration.millis(settings.retryMaxMs)))
   )
 
-/** The sink's work: never returns, until interrupted. */
+export interface RunOptions {
+  /**
+   * For tests only: runs before each batch is written, in the writer. A defect it raises
+   * is what a bug in the writer looks like, for tests of what the sink does then.
+   */
+  readonly beforeWrite?: (batch: ReadonlyArray<Tables.EncodedRecord>) => Effect.Effect<void>
+}
+
+/**
+ * The sink's work: never returns, until interrupted. It fails only when it cannot start
+ * (a stream setting to change by hand), or with the cause of a part that stopped.
+ */
 export const run = (
-  settings: SinkSettings
-): Effect.Effect<void, Errors.StreamConfigConflict, Nats.Nats | Database.Database | Tables.Tables | Metrics | Readiness | Scope.Scope> =>
-  Effect.gen(function*() {
+  settings: SinkSettings,
+  options: RunOptions = {}
+): Effect.Effect<never, Errors.StreamConfigConflict, Nats.Nats | Database.Database | Tables.Tables | Metrics | Readiness> =>
+  Effect.scoped(Effect.gen(function*() {
     const nats = yield* Nats.Nats
     const { pool } = yield* Database.Database
     const tables = yield* Tables.Tables
     const metrics = yield* Metrics
     const readiness = yield* Readiness
+    const parts = yield* Parts.make(readiness)
 
     const retrying = <A, E extends { readonly _tag: string }, R>(
       what: string,
@@ -61,12 +78,12 @@ export const run = (
       Effect.catchTag("NatsError", Effect.die)
     )
     // Tables of the known collections exist before the first record, so readers can rely on them.
-    yield* retrying("creating tables", tables.ensure(Target.knownCollections())).pipe(Effect.orDie, Effect.forkScoped)
+    yield* parts.task("creating the catalog's tables", retrying("creating tables", tables.ensure(Target.knownCollections())).pipe(Effect.orDie))
 
     // The back-off never gives up, so no error comes out.
     const consumer = yield* Effect.orDie(retrying("creating the durable consumer", DurableConsumer.ensure(settings)))
-    const deleteModes = yield* DeleteModes.start
-    const intake = yield* Intake.start(consumer, settings)
+    const deleteModes = yield* DeleteModes.start(parts)
+    const intake = yield* Intake.start(consumer, settings, parts)
     const writer = Writer.make(pool, tables, deleteModes)
 
     let failing = 0
@@ -80,17 +97,17 @@ export const run = (
       ),
       Effect.catchAll((error) => readiness.notReady(error.message))
     )
-    yield* probe.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(2))), Effect.forkScoped)
-    yield* Nats.tryNats("consumer info", () => consumer.info(false)).pipe(
+    yield* parts.forever("the Postgres probe", probe.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(2)))))
+    yield* parts.forever("the consumer-info poll", Nats.tryNats("consumer info", () => consumer.info(false)).pipe(
       Effect.tap((info) => Effect.sync(() => metrics.pending.set(info.num_pending))),
       Effect.ignore,
-      Effect.repeat(Schedule.spaced(Duration.seconds(5))),
-      Effect.forkScoped
-    )
+      Effect.repeat(Schedule.spaced(Duration.seconds(5)))
+    ))
 
     // The back-off never gives up: the batch is written, or the sink is stopped trying.
     const writeBatch = (items: ReadonlyArray<Writer.Item>) =>
       Effect.gen(function*() {
+        if (options.beforeWrite !== undefined) yield* options.beforeWrite(items.map((item) => item.record))
         const started = performance.now()
         const written = yield* writer.write(items)
         metrics.batchSeconds.observe((performance.now() - started) / 1000)
@@ -120,24 +137,35 @@ export const run = (
         record: { sync: route.sync, collection: route.collection, json: message.data }
       }))
 
-    const work = Effect.gen(function*() {
-      const messages = yield* intake.take
-      const items: Array<Writer.Item> = []
-      for (const message of messages) {
-        const routed = route(message)
-        if (Either.isRight(routed)) items.push(routed.right)
-        else yield* giveUp(nats, settings, metrics, message, { detail: routed.left.message })
-      }
-      if (items.length > 0) {
-        const written = yield* writeBatch(items)
-        if (failing === 0) yield* readiness.ready
-        yield* settle(nats, settings, metrics, written)
-      }
-      intake.release(messages)
-    })
+    const handle = (messages: ReadonlyArray<JsMsg>) =>
+      Effect.gen(function*() {
+        const items: Array<Writer.Item> = []
+        for (const message of messages) {
+          const routed = route(message)
+          if (Either.isRight(routed)) items.push(routed.right)
+          else yield* giveUp(nats, settings, metrics, message, { detail: routed.left.message })
+        }
+        if (items.length > 0) {
+          const written = yield* writeBatch(items)
+          if (failing === 0) yield* readiness.ready
+          yield* settle(nats, settings, metrics, written)
+        }
+        intake.release(messages)
+      }).pipe(
+        // Which records were in the batch, so that one that trips a bug every time can be found.
+        Effect.tapDefect(() =>
+          Effect.logError("a batch failed unexpectedly; none of it is acked").pipe(Effect.annotateLogs({
+            records: messages.length,
+            first_subject: messages[0]?.subject,
+            last_subject: messages.at(-1)?.subject
+          }))
+        )
+      )
+    const work = Effect.flatMap(intake.take, handle)
     yield* Effect.logInfo("sink started").pipe(
       Effect.annotateLogs({ consumer: settings.consumer, batch_size: settings.batchSize, concurrency: settings.concurrency })
     )
-    // Runs until interrupted; a writer that dies takes the sink down with it, and the process exits to be restarted.
-    yield* Effect.all(Array.from({ length: settings.concurrency }, () => Effect.forever(work)), { concurrency: "unbounded" })
-  })
+    for (let i = 1; i <= settings.concurrency; i++) yield* parts.forever(`writer ${i}`, Effect.forever(work))
+    // Runs until interrupted, or until a part stops: then the scope's end stops the others.
+    return yield* parts.firstStopped
+  }))
