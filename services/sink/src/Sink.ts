@@ -86,6 +86,7 @@ export const run = (
     const intake = yield* Intake.start(consumer, settings, parts)
     const writer = Writer.make(pool, tables, deleteModes)
 
+    // Batches that are failing right now (each writer may hold one): ready again only when none is.
     let failing = 0
     const probe = Database.tryDatabase("probe", () => pool.query<{ ro: string }>("show transaction_read_only")).pipe(
       Effect.flatMap((result) =>
@@ -105,8 +106,9 @@ export const run = (
     ))
 
     // The back-off never gives up: the batch is written, or the sink is stopped trying.
-    const writeBatch = (items: ReadonlyArray<Writer.Item>) =>
-      Effect.gen(function*() {
+    const writeBatch = (items: ReadonlyArray<Writer.Item>) => {
+      let counted = false
+      return Effect.gen(function*() {
         if (options.beforeWrite !== undefined) yield* options.beforeWrite(items.map((item) => item.record))
         const started = performance.now()
         const written = yield* writer.write(items)
@@ -117,7 +119,8 @@ export const run = (
       }).pipe(
         Effect.tapError((error) =>
           Effect.gen(function*() {
-            failing++
+            if (!counted) failing++
+            counted = true
             metrics.batches.inc({ outcome: "failed" })
             yield* readiness.notReady(error.message)
             yield* Effect.logWarning("could not write a batch; keeping it and retrying", error)
@@ -126,9 +129,10 @@ export const run = (
         Effect.retry(backoff(settings)),
         Effect.orDie,
         Effect.ensuring(Effect.sync(() => {
-          failing = 0
+          if (counted) failing--
         }))
       )
+    }
 
     const routeOf = Routes.make(nats.ns)
     const route = (message: JsMsg) =>
