@@ -74,6 +74,26 @@ describe("management API", () => {
     expect((await stack.call(1, "GET", "/v1/consumers/crud")).status).toBe(404)
   })
 
+  it("keeps the consumers bucket and JetStream in agreement when two PATCHes of a consumer race", async () => {
+    await Harness.createConsumer(stack, { name: "race", filters: { sync_id: "s_race" } })
+    const deadLetterStream = `${stack.ns.streams.records.slice(0, -"RECORDS".length)}DLQ_race`
+    for (let round = 1; round <= 8; round++) {
+      const answers = await Promise.all([0, 1].map((i) =>
+        stack.call(i, "PATCH", "/v1/consumers/race", { max_ack_pending: round * 10 + i, ack_wait_ms: 1_000 * (round * 2 + i) })))
+      // Applied one after the other, or one refused as concurrent with a 409 that says so; never lost silently.
+      expect([[200, 200], [200, 409]]).toContainEqual(answers.map((a) => a.status).sort())
+      for (const answer of answers) {
+        if (answer.status === 409) expect(await answer.json()).toMatchObject({ _tag: "Conflict", message: expect.stringContaining("retry") })
+      }
+      const stored = await stack.json<{ max_ack_pending: number; ack_wait_ms: number }>(round % 2, "GET", "/v1/consumers/race")
+      const main = await stack.nats.jsm.consumers.info(stack.ns.streams.records, "consume-race")
+      const redrive = await stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+      for (const { config } of [main, redrive]) {
+        expect([config.max_ack_pending, config.ack_wait]).toEqual([stored.max_ack_pending, stored.ack_wait_ms * 1_000_000])
+      }
+    }
+  })
+
   it("manages syncs; the API key is accepted and never returned", async () => {
     const created = await stack.json<Record<string, unknown>>(0, "POST", "/v1/syncs", {
       source: "stripe", api_key: "sk_test_secret_123", external_id: "acme"

@@ -170,4 +170,25 @@ describe("consume API", () => {
     })
     expect(refused.headers.get("retry-after")).toBe("1")
   })
+
+  it("answers a no-wait next at once when max_ack_pending is reached, although nats-server 2.9 never ends that pull", async () => {
+    await Harness.createConsumer(stack, { filters: { sync_id: "s_brim" }, name: "brim", max_ack_pending: 2 })
+    await Harness.publishRecords(stack, [1, 2, 3].map((n) => ({ id: `brim_${n}`, idx: 1, sync: Ids.SyncId.make("s_brim") })))
+    const started = Date.now()
+    // JetStream hands out two of the three and then holds the pull open, waiting for an ack.
+    const first = await Harness.next(stack, 0, "brim", 10)
+    expect(ids(first)).toEqual(["brim_1", "brim_2"])
+    expect(first.info.num_ack_pending).toBe(2)
+    const refused = await stack.call(0, "GET", "/v1/consumers/brim/next?batch_size=10")
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get("retry-after")).toBe("1")
+    expect(await refused.json()).toMatchObject({ _tag: "TooManyRequests" })
+    // Both answers without waiting out the gateway's 10 s guard for a pull the server never ends.
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect((await Harness.ack(stack, 0, "brim", [first.data[0]!.ack_token])).status).toBe(204)
+    // An ack frees a slot: the next `next`, through either replica, delivers at once.
+    const after = await Harness.next(stack, 1, "brim", 10)
+    expect(ids(after)).toEqual(["brim_3"])
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
 })

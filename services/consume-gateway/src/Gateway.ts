@@ -62,12 +62,22 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
     })
   )
 
-/** Validation failures name the field: `filters.collection_id`, `ack_tokens[2]`, `batch_size`. */
+/**
+ * Validation failures name the field: `filters.collection_id`, `ack_tokens[2]`, `batch_size`,
+ * `body`. The HttpApi reads a body with `orDie`, so one that is not JSON arrives here as a defect
+ * (a `Decode` `RequestError`) that would otherwise answer an empty 400.
+ */
 const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
   Effect.catchAllCause(app, (cause) => {
     const failure: Option.Option<unknown> = Cause.failureOption(cause)
-    if (Option.isNone(failure) || !(failure.value instanceof HttpApiError.HttpApiDecodeError)) return Effect.failCause(cause)
-    return Effect.fail(Validation.invalidRequest(failure.value.issues, failure.value.message))
+    if (Option.isSome(failure) && failure.value instanceof HttpApiError.HttpApiDecodeError) {
+      return Effect.fail(Validation.invalidRequest(failure.value.issues, failure.value.message))
+    }
+    const defect: Option.Option<unknown> = Cause.dieOption(cause)
+    if (Option.isSome(defect) && defect.value instanceof HttpServerError.RequestError && defect.value.reason === "Decode") {
+      return Effect.fail(Validation.unreadableBody(defect.value.cause))
+    }
+    return Effect.failCause(cause)
   }))
 
 /** Request metrics. Errors reach this point as failures that carry their response. */

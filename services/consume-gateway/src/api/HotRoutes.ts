@@ -14,8 +14,7 @@
  * path does not take on its own — another route or method, a token the cache has no fresh
  * "valid" for, a name or query that does not decode, an ack body that is not JSON by its
  * content type — goes on to the HttpApi untouched (nothing has been read from it yet).
- * One difference: an ack body that is not valid JSON gets an `InvalidRequest` naming the body,
- * where the HttpApi answers an empty 400. `/openapi.json` documents these routes as before.
+ * `/openapi.json` documents these routes as before.
  */
 import { Server } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -124,10 +123,7 @@ export class HotRoutes {
         // An empty body is `null`, as the HttpApi reads it.
         json = body.length === 0 ? null : JSON.parse(body.toString("utf8"))
       } catch (error) {
-        return this.fail(res, "POST", started, new InvalidRequest({
-          message: `body: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-          field: "body"
-        }))
+        return this.fail(res, "POST", started, Validation.unreadableBody(error))
       }
       const decoded = decodeAck(json)
       if (Either.isLeft(decoded)) {

@@ -98,7 +98,13 @@ export const DeadLetterList = Schema.Struct({ data: Schema.Array(DeadLetter), ne
 
 export const RedriveRequest = Schema.Struct({
   limit: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.between(1, 100_000)), { default: () => 10_000 })
-}).annotations(strict)
+}).annotations({ ...strict, identifier: "RedriveRequest" })
+
+/**
+ * No body (read as `null`) takes the defaults. Not `Schema.Void`, which accepts any value and
+ * would let a bad `limit` through as "no body".
+ */
+export const RedriveBody = Schema.NullOr(RedriveRequest)
 
 export const RedriveResponse = Schema.Struct({ redriven: Schema.Number })
 

@@ -107,9 +107,64 @@ export const create = (config: ConsumerConfig.ConsumerConfig) =>
 
 export type Patch = Partial<ConsumerConfig.ConsumerConfig>
 
-export const update = (name: string, patch: Patch) =>
+interface Entry {
+  readonly config: ConsumerConfig.ConsumerConfig
+  readonly revision: number
+}
+
+/** Write `config` if the entry is still at `revision`: its new revision, or `undefined` when it is not. */
+const writeIfAt = (kv: KV, config: ConsumerConfig.ConsumerConfig, revision: number) =>
+  tryNats(`update consumer ${config.name}`, () =>
+    kv.update(config.name, encode(config), revision).then((written): number | undefined => written, (error: unknown) => {
+      if (isCode(JetStreamApiCodes.StreamWrongLastSequence)(error)) return undefined
+      throw error
+    }))
+
+/** Give the consumer's JetStream consumers the changeable part of `config`. */
+const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.gen(function*() {
     const { jsm, ns } = yield* Nats.Nats
+    const resources = Resources.of(ns, config.name, config.source)
+    yield* tryNats(`update consumer ${resources.durable}`, () =>
+      jsm.consumers.update(resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config)))
+    yield* tryNats(`update consumer ${resources.redriveDurable} on ${resources.deadLetterStream}`, () =>
+      jsm.consumers.update(resources.deadLetterStream, resources.redriveDurable, {
+        ack_wait: nanos(config.ack_wait_ms),
+        max_ack_pending: config.max_ack_pending
+      }))
+  }).pipe(
+    Effect.catchIf((error) => error.code === 10012, (error) =>
+      Effect.fail(new ConsumerChangeRefused({ field: "config", reason: error.detail }))),
+    Effect.catchIf((error) => error._tag === "NatsError" && error.code === JetStreamApiCodes.ConsumerNotFound, () =>
+      Effect.fail(new Errors.NotFound({ kind: "consumer", id: config.name })))
+  )
+
+/**
+ * After applying `applied` to JetStream, read the bucket again; while another PATCH wrote a
+ * newer revision meanwhile, apply that one too. Two PATCHes can reach JetStream in the other
+ * order than the bucket's, but the one that reaches it last then sees the newer revision and
+ * applies it, so JetStream ends as the bucket says. A newer revision JetStream refuses is left
+ * to the PATCH that wrote it, which puts the bucket back (below).
+ */
+const converge = (kv: KV, name: string, applied: Entry): Effect.Effect<void, Errors.NatsError, Nats.Nats> =>
+  Effect.flatMap(read(kv, name), (latest) =>
+    Option.isNone(latest) || latest.value.revision === applied.revision
+      ? Effect.void
+      : applyToJetStream(latest.value.config).pipe(
+        Effect.matchEffect({
+          onFailure: () => Effect.void,
+          onSuccess: () => converge(kv, name, latest.value)
+        })
+      ))
+
+/**
+ * The bucket first, with compare-and-set: of two PATCHes read at the same revision, one is
+ * refused (409) before either touches JetStream. Then JetStream. When JetStream refuses the
+ * change (or cannot be reached), the previous config goes back into the bucket (unless a newer
+ * PATCH has been written since: that one decides) and back to JetStream.
+ */
+export const update = (name: string, patch: Patch) =>
+  Effect.gen(function*() {
     const kv = yield* bucket
     const entry = yield* read(kv, name)
     if (Option.isNone(entry)) return yield* new Errors.NotFound({ kind: "consumer", id: name })
@@ -121,23 +176,21 @@ export const update = (name: string, patch: Patch) =>
       }
     }
     const next = new ConsumerConfig.ConsumerConfig({ ...current, ...patch, filters: { ...current.filters, ...patch.filters } })
-    const resources = Resources.of(ns, name, current.source)
-    yield* tryNats(`update consumer ${resources.durable}`, () =>
-      jsm.consumers.update(resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, next))).pipe(
-        Effect.catchIf((error) => error.code === 10012, (error) =>
-          Effect.fail(new ConsumerChangeRefused({ field: "config", reason: error.detail })))
+    const revision = yield* writeIfAt(kv, next, entry.value.revision)
+    if (revision === undefined) return yield* new ConsumerChangedConcurrently({ name })
+    yield* applyToJetStream(next).pipe(
+      Effect.tapError(() =>
+        writeIfAt(kv, current, revision).pipe(
+          Effect.flatMap((restored) =>
+            restored === undefined
+              ? Effect.void
+              : Effect.zipRight(applyToJetStream(current), converge(kv, name, { config: current, revision: restored }))
+          ),
+          Effect.ignore
+        )
       )
-    yield* tryNats(`update consumer ${resources.redriveDurable} on ${resources.deadLetterStream}`, () =>
-      jsm.consumers.update(resources.deadLetterStream, resources.redriveDurable, {
-        ack_wait: nanos(next.ack_wait_ms),
-        max_ack_pending: next.max_ack_pending
-      }))
-    const written = yield* tryNats(`update consumer ${name}`, () =>
-      kv.update(name, encode(next), entry.value.revision).then(() => true, (error: unknown) => {
-        if (isCode(JetStreamApiCodes.StreamWrongLastSequence)(error)) return false
-        throw error
-      }))
-    if (!written) return yield* new ConsumerChangedConcurrently({ name })
+    )
+    yield* converge(kv, name, { config: next, revision })
     return next
   })
 

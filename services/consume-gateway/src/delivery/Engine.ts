@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto"
 import * as Resources from "../consumers/Resources.js"
 import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
-import type { Wire } from "../wire/Wire.js"
+import type { PullStatus, Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
 import * as DeadLetters from "./DeadLetters.js"
@@ -149,8 +149,13 @@ export class Engine {
     return outcome.granted
   }
 
-  private async pullNow(rt: Runtime, want: number): Promise<Array<Claims.Granted>> {
+  /**
+   * What is available now, redriven messages first. `full`: JetStream stopped short because the
+   * consumer is at `max_ack_pending`.
+   */
+  private async pullNow(rt: Runtime, want: number): Promise<{ granted: Array<Claims.Granted>; full: boolean }> {
     const granted: Array<Claims.Granted> = []
+    let full = false
     this.checkRedrive(rt)
     if (rt.redrivePending > 0) {
       const { messages } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
@@ -161,17 +166,27 @@ export class Engine {
       const { messages, status } = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
       this.checkPullStatus(rt, status)
       granted.push(...await this.claim(rt, "main", messages))
+      full = status.end === "maxAckPending" || status.end === "unanswered"
     }
-    return granted
+    return { granted, full }
   }
 
-  private checkPullStatus(rt: Runtime, status: { code: number; description: string }) {
-    // No responders: the JetStream consumer is gone (deleted through another replica).
-    if (status.code === 503) throw new UnknownConsumer(rt.config.name)
-    if (status.code !== 409) return
-    const text = status.description.toLowerCase()
-    if (text.includes("deleted")) throw new UnknownConsumer(rt.config.name)
-    if (text.includes("waiting") || text.includes("ack pending")) throw new Backpressure(`JetStream: ${status.description}`, 1)
+  private checkPullStatus(rt: Runtime, status: PullStatus) {
+    // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
+    if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
+    if (status.end === "maxWaiting") throw new Backpressure(`JetStream: ${status.description}`, 1)
+  }
+
+  /**
+   * 429 when the consumer is at `max_ack_pending`, by fresh counts: the replica's cached ones
+   * may be older than an ack made a moment ago, here or through another replica.
+   */
+  private async refuseWhenFull(rt: Runtime): Promise<void> {
+    await this.refreshCounts(rt)
+    const inFlight = rt.counts!.numAckPending
+    if (inFlight < rt.config.max_ack_pending) return
+    throw new Backpressure(`consumer ${rt.config.name} has ${inFlight} messages in flight, its max_ack_pending ` +
+      `is ${rt.config.max_ack_pending}: ack or nack some first`, 1)
   }
 
   /**
@@ -181,11 +196,7 @@ export class Engine {
    */
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
-    const counts = await this.counts(rt)
-    if (counts.numAckPending >= rt.config.max_ack_pending) {
-      throw new Backpressure(`consumer ${name} has ${counts.numAckPending} messages in flight, its max_ack_pending ` +
-        `is ${rt.config.max_ack_pending}: ack or nack some first`, 1)
-    }
+    if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
     if (rt.waiting >= this.deps.settings.maxWaiting) {
       throw new Backpressure(`${rt.waiting} requests are already waiting for consumer ${name} on this replica`, 1)
     }
@@ -193,7 +204,9 @@ export class Engine {
     this.deps.metrics.waiting.set({ consumer: name }, rt.waiting)
     try {
       const deadline = Date.now() + Math.min(waitForMs, MAX_WAIT_MS)
-      let granted = await this.pullNow(rt, batchSize)
+      const now = await this.pullNow(rt, batchSize)
+      let granted = now.granted
+      if (granted.length === 0 && now.full) await this.refuseWhenFull(rt)
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
         const abandon = () => pull.abandon()
@@ -202,7 +215,10 @@ export class Engine {
         this.checkPullStatus(rt, status)
         if (messages.length === 0) continue
         granted = [...await this.claim(rt, "main", messages)]
-        if (batchSize > granted.length) granted.push(...await this.pullNow(rt, batchSize - granted.length))
+        // Topping up the batch must not cost the messages already claimed for this caller.
+        if (batchSize > granted.length) {
+          granted.push(...await this.pullNow(rt, batchSize - granted.length).then((more) => more.granted, () => []))
+        }
       }
       if (granted.length > 0) this.deps.metrics.delivered.inc({ consumer: name }, granted.length)
       return this.render(rt, granted, await this.counts(rt))

@@ -39,22 +39,68 @@ interface Collector {
 }
 
 /**
- * How the server ended a pull: `404`/`408` (no more messages), `409` (refused, with a reason);
- * or `ABANDONED` when the caller gave it up first.
+ * How a pull ended:
+ * - `complete`: the batch is full;
+ * - `exhausted`: 404/408, nothing more for now (or the pull's `expires` passed);
+ * - `maxAckPending`: JetStream hands out no more until something is acked or nacked: a 409
+ *   `Exceeded MaxAckPending` from servers that send one, or (`unanswered`) a no-wait pull the
+ *   server left open, which is how nats-server 2.9 says it: it keeps such a pull waiting, with no
+ *   expiry, until a slot frees;
+ * - `maxWaiting`: 409 `Exceeded MaxWaiting`, too many pulls waiting at the consumer;
+ * - `consumerGone`: 409 `Consumer Deleted`, or 503 (no responders);
+ * - `refused`: any other status; `code` and `description` say which;
+ * - `abandoned`: the caller gave it up first; `timeout`: the server never ended a waiting pull.
  */
+export type PullEnd = "complete" | "exhausted" | "maxAckPending" | "unanswered" | "maxWaiting" | "consumerGone" | "refused" |
+  "abandoned" | "timeout"
+
 export interface PullStatus {
+  readonly end: PullEnd
   readonly code: number
   readonly description: string
 }
 
-export const ABANDONED = 499
+/**
+ * A no-wait pull is answered at once (messages, then 404/408 when the batch is not full); one
+ * not answered by then is one nats-server 2.9 keeps open because the consumer is at
+ * `max_ack_pending`. Far above a real answer's time (under a millisecond, a few under load), so
+ * a slow answer is not cut short; far below what a worker asking "anything now?" should wait.
+ */
+export const NO_WAIT_ANSWER_MS = 200
+
+const COMPLETE: PullStatus = { end: "complete", code: 200, description: "batch complete" }
+const UNANSWERED: PullStatus = { end: "unanswered", code: 408, description: `no answer to a no-wait pull within ${NO_WAIT_ANSWER_MS} ms` }
+const TIMEOUT: PullStatus = { end: "timeout", code: 408, description: "client timeout" }
+const ABANDONED: PullStatus = { end: "abandoned", code: 499, description: "abandoned by the caller" }
+
+/**
+ * JetStream's pull statuses. A 409 carries no code of its own for its reason, only
+ * nats-server's fixed text (nats.js tells them apart by the same texts), so they are read
+ * here, once, and nowhere else.
+ */
+const statusOf = (code: number, description: string): PullStatus => {
+  const text = description.toLowerCase()
+  const end: PullEnd = code === 404 || code === 408
+    ? "exhausted"
+    : code === 503
+    ? "consumerGone"
+    : code !== 409
+    ? "refused"
+    : text === "consumer deleted"
+    ? "consumerGone"
+    : text === "exceeded maxackpending"
+    ? "maxAckPending"
+    : text === "exceeded maxwaiting"
+    ? "maxWaiting"
+    : "refused"
+  return { end, code, description }
+}
 
 export interface PullRequest {
   readonly result: Promise<{ readonly messages: Array<Msg>; readonly status: PullStatus }>
   /**
-   * The caller no longer wants the messages: `result` resolves at once with none (status
-   * `ABANDONED`), and any that arrive later, until the server ends the pull, are returned to
-   * the consumer.
+   * The caller no longer wants the messages: `result` resolves at once with none (`abandoned`),
+   * and any that arrive later, until the server ends the pull, are returned to the consumer.
    */
   readonly abandon: () => void
 }
@@ -114,26 +160,30 @@ export class Wire {
     const code = msg.headers?.code ?? 0
     if (code !== 0 && (msg.data.length === 0 || msg.reply === undefined || msg.reply === "")) {
       if (code === 100) return // idle heartbeat / flow control: not requested, ignore
-      this.finishPull(pull, { code, description: msg.headers?.description ?? "" })
+      this.finishPull(pull, statusOf(code, msg.headers?.description ?? ""))
       return
     }
     if (pull.abandoned || pull.finished) {
-      // The caller went away: give the message straight back rather than let it wait out ack_wait.
+      // The caller went away, or the pull was given up unanswered: give the message straight
+      // back rather than let it wait out ack_wait.
       if (msg.reply !== undefined && msg.reply !== "") this.publish(msg.reply, NAK)
       return
     }
     pull.messages.push(msg)
-    if (pull.messages.length >= pull.batch) this.finishPull(pull, { code: 200, description: "batch complete" })
+    if (pull.messages.length >= pull.batch) this.finishPull(pull, COMPLETE)
   }
 
   private finishPull(pull: Collector, status: PullStatus) {
-    if (!pull.finished) {
-      pull.finished = true
-      if (!pull.abandoned) pull.onDone(pull.messages, status)
-    }
-    // A complete batch ends the server's request too; otherwise its status retires the subscription.
-    if (status.code !== 200 || pull.messages.length >= pull.batch) {
-      clearTimeout(pull.timer)
+    if (pull.finished) return
+    pull.finished = true
+    clearTimeout(pull.timer)
+    if (!pull.abandoned) pull.onDone(pull.messages, status)
+    if (status.end === "unanswered" || status.end === "timeout") {
+      // The server may still answer: its messages until it has our UNSUB go back (NAK, as the
+      // pull is finished); with no one listening, it drops the pull when it next looks at it.
+      pull.subscription?.drain().catch(() => {})
+    } else {
+      // The server ended the pull (a complete batch ends its request too).
       pull.subscription?.unsubscribe()
     }
   }
@@ -154,7 +204,8 @@ export class Wire {
 
   /**
    * One JetStream pull (`$JS.API.CONSUMER.MSG.NEXT`). With `expiresMs` undefined it is a
-   * no-wait pull: whatever is available now, then a 404/408 status.
+   * no-wait pull: whatever is available now, then a 404/408 status; one the server leaves open
+   * ends after `NO_WAIT_ANSWER_MS` as `unanswered` (see `PullEnd`).
    */
   pull(stream: string, consumer: string, batch: number, expiresMs?: number): PullRequest {
     const inbox = `${this.prefix}.p.${++this.next}`
@@ -169,9 +220,10 @@ export class Wire {
         timer: undefined,
         subscription: undefined
       }
-      // The server always ends a pull with a status; this only guards against a lost one.
-      collector.timer = setTimeout(() => this.finishPull(collector, { code: 408, description: "client timeout" }),
-        (expiresMs ?? 0) + this.timeoutMs)
+      // A waiting pull ends with the server's status; its timer only guards against a lost one.
+      collector.timer = expiresMs === undefined
+        ? setTimeout(() => this.finishPull(collector, UNANSWERED), NO_WAIT_ANSWER_MS)
+        : setTimeout(() => this.finishPull(collector, TIMEOUT), expiresMs + this.timeoutMs)
       collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
       abandon = () => {
         if (collector.abandoned || collector.finished) return
@@ -179,7 +231,7 @@ export class Wire {
         for (const msg of collector.messages) if (msg.reply !== undefined) this.publish(msg.reply, NAK)
         collector.messages.length = 0
         // The waiter must not outlive its caller: it holds one of the consumer's waiting slots.
-        resolve({ messages: [], status: { code: ABANDONED, description: "abandoned by the caller" } })
+        resolve({ messages: [], status: ABANDONED })
       }
     })
     const body = expiresMs === undefined

@@ -1,0 +1,86 @@
+/**
+ * Bad input to the consume routes (hot or not) and to the management routes with a body: a 400
+ * with an `InvalidRequest` JSON body naming the field at fault, never an empty 400, and never a
+ * bad value silently replaced by a default.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Harness from "./Harness.js"
+
+let stack: Harness.Stack
+beforeAll(async () => {
+  stack = await Harness.start(1)
+  await Harness.createConsumer(stack, { name: "strict", filters: { sync_id: "s_strict" } })
+})
+afterAll(() => stack.close())
+
+const consumer = "/v1/consumers/strict"
+
+/** A request with a raw body (`undefined`: none) and its content type. */
+const send = (method: string, path: string, body?: string, contentType = "application/json") =>
+  fetch(`${stack.replicas[0]!.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.token}`, ...(body === undefined ? {} : { "content-type": contentType }) },
+    ...(body === undefined ? {} : { body })
+  })
+
+const expectInvalid = async (response: Response, field: string) => {
+  expect(response.status).toBe(400)
+  expect(response.headers.get("content-type")).toContain("application/json")
+  const body = await response.json() as { _tag: string; field: string; message: string }
+  expect(body).toMatchObject({ _tag: "InvalidRequest", field })
+  expect(body.message).toContain(field)
+}
+
+describe("bad input", () => {
+  it("to next: batch_size and wait_for that are not integers in range name the parameter", async () => {
+    for (const method of ["GET", "POST"]) {
+      for (const [query, field] of [
+        ["batch_size=abc", "batch_size"],
+        ["batch_size=2.5", "batch_size"],
+        ["batch_size=1001", "batch_size"],
+        ["wait_for=60001", "wait_for"],
+        ["wait_for=-1", "wait_for"],
+        ["wait_for=soon", "wait_for"]
+      ] as const) {
+        await expectInvalid(await send(method, `${consumer}/next?${query}`), field)
+      }
+    }
+  })
+
+  it("to ack, nack and progress: an empty ack_tokens array names ack_tokens", async () => {
+    for (const action of ["ack", "nack", "progress"]) {
+      await expectInvalid(await send("POST", `${consumer}/${action}`, JSON.stringify({ ack_tokens: [] })), "ack_tokens")
+    }
+    await expectInvalid(await send("POST", `${consumer}/nack`, JSON.stringify({ ack_tokens: ["x"], delay_ms: "later" })), "delay_ms")
+  })
+
+  it("a body that is not JSON names the body, on every route that reads one", async () => {
+    for (const [method, path] of [
+      ["POST", `${consumer}/ack`],
+      ["POST", `${consumer}/nack`],
+      ["POST", `${consumer}/progress`],
+      ["POST", `${consumer}/dead-letters/redrive`],
+      ["POST", "/v1/consumers"],
+      ["PATCH", consumer],
+      ["POST", "/v1/syncs"]
+    ] as const) {
+      await expectInvalid(await send(method, path, "{not json"), "body")
+    }
+  })
+
+  it("to redrive: a bad limit is refused, not replaced by the default; no body takes the default", async () => {
+    await expectInvalid(await send("POST", `${consumer}/dead-letters/redrive`, JSON.stringify({ limit: 0 })), "limit")
+    await expectInvalid(await send("POST", `${consumer}/dead-letters/redrive`, JSON.stringify({ limit: "all" })), "limit")
+    await expectInvalid(await send("POST", `${consumer}/dead-letters/redrive`, JSON.stringify({ colour: 1 })), "colour")
+    for (const body of [undefined, "", "{}"]) {
+      const response = await send("POST", `${consumer}/dead-letters/redrive`, body)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ redriven: 0 })
+    }
+  })
+
+  it("to dead-letters: after and limit that are not integers in range name the parameter", async () => {
+    await expectInvalid(await send("GET", `${consumer}/dead-letters?after=abc`), "after")
+    await expectInvalid(await send("GET", `${consumer}/dead-letters?limit=0`), "limit")
+  })
+})
