@@ -3,6 +3,7 @@ import { createCustomer, CustomerCreateParams, CustomerUpdateParams, deleteCusto
 import { listedByStatus } from "../domain/subscriptions.js"
 import { pageRequest } from "../lists/PageRequest.js"
 import { pageOfCollection } from "../lists/Paginate.js"
+import { Collection } from "../store/Collection.js"
 import { Arr, Enum, ListFields, optional, Str } from "../params/Form.js"
 import { pathParam } from "./ApiRequest.js"
 import { cursorOf, retrieve, retrieveLive } from "./Lookup.js"
@@ -34,7 +35,9 @@ export const customerRoutes = (router: ApiRouter): void => {
     .add("GET", "/v1/customers/:id/payment_methods", withParams(CustomerPaymentMethods, (request, params) => {
       const customer = retrieve(request.account, "customer", pathParam(request))
       const { store } = request.account
-      const page = pageOfCollection(store.collection("payment_method"), pageRequest(params), {
+      // Only the customer's own methods are visited (an index), not every method of the account.
+      const held = Collection.of("payment_method", store.collection("payment_method").ofCustomer(customer.id))
+      const page = pageOfCollection(held, pageRequest(params), {
         cursor: cursorOf(request.account, "payment_method"),
         matches: (entry) => entry.data.customer === customer.id && (params.type === undefined || entry.data.type === params.type)
       })

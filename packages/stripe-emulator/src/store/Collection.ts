@@ -13,8 +13,20 @@ export class Collection<T extends StripeObject = StripeObject> {
   /** Positions of removed objects, so a cursor pointing at one still pages correctly. */
   private readonly tombstones = new Map<string, Position>()
   private bulk = false
+  /**
+   * Live entries by the customer they belong to (`data.customer`), so a customer's own list
+   * (`/v1/customers/{id}/payment_methods`) costs its size, not the whole collection's.
+   */
+  private readonly byCustomer = new Map<string, Set<Entry<T>>>()
 
   constructor(readonly type: string) {}
+
+  /** A collection of a few entries (oldest first) of another one, to page them as lists do. */
+  static of<T extends StripeObject>(type: string, entries: ReadonlyArray<Entry<T>>): Collection<T> {
+    const subset = new Collection<T>(type)
+    for (const entry of entries) subset.insert(entry)
+    return subset
+  }
 
   get size(): number {
     return this.ordered.length
@@ -38,7 +50,27 @@ export class Collection<T extends StripeObject = StripeObject> {
     return this.ordered[index]
   }
 
+  /** A customer's live entries, oldest first. */
+  ofCustomer(customer: string): ReadonlyArray<Entry<T>> {
+    const owned = this.byCustomer.get(customer)
+    return owned === undefined ? [] : [...owned].sort(comparePositions)
+  }
+
+  private own(entry: Entry<T>, data: T | undefined, add: boolean): void {
+    const customer = (data as Readonly<Record<string, unknown>> | undefined)?.["customer"]
+    if (typeof customer !== "string") return
+    let owned = this.byCustomer.get(customer)
+    if (add) {
+      if (owned === undefined) this.byCustomer.set(customer, owned = new Set())
+      owned.add(entry)
+    } else if (owned !== undefined) {
+      owned.delete(entry)
+      if (owned.size === 0) this.byCustomer.delete(customer)
+    }
+  }
+
   insert(entry: Entry<T>): void {
+    this.own(entry, entry.data, true)
     this.byId.set(entry.id, entry)
     const last = this.ordered[this.ordered.length - 1]
     if (this.bulk || last === undefined || comparePositions(last, entry) <= 0) {
@@ -49,6 +81,10 @@ export class Collection<T extends StripeObject = StripeObject> {
   }
 
   replace(entry: Entry<T>, data: T): void {
+    if (!entry.deleted) {
+      this.own(entry, entry.data, false)
+      this.own(entry, data, true)
+    }
     entry.data = data
     entry.json = undefined
   }
@@ -60,6 +96,7 @@ export class Collection<T extends StripeObject = StripeObject> {
   remove(entry: Entry<T>, keepStub: boolean): void {
     const index = this.indexOf(entry)
     if (index >= 0) this.ordered.splice(index, 1)
+    this.own(entry, entry.data, false)
     entry.deleted = true
     entry.json = undefined
     if (!keepStub) {
