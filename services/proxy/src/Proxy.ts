@@ -7,7 +7,6 @@ import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
 import { Effect, Layer, Runtime } from "effect"
-import pg from "pg"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import type { Listening } from "./Listener.js"
@@ -60,12 +59,7 @@ export const make = (options: Options) =>
     // The user's own SQL in a write is evaluated as the client role, on connections of its own,
     // cleaned after every use: they serve every session, whatever its sync.
     const readerPool = yield* Effect.acquireRelease(
-      Effect.sync(() => new pg.Pool({
-        connectionString: ProxySettings.upstreamUrlText(options.settings),
-        max: 10,
-        application_name: "tributary-proxy-writes",
-        Client: ReaderSessions.ReportingClient
-      })),
+      Effect.sync(() => ReaderSessions.pool(ProxySettings.upstreamUrlText(options.settings), 10)),
       (pool) => Effect.promise(() => pool.end())
     )
     readerPool.on("error", () => undefined)

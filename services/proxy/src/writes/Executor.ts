@@ -133,11 +133,13 @@ export const make = (deps: ExecutorDeps) => {
     let fields: { readonly fields?: ReadonlyArray<Field> }
     try {
       // RETURNING is checked (privileges, columns) before anything is sent: it is read after
-      // the API call. Both queries run at once, on two connections.
-      ;[found, fields] = await Promise.all([
-        asClient((client) => findRows(client, plan, parameters, limit + 1)),
-        plan.returning === undefined ? Promise.resolve({}) : asClient((client) => emptyFields(client, plan))
-      ])
+      // the API call. Both queries are pipelined on one connection.
+      ;[found, fields] = await asClient((client) =>
+        Promise.all([
+          findRows(client, plan, parameters, limit + 1),
+          plan.returning === undefined ? Promise.resolve({}) : emptyFields(client, plan)
+        ])
+      )
     } catch (error) {
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }

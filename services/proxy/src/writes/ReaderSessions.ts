@@ -5,7 +5,10 @@
  *
  * - **in**: the client's settings that change how values are read and shown (`FOLLOWED`)
  *   are set on the connection first, where they differ from what it has, so a timestamp
- *   in VALUES is read in the client's time zone and RETURNING shows its date style;
+ *   in VALUES is read in the client's time zone and RETURNING shows its date style. The
+ *   connections pipeline (node-postgres' pipeline mode, each query with its own Sync), so
+ *   the settings go on the wire with the queries that need them: no round trip of their
+ *   own, and queries issued together (rows to write, RETURNING's shape) share one;
  * - **out**: `DISCARD ALL` returns the connection to its login state (settings made
  *   session-wide by a `set_config(…, false)` in an expression, session advisory locks,
  *   prepared statements, temporary tables, LISTEN) before any other write gets it. A
@@ -37,8 +40,15 @@ export class ReportingClient extends pg.Client {
   }
 }
 
+/** The pool, `max` connections logged in as the client role. */
+export const pool = (connectionString: string, max: number): pg.Pool =>
+  new pg.Pool({ connectionString, max, application_name: "tributary-proxy-writes", pipeline: true, Client: ReportingClient })
+
 export interface ReaderSessions {
-  /** Runs `work` on a connection of its own, with the client's settings; cleans it afterwards. */
+  /**
+   * Runs `work` on a connection of its own, with the client's settings; cleans it once
+   * every query `work` issued has answered. Queries `work` issues at once are pipelined.
+   */
   readonly use: <A>(sessionParameters: ReadonlyMap<string, string>, work: (client: Queryable) => Promise<A>) => Promise<A>
 }
 
@@ -46,15 +56,16 @@ export const make = (pool: pg.Pool): ReaderSessions => ({
   use: async (sessionParameters, work) => {
     const client = await pool.connect()
     try {
-      await follow(client, sessionParameters)
-      return await work(client)
+      // Queued first, so Postgres runs it first; both awaited, so neither failure goes unseen.
+      const [, result] = await Promise.all([follow(client, sessionParameters), work(client)])
+      return result
     } finally {
       clean(client)
     }
   }
 })
 
-/** One round trip, and only when the client's settings differ from the connection's. */
+/** Only when the client's settings differ from the connection's. */
 const follow = async (client: pg.PoolClient, sessionParameters: ReadonlyMap<string, string>): Promise<void> => {
   const reported = client instanceof ReportingClient ? client.reported : undefined
   const changes: Array<string> = []
