@@ -11,6 +11,7 @@ import type { ProxyCredentials } from "@tributary/core"
 import { CancelKeys } from "./session/CancelKeys.js"
 import { AuthenticationFailed, ClientGone, open } from "./session/Handshake.js"
 import { Relay } from "./session/Relay.js"
+import { ReportedParameters } from "./session/ReportedParameters.js"
 import type { Writes } from "./session/Writes.js"
 import { login, UpstreamLoginFailed } from "./upstream/UpstreamLogin.js"
 import type { UpstreamTarget } from "./upstream/UpstreamTarget.js"
@@ -72,7 +73,15 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         Backend.backendKeyData(key.processId, key.secret),
         Backend.readyForQuery(upstream.status)
       ]))
-      const relay = new Relay(client, upstream.socket, upstream.reads, options.writesFor(opening.credential), upstream.status, key.release)
+      const relay = new Relay(
+        client,
+        upstream.socket,
+        upstream.reads,
+        options.writesFor(opening.credential),
+        upstream.status,
+        ReportedParameters.fromLogin(upstream.parameterStatus),
+        key.release
+      )
       relay.start(opening.early, upstream.rest)
     } catch (error) {
       refuse(client, error, options)

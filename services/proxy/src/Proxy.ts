@@ -7,7 +7,6 @@ import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
 import { Effect, Layer, Runtime } from "effect"
-import pg from "pg"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import type { Listening } from "./Listener.js"
@@ -19,6 +18,7 @@ import type { WritePlan } from "./sql/WritePlan.js"
 import * as UpstreamTarget from "./upstream/UpstreamTarget.js"
 import * as Executor from "./writes/Executor.js"
 import * as Grants from "./writes/Grants.js"
+import * as ReaderSessions from "./writes/ReaderSessions.js"
 import * as WriterDirectory from "./writes/WriterDirectory.js"
 import * as Workers from "./Workers.js"
 
@@ -56,16 +56,14 @@ export const make = (options: Options) =>
       )
     }
     const classifier = Classify.make(synced)
-    // The user's own SQL in a write is evaluated as the client role, on connections of its own.
-    const readers = yield* Effect.acquireRelease(
-      Effect.sync(() => new pg.Pool({
-        connectionString: ProxySettings.upstreamUrlText(options.settings),
-        max: 10,
-        application_name: "tributary-proxy-writes"
-      })),
+    // The user's own SQL in a write is evaluated as the client role, on connections of its own,
+    // cleaned after every use: they serve every session, whatever its sync.
+    const readerPool = yield* Effect.acquireRelease(
+      Effect.sync(() => ReaderSessions.pool(ProxySettings.upstreamUrlText(options.settings), 10)),
       (pool) => Effect.promise(() => pool.end())
     )
-    readers.on("error", () => undefined)
+    readerPool.on("error", () => undefined)
+    const readers = ReaderSessions.make(readerPool)
 
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
     const scope = yield* Effect.scope

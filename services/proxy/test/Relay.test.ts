@@ -163,6 +163,41 @@ describe("relay hot path", () => {
     }
   })
 
+  it("hands each write the session's settings as upstream last reported them, however the bytes are cut", async () => {
+    const settings = Buffer.concat([
+      query("set timezone = 'Asia/Tokyo'"),
+      query("insert into stripe.customers (email) values ('tokyo@x.co')"),
+      query("set datestyle = 'German'; insert into stripe.customers (email) values ('german@x.co')"),
+      query("begin; set local intervalstyle = 'sql_standard'"),
+      query("insert into stripe.customers (email) values ('local@x.co')"),
+      query("rollback"),
+      query("insert into stripe.customers (email) values ('after@x.co')")
+    ])
+    const direct = new pg.Client({ connectionString: Object.assign(new URL(inject("postgresUrl")), { pathname: `/${database}` }).toString() })
+    await direct.connect()
+    const defaults = (await direct.query("select current_setting('DateStyle') as date, current_setting('IntervalStyle') as interval")).rows[0]
+    await direct.end()
+    for (const step of [settings.length, 5]) {
+      const before = executed.length
+      const s = await session()
+      for (let at = 0; at < settings.length; at += step) {
+        s.socket.write(settings.subarray(at, at + step))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await s.ready(7)
+      const seen = executed.slice(before).map((r) =>
+        ["TimeZone", "DateStyle", "IntervalStyle"].map((name) => r.sessionParameters.get(name)).join(" | ")
+      )
+      expect(seen).toEqual([
+        `Asia/Tokyo | ${defaults.date} | ${defaults.interval}`,
+        `Asia/Tokyo | German, DMY | ${defaults.interval}`,
+        "Asia/Tokyo | German, DMY | sql_standard",
+        `Asia/Tokyo | German, DMY | ${defaults.interval}`
+      ])
+      s.close()
+    }
+  })
+
   it("delivers large results byte for byte to a client that stops reading for a while", async () => {
     const s = await session()
     s.socket.pause()

@@ -5,7 +5,8 @@
  * Client → upstream: every message except CopyData is looked at (type and, for Query,
  * Parse, Bind, Execute and Close, its names or SQL) and forwarded as the same bytes.
  * Upstream → client: bytes are relayed as received; only the messages that end a
- * response are looked at, to know which request they answer.
+ * response are looked at, to know which request they answer, and ParameterStatus, to know
+ * the session's settings when the proxy runs a write elsewhere (ReportedParameters).
  *
  * The hot path: a chunk that holds whole messages only, each of which goes on unchanged
  * (a query that certainly does not write, its answer), is accounted for in place and
@@ -25,6 +26,7 @@ import { ProtocolViolation } from "../wire/Reader.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
+import type { ReportedParameters } from "./ReportedParameters.js"
 import type { ExecuteRequest, Verdict, WriteOutcome, Writes } from "./Writes.js"
 
 const code = (c: string) => c.charCodeAt(0)
@@ -32,12 +34,14 @@ const Q = code("Q"), P = code("P"), B = code("B"), E = code("E"), D = code("D"),
 const F = code("F"), X = code("X"), COPY_DATA = code("d"), Z = code("Z"), T = code("T"), N_ODATA = code("n")
 const H = code("H"), COPY_DONE = code("c"), COPY_FAIL = code("f")
 const PARSE_COMPLETE = code("1"), BIND_COMPLETE = code("2"), CLOSE_COMPLETE = code("3"), EMPTY = code("I")
-const SUSPENDED = code("s"), ERROR = code("E")
+const SUSPENDED = code("s"), ERROR = code("E"), PARAMETER_STATUS = code("S")
 
 /** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
 const SWALLOW_READY = 0x100
 
 const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
+/** What the general path looks at from upstream: the ends of answers, and settings as they change. */
+const UPSTREAM_WATCHED = new Set([...UPSTREAM_ENDS, PARAMETER_STATUS])
 const EXTENDED = new Set([P, B, D, E, C])
 
 interface Statement<W> {
@@ -46,12 +50,12 @@ interface Statement<W> {
 }
 
 interface Portal<W> {
-  readonly request: Omit<ExecuteRequest<W>, "inTransaction">
+  readonly request: Omit<ExecuteRequest<W>, "inTransaction" | "sessionParameters">
 }
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
-  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_ENDS.has(type))
+  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type))
   private readonly toUpstream: Outbox
   private readonly toClient: Outbox
   /** Requests forwarded upstream and not yet answered, oldest first. */
@@ -76,6 +80,8 @@ export class Relay<W> {
     private readonly upstreamReads: ReusedReads,
     private readonly writes: Writes<W>,
     initialStatus: Backend.TransactionStatus,
+    /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
+    private readonly parameters: ReportedParameters,
     private readonly onClosed: () => void
   ) {
     this.status = initialStatus
@@ -344,7 +350,11 @@ export class Relay<W> {
   private async runExtended(portal: Portal<W>): Promise<void> {
     // Postgres would have skipped this Execute after an earlier failure in the batch.
     if (this.upstreamFailed) return
-    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.status !== "I" })
+    const outcome = await this.writes.execute({
+      ...portal.request,
+      inTransaction: this.status !== "I",
+      sessionParameters: this.parameters.snapshot()
+    })
     const out = outcomeMessages(outcome, false)
     this.send(out)
     if (!outcome.ok) this.ignoringUntilSync = true
@@ -391,7 +401,8 @@ export class Relay<W> {
       parameterFormats: [],
       parameterTypes: [],
       resultFormats: [],
-      inTransaction: this.status !== "I"
+      inTransaction: this.status !== "I",
+      sessionParameters: this.parameters.snapshot()
     })
     return { ok: outcome.ok, messages: outcomeMessages(outcome, true) }
   }
@@ -452,6 +463,10 @@ export class Relay<W> {
 
   /** Account for a message (its body is `buffer[start, end)`) that ends an answer; false to drop it. */
   private onAnswer(type: number, buffer: Buffer, start: number, end: number): boolean {
+    if (type === PARAMETER_STATUS) {
+      this.parameters.note(buffer, start, end)
+      return true
+    }
     const head = this.awaiting[0]
     if (head === undefined) return true
     const request = head & 0xff

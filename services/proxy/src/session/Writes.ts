@@ -24,6 +24,11 @@ export interface ExecuteRequest<W> {
   readonly resultFormats: ReadonlyArray<number>
   /** The client's session is inside a transaction block: the write escapes it. */
   readonly inTransaction: boolean
+  /**
+   * The client's session parameters as upstream last reported them (ParameterStatus), at
+   * the time of the write: `TimeZone`, `DateStyle`, `IntervalStyle`, ….
+   */
+  readonly sessionParameters: ReadonlyMap<string, string>
 }
 
 export interface WriteResult {

@@ -1,13 +1,14 @@
 /**
  * Running one write to a synced table, API first:
  *
- *   1. on the writer connection (the sink's role, not the client's), find the rows:
- *      evaluate an INSERT's VALUES, or read the ids an UPDATE/DELETE touches with its own
- *      WHERE; refuse past the API's row limit and rows of other syncs;
+ *   1. on a reader connection (the client role, with the client's TimeZone, DateStyle and
+ *      IntervalStyle: ReaderSessions), find the rows: evaluate an INSERT's VALUES, or read
+ *      the ids an UPDATE/DELETE touches with its own WHERE; refuse past the API's row limit
+ *      and rows of other syncs;
  *   2. send the write to the API through the sync's connector (one request per statement;
  *      the connector's batch size says how the rows are carried);
- *   3. in one transaction, apply what the API returned with the sink's versioned upsert
- *      and read RETURNING back.
+ *   3. in one transaction of the owner role, apply what the API returned with the sink's
+ *      versioned upsert; then read RETURNING back on a reader connection.
  *
  * The client's own session is never used, so the write escapes the client's transaction.
  */
@@ -21,6 +22,7 @@ import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
+import type { ReaderSessions } from "./ReaderSessions.js"
 import * as Send from "./Send.js"
 import { resultRows } from "./Results.js"
 import type { Queryable } from "./Results.js"
@@ -41,7 +43,7 @@ export interface ExecutorDeps {
   /** Connections as the tables' owner: the apply. */
   readonly pool: pg.Pool
   /** Connections as the client role: everything that evaluates the user's SQL. */
-  readonly readers: pg.Pool
+  readonly readers: ReaderSessions
   /** The sink's versioned upsert, on the caller's connection and transaction. */
   readonly apply: (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => Promise<void>
   readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
@@ -126,15 +128,18 @@ export const make = (deps: ExecutorDeps) => {
 
     // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
     // connections, logged in as the client role: with the client's privileges, never the owner's.
+    const asClient = <A>(work: (client: Queryable) => Promise<A>) => deps.readers.use(request.sessionParameters, work)
     let found: ReadonlyArray<FoundRow>
     let fields: { readonly fields?: ReadonlyArray<Field> }
     try {
       // RETURNING is checked (privileges, columns) before anything is sent: it is read after
-      // the API call. Both queries run at once, on two connections.
-      ;[found, fields] = await Promise.all([
-        findRows(deps.readers, plan, parameters, limit + 1),
-        plan.returning === undefined ? Promise.resolve({}) : emptyFields(deps.readers, plan)
-      ])
+      // the API call. Both queries are pipelined on one connection.
+      ;[found, fields] = await asClient((client) =>
+        Promise.all([
+          findRows(client, plan, parameters, limit + 1),
+          plan.returning === undefined ? Promise.resolve({}) : emptyFields(client, plan)
+        ])
+      )
     } catch (error) {
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }
@@ -180,7 +185,8 @@ export const make = (deps: ExecutorDeps) => {
       return { id, encoded: { sync: config.id, collection: o.collection, json } }
     })
     const recordIds = records.map((r) => r.id)
-    const readReturning = () => resultRows(deps.readers, Queries.returning(plan, plan.returning!), [recordIds], request.resultFormats)
+    const readReturning = () =>
+      asClient((client) => resultRows(client, Queries.returning(plan, plan.returning!), [recordIds], request.resultFormats))
 
     let returned: Awaited<ReturnType<typeof resultRows>> | undefined
     try {

@@ -1,0 +1,86 @@
+/**
+ * The client role's connections that evaluate a write's SQL (VALUES, SET, WHERE,
+ * FROM/USING, RETURNING). One pool serves every session of the process, whatever its
+ * sync, so each use must look to the user like a session of its own:
+ *
+ * - **in**: the client's settings that change how values are read and shown (`FOLLOWED`)
+ *   are set on the connection first, where they differ from what it has, so a timestamp
+ *   in VALUES is read in the client's time zone and RETURNING shows its date style. The
+ *   connections pipeline (node-postgres' pipeline mode, each query with its own Sync), so
+ *   the settings go on the wire with the queries that need them: no round trip of their
+ *   own, and queries issued together (rows to write, RETURNING's shape) share one;
+ * - **out**: `DISCARD ALL` returns the connection to its login state (settings made
+ *   session-wide by a `set_config(…, false)` in an expression, session advisory locks,
+ *   prepared statements, temporary tables, LISTEN) before any other write gets it. A
+ *   connection that cannot be cleaned is closed instead. The clean-up runs after the
+ *   query has answered, off the write's path: the connection is back in the pool only
+ *   once it is done.
+ */
+import pg from "pg"
+import type { Queryable } from "./Results.js"
+
+/**
+ * The reported parameters (ParameterStatus) that change what a query reads or shows and
+ * that a client may set. Not `client_encoding` (these connections speak UTF-8 to the
+ * proxy, which passes the bytes on), nor `standard_conforming_strings` (the proxy splits
+ * the user's SQL with the standard's string rules), nor `application_name` (these
+ * connections say they are the proxy's).
+ */
+export const FOLLOWED = ["TimeZone", "DateStyle", "IntervalStyle"] as const
+
+/** A pooled connection that remembers the settings its server last reported. */
+export class ReportingClient extends pg.Client {
+  readonly reported = new Map<string, string>()
+
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    this.connection.on("parameterStatus", (message: { parameterName: string; parameterValue: string }) => {
+      this.reported.set(message.parameterName, message.parameterValue)
+    })
+  }
+}
+
+/** The pool, `max` connections logged in as the client role. */
+export const pool = (connectionString: string, max: number): pg.Pool =>
+  new pg.Pool({ connectionString, max, application_name: "tributary-proxy-writes", pipeline: true, Client: ReportingClient })
+
+export interface ReaderSessions {
+  /**
+   * Runs `work` on a connection of its own, with the client's settings; cleans it once
+   * every query `work` issued has answered. Queries `work` issues at once are pipelined.
+   */
+  readonly use: <A>(sessionParameters: ReadonlyMap<string, string>, work: (client: Queryable) => Promise<A>) => Promise<A>
+}
+
+export const make = (pool: pg.Pool): ReaderSessions => ({
+  use: async (sessionParameters, work) => {
+    const client = await pool.connect()
+    try {
+      // Queued first, so Postgres runs it first; both awaited, so neither failure goes unseen.
+      const [, result] = await Promise.all([follow(client, sessionParameters), work(client)])
+      return result
+    } finally {
+      clean(client)
+    }
+  }
+})
+
+/** Only when the client's settings differ from the connection's. */
+const follow = async (client: pg.PoolClient, sessionParameters: ReadonlyMap<string, string>): Promise<void> => {
+  const reported = client instanceof ReportingClient ? client.reported : undefined
+  const changes: Array<string> = []
+  for (const name of FOLLOWED) {
+    const wanted = sessionParameters.get(name)
+    if (wanted !== undefined && reported?.get(name) !== wanted) changes.push(name, wanted)
+  }
+  if (changes.length === 0) return
+  const calls = Array.from({ length: changes.length / 2 }, (_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, false)`)
+  await client.query(`select ${calls.join(", ")}`, changes)
+}
+
+const clean = (client: pg.PoolClient): void => {
+  client.query("discard all").then(
+    () => client.release(),
+    (error: unknown) => client.release(error instanceof Error ? error : new Error(String(error)))
+  )
+}
