@@ -148,7 +148,7 @@ const sinkRun = (natsUrl: string, postgresUrl: string) =>
         Nats.layer(natsSettings, "bench-sink"),
         Database.layer({ url: Redacted.make(postgresUrl), poolSize: settings.concurrency + 3 }, "bench-sink")
       )),
-      Layer.merge(Log.layer("sink", "warn"))
+      Layer.merge(Log.layer("sink", "warn", process.stderr))
     ))
     // Start-up work (the tables of every known collection) is not throughput: done before the clock starts.
     const tables = yield* Effect.provide(Tables.Tables, context)
@@ -207,7 +207,7 @@ const main = Effect.gen(function*() {
   yield* Effect.scoped(Effect.gen(function*() {
     const nats = yield* Nats.make({ url: servers.nats.url, user: Option.none(), password: Option.none(), token: Option.none(),
       namespace: "tributary" }, "bench-publisher")
-    yield* Provisioning.ensure().pipe(Effect.provideService(Nats.Nats, nats), Effect.provide(Log.layer("bench", "warn")))
+    yield* Provisioning.ensure().pipe(Effect.provideService(Nats.Nats, nats), Effect.provide(Log.layer("bench", "warn", process.stderr)))
     yield* Effect.promise(async () => {
       for (let i = 0; i < RECORDS; i += 5_000) {
         await Promise.all(Array.from({ length: Math.min(5_000, RECORDS - i) }, (_, j) => {

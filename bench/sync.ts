@@ -94,13 +94,14 @@ const main = async () => {
     Secrets.layer(Redacted.make("bench-secret-key-0123456789abcdefghij"))
   ), scope))
   const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) =>
-    Effect.runPromise(effect.pipe(Effect.provide(context), Effect.provide(Log.layer("bench", "warn"))))
+    Effect.runPromise(effect.pipe(Effect.provide(context), Effect.provide(Log.layer("bench", "warn", process.stderr))))
   await run(Provisioning.ensure())
   const port = await Ports.freePort()
   const replica = Effect.runFork(
     Layer.launch(Service.layerWith({ ...Settings.defaults("bench"), httpPort: port })).pipe(
       Effect.provide(context),
-      Effect.provide(Log.layer("sync", (process.env.BENCH_LOG_LEVEL ?? "warn") as "warn"))
+      // stdout is the result alone: the service's log goes to stderr.
+      Effect.provide(Log.layer("sync", (process.env.BENCH_LOG_LEVEL ?? "warn") as "warn", process.stderr))
     )
   )
   const replicaUrl = `http://127.0.0.1:${port}`

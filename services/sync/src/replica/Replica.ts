@@ -6,7 +6,7 @@
  */
 import type { KV } from "@nats-io/kv"
 import { Ids, Nats, SyncConfig, SyncStatus } from "@tributary/core"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Option, Predicate, Schema } from "effect"
 import * as Actor from "../actor/Actor.js"
 import { Metrics } from "../Metrics.js"
 import { SyncSettingsTag } from "../Settings.js"
@@ -95,11 +95,20 @@ export const make = Effect.gen(function*() {
       const supervised = Actor.run({ config: input.config, revision: input.revision, configChanged }).pipe(
         Effect.onExit((exit) =>
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
-            ? Effect.logError(`the actor of ${id} stopped`, exit.cause).pipe(Effect.zipRight(giveUp(id)))
+            ? stopped(id, exit.cause).pipe(Effect.zipRight(giveUp(id)))
             : Effect.void)
       )
       return yield* Effect.forkIn(Effect.provide(supervised, runtime), scope)
     })
+
+  // A checkpoint written elsewhere is the fence doing its job (the sync was taken over, or
+  // deleted while its actor ran): worth a line, not an error with a stack.
+  const stopped = (id: string, cause: Cause.Cause<unknown>) => {
+    const failure = Cause.failureOption(cause)
+    return Option.isSome(failure) && Predicate.isTagged(failure.value, "CheckpointConflict")
+      ? Effect.logWarning(`the actor of ${id} stopped: its checkpoint was written elsewhere (the sync was taken over or deleted)`)
+      : Effect.logError(`the actor of ${id} stopped`, cause)
+  }
 
   const stopActor = (id: string) =>
     Effect.gen(function*() {
