@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import * as Catalog from "./Catalog.js"
 import type { Client } from "./Client.js"
 import * as CustomerPaymentMethods from "./CustomerPaymentMethods.js"
-import { idOf, isRecord, isStripeObject } from "./internal/Objects.js"
+import { idOf, isRecord, isStripeObject, type StripeObject } from "./internal/Objects.js"
 import * as Observe from "./internal/Observe.js"
 import * as Nested from "./Nested.js"
 import * as Upcoming from "./Upcoming.js"
@@ -140,13 +140,20 @@ const listed = (collection: Collection.CollectionId) => {
 const subscriptions = listed(Catalog.ids.subscription)
 const customers = listed(Catalog.ids.customer)
 
-const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
+/**
+ * A page of parents, and for each parent that `wanted` keeps, what `read` finds for it (a few
+ * parents at a time): upcoming invoices per subscription, payment methods per customer.
+ */
+const perParentPage = <P extends { readonly id: string }>(
+  client: Client,
+  parents: ReturnType<typeof listed>,
+  wanted: (item: unknown) => item is P,
+  read: (parent: P) => Effect.Effect<Connector.Observed, Connector.Refusal>
+) =>
+(cursor: ListCursor | undefined) =>
   Effect.gen(function*() {
-    const page = yield* listPage(client, subscriptions.entry, subscriptions.list, cursor)
-    const live = page.items.filter(isStripeObject).filter(Upcoming.hasUpcomingInvoice)
-    const observed = yield* Effect.forEach(live, (subscription) => Upcoming.preview(client, subscription.id, "skip"), {
-      concurrency: CHILD_CONCURRENCY
-    })
+    const page = yield* listPage(client, parents.entry, parents.list, cursor)
+    const observed = yield* Effect.forEach(page.items.filter(wanted), read, { concurrency: CHILD_CONCURRENCY })
     return {
       ...Observe.concat(observed),
       next: page.next,
@@ -154,24 +161,18 @@ const upcomingInvoicesPage = (client: Client, cursor: ListCursor | undefined) =>
     } satisfies Connector.Page
   })
 
-const paymentMethodsOfCustomersPage = (client: Client, cursor: ListCursor | undefined) =>
-  Effect.gen(function*() {
-    const page = yield* listPage(client, customers.entry, customers.list, cursor)
-    const held = page.items.filter(CustomerPaymentMethods.isCustomer)
-    const observed = yield* Effect.forEach(held, (customer) => CustomerPaymentMethods.ofCustomer(client, customer.id), {
-      concurrency: CHILD_CONCURRENCY
-    })
-    return {
-      ...Observe.concat(observed),
-      next: page.next,
-      ...(page.progress === undefined ? {} : { progress: page.progress })
-    } satisfies Connector.Page
-  })
+const isInvoicingSubscription = (item: unknown): item is StripeObject => isStripeObject(item) && Upcoming.hasUpcomingInvoice(item)
+
+const upcomingInvoicesPage = (client: Client) =>
+  perParentPage(client, subscriptions, isInvoicingSubscription, (subscription) => Upcoming.preview(client, subscription.id, "skip"))
+
+const paymentMethodsOfCustomersPage = (client: Client) =>
+  perParentPage(client, customers, CustomerPaymentMethods.isCustomer, (customer) => CustomerPaymentMethods.ofCustomer(client, customer.id))
 
 export const page = (client: Client) => (item: Connector.WorkItem, cursor: Connector.Json | null) => {
   const at = cursorOf(cursor)
-  if (item.key === UPCOMING_INVOICES) return upcomingInvoicesPage(client, at)
-  if (item.key === PAYMENT_METHODS_OF_CUSTOMERS) return paymentMethodsOfCustomersPage(client, at)
+  if (item.key === UPCOMING_INVOICES) return upcomingInvoicesPage(client)(at)
+  if (item.key === PAYMENT_METHODS_OF_CUSTOMERS) return paymentMethodsOfCustomersPage(client)(at)
   const entry = Catalog.entries.find((e) => e.id === item.key)
   if (entry === undefined) return Effect.dieMessage(`unknown Stripe work item ${item.key}`)
   return listingPage(client, entry, at)
