@@ -153,6 +153,22 @@ describe("billing", () => {
     expect(await eventTypes(stripe)).toContain("invoice.voided")
   })
 
+  it("activates an incomplete subscription when its first invoice is paid", async () => {
+    const { stripe } = await freshAccount(emulator)
+    const customer = await payingCustomer(stripe, {}, "pm_card_chargeDeclined")
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: (await recurringPrice(stripe)).id }] })
+    expect(subscription.status).toBe("incomplete")
+    const card = await stripe.paymentMethods.attach(
+      (await stripe.paymentMethods.create({ type: "card", card: { token: "tok_visa" } })).id,
+      { customer: customer.id }
+    )
+    const paid = await stripe.invoices.pay(String(subscription.latest_invoice), { payment_method: card.id })
+    expect(paid.status).toBe("paid")
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("active")
+    const [latest] = (await stripe.events.list({ limit: 1, type: "customer.subscription.*" })).data
+    expect(latest).toMatchObject({ type: "customer.subscription.updated", data: { object: { id: subscription.id, status: "active" }, previous_attributes: { status: "incomplete" } } })
+  })
+
   it("previews the next invoice without storing it", async () => {
     const { stripe } = await freshAccount(emulator)
     const customer = await payingCustomer(stripe)

@@ -223,6 +223,28 @@ const markPaid = (writer: Writer, invoice: Entry<Invoice>, chargeId: string | un
     },
     ["invoice.paid", "invoice.payment_succeeded"]
   )
+  settleSubscription(writer, invoice)
+}
+
+/** The subscription an invoice bills, from `parent.subscription_details`. */
+const subscriptionOf = (invoice: Entry<Invoice>): string | undefined => {
+  const parent = invoice.data["parent"] as { readonly subscription_details?: { readonly subscription?: unknown } } | null | undefined
+  const id = parent?.subscription_details?.subscription
+  return typeof id === "string" ? id : undefined
+}
+
+/**
+ * As in Stripe, paying a subscription's latest invoice makes it `active` again: an
+ * `incomplete` one (its first payment needed confirming, or was declined) or a `past_due` or
+ * `unpaid` one (a renewal failed).
+ */
+const settleSubscription = (writer: Writer, invoice: Entry<Invoice>): void => {
+  const id = subscriptionOf(invoice)
+  const subscription = id === undefined ? undefined : writer.get("subscription", id)
+  if (subscription === undefined || subscription.data.latest_invoice !== invoice.id) return
+  const status = subscription.data.status
+  if (status !== "incomplete" && status !== "past_due" && status !== "unpaid") return
+  writer.update("subscription", subscription, { ...subscription.data, status: "active" })
 }
 
 export type PaymentOutcome = { readonly kind: "paid" } | { readonly kind: "failed"; readonly error: StripeError }
