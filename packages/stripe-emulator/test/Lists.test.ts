@@ -119,6 +119,22 @@ describe("lists", () => {
     expect(detached.data.map((event) => (event.data.object as Stripe.PaymentMethod).id).sort()).toEqual(held)
   })
 
+  it("filters lists by customer, newest first, paging within that customer's objects", async () => {
+    const everyCharge = await collect(stripe.charges.list({ limit: 100 }))
+    const counts = new Map<string, number>()
+    for (const charge of everyCharge) if (typeof charge.customer === "string") counts.set(charge.customer, (counts.get(charge.customer) ?? 0) + 1)
+    const [customer] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? []
+    expect(customer).toBeDefined()
+    const expected = everyCharge.filter((charge) => charge.customer === customer).map((charge) => charge.id)
+    expect(expected.length).toBeGreaterThan(1)
+    expect((await collect(stripe.charges.list({ customer: customer!, limit: 1 }))).map((charge) => charge.id)).toStrictEqual(expected)
+    const invoices = await collect(stripe.invoices.list({ customer: customer!, limit: 3 }))
+    expect(invoices.every((invoice) => invoice.customer === customer)).toBe(true)
+    expect(invoices.map((i) => i.id)).toStrictEqual(
+      (await collect(stripe.invoices.list({ limit: 100 }))).filter((i) => i.customer === customer).map((i) => i.id)
+    )
+  })
+
   it("serves every list endpoint of the seeded object types", async () => {
     const lists = await Promise.all([
       stripe.products.list(), stripe.prices.list(), stripe.plans.list(), stripe.coupons.list(), stripe.taxRates.list(),

@@ -1,5 +1,6 @@
 import { pageRequest } from "../lists/PageRequest.js"
 import { pageOfCollection } from "../lists/Paginate.js"
+import { Collection } from "../store/Collection.js"
 import type { Entry } from "../store/Entry.js"
 import type { ObjectsByType } from "../store/Objects.js"
 import type { ObjectType } from "../store/StripeObject.js"
@@ -24,7 +25,11 @@ export const listCollection = <K extends ObjectType>(
   matches?: (entry: Entry<ObjectsByType[K]>) => boolean
 ): Reply => {
   const { store } = request.account
-  const page = pageOfCollection(store.collection(type), pageRequest(params), {
+  // A list filtered by customer visits only that customer's objects (an index), not all of them.
+  const customer = (params as { readonly customer?: unknown }).customer
+  const all = store.collection(type)
+  const candidates = typeof customer === "string" ? Collection.of(type, all.ofCustomer(customer)) : all
+  const page = pageOfCollection(candidates, pageRequest(params), {
     cursor: cursorOf(request.account, type),
     ...(matches === undefined ? {} : { matches })
   })
