@@ -17,6 +17,7 @@ import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { failure } from "./support/Failure.js"
+import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 const run = promisify(execFile)
@@ -25,17 +26,11 @@ let stack: ProxyStack.ProxyStack
 let emulator: RunningEmulator
 /** The API as sync `a`'s account sees it. */
 let api: Stripe
-const clients: Array<pg.Client> = []
+const clients = Clients.make()
 
 const customerCount = async () => (await api.customers.list({ limit: 100 })).data.length
 
-const connect = async (url: string) => {
-  const client = new pg.Client({ connectionString: url })
-  client.on("error", () => undefined)
-  await client.connect()
-  clients.push(client)
-  return client
-}
+const connect = clients.connect
 
 
 beforeAll(async () => {
@@ -46,7 +41,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+  await clients.endAll()
   await stack?.stop()
   await emulator?.stop()
 })

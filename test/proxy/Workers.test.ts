@@ -11,6 +11,7 @@ import { Ports } from "@tributary/testkit/servers"
 import { Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 const METRICS_TOKEN = "workers-test-metrics-token"
@@ -19,17 +20,11 @@ let service: ChildProcess
 let port: number
 let httpPort: number
 let output = ""
-const clients: Array<pg.Client> = []
+const clients = Clients.make()
 
 const urlOf = (credential: ProxyStack.Credential) => Object.assign(new URL(credential.url), { port: String(port) }).toString()
 
-const connect = async () => {
-  const client = new pg.Client({ connectionString: urlOf(stack.a) })
-  client.on("error", () => undefined)
-  await client.connect()
-  clients.push(client)
-  return client
-}
+const connect = () => clients.connect(urlOf(stack.a))
 
 const metric = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? Number.NaN)
 
@@ -62,7 +57,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+  await clients.endAll()
   if (service !== undefined && service.exitCode === null) {
     const exited = new Promise((resolve) => service.once("exit", resolve))
     service.kill("SIGTERM")

@@ -11,21 +11,16 @@
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import pg from "pg"
+import type pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
 let stack: ProxyStack.ProxyStack
 let emulator: RunningEmulator
-const clients: Array<pg.Client> = []
+const clients = Clients.make()
 
-const connect = async (url: string) => {
-  const client = new pg.Client({ connectionString: url })
-  client.on("error", () => undefined)
-  await client.connect()
-  clients.push(client)
-  return client
-}
+const connect = clients.connect
 
 /** Every value as the text Postgres sent, not parsed by node-pg. */
 const asText = { getTypeParser: () => (value: string) => value }
@@ -49,7 +44,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.end().catch(() => undefined)))
+  await clients.endAll()
   await stack?.stop()
   await emulator?.stop()
 })
@@ -58,9 +53,7 @@ describe("the proxy's reader sessions", () => {
   it("keeps what one write's expressions change in its session from the next client's writes", async () => {
     const attacker = await connect(stack.a.url)
     const victim = await connect(stack.b.url)
-    const direct = new pg.Client({ connectionString: stack.clientRoleUrl })
-    await direct.connect()
-    clients.push(direct)
+    const direct = await connect(stack.clientRoleUrl)
     const defaults = (await direct.query("select current_setting('search_path') as search_path, current_setting('TimeZone') as tz")).rows[0]
     const lock = 4_242_001
 
