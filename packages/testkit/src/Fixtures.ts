@@ -9,6 +9,7 @@ import { Namespace } from "@tributary/core"
 import { Effect, Option, Redacted } from "effect"
 import pg from "pg"
 import { inject } from "vitest"
+import "./ProvidedContext.js"
 
 export const natsUrl = (): string => inject("natsUrl")
 export const postgresUrl = (): string => inject("postgresUrl")

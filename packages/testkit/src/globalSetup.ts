@@ -4,13 +4,7 @@
  */
 import type { TestProject } from "vitest/node"
 import * as Infra from "./Infra.js"
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    natsUrl: string
-    postgresUrl: string
-  }
-}
+import "./ProvidedContext.js"
 
 export default async function setup(project: TestProject) {
   const infra = await Infra.start()

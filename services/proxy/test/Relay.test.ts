@@ -6,9 +6,10 @@
  */
 import { createHash, randomBytes } from "node:crypto"
 import { Collection, ProxyCredentials, SyncStore } from "@tributary/core"
+import { Fixtures } from "@tributary/testkit"
 import { Option } from "effect"
 import pg from "pg"
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listen } from "../src/Listener.js"
 import type { Listening } from "../src/Listener.js"
 import type { ExecuteRequest, Writes } from "../src/session/Writes.js"
@@ -34,7 +35,7 @@ let listening: Listening
 let database: string
 
 beforeAll(async () => {
-  const admin = inject("postgresUrl")
+  const admin = Fixtures.postgresUrl()
   database = `relay_${randomBytes(5).toString("hex")}`
   const client = new pg.Client({ connectionString: admin })
   await client.connect()
@@ -173,7 +174,7 @@ describe("relay hot path", () => {
       query("rollback"),
       query("insert into stripe.customers (email) values ('after@x.co')")
     ])
-    const direct = new pg.Client({ connectionString: Object.assign(new URL(inject("postgresUrl")), { pathname: `/${database}` }).toString() })
+    const direct = new pg.Client({ connectionString: Object.assign(new URL(Fixtures.postgresUrl()), { pathname: `/${database}` }).toString() })
     await direct.connect()
     const defaults = (await direct.query("select current_setting('DateStyle') as date, current_setting('IntervalStyle') as interval")).rows[0]
     await direct.end()
