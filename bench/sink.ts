@@ -62,12 +62,7 @@ const UPSTREAM_VERSION = `${Date.parse("2024-01-02T00:00:00.000Z")}-${Date.parse
 /** The headers the sync puts on every record (services/sync's `RecordBody`), so the sink reads what it reads in production. */
 const syncHeaders = (record: Record.Record, json: Uint8Array) => {
   const h = natsHeaders()
-  h.set(Headers.RECORD_ID, record.id)
-  h.set(Headers.UPSTREAM_ID, record.upstream_id)
-  h.set(Headers.COLLECTION, record.collection_id)
-  h.set(Headers.SYNC_ID, record.sync.id)
-  h.set(Headers.UPDATED_IDX, String(record.updated_idx))
-  h.set(Headers.DELETED, String(record.deleted))
+  for (const [name, value] of Headers.identityOf(record)) h.set(name, value)
   h.set(Headers.UPSTREAM_VERSION, UPSTREAM_VERSION)
   h.set(Headers.CONTENT_HASH, hash("sha1", json, "base64url"))
   h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, "0")

@@ -130,12 +130,7 @@ export const publish = (env: Env, records: ReadonlyArray<Record.Record>, body?: 
     yield* Effect.promise(() => {
       const acks = records.map((r) => {
         const h = natsHeaders()
-        h.set(Headers.RECORD_ID, r.id)
-        h.set(Headers.UPSTREAM_ID, r.upstream_id)
-        h.set(Headers.COLLECTION, r.collection_id)
-        h.set(Headers.SYNC_ID, r.sync.id)
-        h.set(Headers.UPDATED_IDX, String(r.updated_idx))
-        h.set(Headers.DELETED, String(r.deleted))
+        for (const [name, value] of Headers.identityOf(r)) h.set(name, value)
         const subject = Subjects.forRecord(env.ns, "records", r.sync.id, r.collection_id, r.upstream_id)
         return nats.js.publish(subject, body === undefined ? JSON.stringify(encode(r)) : body(r), { headers: h })
       })

@@ -22,3 +22,20 @@ export const UPSTREAM_VERSION = "Tributary-Upstream-Version"
 export const CONTENT_HASH = "Tributary-Content-Hash"
 /** The upstream change the version comes from (`evt_…`), when there is one. */
 export const CHANGE_ID = "Tributary-Change-Id"
+
+/** The headers that identify a record's message, as name/value pairs (any client can set them). */
+export const identityOf = (record: {
+  readonly id: string
+  readonly upstream_id: string
+  readonly collection_id: string
+  readonly sync: { readonly id: string }
+  readonly updated_idx: number
+  readonly deleted: boolean
+}): ReadonlyArray<readonly [string, string]> => [
+  [RECORD_ID, record.id],
+  [UPSTREAM_ID, record.upstream_id],
+  [COLLECTION, record.collection_id],
+  [SYNC_ID, record.sync.id],
+  [UPDATED_IDX, String(record.updated_idx)],
+  [DELETED, String(record.deleted)]
+]

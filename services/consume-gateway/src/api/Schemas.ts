@@ -110,18 +110,25 @@ export const RedriveResponse = Schema.Struct({ redriven: Schema.Number })
 
 const syncFields = SyncConfig.SyncConfig.fields
 
-export const CreateSync = Schema.Struct({
-  id: opt(Ids.SyncId),
-  source: Ids.SourceName,
-  api_key: Schema.String.pipe(Schema.minLength(1)),
+const ApiKey = Schema.String.pipe(Schema.minLength(1))
+
+/** Fields a sync is created with and may be changed by later, alike in both bodies. */
+const settableSyncFields = {
   name: opt(Schema.String),
-  account: opt(Schema.String),
-  api_base_url: opt(Schema.String),
   external_id: opt(Schema.NullOr(Schema.String)),
   metadata: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   rate_budget: opt(SyncConfig.RateBudget),
   collections: opt(Schema.Union(Schema.Literal("all"), Schema.Array(Collection.CollectionId))),
   delete_mode: opt(SyncConfig.DeleteMode)
+}
+
+export const CreateSync = Schema.Struct({
+  id: opt(Ids.SyncId),
+  source: Ids.SourceName,
+  api_key: ApiKey,
+  account: opt(Schema.String),
+  api_base_url: opt(Schema.String),
+  ...settableSyncFields
 }).annotations({ ...strict, identifier: "CreateSync" })
 
 const { api_key: _apiKey, ...publicSyncFields } = syncFields
@@ -134,15 +141,11 @@ export const SyncView = Schema.Struct({
 export const SyncList = Schema.Struct({ data: Schema.Array(SyncView) })
 
 export const UpdateSync = Schema.Struct({
-  api_key: opt(Schema.String.pipe(Schema.minLength(1))),
-  name: opt(Schema.String),
+  api_key: opt(ApiKey),
+  // `null` unsets them.
   account: opt(Schema.NullOr(Schema.String)),
   api_base_url: opt(Schema.NullOr(Schema.String)),
-  external_id: opt(Schema.NullOr(Schema.String)),
-  metadata: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  rate_budget: opt(SyncConfig.RateBudget),
-  collections: opt(Schema.Union(Schema.Literal("all"), Schema.Array(Collection.CollectionId))),
-  delete_mode: opt(SyncConfig.DeleteMode)
+  ...settableSyncFields
 }).annotations({ ...strict, identifier: "UpdateSync" })
 
 export const SyncPath = Schema.Struct({ id: Ids.SyncId })

@@ -32,30 +32,26 @@ export const make = (options: Options): Metrics => {
     new Counter<L>({ name, help, labelNames, registers: [registry] })
   const natsStats = options.natsStats
   if (natsStats !== undefined) {
-    new Counter({
-      name: "gateway_nats_messages_total",
-      help: "Messages on the replica's NATS connection (requests, replies, pulled messages, acks)",
-      labelNames: ["direction"],
-      registers: [registry],
-      collect() {
-        const stats = natsStats()
-        this.reset()
-        this.inc({ direction: "in" }, stats.inMsgs)
-        this.inc({ direction: "out" }, stats.outMsgs)
-      }
-    })
-    new Counter({
-      name: "gateway_nats_bytes_total",
-      help: "Bytes on the replica's NATS connection",
-      labelNames: ["direction"],
-      registers: [registry],
-      collect() {
-        const stats = natsStats()
-        this.reset()
-        this.inc({ direction: "in" }, stats.inBytes)
-        this.inc({ direction: "out" }, stats.outBytes)
-      }
-    })
+    // Read from the connection's own statistics at every scrape.
+    const connectionCounter = (name: string, help: string, read: (stats: ReturnType<NonNullable<typeof options.natsStats>>) => readonly [number, number]) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["direction"],
+        registers: [registry],
+        collect() {
+          const [inbound, outbound] = read(natsStats())
+          this.reset()
+          this.inc({ direction: "in" }, inbound)
+          this.inc({ direction: "out" }, outbound)
+        }
+      })
+    connectionCounter(
+      "gateway_nats_messages_total",
+      "Messages on the replica's NATS connection (requests, replies, pulled messages, acks)",
+      (stats) => [stats.inMsgs, stats.outMsgs]
+    )
+    connectionCounter("gateway_nats_bytes_total", "Bytes on the replica's NATS connection", (stats) => [stats.inBytes, stats.outBytes])
   }
   return {
     registry,

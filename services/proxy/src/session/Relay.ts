@@ -23,18 +23,17 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
+import {
+  B, BIND_COMPLETE, C, CLOSE_COMPLETE, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, EMPTY, ERROR, F, H, N_ODATA, P,
+  PARAMETER_STATUS, PARSE_COMPLETE, Q, S, SUSPENDED, T, X, Z
+} from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
-import type { ExecuteRequest, Verdict, WriteOutcome, Writes } from "./Writes.js"
+import * as WriteAnswer from "./WriteAnswer.js"
+import type { ExecuteRequest, Verdict, Writes } from "./Writes.js"
 
-const code = (c: string) => c.charCodeAt(0)
-const Q = code("Q"), P = code("P"), B = code("B"), E = code("E"), D = code("D"), C = code("C"), S = code("S")
-const F = code("F"), X = code("X"), COPY_DATA = code("d"), Z = code("Z"), T = code("T"), N_ODATA = code("n")
-const H = code("H"), COPY_DONE = code("c"), COPY_FAIL = code("f")
-const PARSE_COMPLETE = code("1"), BIND_COMPLETE = code("2"), CLOSE_COMPLETE = code("3"), EMPTY = code("I")
-const SUSPENDED = code("s"), ERROR = code("E"), PARAMETER_STATUS = code("S")
 
 /** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
 const SWALLOW_READY = 0x100
@@ -355,7 +354,7 @@ export class Relay<W> {
       inTransaction: this.status !== "I",
       sessionParameters: this.parameters.snapshot()
     })
-    const out = outcomeMessages(outcome, false)
+    const out = WriteAnswer.messagesOf(outcome, false)
     this.send(out)
     if (!outcome.ok) this.ignoringUntilSync = true
   }
@@ -404,7 +403,7 @@ export class Relay<W> {
       inTransaction: this.status !== "I",
       sessionParameters: this.parameters.snapshot()
     })
-    return { ok: outcome.ok, messages: outcomeMessages(outcome, true) }
+    return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
   }
 
   private protocolError(error: unknown): void {
@@ -528,17 +527,4 @@ const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer):
   if (end - start < prefix.length) return false
   for (let i = 0; i < prefix.length; i++) if (buffer[start + i] !== prefix[i]) return false
   return true
-}
-
-/** The messages that answer a write: rows (with their description in a simple query), tag. */
-export const outcomeMessages = (outcome: WriteOutcome, simple: boolean): Array<Buffer> => {
-  if (!outcome.ok) {
-    return [...(outcome.notices ?? []).map(Backend.noticeResponse), Backend.errorResponse(outcome.report)]
-  }
-  const { result } = outcome
-  const out = result.notices.map(Backend.noticeResponse)
-  if (simple && result.fields !== undefined) out.push(Backend.rowDescription(result.fields))
-  for (const row of result.rows) out.push(Backend.dataRow(row))
-  out.push(Backend.commandComplete(result.tag))
-  return out
 }

@@ -98,27 +98,24 @@ export const builder = (sync: CoreRecord.SyncRef): Builder => {
         upstream_updated_at: upstreamUpdatedAt
       } satisfies Omit<ChangeEncoded, "data" | "sync" | "id" | "record_id" | "upstream_id" | "collection_id">)
     }`
-    const updatedIdx = String(input.updatedIdx)
-    const deleted = String(o.deleted)
-    const recordHeaders = WireHeaders.of([
+    // What both messages say of the record; each adds its own.
+    const identity = [
       [Headers.RECORD_ID, input.recordId],
       [Headers.UPSTREAM_ID, o.upstreamId],
       [Headers.COLLECTION, o.collection],
       [Headers.SYNC_ID, sync.id],
-      [Headers.UPDATED_IDX, updatedIdx],
-      [Headers.DELETED, deleted],
+      [Headers.UPDATED_IDX, String(input.updatedIdx)],
+      [Headers.DELETED, String(o.deleted)]
+    ] as const
+    const recordHeaders = WireHeaders.of([
+      ...identity,
       [Headers.UPSTREAM_VERSION, formatVersion(o.version)],
       [Headers.CONTENT_HASH, input.contentHash],
       ...(o.changeId === undefined ? [] : [[Headers.CHANGE_ID, o.changeId] as const]),
       [PubHeaders.ExpectedLastSubjectSequenceHdr, String(input.expectedLastSequence)]
     ])
     const changeHeaders = WireHeaders.of([
-      [Headers.RECORD_ID, input.recordId],
-      [Headers.UPSTREAM_ID, o.upstreamId],
-      [Headers.COLLECTION, o.collection],
-      [Headers.SYNC_ID, sync.id],
-      [Headers.UPDATED_IDX, updatedIdx],
-      [Headers.DELETED, deleted],
+      ...identity,
       [Headers.ACTION, input.action],
       // JetStream drops a change published twice (a retried publish) within its duplicate window.
       [PubHeaders.MsgIdHdr, `${input.recordId}@${input.updatedIdx}`]
