@@ -41,8 +41,33 @@ const firstDifference = (a: unknown, b: unknown, path = ""): string | undefined 
   return `${path}: ${JSON.stringify(a)?.slice(0, 120)} ≠ ${JSON.stringify(b)?.slice(0, 120)}`
 }
 
-export const differences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Array<Difference> => {
+/** Subscriptions that will never invoice again: Stripe (and the emulator) preview no upcoming invoice for them. */
+const ENDED = new Set(["canceled", "incomplete_expired"])
+
+/**
+ * Upcoming invoices are virtual (computed on request, never in the dump): a live record keyed
+ * by each subscription that will invoice again, and none for the others.
+ */
+const upcomingDifferences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Array<Difference> => {
+  const collection = "stripe:upcoming_invoice"
+  const invoicing = new Set((dump.subscription ?? []).flatMap((object) => {
+    const s = object as { id?: unknown; status?: unknown }
+    return typeof s.id === "string" && typeof s.status === "string" && !ENDED.has(s.status) ? [s.id] : []
+  }))
+  const published = records.get(collection) ?? new Map<string, Published>()
   const out: Array<Difference> = []
+  for (const id of invoicing) {
+    const record = published.get(id)
+    if (record === undefined || record.deleted) out.push({ collection, id, problem: "missing" })
+  }
+  for (const [id, record] of published) {
+    if (!record.deleted && !invoicing.has(id)) out.push({ collection, id, problem: "extra", detail: "its subscription will not invoice again" })
+  }
+  return out
+}
+
+export const differences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Array<Difference> => {
+  const out: Array<Difference> = upcomingDifferences(dump, records)
   const compared = new Set<string>()
   for (const [dumpName, objects] of Object.entries(dump)) {
     const collection = collectionOf(dumpName)
@@ -69,6 +94,10 @@ export const differences = (dump: Dump, records: ReadonlyMap<string, ReadonlyMap
   }
   return out
 }
+
+/** Live records per collection (none where there are none), as a backfill's `row_counts` should give them. */
+export const nonZeroCounts = (records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts(records)).filter(([, n]) => n > 0))
 
 /** Live records per collection, for a readable assertion. */
 export const counts = (records: ReadonlyMap<string, ReadonlyMap<string, Published>>): Record<string, number> =>

@@ -85,8 +85,12 @@ export const changes = async (nc: NatsConnection, ns: Namespace.Namespace, sync:
   return byRecord
 }
 
-/** The `_tag`s of a sync's milestones in SYNC_LOG, oldest first. */
-export const milestones = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string): Promise<Array<string>> => {
+/** A sync's milestones in SYNC_LOG, oldest first, as logged. */
+export const milestoneEntries = async (
+  nc: NatsConnection,
+  ns: Namespace.Namespace,
+  sync: string
+): Promise<Array<{ readonly _tag: string } & Record<string, unknown>>> => {
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
   const info = await jsm.consumers.add(ns.streams.syncLog, {
@@ -95,7 +99,7 @@ export const milestones = async (nc: NatsConnection, ns: Namespace.Namespace, sy
     ack_policy: AckPolicy.None,
     inactive_threshold: 30_000_000_000
   })
-  const tags: Array<string> = []
+  const entries: Array<{ readonly _tag: string } & Record<string, unknown>> = []
   try {
     let remaining = info.num_pending
     const consumer = js.consumers.getConsumerFromInfo(info)
@@ -103,11 +107,21 @@ export const milestones = async (nc: NatsConnection, ns: Namespace.Namespace, sy
       const batch = await consumer.fetch({ max_messages: remaining, expires: 5000 })
       for await (const message of batch) {
         remaining--
-        tags.push(message.json<{ _tag: string }>()._tag)
+        entries.push(message.json<{ readonly _tag: string } & Record<string, unknown>>())
       }
     }
   } finally {
     await jsm.consumers.delete(ns.streams.syncLog, info.name).catch(() => undefined)
   }
-  return tags
+  return entries
+}
+
+/** The `_tag`s of a sync's milestones in SYNC_LOG, oldest first. */
+export const milestones = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string): Promise<Array<string>> =>
+  (await milestoneEntries(nc, ns, sync)).map((entry) => entry._tag)
+
+/** The row counts of the sync's last `backfill_complete`, by collection. */
+export const lastRowCounts = async (nc: NatsConnection, ns: Namespace.Namespace, sync: string): Promise<Record<string, number> | undefined> => {
+  const complete = (await milestoneEntries(nc, ns, sync)).filter((entry) => entry._tag === "backfill_complete").at(-1)
+  return complete?.row_counts as Record<string, number> | undefined
 }

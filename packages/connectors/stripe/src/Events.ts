@@ -144,6 +144,9 @@ export const make = (
     Effect.gen(function*() {
       const cursor = decodeCursor(json)
       if (cursor === undefined) return yield* Effect.dieMessage(`not a Stripe feed cursor: ${JSON.stringify(json)}`)
+      // Whether the cursor has expired is Stripe's clock's to say, not ours: an actor that has
+      // not heard from Stripe yet (just started, e.g. after a long pause) asks it first.
+      if (!client.clock.synced()) yield* head
       const now = nowSeconds()
       if (now - cursor.position > RETENTION_SECONDS - 3600) {
         return yield* expired(`the cursor is at ${new Date(cursor.position * 1000).toISOString()}`)

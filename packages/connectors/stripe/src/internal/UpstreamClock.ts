@@ -11,11 +11,14 @@ export interface UpstreamClock {
   readonly observe: (dateHeader: string | undefined, sentAt: number, receivedAt: number) => Connector.Version
   /** Stripe's time now, in ms (best estimate). */
   readonly now: () => number
+  /** Whether a reply has told Stripe's time yet; before one, `now` is only ours. */
+  readonly synced: () => boolean
 }
 
 export const make = (): UpstreamClock => {
   /** Stripe time minus local time, from the last `Date` header. */
   let offsetMs = 0
+  let synced = false
   return {
     observe: (dateHeader, sentAt, receivedAt) => {
       const date = dateHeader === undefined ? Number.NaN : Date.parse(dateHeader)
@@ -23,8 +26,10 @@ export const make = (): UpstreamClock => {
       // The reply was written within the `Date` second; the data was read after the request
       // left us, which is at most the round trip before the reply.
       offsetMs = date + 500 - receivedAt
+      synced = true
       return { from: date - (receivedAt - sentAt), to: date + 999 }
     },
-    now: () => Date.now() + offsetMs
+    now: () => Date.now() + offsetMs,
+    synced: () => synced
   }
 }
