@@ -2,7 +2,7 @@
  * A sync away for longer than Stripe keeps events (30 days) cannot replay what it missed:
  * its feed cursor has expired, so it logs `cursor_expired` and backfills again as a new
  * generation. What changed meanwhile arrives, a customer deleted while it was away becomes a
- * delete (no event of it is left),Nothing else is lost.
+ * delete (no event of it is left), and the new backfill's row counts are the account's.
  */
 import { SyncStore } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
@@ -34,6 +34,7 @@ describe("a cursor older than the event retention", () => {
     const sync = await h.createSync()
     await h.waitForPhase(sync.id, ["live"])
     const first = await Eventually.exactCopy(h, sync.id)
+    expect(await Records.lastRowCounts(h.nc, h.ns, sync.id)).toStrictEqual(Compare.nonZeroCounts(first))
 
     await h.run(SyncStore.setState(sync.id, "paused"))
     await h.waitForPhase(sync.id, ["paused"])
@@ -60,5 +61,7 @@ describe("a cursor older than the event retention", () => {
     const second = await Eventually.exactCopy(h, sync.id)
     expect(second.get("stripe:customer")?.get(customer)?.deleted).toBe(true)
     expect(second.get("stripe:upcoming_invoice")?.get(subscription)?.deleted).toBe(true)
+    // The counts of the new backfill are the account's, not only what changed since the first.
+    expect(await Records.lastRowCounts(h.nc, h.ns, sync.id)).toStrictEqual(Compare.nonZeroCounts(second))
   }, 180_000)
 })

@@ -12,7 +12,9 @@ export interface Applier {
   /**
    * Publish observations, in order per record and in parallel across records, then read
    * afresh the records that could not be ordered (and `refresh`), until none is left.
-   * Returns the records published per collection.
+   * Returns the records found per collection: each record observed as existing upstream,
+   * once, whether or not a new version of it was published (a backfill's row counts; after a
+   * re-backfill or a resumed one most records are already on RECORDS, unchanged).
    */
   readonly apply: (
     observed: Connector.Observed,
@@ -53,13 +55,26 @@ export const make = (options: Options): Applier => {
       )
     }, { discard: true })
 
-  /** Publish in order per record; returns published counts and the records to read afresh. */
+  /** Records that exist upstream as last observed, once each: `<collection>/<id>` → collection. */
+  const found = (observations: ReadonlyArray<Connector.Observation>, into: Map<string, string>) => {
+    for (const observation of observations) {
+      if (observation.deleted) into.delete(keyOf(observation))
+      else into.set(keyOf(observation), observation.collection)
+    }
+  }
+
+  const countsOf = (records: ReadonlyMap<string, string>) => {
+    const counts = new Map<string, number>()
+    for (const collection of records.values()) counts.set(collection, (counts.get(collection) ?? 0) + 1)
+    return counts
+  }
+
+  /** Publish in order per record; returns the records to read afresh. */
   const publish = (observations: ReadonlyArray<Connector.Observation>, readStartedAt: number | undefined) =>
     Effect.gen(function*() {
       const chosen = observations.filter(wanted)
       if (tracking !== undefined) for (const observation of chosen) tracking.add(keyOf(observation))
       const outcomes = yield* options.publisher.applyAll(chosen, readStartedAt, options.publishConcurrency)
-      const counts = new Map<string, number>()
       const again = new Map<string, Connector.RecordRef>()
       // Counted here and added to the metrics once per label set: a page has a hundred records.
       const published = new Map<string, { readonly collection: string; readonly action: string; n: number }>()
@@ -72,7 +87,6 @@ export const make = (options: Options): Applier => {
             const entry = published.get(key)
             if (entry === undefined) published.set(key, { collection: observation.collection, action: outcome.action, n: 1 })
             else entry.n++
-            counts.set(observation.collection, (counts.get(observation.collection) ?? 0) + 1)
             break
           }
           case "Skipped":
@@ -84,14 +98,15 @@ export const make = (options: Options): Applier => {
       })
       for (const { collection, action, n } of published.values()) metrics.records.inc({ sync, collection, action }, n)
       for (const [reason, n] of skipped) metrics.skipped.inc({ sync, reason }, n)
-      return { counts, again: [...again.values()] }
+      return { chosen, again: [...again.values()] }
     })
 
   const apply: Applier["apply"] = (observed, readStartedAt, refresh = []) =>
     Effect.gen(function*() {
       yield* logMalformed(observed.malformed)
       const first = yield* publish(observed.observations, readStartedAt)
-      const counts = first.counts
+      const records = new Map<string, string>()
+      found(first.chosen, records)
       let pending = [...new Map([...refresh, ...first.again].filter(wanted).map((ref) => [keyOf(ref), ref])).values()]
       for (let round = 1; pending.length > 0; round++) {
         if (round > REFRESH_ROUNDS) {
@@ -103,10 +118,10 @@ export const make = (options: Options): Applier => {
         const read = yield* options.connection.refresh(pending)
         yield* logMalformed(read.malformed)
         const next = yield* publish(read.observations, startedAt)
-        for (const [collection, n] of next.counts) counts.set(collection, (counts.get(collection) ?? 0) + n)
+        found(next.chosen, records)
         pending = next.again
       }
-      return counts
+      return countsOf(records)
     })
 
   return {

@@ -156,7 +156,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
         for (;;) {
           const { page, readStartedAt } = yield* Effect.flatten(Queue.take(ahead))
           const counts = yield* applier.apply(page, readStartedAt)
-          const published = [...counts.values()].reduce((a, b) => a + b, 0)
+          const found = [...counts.values()].reduce((a, b) => a + b, 0)
           yield* Ref.update(state, (s) => {
             const before = s.items[item.key] ?? begin
             return {
@@ -167,7 +167,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
                   ...before,
                   cursor: page.next,
                   done: page.next === null,
-                  records: before.records + published,
+                  records: before.records + found,
                   pages: before.pages + 1,
                   ...(page.progress === undefined ? {} : { progress: page.progress })
                 }
