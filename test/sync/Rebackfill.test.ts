@@ -7,6 +7,7 @@
 import { SyncStore } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Api from "./support/Api.js"
 import * as Compare from "./support/Compare.js"
 import * as Eventually from "./support/Eventually.js"
 import * as Harness from "./support/Harness.js"
@@ -17,16 +18,6 @@ beforeAll(async () => {
   h = await Harness.make({ customers: 12 })
 })
 afterAll(() => h.close())
-
-const stripe = (method: string, path: string, body?: string) =>
-  fetch(`${h.emulator.url}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${h.apiKey}`, "Content-Type": "application/x-www-form-urlencoded" },
-    ...(body === undefined ? {} : { body })
-  }).then(async (response) => {
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-    return response.json() as Promise<Record<string, unknown>>
-  })
 
 describe("a cursor older than the event retention", () => {
   it("backfills again, and what changed while the sync was away arrives", async () => {
@@ -41,10 +32,10 @@ describe("a cursor older than the event retention", () => {
     // While it is away: a customer is deleted and a subscription canceled; then 31 days pass,
     // so their events are gone from /v1/events before the sync looks again.
     const customer = [...(first.get("stripe:customer")?.keys() ?? [])][0] ?? ""
-    await stripe("DELETE", `/v1/customers/${customer}`)
+    await Api.call(h, "DELETE", `/v1/customers/${customer}`)
     const subscription = [...(first.get("stripe:subscription")?.values() ?? [])]
       .find((s) => s.data.status === "active" && s.data.customer !== customer)?.upstream_id ?? ""
-    await stripe("DELETE", `/v1/subscriptions/${subscription}`)
+    await Api.call(h, "DELETE", `/v1/subscriptions/${subscription}`)
     await h.admin.advanceClock(31 * 86_400)
     await h.run(SyncStore.setState(sync.id, "active"))
 

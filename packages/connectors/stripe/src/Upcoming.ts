@@ -11,11 +11,15 @@ import type { StripeJson } from "./internal/Objects.js"
 import { createdAt, isRecord } from "./internal/Objects.js"
 import * as Observe from "./internal/Observe.js"
 
-/** Subscriptions that will invoice again; canceled and expired ones have no upcoming invoice. */
-const INVOICING = new Set(["active", "trialing", "past_due", "unpaid"])
+/**
+ * Subscriptions that will never invoice again. Every other one is previewed, `incomplete` and
+ * `paused` ones too: what Stripe answers decides, in the backfill as on a refresh after an
+ * event, so both reach the same records.
+ */
+const ENDED = new Set(["canceled", "incomplete_expired"])
 
 export const hasUpcomingInvoice = (subscription: StripeJson): boolean =>
-  typeof subscription.status === "string" && INVOICING.has(subscription.status)
+  typeof subscription.status === "string" && !ENDED.has(subscription.status)
 
 /**
  * The preview for one subscription. Stripe refuses a preview for a subscription that will
