@@ -4,7 +4,7 @@
  * failed with a clear reason, keeps its state, and a new key brings it back.
  */
 import { Secrets, SyncConfig, SyncStore } from "@tributary/core"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Eventually from "./support/Eventually.js"
@@ -46,6 +46,27 @@ describe("upstream faults", () => {
       const keys = yield* Secrets.SecretKeys
       yield* SyncStore.update(sync.id, (config) => new SyncConfig.SyncConfig({ ...config, api_key: Secrets.encrypt(keys, h.apiKey) }))
     }))
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await Eventually.exactCopy(h, sync.id)
+  }, 120_000)
+
+  it("says what to do when its API key cannot be decrypted (TRIBUTARY_SECRET_KEY changed), and resumes once given the key again", async () => {
+    // Stored by a deployment whose TRIBUTARY_SECRET_KEY is not this one.
+    const sync = await h.run(
+      SyncStore.create({ source: "stripe", api_key: h.apiKey, api_base_url: h.emulator.url }).pipe(
+        Effect.provide(Secrets.layer(Redacted.make("the-secret-key-of-an-earlier-deployment")))
+      )
+    )
+    await h.replica("r4")
+    const failed = await h.waitForPhase(sync.id, ["failed"])
+    expect(failed.reason).toContain(sync.id)
+    expect(failed.reason).toMatch(/cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY/)
+    // Both ways out, and that nothing is lost meanwhile.
+    expect(failed.reason).toMatch(/TRIBUTARY_SECRET_KEY the sync was created with/)
+    expect(failed.reason).toContain(`PATCH /v1/syncs/${sync.id}`)
+    expect(failed.reason).toMatch(/state is kept/)
+
+    await h.run(SyncStore.change(sync.id, { api_key: h.apiKey }))
     await h.waitForPhase(sync.id, ["live"], 60_000)
     await Eventually.exactCopy(h, sync.id)
   }, 120_000)

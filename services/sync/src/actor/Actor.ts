@@ -7,7 +7,7 @@
  * works, or the config changes (a new key), which restarts the actor.
  */
 import { Secrets, SyncStore } from "@tributary/core"
-import type { Connector, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
+import type { Connector, Errors, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
 import { Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
@@ -53,6 +53,17 @@ const selectedCollections = (connector: Connector.Connector, config: SyncConfig.
   }
 }
 
+/**
+ * The operator changed TRIBUTARY_SECRET_KEY (or the replicas do not share one): nothing the
+ * actor can retry fixes that, so the reason says both ways out. A restart with the old secret
+ * key resumes from the sync log (trying the key once); a new API key restarts the actor at once.
+ */
+const undecryptable = (sync: SyncConfig.SyncConfig["id"], error: Errors.SecretUnreadable) =>
+  `sync ${sync}: its API key cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY (${error.detail}): the key changed ` +
+  `since the API key was stored, or the replicas do not share one. Start the sync service with the TRIBUTARY_SECRET_KEY ` +
+  `the sync was created with, or give the sync its API key again (PATCH /v1/syncs/${sync} with api_key), which stores it ` +
+  `with the current one; its state is kept and it resumes where it stopped`
+
 export const run = (input: Input) =>
   Effect.gen(function*() {
     const { config } = input
@@ -88,7 +99,7 @@ export const run = (input: Input) =>
 
     const keys = yield* Secrets.SecretKeys
     const apiKey = Secrets.decrypt(keys, config.api_key)
-    if (Either.isLeft(apiKey)) return yield* fail(apiKey.left.message)
+    if (Either.isLeft(apiKey)) return yield* fail(undecryptable(sync, apiKey.left))
     const connector = Connectors.forSource(config.source, settings)
     if (connector === undefined) return yield* fail(`no connector for source ${config.source}`)
     const { selected, unknown } = selectedCollections(connector, config)
