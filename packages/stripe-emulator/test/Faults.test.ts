@@ -64,6 +64,18 @@ describe("rate limits and faults", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140)
   })
 
+  it("answers the objects it is told to malformed, without their object field, in lists and on retrieval", async () => {
+    const stripe = stripeFor(emulator)
+    const [bad, good] = await Promise.all([stripe.customers.create({ email: "bad@example.com" }), stripe.customers.create({ email: "good@example.com" })])
+    await emulator.admin().faults({ malformedIds: [bad.id] })
+    const listed = await stripe.customers.list({ limit: 100 })
+    expect(listed.data.find((c) => c.id === bad.id)).not.toHaveProperty("object")
+    expect(listed.data.find((c) => c.id === good.id)).toHaveProperty("object", "customer")
+    expect(await stripe.customers.retrieve(bad.id)).not.toHaveProperty("object")
+    await emulator.admin().resetFaults()
+    expect(await stripe.customers.retrieve(bad.id)).toHaveProperty("object", "customer")
+  })
+
   it("reports and merges fault settings", async () => {
     const admin = emulator.admin()
     await admin.faults({ errorRate5xx: 0.1 })

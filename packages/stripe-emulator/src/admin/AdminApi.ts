@@ -47,7 +47,8 @@ const FaultsBody = Schema.Struct({
   slowMs: exact(NonNegative),
   eventListingDelayMs: exact(NonNegative),
   eventListingDelayShare: exact(Share),
-  eventListingJitter: exact(Schema.Boolean)
+  eventListingJitter: exact(Schema.Boolean),
+  malformedIds: exact(Schema.Array(Schema.String))
 })
 const RateLimitBody = Schema.Struct({ perSecond: NonNegative })
 const CompleteBody = Schema.Struct({ payment_method: exact(Schema.String) })

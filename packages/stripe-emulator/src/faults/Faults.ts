@@ -1,3 +1,4 @@
+import { bodyText, type Body } from "../http/Body.js"
 import type { Random } from "../internal/Random.js"
 
 /**
@@ -22,6 +23,8 @@ export interface FaultSettings {
   readonly eventListingDelayShare: number
   /** Random delay in [0, delay] rather than exactly the delay, so events overtake each other. */
   readonly eventListingJitter: boolean
+  /** Objects `/v1` answers malformed (without their `object` field), in lists and on retrieval. */
+  readonly malformedIds: ReadonlyArray<string>
 }
 
 export const NO_FAULTS: FaultSettings = {
@@ -33,7 +36,8 @@ export const NO_FAULTS: FaultSettings = {
   slowMs: 0,
   eventListingDelayMs: 0,
   eventListingDelayShare: 1,
-  eventListingJitter: true
+  eventListingJitter: true,
+  malformedIds: []
 }
 
 /** What the admin API accepts: storms are given as a duration from now. */
@@ -47,6 +51,7 @@ export interface FaultsPatch {
   readonly eventListingDelayMs?: number
   readonly eventListingDelayShare?: number
   readonly eventListingJitter?: boolean
+  readonly malformedIds?: ReadonlyArray<string>
 }
 
 /** What the admin API reports. */
@@ -96,6 +101,26 @@ export class Faults {
 
   get slowMs(): number {
     return this.settings.slowMs
+  }
+
+  /**
+   * A reply body with the objects named in `malformedIds` made malformed: at the top level (a
+   * retrieval) and among a list's `data` (events' payloads stay as recorded). Untouched when
+   * the fault is off, so a body is parsed again only when a test asks for it.
+   */
+  malform(body: Body): Body {
+    const ids = this.settings.malformedIds
+    if (ids.length === 0) return body
+    const parsed: unknown = JSON.parse(bodyText(body))
+    const broken = (value: unknown): unknown => {
+      if (typeof value !== "object" || value === null || !("id" in value) || !ids.includes(String(value.id))) return value
+      const { object: _object, ...rest } = value as Record<string, unknown>
+      return rest
+    }
+    if (typeof parsed === "object" && parsed !== null && "data" in parsed && Array.isArray(parsed.data)) {
+      return JSON.stringify({ ...parsed, data: parsed.data.map(broken) })
+    }
+    return JSON.stringify(broken(parsed))
   }
 
   /** Wall-clock ms at which an event recorded now becomes listable. */

@@ -79,7 +79,7 @@ export class Pipeline {
         if (faults.slowMs > 0) await sleep(faults.slowMs)
         const reply = this.run(account, incoming, requestId, key ?? null)
         if (key !== undefined) account.idempotency.complete(key, { ...reply, requestId })
-        return { ...reply, headers }
+        return { ...reply, body: faults.malform(reply.body), headers }
       } catch (error) {
         if (key !== undefined) this.settleFailedKey(account, key, error, requestId)
         throw error

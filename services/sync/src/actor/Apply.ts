@@ -50,7 +50,9 @@ export const make = (options: Options): Applier => {
   const logMalformed = (malformed: ReadonlyArray<Connector.Malformed>) =>
     Effect.forEach(malformed, (bad) => {
       metrics.malformed.inc({ sync, collection: bad.collection })
-      return Effect.logWarning(`skipped a malformed ${bad.collection} object: ${bad.detail}`).pipe(
+      // The id in the message too: it is what an operator looks the object up by upstream.
+      const which = bad.upstreamId === null ? "object (without an id)" : `object ${bad.upstreamId}`
+      return Effect.logWarning(`skipped a malformed ${bad.collection} ${which}: ${bad.detail}; the others go on, and its next change brings it`).pipe(
         Effect.annotateLogs({ collection: bad.collection, upstream_id: bad.upstreamId ?? "(none)" })
       )
     }, { discard: true })
