@@ -1,0 +1,68 @@
+/**
+ * `tributary syncs create|list|pause|resume|delete`, run as the command it is, against the
+ * same syncs bucket a running replica watches: every change takes effect without a restart.
+ */
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { Ids } from "@tributary/core"
+import { Fixtures } from "@tributary/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Eventually from "./support/Eventually.js"
+import * as Harness from "./support/Harness.js"
+
+const run = promisify(execFile)
+
+let h: Harness.Harness
+beforeAll(async () => {
+  h = await Harness.make({ customers: 5 })
+})
+afterAll(() => h.close())
+
+const tributary = async (...args: Array<string>) => {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+    env: {
+      ...process.env,
+      TRIBUTARY_NATS_URL: h.natsUrl,
+      TRIBUTARY_NAMESPACE: h.ns.root,
+      TRIBUTARY_SECRET_KEY: Harness.SECRET_KEY,
+      // The key comes from the environment, as the docs advise, to keep it out of the process list.
+      TRIBUTARY_SYNC_API_KEY: h.apiKey
+    }
+  })
+  return stdout
+}
+
+/** The `syncs list` row of a sync, as columns. */
+const rowOf = (listing: string, sync: string) => listing.split("\n").find((line) => line.startsWith(sync))?.split(/\s+/)
+
+describe("tributary syncs", () => {
+  it("creates, lists, pauses, resumes and deletes a sync that a running replica follows", async () => {
+    await h.replica("r1", { pollIntervalMs: 200 })
+    const sync = Ids.SyncId.make((await tributary("syncs", "create", "--api-base-url", h.emulator.url, "--id", "cli_sync")).trim())
+    expect(sync).toBe("cli_sync")
+    await h.waitForPhase(sync, ["live"])
+    const copy = await Eventually.exactCopy(h, sync)
+    const total = [...copy.values()].reduce((n, records) => n + records.size, 0)
+    // SYNC SOURCE STATE PHASE RECORDS DETAIL…
+    const live = rowOf(await tributary("syncs", "list"), sync)
+    expect(live?.slice(1, 5)).toStrictEqual(["stripe", "active", "live", String(total)])
+    expect(live?.join(" ")).toContain("on r1")
+
+    expect(await tributary("syncs", "pause", sync)).toContain(`paused ${sync}`)
+    await h.waitForPhase(sync, ["paused"])
+    expect(rowOf(await tributary("syncs", "list"), sync)?.slice(2, 4)).toStrictEqual(["paused", "paused"])
+
+    expect(await tributary("syncs", "resume", sync)).toContain(`resumed ${sync}`)
+    await h.waitForPhase(sync, ["live"])
+
+    expect(await tributary("syncs", "delete", sync)).toContain(`deleted ${sync}`)
+    expect((await tributary("syncs", "list")).trim()).toBe("no syncs")
+    // A sync that is not there is a clear error and a failed exit, not a silent success.
+    const missing = await tributary("syncs", "resume", sync).then(() => undefined, (error: { code?: number; stderr?: string }) => error)
+    expect(missing?.code).toBe(1)
+    expect(missing?.stderr).toContain(sync)
+    await Fixtures.waitFor("the deleted sync's status to go", async () => ((await h.status(sync)) === undefined ? true : undefined), {
+      timeoutMs: 30_000
+    })
+  }, 120_000)
+})
