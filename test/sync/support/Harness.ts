@@ -29,7 +29,7 @@ export interface Harness {
   readonly natsUrl: string
   readonly run: <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) => Promise<A>
   readonly createSync: (options?: Partial<SyncStore.NewSync>) => Promise<SyncConfig.SyncConfig>
-  /** A replica in this process; returns a function that stops it. With `logs`, every line it logs (JSON) is pushed there. */
+  /** A replica in this process; returns a function that stops it. With `logs`, every line it logs (JSON, from info up) is pushed there. */
   readonly replica: (id: string, settings?: Partial<Settings.SyncSettings>, logs?: Array<string>) => Promise<() => Promise<void>>
   readonly status: (sync: Ids.SyncId) => Promise<SyncStatus.SyncStatus | undefined>
   readonly waitForPhase: (sync: Ids.SyncId, phases: ReadonlyArray<SyncStatus.Phase>, timeoutMs?: number) => Promise<SyncStatus.SyncStatus>
@@ -71,7 +71,7 @@ export const make = async (options: Options): Promise<Harness> => {
       Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings }, LIMITS)).pipe(
         Effect.provide(context),
         // Loggers are fiber state, not services: each fiber tree needs the layer itself.
-        Effect.provide(Log.layer(`sync-${id}`, "warn", destination))
+        Effect.provide(Log.layer(`sync-${id}`, logs === undefined ? "warn" : "info", destination))
       )
     )
     let stopped = false
