@@ -4,6 +4,7 @@
  */
 import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Api from "./support/Api.js"
 import * as Eventually from "./support/Eventually.js"
 import * as Harness from "./support/Harness.js"
 import * as Records from "./support/Records.js"
@@ -41,6 +42,30 @@ describe("changes", () => {
       for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!)
     }
   }, 150_000)
+
+  it("publishes deletes: a deleted customer with deleted: true and its last data, a canceled subscription's upcoming invoice as a tombstone", async () => {
+    const sync = await h.createSync()
+    await h.replica("r4", { pollIntervalMs: 200 })
+    await h.waitForPhase(sync.id, ["live"])
+    const before = (await h.records(sync.id)).byCollection
+    const subscription = [...(before.get("stripe:subscription")?.values() ?? [])].find((s) => s.data.status === "active")
+    const customer = [...(before.get("stripe:customer")?.values() ?? [])].find((c) => c.upstream_id !== subscription?.data.customer)
+    expect(before.get("stripe:upcoming_invoice")?.get(subscription?.upstream_id ?? "")?.deleted).toBe(false)
+
+    await Api.call(h, "DELETE", `/v1/customers/${customer?.upstream_id}`)
+    await Api.call(h, "DELETE", `/v1/subscriptions/${subscription?.upstream_id}`)
+    const after = await Fixtures.waitFor("both deletes", async () => {
+      const records = (await h.records(sync.id)).byCollection
+      const gone = records.get("stripe:customer")?.get(customer?.upstream_id ?? "")
+      const upcoming = records.get("stripe:upcoming_invoice")?.get(subscription?.upstream_id ?? "")
+      return gone?.deleted === true && upcoming?.deleted === true ? { gone, upcoming, records } : undefined
+    }, { timeoutMs: 30_000, intervalMs: 200 })
+    // customer.deleted carries the customer as it last was.
+    expect(after.gone.data).toMatchObject({ id: customer?.upstream_id, email: customer?.data.email })
+    // customer.subscription.deleted is a cancellation: the subscription stays, canceled.
+    expect(after.records.get("stripe:subscription")?.get(subscription?.upstream_id ?? "")).toMatchObject({ deleted: false, data: { status: "canceled" } })
+    await Eventually.exactCopy(h, sync.id)
+  }, 90_000)
 
   it("applies an event listed later than every poll reaches back, through the overlap re-scan", async () => {
     const sync = await h.createSync()
