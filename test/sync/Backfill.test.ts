@@ -2,10 +2,12 @@
  * A backfill of a seeded account (every object type, nested lists longer than 10) leaves
  * exactly one message per upstream object in RECORDS, equal to the emulator's dump.
  */
+import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Api from "./support/Api.js"
 import * as Compare from "./support/Compare.js"
 import * as Harness from "./support/Harness.js"
+import * as Records from "./support/Records.js"
 
 let h: Harness.Harness
 beforeAll(async () => {
@@ -45,5 +47,18 @@ describe("backfill", () => {
     expect(charge?.data.refunds).toMatchObject({ has_more: false })
     expect((charge?.data.refunds as { data: Array<unknown> }).data.length).toBe(12)
     expect(Object.values(live.progress).every((p) => p.done)).toBe(true)
+
+    // The sync log: the backfill started from the feed's head, completed with the row counts and
+    // that cursor (the changes after it are replayed), then the feed caught up.
+    // (The phase is live a moment before `events_caught_up` is logged.)
+    const log = await Fixtures.waitFor("events_caught_up in the sync log", async () => {
+      const entries = await Records.milestoneEntries(h.nc, h.ns, sync.id)
+      return entries.some((m) => m._tag === "events_caught_up") ? entries : undefined
+    }, { timeoutMs: 10_000, intervalMs: 100 })
+    expect(log.map((m) => m._tag)).toStrictEqual(["backfill_started", "backfill_complete", "events_caught_up"])
+    const [started, complete, caughtUp] = log
+    expect(started).toMatchObject({ generation: 1, cursor: { position: expect.any(Number) } })
+    expect(complete).toMatchObject({ generation: 1, cursor: started?.cursor, row_counts: Compare.nonZeroCounts(byCollection) })
+    expect(caughtUp).toMatchObject({ generation: 1 })
   })
 })
