@@ -55,7 +55,7 @@ export const make = (): SinkMetrics => {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers
     }),
-    ready: new Prom.Gauge({ name: "tributary_sink_ready", help: "1 when the sink can write to Postgres", registers }),
+    ready: new Prom.Gauge({ name: "tributary_sink_ready", help: "1 when the sink can write to Postgres and take records from NATS", registers }),
     pending: new Prom.Gauge({
       name: "tributary_sink_consumer_pending",
       help: "Messages on RECORDS the durable consumer has not delivered yet",
