@@ -27,7 +27,7 @@ export const make = (): SinkMetrics => {
     records: new Prom.Counter({
       name: "tributary_sink_records_total",
       help: "Records by outcome: written (committed and acked), retried (refused by Postgres, redelivered later), " +
-        "dead_lettered, unroutable (not a record subject)",
+        "dead_lettered (including messages on a subject that is not a record subject)",
       labelNames: ["outcome"],
       registers
     }),
