@@ -160,7 +160,9 @@ export const deadLetters = (env: Env) =>
       const out = []
       for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
         const message = await nats.jsm.streams.getMessage(stream, { seq })
-        if (message !== null) out.push({ subject: message.subject, headers: message.header, body: message.string() })
+        if (message !== null) {
+          out.push({ subject: message.subject, headers: message.header, body: message.string(), data: message.data })
+        }
       }
       return out
     })

@@ -1,15 +1,16 @@
 /**
  * nats-server stopped in the middle of a stream and started again on the same port and
- * store, gracefully or by a crash: the running sink reconnects and carries on consuming
- * without a restart of its own, its delete-mode watch still sees changes, and the end
- * state is exact. The server is a private one, so stopping it disturbs
- * no other test.
+ * store, gracefully or by a crash: the running sink says it is not ready while NATS is
+ * away, reconnects and carries on consuming without a restart of its own, its
+ * delete-mode watch still sees changes, and the end state is exact. A server that hangs
+ * (frozen, its connections still open) makes the sink not ready too, until it answers
+ * again. The server is a private one, so stopping it disturbs no other test.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Log, Nats, Secrets, SyncStore } from "@tributary/core"
-import { NatsServer } from "@tributary/testkit"
+import { NatsServer, Ports } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import * as Harness from "./Harness.js"
@@ -46,20 +47,36 @@ const hardDeletes = (env: Harness.Env) =>
     Effect.orDie
   )
 
+const readyz = (port: number) =>
+  Effect.promise(() =>
+    fetch(`http://127.0.0.1:${port}/readyz`).then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      () => ({ status: 0, body: "" })
+    ))
+
 describe("sink: NATS restart", () => {
   it.scopedLive.each(["stop", "kill"] as const)("resumes consuming after nats-server restarts (%s), without a restart of its own, and ends exact", (how) =>
     Effect.gen(function*() {
       const { server } = yield* privateNats
       const env = yield* Harness.env({ natsUrl: server.url })
       // Small batches, so the stream is still being written when the server goes.
-      const replica = yield* Harness.replica(env, { batchSize: 20, concurrency: 2, retryMaxMs: 1_000 })
+      const port = yield* Effect.promise(() => Ports.freePort())
+      const replica = yield* Harness.replica(env, { batchSize: 20, concurrency: 2, retryMaxMs: 1_000 }, {}, { httpPort: port })
       yield* Harness.publish(env, versions(1))
       yield* Harness.until("the first rows", Effect.map(Harness.countOf(env, "stripe.customers"), (n) => n > 0))
+      yield* Harness.until("ready", Effect.map(readyz(port), (r) => r.status === 200))
+      const stoppedAt = Date.now()
       yield* Effect.promise(() => server[how]())
       const atStop = yield* Harness.countOf(env, "stripe.customers")
+      // Postgres is fine, but without NATS the sink takes nothing: not ready, and why.
+      yield* Harness.until("/readyz not ready while NATS is away", Effect.map(readyz(port), (r) =>
+        r.status === 503 && /^not ready: .*NATS/.test(r.body)), OUTAGE_MS)
+      expect(yield* replica.readiness.get).toMatchObject({ ready: false, reason: expect.stringMatching(/NATS/) })
       // The outage itself lasts a while, whatever else happens.
-      yield* Effect.sleep(OUTAGE_MS)
+      yield* Effect.sleep(Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt)))
+      expect((yield* readyz(port)).status).toBe(503)
       yield* Effect.promise(() => server.restart())
+      yield* Harness.until("/readyz ready again after the restart", Effect.map(readyz(port), (r) => r.status === 200), 30_000)
 
       yield* Harness.until("every row at version 1", Effect.map(rowsAt(env, 1), (n) => n === RECORDS), 60_000)
       expect(atStop).toBeLessThan(RECORDS)
@@ -89,4 +106,27 @@ describe("sink: NATS restart", () => {
       expect(Option.isNone(yield* Fiber.poll(replica.sink))).toBe(true)
       expect(yield* replica.readiness.get).toEqual({ ready: true })
     }), 150_000)
+
+  it.scopedLive("is not ready while its durable consumer cannot be fetched from (nats-server hangs), and ready again after", () =>
+    Effect.gen(function*() {
+      const { server } = yield* privateNats
+      const env = yield* Harness.env({ natsUrl: server.url })
+      const port = yield* Effect.promise(() => Ports.freePort())
+      const replica = yield* Harness.replica(env, { batchSize: 20, retryMaxMs: 1_000 }, {}, { httpPort: port })
+      yield* Harness.publish(env, versions(1).slice(0, 100))
+      yield* Harness.until("the first rows", Effect.map(Harness.countOf(env, "stripe.customers"), (n) => n === 100))
+      yield* Harness.until("ready", Effect.map(readyz(port), (r) => r.status === 200))
+
+      // The connection stays open (nats.js sees no disconnect for minutes), but nothing answers.
+      server.freeze()
+      yield* Harness.until("/readyz not ready while the consumer cannot be fetched from",
+        Effect.map(readyz(port), (r) => r.status === 503 && /^not ready: .*durable consumer/.test(r.body)), 20_000)
+        .pipe(Effect.ensuring(Effect.sync(() => server.thaw())))
+      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (r) => r.status === 200), 30_000)
+
+      // And it consumes again.
+      yield* Harness.publish(env, versions(2))
+      yield* Harness.until("every row at version 2", Effect.map(rowsAt(env, 2), (n) => n === RECORDS), 60_000)
+      expect(Option.isNone(yield* Fiber.poll(replica.sink))).toBe(true)
+    }), 120_000)
 })

@@ -2,6 +2,7 @@
  * Postgres stopped for 30 s in the middle of a stream of changes, then restarted: the
  * sink stops acking, says it is not ready, retries with back-off, and the end state is
  * still exact. The server is a private one, so stopping it disturbs no other test.
+ * Postgres turned read-only (what a failover to a standby looks like) does the same.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -9,6 +10,7 @@ import { join } from "node:path"
 import { Ports, PostgresServer } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Ref } from "effect"
+import pg from "pg"
 import * as Harness from "./Harness.js"
 
 const RECORDS = 200
@@ -72,4 +74,57 @@ describe("sink: Postgres outage", () => {
       const dead = yield* Harness.deadLetters(env)
       expect(dead).toEqual([])
     }), 150_000)
+
+  it.scopedLive("stops acking while Postgres is read-only, skips nothing, and ends exact once it is writable again", () =>
+    Effect.gen(function*() {
+      const env = yield* Harness.env()
+      const port = yield* Effect.promise(() => Ports.freePort())
+      const replica = yield* Harness.replica(env, { retryMaxMs: 500, batchSize: 50, maxDeliver: 2 }, {}, { httpPort: port })
+      const versions = (updatedIdx: number) =>
+        Array.from({ length: RECORDS }, (_, i) => Harness.record({ upstreamId: `cus_${i}`, updatedIdx }))
+      const rowsAt = (updatedIdx: number) =>
+        Effect.map(Harness.rows<{ n: number }>(env,
+          "select count(*)::int as n from stripe.customers where updated_idx = $1", [updatedIdx]), (rows) => rows[0]!.n)
+      yield* Harness.publish(env, versions(1))
+      yield* Harness.until("every row at version 1", Effect.map(rowsAt(1), (n) => n === RECORDS))
+      yield* Harness.until("ready", Effect.map(readyz(port), (status) => status === 200))
+
+      // From a connection to another database, which the setting does not reach.
+      const database = new URL(env.postgresUrl).pathname.slice(1)
+      const admin = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const url = new URL(env.postgresUrl)
+          url.pathname = "/postgres"
+          const client = new pg.Client({ connectionString: url.toString() })
+          await client.connect()
+          return client
+        }),
+        (client) => Effect.promise(() => client.end())
+      )
+      const readOnly = (on: boolean) => Effect.promise(async () => {
+        await admin.query(`alter database "${database}" ${on ? "set default_transaction_read_only = on" : "reset default_transaction_read_only"}`)
+        // Sessions take the setting when they start: end those open now, as a failover would.
+        await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", [database])
+      })
+      yield* readOnly(true)
+      yield* Harness.publish(env, versions(2))
+      yield* Harness.until("/readyz says not ready, and why", Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => r.status === 503 && /read-only/.test(await r.text()))))
+      // Retried many times over (well past max_deliver), and still held: none acked, none dead-lettered.
+      const failed = Effect.promise(() => replica.metrics.batches.get()).pipe(
+        Effect.map((metric) => metric.values.find((v) => v.labels.outcome === "failed")?.value ?? 0))
+      yield* Harness.until("several failed attempts", Effect.map(failed, (n) => n >= 6))
+      const info = yield* Effect.promise(() => env.nats.jsm.consumers.info(env.ns.streams.records, "sink"))
+      expect(info.num_ack_pending).toBeGreaterThan(0)
+      expect(yield* rowsAt(2)).toBe(0)
+      expect(yield* Harness.deadLetters(env)).toEqual([])
+
+      yield* readOnly(false)
+      yield* Harness.until("every row at version 2", Effect.map(rowsAt(2), (n) => n === RECORDS), 60_000)
+      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (status) => status === 200), 30_000)
+      expect(yield* Harness.countOf(env, "stripe.customers")).toBe(RECORDS)
+      yield* Harness.until("no pending acks", Effect.promise(() =>
+        env.nats.jsm.consumers.info(env.ns.streams.records, "sink").then((i) => i.num_ack_pending === 0 && i.num_pending === 0)))
+      expect(yield* Harness.deadLetters(env)).toEqual([])
+    }), 120_000)
 })

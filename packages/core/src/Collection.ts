@@ -5,6 +5,7 @@
  * free of characters that some NATS tooling treats specially.
  */
 import { Schema } from "effect"
+import type { Either, ParseResult } from "effect"
 import { SourceName } from "./Ids.js"
 
 export const CollectionId = Schema.String.pipe(
@@ -27,5 +28,8 @@ export const objectOf = (collection: CollectionId): string =>
 /** `stripe:customer` → `stripe_customer`. Source names contain no `_`, so this reverses. */
 export const toSubjectToken = (collection: CollectionId): string => collection.replace(":", "_")
 
-export const fromSubjectToken = (token: string): CollectionId =>
-  CollectionId.make(token.replace("_", ":"))
+const decode = Schema.decodeUnknownEither(CollectionId)
+
+/** The collection a subject token names; a token that names none (anyone can publish) is a `Left`. */
+export const fromSubjectToken = (token: string): Either.Either<CollectionId, ParseResult.ParseError> =>
+  decode(token.replace("_", ":"))

@@ -23,6 +23,11 @@ export const CONSUMER = "Tributary-Dead-Consumer"
 export const ORIGINAL_SUBJECT = "Tributary-Original-Subject"
 export const ORIGINAL_STREAM = "Tributary-Original-Stream"
 export const ORIGINAL_SEQUENCE = "Tributary-Original-Sequence"
+/**
+ * Set instead of the original headers when they could not be read (a header block that
+ * does not parse): why, in words. The body is kept as it is either way.
+ */
+export const ORIGINAL_HEADERS_INVALID = "Tributary-Original-Headers-Invalid"
 /** Delivery attempts made before giving up. */
 export const DELIVERIES = "Tributary-Deliveries"
 

@@ -8,7 +8,7 @@
  * `<collection>` is `stripe_customer` for `stripe:customer`; `<record>` is the upstream
  * id encoded by `SubjectToken`.
  */
-import { Either } from "effect"
+import { Either, Schema } from "effect"
 import * as Collection from "./Collection.js"
 import type { CollectionId } from "./Collection.js"
 import { InvalidSubjectToken } from "./Errors.js"
@@ -46,6 +46,18 @@ export interface Parsed {
   readonly upstreamId: UpstreamId
 }
 
+const decodeSync = Schema.decodeUnknownEither(SyncId)
+const decodeUpstreamId = Schema.decodeUnknownEither(UpstreamId)
+
+/** Whether `parse` accepts this record token: one `SubjectToken` accepts, for a non-empty upstream id. */
+export const isRecordToken = (token: string): boolean =>
+  token !== "" && token !== SubjectToken.encode("") && SubjectToken.isValid(token)
+
+/**
+ * The sync, collection and upstream id of a subject. Anyone can publish on a stream's
+ * subjects, so every part is checked: a subject that is not one of ours is a `Left`,
+ * never a throw.
+ */
 export const parse = (ns: Namespace, subject: string): Either.Either<Parsed, InvalidSubjectToken> => {
   const parts = subject.split(".")
   const [root, kind, sync, collection, record] = parts
@@ -55,10 +67,11 @@ export const parse = (ns: Namespace, subject: string): Either.Either<Parsed, Inv
   ) {
     return Either.left(new InvalidSubjectToken({ token: subject, reason: "not a record or event subject" }))
   }
-  return Either.map(SubjectToken.decode(record), (upstreamId) => ({
-    kind,
-    sync: SyncId.make(sync),
-    collection: Collection.fromSubjectToken(collection),
-    upstreamId: UpstreamId.make(upstreamId)
-  }))
+  const refuse = (token: string, what: string) => () => new InvalidSubjectToken({ token, reason: `not ${what}` })
+  return Either.all({
+    kind: Either.right<Kind>(kind),
+    sync: Either.mapLeft(decodeSync(sync), refuse(sync, "a sync id")),
+    collection: Either.mapLeft(Collection.fromSubjectToken(collection), refuse(collection, "a collection")),
+    upstreamId: Either.flatMap(SubjectToken.decode(record), (id) => Either.mapLeft(decodeUpstreamId(id), refuse(record, "an upstream id")))
+  })
 }

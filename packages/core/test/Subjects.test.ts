@@ -25,6 +25,23 @@ describe("Subjects", () => {
     )
   })
 
+  it.each([
+    ["a collection token that is not a collection", "tributary.records.sync_1.Stripe_Customer.cus_1"],
+    ["a collection token without an object", "tributary.records.sync_1.stripe.cus_1"],
+    ["a sync token that is not a sync id", `tributary.records.${"s".repeat(65)}.stripe_customer.cus_1`],
+    ["an empty record token", "tributary.records.sync_1.stripe_customer.~"],
+    ["a record token with a bad escape", "tributary.records.sync_1.stripe_customer.cus~00"],
+    ["too few tokens", "tributary.records.sync_1.stripe_customer"]
+  ])("refuses %s with an InvalidSubjectToken, never a throw", (_, subject) => {
+    const parsed = Subjects.parse(ns, subject)
+    expect(Either.isLeft(parsed) && parsed.left._tag).toBe("InvalidSubjectToken")
+  })
+
+  it("accepts exactly the record tokens parse accepts", () => {
+    for (const token of ["cus_1", "cus~002E1", "~0020"]) expect(Subjects.isRecordToken(token)).toBe(true)
+    for (const token of ["~", "cus~00", "cus.1", ""]) expect(Subjects.isRecordToken(token)).toBe(false)
+  })
+
   it("builds wildcard filters", () => {
     expect(Subjects.filter(ns, "records", { sync_id: "*", collection_id: customers })).toBe(
       "tributary.records.*.stripe_customer.*"

@@ -7,11 +7,25 @@
 import type { Errors } from "@tributary/core"
 import { Schema } from "effect"
 
-const RECORD_CLASSES = ["21", "22", "23"]
+const RECORD_CLASSES = ["21", "22", "23", "54"]
 
-/** Cardinality violation, data exception, integrity constraint violation, or a trigger's `raise exception`. */
+/**
+ * Cardinality violation, data exception, integrity constraint violation, a trigger's
+ * `raise exception`, or a program limit the record exceeds (a value too large for an index
+ * entry, JSON nested deeper than Postgres parses).
+ */
 export const isRecordError = (error: Errors.DatabaseError): boolean =>
   error.sqlstate !== undefined && (RECORD_CLASSES.includes(error.sqlstate.slice(0, 2)) || error.sqlstate === "P0001")
+
+/**
+ * Creating or migrating a collection's table failed for a reason that retrying will not
+ * change: the name clashes with a table of another shape (Tributary's own, a user's), a
+ * view, or a reserved name (SQLSTATE class 42, and the record classes). Only the records of
+ * that collection can never be written; a missing privilege (42501) is for an operator to
+ * grant, so it is retried like an outage.
+ */
+export const isCollectionError = (error: Errors.DatabaseError): boolean =>
+  error.sqlstate !== undefined && error.sqlstate !== "42501" && (error.sqlstate.startsWith("42") || isRecordError(error))
 
 /** The table or a column is missing: someone dropped it, or a migration was rolled back. */
 export const isSchemaMissing = (error: Errors.DatabaseError): boolean =>

@@ -102,9 +102,28 @@ const mappedShape = (target: Mapped, types: ReadonlyMap<string, ColumnType>): Sh
   return { columns, key, keySource: target.key, version: versionColumn(target), deleted: deletedColumn(target) }
 }
 
+/**
+ * A staged field every record has, or an error naming the record: anyone can publish on
+ * RECORDS, and JSON that is not a record would otherwise stage as nulls, which a hard delete
+ * skips without a word and a user's nullable columns take. The error is a failed cast of the
+ * message (SQLSTATE 22P02, so the record is refused, not the batch); the message is built
+ * from the row so that the planner cannot fold the cast into an error at plan time, and
+ * `coalesce` evaluates it only for a record that lacks the field.
+ */
+const required = (field: string, type: string): string =>
+  `coalesce(s0.${field}, ('not a record: it has no ${field} (upstream_id ' || coalesce(s0.upstream_id, 'none') || ')')` +
+  `::uuid::text::${type}) as ${field}`
+
+const CHECKED = [
+  required("id", "uuid"), required("upstream_id", "text"), "s0.collection_id", required("deleted", "boolean"),
+  required("updated_idx", "bigint"), required("sync_id", "text"), "s0.sync_external_id", "s0.sync_metadata",
+  "s0.upstream_created_at", "s0.upstream_updated_at", required("data", "jsonb")
+].join(", ")
+
 /** The newest staged version of each record of the batch. */
 const newest = (source: string, shape: Shape): string =>
-  `(select distinct on (s.${shape.keySource}) s.* from ${source} s order by s.${shape.keySource}, s.updated_idx desc)`
+  `(select distinct on (s.${shape.keySource}) s.* from (select ${CHECKED} from ${source} s0) s ` +
+  `order by s.${shape.keySource}, s.updated_idx desc)`
 
 /** Advisory locks on buckets of record ids: few enough to stay cheap, taken in order so writers never deadlock. */
 const LOCK_CLASS = 7_262_915

@@ -17,6 +17,12 @@ export interface NatsServer {
   readonly kill: () => Promise<void>
   /** Start again on the same port and store, after `stop` or `kill`. */
   readonly restart: () => Promise<void>
+  /**
+   * Freeze the process (SIGSTOP): its connections stay open but nothing answers, what a
+   * hung server or a partitioned network looks like. `thaw` (SIGCONT) lets it carry on.
+   */
+  readonly freeze: () => void
+  readonly thaw: () => void
 }
 
 export interface Options {
@@ -57,7 +63,9 @@ export const start = async (options: Options): Promise<NatsServer> => {
     dir: options.dir,
     stop: halt("SIGTERM"),
     kill: halt("SIGKILL"),
-    restart: launch
+    restart: launch,
+    freeze: () => current?.child.kill("SIGSTOP"),
+    thaw: () => current?.child.kill("SIGCONT")
   }
 }
 

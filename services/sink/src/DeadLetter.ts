@@ -10,6 +10,9 @@ export interface Reason {
   readonly code?: string
 }
 
+/** A header value: no line breaks, and short enough to leave room for the body. */
+const oneLine = (text: string) => text.replaceAll(/[\r\n]+/g, " ").slice(0, 4_000)
+
 export const publish = (
   nats: Nats.NatsClient,
   consumer: string,
@@ -18,8 +21,14 @@ export const publish = (
 ): Effect.Effect<void, Errors.NatsError> =>
   Nats.tryNats(`dead-letter ${message.subject}`, async () => {
     const h = natsHeaders()
-    for (const [key, values] of message.headers ?? []) for (const value of values) h.append(key, value)
-    h.set(DeadLetters.REASON, reason.detail.replaceAll(/[\r\n]+/g, " ").slice(0, 4_000))
+    // nats.js parses headers when they are first read, and throws on a block that does not
+    // parse: such a message must still reach the dead letters, or it would come back forever.
+    try {
+      for (const [key, values] of message.headers ?? []) for (const value of values) h.append(key, value)
+    } catch (error) {
+      h.set(DeadLetters.ORIGINAL_HEADERS_INVALID, oneLine(error instanceof Error ? error.message : String(error)))
+    }
+    h.set(DeadLetters.REASON, oneLine(reason.detail))
     if (reason.code !== undefined) h.set(DeadLetters.CODE, reason.code)
     h.set(DeadLetters.CONSUMER, consumer)
     h.set(DeadLetters.ORIGINAL_SUBJECT, message.subject)

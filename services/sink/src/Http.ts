@@ -1,5 +1,5 @@
 /**
- * `/healthz` (the process answers), `/readyz` (it can write to Postgres) and Prometheus
+ * `/healthz` (the process answers), `/readyz` (it can write to Postgres and fetch from NATS) and Prometheus
  * `/metrics`, which takes the metrics token (core's `MetricsAccess`).
  */
 import { createServer } from "node:http"

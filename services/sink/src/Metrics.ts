@@ -27,7 +27,7 @@ export const make = (): SinkMetrics => {
     records: new Prom.Counter({
       name: "tributary_sink_records_total",
       help: "Records by outcome: written (committed and acked), retried (refused by Postgres, redelivered later), " +
-        "dead_lettered, unroutable (not a record subject)",
+        "dead_lettered (including messages on a subject that is not a record subject)",
       labelNames: ["outcome"],
       registers
     }),
@@ -55,7 +55,7 @@ export const make = (): SinkMetrics => {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers
     }),
-    ready: new Prom.Gauge({ name: "tributary_sink_ready", help: "1 when the sink can write to Postgres", registers }),
+    ready: new Prom.Gauge({ name: "tributary_sink_ready", help: "1 when the sink can write to Postgres and take records from NATS", registers }),
     pending: new Prom.Gauge({
       name: "tributary_sink_consumer_pending",
       help: "Messages on RECORDS the durable consumer has not delivered yet",

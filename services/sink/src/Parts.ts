@@ -1,7 +1,7 @@
 /**
  * The parts of a sink that run as long as it does: the RECORDS reader and the `+WPI`
- * heartbeat, the writers, the delete-mode watch, the Postgres probe, the consumer-info
- * poll, and the one-off creation of the catalog's tables.
+ * heartbeat, the writers, the delete-mode watch, the Postgres probe, the NATS
+ * connection watch and consumer probe, and the one-off creation of the catalog's tables.
  *
  * None of them is meant to end. One that does anyway (a bug, a defect, a NATS
  * subscription that gave up) would leave the others waiting on it in a process that

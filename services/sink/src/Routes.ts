@@ -8,7 +8,7 @@
  * the record token is still checked on every message. Profiles of the sink showed the
  * per-message parse. It accepts and refuses the subjects `Subjects.parse` does.
  */
-import { Subjects, SubjectToken } from "@tributary/core"
+import { Subjects } from "@tributary/core"
 import type { Collection, Ids, Namespace } from "@tributary/core"
 import { Errors } from "@tributary/core"
 import { Either } from "effect"
@@ -43,7 +43,7 @@ export const make = (ns: Namespace.Namespace) => {
       lastRoute = route
     }
     const token = subject.slice(last + 1)
-    return SubjectToken.isValid(token)
+    return Subjects.isRecordToken(token)
       ? Either.right(route)
       : Either.left(new Errors.InvalidSubjectToken({ token, reason: "not a valid record token" }))
   }

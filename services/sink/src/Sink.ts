@@ -17,6 +17,7 @@ import * as DeleteModes from "./DeleteModes.js"
 import * as DurableConsumer from "./DurableConsumer.js"
 import * as Intake from "./Intake.js"
 import { Metrics } from "./Metrics.js"
+import * as NatsHealth from "./NatsHealth.js"
 import * as Parts from "./Parts.js"
 import { Readiness } from "./Readiness.js"
 import * as Routes from "./Routes.js"
@@ -91,19 +92,15 @@ export const run = (
     const probe = Database.tryDatabase("probe", () => pool.query<{ ro: string }>("show transaction_read_only")).pipe(
       Effect.flatMap((result) =>
         result.rows[0]?.ro === "on"
-          ? readiness.notReady("Postgres is read-only")
+          ? readiness.notReady("postgres", "Postgres is read-only")
           : failing > 0
           ? Effect.void
-          : readiness.ready
+          : readiness.ready("postgres")
       ),
-      Effect.catchAll((error) => readiness.notReady(error.message))
+      Effect.catchAll((error) => readiness.notReady("postgres", error.message))
     )
     yield* parts.forever("the Postgres probe", probe.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(2)))))
-    yield* parts.forever("the consumer-info poll", Nats.tryNats("consumer info", () => consumer.info(false)).pipe(
-      Effect.tap((info) => Effect.sync(() => metrics.pending.set(info.num_pending))),
-      Effect.ignore,
-      Effect.repeat(Schedule.spaced(Duration.seconds(5)))
-    ))
+    yield* NatsHealth.start(consumer, settings.consumer, parts, readiness, metrics)
 
     // The back-off never gives up: the batch is written, or the sink is stopped trying.
     const writeBatch = (items: ReadonlyArray<Writer.Item>) => {
@@ -122,7 +119,7 @@ export const run = (
             if (!counted) failing++
             counted = true
             metrics.batches.inc({ outcome: "failed" })
-            yield* readiness.notReady(error.message)
+            yield* readiness.notReady("postgres", error.message)
             yield* Effect.logWarning("could not write a batch; keeping it and retrying", error)
           })
         ),
@@ -151,7 +148,7 @@ export const run = (
         }
         if (items.length > 0) {
           const written = yield* writeBatch(items)
-          if (failing === 0) yield* readiness.ready
+          if (failing === 0) yield* readiness.ready("postgres")
           yield* settle(nats, settings, metrics, written)
         }
         intake.release(messages)

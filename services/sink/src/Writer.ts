@@ -2,11 +2,12 @@
  * One transaction per batch. When Postgres refuses a record (a bad value, a user's
  * constraint), the batch is written again with the refused records set aside: halves
  * under savepoints, down to the single records at fault, so one poison record costs a
- * few statements and the rest of its batch still commits.
+ * few statements and the rest of its batch still commits. Records of a collection whose
+ * table cannot be made are refused the same way, before the transaction.
  */
 import type { JsMsg } from "@nats-io/jetstream"
 import { Database } from "@tributary/core"
-import type { Errors as CoreErrors } from "@tributary/core"
+import type { Collection, Errors as CoreErrors } from "@tributary/core"
 import type { Tables } from "@tributary/tables"
 import { Connection, Errors } from "@tributary/tables"
 import { Effect, Either } from "effect"
@@ -38,12 +39,42 @@ export interface Writer {
 const isRecordError = (error: WriteFailure): error is CoreErrors.DatabaseError =>
   error._tag === "DatabaseError" && Errors.isRecordError(error)
 
+const isCollectionError = (error: WriteFailure): error is CoreErrors.DatabaseError =>
+  error._tag === "DatabaseError" && Errors.isCollectionError(error)
+
 export const make = (pool: pg.Pool, tables: Tables.TablesService, deleteModes: DeleteModes): Writer => {
   const sql = (client: pg.ClientBase, text: string) => Database.tryDatabase(text, () => client.query(text))
 
-  const write = (items: ReadonlyArray<Item>) =>
+  /**
+   * The batch's tables, created or migrated. A collection whose table can never be made (its
+   * name clashes with a table of another shape) must not hold back the rest: its records
+   * are refused, each with the error, and the others are written.
+   */
+  const ensure = (items: ReadonlyArray<Item>) =>
     Effect.gen(function*() {
-      yield* tables.ensure(items.map((i) => i.record.collection))
+      const collections = [...new Set(items.map((i) => i.record.collection))]
+      const together = yield* Effect.either(tables.ensure(collections))
+      if (Either.isRight(together)) return { writable: items, refused: [] }
+      if (!isCollectionError(together.left)) return yield* Effect.fail(together.left)
+      const failed = new Map<Collection.CollectionId, CoreErrors.DatabaseError>()
+      for (const collection of collections) {
+        const alone = yield* Effect.either(tables.ensure([collection]))
+        if (Either.isRight(alone)) continue
+        if (!isCollectionError(alone.left)) return yield* Effect.fail(alone.left)
+        failed.set(collection, alone.left)
+      }
+      const refused: Array<Refused> = []
+      const writable: Array<Item> = []
+      for (const item of items) {
+        const error = failed.get(item.record.collection)
+        if (error === undefined) writable.push(item)
+        else refused.push({ item, error })
+      }
+      return { writable, refused }
+    })
+
+  const writeEnsured = (items: ReadonlyArray<Item>) =>
+    Effect.gen(function*() {
       yield* deleteModes.load(items.map((i) => i.record.sync))
       const options = { syncDeleteMode: deleteModes.of }
       const apply = (client: pg.ClientBase, slice: ReadonlyArray<Item>) =>
@@ -92,6 +123,12 @@ export const make = (pool: pg.Pool, tables: Tables.TablesService, deleteModes: D
             return { committed, refused }
           }))
     })
+
+  const write = (batch: ReadonlyArray<Item>): Effect.Effect<Written, WriteFailure> =>
+    Effect.flatMap(ensure(batch), ({ writable, refused }) =>
+      writable.length === 0
+        ? Effect.succeed({ committed: [], refused })
+        : Effect.map(writeEnsured(writable), (written) => ({ ...written, refused: [...refused, ...written.refused] })))
 
   return { write }
 }
