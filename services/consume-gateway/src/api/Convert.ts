@@ -4,9 +4,9 @@
 import type { Errors } from "@tributary/core"
 import { Effect } from "effect"
 import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists } from "../consumers/Errors.js"
-import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
+import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
 import { JetStreamFailure } from "../wire/Kv.js"
-import { Conflict, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
+import { Conflict, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
 
 type DomainError =
   | Errors.NotFound
@@ -55,6 +55,9 @@ export const fromEngine = (error: unknown) => {
       message: error.message,
       stale: error.stale.map((s) => ({ ack_token: s.token, state: s.state, reason: describeState(s.state) }))
     })
+  }
+  if (error instanceof PullRefused) {
+    return new JetStreamRefused({ message: error.message, jetstream: { code: error.code, description: error.description } })
   }
   if (error instanceof JetStreamFailure) return new Unavailable({ message: error.message })
   return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })
