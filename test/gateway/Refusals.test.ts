@@ -45,4 +45,56 @@ describe("JetStream refusals", () => {
     expect(batch.data.map((d) => d.record?.upstream_id)).toEqual(["capped_1"])
     expect((await Harness.ack(stack, 1, "capped", [batch.data[0]!.ack_token])).status).toBe(204)
   })
+
+  it("a PATCH JetStream refuses after the bucket was written is a 409 naming why, and leaves bucket and JetStream as before", async () => {
+    const sync = Ids.SyncId.make("s_narrow")
+    const { state: _state, ...before } = await Harness.createConsumer(stack,
+      { name: "narrow", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
+    const records = stack.ns.streams.records
+    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_narrow`
+    const jetStreamSide = async () => {
+      const [main, redrive] = await Promise.all([
+        stack.nats.jsm.consumers.info(records, "consume-narrow"),
+        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+      ])
+      return {
+        filter: main.config.filter_subject,
+        ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
+        max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
+      }
+    }
+    const jetStreamBefore = await jetStreamSide()
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+    const revisionBefore = (await bucket.get("narrow"))!.revision
+
+    // Someone narrows RECORDS to customers: a consumer of invoices is no longer a subset of it.
+    const stream = await stack.nats.jsm.streams.info(records)
+    await stack.nats.jsm.streams.update(records, { subjects: [`${stack.ns.root}.records.*.stripe_customer.*`] })
+    try {
+      const refused = await stack.call(1, "PATCH", "/v1/consumers/narrow",
+        { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+      expect(refused.status).toBe(409)
+      const body = await refused.json() as { _tag: string; field: string; message: string }
+      expect(body).toMatchObject({ _tag: "Conflict", field: "filters" })
+      expect(body.message).toContain("not a valid subset")
+      expect(body.message).toContain("unchanged")
+      // The bucket was written first and is put back; JetStream never took any of it.
+      const entry = (await bucket.get("narrow"))!
+      expect(entry.revision).toBeGreaterThan(revisionBefore)
+      expect(entry.json()).toEqual(before)
+      for (const i of [0, 1]) expect(await stack.json(i, "GET", "/v1/consumers/narrow")).toMatchObject(before)
+      expect(await jetStreamSide()).toEqual(jetStreamBefore)
+    } finally {
+      await stack.nats.jsm.streams.update(records, { subjects: stream.config.subjects })
+    }
+    // With the stream as it was, the same change goes through, to the bucket and JetStream alike.
+    const changed = await stack.json(0, "PATCH", "/v1/consumers/narrow",
+      { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+    expect(changed).toMatchObject({ filters: { collection_id: "stripe:invoice", sync_id: sync }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+    expect(await jetStreamSide()).toEqual({
+      filter: `${stack.ns.root}.records.${sync}.stripe_invoice.*`,
+      ack_wait: [20_000_000_000, 20_000_000_000],
+      max_ack_pending: [60, 60]
+    })
+  })
 })

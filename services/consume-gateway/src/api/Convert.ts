@@ -3,7 +3,7 @@
  */
 import type { Errors } from "@tributary/core"
 import { Effect } from "effect"
-import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists } from "../consumers/Errors.js"
+import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "../consumers/Errors.js"
 import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
 import { JetStreamFailure } from "../wire/Kv.js"
 import { Conflict, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
@@ -16,6 +16,7 @@ type DomainError =
   | Errors.SecretUnreadable
   | ConsumerExists
   | ConsumerChangeRefused
+  | ConsumerUpdateRefused
   | ConsumerChangedConcurrently
 
 export const fromDomain = (error: DomainError) => {
@@ -29,6 +30,7 @@ export const fromDomain = (error: DomainError) => {
     case "ConsumerExists":
       return new Conflict({ message: error.message, field: "name" })
     case "ConsumerChangeRefused":
+    case "ConsumerUpdateRefused":
       return new Conflict({ message: error.message, field: error.field })
     case "ConsumerChangedConcurrently":
       return new Conflict({ message: error.message })
