@@ -98,7 +98,8 @@ describe("consume API", () => {
   })
 
   it("withholds a newer version while the older one is in flight, until it is acked", async () => {
-    await Harness.createConsumer(stack, { filters: { sync_id: "s_held" }, name: "held" })
+    // max_deliver 1: holding a version back (a NAK JetStream counts as a delivery) is no attempt.
+    await Harness.createConsumer(stack, { filters: { sync_id: "s_held" }, name: "held", max_deliver: 1 })
     await Harness.publishRecords(stack, [{ id: "held_1", idx: 1, sync: Ids.SyncId.make("s_held") }])
     const v1 = await Harness.next(stack, 0, "held", 10)
     expect(v1.data.map((d) => d.record?.updated_idx)).toEqual([1])
