@@ -44,7 +44,9 @@ describe("receiving and settling", () => {
     const sync = Ids.SyncId.make("s_later")
     await Harness.createConsumer(stack, { name: "later", filters: { sync_id: sync } })
     await Harness.publishRecords(stack, [{ id: "later_1", idx: 1, sync }])
-    const first = await Harness.next(stack, 0, "later", 1)
+    // `next` by POST, as the HttpApi serves it, answers as GET does.
+    const first = await stack.json<Harness.NextBody>(0, "POST", "/v1/consumers/later/next?batch_size=1")
+    expect(ids(first)).toEqual(["later_1"])
     expect((await settle(1, "later", "nack", { ack_tokens: [first.data[0]!.ack_token] })).status).toBe(204)
     const nackedAt = Date.now()
     const again = await Harness.next(stack, 0, "later", 1, 5_000)
