@@ -1,4 +1,8 @@
 /** The management API: auth, validation, consumers, syncs and the OpenAPI document. */
+import { createHash } from "node:crypto"
+import { ApiTokens, Nats, SyncStatus } from "@tributary/core"
+import { Fixtures } from "@tributary/testkit"
+import { Effect, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Harness from "./Harness.js"
 
@@ -15,6 +19,21 @@ describe("management API", () => {
     expect(((await missing.json()) as { message: string }).message).toContain("Bearer")
     expect((await stack.call(1, "GET", "/v1/consumers", undefined, "trb_not-a-token")).status).toBe(401)
     expect((await stack.call(0, "GET", "/healthz", undefined, null)).status).toBe(200)
+    expect(await (await stack.call(1, "GET", "/readyz", undefined, null)).json()).toEqual({ status: "ready" })
+  })
+
+  it("keeps only a hash of each token, and refuses a revoked one within seconds", async () => {
+    const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats>) => Effect.runPromise(Effect.provideService(effect, Nats.Nats, stack.nats))
+    const { token } = await run(ApiTokens.create("short-lived"))
+    expect((await stack.call(0, "GET", "/v1/consumers", undefined, token)).status).toBe(200)
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.tokens)
+    const keys: Array<string> = []
+    for await (const key of await bucket.keys()) keys.push(key)
+    expect(keys).toContain(createHash("sha256").update(token).digest("hex"))
+    for (const key of keys) expect(`${key} ${(await bucket.get(key))?.string()}`).not.toContain(token)
+    await run(ApiTokens.revoke("short-lived"))
+    await Fixtures.waitFor("the revoked token to be refused", async () =>
+      (await stack.call(1, "GET", "/v1/consumers", undefined, token)).status === 401 ? true : undefined)
   })
 
   it("answers 400 naming the field of a bad consumer body", async () => {
@@ -109,6 +128,24 @@ describe("management API", () => {
     expect((await stack.call(0, "GET", `/v1/syncs/${id}`)).status).toBe(404)
     const bad = await stack.call(0, "POST", "/v1/syncs", { source: "stripe" })
     expect(await bad.json()).toMatchObject({ field: "api_key" })
+  })
+
+  it("answers a sync with the status and progress its actor reports", async () => {
+    const created = await stack.json<{ id: string }>(0, "POST", "/v1/syncs", { source: "stripe", api_key: "sk_test_status" })
+    const status = new SyncStatus.SyncStatus({
+      sync_id: created.id as SyncStatus.SyncStatus["sync_id"],
+      phase: "backfilling",
+      progress: { ["stripe:customer" as keyof SyncStatus.SyncStatus["progress"]]: { records: 120, pages: 2, done: false } },
+      eta_seconds: 30,
+      updated_at: new Date().toISOString()
+    })
+    const checkpoints = await stack.nats.kvm.open(stack.ns.buckets.checkpoints)
+    await checkpoints.put(SyncStatus.key(status.sync_id), JSON.stringify(Schema.encodeSync(SyncStatus.SyncStatus)(status)))
+    const expected = { phase: "backfilling", progress: { "stripe:customer": { records: 120, pages: 2, done: false } }, eta_seconds: 30 }
+    expect(await stack.json(1, "GET", `/v1/syncs/${created.id}`)).toMatchObject({ id: created.id, status: expected })
+    const listed = await stack.json<{ data: Array<{ id: string }> }>(0, "GET", "/v1/syncs")
+    expect(listed.data.find((s) => s.id === created.id)).toMatchObject({ status: expected })
+    await stack.call(0, "DELETE", `/v1/syncs/${created.id}`)
   })
 
   it("changes a sync with PATCH, validating what it takes; a second sync under one id is a 409", async () => {

@@ -61,6 +61,14 @@ describe("consume API", () => {
     expect(body._tag).toBe("StaleAckTokens")
     expect(body.stale[0]?.state).toBe("expired")
     expect(body.stale[0]?.reason).toContain("delivered again")
+    // It acked nothing, nor did a nack or progress with it: JetStream acks by stream sequence, so
+    // passing it on would have settled the redelivery the second worker holds.
+    for (const action of ["nack", "progress"]) {
+      const refused = await stack.call(1, "POST", `/v1/consumers/slow/${action}`, { ack_tokens: [first.data[0]!.ack_token] })
+      expect(await refused.json()).toMatchObject({ _tag: "StaleAckTokens", stale: [{ state: "expired" }] })
+    }
+    const held = await stack.json<{ state: { num_ack_pending: number } }>(0, "GET", "/v1/consumers/slow")
+    expect(held.state.num_ack_pending).toBe(1)
     expect((await Harness.ack(stack, 1, "slow", [again.data[0]!.ack_token])).status).toBe(204)
     expect((await Harness.next(stack, 0, "slow", 1, 1_500)).data).toEqual([])
   })
@@ -90,7 +98,8 @@ describe("consume API", () => {
   })
 
   it("withholds a newer version while the older one is in flight, until it is acked", async () => {
-    await Harness.createConsumer(stack, { filters: { sync_id: "s_held" }, name: "held" })
+    // max_deliver 1: holding a version back (a NAK JetStream counts as a delivery) is no attempt.
+    await Harness.createConsumer(stack, { filters: { sync_id: "s_held" }, name: "held", max_deliver: 1 })
     await Harness.publishRecords(stack, [{ id: "held_1", idx: 1, sync: Ids.SyncId.make("s_held") }])
     const v1 = await Harness.next(stack, 0, "held", 10)
     expect(v1.data.map((d) => d.record?.updated_idx)).toEqual([1])

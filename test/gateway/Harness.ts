@@ -39,10 +39,18 @@ export const settings = {
   metricsToken: Option.some(Redacted.make(METRICS_TOKEN))
 }
 
-export const startReplica = async (ns: Namespace.Namespace, name: string, overrides: Partial<typeof settings> = {}): Promise<Replica> => {
+/** Where a replica's log lines go (one JSON line per `write`): stdout unless a test reads them. */
+export type LogDestination = NonNullable<Parameters<typeof Log.layer>[2]>
+
+export const startReplica = async (
+  ns: Namespace.Namespace,
+  name: string,
+  overrides: Partial<typeof settings> = {},
+  logs?: LogDestination
+): Promise<Replica> => {
   const layer = Gateway.layer({ ...settings, ...overrides }).pipe(
     Layer.provide(Layer.mergeAll(Nats.layer(Fixtures.natsSettings(ns), name), Secrets.layer(SECRET))),
-    Layer.provide(Log.layer(name, "warn"))
+    Layer.provide(Log.layer(name, "warn", logs))
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
@@ -54,10 +62,10 @@ export const startReplica = async (ns: Namespace.Namespace, name: string, overri
   }
 }
 
-export const start = async (count = 2, overrides: Partial<typeof settings> = {}): Promise<Stack> => {
+export const start = async (count = 2, overrides: Partial<typeof settings> = {}, logs?: LogDestination): Promise<Stack> => {
   const ns = Fixtures.namespace()
   const replicas: Array<Replica> = []
-  for (let i = 0; i < count; i++) replicas.push(await startReplica(ns, `gateway-${i}`, overrides))
+  for (let i = 0; i < count; i++) replicas.push(await startReplica(ns, `gateway-${i}`, overrides, logs))
   const natsScope = Effect.runSync(Scope.make())
   const natsContext = await Effect.runPromise(Layer.buildWithScope(Nats.layer(Fixtures.natsSettings(ns), "test"), natsScope))
   const nats = Context.get(natsContext, Nats.Nats)

@@ -38,8 +38,11 @@ describe("long polls", () => {
     for (let round = 0; round < 3; round++) {
       const poll = longPoll("/v1/consumers/poll/next?wait_for=30000")
       await Fixtures.waitFor("the long poll to hold the slot", async () => ((await waiting()) === 1 ? true : undefined))
-      // The one slot is taken: another request is turned away.
-      expect(await status("/v1/consumers/poll/next")).toBe(429)
+      // The one slot is taken: another request is turned away, told when to come back.
+      const refused = await stack.call(0, "GET", "/v1/consumers/poll/next")
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get("retry-after")).toBe("1")
+      expect(await refused.json()).toMatchObject({ _tag: "TooManyRequests", retry_after_seconds: 1 })
       poll.hangUp()
       await Fixtures.waitFor("the slot to be free again", async () => ((await waiting()) === 0 ? true : undefined))
       expect(await status("/v1/consumers/poll/next")).toBe(200)

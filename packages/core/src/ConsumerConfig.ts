@@ -28,7 +28,12 @@ export class ConsumerConfig extends Schema.Class<ConsumerConfig>("ConsumerConfig
   /** Delivery attempts before a message is dead-lettered; -1 means unlimited. */
   max_deliver: Schema.Number.pipe(
     Schema.int(),
-    Schema.filter((n) => n === -1 || n >= 1, { message: () => "must be -1 (unlimited) or at least 1" })
+    Schema.filter((n) => n === -1 || n >= 1, {
+      message: () => "must be -1 (unlimited) or at least 1",
+      // What the OpenAPI document says of the field: a filter's predicate has no JSON Schema of its own.
+      description: "-1 (unlimited) or at least 1",
+      jsonSchema: { anyOf: [{ const: -1 }, { minimum: 1 }] }
+    })
   ),
   deliver_policy: DeliverPolicy,
   max_ack_pending: Schema.Number.pipe(Schema.int(), Schema.between(1, 100_000))

@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Option, Runtime } from "effect"
 import { GatewayApi } from "./api/Api.js"
 import * as Auth from "./api/Auth.js"
 import * as BearerTokens from "./api/BearerTokens.js"
@@ -34,6 +34,8 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       const wire = new Wire(nats.nc)
       const configs = yield* ConsumerCache.make
       const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false, natsStats: () => nats.nc.stats() })
+      // The engine is promise-based (for speed); it logs through this layer's logger all the same.
+      const runFork = Runtime.runFork(yield* Effect.runtime<never>())
       const engine = new Engine({
         wire,
         inflight: new Kv(wire, nats.ns.buckets.inflight),
@@ -42,7 +44,8 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
         keys,
         metrics,
         settings: settings,
-        lookup: configs.lookup
+        lookup: configs.lookup,
+        warn: (message, fields) => runFork(Effect.logWarning(message).pipe(Effect.annotateLogs(fields)))
       })
       let disconnected: string | undefined
       const watchStatus = async () => {

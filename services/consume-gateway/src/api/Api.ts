@@ -4,7 +4,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unauthorized, Unavailable } from "./Errors.js"
+import { Conflict, Forbidden, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unauthorized, Unavailable } from "./Errors.js"
 import * as S from "./Schemas.js"
 
 /** `Authorization: Bearer <token>`, a token made by `tributary tokens create`. */
@@ -63,6 +63,7 @@ export const consume = HttpApiGroup.make("consume")
     .setPayload(S.RedriveBody).addSuccess(S.RedriveResponse))
   .addError(TooManyRequests)
   .addError(StaleAckTokens)
+  .addError(JetStreamRefused)
   .middleware(Authorization)
   .prefix("/v1")
   .annotate(OpenApi.Description, "Consume API: receive, ack, nack and extend messages; dead letters")

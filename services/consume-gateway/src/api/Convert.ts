@@ -3,10 +3,10 @@
  */
 import type { Errors } from "@tributary/core"
 import { Effect } from "effect"
-import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists } from "../consumers/Errors.js"
-import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
+import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "../consumers/Errors.js"
+import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
 import { JetStreamFailure } from "../wire/Kv.js"
-import { Conflict, InvalidRequest, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
+import { Conflict, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
 
 type DomainError =
   | Errors.NotFound
@@ -16,6 +16,7 @@ type DomainError =
   | Errors.SecretUnreadable
   | ConsumerExists
   | ConsumerChangeRefused
+  | ConsumerUpdateRefused
   | ConsumerChangedConcurrently
 
 export const fromDomain = (error: DomainError) => {
@@ -29,6 +30,7 @@ export const fromDomain = (error: DomainError) => {
     case "ConsumerExists":
       return new Conflict({ message: error.message, field: "name" })
     case "ConsumerChangeRefused":
+    case "ConsumerUpdateRefused":
       return new Conflict({ message: error.message, field: error.field })
     case "ConsumerChangedConcurrently":
       return new Conflict({ message: error.message })
@@ -55,6 +57,9 @@ export const fromEngine = (error: unknown) => {
       message: error.message,
       stale: error.stale.map((s) => ({ ack_token: s.token, state: s.state, reason: describeState(s.state) }))
     })
+  }
+  if (error instanceof PullRefused) {
+    return new JetStreamRefused({ message: error.message, jetstream: { code: error.code, description: error.description } })
   }
   if (error instanceof JetStreamFailure) return new Unavailable({ message: error.message })
   return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })

@@ -44,3 +44,11 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooM
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 503, description: "NATS could not be reached or refused the operation" })) {}
+
+export class JetStreamRefused extends Schema.TaggedError<JetStreamRefused>()("JetStreamRefused", {
+  message: Schema.String,
+  jetstream: Schema.Struct({ code: Schema.Number, description: Schema.String })
+}, HttpApiSchema.annotations({
+  status: 502,
+  description: "JetStream answered with a status the gateway does not expect (`jetstream`): its consumer is not as the gateway set it up"
+})) {}

@@ -23,7 +23,7 @@ import { Either, ParseResult, Schema } from "effect"
 import * as Metrics from "../observability/Metrics.js"
 import type { Replica } from "./Context.js"
 import { fromEngine, retryAfter } from "./Convert.js"
-import { InvalidRequest, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
+import { InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
 import { AckRequest, ConsumerPath, NextParams } from "./Schemas.js"
 import * as Validation from "./Validation.js"
 
@@ -151,6 +151,8 @@ export class HotRoutes {
         return this.sendJson(res, method, started, statusOf(StaleAckTokens), {}, Schema.encodeSync(StaleAckTokens)(error))
       case "Unavailable":
         return this.sendJson(res, method, started, statusOf(Unavailable), {}, Schema.encodeSync(Unavailable)(error))
+      case "JetStreamRefused":
+        return this.sendJson(res, method, started, statusOf(JetStreamRefused), {}, Schema.encodeSync(JetStreamRefused)(error))
     }
   }
 

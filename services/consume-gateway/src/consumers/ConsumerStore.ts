@@ -8,7 +8,7 @@ import type { KV } from "@nats-io/kv"
 import { nanos } from "@nats-io/transport-node"
 import { ConsumerConfig, Errors, Nats } from "@tributary/core"
 import { Effect, Equal, Option, Schema } from "effect"
-import { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists } from "./Errors.js"
+import { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "./Errors.js"
 import * as JetStreamConsumer from "./JetStreamConsumer.js"
 import * as Resources from "./Resources.js"
 
@@ -133,10 +133,17 @@ const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
         max_ack_pending: config.max_ack_pending
       }))
   }).pipe(
-    Effect.catchIf((error) => error.code === 10012, (error) =>
-      Effect.fail(new ConsumerChangeRefused({ field: "config", reason: error.detail }))),
-    Effect.catchIf((error) => error._tag === "NatsError" && error.code === JetStreamApiCodes.ConsumerNotFound, () =>
-      Effect.fail(new Errors.NotFound({ kind: "consumer", id: config.name })))
+    Effect.catchIf((error) => error.code === JetStreamApiCodes.ConsumerNotFound, () =>
+      Effect.fail(new Errors.NotFound({ kind: "consumer", id: config.name }))),
+    // JetStream answered, and said no: a change it will not take, not an outage to retry.
+    Effect.catchIf((error): error is Errors.NatsError & { readonly code: number } =>
+      error._tag === "NatsError" && error.code !== undefined, (error) =>
+      Effect.fail(new ConsumerUpdateRefused({
+        name: config.name,
+        field: JetStreamConsumer.fieldRefused(error.code),
+        code: error.code,
+        detail: error.detail
+      })))
   )
 
 /**

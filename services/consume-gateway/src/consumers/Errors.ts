@@ -19,6 +19,25 @@ export class ConsumerChangeRefused extends Schema.TaggedError<ConsumerChangeRefu
   }
 }
 
+/**
+ * JetStream answered a change of the consumer's JetStream consumers with an error (as opposed
+ * to not answering): the PATCH is undone, in the bucket and in JetStream.
+ */
+export class ConsumerUpdateRefused extends Schema.TaggedError<ConsumerUpdateRefused>()("ConsumerUpdateRefused", {
+  name: Schema.String,
+  /** The field of the PATCH the refusal is about, or `config` when JetStream's code does not say. */
+  field: Schema.String,
+  /** JetStream's `err_code`. */
+  code: Schema.Number,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `JetStream refused to change consumer ${JSON.stringify(this.name)} (err_code ${this.code}): ${this.detail}. ` +
+      `The consumer is unchanged: nothing of this change was kept, in the consumers bucket or in JetStream.` +
+      (this.field === "filters" ? " The stream's subjects do not cover the new filters (see `nats stream info`)." : "")
+  }
+}
+
 /** Someone else changed the consumer between our read and our write. */
 export class ConsumerChangedConcurrently extends Schema.TaggedError<ConsumerChangedConcurrently>()(
   "ConsumerChangedConcurrently",

@@ -48,6 +48,12 @@ export const mutableConfigFor = (ns: Namespace.Namespace, config: ConsumerConfig
   filter_subject: filterSubject(ns, config)
 })
 
+/** JetStream's `err_code` for a filter subject that is not a subset of the stream's subjects. */
+const FILTER_NOT_SUBSET = 10093
+
+/** The field of a consumer config that JetStream's refusal `code` is about, or `config` when the code does not say. */
+export const fieldRefused = (code: number): string => code === FILTER_NOT_SUBSET ? "filters" : "config"
+
 /** Why a field cannot change on a live consumer, or `undefined` when it can. */
 export const immutable: Partial<Record<keyof ConsumerConfig.ConsumerConfig, string>> = {
   name: "it names the JetStream consumer and every ack token issued for it; create a new consumer instead",

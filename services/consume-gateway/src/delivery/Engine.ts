@@ -15,7 +15,7 @@ import type { PullStatus, Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
 import * as DeadLetters from "./DeadLetters.js"
-import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
+import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
 import * as Settle from "./Settle.js"
 
@@ -36,6 +36,8 @@ export interface Dependencies {
   readonly settings: EngineSettings
   /** The consumer's config, from the replica's cache of the `consumers` bucket. */
   readonly lookup: (name: string) => Promise<ConsumerConfig.ConsumerConfig | undefined>
+  /** A warning in the replica's log, with its fields. */
+  readonly warn: (message: string, fields: Readonly<Record<string, string | number>>) => void
 }
 
 interface Counts {
@@ -158,7 +160,8 @@ export class Engine {
     let full = false
     this.checkRedrive(rt)
     if (rt.redrivePending > 0) {
-      const { messages } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      const { messages, status } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      if (status.end === "refused") this.refused(rt, rt.resources.deadLetterStream, rt.resources.redriveDurable, status)
       if (messages.length === 0) rt.redrivePending = 0
       granted.push(...await this.claim(rt, "redrive", messages))
     }
@@ -175,6 +178,19 @@ export class Engine {
     // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
     if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
     if (status.end === "maxWaiting") throw new Backpressure(`JetStream: ${status.description}`, 1)
+    if (status.end === "refused") this.refused(rt, rt.resources.stream, rt.resources.durable, status)
+  }
+
+  /**
+   * A pull status with no meaning here: the JetStream consumer is not as the gateway made it.
+   * Said to the caller, the log and the metrics rather than answered as an empty batch.
+   */
+  private refused(rt: Runtime, stream: string, durable: string, status: PullStatus): never {
+    const consumer = rt.config.name
+    const failure = new PullRefused(consumer, stream, durable, status.code, status.description)
+    this.deps.metrics.pullsRefused.inc({ consumer, code: String(status.code), description: status.description })
+    this.deps.warn(failure.message, { consumer, stream, durable, jetstream_code: status.code, jetstream_description: status.description })
+    throw failure
   }
 
   /**

@@ -18,6 +18,20 @@ export class Backpressure extends Error {
   }
 }
 
+/**
+ * JetStream ended a pull with a status the gateway has no meaning for (`refused` in
+ * `wire/Wire.ts`): the JetStream consumer (or the server) is not as the gateway set it up.
+ * Nothing was delivered; answering an empty batch would hide it from worker and operator alike.
+ */
+export class PullRefused extends Error {
+  constructor(readonly consumer: string, readonly stream: string, readonly durable: string, readonly code: number,
+    readonly description: string) {
+    super(`JetStream refused the pull for consumer ${consumer}: ${code} ${description}; nothing was delivered. ` +
+      `Its JetStream consumer ${durable} on ${stream} is not as the gateway set it up (changed outside Tributary?): ` +
+      `see \`nats consumer info ${stream} ${durable}\` and put back what was changed.`)
+  }
+}
+
 /** Tokens that are not this consumer's valid tokens; nothing in the request was applied. */
 export class InvalidTokens extends Error {
   constructor(readonly rejected: ReadonlyArray<{ readonly index: number; readonly reason: Rejection }>) {

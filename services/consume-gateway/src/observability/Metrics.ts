@@ -15,6 +15,8 @@ export interface Metrics {
   readonly deadLettered: Counter<"consumer">
   readonly withheld: Counter<"consumer">
   readonly refusedTokens: Counter<"consumer" | "reason">
+  /** Pulls JetStream ended with a status the gateway does not know (its consumer was changed behind its back). */
+  readonly pullsRefused: Counter<"consumer" | "code" | "description">
   /** `/next` requests this replica holds for a consumer right now (long polls included). */
   readonly waiting: Gauge<"consumer">
 }
@@ -70,6 +72,9 @@ export const make = (options: Options): Metrics => {
     withheld: counter("gateway_messages_withheld_total",
       "Deliveries held back because an older version of the record was in flight", ["consumer"]),
     refusedTokens: counter("gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"]),
+    // `description` is nats-server's fixed text for the status, so the series stay few.
+    pullsRefused: counter("gateway_pulls_refused_total", "JetStream pulls ended with a status the gateway does not know",
+      ["consumer", "code", "description"]),
     waiting: new Gauge({
       name: "gateway_waiting_requests",
       help: "/next requests the replica holds for a consumer (at most TRIBUTARY_GATEWAY_MAX_WAITING)",

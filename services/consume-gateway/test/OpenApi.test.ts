@@ -1,0 +1,43 @@
+/**
+ * `/openapi.json` is generated from the Schemas that validate requests: each body is documented
+ * as exactly the Schema that decodes it, and what the document says a field takes is what
+ * validation takes.
+ */
+import { OpenApi } from "@effect/platform"
+import { Either, JSONSchema, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { GatewayApi } from "../src/api/Api.js"
+import * as S from "../src/api/Schemas.js"
+
+interface Property {
+  readonly minimum?: number
+  readonly maximum?: number
+  readonly anyOf?: ReadonlyArray<unknown>
+}
+
+const document = OpenApi.fromApi(GatewayApi) as unknown as {
+  readonly components: { readonly schemas: Record<string, { readonly properties: Record<string, Property> }> }
+}
+const accepts = (body: unknown) => Either.isRight(Schema.decodeUnknownEither(S.CreateConsumer)(body))
+
+describe("the OpenAPI document", () => {
+  it("documents each consume and consumer body as the Schema that validates it", () => {
+    const own = (schema: Schema.Schema.Any) => (JSONSchema.make(schema) as { readonly $defs: Record<string, unknown> }).$defs
+    const bodies: ReadonlyArray<readonly [string, Schema.Schema.Any]> = [["CreateConsumer", S.CreateConsumer],
+      ["UpdateConsumer", S.UpdateConsumer], ["AckRequest", S.AckRequest], ["NackRequest", S.NackRequest],
+      ["RedriveRequest", S.RedriveRequest]]
+    for (const [name, schema] of bodies) expect(document.components.schemas[name], name).toEqual(own(schema)[name])
+  })
+
+  it("states the bounds that validation enforces, max_deliver's gap at 0 included", () => {
+    const fields = document.components.schemas["CreateConsumer"]!.properties
+    for (const field of ["ack_wait_ms", "max_ack_pending"]) {
+      const { minimum, maximum } = fields[field]!
+      expect([minimum, maximum].every((n) => typeof n === "number"), field).toBe(true)
+      expect([minimum! - 1, minimum, maximum, maximum! + 1].map((value) => accepts({ name: "c", [field]: value })), field)
+        .toEqual([false, true, true, false])
+    }
+    expect(fields["max_deliver"]!.anyOf).toEqual([{ const: -1 }, { minimum: 1 }])
+    expect([-2, -1, 0, 1].map((value) => accepts({ name: "c", max_deliver: value }))).toEqual([false, true, false, true])
+  })
+})

@@ -1,0 +1,100 @@
+/**
+ * JetStream refusing what the gateway asks, for reasons the gateway did not set up: its
+ * consumer or stream changed behind its back. The worker or operator gets an error that names
+ * JetStream's answer, the replica logs and counts it, and nothing is lost or left half-changed.
+ */
+import { Ids } from "@tributary/core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Harness from "./Harness.js"
+
+const logs: Array<string> = []
+let stack: Harness.Stack
+beforeAll(async () => {
+  stack = await Harness.start(2, {}, { write: (line: string) => void logs.push(line) })
+})
+afterAll(() => stack.close())
+
+const metrics = async (i: number) => (await stack.call(i, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
+
+describe("JetStream refusals", () => {
+  it("a pull ended with a status the gateway does not know is a 502 naming it, logged and counted, and loses nothing", async () => {
+    const sync = Ids.SyncId.make("s_capped")
+    await Harness.createConsumer(stack, { name: "capped", filters: { sync_id: sync } })
+    await Harness.publishRecords(stack, [{ id: "capped_1", idx: 1, sync }])
+    // An operator caps the pull batch of the gateway's JetStream consumer: JetStream now ends
+    // every larger pull with `409 Exceeded MaxRequestBatch of 2`.
+    await stack.nats.jsm.consumers.update(stack.ns.streams.records, "consume-capped", { max_batch: 2 })
+
+    // Both HTTP paths: the hot route (GET) and the HttpApi (POST).
+    for (const [i, method] of [[0, "GET"], [1, "POST"]] as const) {
+      const refused = await stack.call(i, method, "/v1/consumers/capped/next?batch_size=10")
+      expect(refused.status).toBe(502)
+      const body = await refused.json() as { _tag: string; message: string; jetstream: { code: number; description: string } }
+      expect(body).toMatchObject({ _tag: "JetStreamRefused", jetstream: { code: 409, description: "Exceeded MaxRequestBatch of 2" } })
+      expect(body.message).toContain("capped")
+      expect(await metrics(i)).toMatch(
+        /^gateway_pulls_refused_total\{consumer="capped",code="409",description="Exceeded MaxRequestBatch of 2"\} 1$/m)
+    }
+    const logged = logs.map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry["consumer"] === "capped" && String(entry["msg"]).includes("Exceeded MaxRequestBatch of 2"))
+    expect(logged.length).toBe(2)
+    expect(logged[0]).toMatchObject({ level: 40, jetstream_code: 409 })
+
+    // Within the cap the record is there, untouched by the refused pulls.
+    const batch = await Harness.next(stack, 0, "capped", 2)
+    expect(batch.data.map((d) => d.record?.upstream_id)).toEqual(["capped_1"])
+    expect((await Harness.ack(stack, 1, "capped", [batch.data[0]!.ack_token])).status).toBe(204)
+  })
+
+  it("a PATCH JetStream refuses after the bucket was written is a 409 naming why, and leaves bucket and JetStream as before", async () => {
+    const sync = Ids.SyncId.make("s_narrow")
+    const { state: _state, ...before } = await Harness.createConsumer(stack,
+      { name: "narrow", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
+    const records = stack.ns.streams.records
+    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_narrow`
+    const jetStreamSide = async () => {
+      const [main, redrive] = await Promise.all([
+        stack.nats.jsm.consumers.info(records, "consume-narrow"),
+        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+      ])
+      return {
+        filter: main.config.filter_subject,
+        ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
+        max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
+      }
+    }
+    const jetStreamBefore = await jetStreamSide()
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+    const revisionBefore = (await bucket.get("narrow"))!.revision
+
+    // Someone narrows RECORDS to customers: a consumer of invoices is no longer a subset of it.
+    const stream = await stack.nats.jsm.streams.info(records)
+    await stack.nats.jsm.streams.update(records, { subjects: [`${stack.ns.root}.records.*.stripe_customer.*`] })
+    try {
+      const refused = await stack.call(1, "PATCH", "/v1/consumers/narrow",
+        { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+      expect(refused.status).toBe(409)
+      const body = await refused.json() as { _tag: string; field: string; message: string }
+      expect(body).toMatchObject({ _tag: "Conflict", field: "filters" })
+      expect(body.message).toContain("not a valid subset")
+      expect(body.message).toContain("unchanged")
+      // The bucket was written first and is put back; JetStream never took any of it.
+      const entry = (await bucket.get("narrow"))!
+      expect(entry.revision).toBeGreaterThan(revisionBefore)
+      expect(entry.json()).toEqual(before)
+      for (const i of [0, 1]) expect(await stack.json(i, "GET", "/v1/consumers/narrow")).toMatchObject(before)
+      expect(await jetStreamSide()).toEqual(jetStreamBefore)
+    } finally {
+      await stack.nats.jsm.streams.update(records, { subjects: stream.config.subjects })
+    }
+    // With the stream as it was, the same change goes through, to the bucket and JetStream alike.
+    const changed = await stack.json(0, "PATCH", "/v1/consumers/narrow",
+      { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+    expect(changed).toMatchObject({ filters: { collection_id: "stripe:invoice", sync_id: sync }, ack_wait_ms: 20_000, max_ack_pending: 60 })
+    expect(await jetStreamSide()).toEqual({
+      filter: `${stack.ns.root}.records.${sync}.stripe_invoice.*`,
+      ack_wait: [20_000_000_000, 20_000_000_000],
+      max_ack_pending: [60, 60]
+    })
+  })
+})
