@@ -56,12 +56,14 @@ const expectedStateFor = (
     if (baseUrl === undefined) {
       return yield* Effect.fail(new VerifyUnavailable({ detail: `sync ${config.id} has no api_base_url; pass --emulator-url` }))
     }
-    return Verification.DumpState.make({
+    const dump = Verification.DumpState.make({
       baseUrl,
       apiKey: apiKey.right,
       expand: config.source === "stripe" ? StripeConnector.expandedLists : [],
       ...(config.account === undefined ? {} : { account: config.account })
     })
+    // The dump holds the whole account; the listings above already read only the sync's collections.
+    return config.collections === "all" ? dump : Verification.ExpectedState.restrictTo(dump, config.collections)
   })
 
 export const format = (report: Verification.Verify.Report): string => {
