@@ -43,6 +43,13 @@ const postgresHome = (home: string): string => {
   return fallback
 }
 
+/** `.tributary/env`: `export NAME='value'` lines, for `. .tributary/env` in a POSIX shell. */
+const writeCliEnv = (home: string, variables: Record<string, string>): void => {
+  const quoted = (value: string) => `'${value.replaceAll("'", "'\\''")}'`
+  const lines = Object.entries(variables).map(([name, value]) => `export ${name}=${quoted(value)}\n`)
+  writeFileSync(join(home, "env"), lines.join(""), { mode: 0o600 })
+}
+
 export const up = async (components: ReadonlyArray<Component>): Promise<void> => {
   const home = resolve(process.env.TRIBUTARY_UP_HOME ?? ".tributary")
   const logs = join(home, "logs")
@@ -83,6 +90,15 @@ export const up = async (components: ReadonlyArray<Component>): Promise<void> =>
     const summary = [`nats-server   ${nats.url}`, `PostgreSQL    ${postgres.url.replace(/:[^:@/]+@/, ":***@")}`]
     const writeUpJson = () => writeFileSync(join(home, "up.json"), `${JSON.stringify(published, null, 2)}\n`, { mode: 0o600 })
     writeUpJson()
+    // What `npm run tributary` needs to reach this stack rather than whatever listens on the
+    // default ports (another checkout's stack, when a port was taken and a free one chosen).
+    writeCliEnv(home, {
+      TRIBUTARY_NATS_URL: nats.url,
+      TRIBUTARY_POSTGRES_URL: postgres.url,
+      TRIBUTARY_SECRET_KEY: secrets.secretKey,
+      TRIBUTARY_METRICS_TOKEN: secrets.metricsToken
+    })
+    summary.push(`CLI           . .tributary/env  (then npm run tributary -- syncs list)`)
 
     const context = (): Context => ({
       home,

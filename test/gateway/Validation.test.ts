@@ -54,6 +54,17 @@ describe("bad input", () => {
     await expectInvalid(await send("POST", `${consumer}/nack`, JSON.stringify({ ack_tokens: ["x"], delay_ms: "later" })), "delay_ms")
   })
 
+  it("to create a consumer: a filter that is neither '*' nor an id says what an id looks like", async () => {
+    const collection = await send("POST", "/v1/consumers", JSON.stringify({ name: "bad_filter", filters: { collection_id: "invoice" } }))
+    const collectionBody = await collection.clone().json() as { message: string }
+    await expectInvalid(collection, "filters.collection_id")
+    expect(collectionBody.message).toContain("stripe:customer")
+    const sync = await send("POST", "/v1/consumers", JSON.stringify({ name: "bad_filter", filters: { sync_id: "a.b" } }))
+    const syncBody = await sync.clone().json() as { message: string }
+    await expectInvalid(sync, "filters.sync_id")
+    expect(syncBody.message).toContain("letters, digits")
+  })
+
   it("a body that is not JSON names the body, on every route that reads one", async () => {
     for (const [method, path] of [
       ["POST", `${consumer}/ack`],

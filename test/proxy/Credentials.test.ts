@@ -23,6 +23,9 @@ describe("proxy credentials", () => {
       yield* ProxyCredentials.revoke("app.sync_creds")
       expect(Option.isNone(yield* ProxyCredentials.get("app.sync_creds"))).toBe(true)
       expect(yield* Effect.flip(ProxyCredentials.issue("Bad Name", sync))).toMatchObject({ _tag: "InvalidInput" })
+      // A user no credential can have is simply unknown (a login gets 28P01), never a NATS error.
+      expect(Option.isNone(yield* ProxyCredentials.get("Bad Name.sync_creds"))).toBe(true)
+      expect(yield* Effect.flip(ProxyCredentials.revoke("Bad Name.sync_creds"))).toMatchObject({ _tag: "NotFound" })
     }).pipe(Effect.provide(nats())))
 
   it.scoped("share the tokens bucket without showing up as API tokens", () =>

@@ -3,7 +3,7 @@
  * and a signal stops everything without leaving a process behind.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, chmodSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Fixtures } from "@tributary/testkit"
@@ -51,6 +51,22 @@ describe("npm run up", () => {
       return count > 0 ? count : undefined
     }, { timeoutMs: 120_000, intervalMs: 500 })
     expect(customers).toBeGreaterThan(0)
+
+    // `. .tributary/env` points the CLI at this stack, whatever ports it got, with the secret
+    // key `syncs create` and `verify` need.
+    expect(statSync(join(home, "env")).mode & 0o777).toBe(0o600)
+    const cli = (args: string) =>
+      spawnSync("sh", ["-c", `. '${join(home, "env")}' && exec '${process.execPath}' --import tsx packages/cli/src/main.ts ${args}`], {
+        env: { PATH: process.env.PATH ?? "" },
+        encoding: "utf8",
+        timeout: 120_000
+      })
+    const listed = cli("syncs list")
+    expect(listed.stderr).toBe("")
+    expect(listed.stdout).toMatch(/^demo\s+stripe\s+active/m)
+    const verified = cli("verify --sync demo --json")
+    expect(verified.stderr).toBe("")
+    expect(verified.stdout).toContain("\"sync\": \"demo\"")
 
     // The gateway answers with the admin token, and refuses without it.
     const syncs = await fetch(`${upJson.gateway_url}/v1/syncs`, { headers: { authorization: `Bearer ${upJson.gateway_token}` } })

@@ -14,9 +14,11 @@ export type DeliverPolicy = typeof DeliverPolicy.Type
 
 export const Wildcard = Schema.Literal("*")
 
+// The id first: a value that is neither is refused with the id's own message (what an id
+// looks like), which validation errors show first, rather than `Expected "*"`.
 export const ConsumerFilters = Schema.Struct({
-  collection_id: Schema.Union(Wildcard, CollectionId),
-  sync_id: Schema.Union(Wildcard, SyncId)
+  collection_id: Schema.Union(CollectionId, Wildcard),
+  sync_id: Schema.Union(SyncId, Wildcard)
 })
 export type ConsumerFilters = typeof ConsumerFilters.Type
 

@@ -14,7 +14,11 @@ export const describeFailure = <E>(cause: Cause.Cause<E>): string => {
   }
   // Tagged errors carry a message written for the user; a stack adds nothing to it.
   if (Option.isSome(failure) && failure.value instanceof Error && "_tag" in failure.value) {
-    return `error: ${failure.value.message}`
+    if (failure.value.message !== "") return `error: ${failure.value.message}`
+    // Some library errors carry only a cause (@effect/platform's ServeError for a port in
+    // use): without it the user would read a bare "error: ".
+    const inner = failure.value.cause
+    return `error: ${String(failure.value._tag)}: ${inner instanceof Error ? inner.message : String(inner)}`
   }
   return Cause.pretty(cause)
 }

@@ -31,13 +31,16 @@ export class ProxyCredential extends Schema.Class<ProxyCredential>("ProxyCredent
 
 export const userFor = (name: string, sync: SyncId): string => `${name}.${sync}`
 
-/** Splits `<name>.<sync_id>`; the name contains no `.`, so the first one separates. */
+/**
+ * Splits `<name>.<sync_id>`; the name contains no `.`, so the first one separates. Both parts
+ * are checked: a name no credential can have is no user (and would not be a valid KV key).
+ */
 export const parseUser = (user: string): Option.Option<{ readonly name: string; readonly sync: SyncId }> => {
   const dot = user.indexOf(".")
   if (dot <= 0) return Option.none()
-  const name = user.slice(0, dot)
+  const name = Schema.decodeUnknownOption(CredentialName)(user.slice(0, dot))
   const sync = Schema.decodeUnknownOption(SyncId)(user.slice(dot + 1))
-  return Option.map(sync, (sync) => ({ name, sync }))
+  return Option.zipWith(name, sync, (name, sync) => ({ name, sync }))
 }
 
 export const DEFAULT_ITERATIONS = 4096

@@ -20,7 +20,7 @@ export const sink: Component = {
     await waitForReady("sink", `${url}/readyz`, child, 60_000)
     return {
       published: { sink_url: url },
-      summary: `sink          ${url} (/readyz, /metrics); psql "$postgres_url" -c 'select count(*) from stripe.customers'`
+      summary: `sink          ${url} (/readyz, /metrics); psql "$(jq -r .postgres_url .tributary/up.json)" -c 'select count(*) from stripe.customers'`
     }
   }
 }

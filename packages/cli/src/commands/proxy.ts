@@ -4,8 +4,9 @@
  * is stored.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
-import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Errors, Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
+import { Console, Effect, Layer, Option } from "effect"
+import * as Input from "../internal/Input.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write"))
 const name = Options.text("name").pipe(
@@ -23,14 +24,16 @@ const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli",
 const issue = (verb: "create" | "rotate") =>
   Command.make(verb, { sync, name, host, database }, (args) =>
     Effect.gen(function*() {
-      const syncId = yield* Schema.decodeUnknown(Ids.SyncId)(args.sync)
+      const syncId = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
+      const name = yield* Input.decode(ProxyCredentials.CredentialName, "--name")(args.name)
       yield* SyncStore.get(syncId)
-      const user = ProxyCredentials.userFor(args.name, syncId)
-      const existing = yield* ProxyCredentials.get(user)
-      if (verb === "rotate" && Option.isNone(existing)) {
-        return yield* Effect.fail(new Error(`no proxy credential ${user}; create it first`))
+      if (verb === "rotate") {
+        const user = ProxyCredentials.userFor(name, syncId)
+        if (Option.isNone(yield* ProxyCredentials.get(user))) {
+          return yield* new Errors.InvalidInput({ field: "--name", detail: `no proxy credential ${user} to rotate; create it first` })
+        }
       }
-      const { credential, password } = yield* ProxyCredentials.issue(args.name, syncId)
+      const { credential, password } = yield* ProxyCredentials.issue(name, syncId)
       yield* Console.log(`user      ${credential.user}`)
       yield* Console.log(`password  ${password}   (shown once; ${verb === "rotate" ? "the old one no longer works" : "store it now"})`)
       yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${args.database}`)
@@ -41,7 +44,7 @@ const issue = (verb: "create" | "rotate") =>
 
 const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   Effect.gen(function*() {
-    const filter = Option.isSome(args.sync) ? yield* Schema.decodeUnknown(Ids.SyncId)(args.sync.value) : undefined
+    const filter = Option.isSome(args.sync) ? yield* Input.decode(Ids.SyncId, "--sync")(args.sync.value) : undefined
     const credentials = yield* ProxyCredentials.list(filter)
     for (const c of credentials) yield* Console.log(`${c.user.padEnd(48)} created ${c.created_at}  rotated ${c.rotated_at}`)
     if (credentials.length === 0) yield* Console.log("no proxy credentials")

@@ -7,6 +7,7 @@ import { StripeConnector } from "@tributary/connector-stripe"
 import { Args, Command, Options } from "@effect/cli"
 import { Collection, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
 
@@ -50,12 +51,16 @@ const create = Command.make(
   (args) =>
     Effect.gen(function*() {
       const chosen = yield* parseCollections(args.collections)
-      const given = Option.isSome(args.id) ? yield* Schema.decodeUnknown(Ids.SyncId)(args.id.value) : undefined
+      const given = Option.isSome(args.id) ? yield* Input.decode(Ids.SyncId, "--id")(args.id.value) : undefined
+      const share = yield* Input.decode(SyncConfig.RateBudget.fields.share, "--share")(args.share)
+      const quota = Option.isSome(args.quota)
+        ? { quota_per_second: yield* Input.decode(SyncConfig.RateBudget.fields.quota_per_second.from, "--quota")(args.quota.value) }
+        : {}
       const created = yield* SyncStore.create({
         source: args.source,
         api_key: Redacted.value(args.apiKey),
         collections: chosen,
-        rate_budget: { share: args.share, ...Option.match(args.quota, { onNone: () => ({}), onSome: (quota_per_second) => ({ quota_per_second }) }) },
+        rate_budget: { share, ...quota },
         ...(given === undefined ? {} : { id: given }),
         ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),

@@ -14,6 +14,7 @@ import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { StripeConnector } from "@tributary/connector-stripe"
+import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync to verify"))
@@ -55,12 +56,14 @@ const expectedStateFor = (
     if (baseUrl === undefined) {
       return yield* Effect.fail(new VerifyUnavailable({ detail: `sync ${config.id} has no api_base_url; pass --emulator-url` }))
     }
-    return Verification.DumpState.make({
+    const dump = Verification.DumpState.make({
       baseUrl,
       apiKey: apiKey.right,
       expand: config.source === "stripe" ? StripeConnector.expandedLists : [],
       ...(config.account === undefined ? {} : { account: config.account })
     })
+    // The dump holds the whole account; the listings above already read only the sync's collections.
+    return config.collections === "all" ? dump : Verification.ExpectedState.restrictTo(dump, config.collections)
   })
 
 export const format = (report: Verification.Verify.Report): string => {
@@ -78,7 +81,7 @@ export const format = (report: Verification.Verify.Report): string => {
 
 export const verify = Command.make("verify", { sync, expected, emulatorUrl, json }, (args) =>
   Effect.gen(function*() {
-    const id = Ids.SyncId.make(args.sync)
+    const id = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
     const config = yield* SyncStore.get(id)
     const state = yield* expectedStateFor(config, args.expected, args.emulatorUrl)
     const tables = yield* TablesConfig.fromEnv

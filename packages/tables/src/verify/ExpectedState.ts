@@ -4,8 +4,7 @@
  * (`DumpState`), or the upstream API through a connector's listings (`BackfillState`).
  */
 import type { Collection } from "@tributary/core"
-import type { Effect, Stream } from "effect"
-import { Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
 
 export interface ExpectedRow {
   readonly collection: Collection.CollectionId
@@ -33,3 +32,15 @@ export class ExpectedStateUnavailable extends Schema.TaggedError<ExpectedStateUn
     return `cannot read the expected state from ${this.source}: ${this.detail}`
   }
 }
+
+/**
+ * The same state, speaking only for `collections`: a sync of some collections is compared on
+ * those, not on everything its upstream account holds (the emulator's dump has it all).
+ */
+export const restrictTo = (state: ExpectedState, collections: ReadonlyArray<Collection.CollectionId>): ExpectedState => ({
+  description: state.description,
+  read: Effect.map(state.read, (snapshot) => ({
+    collections: snapshot.collections.filter((c) => collections.includes(c)),
+    rows: Stream.filter(snapshot.rows, (row) => collections.includes(row.collection))
+  }))
+})

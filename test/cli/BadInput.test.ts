@@ -1,0 +1,68 @@
+/**
+ * The `tributary` command refuses bad input with one line that names the option and what
+ * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
+ */
+import { spawnSync } from "node:child_process"
+import { Fixtures } from "@tributary/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+
+const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
+const ns = Fixtures.uniqueName("cli")
+
+const tributary = (...args: ReadonlyArray<string>) => {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
+      TRIBUTARY_NAMESPACE: ns,
+      TRIBUTARY_SECRET_KEY: SECRET_KEY,
+      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
+    },
+    encoding: "utf8",
+    timeout: 60_000
+  })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** One line on stderr starting `error: `, exit code 1, and no stack frames. */
+const expectRefusal = (result: ReturnType<typeof tributary>, ...mentions: ReadonlyArray<string>) => {
+  expect(result.status, result.stderr).toBe(1)
+  expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
+  expect(result.stderr).toMatch(/^error: /)
+  expect(result.stderr).not.toMatch(/\n\s+at /)
+  for (const mention of mentions) expect(result.stderr).toContain(mention)
+}
+
+beforeAll(() => {
+  expect(tributary("provision").status).toBe(0)
+  expect(tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "cli_sync").status).toBe(0)
+}, 120_000)
+
+describe("tributary, given bad input", () => {
+  it("syncs create: an id that is not a sync id names --id", () => {
+    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "a.b"), "--id", "letters, digits")
+  })
+
+  it("syncs create: a share or quota out of range names the option", () => {
+    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
+    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")
+  })
+
+  it("proxy credentials: a name that cannot be a credential says what a name takes", () => {
+    expectRefusal(tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
+    expectRefusal(tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
+  })
+
+  it("proxy credentials rotate: a credential that does not exist says to create it", () => {
+    expectRefusal(tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "app"), "app.cli_sync", "create it first")
+  })
+
+  it("proxy credentials: a --sync that is not a sync id names --sync", () => {
+    expectRefusal(tributary("proxy", "credentials", "list", "--sync", "a.b"), "--sync", "letters, digits")
+    expectRefusal(tributary("proxy", "credentials", "create", "--sync", "a.b"), "--sync", "letters, digits")
+  })
+
+  it("verify: a --sync that is not a sync id names --sync", () => {
+    expectRefusal(tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
+  })
+})
