@@ -24,12 +24,13 @@ import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
 import {
-  B, BIND_COMPLETE, C, CLOSE_COMPLETE, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, EMPTY, ERROR, F, H, N_ODATA, P,
-  PARAMETER_STATUS, PARSE_COMPLETE, Q, S, SUSPENDED, T, X, Z
+  B, BIND_COMPLETE, C, CLOSE_COMPLETE, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, EMPTY, ERROR, F, H, N_ODATA, NOTICE,
+  NOTIFICATION, P, PARAMETER_STATUS, PARSE_COMPLETE, Q, S, SUSPENDED, T, X, Z
 } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
+import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as WriteAnswer from "./WriteAnswer.js"
 import type { ExecuteRequest, Verdict, Writes } from "./Writes.js"
@@ -37,6 +38,8 @@ import type { ExecuteRequest, Verdict, Writes } from "./Writes.js"
 
 /** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
 const SWALLOW_READY = 0x100
+/** A request of the proxy's own (OwnRequests): its answer is kept for the proxy, never relayed. */
+const OWN = 0x200
 
 const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
@@ -54,7 +57,8 @@ interface Portal<W> {
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
-  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type))
+  /** While the proxy's own request is answered, every message is looked at: it keeps them. */
+  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || ((this.awaiting[0] ?? 0) & OWN) !== 0)
   private readonly toUpstream: Outbox
   private readonly toClient: Outbox
   /** Requests forwarded upstream and not yet answered, oldest first. */
@@ -68,6 +72,7 @@ export class Relay<W> {
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private swallowedFailed = false
+  private ownAnswers: Array<OwnRequests.OwnAnswer> = []
   private suspended = false
   private closed = false
   private readonly statements = new Map<string, Statement<W>>()
@@ -269,7 +274,7 @@ export class Relay<W> {
         this.statements.set(parse.statement, { write: verdict.write, parameterTypes: parse.parameterTypes })
         break
       case "refuse":
-        return () => this.answerError(verdict.report)
+        return () => this.refuseParse(verdict.report, raw)
       default:
         if (this.statements.size > 0) this.statements.delete(parse.statement)
     }
@@ -340,10 +345,34 @@ export class Relay<W> {
     this.client.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
   }
 
-  private answerError(report: Backend.Report): Promise<void> {
-    if (!this.upstreamFailed) this.send([Backend.errorResponse(report)])
+  private async answerError(report: Backend.Report): Promise<void> {
+    if (!this.upstreamFailed) {
+      await this.failBlock()
+      this.send([Backend.errorResponse(report)])
+    }
     this.ignoringUntilSync = true
-    return Promise.resolve()
+  }
+
+  private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
+    // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
+    if (this.status === "E" && !this.upstreamFailed) this.forward(raw, P)
+    else await this.answerError(report)
+  }
+
+  /** Runs a request of the proxy's own upstream; called only once everything before it is answered. */
+  private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer>> {
+    this.ownAnswers = []
+    this.toUpstream.add(request.bytes)
+    for (const code of request.requests) this.awaiting.push(code | OWN)
+    await this.untilAnswered()
+    const answers = this.ownAnswers
+    this.ownAnswers = []
+    return answers
+  }
+
+  /** The proxy failed a statement: inside a transaction block, the block fails upstream too, as in Postgres. */
+  private async failBlock(): Promise<void> {
+    if (this.status === "T") await this.own(OwnRequests.abortTransactionBlock)
   }
 
   private async runExtended(portal: Portal<W>): Promise<void> {
@@ -354,9 +383,11 @@ export class Relay<W> {
       inTransaction: this.status !== "I",
       sessionParameters: this.parameters.snapshot()
     })
-    const out = WriteAnswer.messagesOf(outcome, false)
-    this.send(out)
-    if (!outcome.ok) this.ignoringUntilSync = true
+    if (!outcome.ok) {
+      await this.failBlock()
+      this.ignoringUntilSync = true
+    }
+    this.send(WriteAnswer.messagesOf(outcome, false))
   }
 
   private async runSimple(verdict: Verdict<W>, raw: Buffer): Promise<void> {
@@ -376,7 +407,10 @@ export class Relay<W> {
       }
       const answer = await this.runLocalPart(statement.verdict)
       pending.push(...answer.messages)
-      if (!answer.ok) break
+      if (!answer.ok) {
+        await this.failBlock()
+        break
+      }
     }
     // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
     this.send([...pending, Backend.readyForQuery(this.status)])
@@ -453,9 +487,10 @@ export class Relay<W> {
     }
   }
 
-  /** The hot path: every message is relayed, except a ReadyForQuery the proxy drops (general path). */
+  /** The hot path: every message is relayed, except a ReadyForQuery the proxy drops and its own answers (general path). */
   private readonly answersUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
-    if (type === Z && ((this.awaiting[0] ?? 0) & SWALLOW_READY) !== 0) return false
+    const head = this.awaiting[0] ?? 0
+    if ((head & OWN) !== 0 || (type === Z && (head & SWALLOW_READY) !== 0)) return false
     this.onAnswer(type, chunk, bodyStart, end)
     return true
   }
@@ -468,6 +503,16 @@ export class Relay<W> {
     }
     const head = this.awaiting[0]
     if (head === undefined) return true
+    // Notices and notifications are the session's, whoever's request is being answered.
+    if ((head & OWN) === 0 || type === NOTICE || type === NOTIFICATION) return this.settle(head, type, buffer, start, end)
+    // The buffer is reused for the next read: the proxy's answers are kept as copies.
+    this.ownAnswers.push({ type, body: Buffer.from(buffer.subarray(start, end)) })
+    this.settle(head, type, buffer, start, end)
+    return false
+  }
+
+  /** Account for a message that answers `head`; false to drop it. */
+  private settle(head: number, type: number, buffer: Buffer, start: number, end: number): boolean {
     const request = head & 0xff
     switch (type) {
       case Z: {

@@ -115,6 +115,17 @@ export const encodeQuery = (sql: string) => message().cstring(sql).typed("Q")
 
 export const flush = message().typed("H")
 
+/** Parse of a statement without declared parameter types. */
+export const encodeParse = (statement: string, sql: string) => message().cstring(statement).cstring(sql).int16(0).typed("P")
+
+/** Bind without parameters, all results in text. */
+export const encodeBind = (portal: string, statement: string) =>
+  message().cstring(portal).cstring(statement).int16(0).int16(0).int16(0).typed("B")
+
+export const encodeExecute = (portal: string) => message().cstring(portal).int32(0).typed("E")
+
+export const encodeClose = (kind: "S" | "P", name: string) => message().int8(kind.charCodeAt(0)).cstring(name).typed("C")
+
 export const terminate = message().typed("X")
 
 export const passwordMessage = (password: string) => message().cstring(password).typed("p")

@@ -1,0 +1,68 @@
+/**
+ * Requests the proxy itself sends on the client's upstream session, between the client's
+ * own: the relay runs them only once upstream has answered everything before them, and
+ * their answers never reach the client.
+ *
+ * - **Abort the transaction block.** A write the proxy fails inside the client's block
+ *   must leave the block failed, as any ERROR does in Postgres. Rather than imitate that
+ *   state (25P02 for every statement, ROLLBACK for COMMIT, savepoints that recover it),
+ *   the proxy makes the upstream session fail with a statement that raises, so Postgres
+ *   owns the state. The statement is a cast that cannot succeed: it needs no privilege
+ *   and no language, changes nothing, and its message in the server log says why it ran.
+ *   A simple Query is used even inside an extended-protocol batch: after its error
+ *   Postgres answers ReadyForQuery instead of skipping until Sync, and in a transaction
+ *   block it does not end the block.
+ * - **Read settings** Postgres does not report in ParameterStatus (`search_path` in 15,
+ *   `extra_float_digits`, `bytea_output`): `SHOW`, the one statement that reads a setting
+ *   without taking a snapshot, so it never fixes a REPEATABLE READ transaction's
+ *   snapshot early. In a simple query it is a Query; amid an extended-protocol batch it
+ *   is a named statement and portal, closed again, and no Sync, so the client's implicit
+ *   transaction (the batch before its Sync) is neither committed nor ended.
+ */
+import * as Frontend from "../wire/Frontend.js"
+import { B, C, DATA_ROW, E, P, Q } from "../wire/MessageCodes.js"
+
+export interface OwnRequest {
+  readonly bytes: Buffer
+  /** The request codes whose answers the relay must wait for (one per message that gets one). */
+  readonly requests: ReadonlyArray<number>
+}
+
+export interface OwnAnswer {
+  readonly type: number
+  readonly body: Buffer
+}
+
+const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in this transaction block, so the block is aborted'::pg_catalog.int4"
+
+export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q] }
+
+/** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
+const NAME = "tributary_proxy_show"
+
+/** `SHOW` of each name, in order: one DataRow each. Names are the proxy's own, never the client's text. */
+export const showSettings = (names: ReadonlyArray<string>, simple: boolean): OwnRequest => {
+  if (simple) return { bytes: Frontend.encodeQuery(names.map((name) => `show ${name}`).join("; ")), requests: [Q] }
+  const bytes = names.flatMap((name) => [
+    Frontend.encodeParse(NAME, `show ${name}`),
+    Frontend.encodeBind(NAME, NAME),
+    Frontend.encodeExecute(NAME),
+    Frontend.encodeClose("P", NAME),
+    Frontend.encodeClose("S", NAME)
+  ])
+  return { bytes: Buffer.concat(bytes), requests: names.flatMap(() => [P, B, E, C, C]) }
+}
+
+/** The settings from the answers to `showSettings(names, …)`; a name missing from them is left out. */
+export const settingsOf = (names: ReadonlyArray<string>, answers: ReadonlyArray<OwnAnswer>): Map<string, string> => {
+  const values = answers.filter((a) => a.type === DATA_ROW).map((a) => {
+    const length = a.body.readInt32BE(2)
+    return length < 0 ? "" : a.body.toString("utf8", 6, 6 + length)
+  })
+  const settings = new Map<string, string>()
+  names.forEach((name, i) => {
+    const value = values[i]
+    if (value !== undefined) settings.set(name, value)
+  })
+  return settings
+}

@@ -1,0 +1,148 @@
+/**
+ * A write the proxy fails inside a transaction block aborts that transaction, as any
+ * ERROR does in Postgres: ReadyForQuery says `E`, every later statement gets `25P02`, and
+ * COMMIT answers ROLLBACK. The client's own statements in the block are rolled back; only
+ * writes the API accepted escape it (Proxy.test.ts covers those).
+ */
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { RunningEmulator } from "@tributary/stripe-emulator"
+import type pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Clients from "./support/Clients.js"
+import { failure } from "./support/Failure.js"
+import * as ProxyStack from "./support/ProxyStack.js"
+
+const run = promisify(execFile)
+
+let stack: ProxyStack.ProxyStack
+let emulator: RunningEmulator
+const clients = Clients.make()
+
+beforeAll(async () => {
+  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  const [a, b] = emulator.apiKeys
+  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
+})
+
+afterAll(async () => {
+  await clients.endAll()
+  await stack?.stop()
+  await emulator?.stop()
+})
+
+/** A client through the proxy that remembers the transaction status of each ReadyForQuery, and a table of its own. */
+const session = async () => {
+  const client = await clients.connect(stack.a.url)
+  const statuses: Array<string> = []
+  ;(client as unknown as { connection: pg.Connection }).connection.on("readyForQuery", (message: { status: string }) => {
+    statuses.push(message.status)
+  })
+  await client.query("create temp table kept (n int)")
+  const kept = async () => (await client.query("select count(*)::int as n from kept")).rows[0].n as number
+  /** The statuses of the ReadyForQuery messages from here on (a failed query settles before its ReadyForQuery arrives). */
+  const from = () => {
+    const at = statuses.length
+    return () => statuses.slice(at)
+  }
+  return { client, from, kept }
+}
+
+/** After a failed write: the statement that failed and the next one report `E`, COMMIT rolls back. */
+const expectAborted = async (s: Awaited<ReturnType<typeof session>>, parameters: boolean, since: () => ReadonlyArray<string>) => {
+  const ignored = await failure(parameters ? s.client.query("select $1::int as n", [1]) : s.client.query("select 1"))
+  expect(ignored.code).toBe("25P02")
+  expect((await s.client.query("commit")).command).toBe("ROLLBACK")
+  expect(since()).toEqual(["E", "E", "I"])
+  expect(await s.kept()).toBe(0)
+}
+
+describe("a failed write inside a transaction block", () => {
+  it("aborts the transaction (simple protocol): 25P02 after it, COMMIT rolls back", async () => {
+    const s = await session()
+    await s.client.query("begin")
+    await s.client.query("insert into kept values (1)")
+    const since = s.from()
+    const error = await failure(s.client.query("insert into stripe.customers (email) values ('bad')"))
+    expect(error.code).toBe("23514")
+    await expectAborted(s, false, since)
+    // The session goes on as usual.
+    expect((await s.client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("aborts the transaction (extended protocol)", async () => {
+    const s = await session()
+    await s.client.query("begin")
+    await s.client.query("insert into kept values ($1)", [1])
+    const since = s.from()
+    const error = await failure(s.client.query("insert into stripe.customers (email) values ($1)", ["bad"]))
+    expect(error.code).toBe("23514")
+    await expectAborted(s, true, since)
+  })
+
+  it("aborts it for a refused write too, at Parse or in a simple query", async () => {
+    const upsert = "insert into stripe.customers (email) values ($1) on conflict (id) do update set email = excluded.email"
+    const extended = await session()
+    await extended.client.query("begin")
+    await extended.client.query("insert into kept values (1)")
+    const extendedSince = extended.from()
+    expect((await failure(extended.client.query(upsert, ["u@x.co"]))).code).toBe("0A000")
+    await expectAborted(extended, true, extendedSince)
+
+    const simple = await session()
+    await simple.client.query("begin")
+    await simple.client.query("insert into kept values (1)")
+    const simpleSince = simple.from()
+    expect((await failure(simple.client.query(upsert.replace("$1", "'u@x.co'")))).code).toBe("0A000")
+    await expectAborted(simple, false, simpleSince)
+
+    // Once aborted, Postgres' own 25P02 answers a refused write too.
+    await extended.client.query("begin")
+    await failure(extended.client.query("select 1/0"))
+    expect((await failure(extended.client.query(upsert, ["u@x.co"]))).code).toBe("25P02")
+    expect((await failure(extended.client.query(upsert.replace("$1", "'u@x.co'")))).code).toBe("25P02")
+    await extended.client.query("rollback")
+  })
+
+  it("aborts it when the write fails in a multi-statement query", async () => {
+    const s = await session()
+    const since = s.from()
+    const error = await failure(s.client.query("begin; insert into kept values (1); insert into stripe.customers (email) values ('bad')"))
+    expect(error.code).toBe("23514")
+    await expectAborted(s, false, since)
+  })
+
+  it("leaves the transaction to Postgres: ROLLBACK TO SAVEPOINT recovers it", async () => {
+    const s = await session()
+    await s.client.query("begin")
+    await s.client.query("insert into kept values (1)")
+    await s.client.query("savepoint before_write")
+    const since = s.from()
+    expect((await failure(s.client.query("insert into stripe.customers (email) values ('bad')"))).code).toBe("23514")
+    await s.client.query("rollback to savepoint before_write")
+    expect(since()).toEqual(["E", "T"])
+    expect((await s.client.query("commit")).command).toBe("COMMIT")
+    expect(await s.kept()).toBe(1)
+  })
+
+  it("outside a transaction block, a failed write leaves the session idle", async () => {
+    const s = await session()
+    const since = s.from()
+    expect((await failure(s.client.query("insert into stripe.customers (email) values ('bad')"))).code).toBe("23514")
+    expect((await s.client.query("insert into kept values (1)")).rowCount).toBe(1)
+    expect(since()).toEqual(["I", "I"])
+    expect(await s.kept()).toBe(1)
+  })
+
+  it("psql sees the aborted transaction as Postgres reports it", async () => {
+    const result = await run("psql", [stack.a.url, "-X", "-v", "ON_ERROR_STOP=0", "-c",
+      "begin; insert into stripe.customers (email) values ('bad');", "-c", "select 1;", "-c", "commit;"])
+      .catch((error: { stdout: string; stderr: string }) => error)
+    // psql runs each -c in the same session: the block survives from one to the next.
+    expect(result.stderr).toMatch(/stripe validation error/)
+    expect(result.stderr).toMatch(/current transaction is aborted, commands ignored until end of transaction block/)
+    expect(result.stdout).toMatch(/ROLLBACK/)
+  })
+})
