@@ -13,6 +13,7 @@ import type { Listening } from "./Listener.js"
 import * as Metrics from "./Metrics.js"
 import * as ProxySettings from "./ProxySettings.js"
 import * as Classify from "./sql/Classify.js"
+import * as SearchPath from "./sql/SearchPath.js"
 import * as SyncedTables from "./sql/SyncedTables.js"
 import type { WritePlan } from "./sql/WritePlan.js"
 import * as UpstreamTarget from "./upstream/UpstreamTarget.js"
@@ -64,6 +65,7 @@ export const make = (options: Options) =>
     )
     readerPool.on("error", () => undefined)
     const readers = ReaderSessions.make(readerPool)
+    const resolveNames = SearchPath.resolver(readers)
 
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
     const scope = yield* Effect.scope
@@ -106,7 +108,8 @@ export const make = (options: Options) =>
           writesFor: (credential) => ({
             verdict: classifier.verdict,
             certainlyPasses: classifier.certainlyPasses,
-            execute: (request) => execute(credential, request)
+            execute: (request) => execute(credential, request),
+            resolveNames
           }),
           log,
           onLogin: (outcome) => metrics.logins.inc({ outcome }),

@@ -122,6 +122,25 @@ describe("classification", () => {
     ])
   })
 
+  it("leaves a write to an unqualified synced table's name to be resolved, then decides it by the schema found", () => {
+    const unresolved = classifier.verdict("update customers set email = $1 where email = $2")
+    if (unresolved.kind !== "resolve") throw new Error(`expected resolve, got ${unresolved.kind}`)
+    expect(unresolved.names).toEqual(["customers"])
+    const resolved = unresolved.resolved(new Map([["customers", "stripe"]]))
+    expect(resolved.kind === "write" && resolved.write.relation.from).toBe("\"stripe\".\"customers\"")
+    expect(unresolved.resolved(new Map([["customers", "public"]])).kind).toBe("pass")
+    expect(unresolved.resolved(new Map()).kind).toBe("pass")
+    expect(unresolved.resolved(new Map([["customers", "stripe"]]))).toBe(resolved)
+    const nested = classifier.verdict("with x as (delete from customers returning id) select * from x")
+    expect(nested.kind === "resolve" && nested.resolved(new Map([["customers", "stripe"]])).kind).toBe("refuse")
+    // Names no synced table has, and reads, need nothing resolved.
+    expect(classifier.verdict("insert into notes (body) values ('x')").kind).toBe("pass")
+    expect(classifier.verdict("copy customers to stdout").kind).toBe("pass")
+    expect(classifier.verdict("insert into pg_temp.customers (email) values ('x')").kind).toBe("pass")
+    const split = classifier.verdict("set search_path = stripe; insert into customers (email) values ('a')")
+    expect(split.kind === "split" && split.statements.map((st) => st.verdict.kind)).toEqual(["pass", "resolve"])
+  })
+
   it("caches by SQL text", () => {
     const sql = "delete from stripe.customers where email = $1"
     expect(classifier.verdict(sql)).toBe(classifier.verdict(sql))

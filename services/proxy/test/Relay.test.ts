@@ -19,6 +19,7 @@ import type { WritePlan } from "../src/sql/WritePlan.js"
 import { login } from "../src/upstream/UpstreamLogin.js"
 import type { UpstreamSession } from "../src/upstream/UpstreamLogin.js"
 import * as UpstreamTarget from "../src/upstream/UpstreamTarget.js"
+import * as Frontend from "../src/wire/Frontend.js"
 import { message } from "../src/wire/Writer.js"
 
 const customers: SyncedTables.SyncedTable = {
@@ -31,6 +32,8 @@ const customers: SyncedTables.SyncedTable = {
 const password = randomBytes(12).toString("hex")
 const user = ProxyCredentials.userFor("app", SyncStore.newSyncId())
 const executed: Array<ExecuteRequest<WritePlan>> = []
+/** The search_path each resolution was asked with. */
+const resolvedWith: Array<string> = []
 let listening: Listening
 let database: string
 
@@ -41,6 +44,11 @@ beforeAll(async () => {
   await client.connect()
   await client.query(`create database ${database}`)
   await client.end()
+  // For Parse of a write, which goes upstream to be checked.
+  const inDatabase = new pg.Client({ connectionString: Object.assign(new URL(admin), { pathname: `/${database}` }).toString() })
+  await inDatabase.connect()
+  await inDatabase.query("create schema stripe; create table stripe.customers (email text)")
+  await inDatabase.end()
   await Classify.load()
   const classifier = Classify.make(SyncedTables.make([customers]))
   const writes: Writes<WritePlan> = {
@@ -49,6 +57,12 @@ beforeAll(async () => {
     execute: async (request) => {
       executed.push(request)
       return { ok: true, result: { rows: [], tag: "INSERT 0 1", notices: [] } }
+    },
+    // The catalog's part is test/proxy's: here every name is in the path's first schema.
+    resolveNames: async (searchPath, names) => {
+      resolvedWith.push(searchPath)
+      const first = searchPath.split(",")[0]!.trim()
+      return { ok: true, schemas: new Map(names.map((name) => [name, first])) }
     }
   }
   const credential = new ProxyCredentials.ProxyCredential({
@@ -195,6 +209,41 @@ describe("relay hot path", () => {
         "Asia/Tokyo | German, DMY | sql_standard",
         `Asia/Tokyo | German, DMY | ${defaults.interval}`
       ])
+      s.close()
+    }
+  })
+
+  it("asks the session's own search_path for an unqualified name, mid-query and mid-batch, and keeps the answer from the client", async () => {
+    const unnamed = (sql: string) => Buffer.concat([
+      Frontend.encodeParse("", sql), Frontend.encodeBind("", ""), Frontend.encodeExecute("")
+    ])
+    const bytes = Buffer.concat([
+      query("set search_path = stripe, public"),
+      query("insert into customers (email) values ('a@x.co')"),
+      // In the same query: the path as the SET left it; `public.customers` is no synced table, so it goes upstream (and is missing).
+      query("set search_path = public; insert into customers (email) values ('b@x.co')"),
+      // In one batch before its Sync: Postgres has not reported anything yet, the session knows.
+      unnamed("set search_path = stripe"),
+      unnamed("insert into customers (email) values ('c@x.co')"),
+      message().typed("S")
+    ])
+    for (const step of [bytes.length, 1, 5]) {
+      const before = executed.length
+      resolvedWith.length = 0
+      const s = await session()
+      for (let at = 0; at < bytes.length; at += step) {
+        s.socket.write(bytes.subarray(at, at + step))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      const answers = readable(await s.ready(4))
+      expect(answers).toEqual([
+        "C:SET", "Z",
+        "C:INSERT 0 1", "Z",
+        "C:SET", "E:42P01", "Z",
+        "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"
+      ])
+      expect(resolvedWith).toEqual(["stripe, public", "public", "stripe"])
+      expect(executed.slice(before).map((r) => r.write.relation.table.table)).toEqual(["customers", "customers"])
       s.close()
     }
   })

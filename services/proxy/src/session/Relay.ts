@@ -33,7 +33,7 @@ import { Outbox } from "./Outbox.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as WriteAnswer from "./WriteAnswer.js"
-import type { ExecuteRequest, Verdict, Writes } from "./Writes.js"
+import type { ExecuteRequest, Unresolved, Verdict, Writes } from "./Writes.js"
 
 
 /** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
@@ -45,6 +45,8 @@ const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T,
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...UPSTREAM_ENDS, PARAMETER_STATUS])
 const EXTENDED = new Set([P, B, D, E, C])
+const PASS = { kind: "pass" } as const
+const SEARCH_PATH = ["search_path"]
 
 interface Statement<W> {
   readonly write: W
@@ -268,13 +270,18 @@ export class Relay<W> {
 
   private onParse(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
     const parse = Frontend.decodeParse(body)
-    const verdict = this.writes.verdict(parse.sql)
+    return this.takeParse(this.writes.verdict(parse.sql), parse, raw)
+  }
+
+  private takeParse(verdict: Verdict<W>, parse: Frontend.Parse, raw: Buffer): (() => Promise<void>) | undefined {
     switch (verdict.kind) {
       case "write":
         this.statements.set(parse.statement, { write: verdict.write, parameterTypes: parse.parameterTypes })
         break
       case "refuse":
         return () => this.refuseParse(verdict.report, raw)
+      case "resolve":
+        return () => this.resolveParse(verdict, parse, raw)
       default:
         if (this.statements.size > 0) this.statements.delete(parse.statement)
     }
@@ -353,6 +360,22 @@ export class Relay<W> {
     this.ignoringUntilSync = true
   }
 
+  private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
+    // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
+    const decided = this.status === "E" || this.upstreamFailed ? PASS : await this.resolve(verdict, false)
+    await this.takeParse(decided, parse, raw)?.()
+  }
+
+  /** Which tables a statement's unqualified names are: the session's search_path, then the catalog. */
+  private async resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W>> {
+    const answers = await this.own(OwnRequests.showSettings(SEARCH_PATH, simple))
+    const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
+    // Only when the session closed meanwhile.
+    if (searchPath === undefined) return PASS
+    const resolution = await this.writes.resolveNames(searchPath, verdict.names)
+    return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+  }
+
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
     // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
     if (this.status === "E" && !this.upstreamFailed) this.forward(raw, P)
@@ -396,16 +419,23 @@ export class Relay<W> {
       this.forward(raw, Q)
       return
     }
-    const statements = verdict.kind === "split" ? verdict.statements : [{ sql: "", verdict }]
+    const decided = verdict.kind === "resolve" ? await this.resolve(verdict, true) : verdict
+    if (decided.kind === "pass") {
+      // Its names are no synced table's after all: the query goes upstream as sent.
+      this.forward(raw, Q)
+      return
+    }
+    const statements = decided.kind === "split" ? decided.statements : [{ sql: "", verdict: decided }]
     let pending: Array<Buffer> = []
     for (const statement of statements) {
-      if (statement.verdict.kind === "pass") {
+      const part = statement.verdict.kind === "resolve" ? await this.resolve(statement.verdict, true) : statement.verdict
+      if (part.kind === "pass") {
         this.send(pending)
         pending = []
         if (!(await this.runUpstreamPart(statement.sql))) break
         continue
       }
-      const answer = await this.runLocalPart(statement.verdict)
+      const answer = await this.runLocalPart(part)
       pending.push(...answer.messages)
       if (!answer.ok) {
         await this.failBlock()

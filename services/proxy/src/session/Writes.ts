@@ -13,6 +13,23 @@ export type Verdict<W> =
   | { readonly kind: "refuse"; readonly report: Report }
   /** A simple query of several statements, some of them writes: run one by one. */
   | { readonly kind: "split"; readonly statements: ReadonlyArray<{ readonly sql: string; readonly verdict: Verdict<W> }> }
+  | Unresolved<W>
+
+/**
+ * A statement that writes to unqualified names of synced tables: which table each is
+ * depends on the client's session (its search_path), so it is decided when it runs.
+ */
+export interface Unresolved<W> {
+  readonly kind: "resolve"
+  /** The unqualified names written to, as the parser folded them. */
+  readonly names: ReadonlyArray<string>
+  /** The verdict once each name's schema is known; a name absent from `schemas` is no synced table's. */
+  readonly resolved: (schemas: ReadonlyMap<string, string>) => Verdict<W>
+}
+
+export type Resolution =
+  | { readonly ok: true; readonly schemas: ReadonlyMap<string, string> }
+  | { readonly ok: false; readonly report: Report }
 
 export interface ExecuteRequest<W> {
   readonly write: W
@@ -52,11 +69,14 @@ export interface Writes<W> {
    */
   readonly certainlyPasses: (bytes: Uint8Array, start: number, end: number) => boolean
   readonly execute: (request: ExecuteRequest<W>) => Promise<WriteOutcome>
+  /** The schema each name resolves to through `searchPath` (the client's session's), as Postgres would resolve it. */
+  readonly resolveNames: (searchPath: string, names: ReadonlyArray<string>) => Promise<Resolution>
 }
 
 /** Every statement passes through: the proxy as a plain relay. */
 export const passThrough: Writes<never> = {
   verdict: () => ({ kind: "pass" }),
   certainlyPasses: () => true,
-  execute: () => Promise.reject(new Error("no writes are intercepted"))
+  execute: () => Promise.reject(new Error("no writes are intercepted")),
+  resolveNames: () => Promise.resolve({ ok: true, schemas: new Map() })
 }

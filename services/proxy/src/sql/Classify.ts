@@ -7,12 +7,17 @@
  *
  * A statement Postgres cannot parse passes through too: upstream answers with the same
  * 42601 and the cursor position.
+ *
+ * A write to an unqualified name that some synced table has (`insert into customers`)
+ * cannot be decided from the text: which table it is depends on the session's search_path
+ * when it runs. Its verdict is "resolve", cached like any other; the relay asks the
+ * session and the catalog, and the verdict for the schemas found is cached with it.
  */
 import { loadModule, parseSync } from "libpg-query"
 import type { Report } from "../wire/Backend.js"
 import type { Verdict } from "../session/Writes.js"
 import { planWrite } from "./Plan.js"
-import type { SyncedTables } from "./SyncedTables.js"
+import type { SyncedTable, SyncedTables } from "./SyncedTables.js"
 import type { WritePlan } from "./WritePlan.js"
 import { mayWrite, mayWriteBytes } from "./WriteWords.js"
 
@@ -32,6 +37,27 @@ interface RangeVar {
 
 type Node = Readonly<Record<string, unknown>>
 
+/** Where unqualified names resolved: name → schema. */
+type Schemas = ReadonlyMap<string, string>
+const NO_SCHEMAS: Schemas = new Map()
+
+/** The relations a parse-tree node (`{ [key]: value }`) writes to: its target, or TRUNCATE's list. */
+const writtenRelations = (key: string, value: Node): ReadonlyArray<RangeVar> => {
+  switch (key) {
+    case "InsertStmt":
+    case "UpdateStmt":
+    case "DeleteStmt":
+    case "MergeStmt":
+      return value.relation === undefined ? [] : [value.relation as RangeVar]
+    case "CopyStmt":
+      return value.relation === undefined || value.is_from !== true ? [] : [value.relation as RangeVar]
+    case "TruncateStmt":
+      return ((value.relations as ReadonlyArray<{ RangeVar: RangeVar }> | undefined) ?? []).map((r) => r.RangeVar)
+    default:
+      return []
+  }
+}
+
 const refuse = (message: string, hint: string, table?: { schema: string; table: string }): Verdict<WritePlan> => ({
   kind: "refuse",
   report: {
@@ -46,37 +72,53 @@ const refuse = (message: string, hint: string, table?: { schema: string; table: 
 export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
   const cache = new Map<string, Verdict<WritePlan>>()
 
-  const synced = (relation: RangeVar | undefined) =>
-    relation?.schemaname === undefined ? undefined : tables.find(relation.schemaname, relation.relname)
+  /** The synced table a relation names: by its own schema, or by the one its unqualified name resolved to. */
+  const synced = (relation: RangeVar | undefined, schemas: Schemas) => {
+    if (relation === undefined) return undefined
+    const schema = relation.schemaname ?? schemas.get(relation.relname)
+    return schema === undefined ? undefined : tables.find(schema, relation.relname)
+  }
 
   /** A synced table written anywhere below the top level (a CTE, a rule-like nesting). */
-  const nestedWrite = (node: unknown, top: boolean): RangeVar | undefined => {
+  const nestedWrite = (node: unknown, top: boolean, schemas: Schemas): SyncedTable | undefined => {
     if (node === null || typeof node !== "object") return undefined
     if (Array.isArray(node)) {
       for (const item of node) {
-        const found = nestedWrite(item, false)
+        const found = nestedWrite(item, false, schemas)
         if (found !== undefined) return found
       }
       return undefined
     }
     for (const [key, value] of Object.entries(node as Node)) {
       if (!top && (key === "InsertStmt" || key === "UpdateStmt" || key === "DeleteStmt" || key === "MergeStmt")) {
-        const relation = (value as { relation?: RangeVar }).relation
-        if (synced(relation) !== undefined) return relation
+        const table = synced((value as { relation?: RangeVar }).relation, schemas)
+        if (table !== undefined) return table
       }
-      const found = nestedWrite(value, false)
+      const found = nestedWrite(value, false, schemas)
       if (found !== undefined) return found
     }
     return undefined
   }
 
-  const classifyStatement = (stmt: Node, text: string): Verdict<WritePlan> => {
+  /** Unqualified names of synced tables that a statement writes to, at any depth. */
+  const unqualifiedTargets = (node: unknown, found: Set<string>): Set<string> => {
+    if (node === null || typeof node !== "object") return found
+    for (const [key, value] of Object.entries(node as Node)) {
+      for (const relation of writtenRelations(key, value as Node)) {
+        if (relation.schemaname === undefined && tables.names.has(relation.relname)) found.add(relation.relname)
+      }
+      unqualifiedTargets(value, found)
+    }
+    return found
+  }
+
+  const classifyStatement = (stmt: Node, text: string, schemas: Schemas): Verdict<WritePlan> => {
     const [kind] = Object.keys(stmt)
     const body = (kind === undefined ? {} : stmt[kind]) as Node
-    const nested = nestedWrite(body, true)
+    const nested = nestedWrite(body, true, schemas)
     if (nested !== undefined) {
       return refuse(
-        `writes to synced table ${nested.schemaname}.${nested.relname} must be a plain INSERT, UPDATE or DELETE statement`,
+        `writes to synced table ${nested.schema}.${nested.table} must be a plain INSERT, UPDATE or DELETE statement`,
         "Run the write as a statement of its own, not inside a WITH clause or another statement."
       )
     }
@@ -84,11 +126,11 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       case "InsertStmt":
       case "UpdateStmt":
       case "DeleteStmt": {
-        const table = synced(body.relation as RangeVar)
+        const table = synced(body.relation as RangeVar, schemas)
         return table === undefined ? { kind: "pass" } : planWrite(kind, body, table, text)
       }
       case "MergeStmt": {
-        const table = synced(body.relation as RangeVar)
+        const table = synced(body.relation as RangeVar, schemas)
         if (table === undefined) return { kind: "pass" }
         return refuse(
           `MERGE into synced table ${table.schema}.${table.table} is not supported`,
@@ -97,7 +139,7 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
         )
       }
       case "CopyStmt": {
-        const table = synced(body.relation as RangeVar)
+        const table = synced(body.relation as RangeVar, schemas)
         if (table === undefined || body.is_from !== true) return { kind: "pass" }
         return refuse(
           `COPY into synced table ${table.schema}.${table.table} is not supported`,
@@ -107,7 +149,7 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       }
       case "TruncateStmt": {
         const relations = (body.relations as ReadonlyArray<{ RangeVar: RangeVar }> | undefined) ?? []
-        const table = relations.map((r) => synced(r.RangeVar)).find((t) => t !== undefined)
+        const table = relations.map((r) => synced(r.RangeVar, schemas)).find((t) => t !== undefined)
         if (table === undefined) return { kind: "pass" }
         return refuse(
           `TRUNCATE of synced table ${table.schema}.${table.table} is not supported`,
@@ -117,6 +159,27 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       }
       default:
         return { kind: "pass" }
+    }
+  }
+
+  /** A statement's verdict, or, when it writes to unqualified names of synced tables, how to decide it once they are resolved. */
+  const verdictOf = (stmt: Node, text: string): Verdict<WritePlan> => {
+    const names = [...unqualifiedTargets(stmt, new Set())]
+    if (names.length === 0) return classifyStatement(stmt, text, NO_SCHEMAS)
+    const decided = new Map<string, Verdict<WritePlan>>()
+    return {
+      kind: "resolve",
+      names,
+      resolved: (schemas) => {
+        const key = names.map((name) => schemas.get(name) ?? "").join("\u0000")
+        const cached = decided.get(key)
+        if (cached !== undefined) return cached
+        const verdict = classifyStatement(stmt, text, schemas)
+        // One entry per combination of schemas the names were found in: a handful.
+        if (decided.size >= 16) decided.clear()
+        decided.set(key, verdict)
+        return verdict
+      }
     }
   }
 
@@ -133,7 +196,7 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       const start = s.stmt_location ?? 0
       const end = s.stmt_len === undefined || s.stmt_len === 0 ? bytes.length : start + s.stmt_len
       const text = bytes.toString("utf8", start, end).trim()
-      return { sql: text, verdict: classifyStatement((s.stmt ?? {}) as Node, text) }
+      return { sql: text, verdict: verdictOf((s.stmt ?? {}) as Node, text) }
     })
     if (statements.every((s) => s.verdict.kind === "pass")) return { kind: "pass" }
     if (statements.length === 1) return statements[0]!.verdict

@@ -33,12 +33,15 @@ export interface SyncedTables {
   readonly find: (schema: string, table: string) => SyncedTable | undefined
   /** Schemas that hold synced tables: the cheap first test of a statement. */
   readonly schemas: ReadonlySet<string>
+  /** The synced tables' names without their schemas: an unqualified name among them must be resolved. */
+  readonly names: ReadonlySet<string>
 }
 
 export const make = (tables: ReadonlyArray<SyncedTable>): SyncedTables => {
   const byName = new Map(tables.map((t) => [`${t.schema}\u0000${t.table}`, t]))
   return {
     find: (schema, table) => byName.get(`${schema}\u0000${table}`),
-    schemas: new Set(tables.map((t) => t.schema))
+    schemas: new Set(tables.map((t) => t.schema)),
+    names: new Set(tables.map((t) => t.table))
   }
 }

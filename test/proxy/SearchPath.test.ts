@@ -1,0 +1,121 @@
+/**
+ * Unqualified table names in writes resolve with the client's own session search_path, as
+ * Postgres resolves them: a name that lands on a synced table is a write to the API; one
+ * that lands on any other table passes through to Postgres.
+ */
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { RunningEmulator } from "@tributary/stripe-emulator"
+import type pg from "pg"
+import Stripe from "stripe"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Clients from "./support/Clients.js"
+import { failure } from "./support/Failure.js"
+import * as ProxyStack from "./support/ProxyStack.js"
+
+let stack: ProxyStack.ProxyStack
+let emulator: RunningEmulator
+let api: Stripe
+const clients = Clients.make()
+
+beforeAll(async () => {
+  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  const [a, b] = emulator.apiKeys
+  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
+  // A table of the user's own with a synced table's name, which the client role may write.
+  const owner = await clients.connect(stack.ownerUrl)
+  const role = new URL(stack.clientRoleUrl).username
+  await owner.query(`create table public.customers (email text); grant select, insert, update, delete on public.customers to ${role}`)
+})
+
+afterAll(async () => {
+  await clients.endAll()
+  await stack?.stop()
+  await emulator?.stop()
+})
+
+const emailsInApi = async () => (await api.customers.list({ limit: 100 })).data.map((c) => c.email)
+const ownEmails = async (client: pg.Client) => (await client.query("select email from public.customers order by email")).rows.map((r) => r.email as string)
+
+describe("unqualified names in writes", () => {
+  it("a name that resolves to a synced table is a write to the API (simple protocol)", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("set search_path = stripe, public")
+    const inserted = await client.query("insert into customers (email) values ('sp-simple@x.co') returning upstream_id, email")
+    expect(inserted.rows[0].email).toBe("sp-simple@x.co")
+    expect((await api.customers.retrieve(inserted.rows[0].upstream_id as string) as Stripe.Customer).email).toBe("sp-simple@x.co")
+    expect(await ownEmails(client)).toEqual([])
+  })
+
+  it("updates and deletes through an unqualified name over the extended protocol", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("set search_path = stripe, public")
+    const inserted = await client.query("insert into customers (email) values ($1) returning upstream_id", ["sp-ext@x.co"])
+    const upstreamId = inserted.rows[0].upstream_id as string
+    const updated = await client.query("update customers set name = $1 where upstream_id = $2 returning name", ["Renamed", upstreamId])
+    expect(updated.rows).toEqual([{ name: "Renamed" }])
+    expect((await api.customers.retrieve(upstreamId) as Stripe.Customer).name).toBe("Renamed")
+    const deleted = await client.query("delete from customers c where c.upstream_id = $1", [upstreamId])
+    expect(deleted.rowCount).toBe(1)
+    expect((await api.customers.retrieve(upstreamId)).deleted).toBe(true)
+  })
+
+  it("follows a search_path set in the same simple query, and SET LOCAL until its block ends", async () => {
+    const client = await clients.connect(stack.a.url)
+    const results = await client.query(
+      "set search_path = stripe; insert into customers (email) values ('sp-same@x.co') returning email"
+    ) as unknown as Array<pg.QueryResult>
+    expect(results[1]!.rows).toEqual([{ email: "sp-same@x.co" }])
+
+    const other = await clients.connect(stack.a.url)
+    await other.query("begin")
+    await other.query("set local search_path = stripe")
+    await other.query("insert into customers (email) values ('sp-local@x.co')")
+    await other.query("commit")
+    // Back to the default path ("$user", public): the user's own table.
+    await other.query("insert into customers (email) values ('sp-own@x.co')")
+    expect(await ownEmails(other)).toEqual(["sp-own@x.co"])
+    expect(await emailsInApi()).toEqual(expect.arrayContaining(["sp-same@x.co", "sp-local@x.co"]))
+    expect(await emailsInApi()).not.toContain("sp-own@x.co")
+  })
+
+  it("a name that resolves to a table that is not synced passes through, also in the extended protocol", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("set search_path = public, stripe")
+    await client.query("insert into customers (email) values ('own-simple@x.co')")
+    await client.query("insert into customers (email) values ($1)", ["own-ext@x.co"])
+    expect((await client.query("update customers set email = upper(email) where email like 'own-%'")).rowCount).toBe(2)
+    expect(await ownEmails(client)).toEqual(expect.arrayContaining(["OWN-SIMPLE@X.CO", "OWN-EXT@X.CO"]))
+    expect(await emailsInApi()).not.toContain("own-simple@x.co")
+    expect((await client.query("delete from customers where email like 'OWN-%'")).rowCount).toBe(2)
+
+    // A temporary table comes first in the path: the session's own table, as in Postgres.
+    await client.query("set search_path = stripe, public")
+    await client.query("create temp table customers (email text)")
+    await client.query("insert into customers (email) values ('temp@x.co')")
+    expect((await client.query("select email from pg_temp.customers")).rows).toEqual([{ email: "temp@x.co" }])
+    expect(await emailsInApi()).not.toContain("temp@x.co")
+    // Another session's temporary tables cannot be searched from outside it: while one of that
+    // name exists, the name is left to the client's session, which may not write the synced table.
+    const other = await clients.connect(stack.a.url)
+    await other.query("set search_path = stripe")
+    expect((await failure(other.query("insert into customers (email) values ('while-temp@x.co')"))).code).toBe("42501")
+    await client.query("drop table pg_temp.customers")
+    expect((await other.query("insert into customers (email) values ('after-temp@x.co') returning email")).rows).toEqual([{ email: "after-temp@x.co" }])
+  })
+
+  it("refuses what it refuses on qualified names, and keeps the aborted block's 25P02", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("set search_path = stripe")
+    const upsert = await failure(client.query("insert into customers (email) values ('u@x.co') on conflict (id) do update set email = excluded.email"))
+    expect(upsert.code).toBe("0A000")
+    const nested = await failure(client.query("with made as (insert into customers (email) values ($1) returning id) select * from made", ["cte@x.co"]))
+    expect(nested.code).toBe("0A000")
+    await client.query("begin")
+    await failure(client.query("select 1/0"))
+    expect((await failure(client.query("insert into customers (email) values ($1)", ["late@x.co"]))).code).toBe("25P02")
+    await client.query("rollback")
+    expect(await emailsInApi()).not.toContain("late@x.co")
+  })
+})
