@@ -134,4 +134,33 @@ describe("the proxy's reader sessions", () => {
     const plainSelected = await textQuery(other, "select upstream_created_at from stripe.customers where upstream_id = $1", [plain.rows[0].upstream_id])
     expect(plain.rows[0].upstream_created_at).toBe(plainSelected.rows[0].upstream_created_at)
   })
+
+  it("reads RETURNING with the client's extra_float_digits and bytea_output, which Postgres does not report", async () => {
+    const client = await connect(stack.a.url)
+    await client.query("set extra_float_digits = -2")
+    await client.query("set bytea_output = 'escape'")
+    const expressions = "0.1::float8 + 0.2::float8 as f, pi()::float4 as f4, '\\xdeadbeef'::bytea as b"
+    const selected = (await textQuery(client, `select ${expressions}`)).rows[0]
+    expect(selected).toEqual({ f: "0.3", f4: "3.142", b: "\\336\\255\\276\\357" })
+    // Simple protocol, with the values read in the client's settings too.
+    const simple = await textQuery(client,
+      "insert into stripe.customers (email, name) values ('floats@x.co', (1/3::float8)::text) " +
+        `returning name, ${expressions}`)
+    expect(simple.rows[0]).toEqual({ name: (await textQuery(client, "select (1/3::float8)::text as name")).rows[0].name, ...selected })
+    expect(simple.rows[0].name).toBe("0.3333333333333")
+    // Extended protocol, and a SET LOCAL in a transaction block.
+    await client.query("begin")
+    await client.query("set local bytea_output = 'hex'")
+    const extended = await textQuery(client, `update stripe.customers set name = $1 where email = 'floats@x.co' returning ${expressions}`, ["n"])
+    expect(extended.rows[0]).toEqual({ ...selected, b: "\\xdeadbeef" })
+    await client.query("commit")
+    const after = await textQuery(client, `update stripe.customers set name = $1 where email = 'floats@x.co' returning ${expressions}`, ["m"])
+    expect(after.rows[0]).toEqual(selected)
+
+    // Another client's writes keep the server's defaults.
+    const other = await connect(stack.a.url)
+    const plain = await textQuery(other, `insert into stripe.customers (email) values ('plain-floats@x.co') returning ${expressions}`)
+    expect(plain.rows[0]).toEqual((await textQuery(other, `select ${expressions}`)).rows[0])
+    expect(plain.rows[0].f).toBe("0.30000000000000004")
+  })
 })

@@ -248,6 +248,30 @@ describe("relay hot path", () => {
     }
   })
 
+  it("hands each write the settings Postgres does not report, asked of the session, mid-query and mid-batch", async () => {
+    const unnamed = (sql: string) => Buffer.concat([
+      Frontend.encodeParse("", sql), Frontend.encodeBind("", ""), Frontend.encodeExecute("")
+    ])
+    const bytes = Buffer.concat([
+      query("set extra_float_digits = -1; insert into stripe.customers (email) values ('f@x.co')"),
+      unnamed("set bytea_output = 'escape'"),
+      unnamed("insert into stripe.customers (email) values ('b@x.co')"),
+      message().typed("S")
+    ])
+    for (const step of [bytes.length, 3]) {
+      const before = executed.length
+      const s = await session()
+      for (let at = 0; at < bytes.length; at += step) {
+        s.socket.write(bytes.subarray(at, at + step))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      expect(readable(await s.ready(2))).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"])
+      const seen = executed.slice(before).map((r) => `${r.sessionParameters.get("extra_float_digits")} | ${r.sessionParameters.get("bytea_output")}`)
+      expect(seen).toEqual(["-1 | hex", "-1 | escape"])
+      s.close()
+    }
+  })
+
   it("delivers large results byte for byte to a client that stops reading for a while", async () => {
     const s = await session()
     s.socket.pause()

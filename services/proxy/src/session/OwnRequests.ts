@@ -37,6 +37,12 @@ const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in 
 
 export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q] }
 
+/**
+ * Settings that change how a write's values are read and shown, which Postgres does not
+ * report: asked before every write (ReaderSessions follows them with the reported ones).
+ */
+export const UNREPORTED_WRITE_SETTINGS = ["extra_float_digits", "bytea_output"]
+
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"
 

@@ -376,6 +376,16 @@ export class Relay<W> {
     return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
   }
 
+  /** The session's settings for a write: as upstream last reported them, and those it does not report, asked. */
+  private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string>> {
+    const settings = this.parameters.snapshot()
+    const names = OwnRequests.UNREPORTED_WRITE_SETTINGS
+    for (const [name, value] of OwnRequests.settingsOf(names, await this.own(OwnRequests.showSettings(names, simple)))) {
+      settings.set(name, value)
+    }
+    return settings
+  }
+
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
     // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
     if (this.status === "E" && !this.upstreamFailed) this.forward(raw, P)
@@ -404,7 +414,7 @@ export class Relay<W> {
     const outcome = await this.writes.execute({
       ...portal.request,
       inTransaction: this.status !== "I",
-      sessionParameters: this.parameters.snapshot()
+      sessionParameters: await this.writeSettings(false)
     })
     if (!outcome.ok) {
       await this.failBlock()
@@ -465,7 +475,7 @@ export class Relay<W> {
       parameterTypes: [],
       resultFormats: [],
       inTransaction: this.status !== "I",
-      sessionParameters: this.parameters.snapshot()
+      sessionParameters: await this.writeSettings(true)
     })
     return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
   }

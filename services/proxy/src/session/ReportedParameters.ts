@@ -27,7 +27,7 @@ export class ReportedParameters {
   }
 
   /** A copy: a write reads it while the session goes on. */
-  snapshot(): ReadonlyMap<string, string> {
+  snapshot(): Map<string, string> {
     return new Map(this.values)
   }
 }

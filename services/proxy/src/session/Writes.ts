@@ -42,8 +42,9 @@ export interface ExecuteRequest<W> {
   /** The client's session is inside a transaction block: the write escapes it. */
   readonly inTransaction: boolean
   /**
-   * The client's session parameters as upstream last reported them (ParameterStatus), at
-   * the time of the write: `TimeZone`, `DateStyle`, `IntervalStyle`, ….
+   * The client's session parameters at the time of the write: as upstream last reported
+   * them (ParameterStatus: `TimeZone`, `DateStyle`, `IntervalStyle`, …), and those it does
+   * not report, asked of the session (`extra_float_digits`, `bytea_output`).
    */
   readonly sessionParameters: ReadonlyMap<string, string>
 }

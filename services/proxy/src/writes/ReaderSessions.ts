@@ -20,13 +20,15 @@ import pg from "pg"
 import type { Queryable } from "./Results.js"
 
 /**
- * The reported parameters (ParameterStatus) that change what a query reads or shows and
- * that a client may set. Not `client_encoding` (these connections speak UTF-8 to the
- * proxy, which passes the bytes on), nor `standard_conforming_strings` (the proxy splits
- * the user's SQL with the standard's string rules), nor `application_name` (these
- * connections say they are the proxy's).
+ * The client's settings that change what a query reads or shows: reported ones
+ * (ParameterStatus), and `extra_float_digits` and `bytea_output`, which Postgres does not
+ * report and the relay asks the client's session for before each write. Not
+ * `client_encoding` (these connections speak UTF-8 to the proxy, which passes the bytes
+ * on), nor `standard_conforming_strings` (the proxy splits the user's SQL with the
+ * standard's string rules), nor `application_name` (these connections say they are the
+ * proxy's).
  */
-export const FOLLOWED = ["TimeZone", "DateStyle", "IntervalStyle"] as const
+export const FOLLOWED = ["TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
 /** A pooled connection that remembers the settings its server last reported. */
 export class ReportingClient extends pg.Client {
