@@ -3,72 +3,56 @@
  * Postgres resolves them: a name that lands on a synced table is a write to the API; one
  * that lands on any other table passes through to Postgres.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Emulator } from "@tributary/stripe-emulator"
-import type { RunningEmulator } from "@tributary/stripe-emulator"
 import type pg from "pg"
-import Stripe from "stripe"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Clients from "./support/Clients.js"
+import type Stripe from "stripe"
+import { beforeAll, describe, expect, it } from "vitest"
+import * as EmulatedStack from "./support/EmulatedStack.js"
 import { failure } from "./support/Failure.js"
-import * as ProxyStack from "./support/ProxyStack.js"
 
-let stack: ProxyStack.ProxyStack
-let emulator: RunningEmulator
-let api: Stripe
-const clients = Clients.make()
+const fixture = EmulatedStack.use()
+const clients = fixture.clients
 
 beforeAll(async () => {
-  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
-  const [a, b] = emulator.apiKeys
-  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
-  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
   // A table of the user's own with a synced table's name, which the client role may write.
-  const owner = await clients.connect(stack.ownerUrl)
-  const role = new URL(stack.clientRoleUrl).username
+  const owner = await clients.connect(fixture.stack.ownerUrl)
+  const role = new URL(fixture.stack.clientRoleUrl).username
   await owner.query(`create table public.customers (email text); grant select, insert, update, delete on public.customers to ${role}`)
 })
 
-afterAll(async () => {
-  await clients.endAll()
-  await stack?.stop()
-  await emulator?.stop()
-})
-
-const emailsInApi = async () => (await api.customers.list({ limit: 100 })).data.map((c) => c.email)
+const emailsInApi = async () => (await fixture.api.customers.list({ limit: 100 })).data.map((c) => c.email)
 const ownEmails = async (client: pg.Client) => (await client.query("select email from public.customers order by email")).rows.map((r) => r.email as string)
 
 describe("unqualified names in writes", () => {
   it("a name that resolves to a synced table is a write to the API (simple protocol)", async () => {
-    const client = await clients.connect(stack.a.url)
+    const client = await clients.connect(fixture.stack.a.url)
     await client.query("set search_path = stripe, public")
     const inserted = await client.query("insert into customers (email) values ('sp-simple@x.co') returning upstream_id, email")
     expect(inserted.rows[0].email).toBe("sp-simple@x.co")
-    expect((await api.customers.retrieve(inserted.rows[0].upstream_id as string) as Stripe.Customer).email).toBe("sp-simple@x.co")
+    expect((await fixture.api.customers.retrieve(inserted.rows[0].upstream_id as string) as Stripe.Customer).email).toBe("sp-simple@x.co")
     expect(await ownEmails(client)).toEqual([])
   })
 
   it("updates and deletes through an unqualified name over the extended protocol", async () => {
-    const client = await clients.connect(stack.a.url)
+    const client = await clients.connect(fixture.stack.a.url)
     await client.query("set search_path = stripe, public")
     const inserted = await client.query("insert into customers (email) values ($1) returning upstream_id", ["sp-ext@x.co"])
     const upstreamId = inserted.rows[0].upstream_id as string
     const updated = await client.query("update customers set name = $1 where upstream_id = $2 returning name", ["Renamed", upstreamId])
     expect(updated.rows).toEqual([{ name: "Renamed" }])
-    expect((await api.customers.retrieve(upstreamId) as Stripe.Customer).name).toBe("Renamed")
+    expect((await fixture.api.customers.retrieve(upstreamId) as Stripe.Customer).name).toBe("Renamed")
     const deleted = await client.query("delete from customers c where c.upstream_id = $1", [upstreamId])
     expect(deleted.rowCount).toBe(1)
-    expect((await api.customers.retrieve(upstreamId)).deleted).toBe(true)
+    expect((await fixture.api.customers.retrieve(upstreamId)).deleted).toBe(true)
   })
 
   it("follows a search_path set in the same simple query, and SET LOCAL until its block ends", async () => {
-    const client = await clients.connect(stack.a.url)
+    const client = await clients.connect(fixture.stack.a.url)
     const results = await client.query(
       "set search_path = stripe; insert into customers (email) values ('sp-same@x.co') returning email"
     ) as unknown as Array<pg.QueryResult>
     expect(results[1]!.rows).toEqual([{ email: "sp-same@x.co" }])
 
-    const other = await clients.connect(stack.a.url)
+    const other = await clients.connect(fixture.stack.a.url)
     await other.query("begin")
     await other.query("set local search_path = stripe")
     await other.query("insert into customers (email) values ('sp-local@x.co')")
@@ -81,7 +65,7 @@ describe("unqualified names in writes", () => {
   })
 
   it("a name that resolves to a table that is not synced passes through, also in the extended protocol", async () => {
-    const client = await clients.connect(stack.a.url)
+    const client = await clients.connect(fixture.stack.a.url)
     await client.query("set search_path = public, stripe")
     await client.query("insert into customers (email) values ('own-simple@x.co')")
     await client.query("insert into customers (email) values ($1)", ["own-ext@x.co"])
@@ -98,7 +82,7 @@ describe("unqualified names in writes", () => {
     expect(await emailsInApi()).not.toContain("temp@x.co")
     // Another session's temporary tables cannot be searched from outside it: while one of that
     // name exists, the name is left to the client's session, which may not write the synced table.
-    const other = await clients.connect(stack.a.url)
+    const other = await clients.connect(fixture.stack.a.url)
     await other.query("set search_path = stripe")
     expect((await failure(other.query("insert into customers (email) values ('while-temp@x.co')"))).code).toBe("42501")
     await client.query("drop table pg_temp.customers")
@@ -106,7 +90,7 @@ describe("unqualified names in writes", () => {
   })
 
   it("refuses what it refuses on qualified names, and keeps the aborted block's 25P02", async () => {
-    const client = await clients.connect(stack.a.url)
+    const client = await clients.connect(fixture.stack.a.url)
     await client.query("set search_path = stripe")
     const upsert = await failure(client.query("insert into customers (email) values ('u@x.co') on conflict (id) do update set email = excluded.email"))
     expect(upsert.code).toBe("0A000")

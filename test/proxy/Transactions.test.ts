@@ -6,36 +6,19 @@
  */
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Emulator } from "@tributary/stripe-emulator"
-import type { RunningEmulator } from "@tributary/stripe-emulator"
 import type pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Clients from "./support/Clients.js"
+import { describe, expect, it } from "vitest"
+import * as EmulatedStack from "./support/EmulatedStack.js"
 import { failure } from "./support/Failure.js"
-import * as ProxyStack from "./support/ProxyStack.js"
 
 const run = promisify(execFile)
 
-let stack: ProxyStack.ProxyStack
-let emulator: RunningEmulator
-const clients = Clients.make()
-
-beforeAll(async () => {
-  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
-  const [a, b] = emulator.apiKeys
-  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
-})
-
-afterAll(async () => {
-  await clients.endAll()
-  await stack?.stop()
-  await emulator?.stop()
-})
+const fixture = EmulatedStack.use()
+const clients = fixture.clients
 
 /** A client through the proxy that remembers the transaction status of each ReadyForQuery, and a table of its own. */
 const session = async () => {
-  const client = await clients.connect(stack.a.url)
+  const client = await clients.connect(fixture.stack.a.url)
   const statuses: Array<string> = []
   ;(client as unknown as { connection: pg.Connection }).connection.on("readyForQuery", (message: { status: string }) => {
     statuses.push(message.status)
@@ -137,7 +120,7 @@ describe("a failed write inside a transaction block", () => {
   })
 
   it("psql sees the aborted transaction as Postgres reports it", async () => {
-    const result = await run("psql", [stack.a.url, "-X", "-v", "ON_ERROR_STOP=0", "-c",
+    const result = await run("psql", [fixture.stack.a.url, "-X", "-v", "ON_ERROR_STOP=0", "-c",
       "begin; insert into stripe.customers (email) values ('bad');", "-c", "select 1;", "-c", "commit;"])
       .catch((error: { stdout: string; stderr: string }) => error)
     // psql runs each -c in the same session: the block survives from one to the next.

@@ -5,20 +5,16 @@
  * - What one write's expressions do to a reader connection's session (a setting, an
  *   advisory lock) must never reach the next write, which may be another sync's.
  * - The client's settings that change how values are read and shown (TimeZone, DateStyle,
- *   IntervalStyle) apply to its writes as to its reads: RETURNING gives the text Postgres
- *   gives the same session for a SELECT of the row.
+ *   IntervalStyle, and extra_float_digits and bytea_output, which Postgres does not report)
+ *   apply to its writes as to its reads: RETURNING gives the text Postgres gives the same
+ *   session for a SELECT of the row.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Emulator } from "@tributary/stripe-emulator"
-import type { RunningEmulator } from "@tributary/stripe-emulator"
 import type pg from "pg"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Clients from "./support/Clients.js"
-import * as ProxyStack from "./support/ProxyStack.js"
+import { describe, expect, it } from "vitest"
+import * as EmulatedStack from "./support/EmulatedStack.js"
 
-let stack: ProxyStack.ProxyStack
-let emulator: RunningEmulator
-const clients = Clients.make()
+const fixture = EmulatedStack.use()
+const clients = fixture.clients
 
 const connect = clients.connect
 
@@ -37,23 +33,11 @@ const eventually = async (condition: () => Promise<boolean>, deadlineMs = 5_000)
   }
 }
 
-beforeAll(async () => {
-  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
-  const [a, b] = emulator.apiKeys
-  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
-})
-
-afterAll(async () => {
-  await clients.endAll()
-  await stack?.stop()
-  await emulator?.stop()
-})
-
 describe("the proxy's reader sessions", () => {
   it("keeps what one write's expressions change in its session from the next client's writes", async () => {
-    const attacker = await connect(stack.a.url)
-    const victim = await connect(stack.b.url)
-    const direct = await connect(stack.clientRoleUrl)
+    const attacker = await connect(fixture.stack.a.url)
+    const victim = await connect(fixture.stack.b.url)
+    const direct = await connect(fixture.stack.clientRoleUrl)
     const defaults = (await direct.query("select current_setting('search_path') as search_path, current_setting('TimeZone') as tz")).rows[0]
     const lock = 4_242_001
 
@@ -89,7 +73,7 @@ describe("the proxy's reader sessions", () => {
   })
 
   it("reads RETURNING with the client's TimeZone, DateStyle and IntervalStyle, as a SELECT in the same session does", async () => {
-    const client = await connect(stack.a.url)
+    const client = await connect(fixture.stack.a.url)
     await client.query("set timezone = 'Asia/Tokyo'")
     await client.query("set datestyle = 'German'")
     await client.query("set intervalstyle = 'sql_standard'")
@@ -129,14 +113,14 @@ describe("the proxy's reader sessions", () => {
     expect(results[2]!.rows[0]).toEqual({ upstream_created_at: after.rows[0].upstream_created_at, name: "2024-01-02" })
 
     // Another client's writes keep the server's defaults.
-    const other = await connect(stack.a.url)
+    const other = await connect(fixture.stack.a.url)
     const plain = await textQuery(other, "insert into stripe.customers (email) values ('plain@x.co') returning upstream_id, upstream_created_at")
     const plainSelected = await textQuery(other, "select upstream_created_at from stripe.customers where upstream_id = $1", [plain.rows[0].upstream_id])
     expect(plain.rows[0].upstream_created_at).toBe(plainSelected.rows[0].upstream_created_at)
   })
 
   it("reads RETURNING with the client's extra_float_digits and bytea_output, which Postgres does not report", async () => {
-    const client = await connect(stack.a.url)
+    const client = await connect(fixture.stack.a.url)
     await client.query("set extra_float_digits = -2")
     await client.query("set bytea_output = 'escape'")
     const expressions = "0.1::float8 + 0.2::float8 as f, pi()::float4 as f4, '\\xdeadbeef'::bytea as b"
@@ -158,7 +142,7 @@ describe("the proxy's reader sessions", () => {
     expect(after.rows[0]).toEqual(selected)
 
     // Another client's writes keep the server's defaults.
-    const other = await connect(stack.a.url)
+    const other = await connect(fixture.stack.a.url)
     const plain = await textQuery(other, `insert into stripe.customers (email) values ('plain-floats@x.co') returning ${expressions}`)
     expect(plain.rows[0]).toEqual((await textQuery(other, `select ${expressions}`)).rows[0])
     expect(plain.rows[0].f).toBe("0.30000000000000004")

@@ -122,10 +122,30 @@ const session = async () => {
     }
     return messages()
   }
-  return { socket: opened.socket, bytes, ready, close: () => opened.socket.destroy() }
+  /** Sends `data` cut every `step` bytes, each piece in a turn of its own. */
+  const send = async (data: Buffer, step = data.length) => {
+    for (let at = 0; at < data.length; at += step) {
+      opened.socket.write(data.subarray(at, at + step))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+  return { socket: opened.socket, bytes, ready, send, close: () => opened.socket.destroy() }
 }
 
 const query = (sql: string) => message().cstring(sql).typed("Q")
+
+/** `bytes` sent on a new session cut every `step` bytes: the answers up to the `ready`-th ReadyForQuery, and the writes handed over. */
+const exchange = async (bytes: Buffer, step: number, ready: number) => {
+  const before = executed.length
+  const s = await session()
+  await s.send(bytes, step)
+  const answers = readable(await s.ready(ready))
+  s.close()
+  return { answers, writes: executed.slice(before) }
+}
+
+/** Parse, Bind and Execute of `sql`, unnamed, without Sync. */
+const unnamed = (sql: string) => Buffer.concat([Frontend.encodeParse("", sql), Frontend.encodeBind("", ""), Frontend.encodeExecute("")])
 
 const pipelined = Buffer.concat([
   query("SELECT 1 AS one"),
@@ -168,10 +188,7 @@ describe("relay hot path", () => {
     whole.close()
     for (const step of [1, 3, 7, 64]) {
       const s = await session()
-      for (let at = 0; at < pipelined.length; at += step) {
-        s.socket.write(pipelined.subarray(at, at + step))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
+      await s.send(pipelined, step)
       const got = await s.ready(5).catch((e: Error) => { throw new Error(`step ${step}: ${e.message}`) })
       expect(readable(got)).toEqual(expected)
       s.close()
@@ -193,14 +210,8 @@ describe("relay hot path", () => {
     const defaults = (await direct.query("select current_setting('DateStyle') as date, current_setting('IntervalStyle') as interval")).rows[0]
     await direct.end()
     for (const step of [settings.length, 5]) {
-      const before = executed.length
-      const s = await session()
-      for (let at = 0; at < settings.length; at += step) {
-        s.socket.write(settings.subarray(at, at + step))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      await s.ready(7)
-      const seen = executed.slice(before).map((r) =>
+      const { writes } = await exchange(settings, step, 7)
+      const seen = writes.map((r) =>
         ["TimeZone", "DateStyle", "IntervalStyle"].map((name) => r.sessionParameters.get(name)).join(" | ")
       )
       expect(seen).toEqual([
@@ -209,14 +220,10 @@ describe("relay hot path", () => {
         "Asia/Tokyo | German, DMY | sql_standard",
         `Asia/Tokyo | German, DMY | ${defaults.interval}`
       ])
-      s.close()
     }
   })
 
   it("asks the session's own search_path for an unqualified name, mid-query and mid-batch, and keeps the answer from the client", async () => {
-    const unnamed = (sql: string) => Buffer.concat([
-      Frontend.encodeParse("", sql), Frontend.encodeBind("", ""), Frontend.encodeExecute("")
-    ])
     const bytes = Buffer.concat([
       query("set search_path = stripe, public"),
       query("insert into customers (email) values ('a@x.co')"),
@@ -228,14 +235,8 @@ describe("relay hot path", () => {
       message().typed("S")
     ])
     for (const step of [bytes.length, 1, 5]) {
-      const before = executed.length
       resolvedWith.length = 0
-      const s = await session()
-      for (let at = 0; at < bytes.length; at += step) {
-        s.socket.write(bytes.subarray(at, at + step))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      const answers = readable(await s.ready(4))
+      const { answers, writes } = await exchange(bytes, step, 4)
       expect(answers).toEqual([
         "C:SET", "Z",
         "C:INSERT 0 1", "Z",
@@ -243,15 +244,11 @@ describe("relay hot path", () => {
         "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"
       ])
       expect(resolvedWith).toEqual(["stripe, public", "public", "stripe"])
-      expect(executed.slice(before).map((r) => r.write.relation.table.table)).toEqual(["customers", "customers"])
-      s.close()
+      expect(writes.map((r) => r.write.relation.table.table)).toEqual(["customers", "customers"])
     }
   })
 
   it("hands each write the settings Postgres does not report, asked of the session, mid-query and mid-batch", async () => {
-    const unnamed = (sql: string) => Buffer.concat([
-      Frontend.encodeParse("", sql), Frontend.encodeBind("", ""), Frontend.encodeExecute("")
-    ])
     const bytes = Buffer.concat([
       query("set extra_float_digits = -1; insert into stripe.customers (email) values ('f@x.co')"),
       unnamed("set bytea_output = 'escape'"),
@@ -259,16 +256,10 @@ describe("relay hot path", () => {
       message().typed("S")
     ])
     for (const step of [bytes.length, 3]) {
-      const before = executed.length
-      const s = await session()
-      for (let at = 0; at < bytes.length; at += step) {
-        s.socket.write(bytes.subarray(at, at + step))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      expect(readable(await s.ready(2))).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"])
-      const seen = executed.slice(before).map((r) => `${r.sessionParameters.get("extra_float_digits")} | ${r.sessionParameters.get("bytea_output")}`)
+      const { answers, writes } = await exchange(bytes, step, 2)
+      expect(answers).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"])
+      const seen = writes.map((r) => `${r.sessionParameters.get("extra_float_digits")} | ${r.sessionParameters.get("bytea_output")}`)
       expect(seen).toEqual(["-1 | hex", "-1 | escape"])
-      s.close()
     }
   })
 
