@@ -17,7 +17,9 @@
  *   without taking a snapshot, so it never fixes a REPEATABLE READ transaction's
  *   snapshot early. In a simple query it is a Query; amid an extended-protocol batch it
  *   is a named statement and portal, closed again, and no Sync, so the client's implicit
- *   transaction (the batch before its Sync) is neither committed nor ended.
+ *   transaction (the batch before its Sync) is neither committed nor ended. `SHOW`
+ *   cannot fail, but a cancel can land on it: that error is the client's statement's,
+ *   relayed in its place, and the statement goes no further.
  */
 import * as Frontend from "../wire/Frontend.js"
 import { B, C, DATA_ROW, E, P, Q } from "../wire/MessageCodes.js"
@@ -26,6 +28,8 @@ export interface OwnRequest {
   readonly bytes: Buffer
   /** The request codes whose answers the relay must wait for (one per message that gets one). */
   readonly requests: ReadonlyArray<number>
+  /** Its error is the point: kept from the client like the rest of its answer. */
+  readonly fails?: boolean
 }
 
 export interface OwnAnswer {
@@ -35,7 +39,7 @@ export interface OwnAnswer {
 
 const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in this transaction block, so the block is aborted'::pg_catalog.int4"
 
-export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q] }
+export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q], fails: true }
 
 /**
  * Settings that change how a write's values are read and shown, which Postgres does not

@@ -40,6 +40,12 @@ import type { ExecuteRequest, Unresolved, Verdict, Writes } from "./Writes.js"
 const SWALLOW_READY = 0x100
 /** A request of the proxy's own (OwnRequests): its answer is kept for the proxy, never relayed. */
 const OWN = 0x200
+/**
+ * An own request whose error is expected (OwnRequest.fails). Any other own request's
+ * error (a cancel that landed on it) is the client's statement's: relayed, and the
+ * statement goes no further.
+ */
+const OWN_FAILS = 0x400
 
 const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
@@ -363,12 +369,17 @@ export class Relay<W> {
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
     // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
     const decided = this.status === "E" || this.upstreamFailed ? PASS : await this.resolve(verdict, false)
-    await this.takeParse(decided, parse, raw)?.()
+    if (decided === undefined) this.ignoringUntilSync = true
+    else await this.takeParse(decided, parse, raw)?.()
   }
 
-  /** Which tables a statement's unqualified names are: the session's search_path, then the catalog. */
-  private async resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W>> {
+  /**
+   * Which tables a statement's unqualified names are: the session's search_path, then the
+   * catalog. Undefined when the session failed the question (its error is relayed).
+   */
+  private async resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
     const answers = await this.own(OwnRequests.showSettings(SEARCH_PATH, simple))
+    if (answers === undefined) return undefined
     const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
     // Only when the session closed meanwhile.
     if (searchPath === undefined) return PASS
@@ -376,13 +387,16 @@ export class Relay<W> {
     return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
   }
 
-  /** The session's settings for a write: as upstream last reported them, and those it does not report, asked. */
-  private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string>> {
+  /**
+   * The session's settings for a write: as upstream last reported them, and those it does
+   * not report, asked. Undefined when the session failed the question (its error is relayed).
+   */
+  private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
     const settings = this.parameters.snapshot()
     const names = OwnRequests.UNREPORTED_WRITE_SETTINGS
-    for (const [name, value] of OwnRequests.settingsOf(names, await this.own(OwnRequests.showSettings(names, simple)))) {
-      settings.set(name, value)
-    }
+    const answers = await this.own(OwnRequests.showSettings(names, simple))
+    if (answers === undefined) return undefined
+    for (const [name, value] of OwnRequests.settingsOf(names, answers)) settings.set(name, value)
     return settings
   }
 
@@ -392,15 +406,19 @@ export class Relay<W> {
     else await this.answerError(report)
   }
 
-  /** Runs a request of the proxy's own upstream; called only once everything before it is answered. */
-  private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer>> {
+  /**
+   * Runs a request of the proxy's own upstream; called only once everything before it is
+   * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
+   */
+  private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> {
     this.ownAnswers = []
     this.toUpstream.add(request.bytes)
-    for (const code of request.requests) this.awaiting.push(code | OWN)
+    const flags = OWN | (request.fails === true ? OWN_FAILS : 0)
+    for (const code of request.requests) this.awaiting.push(code | flags)
     await this.untilAnswered()
     const answers = this.ownAnswers
     this.ownAnswers = []
-    return answers
+    return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
   }
 
   /** The proxy failed a statement: inside a transaction block, the block fails upstream too, as in Postgres. */
@@ -411,11 +429,12 @@ export class Relay<W> {
   private async runExtended(portal: Portal<W>): Promise<void> {
     // Postgres would have skipped this Execute after an earlier failure in the batch.
     if (this.upstreamFailed) return
-    const outcome = await this.writes.execute({
-      ...portal.request,
-      inTransaction: this.status !== "I",
-      sessionParameters: await this.writeSettings(false)
-    })
+    const sessionParameters = await this.writeSettings(false)
+    if (sessionParameters === undefined) {
+      this.ignoringUntilSync = true
+      return
+    }
+    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.status !== "I", sessionParameters })
     if (!outcome.ok) {
       await this.failBlock()
       this.ignoringUntilSync = true
@@ -430,6 +449,10 @@ export class Relay<W> {
       return
     }
     const decided = verdict.kind === "resolve" ? await this.resolve(verdict, true) : verdict
+    if (decided === undefined) {
+      this.send([Backend.readyForQuery(this.status)])
+      return
+    }
     if (decided.kind === "pass") {
       // Its names are no synced table's after all: the query goes upstream as sent.
       this.forward(raw, Q)
@@ -438,10 +461,17 @@ export class Relay<W> {
     const statements = decided.kind === "split" ? decided.statements : [{ sql: "", verdict: decided }]
     let pending: Array<Buffer> = []
     for (const statement of statements) {
-      const part = statement.verdict.kind === "resolve" ? await this.resolve(statement.verdict, true) : statement.verdict
+      // Answers so far go first: what upstream answers next (a part, or an error on the
+      // proxy's own question) is relayed as it comes.
+      this.send(pending)
+      pending = []
+      let part = statement.verdict
+      if (part.kind === "resolve") {
+        const resolved = await this.resolve(part, true)
+        if (resolved === undefined) break
+        part = resolved
+      }
       if (part.kind === "pass") {
-        this.send(pending)
-        pending = []
         if (!(await this.runUpstreamPart(statement.sql))) break
         continue
       }
@@ -468,6 +498,9 @@ export class Relay<W> {
   private async runLocalPart(verdict: Verdict<W>): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> {
     if (verdict.kind === "refuse") return { ok: false, messages: [Backend.errorResponse(verdict.report)] }
     if (verdict.kind !== "write") return { ok: true, messages: [] }
+    const sessionParameters = await this.writeSettings(true)
+    // The session failed the question, and its error was relayed.
+    if (sessionParameters === undefined) return { ok: false, messages: [] }
     const outcome = await this.writes.execute({
       write: verdict.write,
       parameters: [],
@@ -475,7 +508,7 @@ export class Relay<W> {
       parameterTypes: [],
       resultFormats: [],
       inTransaction: this.status !== "I",
-      sessionParameters: await this.writeSettings(true)
+      sessionParameters
     })
     return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
   }
@@ -548,7 +581,7 @@ export class Relay<W> {
     // The buffer is reused for the next read: the proxy's answers are kept as copies.
     this.ownAnswers.push({ type, body: Buffer.from(buffer.subarray(start, end)) })
     this.settle(head, type, buffer, start, end)
-    return false
+    return type === ERROR && (head & OWN_FAILS) === 0
   }
 
   /** Account for a message that answers `head`; false to drop it. */
