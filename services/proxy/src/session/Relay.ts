@@ -30,10 +30,12 @@ import {
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
+import { PreparedWrites } from "./PreparedWrites.js"
+import type { Portal } from "./PreparedWrites.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as WriteAnswer from "./WriteAnswer.js"
-import type { ExecuteRequest, Unresolved, Verdict, Writes } from "./Writes.js"
+import type { Unresolved, Verdict, Writes } from "./Writes.js"
 
 
 /** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
@@ -53,15 +55,6 @@ const UPSTREAM_WATCHED = new Set([...UPSTREAM_ENDS, PARAMETER_STATUS])
 const EXTENDED = new Set([P, B, D, E, C])
 const PASS = { kind: "pass" } as const
 const SEARCH_PATH = ["search_path"]
-
-interface Statement<W> {
-  readonly write: W
-  readonly parameterTypes: ReadonlyArray<number>
-}
-
-interface Portal<W> {
-  readonly request: Omit<ExecuteRequest<W>, "inTransaction" | "sessionParameters">
-}
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
@@ -83,8 +76,7 @@ export class Relay<W> {
   private ownAnswers: Array<OwnRequests.OwnAnswer> = []
   private suspended = false
   private closed = false
-  private readonly statements = new Map<string, Statement<W>>()
-  private readonly portals = new Map<string, Portal<W>>()
+  private readonly prepared = new PreparedWrites<W>()
 
   constructor(
     private readonly client: Socket,
@@ -161,7 +153,7 @@ export class Relay<W> {
         if (!this.writes.certainlyPasses(chunk, bodyStart, end - 1)) return false
         break
       case P: {
-        if (this.statements.size > 0) return false
+        if (!this.prepared.noStatements) return false
         const nameEnd = chunk.indexOf(0, bodyStart)
         const sqlEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1)
         if (sqlEnd < 0 || sqlEnd >= end || !this.writes.certainlyPasses(chunk, nameEnd + 1, sqlEnd)) return false
@@ -171,7 +163,7 @@ export class Relay<W> {
       case C:
       case E:
         // Without a prepared write there is nothing to track (onBind, onCloseMessage, onExecute).
-        if (this.statements.size > 0 || this.portals.size > 0) return false
+        if (!this.prepared.none) return false
         break
       case D:
       case S:
@@ -226,13 +218,13 @@ export class Relay<W> {
       case P:
         return this.onParse(body, raw)
       case B:
-        this.onBind(body)
+        this.prepared.bound(body)
         this.forward(raw, B)
         return undefined
       case E:
         return this.onExecute(body, raw)
       case C:
-        this.onCloseMessage(body)
+        this.prepared.closed(body)
         this.forward(raw, C)
         return undefined
       case D:
@@ -282,53 +274,24 @@ export class Relay<W> {
   private takeParse(verdict: Verdict<W>, parse: Frontend.Parse, raw: Buffer): (() => Promise<void>) | undefined {
     switch (verdict.kind) {
       case "write":
-        this.statements.set(parse.statement, { write: verdict.write, parameterTypes: parse.parameterTypes })
+        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes)
         break
       case "refuse":
         return () => this.refuseParse(verdict.report, raw)
       case "resolve":
         return () => this.resolveParse(verdict, parse, raw)
       default:
-        if (this.statements.size > 0) this.statements.delete(parse.statement)
+        this.prepared.parsedOther(parse.statement)
     }
     this.forward(raw, P)
     return undefined
   }
 
-  private onBind(body: Buffer): void {
-    if (this.statements.size === 0 && this.portals.size === 0) return
-    const names = Frontend.decodeBindNames(body)
-    const statement = this.statements.get(names.statement)
-    if (statement === undefined) {
-      this.portals.delete(names.portal)
-      return
-    }
-    const bind = Frontend.decodeBind(body)
-    this.portals.set(bind.portal, {
-      request: {
-        write: statement.write,
-        parameters: bind.parameters,
-        parameterFormats: bind.parameterFormats,
-        parameterTypes: statement.parameterTypes,
-        resultFormats: bind.resultFormats
-      }
-    })
-  }
-
   private onExecute(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
-    if (this.portals.size > 0) {
-      const portal = this.portals.get(Frontend.decodeExecute(body).portal)
-      if (portal !== undefined) return () => this.runExtended(portal)
-    }
+    const portal = this.prepared.executed(body)
+    if (portal !== undefined) return () => this.runExtended(portal)
     this.forward(raw, E)
     return undefined
-  }
-
-  private onCloseMessage(body: Buffer): void {
-    if (this.statements.size === 0 && this.portals.size === 0) return
-    const target = Frontend.decodeTarget(body)
-    if (target.kind === "S") this.statements.delete(target.name)
-    else this.portals.delete(target.name)
   }
 
   // ── the proxy's own answers ──────────────────────────────────────────────────────
@@ -591,7 +554,7 @@ export class Relay<W> {
       case Z: {
         this.status = String.fromCharCode(buffer[start]!) as Backend.TransactionStatus
         this.upstreamFailed = false
-        if (this.status === "I" && this.portals.size > 0) this.portals.clear()
+        if (this.status === "I") this.prepared.transactionEnded()
         if (request === Q || request === S || request === F) this.awaiting.shift()
         return (head & SWALLOW_READY) === 0
       }
