@@ -248,18 +248,28 @@ describe("relay hot path", () => {
     }
   })
 
-  it("hands each write the settings Postgres does not report, asked of the session, mid-query and mid-batch", async () => {
+  let defaultZone = ""
+  beforeAll(async () => {
+    const direct = new pg.Client({ connectionString: Object.assign(new URL(Fixtures.postgresUrl()), { pathname: `/${database}` }).toString() })
+    await direct.connect()
+    defaultZone = (await direct.query("show timezone")).rows[0].TimeZone as string
+    await direct.end()
+  })
+
+  it("hands each write the settings as the session has them, asked of it, mid-query and mid-batch", async () => {
     const bytes = Buffer.concat([
       query("set extra_float_digits = -1; insert into stripe.customers (email) values ('f@x.co')"),
+      // Before the batch's Sync Postgres has reported nothing yet, not even TimeZone.
       unnamed("set bytea_output = 'escape'"),
+      unnamed("set timezone = 'Asia/Tokyo'"),
       unnamed("insert into stripe.customers (email) values ('b@x.co')"),
       message().typed("S")
     ])
     for (const step of [bytes.length, 3]) {
       const { answers, writes } = await exchange(bytes, step, 2)
-      expect(answers).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "Z"])
-      const seen = writes.map((r) => `${r.sessionParameters.get("extra_float_digits")} | ${r.sessionParameters.get("bytea_output")}`)
-      expect(seen).toEqual(["-1 | hex", "-1 | escape"])
+      expect(answers).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "S", "Z"])
+      const seen = writes.map((r) => ["extra_float_digits", "bytea_output", "TimeZone"].map((name) => r.sessionParameters.get(name)).join(" | "))
+      expect(seen).toEqual([`-1 | hex | ${defaultZone}`, "-1 | escape | Asia/Tokyo"])
     }
   })
 

@@ -12,8 +12,9 @@
  *   A simple Query is used even inside an extended-protocol batch: after its error
  *   Postgres answers ReadyForQuery instead of skipping until Sync, and in a transaction
  *   block it does not end the block.
- * - **Read settings** Postgres does not report in ParameterStatus (`search_path` in 15,
- *   `extra_float_digits`, `bytea_output`): `SHOW`, the one statement that reads a setting
+ * - **Read settings** as the session has them at that point: Postgres does not report
+ *   some (`search_path` in 15, `extra_float_digits`, `bytea_output`) and reports the
+ *   others only at the next ReadyForQuery. `SHOW`, the one statement that reads a setting
  *   without taking a snapshot, so it never fixes a REPEATABLE READ transaction's
  *   snapshot early. In a simple query it is a Query; amid an extended-protocol batch it
  *   is a named statement and portal, closed again, and no Sync, so the client's implicit
@@ -42,10 +43,16 @@ const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in 
 export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q], fails: true }
 
 /**
- * Settings that change how a write's values are read and shown, which Postgres does not
- * report: asked before every write (ReaderSessions follows them with the reported ones).
+ * The client's settings that change what a write reads or shows, asked before every
+ * write and set on its reader connection (ReaderSessions). Two Postgres does not report
+ * at all; the reported ones are asked too, because a change in an extended-protocol batch
+ * is reported only at its Sync, after a write later in the same batch. Names as
+ * ParameterStatus spells them. Not `client_encoding` (the reader connections speak UTF-8
+ * to the proxy, which passes the bytes on), nor `standard_conforming_strings` (the proxy
+ * splits the user's SQL with the standard's string rules), nor `application_name` (the
+ * reader connections say they are the proxy's).
  */
-export const UNREPORTED_WRITE_SETTINGS = ["extra_float_digits", "bytea_output"]
+export const WRITE_SETTINGS = ["TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"

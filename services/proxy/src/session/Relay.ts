@@ -351,12 +351,13 @@ export class Relay<W> {
   }
 
   /**
-   * The session's settings for a write: as upstream last reported them, and those it does
-   * not report, asked. Undefined when the session failed the question (its error is relayed).
+   * The session's settings for a write: as upstream last reported them, overlaid with
+   * those that change how values are read and shown, asked. Undefined when the session
+   * failed the question (its error is relayed).
    */
   private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
     const settings = this.parameters.snapshot()
-    const names = OwnRequests.UNREPORTED_WRITE_SETTINGS
+    const names = OwnRequests.WRITE_SETTINGS
     const answers = await this.own(OwnRequests.showSettings(names, simple))
     if (answers === undefined) return undefined
     for (const [name, value] of OwnRequests.settingsOf(names, answers)) settings.set(name, value)

@@ -3,8 +3,9 @@
  * FROM/USING, RETURNING). One pool serves every session of the process, whatever its
  * sync, so each use must look to the user like a session of its own:
  *
- * - **in**: the client's settings that change how values are read and shown (`FOLLOWED`)
- *   are set on the connection first, where they differ from what it has, so a timestamp
+ * - **in**: the client's settings that change how values are read and shown
+ *   (`WRITE_SETTINGS`, which the relay asks the client's session for) are set on the
+ *   connection first, where they differ from what it has, so a timestamp
  *   in VALUES is read in the client's time zone and RETURNING shows its date style. The
  *   connections pipeline (node-postgres' pipeline mode, each query with its own Sync), so
  *   the settings go on the wire with the queries that need them: no round trip of their
@@ -17,18 +18,8 @@
  *   once it is done.
  */
 import pg from "pg"
+import { WRITE_SETTINGS } from "../session/OwnRequests.js"
 import type { Queryable } from "./Results.js"
-
-/**
- * The client's settings that change what a query reads or shows: reported ones
- * (ParameterStatus), and `extra_float_digits` and `bytea_output`, which Postgres does not
- * report and the relay asks the client's session for before each write. Not
- * `client_encoding` (these connections speak UTF-8 to the proxy, which passes the bytes
- * on), nor `standard_conforming_strings` (the proxy splits the user's SQL with the
- * standard's string rules), nor `application_name` (these connections say they are the
- * proxy's).
- */
-export const FOLLOWED = ["TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
 /** A pooled connection that remembers the settings its server last reported. */
 export class ReportingClient extends pg.Client {
@@ -71,7 +62,7 @@ export const make = (pool: pg.Pool): ReaderSessions => ({
 const follow = async (client: pg.PoolClient, sessionParameters: ReadonlyMap<string, string>): Promise<void> => {
   const reported = client instanceof ReportingClient ? client.reported : undefined
   const changes: Array<string> = []
-  for (const name of FOLLOWED) {
+  for (const name of WRITE_SETTINGS) {
     const wanted = sessionParameters.get(name)
     if (wanted !== undefined && reported?.get(name) !== wanted) changes.push(name, wanted)
   }
