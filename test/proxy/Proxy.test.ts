@@ -238,6 +238,23 @@ describe("writes", () => {
     expect(error.code).toBe("42501")
   })
 
+  it("a row of another sync of the same account, with the same upstream id, is refused too", async () => {
+    const a = await connect(stack.a.url)
+    const owner = await connect(stack.ownerUrl)
+    const created = await a.query("insert into stripe.customers (email) values ('twice@x.co') returning upstream_id")
+    const upstreamId = created.rows[0].upstream_id as string
+    // The other sync's copy of the same customer, as its sink would write it.
+    await owner.query("create temp table other_copy as select * from stripe.customers where upstream_id = $1", [upstreamId])
+    await owner.query("update other_copy set id = gen_random_uuid(), sync_id = $1", [stack.customersOnly.sync])
+    await owner.query("insert into stripe.customers select * from other_copy")
+    const error = await failure(a.query("update stripe.customers set name = 'both' where upstream_id = $1", [upstreamId]))
+    expect(error.code).toBe("42501")
+    expect(error.message).toContain(stack.customersOnly.sync)
+    const narrowed = await a.query("update stripe.customers set name = 'mine' where upstream_id = $1 and sync_id = $2", [upstreamId, stack.a.sync])
+    expect(narrowed.rowCount).toBe(1)
+    expect((await api.customers.retrieve(upstreamId)).name).toBe("mine")
+  })
+
   it("JDBC: prepared statements past prepareThreshold (binary ints), a batch insert, a cursor", async () => {
     const dir = mkdtempSync(join(tmpdir(), "proxy-jdbc-"))
     const url = new URL(stack.a.url)

@@ -38,7 +38,9 @@ export const insertRows = (plan: InsertPlan, limit: number): string => {
 /**
  * The rows an UPDATE or DELETE touches (of every sync: a row of another sync is refused,
  * not silently skipped), with the new values of an UPDATE. Soft-deleted rows are gone
- * upstream, so they are not touched.
+ * upstream, so they are not touched. Distinct by the row's own id (a join in FROM/USING
+ * may repeat it): two syncs of one account hold the same upstream id in two rows, and
+ * both must be seen so the other sync's is refused.
  */
 export const targetRows = (plan: UpdatePlan | DeletePlan, limit: number): string => {
   const ref = plan.relation.ref
@@ -47,7 +49,7 @@ export const targetRows = (plan: UpdatePlan | DeletePlan, limit: number): string
     : ""
   const from = plan.using === undefined ? plan.relation.from : `${plan.relation.from}, ${plan.using}`
   const where = plan.where === undefined ? "" : ` and (${plan.where})`
-  return `select distinct on (${ref}.upstream_id) ${ref}.upstream_id, ${ref}.sync_id, ${ref}.data${values} ` +
+  return `select distinct on (${ref}.id) ${ref}.upstream_id, ${ref}.sync_id, ${ref}.data${values} ` +
     `from ${from} where not ${ref}.deleted${where} limit ${limit}`
 }
 
