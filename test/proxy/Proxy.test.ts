@@ -252,7 +252,7 @@ describe("writes", () => {
     expect(error.message).toContain(stack.customersOnly.sync)
     const narrowed = await a.query("update stripe.customers set name = 'mine' where upstream_id = $1 and sync_id = $2", [upstreamId, stack.a.sync])
     expect(narrowed.rowCount).toBe(1)
-    expect((await api.customers.retrieve(upstreamId)).name).toBe("mine")
+    expect(((await api.customers.retrieve(upstreamId)) as Stripe.Customer).name).toBe("mine")
   })
 
   it("JDBC: prepared statements past prepareThreshold (binary ints), a batch insert, a cursor", async () => {

@@ -75,6 +75,11 @@ describe("Stripe writes through the connector", () => {
     expect(error.code).toBe("0A000")
     expect(error.column).toBe("delinquent")
     expect(error.message).toContain("computed by stripe")
+    // A column that is not writable at all lists the writable ones, which leave out what Stripe computes.
+    const unknown = await failure(client.query("update stripe.customers set tax_exempt_status = 'x' where upstream_id = $1", [customer.rows[0].upstream_id]))
+    expect(unknown.code).toBe("0A000")
+    expect(unknown.hint).toContain("email")
+    expect(unknown.hint).not.toContain("delinquent")
   })
 
   it("refuses writes to objects Stripe makes itself", async () => {

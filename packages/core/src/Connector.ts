@@ -185,8 +185,6 @@ export interface Writer {
   readonly maxRowsPerStatement: number
   /** Why `action` on `collection` can never succeed upstream, checked before any request; undefined when it can. */
   readonly refuses: (collection: CollectionId, action: WriteOp["action"]) => WriteRefusal | undefined
-  /** Whether the upstream computes this field (`invoice.total`) and never takes it in a write; `field` is a dot path. */
-  readonly computes: (collection: CollectionId, field: string) => boolean
   readonly write: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<Observation>, UpstreamError>
 }
 
@@ -230,5 +228,11 @@ export interface Connector {
    * one, else the upstream's limit for this key at this endpoint.
    */
   readonly rateLimit: (budget: RateBudget, endpoint: RateLimitEndpoint) => RateLimitShape
+  /**
+   * Whether the upstream computes this field (`invoice.total`) and never takes it in a
+   * write; `field` is a dot path. Known without an account, so the proxy refuses such a
+   * write when it classifies it and leaves these fields out of its list of writable columns.
+   */
+  readonly computes: (collection: CollectionId, field: string) => boolean
   readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, never, Scope.Scope>
 }

@@ -35,8 +35,11 @@ const syncedTablesOf = (tables: Tables.TablesService, connectors: ReadonlyArray<
     connectors.flatMap((connector) => connector.collections).flatMap(({ id }) => {
       const target = tables.target(id)
       if (target._tag !== "Managed") return []
-      const writable = new Map(target.columns.map((c) => [c.name, { name: c.name, type: c.type, path: c.path }] as const))
-      return [{ collection: id, schema: target.name.schema, table: target.name.table, writable }]
+      const computes = (path: ReadonlyArray<string>) => connectors.some((c) => c.computes(id, path.join(".")))
+      const settable = target.columns.filter((c) => !computes(c.path))
+      const writable = new Map(settable.map((c) => [c.name, { name: c.name, type: c.type, path: c.path }] as const))
+      const computed = new Set(target.columns.filter((c) => computes(c.path)).map((c) => c.name))
+      return [{ collection: id, schema: target.name.schema, table: target.name.table, writable, computed }]
     })
   )
 

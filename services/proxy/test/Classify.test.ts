@@ -11,7 +11,8 @@ const customers: SyncedTables.SyncedTable = {
     ["email", { name: "email", type: "text", path: ["email"] }],
     ["name", { name: "name", type: "text", path: ["name"] }],
     ["balance", { name: "balance", type: "bigint", path: ["balance"] }]
-  ])
+  ]),
+  computed: new Set(["delinquent"])
 }
 
 let classifier: Classify.Classifier
@@ -106,9 +107,15 @@ describe("classification", () => {
     const id = refusal("insert into stripe.customers (id, email) values ('x', 'y')")
     expect(id.code).toBe("42501")
     expect(id.column).toBe("id")
-    const other = refusal("update stripe.customers set delinquent = true where true")
-    expect(other.code).toBe("0A000")
-    expect(other.column).toBe("delinquent")
+    const computed = refusal("update stripe.customers set delinquent = true where true")
+    expect(computed.code).toBe("0A000")
+    expect(computed.column).toBe("delinquent")
+    expect(computed.message).toContain("computed by stripe")
+    const unknown = refusal("update stripe.customers set colour = 'red' where true")
+    expect(unknown.code).toBe("0A000")
+    expect(unknown.column).toBe("colour")
+    // The hint lists what a write may set: not the columns Stripe computes.
+    expect(unknown.hint).toBe("Writable columns of stripe.customers: email, name, balance.")
   })
 
   it("splits a multi-statement query that writes", () => {

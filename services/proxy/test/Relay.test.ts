@@ -26,7 +26,8 @@ const customers: SyncedTables.SyncedTable = {
   collection: Collection.make("stripe", "customer"),
   schema: "stripe",
   table: "customers",
-  writable: new Map([["email", { name: "email", type: "text", path: ["email"] }]])
+  writable: new Map([["email", { name: "email", type: "text", path: ["email"] }]]),
+  computed: new Set()
 }
 
 const password = randomBytes(12).toString("hex")

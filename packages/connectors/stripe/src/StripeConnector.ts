@@ -35,6 +35,7 @@ export const make = (options: Options = {}): Connector.Connector => ({
   collections,
   // Stripe limits requests per second per account, four times less in test mode.
   rateLimit: RateLimit.shape,
+  computes: Writes.computes,
   connect: (connect) =>
     Effect.sync(() => {
       const client = Client.make(connect)

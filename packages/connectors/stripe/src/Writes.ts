@@ -172,7 +172,6 @@ export const make = (client: Client): Connector.Writer => ({
   batchSize: BATCH_SIZE,
   maxRowsPerStatement: MAX_ROWS_PER_STATEMENT,
   refuses,
-  computes,
   // One request per row, in order: a later row may depend on an earlier one (a price on its product).
   write: (ops) => Effect.forEach(ops, (op) => writeOne(client, op))
 })

@@ -49,6 +49,15 @@ const checkColumn = (table: SyncedTable, name: string): WritableColumn | Verdict
       name
     )
   }
+  if (table.computed.has(name)) {
+    return refusal(
+      "0A000",
+      `column ${name} of ${qualified} is computed by ${table.schema} and cannot be written`,
+      `Leave ${name} out: ${table.schema} sets it, and the row shows it after the write.`,
+      table,
+      name
+    )
+  }
   return refusal(
     "0A000",
     `column "${name}" of synced table ${qualified} cannot be written through the API`,

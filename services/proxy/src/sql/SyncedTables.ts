@@ -20,6 +20,8 @@ export interface SyncedTable {
   readonly table: string
   /** Columns a write may name. */
   readonly writable: ReadonlyMap<string, WritableColumn>
+  /** Typed columns whose fields the upstream computes (`customers.delinquent`): refused in a write, with the column named. */
+  readonly computed: ReadonlySet<string>
 }
 
 /** Columns that only Tributary writes: naming one in a write is refused with 42501. */

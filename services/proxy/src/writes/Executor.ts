@@ -106,22 +106,6 @@ export const make = (deps: ExecutorDeps) => {
         plan
       )
     }
-    const columns = plan.action === "insert" ? plan.columns : plan.action === "update" ? plan.assignments.map((a) => a.column) : []
-    const computed = columns.find((column) => writer.computes(table.collection, column.path.join(".")))
-    if (computed !== undefined) {
-      return {
-        ok: false,
-        report: {
-          severity: "ERROR",
-          code: "0A000",
-          message: `column ${computed.name} of ${qualified} is computed by ${table.schema} and cannot be written`,
-          hint: `Leave ${computed.name} out: ${table.schema} sets it, and the row shows it after the write.`,
-          schema: table.schema,
-          table: table.table,
-          column: computed.name
-        }
-      }
-    }
     const impossible = writer.refuses(table.collection, plan.action)
     if (impossible !== undefined) return refusal("0A000", impossible.message, impossible.hint, plan)
     const limit = writer.maxRowsPerStatement
