@@ -124,7 +124,7 @@ const settableSyncFields = {
 
 export const CreateSync = Schema.Struct({
   id: opt(Ids.SyncId),
-  source: Ids.SourceName,
+  source: SyncConfig.SupportedSource,
   api_key: ApiKey,
   account: opt(Schema.String),
   api_base_url: opt(Schema.String),
