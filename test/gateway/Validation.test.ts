@@ -107,6 +107,21 @@ describe("bad input", () => {
     expect(spec.components.schemas[ref.replace("#/components/schemas/", "")]).toMatchObject({ enum: ["stripe"] })
   })
 
+  it("to issue a proxy credential: no body is {} (the default name); a body that is there must be right", async () => {
+    const sync = await (await send("POST", "/v1/syncs", JSON.stringify({ source: "stripe", api_key: "sk_test_credentials" }))).json() as { id: string }
+    const path = `/v1/syncs/${sync.id}/proxy-credentials`
+    for (const body of [undefined, "", "{}"]) {
+      const response = await send("POST", path, body)
+      expect(response.status, String(await response.clone().text())).toBe(201)
+      expect(await response.json()).toMatchObject({ user: `app.${sync.id}` })
+    }
+    await expectInvalid(await send("POST", path, JSON.stringify({ name: 7 })), "name")
+    await expectInvalid(await send("POST", path, JSON.stringify({ colour: "blue" })), "colour")
+    await expectInvalid(await send("POST", path, JSON.stringify(["app"])), "body")
+    await expectInvalid(await send("POST", path, "{not json"), "body")
+    await send("DELETE", `/v1/syncs/${sync.id}`)
+  })
+
   it("to dead-letters: after and limit that are not integers in range name the parameter", async () => {
     await expectInvalid(await send("GET", `${consumer}/dead-letters?after=abc`), "after")
     await expectInvalid(await send("GET", `${consumer}/dead-letters?limit=0`), "limit")
