@@ -43,6 +43,14 @@ describe("tributary, given bad input", () => {
     expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "a.b"), "--id", "letters, digits")
   })
 
+  it("syncs create: a source without a connector names --source and the sources there are", () => {
+    const result = tributary("syncs", "create", "--api-key", "sk_test_cli", "--source", "github", "--id", "github_sync")
+    expectRefusal(result, "--source", "stripe", "github")
+    const listed = tributary("syncs", "list")
+    expect(listed.status).toBe(0)
+    expect(listed.stdout).not.toContain("github_sync")
+  })
+
   it("syncs create: a share or quota out of range names the option", () => {
     expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
     expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")

@@ -37,6 +37,11 @@ describe("SyncStore", () => {
       yield* Provisioning.ensure()
       const error = yield* Effect.flip(SyncStore.create({ source: "Not A Source", api_key: "sk" }))
       expect(error).toMatchObject({ _tag: "InvalidInput", field: "source" })
+      // Well formed, but no connector runs it: refused before it is stored, naming the sources there are.
+      const unsupported = yield* Effect.flip(SyncStore.create({ source: "github", api_key: "ghp_x" }))
+      expect(unsupported).toMatchObject({ _tag: "InvalidInput", field: "source" })
+      expect(unsupported.message).toContain("stripe")
+      expect(yield* SyncStore.list).toStrictEqual([])
       const id = Ids.SyncId.make("sync_missing")
       expect((yield* Effect.flip(SyncStore.setState(id, "paused")))._tag).toBe("NotFound")
     }).pipe(Effect.provide(env)))

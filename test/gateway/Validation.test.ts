@@ -90,6 +90,38 @@ describe("bad input", () => {
     }
   })
 
+  it("to create a sync: a source without a connector names source and the sources there are", async () => {
+    const response = await send("POST", "/v1/syncs", JSON.stringify({ source: "github", api_key: "ghp_x" }))
+    const body = await response.clone().json() as { message: string }
+    await expectInvalid(response, "source")
+    expect(body.message).toContain("stripe")
+    expect(body.message).toContain("github")
+    // Nothing was stored: the sync service never sees a sync it could not run.
+    const listed = await (await send("GET", "/v1/syncs")).json() as { data: Array<{ source: string }> }
+    expect(listed.data.filter((sync) => sync.source === "github")).toEqual([])
+    // The OpenAPI document says the same: the schema that refused it is the one it is made from.
+    const spec = await (await send("GET", "/openapi.json")).json() as {
+      components: { schemas: Record<string, { properties?: Record<string, { $ref?: string }> }> }
+    }
+    const ref = spec.components.schemas["CreateSync"]?.properties?.["source"]?.$ref ?? ""
+    expect(spec.components.schemas[ref.replace("#/components/schemas/", "")]).toMatchObject({ enum: ["stripe"] })
+  })
+
+  it("to issue a proxy credential: no body is {} (the default name); a body that is there must be right", async () => {
+    const sync = await (await send("POST", "/v1/syncs", JSON.stringify({ source: "stripe", api_key: "sk_test_credentials" }))).json() as { id: string }
+    const path = `/v1/syncs/${sync.id}/proxy-credentials`
+    for (const body of [undefined, "", "{}"]) {
+      const response = await send("POST", path, body)
+      expect(response.status, String(await response.clone().text())).toBe(201)
+      expect(await response.json()).toMatchObject({ user: `app.${sync.id}` })
+    }
+    await expectInvalid(await send("POST", path, JSON.stringify({ name: 7 })), "name")
+    await expectInvalid(await send("POST", path, JSON.stringify({ colour: "blue" })), "colour")
+    await expectInvalid(await send("POST", path, JSON.stringify(["app"])), "body")
+    await expectInvalid(await send("POST", path, "{not json"), "body")
+    await send("DELETE", `/v1/syncs/${sync.id}`)
+  })
+
   it("to dead-letters: after and limit that are not integers in range name the parameter", async () => {
     await expectInvalid(await send("GET", `${consumer}/dead-letters?after=abc`), "after")
     await expectInvalid(await send("GET", `${consumer}/dead-letters?limit=0`), "limit")

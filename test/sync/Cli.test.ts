@@ -50,10 +50,12 @@ describe("tributary syncs", () => {
 
     expect(await tributary("syncs", "pause", sync)).toContain(`paused ${sync}`)
     await h.waitForPhase(sync, ["paused"])
-    expect(rowOf(await tributary("syncs", "list"), sync)?.slice(2, 4)).toStrictEqual(["paused", "paused"])
+    // The records the backfill found stay in the listing, paused and resumed.
+    expect(rowOf(await tributary("syncs", "list"), sync)?.slice(2, 5)).toStrictEqual(["paused", "paused", String(total)])
 
     expect(await tributary("syncs", "resume", sync)).toContain(`resumed ${sync}`)
     await h.waitForPhase(sync, ["live"])
+    expect(rowOf(await tributary("syncs", "list"), sync)?.slice(2, 5)).toStrictEqual(["active", "live", String(total)])
 
     expect(await tributary("syncs", "delete", sync)).toContain(`deleted ${sync}`)
     expect((await tributary("syncs", "list")).trim()).toBe("no syncs")

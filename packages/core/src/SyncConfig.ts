@@ -13,6 +13,21 @@ export const EncryptedSecret = Schema.String.pipe(
 )
 export type EncryptedSecret = typeof EncryptedSecret.Type
 
+/**
+ * The sources a sync can be created for: those the sync service has a connector for
+ * (`services/sync/src/Connectors.ts`). A sync of any other could never run, so creating one is
+ * refused (the API and the CLI both decode with this). A stored sync keeps any `SourceName`.
+ */
+export const supportedSources = ["stripe"] as const
+
+export const SupportedSource = Schema.Literal(...supportedSources).annotations({
+  identifier: "Source",
+  description: "An upstream Tributary has a connector for",
+  message: (issue) =>
+    `must be a source Tributary has a connector for (${supportedSources.join(", ")}); got ${JSON.stringify(issue.actual)}`
+})
+export type SupportedSource = typeof SupportedSource.Type
+
 export const SyncState = Schema.Literal("active", "paused")
 export type SyncState = typeof SyncState.Type
 

@@ -29,7 +29,7 @@ export class SyncStatus extends Schema.Class<SyncStatus>("SyncStatus")({
   progress: Schema.Record({ key: CollectionId, value: CollectionProgress }),
   /** Estimated seconds until the backfill completes. */
   eta_seconds: Schema.optional(Schema.Number),
-  /** Seconds between the newest upstream change seen and now, once live. */
+  /** How far behind upstream the copy is, in seconds: about 0 once the change feed is caught up, set from the first poll on. */
   lag_seconds: Schema.optional(Schema.Number),
   updated_at: Schema.String
 }) {}

@@ -13,7 +13,7 @@ import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
 import { Nats, tryNats } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
-import { SyncConfig, defaultRateBudget } from "./SyncConfig.js"
+import { SupportedSource, SyncConfig, defaultRateBudget } from "./SyncConfig.js"
 import type { DeleteMode, RateBudget, SyncState } from "./SyncConfig.js"
 import { SyncStatus, key as statusKey } from "./SyncStatus.js"
 
@@ -96,7 +96,7 @@ export const create = (
 ): Effect.Effect<SyncConfig, NatsError | InvalidInput | AlreadyExists, Nats | Secrets.SecretKeys> =>
   Effect.gen(function*() {
     const keys = yield* Secrets.SecretKeys
-    const source = Schema.decodeUnknownEither(SourceName)(input.source)
+    const source = Schema.decodeUnknownEither(SupportedSource)(input.source)
     if (Either.isLeft(source)) {
       return yield* new InvalidInput({ field: "source", detail: ParseResult.TreeFormatter.formatErrorSync(source.left) })
     }
@@ -110,7 +110,7 @@ export const create = (
     const kv = yield* bucket
     const config = new SyncConfig({
       id: input.id ?? newSyncId(),
-      source: source.right,
+      source: SourceName.make(source.right),
       ...(input.name === undefined ? {} : { name: input.name }),
       api_key: Secrets.encrypt(keys, input.api_key),
       ...(input.account === undefined ? {} : { account: input.account }),

@@ -65,7 +65,7 @@ export const make = (): SyncMetrics => {
     }),
     lagSeconds: new Prom.Gauge({
       name: "tributary_sync_lag_seconds",
-      help: "Seconds between the newest upstream change applied and now",
+      help: "How far behind upstream the copy is: about 0 once a poll reaches the present, else seconds since the newest change applied",
       labelNames: ["sync"],
       registers
     }),

@@ -1,6 +1,8 @@
+import { Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { progressOf } from "../src/actor/Backfill.js"
+import { progressAtStart, progressOf } from "../src/actor/Backfill.js"
 import * as Checkpoint from "../src/state/Checkpoint.js"
+import type * as Milestones from "../src/state/Milestones.js"
 
 describe("Backfill.progressOf", () => {
   it("reports records and pages per collection and an ETA from the slowest item that knows how far it is", () => {
@@ -31,5 +33,36 @@ describe("Backfill.progressOf", () => {
       row_counts: { "stripe:payment_method": 43 }
     }
     expect(progressOf(checkpoint, 1_000).progress["stripe:payment_method"]).toStrictEqual({ records: 43, pages: 3, done: false })
+  })
+})
+
+describe("Backfill.progressAtStart", () => {
+  const checkpoint = (generation: number): Checkpoint.Checkpoint => ({
+    ...Checkpoint.empty(generation),
+    items: { "stripe:customer": { collections: ["stripe:customer"], cursor: null, done: true, records: 12, pages: 2 } },
+    row_counts: { "stripe:customer": 12 }
+  })
+  const complete = (generation: number, count: number): Milestones.Milestone => ({
+    _tag: "backfill_complete",
+    at: new Date().toISOString(),
+    generation,
+    cursor: null,
+    row_counts: { "stripe:customer": count }
+  })
+
+  it("is the checkpoint's progress when there is one", () => {
+    expect(progressAtStart(Option.some(checkpoint(1)), [complete(1, 12)])).toStrictEqual({
+      "stripe:customer": { records: 12, pages: 2, done: true }
+    })
+  })
+
+  it("is the last backfill_complete's row counts when the checkpoint is gone or older", () => {
+    const expected = { "stripe:customer": { records: 7, pages: 0, done: true } }
+    expect(progressAtStart(Option.none(), [complete(1, 3), complete(2, 7)])).toStrictEqual(expected)
+    expect(progressAtStart(Option.some(checkpoint(1)), [complete(2, 7)])).toStrictEqual(expected)
+  })
+
+  it("is nothing for a sync that has neither", () => {
+    expect(progressAtStart(Option.none(), [])).toStrictEqual({})
   })
 })

@@ -6,7 +6,7 @@
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
-import { Log, Nats, Provisioning, Secrets, SyncStore } from "@tributary/core"
+import { Env, Log, Nats, Provisioning, Secrets, SyncStore } from "@tributary/core"
 import type { Ids, Namespace, SyncConfig, SyncStatus } from "@tributary/core"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { AdminClient, RunningEmulator } from "@tributary/stripe-emulator"
@@ -16,6 +16,9 @@ import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import * as Records from "./Records.js"
 
 export const SECRET_KEY = "integration-tests-secret-key-0123456789"
+
+/** The token in-process replicas take for `/metrics` (served when `httpPort` is given one). */
+export const METRICS_TOKEN = "integration-tests-metrics-token"
 
 /** JetStream reserves each stream's `max_bytes` from the server's store: tests keep EVENTS small. */
 export const LIMITS: Provisioning.Limits = { ...Provisioning.defaultLimits, eventsMaxBytes: 64 * 1024 ** 2 }
@@ -71,7 +74,8 @@ export const make = async (options: Options): Promise<Harness> => {
       Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings }, LIMITS)).pipe(
         Effect.provide(context),
         // Loggers are fiber state, not services: each fiber tree needs the layer itself.
-        Effect.provide(Log.layer(`sync-${id}`, logs === undefined ? "warn" : "info", destination))
+        Effect.provide(Log.layer(`sync-${id}`, logs === undefined ? "warn" : "info", destination)),
+        Effect.provide(Env.layer({ TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN }))
       )
     )
     let stopped = false

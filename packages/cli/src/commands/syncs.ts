@@ -11,7 +11,10 @@ import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
 
-const source = Options.text("source").pipe(Options.withDescription("The upstream API"), Options.withDefault("stripe"))
+const source = Options.text("source").pipe(
+  Options.withDescription(`The upstream API: ${SyncConfig.supportedSources.join(", ")}`),
+  Options.withDefault("stripe")
+)
 const apiKey = Options.redacted("api-key").pipe(
   Options.withDescription("The upstream API key (stored encrypted with TRIBUTARY_SECRET_KEY)"),
   Options.withFallbackConfig(Schema.Config("TRIBUTARY_SYNC_API_KEY", Schema.Redacted(Schema.String)))
@@ -50,6 +53,7 @@ const create = Command.make(
   { source, apiKey, account, apiBaseUrl, externalId, name, id, collections, quota, share },
   (args) =>
     Effect.gen(function*() {
+      const source = yield* Input.decode(SyncConfig.SupportedSource, "--source")(args.source)
       const chosen = yield* parseCollections(args.collections)
       const given = Option.isSome(args.id) ? yield* Input.decode(Ids.SyncId, "--id")(args.id.value) : undefined
       const share = yield* Input.decode(SyncConfig.RateBudget.fields.share, "--share")(args.share)
@@ -57,7 +61,7 @@ const create = Command.make(
         ? { quota_per_second: yield* Input.decode(SyncConfig.RateBudget.fields.quota_per_second.from, "--quota")(args.quota.value) }
         : {}
       const created = yield* SyncStore.create({
-        source: args.source,
+        source,
         api_key: Redacted.value(args.apiKey),
         collections: chosen,
         rate_budget: { share, ...quota },
@@ -66,7 +70,7 @@ const create = Command.make(
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
-      }, args.source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined)
+      }, source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined)
       yield* Console.log(created.id)
     }).pipe(Effect.provide(Layer.merge(services, Secrets.layerConfig)))
 ).pipe(Command.withDescription("Create a sync; it starts on a sync replica within seconds"))

@@ -124,7 +124,7 @@ const settableSyncFields = {
 
 export const CreateSync = Schema.Struct({
   id: opt(Ids.SyncId),
-  source: Ids.SourceName,
+  source: SyncConfig.SupportedSource,
   api_key: ApiKey,
   account: opt(Schema.String),
   api_base_url: opt(Schema.String),
@@ -153,6 +153,15 @@ export const SyncPath = Schema.Struct({ id: Ids.SyncId })
 export const CreateProxyCredential = Schema.Struct({
   name: Schema.optionalWith(ProxyCredentials.CredentialName, { default: () => "app" })
 }).annotations({ ...strict, identifier: "CreateProxyCredential" })
+
+/** What no body means: `{}`, every field at its default. */
+export const defaultProxyCredential = Schema.decodeUnknownSync(CreateProxyCredential)({})
+
+/**
+ * Every field is optional, so no body (read as `null`) is `{}`, as for a redrive. A body that
+ * is there is still decoded strictly (not `Schema.Void`, which would take anything).
+ */
+export const CreateProxyCredentialBody = Schema.NullOr(CreateProxyCredential)
 
 /** A proxy credential as listed: never its password, which only an issue or a rotation shows, once. */
 export const ProxyCredentialView = Schema.Struct({

@@ -10,6 +10,7 @@ import type { Collection, Ids, SyncConfig, SyncStatus } from "@tributary/core"
 import { Effect, Option } from "effect"
 import { GatewayApi } from "./Api.js"
 import { domain } from "./Convert.js"
+import { defaultProxyCredential } from "./Schemas.js"
 
 const view = (config: SyncConfig.SyncConfig, status: Option.Option<SyncStatus.SyncStatus>) => {
   const { api_key: _secret, ...visible } = config
@@ -61,7 +62,8 @@ export const layer = HttpApiBuilder.group(GatewayApi, "syncs", (handlers) =>
     .handle("resume", ({ path }) => domain(Effect.flatMap(SyncStore.setState(path.id, "active"), withStatus)))
     .handle("delete", ({ path }) => domain(SyncStore.remove(path.id)))
     .handle("createProxyCredential", ({ path, payload }) =>
-      domain(Effect.flatMap(SyncStore.get(path.id), () => Effect.map(ProxyCredentials.issue(payload.name, path.id), issued))))
+      domain(Effect.flatMap(SyncStore.get(path.id), () =>
+        Effect.map(ProxyCredentials.issue((payload ?? defaultProxyCredential).name, path.id), issued))))
     .handle("listProxyCredentials", ({ path }) =>
       domain(Effect.flatMap(SyncStore.get(path.id), () =>
         Effect.map(ProxyCredentials.list(path.id), (all) => ({ data: all.map(credentialView) })))))

@@ -39,6 +39,26 @@ const previousPhase = (sync: SyncConfig.SyncConfig["id"]) =>
   )
 
 /**
+ * The sync's milestones. Those from before this config was created belong to an earlier sync of
+ * the same id (one a replica appended while the sync was being deleted): not this sync's history.
+ */
+const milestonesOf = (config: SyncConfig.SyncConfig) =>
+  Effect.map(SyncLog.read(config.id), (all) => all.filter((m) => m.at >= config.created_at))
+
+/**
+ * The progress the sync's checkpoint and log record, for the new actor's first status. Only a
+ * report: when NATS cannot tell now, the actor starts with none and its backfill reports later.
+ */
+const knownProgress = (config: SyncConfig.SyncConfig) =>
+  Effect.gen(function*() {
+    const store = yield* Checkpoint.open(config.id)
+    const milestones = yield* milestonesOf(config)
+    return Backfill.progressAtStart(yield* store.current, milestones)
+  }).pipe(
+    Effect.catchAll((error) => Effect.as(Effect.logWarning(`could not read the sync's progress so far: ${error.message}`), {}))
+  )
+
+/**
  * A burst of a quarter second's budget: enough to catch up after a moment without demand,
  * while the upstream's own bucket (Stripe's holds a second's worth) never runs dry.
  */
@@ -73,7 +93,7 @@ export const run = (input: Input) =>
     // A config change restarts the actor: the status goes on from the phase the last actor
     // reported, so the change is a transition of its own (and a milestone), not a fresh start.
     const previous = input.configChanged ? Option.getOrUndefined(yield* previousPhase(sync)) : undefined
-    const status = yield* Status.make(sync, settings.replicaId, previous)
+    const status = yield* Status.make(sync, settings.replicaId, previous, yield* knownProgress(config))
     if (input.configChanged) {
       yield* SyncLog.append(sync, { _tag: "config_changed", at: new Date().toISOString(), config_revision: input.revision }).pipe(
         Effect.catchAll((error) => Effect.logWarning(`could not log the config change: ${error.message}`))
@@ -133,9 +153,7 @@ export const run = (input: Input) =>
     /** Whether the sync log's last milestone already says this config's key was refused. */
     let refusalLogged = false
     const body = Effect.gen(function*() {
-      // Milestones from before this config was created belong to an earlier sync of the same id
-      // (one a replica appended while the sync was being deleted): not this sync's history.
-      const milestones = (yield* SyncLog.read(sync)).filter((m) => m.at >= config.created_at)
+      const milestones = yield* milestonesOf(config)
       const decided = Milestones.plan(milestones, input.revision)
       if (decided._tag === "KeyRefused") {
         // This key was refused last time: one request tells whether it works now, before

@@ -6,10 +6,11 @@
  * checkpointed, so a killed actor resumes at the first page that may not be published.
  */
 import type { Connector, Errors, Ids, SyncStatus } from "@tributary/core"
-import { Cause, Effect, Exit, Fiber, Queue, Ref } from "effect"
+import { Cause, Effect, Exit, Fiber, Option, Queue, Ref } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import type { SyncMetrics } from "../Metrics.js"
 import type * as Checkpoint from "../state/Checkpoint.js"
+import type * as Milestones from "../state/Milestones.js"
 import type { Applier } from "./Apply.js"
 import type { Reporter } from "./Status.js"
 
@@ -58,6 +59,24 @@ export const progressOf = (
     etaSeconds = Math.max(etaSeconds ?? 0, ((elapsedMs / 1000) * (1 - fraction)) / fraction)
   }
   return { progress, etaSeconds: etaSeconds === undefined ? undefined : Math.round(etaSeconds) }
+}
+
+/**
+ * The progress an actor reports from its start (a resume, a config change, a lease taken
+ * over), before any backfill of its own reports: the checkpoint's, or, when the checkpoint is
+ * gone or older than the last `backfill_complete`, that milestone's row counts. Without it a
+ * sync whose backfill was long complete showed no records until its next backfill.
+ */
+export const progressAtStart = (
+  checkpoint: Option.Option<Checkpoint.Checkpoint>,
+  milestones: ReadonlyArray<Milestones.Milestone>
+): Record<string, SyncStatus.CollectionProgress> => {
+  const complete = milestones.filter((m) => m._tag === "backfill_complete").at(-1)
+  if (Option.isSome(checkpoint) && (complete === undefined || checkpoint.value.generation >= complete.generation)) {
+    return progressOf(checkpoint.value, 0).progress
+  }
+  if (complete === undefined) return {}
+  return Object.fromEntries(Object.entries(complete.row_counts).map(([collection, records]) => [collection, { records, pages: 0, done: true }]))
 }
 
 const add = (into: Record<string, number>, counts: ReadonlyMap<string, number>): Record<string, number> => {

@@ -31,6 +31,18 @@ const newestChange = (batch: Connector.FeedBatch): number | undefined => {
   return newest
 }
 
+/**
+ * How far behind upstream the copy is (seconds), once `batch` is applied, or undefined when
+ * the batch cannot tell. A batch that reached the present leaves the copy as current as the
+ * read that fetched it, however old its newest change is (an account quiet for hours is not
+ * hours behind); a batch behind the present leaves the copy at its newest change.
+ */
+const lagAfter = (batch: Connector.FeedBatch, readStartedAt: number, now: number): number | undefined => {
+  if (batch.caughtUp) return Math.max(0, (now - readStartedAt) / 1000)
+  const newest = newestChange(batch)
+  return newest === undefined ? undefined : Math.max(0, (now - newest) / 1000)
+}
+
 export const run = (
   options: Options,
   generation: number,
@@ -47,8 +59,8 @@ export const run = (
       const readStartedAt = Date.now()
       const batch = yield* connection.changes.next(cursor)
       yield* applier.apply(batch, readStartedAt, batch.refresh)
-      const newest = newestChange(batch)
-      if (newest !== undefined) yield* status.setLag(Math.max(0, (Date.now() - newest) / 1000))
+      const lag = lagAfter(batch, readStartedAt, Date.now())
+      if (lag !== undefined) yield* status.setLag(lag)
       if (JSON.stringify(batch.cursor) !== JSON.stringify(cursor)) {
         const current = yield* store.current
         const base = current._tag === "Some" && current.value.generation === generation ? current.value : Checkpoint.empty(generation)

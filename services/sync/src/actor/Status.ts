@@ -28,8 +28,17 @@ export interface Reporter {
   readonly setLag: (lagSeconds: number) => Effect.Effect<void>
 }
 
-/** `initial`: the phase the sync's previous actor reported, when this one takes over from it (a config change). */
-export const make = (sync: Ids.SyncId, owner: string, initial: Lifecycle.Phase = "pending") =>
+/**
+ * `initial`: the phase the sync's previous actor reported, when this one takes over from it (a
+ * config change). `progress`: what the sync's checkpoint or log says its backfill found, so the
+ * first status a new actor writes keeps the records.
+ */
+export const make = (
+  sync: Ids.SyncId,
+  owner: string,
+  initial: Lifecycle.Phase = "pending",
+  progress: Readonly<Record<string, SyncStatus.CollectionProgress>> = {}
+) =>
   Effect.gen(function*() {
     const { kvm, ns } = yield* Nats.Nats
     const metrics = yield* Metrics
@@ -37,7 +46,7 @@ export const make = (sync: Ids.SyncId, owner: string, initial: Lifecycle.Phase =
     const state = yield* Ref.make<State>({
       phase: initial,
       reason: undefined,
-      progress: {},
+      progress,
       etaSeconds: undefined,
       lagSeconds: undefined
     })
