@@ -48,8 +48,36 @@ const COLUMNS = "id, upstream_id, collection_id, deleted, updated_idx, sync_id, 
   "upstream_created_at, upstream_updated_at, data, subject_sync_id"
 const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb", "text"]
 
-/** The syncs of the subjects, one per record: a `text[]` parameter beside the records. */
-const subjectSyncs = (records: ReadonlyArray<Published>): Array<string> => records.map((record) => record.sync)
+/**
+ * Binary array layout (Postgres' `array_recv`): dimensions (1), has-nulls flag (0), element
+ * type, then per dimension its length and lower bound (1); then per element its length and
+ * its bytes. Written by hand, as pg would otherwise quote and escape every element in Node.
+ */
+const arrayHeader = (array: Buffer, elementOid: number, length: number): number => {
+  array.writeInt32BE(1, 0)
+  array.writeInt32BE(0, 4)
+  array.writeInt32BE(elementOid, 8)
+  array.writeInt32BE(length, 12)
+  array.writeInt32BE(1, 16)
+  return 20
+}
+
+/** Postgres' type oid of text. */
+const TEXT_OID = 25
+
+/** The syncs of the subjects, one per record: a binary `text[]` parameter beside the records. */
+const subjectSyncs = (records: ReadonlyArray<Published>): Buffer => {
+  let size = 20
+  for (const { sync } of records) size += 4 + Buffer.byteLength(sync)
+  const array = Buffer.allocUnsafe(size)
+  let at = arrayHeader(array, TEXT_OID, records.length)
+  for (const { sync } of records) {
+    const length = array.write(sync, at + 4)
+    array.writeInt32BE(length, at)
+    at += 4 + length
+  }
+  return array
+}
 
 /** Postgres' binary form of jsonb: a version byte (1), then the JSON text. */
 const JSONB_BINARY_V1 = Buffer.from([1])
@@ -89,23 +117,15 @@ const JSONB_OID = 3802
 /**
  * The batch as one binary `jsonb[]`, an element per record. Like `json`, the records' bytes
  * go to Postgres as they came, unparsed here; unlike it, Postgres parses each record on its
- * own instead of building one document of the whole batch and taking it apart again.
- *
- * Binary array layout (Postgres' `array_recv`): dimensions (1), has-nulls flag (0), element
- * type, then per dimension its length and lower bound (1); then per element its length and
- * its bytes, here jsonb's binary form (the version byte, then the JSON text).
+ * own instead of building one document of the whole batch and taking it apart again. Each
+ * element is jsonb's binary form: the version byte, then the JSON text.
  */
 const elements: Stage = (_client, records) =>
   Effect.sync(() => {
     let size = 20
     for (const { json } of records) size += 5 + (typeof json === "string" ? Buffer.byteLength(json) : json.length)
     const array = Buffer.allocUnsafe(size)
-    array.writeInt32BE(1, 0)
-    array.writeInt32BE(0, 4)
-    array.writeInt32BE(JSONB_OID, 8)
-    array.writeInt32BE(records.length, 12)
-    array.writeInt32BE(1, 16)
-    let at = 20
+    let at = arrayHeader(array, JSONB_OID, records.length)
     for (const { json } of records) {
       array[at + 4] = 1
       let length = json.length
