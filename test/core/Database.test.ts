@@ -40,4 +40,18 @@ describe("Database", () => {
       expect(error._tag).toBe("DatabaseError")
       expect(error.sqlstate).toBe("42P01")
     }).pipe(Effect.provide(freshDatabase)))
+
+  it.scoped("keeps Postgres' DETAIL and HINT, which often say more than the message", () =>
+    Effect.gen(function*() {
+      const { pool } = yield* Database.Database
+      const nul = yield* Effect.flip(Database.tryDatabase("cast", () => pool.query(`select '{"a": "\\u0000"}'::jsonb ->> 'a'`)))
+      expect(nul.sqlstate).toBe("22P05")
+      expect(nul.postgresDetail).toBe("\\u0000 cannot be converted to text.")
+      expect(nul.message).toBe(
+        "Postgres cast failed (22P05): unsupported Unicode escape sequence; DETAIL: \\u0000 cannot be converted to text.")
+      const unknown = yield* Effect.flip(Database.tryDatabase("call", () => pool.query("select no_such_function(1)")))
+      expect(unknown.sqlstate).toBe("42883")
+      expect(unknown.hint).toMatch(/explicit type casts/)
+      expect(unknown.message).toMatch(/^Postgres call failed \(42883\): function no_such_function\(integer\) does not exist; HINT: .*explicit type casts/)
+    }).pipe(Effect.provide(freshDatabase)))
 })

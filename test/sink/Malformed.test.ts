@@ -7,7 +7,7 @@
  * message forever) or hold its batch back (which would stall everything behind it).
  */
 import { randomBytes } from "node:crypto"
-import { DeadLetters, Record as CoreRecord } from "@tributary/core"
+import { DeadLetters, Ids, Record as CoreRecord } from "@tributary/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schema } from "effect"
 import { TablesConfig } from "@tributary/tables"
@@ -58,7 +58,7 @@ describe("sink: messages it can never write", () => {
         { what: "a record whose updated_idx is not a number", subject: `${customers}.bad_idx`,
           body: customer("bad_idx").replace(/"updated_idx":1/, `"updated_idx":"one"`), reason: /bigint/, code: "22P02" },
         { what: "a record with a NUL character", subject: `${customers}.bad_nul`,
-          body: json(record("bad_nul", { data: { id: "bad_nul", email: "a\u0000b" } })), reason: /Unicode escape/, code: "22P05" },
+          body: json(record("bad_nul", { data: { id: "bad_nul", email: "a\u0000b" } })), reason: /unsupported Unicode escape sequence; DETAIL: \\u0000 cannot be converted to text/, code: "22P05" },
         { what: "JSON nested deeper than Postgres parses", subject: `${customers}.bad_deep`,
           body: json(record("bad_deep")).replace(/"data":\{/, `"data":{"deep":${"[".repeat(100_000)}${"]".repeat(100_000)},`),
           reason: /stack depth/, code: "54001" },
@@ -80,6 +80,18 @@ describe("sink: messages it can never write", () => {
           body: json(record("bad_t", { collection: "tributary:migration" })), reason: /tributary\.migrations/ },
         { what: "a hard-delete collection's JSON object that is not a record", subject: `${root}.records.${Harness.SYNC}.stripe_product.bad_hard`,
           body: `{"hello":"world"}`, reason: /not a record/ },
+        { what: "a record whose body names another collection than its subject", subject: `${customers}.sub_elsewhere`,
+          body: json(record("sub_elsewhere", { collection: "stripe:subscription" })),
+          reason: /subject says collection stripe:customer, body says stripe:subscription/, code: "22P02" },
+        { what: "a record whose body names another sync than its subject", subject: `${customers}.cus_elsewhere`,
+          body: json(record("cus_elsewhere", { sync: Ids.SyncId.make("sync_other") })),
+          reason: /subject says sync sync_sink, body says sync_other/, code: "22P02" },
+        // Of the good prod_1 below (another subject: RECORDS keeps one message per subject), whose
+        // row it would delete, or whose insert its tombstone would keep out.
+        { what: "a hard-delete collection's delete naming another sync", subject: `${root}.records.${Harness.SYNC}.stripe_product.prod_forged`,
+          body: JSON.stringify({ ...encode(record("prod_1", { collection: "stripe:product", deleted: true, updatedIdx: 9 })),
+            sync: { id: "sync_other", external_id: null, metadata: {} } }),
+          reason: /subject says sync sync_sink, body says sync_other/, code: "22P02" },
         { what: "a body that is not JSON, with a header block that does not parse", subject: `${customers}.bad_headers`,
           body: "not json either", rawHeaders: BAD_HEADER_BLOCK, reason: /json/i, code: "22P02" }
       ]

@@ -17,13 +17,22 @@ export interface DatabaseClient {
 
 export class Database extends Context.Tag("@tributary/core/Database")<Database, DatabaseClient>() {}
 
-/** Convert a pg error once, here, keyed on its SQLSTATE. */
+/** Present and not empty: pg leaves fields Postgres did not send undefined, but be sure. */
+const given = (value: string | undefined): value is string => value !== undefined && value !== ""
+
+/**
+ * Convert a pg error once, here, keyed on its SQLSTATE. Postgres' DETAIL and HINT are kept:
+ * the message alone often does not say which value or row is at fault.
+ */
 export const toDatabaseError = (operation: string) => (cause: unknown): DatabaseError => {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  const answer = cause instanceof pg.DatabaseError ? cause : undefined
   return new DatabaseError({
     operation,
     ...(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : {}),
-    detail: cause instanceof Error ? cause.message : String(cause)
+    detail: cause instanceof Error ? cause.message : String(cause),
+    ...(given(answer?.detail) ? { postgresDetail: answer.detail } : {}),
+    ...(given(answer?.hint) ? { hint: answer.hint } : {})
   })
 }
 

@@ -5,8 +5,11 @@
  *
  *   <root>.deadletters.<consumer>.<sync_id>.<collection>.<record>
  *
- * The body is the original message's, unchanged; headers keep the original headers and
- * add those below.
+ * The body is the original message's; headers keep the original headers and add those
+ * below. A dead letter must fit the server's `max_payload` like any message: when the whole
+ * of it would not, the reason is trimmed, then the body cut (`BODY_TRUNCATED`), then the
+ * original headers left out (`ORIGINAL_HEADERS_DROPPED`). What was cut is still in the
+ * original stream, at `ORIGINAL_SEQUENCE`, for as long as that stream keeps it.
  */
 import { DiscardPolicy, RetentionPolicy, StorageType } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/transport-node"
@@ -30,6 +33,12 @@ export const ORIGINAL_SEQUENCE = "Tributary-Original-Sequence"
 export const ORIGINAL_HEADERS_INVALID = "Tributary-Original-Headers-Invalid"
 /** Delivery attempts made before giving up. */
 export const DELIVERIES = "Tributary-Deliveries"
+/** Set when the body is only the start of the original: how much was kept, and where the whole is. */
+export const BODY_TRUNCATED = "Tributary-Body-Truncated"
+/** The size of the original body in bytes, set with `BODY_TRUNCATED`. */
+export const ORIGINAL_SIZE = "Tributary-Original-Size"
+/** Set instead of the original headers when they did not fit either: their size, and where they are. */
+export const ORIGINAL_HEADERS_DROPPED = "Tributary-Original-Headers-Dropped"
 
 export const streamName = (ns: Namespace): string =>
   ns.root === DEFAULT ? "DEAD_LETTERS" : `${ns.root.toUpperCase()}_DEAD_LETTERS`

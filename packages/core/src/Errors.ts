@@ -44,10 +44,17 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
   operation: Schema.String,
   /** SQLSTATE, when Postgres answered. */
   sqlstate: Schema.optional(Schema.String),
-  detail: Schema.String
+  /** What went wrong: Postgres' message, or ours when Postgres did not answer. */
+  detail: Schema.String,
+  /** Postgres' DETAIL, which often names what the message does not (`\u0000 cannot be converted to text.`). */
+  postgresDetail: Schema.optional(Schema.String),
+  /** Postgres' HINT: what to do about it. */
+  hint: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `Postgres ${this.operation} failed${this.sqlstate === undefined ? "" : ` (${this.sqlstate})`}: ${this.detail}`
+    return `Postgres ${this.operation} failed${this.sqlstate === undefined ? "" : ` (${this.sqlstate})`}: ${this.detail}` +
+      (this.postgresDetail === undefined ? "" : `; DETAIL: ${this.postgresDetail}`) +
+      (this.hint === undefined ? "" : `; HINT: ${this.hint}`)
   }
 }
 

@@ -4,7 +4,10 @@
  *
  *   id uuid, upstream_id text, collection_id text, deleted boolean, updated_idx bigint,
  *   sync_id text, sync_external_id text, sync_metadata jsonb,
- *   upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb
+ *   upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb,
+ *
+ * and `subject_sync_id text`, the sync the record was published under, which its body
+ * must name too (`Statements` checks it: the subject, not the body, picks the table).
  *
  * `bench/sink.ts` measures them against each other; `elements` is the default: like
  * `json` it leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so
@@ -33,11 +36,48 @@ export type RecordText = string | Uint8Array
 const decoder = new TextDecoder()
 export const textOf = (record: RecordText): string => typeof record === "string" ? record : decoder.decode(record)
 
-export type Stage = (client: pg.ClientBase, records: ReadonlyArray<RecordText>) => Effect.Effect<Staged, Errors.DatabaseError>
+/** A record's JSON and the sync its subject names (core's `SyncId`; any string here). */
+export interface Published {
+  readonly sync: string
+  readonly json: RecordText
+}
+
+export type Stage = (client: pg.ClientBase, records: ReadonlyArray<Published>) => Effect.Effect<Staged, Errors.DatabaseError>
 
 const COLUMNS = "id, upstream_id, collection_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata, " +
-  "upstream_created_at, upstream_updated_at, data"
-const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb"]
+  "upstream_created_at, upstream_updated_at, data, subject_sync_id"
+const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb", "text"]
+
+/**
+ * Binary array layout (Postgres' `array_recv`): dimensions (1), has-nulls flag (0), element
+ * type, then per dimension its length and lower bound (1); then per element its length and
+ * its bytes. Written by hand, as pg would otherwise quote and escape every element in Node.
+ */
+const arrayHeader = (array: Buffer, elementOid: number, length: number): number => {
+  array.writeInt32BE(1, 0)
+  array.writeInt32BE(0, 4)
+  array.writeInt32BE(elementOid, 8)
+  array.writeInt32BE(length, 12)
+  array.writeInt32BE(1, 16)
+  return 20
+}
+
+/** Postgres' type oid of text. */
+const TEXT_OID = 25
+
+/** The syncs of the subjects, one per record: a binary `text[]` parameter beside the records. */
+const subjectSyncs = (records: ReadonlyArray<Published>): Buffer => {
+  let size = 20
+  for (const { sync } of records) size += 4 + Buffer.byteLength(sync)
+  const array = Buffer.allocUnsafe(size)
+  let at = arrayHeader(array, TEXT_OID, records.length)
+  for (const { sync } of records) {
+    const length = array.write(sync, at + 4)
+    array.writeInt32BE(length, at)
+    at += 4 + length
+  }
+  return array
+}
 
 /** Postgres' binary form of jsonb: a version byte (1), then the JSON text. */
 const JSONB_BINARY_V1 = Buffer.from([1])
@@ -56,16 +96,18 @@ const json: Stage = (_client, records) =>
     const parts: Array<Uint8Array> = [JSONB_BINARY_V1, OPEN]
     records.forEach((record, i) => {
       if (i > 0) parts.push(COMMA)
-      parts.push(bytesOf(record))
+      parts.push(bytesOf(record.json))
     })
     parts.push(CLOSE)
     return {
       source: `(select x.id, x.upstream_id, x.collection_id, x.deleted, x.updated_idx, x.sync ->> 'id' as sync_id,
         x.sync ->> 'external_id' as sync_external_id, x.sync -> 'metadata' as sync_metadata,
-        x.upstream_created_at, x.upstream_updated_at, x.data
-      from jsonb_to_recordset($1::jsonb) as x(id uuid, upstream_id text, collection_id text, deleted boolean,
-        updated_idx bigint, sync jsonb, upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb))`,
-      values: [Buffer.concat(parts)]
+        x.upstream_created_at, x.upstream_updated_at, x.data, x.subject_sync_id
+      from rows from (jsonb_to_recordset($1::jsonb) as (id uuid, upstream_id text, collection_id text, deleted boolean,
+        updated_idx bigint, sync jsonb, upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb),
+        unnest($2::text[])) as x(id, upstream_id, collection_id, deleted, updated_idx, sync, upstream_created_at,
+        upstream_updated_at, data, subject_sync_id))`,
+      values: [Buffer.concat(parts), subjectSyncs(records)]
     }
   })
 
@@ -75,28 +117,20 @@ const JSONB_OID = 3802
 /**
  * The batch as one binary `jsonb[]`, an element per record. Like `json`, the records' bytes
  * go to Postgres as they came, unparsed here; unlike it, Postgres parses each record on its
- * own instead of building one document of the whole batch and taking it apart again.
- *
- * Binary array layout (Postgres' `array_recv`): dimensions (1), has-nulls flag (0), element
- * type, then per dimension its length and lower bound (1); then per element its length and
- * its bytes, here jsonb's binary form (the version byte, then the JSON text).
+ * own instead of building one document of the whole batch and taking it apart again. Each
+ * element is jsonb's binary form: the version byte, then the JSON text.
  */
 const elements: Stage = (_client, records) =>
   Effect.sync(() => {
     let size = 20
-    for (const record of records) size += 5 + (typeof record === "string" ? Buffer.byteLength(record) : record.length)
+    for (const { json } of records) size += 5 + (typeof json === "string" ? Buffer.byteLength(json) : json.length)
     const array = Buffer.allocUnsafe(size)
-    array.writeInt32BE(1, 0)
-    array.writeInt32BE(0, 4)
-    array.writeInt32BE(JSONB_OID, 8)
-    array.writeInt32BE(records.length, 12)
-    array.writeInt32BE(1, 16)
-    let at = 20
-    for (const record of records) {
+    let at = arrayHeader(array, JSONB_OID, records.length)
+    for (const { json } of records) {
       array[at + 4] = 1
-      let length = record.length
-      if (typeof record === "string") length = array.write(record, at + 5)
-      else array.set(record, at + 5)
+      let length = json.length
+      if (typeof json === "string") length = array.write(json, at + 5)
+      else array.set(json, at + 5)
       array.writeInt32BE(length + 1, at)
       at += 5 + length
     }
@@ -106,25 +140,25 @@ const elements: Stage = (_client, records) =>
         (x.r ->> 'updated_idx')::bigint as updated_idx, x.r -> 'sync' ->> 'id' as sync_id,
         x.r -> 'sync' ->> 'external_id' as sync_external_id, x.r -> 'sync' -> 'metadata' as sync_metadata,
         (x.r ->> 'upstream_created_at')::timestamptz as upstream_created_at,
-        (x.r ->> 'upstream_updated_at')::timestamptz as upstream_updated_at, x.r -> 'data' as data
-      from unnest($1::jsonb[]) as x(r))`,
-      values: [array]
+        (x.r ->> 'upstream_updated_at')::timestamptz as upstream_updated_at, x.r -> 'data' as data, x.subject_sync_id
+      from unnest($1::jsonb[], $2::text[]) as x(r, subject_sync_id))`,
+      values: [array, subjectSyncs(records)]
     }
   })
 
 type Row = ReadonlyArray<string | number | boolean | null>
 
 /** The strategies below parse records here; a record that is not JSON fails as Postgres would fail it. */
-const parseRows = (records: ReadonlyArray<RecordText>): Effect.Effect<ReadonlyArray<Row>, Errors.DatabaseError> =>
+const parseRows = (records: ReadonlyArray<Published>): Effect.Effect<ReadonlyArray<Row>, Errors.DatabaseError> =>
   Effect.try({
-    try: () => records.map((text): Row => {
-      const r = JSON.parse(textOf(text)) as Record<string, unknown> & { sync?: Record<string, unknown> }
+    try: () => records.map((record): Row => {
+      const r = JSON.parse(textOf(record.json)) as Record<string, unknown> & { sync?: Record<string, unknown> }
       const field = (value: unknown) => value === undefined ? null : value as string | number | boolean | null
       const jsonField = (value: unknown) => value === undefined || value === null ? null : JSON.stringify(value)
       return [
         field(r.id), field(r.upstream_id), field(r.collection_id), field(r.deleted), field(r.updated_idx),
         field(r.sync?.id), field(r.sync?.external_id), jsonField(r.sync?.metadata), field(r.upstream_created_at),
-        field(r.upstream_updated_at), jsonField(r.data)
+        field(r.upstream_updated_at), jsonField(r.data), record.sync
       ]
     }),
     catch: (cause) =>

@@ -103,16 +103,41 @@ const mappedShape = (target: Mapped, types: ReadonlyMap<string, ColumnType>): Sh
 }
 
 /**
+ * A failed cast of a message built from the row: Postgres refuses the record (SQLSTATE
+ * 22P02, so the record is refused, not the batch) with the message in the error. Built from
+ * the row so that the planner cannot fold the cast into an error at plan time.
+ */
+const refuse = (message: string, type: string): string => `(${message})::uuid::text::${type}`
+
+const upstreamIdOf = `' (upstream_id ' || coalesce(s0.upstream_id, 'none') || ')'`
+const notARecord = (field: string) => `'not a record: it has no ${field}' || ${upstreamIdOf}`
+
+/**
  * A staged field every record has, or an error naming the record: anyone can publish on
  * RECORDS, and JSON that is not a record would otherwise stage as nulls, which a hard delete
- * skips without a word and a user's nullable columns take. The error is a failed cast of the
- * message (SQLSTATE 22P02, so the record is refused, not the batch); the message is built
- * from the row so that the planner cannot fold the cast into an error at plan time, and
- * `coalesce` evaluates it only for a record that lacks the field.
+ * skips without a word and a user's nullable columns take. `coalesce` evaluates the error
+ * only for a record that lacks the field.
  */
 const required = (field: string, type: string): string =>
-  `coalesce(s0.${field}, ('not a record: it has no ${field} (upstream_id ' || coalesce(s0.upstream_id, 'none') || ')')` +
-  `::uuid::text::${type}) as ${field}`
+  `coalesce(s0.${field}, ${refuse(notARecord(field), type)}) as ${field}`
+
+const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
+/**
+ * The body must name the sync and collection of its subject: the subject picks the table and
+ * the body the record id, so a body naming another sync or collection would be written, or
+ * delete a row, where it does not belong. A filter rather than a column: Postgres leaves out
+ * a column the statement does not use (a managed table has no `collection_id`, a mapped one
+ * may have no `sync_id`), and with it the check, but it evaluates the only filter on every row.
+ */
+const publishedWhereItSays = (collection: string): string => {
+  const mismatch = (field: string, what: string, expected: string) =>
+    `when s0.${field} is null then ${refuse(notARecord(field), "boolean")} ` +
+    `when s0.${field} <> ${expected} then ` +
+    refuse(`'subject says ${what} ' || ${expected} || ', body says ' || s0.${field} || ${upstreamIdOf}`, "boolean")
+  return `case ${mismatch("collection_id", "collection", literal(collection))} ` +
+    `${mismatch("sync_id", "sync", "s0.subject_sync_id")} else true end`
+}
 
 const CHECKED = [
   required("id", "uuid"), required("upstream_id", "text"), "s0.collection_id", required("deleted", "boolean"),
@@ -120,9 +145,9 @@ const CHECKED = [
   "s0.upstream_created_at", "s0.upstream_updated_at", required("data", "jsonb")
 ].join(", ")
 
-/** The newest staged version of each record of the batch. */
-const newest = (source: string, shape: Shape): string =>
-  `(select distinct on (s.${shape.keySource}) s.* from (select ${CHECKED} from ${source} s0) s ` +
+/** The newest staged version of each record of the batch, checked; `where` is `publishedWhereItSays`. */
+const newest = (source: string, shape: Shape, where: string): string =>
+  `(select distinct on (s.${shape.keySource}) s.* from (select ${CHECKED} from ${source} s0 where ${where}) s ` +
   `order by s.${shape.keySource}, s.updated_idx desc)`
 
 /** Advisory locks on buckets of record ids: few enough to stay cheap, taken in order so writers never deadlock. */
@@ -131,6 +156,7 @@ const LOCK_BUCKETS = 1024
 
 const build = (target: Target, shape: Shape): Statements => {
   const table = TableName.toSql(target.name)
+  const published = publishedWhereItSays(target.collection)
   const names = shape.columns.map((c) => q(c.name)).join(", ")
   const exprs = shape.columns.map((c) => c.expr).join(", ")
   const updates = shape.columns.filter((c) => c !== shape.key).map((c) => `${q(c.name)} = excluded.${q(c.name)}`)
@@ -143,12 +169,12 @@ const build = (target: Target, shape: Shape): Statements => {
     canSoftDelete: shape.deleted !== undefined,
     upsert: (source, mode) =>
       `insert into ${table} as t (${names})
-       select ${exprs} from ${newest(source, shape)} r
+       select ${exprs} from ${newest(source, shape, published)} r
         where ${mode === "hard" ? "not r.deleted and " : ""}not exists (
           select 1 from ${TOMBSTONES_TABLE} tb where tb.id = r.id and tb.updated_idx >= r.updated_idx)
        on conflict (${q(shape.key.name)}) ${conflict}`,
     remove: (source) =>
-      `with r as (select * from ${newest(source, shape)} n where n.deleted),
+      `with r as (select * from ${newest(source, shape, published)} n where n.deleted),
        tombstoned as (
          insert into ${TOMBSTONES_TABLE} as tb (id, updated_idx) select r.id, r.updated_idx from r
          on conflict (id) do update set updated_idx = excluded.updated_idx, deleted_at = now()

@@ -18,7 +18,7 @@ import type { TableMappingInvalid } from "./Errors.js"
 import * as Mapping from "./Mapping.js"
 import * as Migrations from "./Migrations.js"
 import { MAX_VALUES_ROWS, strategies } from "./Staging.js"
-import type { RecordText, StrategyName } from "./Staging.js"
+import type { Published, RecordText, StrategyName } from "./Staging.js"
 import * as Statements from "./Statements.js"
 import * as TableName from "./TableName.js"
 import * as Target from "./Target.js"
@@ -121,7 +121,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
     client: pg.ClientBase,
     statements: Statements.Statements,
     mode: SyncConfig.DeleteMode,
-    records: ReadonlyArray<RecordText>
+    records: ReadonlyArray<Published>
   ) =>
     Effect.gen(function*() {
       const staged = yield* stage(client, records)
@@ -141,7 +141,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       yield* ensure(collections)
       // One group per table and delete mode, written in a fixed order so concurrent writers lock alike.
       // Grouped without building a key per record: this runs for every record the sink writes.
-      const groups = new Map<Statements.Statements, Partial<Record<SyncConfig.DeleteMode, Array<RecordText>>>>()
+      const groups = new Map<Statements.Statements, Partial<Record<SyncConfig.DeleteMode, Array<EncodedRecord>>>>()
       for (const record of records) {
         const statements = prepared.get(record.collection)!
         const mode = deleteMode(record.collection, record.sync, options)
@@ -150,18 +150,18 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
           byMode = {}
           groups.set(statements, byMode)
         }
-        let texts = byMode[mode]
-        if (texts === undefined) {
-          texts = []
-          byMode[mode] = texts
+        let group = byMode[mode]
+        if (group === undefined) {
+          group = []
+          byMode[mode] = group
         }
-        texts.push(record.json)
+        group.push(record)
       }
       const ordered = [...groups].flatMap(([statements, byMode]) =>
         (["hard", "soft"] as const).flatMap((mode) => {
-          const texts = byMode[mode]
+          const group = byMode[mode]
           const key = `${TableName.toText(statements.target.name)}\u0000${mode}`
-          return texts === undefined ? [] : [{ key, statements, mode, records: texts }]
+          return group === undefined ? [] : [{ key, statements, mode, records: group }]
         })
       ).sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
       let changed = 0

@@ -1,13 +1,14 @@
-import { Collection } from "@tributary/core"
+import { Collection, Ids, Record as CoreRecord } from "@tributary/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
-import { Tables, TablesConfig } from "../src/index.js"
+import { Errors, Tables, TablesConfig } from "../src/index.js"
 import type pg from "pg"
 import { freshPool, inTransaction } from "./Database.js"
 import * as Records from "./Records.js"
 
 const subscriptions = Collection.CollectionId.make("stripe:subscription")
 const soft = { syncDeleteMode: () => "soft" as const }
+const encode = Schema.encodeSync(CoreRecord.Record)
 
 const config: TablesConfig.TablesConfig = {
   [subscriptions]: {
@@ -87,5 +88,19 @@ describe("user-mapped tables", () => {
           data: { id: "sub_1", quantity: 500 } })], soft)))
       expect(error._tag).toBe("DatabaseError")
       expect(error._tag === "DatabaseError" && error.sqlstate).toBe("23514")
+    }))
+
+  it.scoped("refuses a body of another sync than its subject, though the table has no column for the sync", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      yield* createUserTable(pool)
+      const tables = Tables.make(pool, config)
+      const other = Records.make({ collection: subscriptions, upstreamId: "sub_1", updatedIdx: 1, sync: Ids.SyncId.make("sync_other") })
+      const error = yield* Effect.flip(inTransaction(pool, (c) =>
+        tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, json: JSON.stringify(encode(other)) }], soft)))
+      expect(error._tag === "DatabaseError" && Errors.isRecordError(error)).toBe(true)
+      expect(error.message).toContain(`subject says sync ${Records.SYNC}, body says sync_other (upstream_id sub_1)`)
+      const rows = yield* Effect.promise(() => pool.query("select * from billing.subs"))
+      expect(rows.rows).toEqual([])
     }))
 })

@@ -1,12 +1,13 @@
-import { Collection, Ids } from "@tributary/core"
+import { Collection, Ids, Record as CoreRecord } from "@tributary/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { Errors, Staging, Tables } from "../src/index.js"
 import { freshPool, inTransaction } from "./Database.js"
 import * as Records from "./Records.js"
 
 const soft = { syncDeleteMode: () => "soft" as const }
 const customers = Collection.CollectionId.make("stripe:customer")
+const encode = Schema.encodeSync(CoreRecord.Record)
 
 describe("versioned upsert", () => {
   for (const strategy of Staging.STRATEGIES) {
@@ -114,6 +115,46 @@ describe("versioned upsert", () => {
           expect(applied._tag).toBe("DatabaseError")
           if (applied._tag === "DatabaseError") expect(Errors.isRecordError(applied)).toBe(true)
         }
+      }))
+  }
+
+  for (const strategy of Staging.STRATEGIES) {
+    it.scoped(`refuses a body that names another sync or collection than it was published under (${strategy})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* freshPool
+        const tables = Tables.make(pool, {}, { strategy })
+        const subscriptions = Collection.CollectionId.make("stripe:subscription")
+        yield* tables.ensure([customers, subscriptions])
+        const other = Ids.SyncId.make("sync_other")
+        const json = (record: ReturnType<typeof Records.make>) => JSON.stringify(encode(record))
+        const wrong = [
+          { what: "another sync", sync: Records.SYNC, collection: customers,
+            json: json(Records.make({ upstreamId: "cus_other", updatedIdx: 1, sync: other })),
+            reason: `subject says sync ${Records.SYNC}, body says ${other}` },
+          { what: "another collection", sync: Records.SYNC, collection: customers,
+            json: json(Records.make({ upstreamId: "sub_1", updatedIdx: 1, collection: "stripe:subscription" })),
+            reason: "subject says collection stripe:customer, body says stripe:subscription" },
+          { what: "no collection", sync: Records.SYNC, collection: customers,
+            json: JSON.stringify({ ...encode(Records.make({ upstreamId: "cus_none", updatedIdx: 1 })), collection_id: undefined }),
+            reason: "not a record: it has no collection_id" }
+        ]
+        for (const mode of ["soft", "hard"] as const) {
+          for (const deleted of [false, true]) {
+            for (const record of wrong) {
+              const body = deleted ? record.json.replace(`"deleted":false`, `"deleted":true`) : record.json
+              const applied = yield* inTransaction(pool, (client) =>
+                tables.applyEncoded(client, [{ sync: record.sync, collection: record.collection, json: body }],
+                  { syncDeleteMode: () => mode })).pipe(Effect.flip)
+              const what = `${record.what}, ${mode}${deleted ? ", deleted" : ""}`
+              expect(applied._tag, what).toBe("DatabaseError")
+              if (applied._tag !== "DatabaseError") continue
+              expect(Errors.isRecordError(applied), what).toBe(true)
+              expect(applied.message, what).toContain(record.reason)
+            }
+          }
+        }
+        const rows = yield* Effect.promise(() => pool.query("select upstream_id from stripe.customers"))
+        expect(rows.rows).toEqual([])
       }))
   }
 })

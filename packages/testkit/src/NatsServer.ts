@@ -28,6 +28,8 @@ export interface NatsServer {
 export interface Options {
   readonly dir: string
   readonly port?: number
+  /** The largest message (headers and body) the server takes, in bytes; nats-server's default is 1 MiB. */
+  readonly maxPayload?: number
 }
 
 export const missingMessage =
@@ -42,7 +44,7 @@ export const start = async (options: Options): Promise<NatsServer> => {
   const logFile = join(options.dir, "nats-server.log")
   const configFile = join(options.dir, "nats-server.conf")
   mkdirSync(store, { recursive: true })
-  writeFileSync(configFile, config(port, store))
+  writeFileSync(configFile, config(port, store, options.maxPayload))
 
   let current: Process.Started | undefined
   const launch = async () => {
@@ -75,9 +77,10 @@ export const start = async (options: Options): Promise<NatsServer> => {
  * provisions its own `EVENTS` with a byte ceiling, so on a fuller disk the ceilings run out
  * long before the bytes do. A ceiling is only a ceiling here: the limit is set far above it.
  */
-const config = (port: number, store: string): string =>
+const config = (port: number, store: string, maxPayload: number | undefined): string =>
   [
     `listen: "127.0.0.1:${port}"`,
+    ...(maxPayload === undefined ? [] : [`max_payload: ${maxPayload}`]),
     `jetstream {`,
     `  store_dir: ${JSON.stringify(store)}`,
     `  max_file_store: 100TB`,
