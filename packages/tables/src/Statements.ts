@@ -112,43 +112,38 @@ const refuse = (message: string, type: string): string => `(${message})::uuid::t
 const upstreamIdOf = `' (upstream_id ' || coalesce(s0.upstream_id, 'none') || ')'`
 const notARecord = (field: string) => `'not a record: it has no ${field}' || ${upstreamIdOf}`
 
-/**
- * A staged field every record has, or an error naming the record: anyone can publish on
- * RECORDS, and JSON that is not a record would otherwise stage as nulls, which a hard delete
- * skips without a word and a user's nullable columns take. `coalesce` evaluates the error
- * only for a record that lacks the field.
- */
-const required = (field: string, type: string): string =>
-  `coalesce(s0.${field}, ${refuse(notARecord(field), type)}) as ${field}`
-
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
+/** A `case` branch that refuses a record without this staged field. */
+const present = (field: string): string => `when s0.${field} is null then ${refuse(notARecord(field), "boolean")}`
+
+/** A `case` branch that refuses a record whose body names another `what` than its subject. */
+const agrees = (field: string, what: string, expected: string): string =>
+  `when s0.${field} <> ${expected} then ` +
+  refuse(`'subject says ${what} ' || ${expected} || ', body says ' || s0.${field} || ${upstreamIdOf}`, "boolean")
+
 /**
- * The body must name the sync and collection of its subject: the subject picks the table and
- * the body the record id, so a body naming another sync or collection would be written, or
- * delete a row, where it does not belong. A filter rather than a column: Postgres leaves out
- * a column the statement does not use (a managed table has no `collection_id`, a mapped one
- * may have no `sync_id`), and with it the check, but it evaluates the only filter on every row.
+ * The checks every staged record must pass, or an error naming the record. A filter rather
+ * than columns: Postgres leaves out a column the statement does not use (a managed table has
+ * no `collection_id`, a mapped one may have no `sync_id`, `upstream_id` or `data`), and with
+ * it a check written there, but it evaluates the only filter on every row.
+ *
+ * - Every field a record has: anyone can publish on RECORDS, and JSON that is not a record
+ *   would otherwise stage as nulls, which a hard delete skips without a word and a user's
+ *   nullable columns take.
+ * - The sync and collection of its subject: the subject picks the table and the body the
+ *   record id, so a body naming another sync or collection would be written, or delete a
+ *   row, where it does not belong.
  */
-const publishedWhereItSays = (collection: string): string => {
-  const mismatch = (field: string, what: string, expected: string) =>
-    `when s0.${field} is null then ${refuse(notARecord(field), "boolean")} ` +
-    `when s0.${field} <> ${expected} then ` +
-    refuse(`'subject says ${what} ' || ${expected} || ', body says ' || s0.${field} || ${upstreamIdOf}`, "boolean")
-  return `case ${mismatch("collection_id", "collection", literal(collection))} ` +
-    `${mismatch("sync_id", "sync", "s0.subject_sync_id")} else true end`
-}
+const checked = (collection: string): string =>
+  `case ${present("id")} ${present("upstream_id")} ${present("collection_id")} ` +
+  `${agrees("collection_id", "collection", literal(collection))} ${present("deleted")} ${present("updated_idx")} ` +
+  `${present("sync_id")} ${agrees("sync_id", "sync", "s0.subject_sync_id")} ${present("data")} else true end`
 
-const CHECKED = [
-  required("id", "uuid"), required("upstream_id", "text"), "s0.collection_id", required("deleted", "boolean"),
-  required("updated_idx", "bigint"), required("sync_id", "text"), "s0.sync_external_id", "s0.sync_metadata",
-  "s0.upstream_created_at", "s0.upstream_updated_at", required("data", "jsonb")
-].join(", ")
-
-/** The newest staged version of each record of the batch, checked; `where` is `publishedWhereItSays`. */
+/** The newest staged version of each record of the batch, checked (`where` is `checked`). */
 const newest = (source: string, shape: Shape, where: string): string =>
-  `(select distinct on (s.${shape.keySource}) s.* from (select ${CHECKED} from ${source} s0 where ${where}) s ` +
-  `order by s.${shape.keySource}, s.updated_idx desc)`
+  `(select distinct on (s0.${shape.keySource}) s0.* from ${source} s0 where ${where} ` +
+  `order by s0.${shape.keySource}, s0.updated_idx desc)`
 
 /** Advisory locks on buckets of record ids: few enough to stay cheap, taken in order so writers never deadlock. */
 const LOCK_CLASS = 7_262_915
@@ -156,7 +151,7 @@ const LOCK_BUCKETS = 1024
 
 const build = (target: Target, shape: Shape): Statements => {
   const table = TableName.toSql(target.name)
-  const published = publishedWhereItSays(target.collection)
+  const published = checked(target.collection)
   const names = shape.columns.map((c) => q(c.name)).join(", ")
   const exprs = shape.columns.map((c) => c.expr).join(", ")
   const updates = shape.columns.filter((c) => c !== shape.key).map((c) => `${q(c.name)} = excluded.${q(c.name)}`)

@@ -1,7 +1,7 @@
 import { Collection, Ids, Record as CoreRecord } from "@tributary/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
-import { Errors, Tables, TablesConfig } from "../src/index.js"
+import { Errors, Staging, Tables, TablesConfig } from "../src/index.js"
 import type pg from "pg"
 import { freshPool, inTransaction } from "./Database.js"
 import * as Records from "./Records.js"
@@ -103,4 +103,34 @@ describe("user-mapped tables", () => {
       const rows = yield* Effect.promise(() => pool.query("select * from billing.subs"))
       expect(rows.rows).toEqual([])
     }))
+})
+
+describe("a user-mapped table that uses few of the record's fields", () => {
+  const bare: TablesConfig.TablesConfig = {
+    [subscriptions]: { table: "billing.bare", key: "id", columns: { rid: "id", version: "updated_idx", removed: "deleted" } }
+  }
+  const REQUIRED = ["id", "upstream_id", "deleted", "updated_idx", "data"] as const
+
+  for (const strategy of Staging.STRATEGIES) {
+    it.scoped(`still refuses a record without a field every record has (${strategy})`, () =>
+      Effect.gen(function*() {
+        const pool = yield* freshPool
+        yield* Effect.promise(() =>
+          pool.query("create schema billing; create table billing.bare (rid uuid primary key, version bigint not null, removed boolean)"))
+        const tables = Tables.make(pool, bare, { strategy })
+        for (const mode of ["soft", "hard"] as const) {
+          for (const field of REQUIRED) {
+            const record = encode(Records.make({ collection: subscriptions, upstreamId: `sub_${field}`, updatedIdx: 1 }))
+            const json = JSON.stringify({ ...record, [field]: undefined })
+            const what = `${field}, ${mode}`
+            const error = yield* Effect.flip(inTransaction(pool, (c) =>
+              tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, json }], { syncDeleteMode: () => mode })))
+            expect(error._tag === "DatabaseError" && Errors.isRecordError(error), what).toBe(true)
+            expect(error.message, what).toContain(`not a record: it has no ${field}`)
+          }
+        }
+        const rows = yield* Effect.promise(() => pool.query("select * from billing.bare"))
+        expect(rows.rows).toEqual([])
+      }))
+  }
 })
