@@ -35,8 +35,10 @@ const sync = Ids.SyncId.make("sync_bench")
 const customers = Collection.CollectionId.make("stripe:customer")
 const encode = Schema.encodeSync(Record.Record)
 
+const upstreamIdOf = (i: number) => Ids.UpstreamId.make(`cus_${i.toString(36).padStart(8, "0")}`)
+
 const makeRecord = (i: number): Record.Record => {
-  const upstreamId = Ids.UpstreamId.make(`cus_${i.toString(36).padStart(8, "0")}`)
+  const upstreamId = upstreamIdOf(i)
   return new Record.Record({
     id: Record.recordIdFor(sync, customers, upstreamId),
     upstream_id: upstreamId,
@@ -113,7 +115,8 @@ const raw = (url: string, strategy: S.StrategyName, encoded: ReadonlyArray<S.Rec
     yield* tables.ensure([customers])
     const batches: Array<ReadonlyArray<Tables.EncodedRecord>> = []
     for (let i = 0; i < encoded.length; i += settings.batchSize) {
-      batches.push(encoded.slice(i, i + settings.batchSize).map((json) => ({ sync, collection: customers, json })))
+      batches.push(encoded.slice(i, i + settings.batchSize)
+        .map((json, j) => ({ sync, collection: customers, upstreamId: upstreamIdOf(i + j), json })))
     }
     const options = { syncDeleteMode: () => "soft" as const }
     const seconds = yield* Effect.promise(() => timed(() =>

@@ -92,6 +92,12 @@ describe("sink: messages it can never write", () => {
           body: JSON.stringify({ ...encode(record("prod_1", { collection: "stripe:product", deleted: true, updatedIdx: 9 })),
             sync: { id: "sync_other", external_id: null, metadata: {} } }),
           reason: /subject says sync sync_sink, body says sync_other/, code: "22P02" },
+        { what: "a record whose body is another record than its subject's", subject: `${customers}.cus_forged`,
+          body: customer("cus_0"), reason: /subject says record cus_forged, body says cus_0 \(upstream_id cus_0\)/, code: "22P02" },
+        { what: "a hard-delete collection's delete of another record than its subject's",
+          subject: `${root}.records.${Harness.SYNC}.stripe_product.prod_forged_record`,
+          body: json(record("prod_1", { collection: "stripe:product", deleted: true, updatedIdx: 9 })),
+          reason: /subject says record prod_forged_record, body says prod_1/, code: "22P02" },
         { what: "a body that is not JSON, with a header block that does not parse", subject: `${customers}.bad_headers`,
           body: "not json either", rawHeaders: BAD_HEADER_BLOCK, reason: /json/i, code: "22P02" }
       ]
@@ -113,6 +119,8 @@ describe("sink: messages it can never write", () => {
       // A collection the catalog does not know, of another source, gets a table at its first record.
       const widget = record("wid_1", { collection: "othersource:widget" })
       yield* Harness.publish(env, [widget])
+      // An upstream id that is not its own record token lands: the body is compared with the token decoded.
+      yield* Harness.publish(env, [record("cus.with dots")])
       yield* Harness.publish(env, good.slice(GOOD / 2))
       // A record of the hard-delete collection still lands.
       const product = record("prod_1", { collection: "stripe:product", data: { id: "prod_1", name: "P" } })
@@ -135,7 +143,7 @@ describe("sink: messages it can never write", () => {
       const unreadable = letters.find((l) => l.headers?.get(DeadLetters.ORIGINAL_SUBJECT) === `${customers}.bad_headers`)!
       expect(unreadable.headers?.get(DeadLetters.ORIGINAL_HEADERS_INVALID)).toMatch(/header/)
 
-      yield* Harness.until("every good record", Effect.map(Harness.countOf(env, "stripe.customers"), (n) => n === GOOD + 1))
+      yield* Harness.until("every good record", Effect.map(Harness.countOf(env, "stripe.customers"), (n) => n === GOOD + 2))
       expect(yield* Harness.countOf(env, "othersource.widgets")).toBe(1)
       expect(yield* Harness.countOf(env, "stripe.products")).toBe(1)
       yield* Harness.until("no pending acks", Effect.promise(() =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { Collection, Ids, Namespace, Record, Subjects } from "../src/index.js"
+import { Collection, Ids, Namespace, Record, Subjects, SubjectToken } from "../src/index.js"
 
 const ns = Namespace.make()
 const sync = Ids.SyncId.make("sync_1")
@@ -40,6 +40,13 @@ describe("Subjects", () => {
   it("accepts exactly the record tokens parse accepts", () => {
     for (const token of ["cus_1", "cus~002E1", "~0020"]) expect(Subjects.isRecordToken(token)).toBe(true)
     for (const token of ["~", "cus~00", "cus.1", ""]) expect(Subjects.isRecordToken(token)).toBe(false)
+  })
+
+  it("reads the upstream id of a record token, as parse does", () => {
+    for (const id of ["cus_1", "cus.1", " ", "ü*>"]) {
+      expect(Subjects.upstreamIdOf(SubjectToken.encode(id))).toStrictEqual(Either.right(id))
+    }
+    for (const token of ["~", "cus~00", "cus.1", ""]) expect(Either.isLeft(Subjects.upstreamIdOf(token))).toBe(true)
   })
 
   it("builds wildcard filters", () => {

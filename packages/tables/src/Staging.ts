@@ -6,8 +6,9 @@
  *   sync_id text, sync_external_id text, sync_metadata jsonb,
  *   upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb,
  *
- * and `subject_sync_id text`, the sync the record was published under, which its body
- * must name too (`Statements` checks it: the subject, not the body, picks the table).
+ * and what the record's subject says it is, which its body must say too (`Statements`
+ * checks it: the subject, not the body, picks the table and the row): `subject_sync_id
+ * text`, `subject_upstream_id text` and `subject_id uuid`.
  *
  * `bench/sink.ts` measures them against each other; `elements` is the default: like
  * `json` it leaves parsing to Postgres, which has to parse `data` into jsonb anyway, so
@@ -36,17 +37,24 @@ export type RecordText = string | Uint8Array
 const decoder = new TextDecoder()
 export const textOf = (record: RecordText): string => typeof record === "string" ? record : decoder.decode(record)
 
-/** A record's JSON and the sync its subject names (core's `SyncId`; any string here). */
+/**
+ * A record's JSON and what its subject names: the sync (core's `SyncId`; any string here),
+ * the upstream id, and the record id core's `recordIdFor` makes of them and the collection.
+ */
 export interface Published {
   readonly sync: string
+  readonly upstreamId: string
+  readonly id: string
   readonly json: RecordText
 }
 
 export type Stage = (client: pg.ClientBase, records: ReadonlyArray<Published>) => Effect.Effect<Staged, Errors.DatabaseError>
 
 const COLUMNS = "id, upstream_id, collection_id, deleted, updated_idx, sync_id, sync_external_id, sync_metadata, " +
-  "upstream_created_at, upstream_updated_at, data, subject_sync_id"
-const TYPES = ["uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb", "text"]
+  "upstream_created_at, upstream_updated_at, data, subject_sync_id, subject_upstream_id, subject_id"
+const TYPES = [
+  "uuid", "text", "text", "boolean", "bigint", "text", "text", "jsonb", "timestamptz", "timestamptz", "jsonb", "text", "text", "uuid"
+]
 
 /**
  * Binary array layout (Postgres' `array_recv`): dimensions (1), has-nulls flag (0), element
@@ -65,19 +73,28 @@ const arrayHeader = (array: Buffer, elementOid: number, length: number): number 
 /** Postgres' type oid of text. */
 const TEXT_OID = 25
 
-/** The syncs of the subjects, one per record: a binary `text[]` parameter beside the records. */
-const subjectSyncs = (records: ReadonlyArray<Published>): Buffer => {
+/** A text of each record's subject, one per record: a binary `text[]` parameter beside the records. */
+const subjectTexts = (records: ReadonlyArray<Published>, text: (record: Published) => string): Buffer => {
   let size = 20
-  for (const { sync } of records) size += 4 + Buffer.byteLength(sync)
+  for (const record of records) size += 4 + Buffer.byteLength(text(record))
   const array = Buffer.allocUnsafe(size)
   let at = arrayHeader(array, TEXT_OID, records.length)
-  for (const { sync } of records) {
-    const length = array.write(sync, at + 4)
+  for (const record of records) {
+    const length = array.write(text(record), at + 4)
     array.writeInt32BE(length, at)
     at += 4 + length
   }
   return array
 }
+
+/** What the subjects say, as the parameters `$2` to `$4` of `json` and `elements`. */
+const subjects = (records: ReadonlyArray<Published>): ReadonlyArray<Buffer> => [
+  subjectTexts(records, (r) => r.sync),
+  subjectTexts(records, (r) => r.upstreamId),
+  subjectTexts(records, (r) => r.id)
+]
+
+const SUBJECT_COLUMNS = "x.subject_sync_id, x.subject_upstream_id, x.subject_id::uuid as subject_id"
 
 /** Postgres' binary form of jsonb: a version byte (1), then the JSON text. */
 const JSONB_BINARY_V1 = Buffer.from([1])
@@ -102,12 +119,12 @@ const json: Stage = (_client, records) =>
     return {
       source: `(select x.id, x.upstream_id, x.collection_id, x.deleted, x.updated_idx, x.sync ->> 'id' as sync_id,
         x.sync ->> 'external_id' as sync_external_id, x.sync -> 'metadata' as sync_metadata,
-        x.upstream_created_at, x.upstream_updated_at, x.data, x.subject_sync_id
+        x.upstream_created_at, x.upstream_updated_at, x.data, ${SUBJECT_COLUMNS}
       from rows from (jsonb_to_recordset($1::jsonb) as (id uuid, upstream_id text, collection_id text, deleted boolean,
         updated_idx bigint, sync jsonb, upstream_created_at timestamptz, upstream_updated_at timestamptz, data jsonb),
-        unnest($2::text[])) as x(id, upstream_id, collection_id, deleted, updated_idx, sync, upstream_created_at,
-        upstream_updated_at, data, subject_sync_id))`,
-      values: [Buffer.concat(parts), subjectSyncs(records)]
+        unnest($2::text[], $3::text[], $4::text[])) as x(id, upstream_id, collection_id, deleted, updated_idx, sync,
+        upstream_created_at, upstream_updated_at, data, subject_sync_id, subject_upstream_id, subject_id))`,
+      values: [Buffer.concat(parts), ...subjects(records)]
     }
   })
 
@@ -140,9 +157,9 @@ const elements: Stage = (_client, records) =>
         (x.r ->> 'updated_idx')::bigint as updated_idx, x.r -> 'sync' ->> 'id' as sync_id,
         x.r -> 'sync' ->> 'external_id' as sync_external_id, x.r -> 'sync' -> 'metadata' as sync_metadata,
         (x.r ->> 'upstream_created_at')::timestamptz as upstream_created_at,
-        (x.r ->> 'upstream_updated_at')::timestamptz as upstream_updated_at, x.r -> 'data' as data, x.subject_sync_id
-      from unnest($1::jsonb[], $2::text[]) as x(r, subject_sync_id))`,
-      values: [array, subjectSyncs(records)]
+        (x.r ->> 'upstream_updated_at')::timestamptz as upstream_updated_at, x.r -> 'data' as data, ${SUBJECT_COLUMNS}
+      from unnest($1::jsonb[], $2::text[], $3::text[], $4::text[]) as x(r, subject_sync_id, subject_upstream_id, subject_id))`,
+      values: [array, ...subjects(records)]
     }
   })
 
@@ -158,7 +175,7 @@ const parseRows = (records: ReadonlyArray<Published>): Effect.Effect<ReadonlyArr
       return [
         field(r.id), field(r.upstream_id), field(r.collection_id), field(r.deleted), field(r.updated_idx),
         field(r.sync?.id), field(r.sync?.external_id), jsonField(r.sync?.metadata), field(r.upstream_created_at),
-        field(r.upstream_updated_at), jsonField(r.data), record.sync
+        field(r.upstream_updated_at), jsonField(r.data), record.sync, record.upstreamId, record.id
       ]
     }),
     catch: (cause) =>

@@ -131,14 +131,21 @@ const agrees = (field: string, what: string, expected: string): string =>
  * - Every field a record has: anyone can publish on RECORDS, and JSON that is not a record
  *   would otherwise stage as nulls, which a hard delete skips without a word and a user's
  *   nullable columns take.
- * - The sync and collection of its subject: the subject picks the table and the body the
- *   record id, so a body naming another sync or collection would be written, or delete a
- *   row, where it does not belong.
+ * - The sync, collection and record of its subject: the subject picks the table and the
+ *   body the row (its `id`, or its `upstream_id` for a table keyed on it), so a body naming
+ *   another sync, collection or record would be written, or delete a row, where it does not
+ *   belong, and one body could stand under several subjects. The subject's record token is
+ *   the upstream id (encoded); the id is the one core's `recordIdFor` makes of the three.
  */
 const checked = (collection: string): string =>
   `case ${present("id")} ${present("upstream_id")} ${present("collection_id")} ` +
   `${agrees("collection_id", "collection", literal(collection))} ${present("deleted")} ${present("updated_idx")} ` +
-  `${present("sync_id")} ${agrees("sync_id", "sync", "s0.subject_sync_id")} ${present("data")} else true end`
+  `${present("sync_id")} ${agrees("sync_id", "sync", "s0.subject_sync_id")} ${present("data")} ` +
+  `${agrees("upstream_id", "record", "s0.subject_upstream_id")} ` +
+  `when s0.id <> s0.subject_id then ${
+    refuse(`'subject says record ' || s0.subject_upstream_id || ' (id ' || s0.subject_id || '), body says id ' || s0.id || ${upstreamIdOf}`,
+      "boolean")
+  } else true end`
 
 /** The newest staged version of each record of the batch, checked (`where` is `checked`). */
 const newest = (source: string, shape: Shape, where: string): string =>

@@ -30,10 +30,15 @@ export interface ApplyOptions {
   readonly syncDeleteMode: (sync: Ids.SyncId) => SyncConfig.DeleteMode
 }
 
-/** A record still in its JSON encoding (text or UTF-8 bytes), with the sync and collection it was published under. */
+/**
+ * A record still in its JSON encoding (text or UTF-8 bytes), with the sync, collection and
+ * upstream id it was published under (its subject's record token, decoded): the body must
+ * say the same.
+ */
 export interface EncodedRecord {
   readonly sync: Ids.SyncId
   readonly collection: Collection.CollectionId
+  readonly upstreamId: string
   readonly json: RecordText
 }
 
@@ -141,7 +146,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       yield* ensure(collections)
       // One group per table and delete mode, written in a fixed order so concurrent writers lock alike.
       // Grouped without building a key per record: this runs for every record the sink writes.
-      const groups = new Map<Statements.Statements, Partial<Record<SyncConfig.DeleteMode, Array<EncodedRecord>>>>()
+      const groups = new Map<Statements.Statements, Partial<Record<SyncConfig.DeleteMode, Array<Published>>>>()
       for (const record of records) {
         const statements = prepared.get(record.collection)!
         const mode = deleteMode(record.collection, record.sync, options)
@@ -155,7 +160,8 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
           group = []
           byMode[mode] = group
         }
-        group.push(record)
+        const { collection, json, sync, upstreamId } = record
+        group.push({ sync, upstreamId, json, id: CoreRecord.recordIdFor(sync, collection, upstreamId) })
       }
       const ordered = [...groups].flatMap(([statements, byMode]) =>
         (["hard", "soft"] as const).flatMap((mode) => {
@@ -193,6 +199,7 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
       applyEncoded(client, records.map((record) => ({
         sync: record.sync.id,
         collection: record.collection_id,
+        upstreamId: record.upstream_id,
         json: JSON.stringify(encodeRecord(record))
       })), options)
   }

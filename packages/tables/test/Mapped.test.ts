@@ -97,11 +97,29 @@ describe("user-mapped tables", () => {
       const tables = Tables.make(pool, config)
       const other = Records.make({ collection: subscriptions, upstreamId: "sub_1", updatedIdx: 1, sync: Ids.SyncId.make("sync_other") })
       const error = yield* Effect.flip(inTransaction(pool, (c) =>
-        tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, json: JSON.stringify(encode(other)) }], soft)))
+        tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, upstreamId: "sub_1", json: JSON.stringify(encode(other)) }],
+          soft)))
       expect(error._tag === "DatabaseError" && Errors.isRecordError(error)).toBe(true)
       expect(error.message).toContain(`subject says sync ${Records.SYNC}, body says sync_other (upstream_id sub_1)`)
       const rows = yield* Effect.promise(() => pool.query("select * from billing.subs"))
       expect(rows.rows).toEqual([])
+    }))
+
+  it.scoped("refuses a body of another record than its subject, though the table is keyed on upstream_id", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      yield* createUserTable(pool)
+      const tables = Tables.make(pool, config)
+      yield* inTransaction(pool, (c) =>
+        tables.apply(c, [Records.make({ collection: subscriptions, upstreamId: "sub_2", updatedIdx: 1 })], soft))
+      const body = JSON.stringify(encode(Records.make({ collection: subscriptions, upstreamId: "sub_2", updatedIdx: 2,
+        data: { id: "sub_2", quantity: 99 } })))
+      const error = yield* Effect.flip(inTransaction(pool, (c) =>
+        tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, upstreamId: "sub_1", json: body }], soft)))
+      expect(error._tag === "DatabaseError" && Errors.isRecordError(error)).toBe(true)
+      expect(error.message).toContain("subject says record sub_1, body says sub_2 (upstream_id sub_2)")
+      const rows = yield* Effect.promise(() => pool.query("select stripe_id, quantity, version from billing.subs"))
+      expect(rows.rows).toEqual([{ stripe_id: "sub_2", quantity: null, version: "1" }])
     }))
 })
 
@@ -124,7 +142,8 @@ describe("a user-mapped table that uses few of the record's fields", () => {
             const json = JSON.stringify({ ...record, [field]: undefined })
             const what = `${field}, ${mode}`
             const error = yield* Effect.flip(inTransaction(pool, (c) =>
-              tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, json }], { syncDeleteMode: () => mode })))
+              tables.applyEncoded(c, [{ sync: Records.SYNC, collection: subscriptions, upstreamId: `sub_${field}`, json }],
+                { syncDeleteMode: () => mode })))
             expect(error._tag === "DatabaseError" && Errors.isRecordError(error), what).toBe(true)
             expect(error.message, what).toContain(`not a record: it has no ${field}`)
           }

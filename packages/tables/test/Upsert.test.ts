@@ -111,7 +111,7 @@ describe("versioned upsert", () => {
         const sync = Ids.SyncId.make("sync_bad")
         for (const json of ["{not json", "[1, 2]", "\"a string\""]) {
           const applied = yield* inTransaction(pool, (client) =>
-            tables.applyEncoded(client, [{ sync, collection: customers, json }], soft)).pipe(Effect.flip)
+            tables.applyEncoded(client, [{ sync, collection: customers, upstreamId: "cus_1", json }], soft)).pipe(Effect.flip)
           expect(applied._tag).toBe("DatabaseError")
           if (applied._tag === "DatabaseError") expect(Errors.isRecordError(applied)).toBe(true)
         }
@@ -119,7 +119,7 @@ describe("versioned upsert", () => {
   }
 
   for (const strategy of Staging.STRATEGIES) {
-    it.scoped(`refuses a body that names another sync or collection than it was published under (${strategy})`, () =>
+    it.scoped(`refuses a body that names another sync, collection or record than it was published under (${strategy})`, () =>
       Effect.gen(function*() {
         const pool = yield* freshPool
         const tables = Tables.make(pool, {}, { strategy })
@@ -127,23 +127,33 @@ describe("versioned upsert", () => {
         yield* tables.ensure([customers, subscriptions])
         const other = Ids.SyncId.make("sync_other")
         const json = (record: ReturnType<typeof Records.make>) => JSON.stringify(encode(record))
+        const cus2 = Records.make({ upstreamId: "cus_2", updatedIdx: 1 })
         const wrong = [
-          { what: "another sync", sync: Records.SYNC, collection: customers,
+          { what: "another sync", sync: Records.SYNC, collection: customers, upstreamId: "cus_other",
             json: json(Records.make({ upstreamId: "cus_other", updatedIdx: 1, sync: other })),
             reason: `subject says sync ${Records.SYNC}, body says ${other}` },
-          { what: "another collection", sync: Records.SYNC, collection: customers,
+          { what: "another collection", sync: Records.SYNC, collection: customers, upstreamId: "sub_1",
             json: json(Records.make({ upstreamId: "sub_1", updatedIdx: 1, collection: "stripe:subscription" })),
             reason: "subject says collection stripe:customer, body says stripe:subscription" },
-          { what: "no collection", sync: Records.SYNC, collection: customers,
+          { what: "no collection", sync: Records.SYNC, collection: customers, upstreamId: "cus_none",
             json: JSON.stringify({ ...encode(Records.make({ upstreamId: "cus_none", updatedIdx: 1 })), collection_id: undefined }),
-            reason: "not a record: it has no collection_id" }
+            reason: "not a record: it has no collection_id" },
+          { what: "another record", sync: Records.SYNC, collection: customers, upstreamId: "cus_1", json: json(cus2),
+            reason: "subject says record cus_1, body says cus_2 (upstream_id cus_2)" },
+          { what: "another record's id", sync: Records.SYNC, collection: customers, upstreamId: "cus_2",
+            json: JSON.stringify({ ...encode(cus2), id: Records.make({ upstreamId: "cus_1", updatedIdx: 1 }).id }),
+            reason: `subject says record cus_2 (id ${cus2.id}), body says id ${
+              Records.make({ upstreamId: "cus_1", updatedIdx: 1 }).id} (upstream_id cus_2)` },
+          { what: "an encoded record token", sync: Records.SYNC, collection: customers, upstreamId: "cus.1",
+            json: json(Records.make({ upstreamId: "cus~002E1", updatedIdx: 1 })),
+            reason: "subject says record cus.1, body says cus~002E1" }
         ]
         for (const mode of ["soft", "hard"] as const) {
           for (const deleted of [false, true]) {
             for (const record of wrong) {
               const body = deleted ? record.json.replace(`"deleted":false`, `"deleted":true`) : record.json
               const applied = yield* inTransaction(pool, (client) =>
-                tables.applyEncoded(client, [{ sync: record.sync, collection: record.collection, json: body }],
+                tables.applyEncoded(client, [{ sync: record.sync, collection: record.collection, upstreamId: record.upstreamId, json: body }],
                   { syncDeleteMode: () => mode })).pipe(Effect.flip)
               const what = `${record.what}, ${mode}${deleted ? ", deleted" : ""}`
               expect(applied._tag, what).toBe("DatabaseError")

@@ -135,7 +135,7 @@ export const run = (
     const route = (message: JsMsg) =>
       Either.map(routeOf(message.subject), (route): Writer.Item => ({
         message,
-        record: { sync: route.sync, collection: route.collection, json: message.data }
+        record: { ...route, json: message.data }
       }))
 
     const handle = (messages: ReadonlyArray<JsMsg>) =>

@@ -31,6 +31,7 @@ import type { Queryable } from "./Results.js"
 export interface EncodedRecord {
   readonly sync: Ids.SyncId
   readonly collection: Collection.CollectionId
+  readonly upstreamId: string
   readonly json: string
 }
 
@@ -166,7 +167,7 @@ export const make = (deps: ExecutorDeps) => {
         upstream_updated_at: iso(o.version.from),
         data: o.data ?? found[i]?.data ?? {}
       })
-      return { id, encoded: { sync: config.id, collection: o.collection, json } }
+      return { id, encoded: { sync: config.id, collection: o.collection, upstreamId: o.upstreamId, json } }
     })
     const recordIds = records.map((r) => r.id)
     const readReturning = () =>
