@@ -90,9 +90,11 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       return undefined
     }
     for (const [key, value] of Object.entries(node as Node)) {
-      if (!top && (key === "InsertStmt" || key === "UpdateStmt" || key === "DeleteStmt" || key === "MergeStmt")) {
-        const table = synced((value as { relation?: RangeVar }).relation, schemas)
-        if (table !== undefined) return table
+      if (!top) {
+        for (const relation of writtenRelations(key, value as Node)) {
+          const table = synced(relation, schemas)
+          if (table !== undefined) return table
+        }
       }
       const found = nestedWrite(value, false, schemas)
       if (found !== undefined) return found
