@@ -52,4 +52,28 @@ describe("migrations", () => {
       const rows = yield* Effect.promise(() => pool.query("select upstream_id, phone from stripe.customers"))
       expect(rows.rows).toEqual([{ upstream_id: "cus_1", phone: "+33 1 23" }])
     }))
+
+  it.scoped("a recorded typed column dropped by hand is added again and refilled, by one of two replicas", () =>
+    Effect.gen(function*() {
+      const pool = yield* freshPool
+      const target = Target.resolve({}, customers) as Target.Managed
+      const steps = Migrations.forManaged(target)
+      const runOn = Effect.acquireUseRelease(
+        Effect.promise(() => pool.connect()),
+        (client) => Migrations.run(client, steps),
+        (client) => Effect.sync(() => client.release())
+      )
+      yield* runOn
+      const record = Records.make({ upstreamId: "cus_1", updatedIdx: 1, data: { id: "cus_1", email: "a@example.com" } })
+      yield* Effect.promise(() => pool.query(
+        `insert into stripe.customers (id, upstream_id, updated_idx, sync_id, data) values ($1, 'cus_1', 1, 's', $2)`,
+        [record.id, JSON.stringify(record.data)]))
+      yield* Effect.promise(() => pool.query("alter table stripe.customers drop column email"))
+      // Two replicas at once: the advisory lock lets one repair, and the other finds it done.
+      const [a, b] = yield* Effect.all([runOn, runOn], { concurrency: 2 })
+      expect([...a, ...b]).toEqual(["stripe.customers/column/email"])
+      const rows = yield* Effect.promise(() => pool.query("select upstream_id, email from stripe.customers"))
+      expect(rows.rows).toEqual([{ upstream_id: "cus_1", email: "a@example.com" }])
+      expect(yield* runOn).toEqual([])
+    }))
 })
