@@ -4,7 +4,7 @@
 // JavaScript on purpose: it runs on the system Node, before Node 24 (a devDependency)
 // and tsx are installed.
 import { spawnSync } from "node:child_process"
-import { existsSync, readdirSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
 const root = new URL("..", import.meta.url).pathname
@@ -60,10 +60,29 @@ function run(command, args, options = {}) {
   }
 }
 
+/**
+ * Whether node_modules holds every package of package-lock.json at its locked version.
+ * npm records what it installed in node_modules/.package-lock.json; comparing contents
+ * rather than modification times keeps a fresh git checkout (whose lock file is always
+ * newer) or a hard-linked node_modules from reinstalling for nothing.
+ */
+function npmPackagesMatchLock() {
+  const installed = join(root, "node_modules", ".package-lock.json")
+  if (!existsSync(installed)) return false
+  try {
+    const wanted = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")).packages ?? {}
+    const have = JSON.parse(readFileSync(installed, "utf8")).packages ?? {}
+    return Object.entries(wanted).every(([path, entry]) =>
+      path === "" || entry.link === true || have[path]?.version === entry.version ||
+      // platform-specific optional packages (e.g. another OS's binary) are never installed
+      (entry.optional === true && have[path] === undefined))
+  } catch {
+    return false
+  }
+}
+
 function installNpmPackages() {
-  const marker = join(root, "node_modules", ".package-lock.json")
-  const lock = join(root, "package-lock.json")
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
+  if (npmPackagesMatchLock()) {
     say("npm packages are installed")
     return
   }
