@@ -13,7 +13,11 @@ const root = new URL("..", import.meta.url).pathname
 const SYSTEM_PACKAGES = {
   up: [
     { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
-    { pkg: "postgresql", present: () => postgresBinDir() }
+    { pkg: "postgresql", present: () => postgresBinDir() },
+    // The README's commands for the running stack read up.json with jq and call the gateway
+    // with curl (psql comes with postgresql); a machine with only Node and npm has neither.
+    { pkg: "jq", present: () => findBinary("jq", ["/usr/bin"]) },
+    { pkg: "curl", present: () => findBinary("curl", ["/usr/bin"]) }
   ],
   test: [
     { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },

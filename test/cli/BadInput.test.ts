@@ -51,6 +51,15 @@ describe("tributary, given bad input", () => {
     expect(listed.stdout).not.toContain("github_sync")
   })
 
+  it("syncs create: a bad --api-base-url or --collections is named by its option, not by the stored field", () => {
+    const url = tributary("syncs", "create", "--api-key", "sk_test_cli", "--api-base-url", "notaurl")
+    expectRefusal(url, "--api-base-url", "http://")
+    expect(url.stderr).not.toContain("api_base_url")
+    const collections = tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:nope")
+    expectRefusal(collections, "--collections", "stripe:nope", "stripe:invoice")
+    expect(collections.stderr).not.toContain("collections[")
+  })
+
   it("syncs create: a share or quota out of range names the option", () => {
     expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
     expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")

@@ -79,6 +79,29 @@ describe("bad input", () => {
     }
   })
 
+  it("a JSON body sent as a form (curl -d without a content type) says to send it as JSON, not that the body is a field", async () => {
+    const json = JSON.stringify({ name: "form_body", filters: { sync_id: "s_strict" } })
+    for (const [method, path, body] of [
+      ["POST", "/v1/consumers", json],
+      ["PATCH", consumer, JSON.stringify({ ack_wait_ms: 1000 })],
+      ["POST", `${consumer}/ack`, JSON.stringify({ ack_tokens: ["x"] })],
+      ["POST", `${consumer}/dead-letters/redrive`, "{}"]
+    ] as const) {
+      const response = await send(method, path, body, "application/x-www-form-urlencoded")
+      const text = await response.clone().text()
+      await expectInvalid(response, "body")
+      expect(text).toContain("content-type: application/json")
+      expect(text).toContain("application/x-www-form-urlencoded")
+    }
+    // Nothing was created from it.
+    expect((await send("GET", "/v1/consumers/form_body")).status).toBe(404)
+    // Without a body, a bad query is still named, whatever the content type says.
+    const query = await fetch(`${stack.replicas[0]!.url}${consumer}/dead-letters?limit=0`, {
+      headers: { authorization: `Bearer ${stack.token}`, "content-type": "application/x-www-form-urlencoded" }
+    })
+    await expectInvalid(query, "limit")
+  })
+
   it("to redrive: a bad limit is refused, not replaced by the default; no body takes the default", async () => {
     await expectInvalid(await send("POST", `${consumer}/dead-letters/redrive`, JSON.stringify({ limit: 0 })), "limit")
     await expectInvalid(await send("POST", `${consumer}/dead-letters/redrive`, JSON.stringify({ limit: "all" })), "limit")

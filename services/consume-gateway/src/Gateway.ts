@@ -68,13 +68,25 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
 /**
  * Validation failures name the field: `filters.collection_id`, `ack_tokens[2]`, `batch_size`,
  * `body`. The HttpApi reads a body with `orDie`, so one that is not JSON arrives here as a defect
- * (a `Decode` `RequestError`) that would otherwise answer an empty 400.
+ * (a `Decode` `RequestError`) that would otherwise answer an empty 400. A body that failed to
+ * decode under a content type that is not JSON (a form, as `curl -d` sends by default) is
+ * answered with what to send instead: its issues would name the form's keys as fields.
  */
 const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
   Effect.catchAllCause(app, (cause) => {
     const failure: Option.Option<unknown> = Cause.failureOption(cause)
     if (Option.isSome(failure) && failure.value instanceof HttpApiError.HttpApiDecodeError) {
-      return Effect.fail(Validation.invalidRequest(failure.value.issues, failure.value.message))
+      const decodeError = failure.value
+      return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        const contentType = request.headers["content-type"]
+        // Without a body the issue is the path's or the query's, whatever the content type says.
+        const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined
+        return Effect.fail(
+          hasBody && contentType !== undefined && !Validation.isJsonContentType(contentType)
+            ? Validation.notJsonContentType(contentType)
+            : Validation.invalidRequest(decodeError.issues, decodeError.message)
+        )
+      })
     }
     const defect: Option.Option<unknown> = Cause.dieOption(cause)
     if (Option.isSome(defect) && defect.value instanceof HttpServerError.RequestError && defect.value.reason === "Decode") {

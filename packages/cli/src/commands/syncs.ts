@@ -5,7 +5,7 @@
  */
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Args, Command, Options } from "@effect/cli"
-import { Collection, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
+import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Input from "../internal/Input.js"
 
@@ -48,6 +48,16 @@ const parseCollections = (value: string) =>
     : Effect.forEach(value.split(",").map((c) => c.trim()).filter((c) => c !== ""), (c) =>
       Schema.decodeUnknown(Collection.CollectionId)(c))
 
+/**
+ * `SyncStore.create` names the stored field at fault (`api_base_url`, `collections[1]`), as
+ * the management API's 400 does; on the command line the option that gave it is the name to say.
+ */
+const optionOf = (field: string): string =>
+  field === "api_base_url" ? "--api-base-url"
+    : field === "api_key" ? "--api-key"
+    : field === "collections" || field.startsWith("collections[") ? "--collections"
+    : field
+
 const create = Command.make(
   "create",
   { source, apiKey, account, apiBaseUrl, externalId, name, id, collections, quota, share },
@@ -70,7 +80,9 @@ const create = Command.make(
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
-      }, source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined)
+      }, source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined).pipe(
+        Effect.catchTag("InvalidInput", (error) => new Errors.InvalidInput({ field: optionOf(error.field), detail: error.detail }))
+      )
       yield* Console.log(created.id)
     }).pipe(Effect.provide(Layer.merge(services, Secrets.layerConfig)))
 ).pipe(Command.withDescription("Create a sync; it starts on a sync replica within seconds"))

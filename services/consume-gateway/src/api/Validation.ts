@@ -30,3 +30,19 @@ export const unreadableBody = (cause: unknown): InvalidRequest => {
     field: "body"
   })
 }
+
+/**
+ * A body sent with a content type that is not JSON. The HttpApi decodes such a body by its
+ * type (a form's keys as fields), so `curl -d '{"name":"x"}'`, whose default type is
+ * `application/x-www-form-urlencoded`, would be refused as the whole JSON text being an
+ * unexpected field. Saying what to send instead is the useful answer.
+ */
+export const notJsonContentType = (contentType: string): InvalidRequest =>
+  new InvalidRequest({
+    message: `body: send it as JSON with \`content-type: application/json\`; this request's content-type is ${contentType}`,
+    field: "body"
+  })
+
+/** Whether a request's `content-type` (absent: JSON, as the API assumes) is a JSON one. */
+export const isJsonContentType = (contentType: string | undefined): boolean =>
+  contentType === undefined || contentType === "" || /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())
