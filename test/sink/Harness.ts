@@ -91,7 +91,7 @@ export const replica = (
       Effect.forkScoped
     )
     if (options.httpPort !== undefined) {
-      yield* Layer.launch(Http.layer(options.httpPort)).pipe(Effect.provide(context), Effect.forkScoped)
+      yield* Layer.launch(Http.layer("127.0.0.1", options.httpPort)).pipe(Effect.provide(context), Effect.forkScoped)
     }
     return { metrics, readiness: yield* readiness, sink }
   }).pipe(Effect.orDie)

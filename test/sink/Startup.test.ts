@@ -7,11 +7,12 @@ import { describe, expect, it } from "@effect/vitest"
 import * as SinkProcess from "./support/SinkProcess.js"
 
 describe("sink: start-up configuration", () => {
-  it("a bad TRIBUTARY_SINK_* and a bad TRIBUTARY_TABLES: exit 1, both named", () => {
+  it("bad TRIBUTARY_SINK_* values and a bad TRIBUTARY_TABLES: exit 1, all named", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", SinkProcess.MAIN], {
       env: {
         PATH: process.env.PATH ?? "",
         TRIBUTARY_SINK_BATCH_SIZE: "0",
+        TRIBUTARY_SINK_HOST: " ",
         TRIBUTARY_TABLES: JSON.stringify({ "stripe:customer": { tabel: "billing.customers" } })
       },
       encoding: "utf8",
@@ -21,6 +22,7 @@ describe("sink: start-up configuration", () => {
     expect(result.stderr).toMatch(/^invalid configuration: /)
     expect(result.stderr).toContain("TRIBUTARY_SINK_BATCH_SIZE")
     expect(result.stderr).toContain("between 1 and 10000")
+    expect(result.stderr).toContain("TRIBUTARY_SINK_HOST")
     expect(result.stderr).toContain("TRIBUTARY_TABLES")
     expect(result.stderr).toContain("[\"tabel\"]")
   })

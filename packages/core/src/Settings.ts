@@ -55,6 +55,13 @@ export const secretKey = Schema.Config(
   })))
 )
 
+/**
+ * The address a service's HTTP server listens on. All interfaces by default, as a container
+ * needs; `npm run up` sets 127.0.0.1, so a laptop's stack is not reachable from the network.
+ */
+export const httpHost = (name: string) =>
+  Schema.Config(env(name), Schema.NonEmptyTrimmedString).pipe(Config.withDefault("0.0.0.0"))
+
 /** Where a service serves /healthz, /readyz and /metrics (and its API, when it has one). */
 export const httpPort = (name: string, fallback: number) =>
   Schema.Config(

@@ -14,7 +14,8 @@ export const sink: Component = {
     const child = context.spawn("sink", process.execPath, ["--import", "tsx", "services/sink/src/main.ts"], {
       TRIBUTARY_NATS_URL: context.natsUrl,
       TRIBUTARY_POSTGRES_URL: context.postgresUrl,
-      TRIBUTARY_SINK_PORT: String(port)
+      TRIBUTARY_SINK_PORT: String(port),
+      TRIBUTARY_SINK_HOST: "127.0.0.1"
     })
     const url = `http://127.0.0.1:${port}`
     await waitForReady("sink", `${url}/readyz`, child, 60_000)

@@ -27,6 +27,7 @@ export const sync: Component = {
       TRIBUTARY_NATS_URL: context.natsUrl,
       TRIBUTARY_SECRET_KEY: context.secretKey,
       TRIBUTARY_SYNC_PORT: String(port),
+      TRIBUTARY_SYNC_HOST: "127.0.0.1",
       TRIBUTARY_SYNC_REPLICA_ID: "local-1"
     }
     const child = context.spawn("sync", process.execPath, ["--import", "tsx", "services/sync/src/main.ts"], env)

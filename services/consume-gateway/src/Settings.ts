@@ -8,7 +8,7 @@ const integer = (name: string, min: number, max: number, fallback: number) =>
 
 export const gateway = Config.all({
   port: Settings.httpPort("GATEWAY_PORT", 8080),
-  host: Config.string(Settings.env("GATEWAY_HOST")).pipe(Config.withDefault("0.0.0.0")),
+  host: Settings.httpHost("GATEWAY_HOST"),
   maxWaiting: integer("GATEWAY_MAX_WAITING", 1, 10_000, 256),
   withholdMaxMs: integer("GATEWAY_WITHHOLD_MAX_MS", 50, 60_000, 1_000),
   /** The bearer token of `/metrics` (`TRIBUTARY_METRICS_TOKEN`); none: `/metrics` is closed. */

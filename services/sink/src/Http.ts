@@ -26,9 +26,9 @@ export const router = (metricsToken: Option.Option<Redacted.Redacted<string>>) =
   })))
 )
 
-export const layer = (port: number) =>
+export const layer = (host: string, port: number) =>
   Layer.unwrapEffect(Effect.map(MetricsAccess.token, (token) =>
     HttpServer.serve(router(token)).pipe(
       HttpServer.withLogAddress,
-      Layer.provide(NodeHttpServer.layer(createServer, { port, host: "0.0.0.0" }))
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host }))
     )))

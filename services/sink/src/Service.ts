@@ -16,7 +16,7 @@ import * as Settings from "./SinkSettings.js"
  */
 export const layer = (settings: SinkSettings, options: Sink.RunOptions = {}) => {
   const state = Readiness.layer.pipe(Layer.provideMerge(Metrics.layer))
-  return Layer.mergeAll(Layer.effectDiscard(Sink.run(settings, options)), Http.layer(settings.port)).pipe(Layer.provide(state))
+  return Layer.mergeAll(Layer.effectDiscard(Sink.run(settings, options)), Http.layer(settings.host, settings.port)).pipe(Layer.provide(state))
 }
 
 /** Everything from `TRIBUTARY_*`, with `options` (tests): what `main.ts` runs. */

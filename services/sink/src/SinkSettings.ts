@@ -21,7 +21,8 @@ export const sink = Config.all({
   maxAckPending: int("SINK_MAX_ACK_PENDING", 1, 1_000_000, 20_000),
   /** Longest wait between retries while Postgres is unavailable. */
   retryMaxMs: int("SINK_RETRY_MAX_MS", 100, 600_000, 10_000),
-  port: Settings.httpPort("SINK_PORT", 8083)
+  port: Settings.httpPort("SINK_PORT", 8083),
+  host: Settings.httpHost("SINK_HOST")
 })
 export type SinkSettings = Config.Config.Success<typeof sink>
 
@@ -33,5 +34,6 @@ export const defaults: SinkSettings = {
   maxDeliver: 5,
   maxAckPending: 20_000,
   retryMaxMs: 10_000,
-  port: 8083
+  port: 8083,
+  host: "0.0.0.0"
 }

@@ -14,7 +14,7 @@ import * as Settings from "./Settings.js"
  * stream limits (JetStream reserves each stream's `max_bytes`, so tests keep EVENTS small).
  */
 export const layerWith = (settings: Settings.SyncSettings, limits: Provisioning.Limits = Provisioning.defaultLimits) =>
-  Layer.mergeAll(Health.layer(settings.httpPort), Layer.effectDiscard(Effect.logInfo(`sync replica ${settings.replicaId} up`))).pipe(
+  Layer.mergeAll(Health.layer(settings.httpHost, settings.httpPort), Layer.effectDiscard(Effect.logInfo(`sync replica ${settings.replicaId} up`))).pipe(
     Layer.provideMerge(Replica.layer),
     Layer.provideMerge(Layer.effectDiscard(Provisioning.ensure(limits))),
     Layer.provideMerge(Metrics.layer),

@@ -10,6 +10,8 @@ export interface SyncSettings {
   /** Names this replica in leases and statuses. */
   readonly replicaId: string
   readonly httpPort: number
+  /** The address `/healthz`, `/readyz` and `/metrics` listen on. */
+  readonly httpHost: string
   /** How often a caught-up sync asks for changes. */
   readonly pollIntervalMs: number
   /** The trailing window re-scanned for changes listed late. */
@@ -33,6 +35,7 @@ const positiveInt = (name: string, fallback: number) =>
 export const defaults = (replicaId: string): SyncSettings => ({
   replicaId,
   httpPort: 8090,
+  httpHost: "0.0.0.0",
   pollIntervalMs: 500,
   overlapSeconds: 60,
   rescanIntervalMs: 5_000,
@@ -46,6 +49,7 @@ const generatedReplicaId = () => `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-
 export const config = Config.all({
   replicaId: Config.string(Settings.env("SYNC_REPLICA_ID")).pipe(Config.withDefault(generatedReplicaId())),
   httpPort: Settings.httpPort("SYNC_PORT", 8090),
+  httpHost: Settings.httpHost("SYNC_HOST"),
   pollIntervalMs: positiveInt("SYNC_POLL_INTERVAL_MS", 500),
   overlapSeconds: positiveInt("SYNC_OVERLAP_SECONDS", 60),
   rescanIntervalMs: positiveInt("SYNC_RESCAN_INTERVAL_MS", 5_000),

@@ -31,6 +31,6 @@ const router = (metricsToken: Option.Option<Redacted.Redacted<string>>) => HttpR
   )
 )
 
-export const layer = (port: number) =>
+export const layer = (host: string, port: number) =>
   Layer.unwrapEffect(Effect.map(MetricsAccess.token, (token) =>
-    HttpServer.serve(router(token)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port })))))
+    HttpServer.serve(router(token)).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))))
