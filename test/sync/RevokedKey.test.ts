@@ -14,9 +14,12 @@ import * as Harness from "./support/Harness.js"
 import * as Records from "./support/Records.js"
 
 let h: Harness.Harness
+const replicaSettings = { pollIntervalMs: 200, sweepIntervalMs: 1000 }
+/** The replica that runs the syncs (one at a time; a test may hand over to another). */
+let replica: { readonly id: string; readonly stop: () => Promise<void> }
 beforeAll(async () => {
   h = await Harness.make({ customers: 60 })
-  await h.replica("r1", { pollIntervalMs: 200, sweepIntervalMs: 1000 })
+  replica = { id: "r1", stop: await h.replica("r1", replicaSettings) }
 })
 afterAll(() => h.close())
 
@@ -139,6 +142,54 @@ describe("a key revoked during a sync", () => {
     // The new key picked up the change feed where it stopped: no second backfill.
     expect(log.filter((m) => m === "backfill_started")).toHaveLength(1)
     expect(log.slice(log.indexOf("failed"))).toContain("config_changed")
+    await h.run(SyncStore.remove(sync.id))
+  }, 240_000)
+
+  it("logs the refusal once however often the key is tried, by this actor and the next replica's, and logs its end", async () => {
+    // Working again whatever a test before did to it (rolling it revokes it).
+    await h.admin.restoreKey()
+    const sync = await h.createSync()
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await h.admin.revokeKey()
+    try {
+      await h.waitForPhase(sync.id, ["failed"], 30_000)
+      await expectBackoff(sync.id)
+      // Another replica's actor meets the same refusal: the same episode, not a new milestone.
+      const next = { id: `${replica.id}-next`, stop: await h.replica(`${replica.id}-next`, replicaSettings) }
+      await replica.stop()
+      replica = next
+      await Fixtures.waitFor("the next replica to run the failed sync", async () => {
+        const status = await h.status(sync.id)
+        return status?.owner === next.id && status.phase === "failed" ? status : undefined
+      }, { timeoutMs: 30_000, intervalMs: 50 })
+      const refused = (await h.admin.key()).refusedRequests
+      await Fixtures.waitFor("two more tries of the key", async () =>
+        (await h.admin.key()).refusedRequests >= refused + 2 ? true : undefined, { timeoutMs: 30_000, intervalMs: 50 })
+      const failed = (await Records.milestoneEntries(h.nc, h.ns, sync.id)).filter((m) => m._tag === "failed")
+      expect(failed).toHaveLength(1)
+      // The log keeps the reason without the status's countdown to the next try.
+      expect(failed[0]?.reason).toMatch(/refused the API key/)
+      expect(failed[0]?.reason).not.toMatch(/again in \d+ s/)
+    } finally {
+      await h.admin.restoreKey()
+    }
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    const log = await Records.milestones(h.nc, h.ns, sync.id)
+    expect(log.filter((m) => m === "failed")).toHaveLength(1)
+    expect(log.slice(log.indexOf("failed") + 1)).toContain("key_accepted")
+
+    // A refusal after the end is a milestone again.
+    await h.admin.revokeKey()
+    try {
+      await h.waitForPhase(sync.id, ["failed"], 30_000)
+      await Fixtures.waitFor("the second refusal in the log", async () => {
+        const milestones = await Records.milestones(h.nc, h.ns, sync.id)
+        return milestones.filter((m) => m === "failed").length === 2 ? milestones : undefined
+      }, { timeoutMs: 10_000, intervalMs: 100 })
+    } finally {
+      await h.admin.restoreKey()
+    }
+    await h.waitForPhase(sync.id, ["live"], 60_000)
     await h.run(SyncStore.remove(sync.id))
   }, 240_000)
 })

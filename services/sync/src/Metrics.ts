@@ -78,7 +78,7 @@ export const make = (): SyncMetrics => {
     actors: new Prom.Gauge({ name: "tributary_sync_actors", help: "Sync actors running on this replica", registers }),
     leases: new Prom.Counter({
       name: "tributary_sync_lease_events_total",
-      help: "Lease events on this replica (acquired, renewed, lost, released)",
+      help: "Lease events on this replica (acquired, renewed, lost, released, declined)",
       labelNames: ["event"],
       registers
     })

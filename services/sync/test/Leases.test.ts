@@ -16,6 +16,10 @@ describe("Leases", () => {
     expect(Leases.spreadDelayMs(4, 0)).toBeGreaterThan(Leases.spreadDelayMs(1, 1))
     expect(Leases.ownerOf(Leases.value("replica-1"))).toBe("replica-1")
   })
+
+  it("leaves a sync it cannot run to the others for the TTL, doubling each time, up to 12 TTLs", () => {
+    expect([1, 2, 3, 4, 5, 9].map((times) => Leases.declineMs(times, 5_000))).toStrictEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000])
+  })
 })
 
 describe("KeyedLock", () => {

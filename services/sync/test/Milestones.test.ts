@@ -44,4 +44,27 @@ describe("Milestones.plan", () => {
     const expired: Milestones.Milestone = { _tag: "cursor_expired", at, generation: 2, detail: "30 days" }
     expect(Milestones.plan([expired], 1)).toStrictEqual({ _tag: "Fresh", generation: 3 })
   })
+
+  it("resumes without trying the key first once the log says the failure is over", () => {
+    const complete: Milestones.Milestone = { _tag: "backfill_complete", at, generation: 1, cursor: "c", row_counts: {} }
+    const failed: Milestones.Milestone = { _tag: "failed", at, reason: "bad key", config_revision: 3 }
+    const accepted: Milestones.Milestone = { _tag: "key_accepted", at, config_revision: 3 }
+    expect(Milestones.plan([complete, failed, accepted], 3)).toStrictEqual({ _tag: "FollowChanges", generation: 1, cursor: "c", caughtUp: false })
+  })
+})
+
+describe("Milestones.alreadyFailed", () => {
+  const failed: Milestones.Milestone = { _tag: "failed", at, reason: "bad key", config_revision: 3 }
+
+  it("says a failure the log's last milestone records is logged already", () => {
+    expect(Milestones.alreadyFailed([failed], 3, "bad key")).toBe(true)
+  })
+
+  it("logs a failure again with another reason, another config revision, or after the failure ended", () => {
+    expect(Milestones.alreadyFailed([], 3, "bad key")).toBe(false)
+    expect(Milestones.alreadyFailed([failed], 3, "undecryptable key")).toBe(false)
+    expect(Milestones.alreadyFailed([failed], 4, "bad key")).toBe(false)
+    expect(Milestones.alreadyFailed([failed, { _tag: "key_accepted", at, config_revision: 3 }], 3, "bad key")).toBe(false)
+    expect(Milestones.alreadyFailed([failed, { _tag: "config_changed", at, config_revision: 3 }], 3, "bad key")).toBe(false)
+  })
 })

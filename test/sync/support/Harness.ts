@@ -32,8 +32,16 @@ export interface Harness {
   readonly natsUrl: string
   readonly run: <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Secrets.SecretKeys>) => Promise<A>
   readonly createSync: (options?: Partial<SyncStore.NewSync>) => Promise<SyncConfig.SyncConfig>
-  /** A replica in this process; returns a function that stops it. With `logs`, every line it logs (JSON, from info up) is pushed there. */
-  readonly replica: (id: string, settings?: Partial<Settings.SyncSettings>, logs?: Array<string>) => Promise<() => Promise<void>>
+  /**
+   * A replica in this process; returns a function that stops it. With `logs`, every line it logs (JSON, from info up) is
+   * pushed there; with `secretKey`, it runs with that TRIBUTARY_SECRET_KEY instead of the one the harness stores syncs with.
+   */
+  readonly replica: (
+    id: string,
+    settings?: Partial<Settings.SyncSettings>,
+    logs?: Array<string>,
+    options?: { readonly secretKey?: string }
+  ) => Promise<() => Promise<void>>
   readonly status: (sync: Ids.SyncId) => Promise<SyncStatus.SyncStatus | undefined>
   readonly waitForPhase: (sync: Ids.SyncId, phases: ReadonlyArray<SyncStatus.Phase>, timeoutMs?: number) => Promise<SyncStatus.SyncStatus>
   readonly records: (sync: Ids.SyncId) => ReturnType<typeof Records.read>
@@ -68,10 +76,18 @@ export const make = async (options: Options): Promise<Harness> => {
   await run(Provisioning.ensure(LIMITS))
   const stops: Array<() => Promise<void>> = []
 
-  const replica = async (id: string, settings: Partial<Settings.SyncSettings> = {}, logs?: Array<string>) => {
+  const replica = async (
+    id: string,
+    settings: Partial<Settings.SyncSettings> = {},
+    logs?: Array<string>,
+    options: { readonly secretKey?: string } = {}
+  ) => {
     const destination = logs === undefined ? undefined : { write: (line: string) => void logs.push(line) }
+    const ownSecretKey = options.secretKey === undefined ? Layer.empty : Secrets.layer(Redacted.make(options.secretKey))
     const fiber = Effect.runFork(
       Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings }, LIMITS)).pipe(
+        // Provided before the harness's context, so it wins over the harness's secret key.
+        Effect.provide(ownSecretKey),
         Effect.provide(context),
         // Loggers are fiber state, not services: each fiber tree needs the layer itself.
         Effect.provide(Log.layer(`sync-${id}`, logs === undefined ? "warn" : "info", destination)),

@@ -18,6 +18,14 @@ import * as Upcoming from "./Upcoming.js"
 const PAGE = 100
 /** Parents whose children are fetched at once; every request still waits for the budget. */
 const CHILD_CONCURRENCY = 16
+/**
+ * Parents per page of a work item that reads something per parent. Such a page costs a request
+ * per parent, not one, and only a page tells how far the item is (and is checkpointed): in
+ * pages of 100, an account with fewer than 100 customers had its customers' payment methods in
+ * one page, with no ETA until they were all read. Two rounds of `CHILD_CONCURRENCY` reads; the
+ * list requests are a thirty-second of the reads.
+ */
+const PARENT_PAGE = 2 * CHILD_CONCURRENCY
 
 interface ListCursor {
   readonly after: string
@@ -72,8 +80,8 @@ const progressOf = (top: number | undefined, floor: number | undefined, items: R
   return Math.min(1, Math.max(0, (top - last) / (top - floor)))
 }
 
-const paramsAfter = (cursor: ListCursor | undefined) =>
-  cursor === undefined ? { limit: PAGE } : { limit: PAGE, starting_after: cursor.after }
+const paramsAfter = (cursor: ListCursor | undefined, limit: number) =>
+  cursor === undefined ? { limit } : { limit, starting_after: cursor.after }
 
 const UPCOMING_INVOICES = "stripe:upcoming_invoice"
 const PAYMENT_METHODS_OF_CUSTOMERS = "stripe:payment_method:of_customers"
@@ -92,9 +100,15 @@ export const plan = (collections: ReadonlyArray<Collection.CollectionId>): Reado
 }
 
 /** One page of a parent listing: the raw items, where the next page starts, how far that is, and when it was read. */
-const listPage = (client: Client, entry: Catalog.Entry, list: NonNullable<Catalog.Entry["list"]>, cursor: ListCursor | undefined) =>
+const listPage = (
+  client: Client,
+  entry: Catalog.Entry,
+  list: NonNullable<Catalog.Entry["list"]>,
+  cursor: ListCursor | undefined,
+  limit: number = PAGE
+) =>
   Effect.gen(function*() {
-    const { value, version } = yield* client.call(`list ${entry.id}`, (stripe) => list(stripe, paramsAfter(cursor)))
+    const { value, version } = yield* client.call(`list ${entry.id}`, (stripe) => list(stripe, paramsAfter(cursor, limit)))
     const top = cursor?.top ?? createdOf(value.data[0])
     const floor = cursor?.floor ??
       (cursor === undefined && value.has_more && top !== undefined && entry.filtersCreated === true
@@ -152,7 +166,7 @@ const perParentPage = <P extends { readonly id: string }>(
 ) =>
 (cursor: ListCursor | undefined) =>
   Effect.gen(function*() {
-    const page = yield* listPage(client, parents.entry, parents.list, cursor)
+    const page = yield* listPage(client, parents.entry, parents.list, cursor, PARENT_PAGE)
     const observed = yield* Effect.forEach(page.items.filter(wanted), read, { concurrency: CHILD_CONCURRENCY })
     return {
       ...Observe.concat(observed),

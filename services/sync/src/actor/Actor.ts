@@ -4,11 +4,13 @@
  * for as long as it runs. It never fails on a rate limit or an outage (those are retried
  * below it). A refused API key marks the sync failed, keeping its state: the actor tries the
  * key again with back-off (one request each time) and resumes from the checkpoint once it
- * works, or the config changes (a new key), which restarts the actor.
+ * works, or the config changes (a new key), which restarts the actor. An API key this replica
+ * cannot decrypt marks the sync failed too, then ends the actor with `SecretKeyMismatch`, so the
+ * replica lets the sync go to one that has the right TRIBUTARY_SECRET_KEY.
  */
 import { Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Errors, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
-import { Effect, Either, Option } from "effect"
+import { Data, Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
 import * as Connectors from "../Connectors.js"
@@ -74,9 +76,21 @@ const selectedCollections = (connector: Connector.Connector, config: SyncConfig.
 }
 
 /**
+ * This replica cannot decrypt the sync's API key. Another replica may (a rolling update of
+ * TRIBUTARY_SECRET_KEY, one misconfigured pod), so the actor does not hold the sync: it ends with
+ * this, and the replica lets the lease go and leaves the sync to the others for a while.
+ */
+export class SecretKeyMismatch extends Data.TaggedError("SecretKeyMismatch")<{ readonly sync: SyncConfig.SyncConfig["id"] }> {
+  override get message() {
+    return `the API key of ${this.sync} cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY`
+  }
+}
+
+/**
  * The operator changed TRIBUTARY_SECRET_KEY (or the replicas do not share one): nothing the
- * actor can retry fixes that, so the reason says both ways out. A restart with the old secret
- * key resumes from the sync log (trying the key once); a new API key restarts the actor at once.
+ * actor can retry fixes that, so the reason says both ways out. A replica with the old secret
+ * key takes the sync over and resumes from the sync log (trying the key once); a new API key
+ * restarts the actor at once.
  */
 const undecryptable = (sync: SyncConfig.SyncConfig["id"], error: Errors.SecretUnreadable) =>
   `sync ${sync}: its API key cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY (${error.detail}): the key changed ` +
@@ -107,21 +121,34 @@ export const run = (input: Input) =>
     const phase = (yield* status.state).phase
     if (phase === "paused") yield* status.move("resume")
     else if (phase !== "pending") yield* status.move("config_changed", `the config changed (revision ${input.revision}); starting again with it`)
+    /**
+     * `failed` in the sync log, once per failure episode: not again when the log's last
+     * milestone already says it (the same failure seen by another actor or replica).
+     */
+    const logFailure = (reason: string) =>
+      Effect.gen(function*() {
+        const milestones = yield* milestonesOf(config)
+        if (Milestones.alreadyFailed(milestones, input.revision, reason)) return
+        yield* SyncLog.append(sync, { _tag: "failed", at: new Date().toISOString(), reason, config_revision: input.revision })
+      }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not log the failure: ${error.message}`)))
     const fail = (reason: string) =>
       Effect.gen(function*() {
         yield* status.move("auth_failed", reason)
-        yield* SyncLog.append(sync, { _tag: "failed", at: new Date().toISOString(), reason, config_revision: input.revision }).pipe(
-          Effect.catchAll((error) => Effect.logWarning(`could not log the failure: ${error.message}`))
-        )
+        yield* logFailure(reason)
         yield* Effect.logError(`sync ${sync} failed: ${reason}`)
-        return yield* Effect.never
       })
 
     const keys = yield* Secrets.SecretKeys
     const apiKey = Secrets.decrypt(keys, config.api_key)
-    if (Either.isLeft(apiKey)) return yield* fail(undecryptable(sync, apiKey.left))
+    if (Either.isLeft(apiKey)) {
+      yield* fail(undecryptable(sync, apiKey.left))
+      return yield* new SecretKeyMismatch({ sync })
+    }
     const connector = Connectors.forSource(config.source, settings)
-    if (connector === undefined) return yield* fail(`no connector for source ${config.source}`)
+    if (connector === undefined) {
+      yield* fail(`no connector for source ${config.source}`)
+      return yield* Effect.never
+    }
     const { selected, unknown } = selectedCollections(connector, config)
     if (unknown.length > 0) yield* Effect.logWarning(`${connector.source} offers no collection ${unknown.join(", ")}; ignored`)
 
@@ -150,17 +177,15 @@ export const run = (input: Input) =>
     })
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
-    /** Whether the sync log's last milestone already says this config's key was refused. */
-    let refusalLogged = false
     const body = Effect.gen(function*() {
       const milestones = yield* milestonesOf(config)
       const decided = Milestones.plan(milestones, input.revision)
       if (decided._tag === "KeyRefused") {
-        // This key was refused last time: one request tells whether it works now, before
-        // anything is loaded (a refusal takes the sync back to its back-off).
-        refusalLogged = true
+        // This key failed last time (refused, or not decrypted by another replica): one
+        // request tells whether it works now, before anything is loaded (a refusal takes the
+        // sync back to its back-off). Once it does, the log says the failure is over.
         yield* connection.changes.head
-        refusalLogged = false
+        yield* SyncLog.append(sync, { _tag: "key_accepted", at: new Date().toISOString(), config_revision: input.revision })
       }
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
@@ -239,21 +264,20 @@ export const run = (input: Input) =>
      */
     const refused = (n: number, first: UpstreamErrors.UpstreamAuthFailed): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
       Effect.gen(function*() {
-        const reasonFor = (error: UpstreamErrors.UpstreamAuthFailed, waitMs: number) =>
+        // The log keeps the refusal without the countdown, so the same refusal reads the same
+        // (and is logged once) whichever attempt or actor meets it.
+        const refusal = (error: UpstreamErrors.UpstreamAuthFailed) =>
           `sync ${sync}: ${error.message}. Give the sync a valid API key (or restore this one): its state is kept and it ` +
-          `resumes where it stopped; trying the key again in ${Math.ceil(waitMs / 1000)} s`
+          `resumes where it stopped`
+        const reasonFor = (error: UpstreamErrors.UpstreamAuthFailed, waitMs: number) =>
+          `${refusal(error)}; trying the key again in ${Math.ceil(waitMs / 1000)} s`
         let error = first
         for (let k = n; ; k++) {
           const wait = Backoff.delay(Backoff.patient, k)
           const reason = reasonFor(error, wait)
           if ((yield* status.state).phase !== "failed") {
             yield* status.move("auth_failed", reason)
-            if (!refusalLogged) {
-              yield* SyncLog.append(sync, { _tag: "failed", at: new Date().toISOString(), reason, config_revision: input.revision }).pipe(
-                Effect.catchAll((e) => Effect.logWarning(`could not log the failure: ${e.message}`))
-              )
-              refusalLogged = true
-            }
+            yield* logFailure(refusal(error))
             yield* Effect.logError(reason)
           } else {
             yield* status.setReason(reason)

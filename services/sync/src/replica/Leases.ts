@@ -32,6 +32,14 @@ export const isFree = (lease: Observed | undefined, now: number, ttlMs: number):
 export const spreadDelayMs = (owned: number, random: number = Math.random()): number =>
   owned * 150 + Math.round(random * 100)
 
+/**
+ * How long a replica leaves a sync it could not run (it cannot decrypt the API key) to the
+ * others: the lease TTL, doubling each time it meets the same config again, up to 12 TTLs (a
+ * minute by default): time for a replica with the right key to take it first (its spread delay
+ * is 150 ms per actor it runs).
+ */
+export const declineMs = (times: number, ttlMs: number): number => ttlMs * Math.min(12, 2 ** Math.max(0, times - 1))
+
 export const value = (owner: string) => JSON.stringify({ owner, renewed_at: new Date().toISOString() })
 
 export const ownerOf = (raw: string): string | undefined => {

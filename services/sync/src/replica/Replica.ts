@@ -2,7 +2,8 @@
  * One replica of the sync service: it watches the `syncs` bucket (so created, paused,
  * resumed and deleted syncs are picked up without a restart) and the `leases` bucket, takes
  * free leases, renews the ones it holds, and runs an actor for each. A config change
- * restarts that sync's actor; a lost lease stops it at once.
+ * restarts that sync's actor; a lost lease stops it at once. A sync whose API key this replica
+ * cannot decrypt is let go and left to the other replicas for a back-off (`Leases.declineMs`).
  */
 import type { KV } from "@nats-io/kv"
 import { Ids, Nats, SyncConfig, SyncStatus } from "@tributary/core"
@@ -12,6 +13,13 @@ import { Metrics } from "../Metrics.js"
 import { SyncSettingsTag } from "../Settings.js"
 import * as Checkpoint from "../state/Checkpoint.js"
 import * as Leases from "./Leases.js"
+
+/** A sync this replica let go because it cannot decrypt its API key (of this config revision). */
+interface Declined {
+  readonly configRevision: number
+  readonly times: number
+  readonly until: number
+}
 
 interface Known {
   readonly config: SyncConfig.SyncConfig
@@ -65,6 +73,7 @@ export const make = Effect.gen(function*() {
   /** When each free lease was first seen free here (for the spread delay). */
   const freeSince = new Map<string, number>()
   let watching = false
+  const declined = new Map<string, Declined>()
   /** Configs that failed to decode, by sync, until the next tick says so in the log. */
   const unreadable = new Map<string, number>()
 
@@ -93,10 +102,13 @@ export const make = Effect.gen(function*() {
   const startActor = (id: string, input: Known, configChanged: boolean) =>
     Effect.gen(function*() {
       const supervised = Actor.run({ config: input.config, revision: input.revision, configChanged }).pipe(
-        Effect.onExit((exit) =>
-          Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
-            ? stopped(id, exit.cause).pipe(Effect.zipRight(giveUp(id)))
-            : Effect.void)
+        Effect.onExit((exit) => {
+          if (!Exit.isFailure(exit) || Cause.isInterruptedOnly(exit.cause)) return Effect.void
+          const failure = Cause.failureOption(exit.cause)
+          return Option.isSome(failure) && failure.value._tag === "SecretKeyMismatch"
+            ? decline(id, input.revision)
+            : stopped(id, exit.cause).pipe(Effect.zipRight(giveUp(id)))
+        })
       )
       return yield* Effect.forkIn(Effect.provide(supervised, runtime), scope)
     })
@@ -128,6 +140,26 @@ export const make = Effect.gen(function*() {
       owned.delete(id)
       metrics.actors.set(owned.size)
       yield* Leases.release(leasesKv, id, actor.leaseRevision)
+    })
+
+  /**
+   * This replica cannot decrypt the sync's key (its actor said so in the status and the log):
+   * let the lease go at once so a replica with the right TRIBUTARY_SECRET_KEY takes it, and do
+   * not take it again for a while. When no replica can, they take turns, each backing off
+   * longer, and the sync stays failed with the reason in between.
+   */
+  const decline = (id: string, configRevision: number) =>
+    Effect.gen(function*() {
+      const before = declined.get(id)
+      const times = before?.configRevision === configRevision ? before.times + 1 : 1
+      const waitMs = Leases.declineMs(times, ttl)
+      declined.set(id, { configRevision, times, until: Date.now() + waitMs })
+      yield* giveUp(id)
+      metrics.leases.inc({ event: "declined" })
+      yield* Effect.logWarning(
+        `cannot decrypt the API key of ${id} with this replica's TRIBUTARY_SECRET_KEY; let its lease go for a replica ` +
+          `with the right key, and not taking it again for ${Math.ceil(waitMs / 1000)} s`
+      )
     })
 
   const removeSyncState = (id: string) =>
@@ -176,14 +208,21 @@ export const make = Effect.gen(function*() {
       }
       if (config.revision !== actor.configRevision) {
         yield* Fiber.interrupt(actor.fiber)
+        // It ended on its own meanwhile (and let the lease go): nothing to restart here.
+        if (owned.get(id) !== actor) continue
         actor.configRevision = config.revision
         actor.fiber = yield* startActor(id, config, true)
         yield* Effect.logInfo(`sync ${id} changed (state ${config.config.state}); its actor restarted`)
       }
     }
+    for (const [id, decision] of declined) {
+      if (known.get(id)?.revision !== decision.configRevision) declined.delete(id)
+    }
     // Free leases: take them, the least busy replica first.
     for (const [id, config] of known) {
       if (owned.has(id)) continue
+      // Left to the other replicas for now; a new config (a new API key) is tried at once.
+      if ((declined.get(id)?.until ?? 0) > now) continue
       const lease = leases.get(id)
       if (!Leases.isFree(lease, now, ttl)) {
         freeSince.delete(id)

@@ -42,6 +42,15 @@ export const Failed = Schema.TaggedStruct("failed", {
   config_revision: Schema.Number
 })
 
+/**
+ * The key of a failed sync works again (accepted upstream, or decrypted by a replica with the
+ * right TRIBUTARY_SECRET_KEY): the failure is over, and a later one is a milestone of its own.
+ */
+export const KeyAccepted = Schema.TaggedStruct("key_accepted", {
+  at: Schema.String,
+  config_revision: Schema.Number
+})
+
 /** The operator changed the sync's config (a new key, a pause): its actor started again with it. */
 export const ConfigChanged = Schema.TaggedStruct("config_changed", {
   at: Schema.String,
@@ -55,7 +64,16 @@ export const FellBehind = Schema.TaggedStruct("fell_behind", {
   detail: Schema.String
 })
 
-export const Milestone = Schema.Union(BackfillStarted, BackfillComplete, EventsCaughtUp, CursorExpired, Failed, ConfigChanged, FellBehind)
+export const Milestone = Schema.Union(
+  BackfillStarted,
+  BackfillComplete,
+  EventsCaughtUp,
+  CursorExpired,
+  Failed,
+  KeyAccepted,
+  ConfigChanged,
+  FellBehind
+)
 export type Milestone = typeof Milestone.Type
 
 /** Where the sync's data stands: what a start resumes from. */
@@ -96,4 +114,15 @@ export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: numbe
   const resume = resumeFrom(milestones.filter(isProgress))
   if (last?._tag === "failed" && last.config_revision === configRevision) return { _tag: "KeyRefused", reason: last.reason, resume }
   return resume
+}
+
+/**
+ * Whether the log already says this failure: its last milestone is a `failed` of the same
+ * config revision and reason. A failure is logged once per episode (replicas that cannot
+ * decrypt the key take and let go of the sync again and again, actors restart); a changed
+ * reason, or a failure after `key_accepted` or `config_changed`, is a milestone again.
+ */
+export const alreadyFailed = (milestones: ReadonlyArray<Milestone>, configRevision: number, reason: string): boolean => {
+  const last = milestones[milestones.length - 1]
+  return last?._tag === "failed" && last.config_revision === configRevision && last.reason === reason
 }
