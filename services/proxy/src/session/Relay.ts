@@ -70,6 +70,11 @@ export class Relay<W> {
   private upstreamSkipping = false
   /** An upstream error since the last ReadyForQuery. */
   private upstreamFailed = false
+  /**
+   * A client's Execute went upstream since the last ReadyForQuery: outside a transaction
+   * block, the batch's implicit transaction may hold what it did.
+   */
+  private executedInBatch = false
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private swallowedFailed = false
@@ -253,6 +258,7 @@ export class Relay<W> {
   private account(request: number): void {
     if (this.upstreamSkipping && request !== S) return
     if (request === S) this.upstreamSkipping = false
+    else if (request === E) this.executedInBatch = true
     this.awaiting.push(request)
   }
 
@@ -323,7 +329,7 @@ export class Relay<W> {
 
   private async answerError(report: Backend.Report): Promise<void> {
     if (!this.upstreamFailed) {
-      await this.failBlock()
+      await this.failBatch()
       this.send([Backend.errorResponse(report)])
     }
     this.ignoringUntilSync = true
@@ -385,9 +391,18 @@ export class Relay<W> {
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
   }
 
-  /** The proxy failed a statement: inside a transaction block, the block fails upstream too, as in Postgres. */
+  /** The proxy failed a statement of a simple query: inside a transaction block, the block fails upstream too, as in Postgres. */
   private async failBlock(): Promise<void> {
     if (this.status === "T") await this.own(OwnRequests.abortTransactionBlock)
+  }
+
+  /**
+   * The proxy failed a statement of an extended-protocol batch: its transaction fails
+   * upstream too, as in Postgres. A block is left aborted; an implicit transaction that
+   * ran something is rolled back (one that ran nothing has nothing to undo).
+   */
+  private async failBatch(): Promise<void> {
+    if (this.status === "T" || this.executedInBatch) await this.own(OwnRequests.abortBatch)
   }
 
   private async runExtended(portal: Portal<W>): Promise<void> {
@@ -400,7 +415,7 @@ export class Relay<W> {
     }
     const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.status !== "I", sessionParameters })
     if (!outcome.ok) {
-      await this.failBlock()
+      await this.failBatch()
       this.ignoringUntilSync = true
     }
     this.send(WriteAnswer.messagesOf(outcome, false))
@@ -555,6 +570,7 @@ export class Relay<W> {
       case Z: {
         this.status = String.fromCharCode(buffer[start]!) as Backend.TransactionStatus
         this.upstreamFailed = false
+        this.executedInBatch = false
         if (this.status === "I") this.prepared.transactionEnded()
         if (request === Q || request === S || request === F) this.awaiting.shift()
         return (head & SWALLOW_READY) === 0
