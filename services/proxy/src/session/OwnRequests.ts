@@ -57,15 +57,17 @@ export const abortBatch: OwnRequest = { bytes: Frontend.encodeParse(ABORT_NAME, 
 
 /**
  * The client's settings that change what a write reads or shows, asked before every
- * write and set on its reader connection (ReaderSessions). Two Postgres does not report
- * at all; the reported ones are asked too, because a change in an extended-protocol batch
+ * write and set on its reader connection (ReaderSessions). `search_path`, so the names in
+ * the write's expressions (a table in INSERT … SELECT or a WHERE's subquery, a function)
+ * are the ones the statement would find in the client's session. Three Postgres 15 does
+ * not report at all; the reported ones are asked too, because a change in an extended-protocol batch
  * is reported only at its Sync, after a write later in the same batch. Names as
  * ParameterStatus spells them. Not `client_encoding` (the reader connections speak UTF-8
  * to the proxy, which passes the bytes on), nor `standard_conforming_strings` (the proxy
  * splits the user's SQL with the standard's string rules), nor `application_name` (the
  * reader connections say they are the proxy's).
  */
-export const WRITE_SETTINGS = ["TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
+export const WRITE_SETTINGS = ["search_path", "TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"
