@@ -31,14 +31,14 @@ import { PreparedWrites } from "./PreparedWrites.js"
 import type { Portal } from "./PreparedWrites.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
+import * as SessionQuestions from "./SessionQuestions.js"
+import { PASS } from "./SessionQuestions.js"
 import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
 import * as WriteAnswer from "./WriteAnswer.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
 
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
-const PASS = { kind: "pass" } as const
-const SEARCH_PATH = ["search_path"]
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
@@ -306,32 +306,14 @@ export class Relay<W> {
     else await this.takeParse(decided, parse, raw)?.()
   }
 
-  /**
-   * Which tables a statement's unqualified names are: the session's search_path, then the
-   * catalog. Undefined when the session failed the question (its error is relayed).
-   */
-  private async resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
-    const answers = await this.own(OwnRequests.showSettings(SEARCH_PATH, simple))
-    if (answers === undefined) return undefined
-    const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
-    // Only when the session closed meanwhile.
-    if (searchPath === undefined) return PASS
-    const resolution = await this.writes.resolveNames(searchPath, verdict.names)
-    return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+  /** Which tables a statement's unqualified names are; undefined when the session failed the question (its error is relayed). */
+  private resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
+    return SessionQuestions.resolveNames(this.ask, this.writes, verdict, simple)
   }
 
-  /**
-   * The session's settings for a write: as upstream last reported them, overlaid with
-   * those that change how values are read and shown, asked. Undefined when the session
-   * failed the question (its error is relayed).
-   */
-  private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
-    const settings = this.parameters.snapshot()
-    const names = OwnRequests.WRITE_SETTINGS
-    const answers = await this.own(OwnRequests.showSettings(names, simple))
-    if (answers === undefined) return undefined
-    for (const [name, value] of OwnRequests.settingsOf(names, answers)) settings.set(name, value)
-    return settings
+  /** The session's settings for a write; undefined when the session failed the question (its error is relayed). */
+  private writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
+    return SessionQuestions.writeSettings(this.ask, this.parameters, simple)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
@@ -344,6 +326,8 @@ export class Relay<W> {
    * Runs a request of the proxy's own upstream; called only once everything before it is
    * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
    */
+  private readonly ask = (request: OwnRequests.OwnRequest) => this.own(request)
+
   private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> {
     this.toUpstream.add(request.bytes)
     this.unanswered.awaitOwn(request.requests, request.fails === true)
