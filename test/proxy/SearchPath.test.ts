@@ -103,3 +103,53 @@ describe("unqualified names in writes", () => {
     expect(await emailsInApi()).not.toContain("late@x.co")
   })
 })
+
+/**
+ * The names inside a write's expressions (a table in INSERT … SELECT or in a WHERE's
+ * subquery, a function in SET or RETURNING) resolve through the session's search_path too,
+ * as they would in the statement run by Postgres in that session.
+ */
+describe("names in a write's expressions", () => {
+  const schema = "Own Names"
+  beforeAll(async () => {
+    // A schema of the user's own whose name needs quoting, which the default search_path does not reach.
+    const owner = await clients.connect(fixture.stack.ownerUrl)
+    const role = new URL(fixture.stack.clientRoleUrl).username
+    await owner.query(`create schema "${schema}"; grant usage on schema "${schema}" to ${role}`)
+    await owner.query(`create table "${schema}".signups (email text); grant select on "${schema}".signups to ${role}`)
+    await owner.query(`insert into "${schema}".signups values ('expr-a@x.co'), ('expr-b@x.co')`)
+    await owner.query(`create function "${schema}".shout(text) returns text language sql immutable as $$ select upper($1) || '!' $$`)
+  })
+
+  it("INSERT … SELECT, UPDATE … WHERE and RETURNING find the session's tables and functions", async () => {
+    const client = await clients.connect(fixture.stack.a.url)
+    await client.query(`set search_path = "${schema}", public`)
+    const inserted = await client.query(
+      "insert into stripe.customers (email, name) select email, shout(email) from signups order by email returning email, name"
+    )
+    expect(inserted.rows).toEqual([
+      { email: "expr-a@x.co", name: "EXPR-A@X.CO!" },
+      { email: "expr-b@x.co", name: "EXPR-B@X.CO!" }
+    ])
+    const updated = await client.query(
+      "update stripe.customers set name = shout($1) where email in (select email from signups) returning shout(name) as loud",
+      ["renamed"]
+    )
+    expect(updated.rows).toEqual([{ loud: "RENAMED!!" }, { loud: "RENAMED!!" }])
+    const inApi = (await fixture.api.customers.list({ limit: 100 })).data.filter((c) => c.email?.startsWith("expr-"))
+    expect(inApi.map((c) => c.name)).toEqual(["RENAMED!", "RENAMED!"])
+    expect((await client.query("delete from stripe.customers where email in (select email from signups)")).rowCount).toBe(2)
+  })
+
+  it("follows a SET LOCAL, and is back to the default path after it", async () => {
+    const client = await clients.connect(fixture.stack.a.url)
+    await client.query("begin")
+    await client.query(`set local search_path = "${schema}", public`)
+    const inserted = await client.query("insert into stripe.customers (email, name) values ($1, shout($2)) returning name", ["expr-local@x.co", "local"])
+    expect(inserted.rows).toEqual([{ name: "LOCAL!" }])
+    await client.query("commit")
+    // As in Postgres: the function is not on the default path.
+    const after = await failure(client.query("insert into stripe.customers (email, name) values ($1, shout($2))", ["expr-after@x.co", "after"]))
+    expect(after.code).toBe("42883")
+  })
+})

@@ -10,6 +10,7 @@ import type pg from "pg"
 import { describe, expect, it } from "vitest"
 import * as EmulatedStack from "./support/EmulatedStack.js"
 import { failure } from "./support/Failure.js"
+import { pipelined } from "./support/Pipelined.js"
 
 const run = promisify(execFile)
 
@@ -127,5 +128,69 @@ describe("a failed write inside a transaction block", () => {
     expect(result.stderr).toMatch(/stripe validation error/)
     expect(result.stderr).toMatch(/current transaction is aborted, commands ignored until end of transaction block/)
     expect(result.stdout).toMatch(/ROLLBACK/)
+  })
+})
+
+/**
+ * Outside a transaction block, the statements of an extended-protocol batch (Executes
+ * before one Sync, JDBC's `executeBatch` with autocommit on) are one implicit transaction:
+ * an error in it rolls back what ran before, skips the rest until Sync, and leaves the
+ * session idle. A write the proxy fails is such an error.
+ */
+describe("a failed write in an extended-protocol batch outside a transaction block", () => {
+  it("rolls back the batch's earlier statements and skips the rest: one error, then ReadyForQuery I", async () => {
+    const s = await session()
+    const answer = await pipelined(s.client, [
+      { text: "insert into kept values ($1)", values: ["1"] },
+      { text: "insert into stripe.customers (email) values ($1)", values: ["bad"] },
+      { text: "insert into kept values ($1)", values: ["2"] }
+    ])
+    expect(answer).toEqual(["parseComplete", "bindComplete", "commandComplete", "parseComplete", "bindComplete", "error:23514", "readyForQuery:I"])
+    expect(await s.kept()).toBe(0)
+    // The session goes on as usual, and a batch that succeeds commits.
+    expect(await pipelined(s.client, [{ text: "insert into kept values ($1)", values: ["3"] }]))
+      .toEqual(["parseComplete", "bindComplete", "commandComplete", "readyForQuery:I"])
+    expect(await s.kept()).toBe(1)
+  })
+
+  it("answers as Postgres answers a batch whose statement fails", async () => {
+    // The same batch straight to Postgres, its second statement failing there.
+    const direct = await clients.connect(fixture.stack.clientRoleUrl)
+    await direct.query("create temp table kept (n int check (n > 0))")
+    const answer = await pipelined(direct, [
+      { text: "insert into kept values ($1)", values: ["1"] },
+      { text: "insert into kept values ($1)", values: ["-1"] },
+      { text: "insert into kept values ($1)", values: ["2"] }
+    ])
+    expect(answer).toEqual(["parseComplete", "bindComplete", "commandComplete", "parseComplete", "bindComplete", "error:23514", "readyForQuery:I"])
+    expect((await direct.query("select count(*)::int as n from kept")).rows[0].n).toBe(0)
+  })
+
+  it("rolls them back for a write refused at Parse too", async () => {
+    const s = await session()
+    const answer = await pipelined(s.client, [
+      { text: "insert into kept values ($1)", values: ["1"] },
+      { text: "insert into stripe.customers (email) values ($1) on conflict (id) do update set email = excluded.email", values: ["u@x.co"] },
+      { text: "insert into kept values ($1)", values: ["2"] }
+    ])
+    expect(answer).toEqual(["parseComplete", "bindComplete", "commandComplete", "error:0A000", "readyForQuery:I"])
+    expect(await s.kept()).toBe(0)
+  })
+
+  it("keeps a write the API accepted earlier in the batch: it escaped the transaction", async () => {
+    const s = await session()
+    const answer = await pipelined(s.client, [
+      { text: "insert into stripe.customers (email) values ($1)", values: ["batch-kept@x.co"] },
+      { text: "insert into kept values ($1)", values: ["1"] },
+      { text: "insert into stripe.customers (email) values ($1)", values: ["bad"] }
+    ])
+    expect(answer).toEqual([
+      "parseComplete", "bindComplete", "commandComplete",
+      "parseComplete", "bindComplete", "commandComplete",
+      "parseComplete", "bindComplete", "error:23514", "readyForQuery:I"
+    ])
+    expect(await s.kept()).toBe(0)
+    const emails = (await fixture.api.customers.list({ limit: 100 })).data.map((c) => c.email)
+    expect(emails).toContain("batch-kept@x.co")
   })
 })

@@ -263,14 +263,16 @@ describe("relay hot path", () => {
       // Before the batch's Sync Postgres has reported nothing yet, not even TimeZone.
       unnamed("set bytea_output = 'escape'"),
       unnamed("set timezone = 'Asia/Tokyo'"),
+      unnamed(`set search_path = "My Schema", public`),
       unnamed("insert into stripe.customers (email) values ('b@x.co')"),
       message().typed("S")
     ])
     for (const step of [bytes.length, 3]) {
       const { answers, writes } = await exchange(bytes, step, 2)
-      expect(answers).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "S", "Z"])
-      const seen = writes.map((r) => ["extra_float_digits", "bytea_output", "TimeZone"].map((name) => r.sessionParameters.get(name)).join(" | "))
-      expect(seen).toEqual([`-1 | hex | ${defaultZone}`, "-1 | escape | Asia/Tokyo"])
+      expect(answers).toEqual(["C:SET", "C:INSERT 0 1", "Z", "1", "2", "C:SET", "1", "2", "C:SET", "1", "2", "C:SET", "1", "2", "C:INSERT 0 1", "S", "Z"])
+      const names = ["extra_float_digits", "bytea_output", "TimeZone", "search_path"]
+      const seen = writes.map((r) => names.map((name) => r.sessionParameters.get(name)).join(" | "))
+      expect(seen).toEqual([`-1 | hex | ${defaultZone} | "$user", public`, `-1 | escape | Asia/Tokyo | "My Schema", public`])
     }
   })
 

@@ -3,15 +3,21 @@
  * own: the relay runs them only once upstream has answered everything before them, and
  * their answers never reach the client.
  *
- * - **Abort the transaction block.** A write the proxy fails inside the client's block
- *   must leave the block failed, as any ERROR does in Postgres. Rather than imitate that
- *   state (25P02 for every statement, ROLLBACK for COMMIT, savepoints that recover it),
- *   the proxy makes the upstream session fail with a statement that raises, so Postgres
- *   owns the state. The statement is a cast that cannot succeed: it needs no privilege
- *   and no language, changes nothing, and its message in the server log says why it ran.
- *   A simple Query is used even inside an extended-protocol batch: after its error
- *   Postgres answers ReadyForQuery instead of skipping until Sync, and in a transaction
- *   block it does not end the block.
+ * - **Fail the transaction.** A write the proxy fails must fail the transaction it ran
+ *   in, as any ERROR does in Postgres: a transaction block is left aborted, and the
+ *   implicit transaction of an extended-protocol batch outside a block (its statements
+ *   before one Sync) is rolled back, with everything until Sync skipped. Rather than
+ *   imitate that state (25P02 for every statement, ROLLBACK for COMMIT, savepoints that
+ *   recover it, the batch's earlier statements undone), the proxy makes the upstream
+ *   session fail with a statement that raises, so Postgres owns the state. The statement
+ *   is a cast that cannot succeed: it needs no privilege and no language, changes
+ *   nothing, and its message in the server log says why it ran.
+ *   In a simple query it is a Query (its ReadyForQuery is kept from the client, which
+ *   gets the one that ends its own query). Amid an extended-protocol batch it is a Parse
+ *   of a named statement, which fails as it is analysed: an error in the batch like any
+ *   other, so upstream rolls back the implicit transaction (or aborts the block) and
+ *   skips until the client's Sync, whose ReadyForQuery reports the outcome. A named
+ *   statement, because Parse of the unnamed one would drop the client's.
  * - **Read settings** as the session has them at that point: Postgres does not report
  *   some (`search_path` in 15, `extra_float_digits`, `bytea_output`) and reports the
  *   others only at the next ReadyForQuery. `SHOW`, the one statement that reads a setting
@@ -38,21 +44,30 @@ export interface OwnAnswer {
   readonly body: Buffer
 }
 
-const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in this transaction block, so the block is aborted'::pg_catalog.int4"
+const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in this transaction, so the transaction is aborted'::pg_catalog.int4"
 
+/** Never a name a client would pick; the Parse fails, so the statement never exists. */
+const ABORT_NAME = "tributary_proxy_abort"
+
+/** Fail the transaction block a simple query runs in. */
 export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q], fails: true }
+
+/** Fail the transaction an extended-protocol batch runs in: its block, or its implicit transaction. */
+export const abortBatch: OwnRequest = { bytes: Frontend.encodeParse(ABORT_NAME, ABORT_SQL), requests: [P], fails: true }
 
 /**
  * The client's settings that change what a write reads or shows, asked before every
- * write and set on its reader connection (ReaderSessions). Two Postgres does not report
- * at all; the reported ones are asked too, because a change in an extended-protocol batch
+ * write and set on its reader connection (ReaderSessions). `search_path`, so the names in
+ * the write's expressions (a table in INSERT … SELECT or a WHERE's subquery, a function)
+ * are the ones the statement would find in the client's session. Three Postgres 15 does
+ * not report at all; the reported ones are asked too, because a change in an extended-protocol batch
  * is reported only at its Sync, after a write later in the same batch. Names as
  * ParameterStatus spells them. Not `client_encoding` (the reader connections speak UTF-8
  * to the proxy, which passes the bytes on), nor `standard_conforming_strings` (the proxy
  * splits the user's SQL with the standard's string rules), nor `application_name` (the
  * reader connections say they are the proxy's).
  */
-export const WRITE_SETTINGS = ["TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
+export const WRITE_SETTINGS = ["search_path", "TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"

@@ -23,10 +23,7 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
-import {
-  B, BIND_COMPLETE, C, CLOSE_COMPLETE, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, EMPTY, ERROR, F, H, N_ODATA, NOTICE,
-  NOTIFICATION, P, PARAMETER_STATUS, PARSE_COMPLETE, Q, S, SUSPENDED, T, X, Z
-} from "../wire/MessageCodes.js"
+import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, ERROR, F, H, P, PARAMETER_STATUS, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
@@ -34,46 +31,26 @@ import { PreparedWrites } from "./PreparedWrites.js"
 import type { Portal } from "./PreparedWrites.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
+import * as SessionQuestions from "./SessionQuestions.js"
+import { PASS } from "./SessionQuestions.js"
+import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
 import * as WriteAnswer from "./WriteAnswer.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
 
-
-/** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
-const SWALLOW_READY = 0x100
-/** A request of the proxy's own (OwnRequests): its answer is kept for the proxy, never relayed. */
-const OWN = 0x200
-/**
- * An own request whose error is expected (OwnRequest.fails). Any other own request's
- * error (a cancel that landed on it) is the client's statement's: relayed, and the
- * statement goes no further.
- */
-const OWN_FAILS = 0x400
-
-const UPSTREAM_ENDS = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
-const UPSTREAM_WATCHED = new Set([...UPSTREAM_ENDS, PARAMETER_STATUS])
-const EXTENDED = new Set([P, B, D, E, C])
-const PASS = { kind: "pass" } as const
-const SEARCH_PATH = ["search_path"]
+const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
   /** While the proxy's own request is answered, every message is looked at: it keeps them. */
-  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || ((this.awaiting[0] ?? 0) & OWN) !== 0)
+  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || this.unanswered.ownAtHead)
   private readonly toUpstream: Outbox
   private readonly toClient: Outbox
-  /** Requests forwarded upstream and not yet answered, oldest first. */
-  private readonly awaiting: Array<number> = []
+  private readonly unanswered: Unanswered
+  /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
   private drained: Array<() => void> = []
-  private status: Backend.TransactionStatus
-  /** Upstream failed an extended-protocol request: it skips everything until Sync. */
-  private upstreamSkipping = false
-  /** An upstream error since the last ReadyForQuery. */
-  private upstreamFailed = false
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
-  private swallowedFailed = false
-  private ownAnswers: Array<OwnRequests.OwnAnswer> = []
   private suspended = false
   private closed = false
   private readonly prepared = new PreparedWrites<W>()
@@ -88,7 +65,7 @@ export class Relay<W> {
     private readonly parameters: ReportedParameters,
     private readonly onClosed: () => void
   ) {
-    this.status = initialStatus
+    this.unanswered = new Unanswered(initialStatus, () => this.prepared.transactionEnded())
     this.toUpstream = new Outbox(upstream, () => client)
     this.toClient = new Outbox(client, () => upstream)
   }
@@ -177,7 +154,7 @@ export class Relay<W> {
       default:
         return false
     }
-    this.account(type)
+    this.unanswered.account(type)
     return true
   }
 
@@ -246,14 +223,7 @@ export class Relay<W> {
 
   private forward(raw: Buffer, request: number): void {
     this.toUpstream.add(raw)
-    this.account(request)
-  }
-
-  /** A request forwarded upstream: its answer is awaited, unless upstream will skip it. */
-  private account(request: number): void {
-    if (this.upstreamSkipping && request !== S) return
-    if (request === S) this.upstreamSkipping = false
-    this.awaiting.push(request)
+    this.unanswered.account(request)
   }
 
   private onQuery(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
@@ -298,7 +268,7 @@ export class Relay<W> {
 
   private suspend(work: () => Promise<void>): void {
     this.suspended = true
-    if (this.awaiting.length === 0) this.toUpstream.flush()
+    if (this.unanswered.none) this.toUpstream.flush()
     this.untilAnswered()
       .then(work)
       .catch((error: unknown) => this.protocolError(error))
@@ -310,7 +280,7 @@ export class Relay<W> {
 
   /** Resolves once upstream has answered everything forwarded so far. */
   private untilAnswered(): Promise<void> {
-    if (this.awaiting.length === 0 || this.closed) return Promise.resolve()
+    if (this.unanswered.none || this.closed) return Promise.resolve()
     this.toUpstream.add(Frontend.flush)
     this.toUpstream.flush()
     return new Promise((resolve) => this.drained.push(resolve))
@@ -322,8 +292,8 @@ export class Relay<W> {
   }
 
   private async answerError(report: Backend.Report): Promise<void> {
-    if (!this.upstreamFailed) {
-      await this.failBlock()
+    if (!this.unanswered.failed) {
+      await this.failBatch()
       this.send([Backend.errorResponse(report)])
     }
     this.ignoringUntilSync = true
@@ -331,42 +301,24 @@ export class Relay<W> {
 
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
     // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-    const decided = this.status === "E" || this.upstreamFailed ? PASS : await this.resolve(verdict, false)
+    const decided = this.unanswered.status === "E" || this.unanswered.failed ? PASS : await this.resolve(verdict, false)
     if (decided === undefined) this.ignoringUntilSync = true
     else await this.takeParse(decided, parse, raw)?.()
   }
 
-  /**
-   * Which tables a statement's unqualified names are: the session's search_path, then the
-   * catalog. Undefined when the session failed the question (its error is relayed).
-   */
-  private async resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
-    const answers = await this.own(OwnRequests.showSettings(SEARCH_PATH, simple))
-    if (answers === undefined) return undefined
-    const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
-    // Only when the session closed meanwhile.
-    if (searchPath === undefined) return PASS
-    const resolution = await this.writes.resolveNames(searchPath, verdict.names)
-    return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+  /** Which tables a statement's unqualified names are; undefined when the session failed the question (its error is relayed). */
+  private resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
+    return SessionQuestions.resolveNames(this.ask, this.writes, verdict, simple)
   }
 
-  /**
-   * The session's settings for a write: as upstream last reported them, overlaid with
-   * those that change how values are read and shown, asked. Undefined when the session
-   * failed the question (its error is relayed).
-   */
-  private async writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
-    const settings = this.parameters.snapshot()
-    const names = OwnRequests.WRITE_SETTINGS
-    const answers = await this.own(OwnRequests.showSettings(names, simple))
-    if (answers === undefined) return undefined
-    for (const [name, value] of OwnRequests.settingsOf(names, answers)) settings.set(name, value)
-    return settings
+  /** The session's settings for a write; undefined when the session failed the question (its error is relayed). */
+  private writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
+    return SessionQuestions.writeSettings(this.ask, this.parameters, simple)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
     // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
-    if (this.status === "E" && !this.upstreamFailed) this.forward(raw, P)
+    if (this.unanswered.status === "E" && !this.unanswered.failed) this.forward(raw, P)
     else await this.answerError(report)
   }
 
@@ -374,47 +326,55 @@ export class Relay<W> {
    * Runs a request of the proxy's own upstream; called only once everything before it is
    * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
    */
+  private readonly ask = (request: OwnRequests.OwnRequest) => this.own(request)
+
   private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> {
-    this.ownAnswers = []
     this.toUpstream.add(request.bytes)
-    const flags = OWN | (request.fails === true ? OWN_FAILS : 0)
-    for (const code of request.requests) this.awaiting.push(code | flags)
+    this.unanswered.awaitOwn(request.requests, request.fails === true)
     await this.untilAnswered()
-    const answers = this.ownAnswers
-    this.ownAnswers = []
+    const answers = this.unanswered.takeOwnAnswers()
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
   }
 
-  /** The proxy failed a statement: inside a transaction block, the block fails upstream too, as in Postgres. */
+  /** The proxy failed a statement of a simple query: inside a transaction block, the block fails upstream too, as in Postgres. */
   private async failBlock(): Promise<void> {
-    if (this.status === "T") await this.own(OwnRequests.abortTransactionBlock)
+    if (this.unanswered.status === "T") await this.own(OwnRequests.abortTransactionBlock)
+  }
+
+  /**
+   * The proxy failed a statement of an extended-protocol batch: its transaction fails
+   * upstream too, as in Postgres. A block is left aborted; an implicit transaction that
+   * ran something is rolled back (one that ran nothing has nothing to undo).
+   */
+  private async failBatch(): Promise<void> {
+    if (this.unanswered.status === "T" || this.unanswered.executedInBatch) await this.own(OwnRequests.abortBatch)
   }
 
   private async runExtended(portal: Portal<W>): Promise<void> {
     // Postgres would have skipped this Execute after an earlier failure in the batch.
-    if (this.upstreamFailed) return
+    if (this.unanswered.failed) return
     const sessionParameters = await this.writeSettings(false)
     if (sessionParameters === undefined) {
       this.ignoringUntilSync = true
       return
     }
-    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.status !== "I", sessionParameters })
+    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.unanswered.status !== "I", sessionParameters })
     if (!outcome.ok) {
-      await this.failBlock()
+      await this.failBatch()
       this.ignoringUntilSync = true
     }
     this.send(WriteAnswer.messagesOf(outcome, false))
   }
 
   private async runSimple(verdict: Verdict<W>, raw: Buffer): Promise<void> {
-    if (this.status === "E") {
+    if (this.unanswered.status === "E") {
       // An aborted transaction refuses everything but its end: let Postgres say so.
       this.forward(raw, Q)
       return
     }
     const decided = verdict.kind === "resolve" ? await this.resolve(verdict, true) : verdict
     if (decided === undefined) {
-      this.send([Backend.readyForQuery(this.status)])
+      this.send([Backend.readyForQuery(this.unanswered.status)])
       return
     }
     if (decided.kind === "pass") {
@@ -447,16 +407,15 @@ export class Relay<W> {
       }
     }
     // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
-    this.send([...pending, Backend.readyForQuery(this.status)])
+    this.send([...pending, Backend.readyForQuery(this.unanswered.status)])
   }
 
   /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
   private async runUpstreamPart(sql: string): Promise<boolean> {
-    this.swallowedFailed = false
     this.toUpstream.add(Frontend.encodeQuery(sql))
-    this.awaiting.push(Q | SWALLOW_READY)
+    this.unanswered.awaitSwallowingReady(Q)
     await this.untilAnswered()
-    return !this.swallowedFailed
+    return !this.unanswered.swallowedFailed
   }
 
   private async runLocalPart(verdict: Verdict<W>): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> {
@@ -471,7 +430,7 @@ export class Relay<W> {
       parameterFormats: [],
       parameterTypes: [],
       resultFormats: [],
-      inTransaction: this.status !== "I",
+      inTransaction: this.unanswered.status !== "I",
       sessionParameters
     })
     return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
@@ -494,7 +453,7 @@ export class Relay<W> {
       return
     }
     this.toClient.flush()
-    if (this.awaiting.length === 0 && this.drained.length > 0) {
+    if (this.unanswered.none && this.drained.length > 0) {
       const waiting = this.drained
       this.drained = []
       for (const resolve of waiting) resolve()
@@ -526,8 +485,7 @@ export class Relay<W> {
 
   /** The hot path: every message is relayed, except a ReadyForQuery the proxy drops and its own answers (general path). */
   private readonly answersUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
-    const head = this.awaiting[0] ?? 0
-    if ((head & OWN) !== 0 || (type === Z && (head & SWALLOW_READY) !== 0)) return false
+    if (this.unanswered.mayKeep(type)) return false
     this.onAnswer(type, chunk, bodyStart, end)
     return true
   }
@@ -538,75 +496,6 @@ export class Relay<W> {
       this.parameters.note(buffer, start, end)
       return true
     }
-    const head = this.awaiting[0]
-    if (head === undefined) return true
-    // Notices and notifications are the session's, whoever's request is being answered.
-    if ((head & OWN) === 0 || type === NOTICE || type === NOTIFICATION) return this.settle(head, type, buffer, start, end)
-    // The buffer is reused for the next read: the proxy's answers are kept as copies.
-    this.ownAnswers.push({ type, body: Buffer.from(buffer.subarray(start, end)) })
-    this.settle(head, type, buffer, start, end)
-    return type === ERROR && (head & OWN_FAILS) === 0
+    return this.unanswered.answer(type, buffer, start, end)
   }
-
-  /** Account for a message that answers `head`; false to drop it. */
-  private settle(head: number, type: number, buffer: Buffer, start: number, end: number): boolean {
-    const request = head & 0xff
-    switch (type) {
-      case Z: {
-        this.status = String.fromCharCode(buffer[start]!) as Backend.TransactionStatus
-        this.upstreamFailed = false
-        if (this.status === "I") this.prepared.transactionEnded()
-        if (request === Q || request === S || request === F) this.awaiting.shift()
-        return (head & SWALLOW_READY) === 0
-      }
-      case ERROR:
-        this.upstreamFailed = true
-        if (head & SWALLOW_READY) this.swallowedFailed = true
-        if (EXTENDED.has(request)) {
-          this.awaiting.shift()
-          const sync = this.awaiting.indexOf(S)
-          if (sync < 0) {
-            this.awaiting.length = 0
-            this.upstreamSkipping = true
-          } else {
-            this.awaiting.splice(0, sync)
-          }
-        }
-        return true
-      case C:
-        this.trackTransaction(buffer, start, end)
-        if (request === E) this.awaiting.shift()
-        return true
-      case EMPTY:
-      case SUSPENDED:
-        if (request === E) this.awaiting.shift()
-        return true
-      case T:
-      case N_ODATA:
-        if (request === D) this.awaiting.shift()
-        return true
-      case PARSE_COMPLETE:
-      case BIND_COMPLETE:
-      case CLOSE_COMPLETE:
-        this.awaiting.shift()
-        return true
-      default:
-        return true
-    }
-  }
-
-  /** BEGIN inside a batch shows before the batch's ReadyForQuery does. */
-  private trackTransaction(buffer: Buffer, start: number, end: number): void {
-    if (startsWith(buffer, start, end, BEGIN) || startsWith(buffer, start, end, START_TRANSACTION)) this.status = "T"
-  }
-}
-
-const BEGIN = Buffer.from("BEGIN", "latin1")
-const START_TRANSACTION = Buffer.from("START TRANSACTION", "latin1")
-
-/** Whether `buffer[start, end)` begins with `prefix`, compared in place. */
-const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer): boolean => {
-  if (end - start < prefix.length) return false
-  for (let i = 0; i < prefix.length; i++) if (buffer[start + i] !== prefix[i]) return false
-  return true
 }

@@ -9,24 +9,39 @@
  *
  * Values come back as JSON keyed by column, converted to what the API takes (timestamps
  * as Unix seconds, as the API sends them).
+ *
+ * The queries run with the client's search_path (ReaderSessions), which may put a schema
+ * of the user's own before `pg_catalog`: the proxy's own parts name the catalog's
+ * functions, operators and types qualified (or by SQL keyword), so a `jsonb_build_object`
+ * or `=` of the user's cannot stand in for them.
  */
 import { quote } from "../sql/Plan.js"
 import type { WritableColumn } from "../sql/SyncedTables.js"
 import type { DeletePlan, InsertPlan, UpdatePlan } from "../sql/WritePlan.js"
 
+/** The column types as the catalog names them; `bigint`, `numeric` and `boolean` are keywords, which the grammar qualifies. */
+const CATALOG_TYPE: Record<WritableColumn["type"], string> = {
+  text: "pg_catalog.text",
+  bigint: "bigint",
+  numeric: "numeric",
+  boolean: "boolean",
+  timestamptz: "pg_catalog.timestamptz"
+}
+
 const apiValue = (column: WritableColumn, expression: string): string => {
   switch (column.type) {
     case "timestamptz":
-      return `extract(epoch from (${expression})::timestamptz)::bigint`
+      // EXTRACT is grammar: pg_catalog's extract whatever the search_path.
+      return `extract(epoch from (${expression})::pg_catalog.timestamptz)::bigint`
     default:
-      return `(${expression})::${column.type}`
+      return `(${expression})::${CATALOG_TYPE[column.type]}`
   }
 }
 
 const valuesObject = (pairs: ReadonlyArray<readonly [WritableColumn, string]>): string =>
   pairs.length === 0
-    ? "'{}'::jsonb"
-    : `jsonb_build_object(${pairs.map(([column, expression]) => `'${column.name}', ${apiValue(column, expression)}`).join(", ")})`
+    ? "'{}'::pg_catalog.jsonb"
+    : `pg_catalog.jsonb_build_object(${pairs.map(([column, expression]) => `'${column.name}', ${apiValue(column, expression)}`).join(", ")})`
 
 /** One row per row to create, `values` keyed by column; at most `limit` rows are read. */
 export const insertRows = (plan: InsertPlan, limit: number): string => {
@@ -56,6 +71,6 @@ export const targetRows = (plan: UpdatePlan | DeletePlan, limit: number): string
 /** RETURNING, read back after the apply, in the order the API returned the rows. */
 export const returning = (plan: InsertPlan | UpdatePlan | DeletePlan, list: string): string => {
   const ref = plan.relation.ref
-  return `select ${list} from ${plan.relation.from} where ${ref}.id = any($1::uuid[]) ` +
-    `order by array_position($1::uuid[], ${ref}.id)`
+  return `select ${list} from ${plan.relation.from} where ${ref}.id operator(pg_catalog.=) any($1::pg_catalog.uuid[]) ` +
+    `order by pg_catalog.array_position($1::pg_catalog.uuid[], ${ref}.id)`
 }

@@ -3,10 +3,13 @@
  * FROM/USING, RETURNING). One pool serves every session of the process, whatever its
  * sync, so each use must look to the user like a session of its own:
  *
- * - **in**: the client's settings that change how values are read and shown
- *   (`WRITE_SETTINGS`, which the relay asks the client's session for) are set on the
- *   connection first, where they differ from what it has, so a timestamp
- *   in VALUES is read in the client's time zone and RETURNING shows its date style. The
+ * - **in**: the client's settings that change which names the user's SQL finds and how
+ *   values are read and shown (`WRITE_SETTINGS`, which the relay asks the client's
+ *   session for) are set on the connection first, where they differ from what it has, so
+ *   a function in SET is looked up in the client's search_path, a timestamp in VALUES is
+ *   read in the client's time zone and RETURNING shows its date style. `set_config` takes
+ *   each value as a parameter, exactly as `SHOW` gave it (a search_path's quoted schema
+ *   names included), so nothing is quoted by hand. The
  *   connections pipeline (node-postgres' pipeline mode, each query with its own Sync), so
  *   the settings go on the wire with the queries that need them: no round trip of their
  *   own, and queries issued together (rows to write, RETURNING's shape) share one;

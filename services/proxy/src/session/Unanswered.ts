@@ -1,0 +1,191 @@
+/**
+ * The requests forwarded to the client's upstream session that it has yet to answer,
+ * oldest first, and what the answers tell about the session: its transaction status, an
+ * error since the last ReadyForQuery, whether upstream is skipping until Sync.
+ *
+ * The relay needs the queue to put the proxy's own answers in the right place (a write's
+ * result goes after the answers to everything before it) and to keep the answers to its
+ * own requests (OwnRequests) from the client. Each entry is the request's message type,
+ * with flags for how its answer is treated.
+ */
+import type { TransactionStatus } from "../wire/Backend.js"
+import {
+  B, BIND_COMPLETE, C, CLOSE_COMPLETE, D, E, EMPTY, ERROR, F, N_ODATA, NOTICE, NOTIFICATION, P, PARSE_COMPLETE, Q, S,
+  SUSPENDED, T, Z
+} from "../wire/MessageCodes.js"
+import type { OwnAnswer } from "./OwnRequests.js"
+
+/** A request whose answer ends in ReadyForQuery is marked to have that ReadyForQuery dropped. */
+const SWALLOW_READY = 0x100
+/** A request of the proxy's own (OwnRequests): its answer is kept for the proxy, never relayed. */
+const OWN = 0x200
+/**
+ * An own request whose error is expected (OwnRequest.fails). Any other own request's
+ * error (a cancel that landed on it) is the client's statement's: relayed, and the
+ * statement goes no further.
+ */
+const OWN_FAILS = 0x400
+
+/** The messages that end an answer (or a part of one). */
+export const ANSWER_ENDS: ReadonlySet<number> = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
+const EXTENDED = new Set([P, B, D, E, C])
+
+export class Unanswered {
+  /** Request codes with their flags. */
+  private readonly queue: Array<number> = []
+  private transactionStatus: TransactionStatus
+  /** Upstream failed an extended-protocol request: it skips everything until Sync. */
+  private skipping = false
+  private failedSinceReady = false
+  private executedSinceReady = false
+  private swallowedFailedFlag = false
+  private ownAnswers: Array<OwnAnswer> = []
+
+  constructor(
+    initialStatus: TransactionStatus,
+    /** A ReadyForQuery reported the session idle: its transaction, implicit or not, ended. */
+    private readonly onIdle: () => void
+  ) {
+    this.transactionStatus = initialStatus
+  }
+
+  /** The transaction status as last reported (or as a BEGIN in a batch shows it, before its ReadyForQuery). */
+  get status(): TransactionStatus {
+    return this.transactionStatus
+  }
+
+  /** An upstream error since the last ReadyForQuery. */
+  get failed(): boolean {
+    return this.failedSinceReady
+  }
+
+  /**
+   * A client's Execute went upstream since the last ReadyForQuery: outside a transaction
+   * block, the batch's implicit transaction may hold what it did.
+   */
+  get executedInBatch(): boolean {
+    return this.executedSinceReady
+  }
+
+  /** The last request awaited with `awaitSwallowingReady` failed. */
+  get swallowedFailed(): boolean {
+    return this.swallowedFailedFlag
+  }
+
+  get none(): boolean {
+    return this.queue.length === 0
+  }
+
+  /** The answer being received is to the proxy's own request: every message of it is looked at. */
+  get ownAtHead(): boolean {
+    return ((this.queue[0] ?? 0) & OWN) !== 0
+  }
+
+  /** The hot path's test: a message of this type may have to be kept from the client now. */
+  mayKeep(type: number): boolean {
+    const head = this.queue[0] ?? 0
+    return (head & OWN) !== 0 || (type === Z && (head & SWALLOW_READY) !== 0)
+  }
+
+  /** A request of the client's forwarded upstream: its answer is awaited, unless upstream will skip it. */
+  account(request: number): void {
+    if (this.skipping && request !== S) return
+    if (request === S) this.skipping = false
+    else if (request === E) this.executedSinceReady = true
+    this.queue.push(request)
+  }
+
+  /** A request of the proxy's own, one code per message that gets an answer; its answers are kept (`takeOwnAnswers`). */
+  awaitOwn(requests: ReadonlyArray<number>, fails: boolean): void {
+    this.ownAnswers = []
+    const flags = OWN | (fails ? OWN_FAILS : 0)
+    for (const code of requests) this.queue.push(code | flags)
+  }
+
+  takeOwnAnswers(): ReadonlyArray<OwnAnswer> {
+    const answers = this.ownAnswers
+    this.ownAnswers = []
+    return answers
+  }
+
+  /** A request (a part of a split simple query) whose ReadyForQuery is dropped. */
+  awaitSwallowingReady(request: number): void {
+    this.swallowedFailedFlag = false
+    this.queue.push(request | SWALLOW_READY)
+  }
+
+  /** Account for a message from upstream (its body is `buffer[start, end)`); false to keep it from the client. */
+  answer(type: number, buffer: Buffer, start: number, end: number): boolean {
+    const head = this.queue[0]
+    if (head === undefined) return true
+    // Notices and notifications are the session's, whoever's request is being answered.
+    if ((head & OWN) === 0 || type === NOTICE || type === NOTIFICATION) return this.settle(head, type, buffer, start, end)
+    // The buffer is reused for the next read: the proxy's answers are kept as copies.
+    this.ownAnswers.push({ type, body: Buffer.from(buffer.subarray(start, end)) })
+    this.settle(head, type, buffer, start, end)
+    return type === ERROR && (head & OWN_FAILS) === 0
+  }
+
+  /** Account for a message that answers `head`; false to drop it. */
+  private settle(head: number, type: number, buffer: Buffer, start: number, end: number): boolean {
+    const request = head & 0xff
+    switch (type) {
+      case Z: {
+        this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
+        this.failedSinceReady = false
+        this.executedSinceReady = false
+        if (this.transactionStatus === "I") this.onIdle()
+        if (request === Q || request === S || request === F) this.queue.shift()
+        return (head & SWALLOW_READY) === 0
+      }
+      case ERROR:
+        this.failedSinceReady = true
+        if (head & SWALLOW_READY) this.swallowedFailedFlag = true
+        if (EXTENDED.has(request)) {
+          this.queue.shift()
+          const sync = this.queue.indexOf(S)
+          if (sync < 0) {
+            this.queue.length = 0
+            this.skipping = true
+          } else {
+            this.queue.splice(0, sync)
+          }
+        }
+        return true
+      case C:
+        this.trackTransaction(buffer, start, end)
+        if (request === E) this.queue.shift()
+        return true
+      case EMPTY:
+      case SUSPENDED:
+        if (request === E) this.queue.shift()
+        return true
+      case T:
+      case N_ODATA:
+        if (request === D) this.queue.shift()
+        return true
+      case PARSE_COMPLETE:
+      case BIND_COMPLETE:
+      case CLOSE_COMPLETE:
+        this.queue.shift()
+        return true
+      default:
+        return true
+    }
+  }
+
+  /** BEGIN inside a batch shows before the batch's ReadyForQuery does. */
+  private trackTransaction(buffer: Buffer, start: number, end: number): void {
+    if (startsWith(buffer, start, end, BEGIN) || startsWith(buffer, start, end, START_TRANSACTION)) this.transactionStatus = "T"
+  }
+}
+
+const BEGIN = Buffer.from("BEGIN", "latin1")
+const START_TRANSACTION = Buffer.from("START TRANSACTION", "latin1")
+
+/** Whether `buffer[start, end)` begins with `prefix`, compared in place. */
+const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer): boolean => {
+  if (end - start < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (buffer[start + i] !== prefix[i]) return false
+  return true
+}
