@@ -97,4 +97,49 @@ describe("JetStream refusals", () => {
       max_ack_pending: [60, 60]
     })
   })
+
+  it("a PATCH JetStream takes for the consumer but refuses for its redrive consumer is undone in both, and in the bucket", async () => {
+    const sync = Ids.SyncId.make("s_halfway")
+    const { state: _state, ...before } = await Harness.createConsumer(stack,
+      { name: "halfway", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
+    const records = stack.ns.streams.records
+    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_halfway`
+    const jetStreamSide = async () => {
+      const [main, redrive] = await Promise.all([
+        stack.nats.jsm.consumers.info(records, "consume-halfway"),
+        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+      ])
+      return { ack_wait: [main.config.ack_wait, redrive.config.ack_wait], max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending] }
+    }
+    const jetStreamBefore = await jetStreamSide()
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+    const revisionBefore = (await bucket.get("halfway"))!.revision
+
+    // Someone cuts the dead-letter stream down to its `dead` half: the redrive consumer's filter
+    // is no longer a subset of it, so JetStream takes the change of the main consumer, then
+    // refuses the same change of the redrive consumer.
+    const stream = await stack.nats.jsm.streams.info(deadLetterStream)
+    await stack.nats.jsm.streams.update(deadLetterStream, { subjects: [`${stack.ns.root}.dlq.halfway.dead.>`] })
+    try {
+      const refused = await stack.call(1, "PATCH", "/v1/consumers/halfway", { ack_wait_ms: 20_000, max_ack_pending: 60 })
+      expect(refused.status).toBe(409)
+      const body = await refused.json() as { _tag: string; field?: string; message: string }
+      // About the redrive consumer, not a field of this PATCH (which changed no filters).
+      expect(body).toMatchObject({ _tag: "Conflict", field: "config" })
+      expect(body.message).toContain(`redrive on ${deadLetterStream}`)
+      expect(body.message).toContain("not a valid subset")
+      expect(body.message).toContain("unchanged")
+      // The bucket was written first and is put back; so is the main consumer JetStream had changed.
+      const entry = (await bucket.get("halfway"))!
+      expect(entry.revision).toBeGreaterThan(revisionBefore)
+      expect(entry.json()).toEqual(before)
+      for (const i of [0, 1]) expect(await stack.json(i, "GET", "/v1/consumers/halfway")).toMatchObject(before)
+      expect(await jetStreamSide()).toEqual(jetStreamBefore)
+    } finally {
+      await stack.nats.jsm.streams.update(deadLetterStream, { subjects: stream.config.subjects })
+    }
+    expect(await stack.json(0, "PATCH", "/v1/consumers/halfway", { ack_wait_ms: 20_000, max_ack_pending: 60 }))
+      .toMatchObject({ ack_wait_ms: 20_000, max_ack_pending: 60 })
+    expect(await jetStreamSide()).toEqual({ ack_wait: [20_000_000_000, 20_000_000_000], max_ack_pending: [60, 60] })
+  })
 })

@@ -59,6 +59,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
         engine,
         tokens: BearerTokens.make(nats),
         metrics,
+        knownConsumer: configs.known,
         metricsToken: settings.metricsToken,
         notReady: () => nats.nc.isClosed() ? "NATS connection closed" : disconnected
       }
@@ -99,13 +100,14 @@ const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
 const instrument = HttpMiddleware.make((app) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const { metrics } = yield* GatewayReplica
+    const { knownConsumer, metrics } = yield* GatewayReplica
     const started = performance.now()
+    const arrived = Metrics.requestLabels(request.url, knownConsumer)
     const exit = yield* Effect.exit(app)
     const response = Exit.isSuccess(exit) ? exit.value : (yield* HttpServerError.causeResponse(exit.cause))[0]
-    const route = Metrics.routeOf(request.url)
-    metrics.requests.inc({ method: request.method, route, status: String(response.status) })
-    metrics.latency.observe({ method: request.method, route }, (performance.now() - started) / 1000)
+    const { route, consumer } = Metrics.recheck(arrived, request.url, knownConsumer)
+    metrics.requests.inc({ method: request.method, route, consumer, status: String(response.status) })
+    metrics.latency.observe({ method: request.method, route, consumer }, (performance.now() - started) / 1000)
     return response
   }))
 

@@ -9,6 +9,8 @@ export interface Replica {
   readonly engine: Engine
   readonly tokens: BearerTokens
   readonly metrics: Metrics
+  /** Whether the replica's consumer cache holds `name` now: request metrics label only those by name. */
+  readonly knownConsumer: (name: string) => boolean
   /** Who may read `/metrics` (core's `MetricsAccess`). */
   readonly metricsToken: Option.Option<Redacted.Redacted<string>>
   /** Why the replica cannot serve right now, or `undefined` when it can. */

@@ -39,6 +39,12 @@ const decodeAck = Schema.decodeUnknownEither(AckRequest)
 
 type Failure = ReturnType<typeof fromEngine>
 
+/** When a request was taken, and the labels of its series as it arrived (`Metrics.requestLabels`). */
+interface Arrival {
+  readonly started: number
+  readonly labels: Metrics.RequestLabels
+}
+
 /** `/v1/consumers/<name>/<action>` with a plain (not percent-encoded) name, or `undefined`. */
 const route = (path: string): { readonly name: string; readonly action: string } | undefined => {
   if (!path.startsWith(PREFIX)) return undefined
@@ -88,86 +94,86 @@ export class HotRoutes {
     if (this.replica.tokens.cached((req.headers.authorization ?? "").slice(BEARER)) !== true) return false
     const name = decodeName({ name: target.name })
     if (Either.isLeft(name)) return false
-    const started = performance.now()
+    const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(url, this.replica.knownConsumer) }
     if (isNext) {
       const params = queryOf(query < 0 ? "" : url.slice(query + 1))
       const decoded = params === undefined ? undefined : decodeNext(params)
       if (decoded === undefined || Either.isLeft(decoded)) return false
-      this.next(res, name.right.name, decoded.right, started)
+      this.next(res, name.right.name, decoded.right, arrival)
       return true
     }
     const type = (req.headers["content-type"] ?? "application/json").toLowerCase()
     if (!type.includes("application/json")) return false
-    this.ack(req, res, name.right.name, started)
+    this.ack(req, res, name.right.name, arrival)
     return true
   }
 
-  private next(res: ServerResponse, name: string, params: typeof NextParams.Type, started: number) {
+  private next(res: ServerResponse, name: string, params: typeof NextParams.Type, arrival: Arrival) {
     const aborted = new AbortController()
     res.on("close", () => {
       if (!res.writableEnded) aborted.abort()
     })
     this.replica.engine.next(name, params.batch_size, params.wait_for, aborted.signal).then(
-      (body) => this.send(res, "GET", started, 200, { ...JSON_TYPE, "content-length": String(body.length) }, body),
-      (error: unknown) => this.fail(res, "GET", started, fromEngine(error))
+      (body) => this.send(res, "GET", arrival, 200, { ...JSON_TYPE, "content-length": String(body.length) }, body),
+      (error: unknown) => this.fail(res, "GET", arrival, fromEngine(error))
     )
   }
 
-  private ack(req: IncomingMessage, res: ServerResponse, name: string, started: number) {
+  private ack(req: IncomingMessage, res: ServerResponse, name: string, arrival: Arrival) {
     readBody(req).then((body) => {
       if (body === "too large") {
-        return this.fail(res, "POST", started, new InvalidRequest({ message: "body: larger than 10 MiB", field: "body" }))
+        return this.fail(res, "POST", arrival, new InvalidRequest({ message: "body: larger than 10 MiB", field: "body" }))
       }
       let json: unknown
       try {
         // An empty body is `null`, as the HttpApi reads it.
         json = body.length === 0 ? null : JSON.parse(body.toString("utf8"))
       } catch (error) {
-        return this.fail(res, "POST", started, Validation.unreadableBody(error))
+        return this.fail(res, "POST", arrival, Validation.unreadableBody(error))
       }
       const decoded = decodeAck(json)
       if (Either.isLeft(decoded)) {
         const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-        return this.fail(res, "POST", started, Validation.invalidRequest(issues, decoded.left.message))
+        return this.fail(res, "POST", arrival, Validation.invalidRequest(issues, decoded.left.message))
       }
       return this.replica.engine.ack(name, decoded.right.ack_tokens).then(
-        () => this.send(res, "POST", started, 204, {}, undefined),
-        (error: unknown) => this.fail(res, "POST", started, fromEngine(error))
+        () => this.send(res, "POST", arrival, 204, {}, undefined),
+        (error: unknown) => this.fail(res, "POST", arrival, fromEngine(error))
       )
     }, () => res.destroy())
   }
 
-  private fail(res: ServerResponse, method: string, started: number, error: Failure) {
+  private fail(res: ServerResponse, method: string, arrival: Arrival, error: Failure) {
     if (error._tag === "TooManyRequests") {
       const { body, headers } = retryAfter(error)
-      return this.sendJson(res, method, started, 429, headers, body)
+      return this.sendJson(res, method, arrival, 429, headers, body)
     }
     switch (error._tag) {
       case "InvalidRequest":
-        return this.sendJson(res, method, started, statusOf(InvalidRequest), {}, Schema.encodeSync(InvalidRequest)(error))
+        return this.sendJson(res, method, arrival, statusOf(InvalidRequest), {}, Schema.encodeSync(InvalidRequest)(error))
       case "NotFound":
-        return this.sendJson(res, method, started, statusOf(NotFound), {}, Schema.encodeSync(NotFound)(error))
+        return this.sendJson(res, method, arrival, statusOf(NotFound), {}, Schema.encodeSync(NotFound)(error))
       case "StaleAckTokens":
-        return this.sendJson(res, method, started, statusOf(StaleAckTokens), {}, Schema.encodeSync(StaleAckTokens)(error))
+        return this.sendJson(res, method, arrival, statusOf(StaleAckTokens), {}, Schema.encodeSync(StaleAckTokens)(error))
       case "Unavailable":
-        return this.sendJson(res, method, started, statusOf(Unavailable), {}, Schema.encodeSync(Unavailable)(error))
+        return this.sendJson(res, method, arrival, statusOf(Unavailable), {}, Schema.encodeSync(Unavailable)(error))
       case "JetStreamRefused":
-        return this.sendJson(res, method, started, statusOf(JetStreamRefused), {}, Schema.encodeSync(JetStreamRefused)(error))
+        return this.sendJson(res, method, arrival, statusOf(JetStreamRefused), {}, Schema.encodeSync(JetStreamRefused)(error))
     }
   }
 
-  private sendJson(res: ServerResponse, method: string, started: number, status: number, headers: Record<string, string>, body: unknown) {
+  private sendJson(res: ServerResponse, method: string, arrival: Arrival, status: number, headers: Record<string, string>, body: unknown) {
     const bytes = Buffer.from(JSON.stringify(body))
-    this.send(res, method, started, status, { ...headers, ...JSON_TYPE, "content-length": String(bytes.length) }, bytes)
+    this.send(res, method, arrival, status, { ...headers, ...JSON_TYPE, "content-length": String(bytes.length) }, bytes)
   }
 
-  private send(res: ServerResponse, method: string, started: number, status: number, headers: Record<string, string>, body: Uint8Array | undefined) {
+  private send(res: ServerResponse, method: string, arrival: Arrival, status: number, headers: Record<string, string>, body: Uint8Array | undefined) {
     if (res.writableEnded || res.destroyed) return
     res.writeHead(status, headers)
     res.end(body)
-    const route = Metrics.routeOf(res.req.url ?? "")
-    this.replica.metrics.requests.inc({ method, route, status: String(status) })
-    this.replica.metrics.latency.observe({ method, route }, (performance.now() - started) / 1000)
+    const { route, consumer } = Metrics.recheck(arrival.labels, res.req.url ?? "", this.replica.knownConsumer)
+    this.replica.metrics.requests.inc({ method, route, consumer, status: String(status) })
+    this.replica.metrics.latency.observe({ method, route, consumer }, (performance.now() - arrival.started) / 1000)
   }
 }
 

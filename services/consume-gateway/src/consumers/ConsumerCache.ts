@@ -32,5 +32,7 @@ export const make = Effect.gen(function*() {
     cache.set(name, config)
     return config
   }
-  return { lookup }
+  /** Whether the replica's copy holds `name` right now (no bucket read: for the request metrics). */
+  const known = (name: string): boolean => cache.has(name)
+  return { lookup, known }
 })

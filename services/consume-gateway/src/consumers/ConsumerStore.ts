@@ -4,6 +4,7 @@
  * two replicas racing to create the same name cannot both win.
  */
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, AckPolicy } from "@nats-io/jetstream"
+import type { ConsumerUpdateConfig as JsConsumerUpdateConfig } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { nanos } from "@nats-io/transport-node"
 import { ConsumerConfig, Errors, Nats } from "@tributary/core"
@@ -120,31 +121,42 @@ const writeIfAt = (kv: KV, config: ConsumerConfig.ConsumerConfig, revision: numb
       throw error
     }))
 
-/** Give the consumer's JetStream consumers the changeable part of `config`. */
+/**
+ * Change one of the consumer's JetStream consumers. A refusal names that JetStream consumer;
+ * only the main one's can be about a field of the PATCH (`fieldRefused`): the redrive
+ * consumer's filter is the gateway's own.
+ */
+const updateJetStreamConsumer = (config: ConsumerConfig.ConsumerConfig, stream: string, durable: string,
+  change: Partial<JsConsumerUpdateConfig>, fieldOf: (code: number) => string) =>
+  Effect.flatMap(Nats.Nats, ({ jsm }) =>
+    tryNats(`update consumer ${durable} on ${stream}`, () => jsm.consumers.update(stream, durable, change))).pipe(
+      Effect.catchIf((error) => error.code === JetStreamApiCodes.ConsumerNotFound, () =>
+        Effect.fail(new Errors.NotFound({ kind: "consumer", id: config.name }))),
+      // JetStream answered, and said no: a change it will not take, not an outage to retry.
+      Effect.catchIf((error): error is Errors.NatsError & { readonly code: number } =>
+        error._tag === "NatsError" && error.code !== undefined, (error) =>
+        Effect.fail(new ConsumerUpdateRefused({
+          name: config.name,
+          field: fieldOf(error.code),
+          code: error.code,
+          detail: error.detail,
+          stream,
+          durable
+        })))
+    )
+
+/** Give the consumer's JetStream consumers the changeable part of `config`, the main one first. */
 const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.gen(function*() {
-    const { jsm, ns } = yield* Nats.Nats
+    const { ns } = yield* Nats.Nats
     const resources = Resources.of(ns, config.name, config.source)
-    yield* tryNats(`update consumer ${resources.durable}`, () =>
-      jsm.consumers.update(resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config)))
-    yield* tryNats(`update consumer ${resources.redriveDurable} on ${resources.deadLetterStream}`, () =>
-      jsm.consumers.update(resources.deadLetterStream, resources.redriveDurable, {
-        ack_wait: nanos(config.ack_wait_ms),
-        max_ack_pending: config.max_ack_pending
-      }))
-  }).pipe(
-    Effect.catchIf((error) => error.code === JetStreamApiCodes.ConsumerNotFound, () =>
-      Effect.fail(new Errors.NotFound({ kind: "consumer", id: config.name }))),
-    // JetStream answered, and said no: a change it will not take, not an outage to retry.
-    Effect.catchIf((error): error is Errors.NatsError & { readonly code: number } =>
-      error._tag === "NatsError" && error.code !== undefined, (error) =>
-      Effect.fail(new ConsumerUpdateRefused({
-        name: config.name,
-        field: JetStreamConsumer.fieldRefused(error.code),
-        code: error.code,
-        detail: error.detail
-      })))
-  )
+    yield* updateJetStreamConsumer(config, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config),
+      JetStreamConsumer.fieldRefused)
+    yield* updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable, {
+      ack_wait: nanos(config.ack_wait_ms),
+      max_ack_pending: config.max_ack_pending
+    }, () => "config")
+  })
 
 /**
  * After applying `applied` to JetStream, read the bucket again; while another PATCH wrote a

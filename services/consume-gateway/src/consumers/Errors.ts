@@ -29,12 +29,19 @@ export class ConsumerUpdateRefused extends Schema.TaggedError<ConsumerUpdateRefu
   field: Schema.String,
   /** JetStream's `err_code`. */
   code: Schema.Number,
-  detail: Schema.String
+  detail: Schema.String,
+  /** The JetStream consumer that refused: the consumer's own, or the redrive consumer of its dead-letter stream. */
+  stream: Schema.String,
+  durable: Schema.String
 }) {
   override get message() {
-    return `JetStream refused to change consumer ${JSON.stringify(this.name)} (err_code ${this.code}): ${this.detail}. ` +
+    return `JetStream refused to change consumer ${JSON.stringify(this.name)} (its JetStream consumer ${this.durable} on ` +
+      `${this.stream}, err_code ${this.code}): ${this.detail}. ` +
       `The consumer is unchanged: nothing of this change was kept, in the consumers bucket or in JetStream.` +
-      (this.field === "filters" ? " The stream's subjects do not cover the new filters (see `nats stream info`)." : "")
+      (this.field === "filters"
+        ? ` The stream's subjects do not cover the new filters (see \`nats stream info ${this.stream}\`).`
+        : ` If ${this.stream} or ${this.durable} was changed outside Tributary, put it back ` +
+          `(see \`nats stream info ${this.stream}\` and \`nats consumer info ${this.stream} ${this.durable}\`).`)
   }
 }
 

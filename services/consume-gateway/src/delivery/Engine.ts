@@ -17,6 +17,7 @@ import * as Claims from "./Claims.js"
 import * as DeadLetters from "./DeadLetters.js"
 import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
+import * as RetryAfter from "./RetryAfter.js"
 import * as Settle from "./Settle.js"
 
 export interface EngineSettings {
@@ -55,7 +56,11 @@ interface Runtime {
   refreshing: Promise<void> | undefined
   redrivePending: number
   redriveCheckedAt: number
-  waiting: number
+  /**
+   * The replica's `/next` requests for the consumer. One set for every runtime of the consumer:
+   * a request that started on the config before a PATCH ends (and frees its slot) after it.
+   */
+  readonly waiters: Set<RetryAfter.Waiter>
 }
 
 const COUNTS_MAX_AGE_MS = 250
@@ -87,7 +92,7 @@ export class Engine {
       refreshing: undefined,
       redrivePending: known?.redrivePending ?? 0,
       redriveCheckedAt: known?.redriveCheckedAt ?? 0,
-      waiting: known?.waiting ?? 0
+      waiters: known?.waiters ?? new Set()
     }
     this.runtimes.set(name, runtime)
     return runtime
@@ -177,7 +182,10 @@ export class Engine {
   private checkPullStatus(rt: Runtime, status: PullStatus) {
     // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
     if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
-    if (status.end === "maxWaiting") throw new Backpressure(`JetStream: ${status.description}`, 1)
+    if (status.end === "maxWaiting") {
+      throw new Backpressure(`JetStream: ${status.description}: too many pulls are waiting for consumer ${rt.config.name}`,
+        RetryAfter.AT_JETSTREAM_MAX_WAITING_SECONDS)
+    }
     if (status.end === "refused") this.refused(rt, rt.resources.stream, rt.resources.durable, status)
   }
 
@@ -202,7 +210,7 @@ export class Engine {
     const inFlight = rt.counts!.numAckPending
     if (inFlight < rt.config.max_ack_pending) return
     throw new Backpressure(`consumer ${rt.config.name} has ${inFlight} messages in flight, its max_ack_pending ` +
-      `is ${rt.config.max_ack_pending}: ack or nack some first`, 1)
+      `is ${rt.config.max_ack_pending}: ack or nack some first`, RetryAfter.AT_MAX_ACK_PENDING_SECONDS)
   }
 
   /**
@@ -213,16 +221,20 @@ export class Engine {
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
     if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
-    if (rt.waiting >= this.deps.settings.maxWaiting) {
-      throw new Backpressure(`${rt.waiting} requests are already waiting for consumer ${name} on this replica`, 1)
+    const now = Date.now()
+    if (rt.waiters.size >= this.deps.settings.maxWaiting) {
+      const retryAfter = RetryAfter.untilFirstWaiterEnds(rt.waiters, now)
+      throw new Backpressure(`${rt.waiters.size} requests are already waiting for consumer ${name} on this replica ` +
+        `(TRIBUTARY_GATEWAY_MAX_WAITING); the first of them ends its wait_for within ${retryAfter} s`, retryAfter)
     }
-    rt.waiting++
-    this.deps.metrics.waiting.set({ consumer: name }, rt.waiting)
+    const deadline = now + Math.min(waitForMs, MAX_WAIT_MS)
+    const waiter: RetryAfter.Waiter = { until: deadline }
+    rt.waiters.add(waiter)
+    this.deps.metrics.waiting.set({ consumer: name }, rt.waiters.size)
     try {
-      const deadline = Date.now() + Math.min(waitForMs, MAX_WAIT_MS)
-      const now = await this.pullNow(rt, batchSize)
-      let granted = now.granted
-      if (granted.length === 0 && now.full) await this.refuseWhenFull(rt)
+      const available = await this.pullNow(rt, batchSize)
+      let granted = available.granted
+      if (granted.length === 0 && available.full) await this.refuseWhenFull(rt)
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
         const abandon = () => pull.abandon()
@@ -239,8 +251,8 @@ export class Engine {
       if (granted.length > 0) this.deps.metrics.delivered.inc({ consumer: name }, granted.length)
       return this.render(rt, granted, await this.counts(rt))
     } finally {
-      rt.waiting--
-      this.deps.metrics.waiting.set({ consumer: name }, rt.waiting)
+      rt.waiters.delete(waiter)
+      this.deps.metrics.waiting.set({ consumer: name }, rt.waiters.size)
     }
   }
 

@@ -7,8 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 export interface Metrics {
   readonly registry: Registry
-  readonly requests: Counter<"method" | "route" | "status">
-  readonly latency: Histogram<"method" | "route">
+  readonly requests: Counter<"method" | "route" | "consumer" | "status">
+  readonly latency: Histogram<"method" | "route" | "consumer">
   readonly delivered: Counter<"consumer">
   readonly acked: Counter<"consumer">
   readonly nacked: Counter<"consumer">
@@ -57,11 +57,11 @@ export const make = (options: Options): Metrics => {
   }
   return {
     registry,
-    requests: counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"]),
+    requests: counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "consumer", "status"]),
     latency: new Histogram({
       name: "gateway_http_request_duration_seconds",
       help: "Time to answer an HTTP request (long polls included)",
-      labelNames: ["method", "route"],
+      labelNames: ["method", "route", "consumer"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry]
     }),
@@ -107,3 +107,44 @@ export const routeOf = (path: string): string => {
   const route = parts.join("/")
   return ROUTES.has(route) ? route : "unmatched"
 }
+
+/** The routes of one consumer: `/v1/consumers/{name}` and below. */
+const CONSUMER_ROUTE = "/v1/consumers/{name}"
+
+/** The `consumer` of a request to a consumer route whose name the replica does not know. */
+export const UNKNOWN_CONSUMER = "unknown"
+
+/** The labels of one request's series besides its method and status. */
+export interface RequestLabels {
+  readonly route: string
+  /** `""` outside the consumer routes; the name of a consumer the replica knows; else `unknown`. */
+  readonly consumer: string
+}
+
+const consumerNameOf = (path: string): string | undefined => {
+  const segment = path.split("?")[0]!.split("/")[3]!
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A consumer route is labelled with its consumer only when the replica knows that consumer:
+ * a name from the path alone (a 404, a 401, a typo) is anyone's input, and would add series.
+ */
+export const requestLabels = (path: string, known: (name: string) => boolean): RequestLabels => {
+  const route = routeOf(path)
+  if (!route.startsWith(CONSUMER_ROUTE)) return { route, consumer: "" }
+  const name = consumerNameOf(path)
+  return { route, consumer: name !== undefined && known(name) ? name : UNKNOWN_CONSUMER }
+}
+
+/**
+ * The labels of a request as it is answered, from those it arrived with: a consumer known then
+ * keeps its name (a DELETE that removed it), one known only now gets it (created a moment ago
+ * through another replica, its config read from the bucket by this request).
+ */
+export const recheck = (arrived: RequestLabels, path: string, known: (name: string) => boolean): RequestLabels =>
+  arrived.consumer === UNKNOWN_CONSUMER ? requestLabels(path, known) : arrived
