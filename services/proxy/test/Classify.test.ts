@@ -129,6 +129,18 @@ describe("classification", () => {
     ])
   })
 
+  it("marks the statements of a split query that begin or end a transaction block, or work only in one", () => {
+    const verdict = classifier.verdict(
+      "begin; start transaction read only; insert into stripe.customers (email) values ('a'); commit; end; rollback; abort; " +
+      "savepoint s; release s; rollback to s; commit and chain; rollback and chain; prepare transaction 'p'; vacuum"
+    )
+    if (verdict.kind !== "split") throw new Error(`expected split, got ${verdict.kind}`)
+    expect(verdict.statements.map((s) => s.control)).toEqual([
+      "begin", "begin", undefined, "commit", "commit", "rollback", "rollback",
+      "blockOnly", "blockOnly", "blockOnly", "blockOnly", "blockOnly", undefined, undefined
+    ])
+  })
+
   it("leaves a write to an unqualified synced table's name to be resolved, then decides it by the schema found", () => {
     const unresolved = classifier.verdict("update customers set email = $1 where email = $2")
     if (unresolved.kind !== "resolve") throw new Error(`expected resolve, got ${unresolved.kind}`)

@@ -276,6 +276,27 @@ describe("relay hot path", () => {
     }
   })
 
+  it("runs a multi-statement query in one transaction upstream, its own BEGIN and COMMIT kept from the client, however the bytes are cut", async () => {
+    const bytes = Buffer.concat([
+      // BEGIN inside the relay's stand-in for the implicit transaction: upstream's WARNING is not Postgres' answer.
+      query("select 1 as one; begin; insert into stripe.customers (email) values ('m1@x.co'); commit"),
+      // The last statement's transaction began before it did: with the query's first statement.
+      query("select 1 as one; insert into stripe.customers (email) values ('m2@x.co'); select transaction_timestamp() < statement_timestamp() as later"),
+      query("select transaction_timestamp() = statement_timestamp() as first")
+    ])
+    for (const step of [bytes.length, 1, 6]) {
+      const { answers, writes } = await exchange(bytes, step, 3)
+      expect(answers).toEqual([
+        "T", "D:1", "C:SELECT 1", "C:BEGIN", "C:INSERT 0 1", "C:COMMIT", "Z",
+        "T", "D:1", "C:SELECT 1", "C:INSERT 0 1", "T", "D:t", "C:SELECT 1", "Z",
+        // The session is idle again: a new statement starts a new transaction.
+        "T", "D:t", "C:SELECT 1", "Z"
+      ])
+      // Both writes ran inside a transaction (the client's block, then the query's implicit one), so they say they escaped it.
+      expect(writes.map((r) => r.inTransaction)).toEqual([true, true])
+    }
+  })
+
   it("delivers large results byte for byte to a client that stops reading for a while", async () => {
     const s = await session()
     s.socket.pause()

@@ -18,6 +18,9 @@
  *   other, so upstream rolls back the implicit transaction (or aborts the block) and
  *   skips until the client's Sync, whose ReadyForQuery reports the outcome. A named
  *   statement, because Parse of the unnamed one would drop the client's.
+ * - **Stand in for a multi-statement query's implicit transaction** (ImplicitTransaction):
+ *   BEGIN, COMMIT and ROLLBACK as Queries of their own. COMMIT can fail (a deferred
+ *   constraint): that error is the query's, relayed as Postgres would report it.
  * - **Read settings** as the session has them at that point: Postgres does not report
  *   some (`search_path` in 15, `extra_float_digits`, `bytea_output`) and reports the
  *   others only at the next ReadyForQuery. `SHOW`, the one statement that reads a setting
@@ -54,6 +57,13 @@ export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(A
 
 /** Fail the transaction an extended-protocol batch runs in: its block, or its implicit transaction. */
 export const abortBatch: OwnRequest = { bytes: Frontend.encodeParse(ABORT_NAME, ABORT_SQL), requests: [P], fails: true }
+
+/** The relay's block upstream in place of a multi-statement query's implicit transaction. */
+export const standIn = {
+  open: { bytes: Frontend.encodeQuery("begin"), requests: [Q] },
+  commit: { bytes: Frontend.encodeQuery("commit"), requests: [Q] },
+  rollback: { bytes: Frontend.encodeQuery("rollback"), requests: [Q] }
+} as const satisfies Record<string, OwnRequest>
 
 /**
  * The client's settings that change what a write reads or shows, asked before every

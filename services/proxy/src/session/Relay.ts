@@ -29,21 +29,22 @@ import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
 import { PreparedWrites } from "./PreparedWrites.js"
 import type { Portal } from "./PreparedWrites.js"
+import * as ImplicitTransaction from "./ImplicitTransaction.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as SessionQuestions from "./SessionQuestions.js"
 import { PASS } from "./SessionQuestions.js"
 import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
 import * as WriteAnswer from "./WriteAnswer.js"
-import type { Unresolved, Verdict, Writes } from "./Writes.js"
+import type { SplitStatement, Unresolved, Verdict, Writes } from "./Writes.js"
 
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
-  /** While the proxy's own request is answered, every message is looked at: it keeps them. */
-  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || this.unanswered.ownAtHead)
+  /** While the proxy's own request is answered, or a part whose notices it drops, every message is looked at. */
+  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || this.unanswered.looksAtEveryMessage)
   private readonly toUpstream: Outbox
   private readonly toClient: Outbox
   private readonly unanswered: Unanswered
@@ -382,38 +383,76 @@ export class Relay<W> {
       this.forward(raw, Q)
       return
     }
-    const statements = decided.kind === "split" ? decided.statements : [{ sql: "", verdict: decided }]
+    const split = decided.kind === "split"
+    const statements: ReadonlyArray<SplitStatement<W>> = split ? decided.statements : [{ sql: "", verdict: decided }]
+    // The relay's block upstream in place of the query's implicit transaction (ImplicitTransaction).
+    let standIn = false
+    let failed = false
     let pending: Array<Buffer> = []
-    for (const statement of statements) {
+    for (const [index, statement] of statements.entries()) {
       // Answers so far go first: what upstream answers next (a part, or an error on the
       // proxy's own question) is relayed as it comes.
       this.send(pending)
       pending = []
+      const step: ImplicitTransaction.Step | undefined = split
+        ? ImplicitTransaction.before(statement.control, standIn, this.unanswered.status)
+        : undefined
+      if (step !== undefined && step.before !== "nothing") {
+        const answered = await this.own(OwnRequests.standIn[step.before])
+        // A stand-in that failed to open holds nothing; one committed or rolled back is over.
+        standIn = step.before === "open" && answered !== undefined
+        if (answered === undefined) {
+          failed = true
+          break
+        }
+      }
       let part = statement.verdict
       if (part.kind === "resolve") {
         const resolved = await this.resolve(part, true)
-        if (resolved === undefined) break
+        if (resolved === undefined) {
+          failed = true
+          break
+        }
         part = resolved
       }
       if (part.kind === "pass") {
-        if (!(await this.runUpstreamPart(statement.sql))) break
-        continue
+        const holdCompletion = standIn && index === statements.length - 1
+        if (!(await this.runUpstreamPart(statement.sql, { dropNotices: step?.dropNotices === true, holdCompletion }))) {
+          failed = true
+          break
+        }
+      } else {
+        const answer = await this.runLocalPart(part)
+        pending.push(...answer.messages)
+        if (!answer.ok) {
+          // The stand-in is rolled back below; a block of the client's fails.
+          if (!standIn) await this.failBlock()
+          failed = true
+          break
+        }
       }
-      const answer = await this.runLocalPart(part)
-      pending.push(...answer.messages)
-      if (!answer.ok) {
-        await this.failBlock()
-        break
-      }
+      if (standIn) standIn = ImplicitTransaction.standsInAfter(statement.control, this.unanswered.status)
+    }
+    // Postgres commits the implicit transaction before the last statement's CommandComplete,
+    // and answers with the commit's error instead when that fails (a deferred constraint).
+    const held = this.unanswered.takeHeldCompletion()
+    let completion = held === undefined ? [] : [Backend.commandComplete(held)]
+    if (standIn && failed) {
+      await this.own(OwnRequests.standIn.rollback)
+    } else if (standIn) {
+      if (held === undefined) completion = pending.splice(-1)
+      this.send(pending)
+      pending = []
+      if ((await this.own(OwnRequests.standIn.commit)) === undefined) completion = []
     }
     // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
-    this.send([...pending, Backend.readyForQuery(this.unanswered.status)])
+    this.send([...pending, ...completion, Backend.readyForQuery(this.unanswered.status)])
   }
 
   /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
-  private async runUpstreamPart(sql: string): Promise<boolean> {
+  private async runUpstreamPart(sql: string, options: { readonly dropNotices: boolean; readonly holdCompletion: boolean }): Promise<boolean> {
     this.toUpstream.add(Frontend.encodeQuery(sql))
-    this.unanswered.awaitSwallowingReady(Q)
+    this.unanswered.awaitSwallowingReady(Q, options)
     await this.untilAnswered()
     return !this.unanswered.swallowedFailed
   }

@@ -25,6 +25,20 @@ const OWN = 0x200
  * statement goes no further.
  */
 const OWN_FAILS = 0x400
+/**
+ * A part of a split simple query whose notices are dropped: the client's BEGIN inside the
+ * proxy's stand-in for the query's implicit transaction, which Postgres would turn into a
+ * block without a word, and upstream answers with "there is already a transaction in
+ * progress" (BEGIN runs no user code, so that WARNING is all it can say).
+ */
+const DROP_NOTICES = 0x800
+/**
+ * The last part of a split simple query that runs in the proxy's stand-in for the query's
+ * implicit transaction: its CommandComplete is held until the stand-in commits, because
+ * Postgres commits the implicit transaction before it sends the last statement's
+ * CommandComplete, and sends the commit's error instead when that fails.
+ */
+const HOLD_COMPLETION = 0x1000
 
 /** The messages that end an answer (or a part of one). */
 export const ANSWER_ENDS: ReadonlySet<number> = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
@@ -39,6 +53,7 @@ export class Unanswered {
   private failedSinceReady = false
   private executedSinceReady = false
   private swallowedFailedFlag = false
+  private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
 
   constructor(
@@ -76,15 +91,27 @@ export class Unanswered {
     return this.queue.length === 0
   }
 
-  /** The answer being received is to the proxy's own request: every message of it is looked at. */
-  get ownAtHead(): boolean {
-    return ((this.queue[0] ?? 0) & OWN) !== 0
+  /** Every message of the answer being received is looked at: it answers the proxy's own request, or its notices are dropped. */
+  get looksAtEveryMessage(): boolean {
+    return ((this.queue[0] ?? 0) & (OWN | DROP_NOTICES)) !== 0
   }
 
   /** The hot path's test: a message of this type may have to be kept from the client now. */
   mayKeep(type: number): boolean {
     const head = this.queue[0] ?? 0
-    return (head & OWN) !== 0 || (type === Z && (head & SWALLOW_READY) !== 0)
+    // A plain request of the client's: nothing of its answer is kept.
+    if ((head & (OWN | SWALLOW_READY | DROP_NOTICES | HOLD_COMPLETION)) === 0) return false
+    return (head & OWN) !== 0 ||
+      (type === Z && (head & SWALLOW_READY) !== 0) ||
+      (type === NOTICE && (head & DROP_NOTICES) !== 0) ||
+      (type === C && (head & HOLD_COMPLETION) !== 0)
+  }
+
+  /** The tag of the CommandComplete held back (`holdCompletion`), once; undefined when none was. */
+  takeHeldCompletion(): string | undefined {
+    const tag = this.heldCompletion
+    this.heldCompletion = undefined
+    return tag
   }
 
   /** A request of the client's forwarded upstream: its answer is awaited, unless upstream will skip it. */
@@ -108,16 +135,29 @@ export class Unanswered {
     return answers
   }
 
-  /** A request (a part of a split simple query) whose ReadyForQuery is dropped. */
-  awaitSwallowingReady(request: number): void {
+  /**
+   * A request (a part of a split simple query) whose ReadyForQuery is dropped; with
+   * `dropNotices` its notices too, with `holdCompletion` its CommandComplete is kept for
+   * `takeHeldCompletion`.
+   */
+  awaitSwallowingReady(request: number, options: { readonly dropNotices?: boolean; readonly holdCompletion?: boolean } = {}): void {
     this.swallowedFailedFlag = false
-    this.queue.push(request | SWALLOW_READY)
+    this.heldCompletion = undefined
+    const flags = (options.dropNotices === true ? DROP_NOTICES : 0) | (options.holdCompletion === true ? HOLD_COMPLETION : 0)
+    this.queue.push(request | SWALLOW_READY | flags)
   }
 
   /** Account for a message from upstream (its body is `buffer[start, end)`); false to keep it from the client. */
   answer(type: number, buffer: Buffer, start: number, end: number): boolean {
     const head = this.queue[0]
     if (head === undefined) return true
+    if (type === NOTICE && (head & DROP_NOTICES) !== 0) return false
+    if (type === C && (head & HOLD_COMPLETION) !== 0) {
+      // A command tag is ASCII, and the buffer is reused for the next read: kept as a string.
+      this.heldCompletion = buffer.toString("latin1", start, end - 1)
+      this.settle(head, type, buffer, start, end)
+      return false
+    }
     // Notices and notifications are the session's, whoever's request is being answered.
     if ((head & OWN) === 0 || type === NOTICE || type === NOTIFICATION) return this.settle(head, type, buffer, start, end)
     // The buffer is reused for the next read: the proxy's answers are kept as copies.

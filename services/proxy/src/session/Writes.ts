@@ -12,8 +12,23 @@ export type Verdict<W> =
   /** Refused before anything runs (an upsert, a column the API cannot set, …). */
   | { readonly kind: "refuse"; readonly report: Report }
   /** A simple query of several statements, some of them writes: run one by one. */
-  | { readonly kind: "split"; readonly statements: ReadonlyArray<{ readonly sql: string; readonly verdict: Verdict<W> }> }
+  | { readonly kind: "split"; readonly statements: ReadonlyArray<SplitStatement<W>> }
   | Unresolved<W>
+
+export interface SplitStatement<W> {
+  readonly sql: string
+  readonly verdict: Verdict<W>
+  /** A statement that begins or ends a transaction block, or works only in one. */
+  readonly control?: TransactionControl
+}
+
+/**
+ * What a transaction statement does to a multi-statement query's implicit transaction,
+ * in Postgres: BEGIN makes it a transaction block, COMMIT and ROLLBACK end it (with a
+ * WARNING that no transaction is in progress), and the statements that work only in a
+ * block (SAVEPOINT, RELEASE, ROLLBACK TO, COMMIT or ROLLBACK AND CHAIN) fail in it.
+ */
+export type TransactionControl = "begin" | "commit" | "rollback" | "blockOnly"
 
 /**
  * A statement that writes to unqualified names of synced tables: which table each is

@@ -18,6 +18,7 @@ import type { Report } from "../wire/Backend.js"
 import type { Verdict } from "../session/Writes.js"
 import { planWrite } from "./Plan.js"
 import type { SyncedTable, SyncedTables } from "./SyncedTables.js"
+import { controlOf } from "./TransactionControl.js"
 import type { WritePlan } from "./WritePlan.js"
 import { mayWrite, mayWriteBytes } from "./WriteWords.js"
 
@@ -198,7 +199,9 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
       const start = s.stmt_location ?? 0
       const end = s.stmt_len === undefined || s.stmt_len === 0 ? bytes.length : start + s.stmt_len
       const text = bytes.toString("utf8", start, end).trim()
-      return { sql: text, verdict: verdictOf((s.stmt ?? {}) as Node, text) }
+      const stmt = (s.stmt ?? {}) as Node
+      const control = controlOf(stmt)
+      return { sql: text, verdict: verdictOf(stmt, text), ...(control === undefined ? {} : { control }) }
     })
     if (statements.every((s) => s.verdict.kind === "pass")) return { kind: "pass" }
     if (statements.length === 1) return statements[0]!.verdict
