@@ -213,7 +213,7 @@ export const run = (input: Input) =>
             yield* status.move(phase === "pending" ? "start_backfill" : "cursor_expired")
             const saved = yield* store.current
             const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
-            const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, live: publisher.live }, initial, connection.backfill.plan(selected))
+            const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, budget, live: publisher.live }, initial, connection.backfill.plan(selected))
             yield* store.save({ ...done, feed: cursor })
             yield* SyncLog.append(sync, {
               _tag: "backfill_complete",
