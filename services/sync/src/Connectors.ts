@@ -1,21 +1,38 @@
-/** The connectors this service can run, by source. Adding a source is one line here. */
+/**
+ * The connectors this replica runs, by source: a service, because replicas of different versions
+ * (a rolling update) may run different ones, and a replica without a sync's connector lets the
+ * sync go to one that has it. Adding a source is one line in `builtIn`.
+ */
 import type { Connector } from "@tributary/core"
 import { StripeConnector } from "@tributary/connector-stripe"
+import { Context, Effect, Layer } from "effect"
+import { SyncSettingsTag } from "./Settings.js"
 import type { SyncSettings } from "./Settings.js"
 
-export const forSource = (source: string, settings: SyncSettings): Connector.Connector | undefined => {
-  switch (source) {
-    case "stripe":
-      return StripeConnector.make({
-        feed: {
-          lookbackSeconds: 2,
-          overlapSeconds: settings.overlapSeconds,
-          rescanIntervalMs: settings.rescanIntervalMs,
-          chunkSeconds: 300,
-          sweepIntervalMs: settings.sweepIntervalMs
-        }
-      })
-    default:
-      return undefined
-  }
+export interface Registry {
+  readonly forSource: (source: string) => Connector.Connector | undefined
 }
+
+export class Connectors extends Context.Tag("@tributary/sync/Connectors")<Connectors, Registry>() {}
+
+/** Every connector of this version of the service. */
+export const builtIn = (settings: SyncSettings): Registry => ({
+  forSource: (source) => {
+    switch (source) {
+      case "stripe":
+        return StripeConnector.make({
+          feed: {
+            lookbackSeconds: 2,
+            overlapSeconds: settings.overlapSeconds,
+            rescanIntervalMs: settings.rescanIntervalMs,
+            chunkSeconds: 300,
+            sweepIntervalMs: settings.sweepIntervalMs
+          }
+        })
+      default:
+        return undefined
+    }
+  }
+})
+
+export const layer = Layer.effect(Connectors, Effect.map(SyncSettingsTag, builtIn))

@@ -1,4 +1,5 @@
 export * as Actor from "./actor/Actor.js"
 export * as Lifecycle from "./actor/Lifecycle.js"
+export * as Connectors from "./Connectors.js"
 export * as Service from "./Service.js"
 export * as Settings from "./Settings.js"

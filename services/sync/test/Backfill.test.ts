@@ -5,7 +5,7 @@ import * as Checkpoint from "../src/state/Checkpoint.js"
 import type * as Milestones from "../src/state/Milestones.js"
 
 describe("Backfill.progressOf", () => {
-  it("reports records and pages per collection and an ETA from the slowest item that knows how far it is", () => {
+  it("reports records and pages per collection", () => {
     const checkpoint: Checkpoint.Checkpoint = {
       ...Checkpoint.empty(1),
       items: {
@@ -15,12 +15,10 @@ describe("Backfill.progressOf", () => {
       },
       row_counts: { "stripe:invoice": 200, "stripe:invoice_line_item": 100, "stripe:customer": 50, "stripe:payment_method": 100 }
     }
-    const { progress, etaSeconds } = progressOf(checkpoint, 10_000)
+    const progress = progressOf(checkpoint)
     expect(progress["stripe:invoice"]).toStrictEqual({ records: 200, pages: 2, done: false })
     expect(progress["stripe:invoice_line_item"]).toStrictEqual({ records: 100, pages: 0, done: false })
     expect(progress["stripe:customer"]).toStrictEqual({ records: 50, pages: 1, done: true })
-    // A quarter done in 10 s: 30 s to go.
-    expect(etaSeconds).toBe(30)
   })
 
   it("counts a collection filled by several items done only when every one of them is", () => {
@@ -32,7 +30,7 @@ describe("Backfill.progressOf", () => {
       },
       row_counts: { "stripe:payment_method": 43 }
     }
-    expect(progressOf(checkpoint, 1_000).progress["stripe:payment_method"]).toStrictEqual({ records: 43, pages: 3, done: false })
+    expect(progressOf(checkpoint)["stripe:payment_method"]).toStrictEqual({ records: 43, pages: 3, done: false })
   })
 })
 

@@ -11,7 +11,7 @@ import type { Ids, Namespace, SyncConfig, SyncStatus } from "@tributary/core"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { AdminClient, RunningEmulator } from "@tributary/stripe-emulator"
 import { Fixtures } from "@tributary/testkit"
-import { Service, Settings } from "@tributary/sync"
+import { Connectors, Service, Settings } from "@tributary/sync"
 import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import * as Records from "./Records.js"
 
@@ -34,19 +34,28 @@ export interface Harness {
   readonly createSync: (options?: Partial<SyncStore.NewSync>) => Promise<SyncConfig.SyncConfig>
   /**
    * A replica in this process; returns a function that stops it. With `logs`, every line it logs (JSON, from info up) is
-   * pushed there; with `secretKey`, it runs with that TRIBUTARY_SECRET_KEY instead of the one the harness stores syncs with.
+   * pushed there; with `secretKey`, it runs with that TRIBUTARY_SECRET_KEY instead of the one the harness stores syncs with;
+   * with `withoutConnectors`, it has no connector at all (as a replica of a version without a sync's source's).
    */
   readonly replica: (
     id: string,
     settings?: Partial<Settings.SyncSettings>,
     logs?: Array<string>,
-    options?: { readonly secretKey?: string }
+    options?: ReplicaOptions
   ) => Promise<() => Promise<void>>
   readonly status: (sync: Ids.SyncId) => Promise<SyncStatus.SyncStatus | undefined>
   readonly waitForPhase: (sync: Ids.SyncId, phases: ReadonlyArray<SyncStatus.Phase>, timeoutMs?: number) => Promise<SyncStatus.SyncStatus>
   readonly records: (sync: Ids.SyncId) => ReturnType<typeof Records.read>
   readonly close: () => Promise<void>
 }
+
+export interface ReplicaOptions {
+  readonly secretKey?: string
+  readonly withoutConnectors?: boolean
+}
+
+/** The connectors of a replica of another version, which has none of this version's. */
+const noConnectors = Layer.succeed(Connectors.Connectors, { forSource: () => undefined })
 
 export interface Options {
   readonly customers: number
@@ -80,12 +89,16 @@ export const make = async (options: Options): Promise<Harness> => {
     id: string,
     settings: Partial<Settings.SyncSettings> = {},
     logs?: Array<string>,
-    options: { readonly secretKey?: string } = {}
+    options: ReplicaOptions = {}
   ) => {
     const destination = logs === undefined ? undefined : { write: (line: string) => void logs.push(line) }
     const ownSecretKey = options.secretKey === undefined ? Layer.empty : Secrets.layer(Redacted.make(options.secretKey))
     const fiber = Effect.runFork(
-      Layer.launch(Service.layerWith({ ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings }, LIMITS)).pipe(
+      Layer.launch(Service.layerWith(
+        { ...Settings.defaults(id), httpPort: 0, leaseTtlMs: 3000, ...settings },
+        LIMITS,
+        options.withoutConnectors === true ? noConnectors : Connectors.layer
+      )).pipe(
         // Provided before the harness's context, so it wins over the harness's secret key.
         Effect.provide(ownSecretKey),
         Effect.provide(context),

@@ -5,15 +5,16 @@
  * below it). A refused API key marks the sync failed, keeping its state: the actor tries the
  * key again with back-off (one request each time) and resumes from the checkpoint once it
  * works, or the config changes (a new key), which restarts the actor. An API key this replica
- * cannot decrypt marks the sync failed too, then ends the actor with `SecretKeyMismatch`, so the
- * replica lets the sync go to one that has the right TRIBUTARY_SECRET_KEY.
+ * cannot decrypt, or a source it has no connector for, marks the sync failed too, then ends the
+ * actor with `CannotRunHere`, so the replica lets the sync go to one that can run it (the right
+ * TRIBUTARY_SECRET_KEY, a version with the connector).
  */
 import { Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Errors, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
 import { Data, Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
-import * as Connectors from "../Connectors.js"
+import { Connectors } from "../Connectors.js"
 import { Metrics } from "../Metrics.js"
 import * as Records from "../publish/Records.js"
 import { SyncSettingsTag } from "../Settings.js"
@@ -76,13 +77,18 @@ const selectedCollections = (connector: Connector.Connector, config: SyncConfig.
 }
 
 /**
- * This replica cannot decrypt the sync's API key. Another replica may (a rolling update of
- * TRIBUTARY_SECRET_KEY, one misconfigured pod), so the actor does not hold the sync: it ends with
- * this, and the replica lets the lease go and leaves the sync to the others for a while.
+ * This replica cannot run the sync, and another may: it cannot decrypt the API key (a rolling
+ * update of TRIBUTARY_SECRET_KEY, one misconfigured pod), or it has no connector for the sync's
+ * source (replicas of different versions side by side). So the actor does not hold the sync: it
+ * ends with this, and the replica lets the lease go and leaves the sync to the others for a while.
  */
-export class SecretKeyMismatch extends Data.TaggedError("SecretKeyMismatch")<{ readonly sync: SyncConfig.SyncConfig["id"] }> {
+export class CannotRunHere extends Data.TaggedError("CannotRunHere")<{
+  readonly sync: SyncConfig.SyncConfig["id"]
+  /** What this replica lacks that another may have. */
+  readonly lacks: string
+}> {
   override get message() {
-    return `the API key of ${this.sync} cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY`
+    return `this replica cannot run ${this.sync}: ${this.lacks}`
   }
 }
 
@@ -97,6 +103,16 @@ const undecryptable = (sync: SyncConfig.SyncConfig["id"], error: Errors.SecretUn
   `since the API key was stored, or the replicas do not share one. Start the sync service with the TRIBUTARY_SECRET_KEY ` +
   `the sync was created with, or give the sync its API key again (PATCH /v1/syncs/${sync} with api_key), which stores it ` +
   `with the current one; its state is kept and it resumes where it stopped`
+
+/**
+ * A replica of another version of the sync service (a rolling update) may have the connector this
+ * one lacks. Without the replica's name, so that replicas taking turns with the sync say the same
+ * failure (and log it once).
+ */
+const noConnector = (sync: SyncConfig.SyncConfig["id"], source: string) =>
+  `sync ${sync}: this replica of the sync service has no connector for its source ${source} (replicas of different ` +
+  `versions run side by side, as during a rolling update); a replica that has one takes the sync over and resumes where ` +
+  `it stopped, its state kept. Run at least one replica of a version with a connector for ${source}`
 
 export const run = (input: Input) =>
   Effect.gen(function*() {
@@ -142,12 +158,12 @@ export const run = (input: Input) =>
     const apiKey = Secrets.decrypt(keys, config.api_key)
     if (Either.isLeft(apiKey)) {
       yield* fail(undecryptable(sync, apiKey.left))
-      return yield* new SecretKeyMismatch({ sync })
+      return yield* new CannotRunHere({ sync, lacks: "its API key cannot be decrypted with this replica's TRIBUTARY_SECRET_KEY" })
     }
-    const connector = Connectors.forSource(config.source, settings)
+    const connector = (yield* Connectors).forSource(config.source)
     if (connector === undefined) {
-      yield* fail(`no connector for source ${config.source}`)
-      return yield* Effect.never
+      yield* fail(noConnector(sync, config.source))
+      return yield* new CannotRunHere({ sync, lacks: `it has no connector for ${config.source}, the sync's source` })
     }
     const { selected, unknown } = selectedCollections(connector, config)
     if (unknown.length > 0) yield* Effect.logWarning(`${connector.source} offers no collection ${unknown.join(", ")}; ignored`)
@@ -213,7 +229,7 @@ export const run = (input: Input) =>
             yield* status.move(phase === "pending" ? "start_backfill" : "cursor_expired")
             const saved = yield* store.current
             const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
-            const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, live: publisher.live }, initial, connection.backfill.plan(selected))
+            const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, budget, live: publisher.live }, initial, connection.backfill.plan(selected))
             yield* store.save({ ...done, feed: cursor })
             yield* SyncLog.append(sync, {
               _tag: "backfill_complete",

@@ -8,10 +8,12 @@
 import type { Connector, Errors, Ids, SyncStatus } from "@tributary/core"
 import { Cause, Effect, Exit, Fiber, Option, Queue, Ref } from "effect"
 import * as Backoff from "../budget/Backoff.js"
+import * as Requests from "../budget/Requests.js"
 import type { SyncMetrics } from "../Metrics.js"
 import type * as Checkpoint from "../state/Checkpoint.js"
 import type * as Milestones from "../state/Milestones.js"
 import type { Applier } from "./Apply.js"
+import * as Eta from "./Eta.js"
 import type { Reporter } from "./Status.js"
 
 export interface Options {
@@ -21,6 +23,8 @@ export interface Options {
   readonly store: Checkpoint.Store
   readonly status: Reporter
   readonly metrics: SyncMetrics
+  /** The sync's request budget: the ETA counts what is left in requests. */
+  readonly budget: Requests.Budget
   /** Every record published and not deleted, last stored before the given time (from the publisher). */
   readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
 }
@@ -28,6 +32,8 @@ export interface Options {
 interface Fetched {
   readonly page: Connector.Page
   readonly readStartedAt: number
+  /** Requests the item has made in this run up to this page, this page's included. */
+  readonly requests: number
 }
 
 /** Pages an item fetches ahead of the one being published. */
@@ -35,14 +41,9 @@ const PREFETCH = 8
 
 type Failure = Connector.Refusal | Errors.NatsError | Checkpoint.CheckpointConflict
 
-/** Progress per collection and an ETA, from the items' states. */
-export const progressOf = (
-  checkpoint: Checkpoint.Checkpoint,
-  elapsedMs: number
-): { readonly progress: Record<string, SyncStatus.CollectionProgress>; readonly etaSeconds: number | undefined } => {
+/** Progress per collection, from the items' states. */
+export const progressOf = (checkpoint: Checkpoint.Checkpoint): Record<string, SyncStatus.CollectionProgress> => {
   const progress: Record<string, SyncStatus.CollectionProgress> = {}
-  // The slowest item that can tell how far it is sets the ETA; items that cannot are left out.
-  let etaSeconds: number | undefined
   for (const item of Object.values(checkpoint.items)) {
     item.collections.forEach((collection, index) => {
       // A collection filled by several items (Stripe's payment methods: the account's and
@@ -54,11 +55,16 @@ export const progressOf = (
         done: (before?.done ?? true) && item.done
       }
     })
-    const fraction = item.progress
-    if (item.done || fraction === undefined || fraction <= 0) continue
-    etaSeconds = Math.max(etaSeconds ?? 0, ((elapsedMs / 1000) * (1 - fraction)) / fraction)
   }
-  return { progress, etaSeconds: etaSeconds === undefined ? undefined : Math.round(etaSeconds) }
+  return progress
+}
+
+/** What this run of the backfill has published of an item, for the ETA. */
+interface Published {
+  readonly fraction: number | undefined
+  readonly pages: number
+  readonly requests: number
+  readonly first: Eta.ItemRun["first"]
 }
 
 /**
@@ -73,7 +79,7 @@ export const progressAtStart = (
 ): Record<string, SyncStatus.CollectionProgress> => {
   const complete = milestones.filter((m) => m._tag === "backfill_complete").at(-1)
   if (Option.isSome(checkpoint) && (complete === undefined || checkpoint.value.generation >= complete.generation)) {
-    return progressOf(checkpoint.value, 0).progress
+    return progressOf(checkpoint.value)
   }
   if (complete === undefined) return {}
   return Object.fromEntries(Object.entries(complete.row_counts).map(([collection, records]) => [collection, { records, pages: 0, done: true }]))
@@ -87,7 +93,7 @@ const add = (into: Record<string, number>, counts: ReadonlyMap<string, number>):
 
 export const run = (options: Options, initial: Checkpoint.Checkpoint, items: ReadonlyArray<Connector.WorkItem>) =>
   Effect.gen(function*() {
-    const { sync, connection, applier, store, status, metrics } = options
+    const { sync, connection, applier, store, status, metrics, budget } = options
     const startedAt = Date.now()
     const seeded: Checkpoint.Checkpoint = {
       ...initial,
@@ -99,14 +105,46 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
     const state = yield* Ref.make(seeded)
     yield* store.save(seeded)
 
+    const published = yield* Ref.make(new Map<string, Published>())
+    const eta = yield* Ref.make(Eta.start(startedAt, budget.taken(), budget.perSecond))
+    const spentAtStart = new Map(items.map((item) => [item.key, budget.takenFor(item.key)]))
+    const requestsOf = (key: string) => budget.takenFor(key) - (spentAtStart.get(key) ?? 0)
+    /** Items whose pages the API refuses for now. */
+    const retrying = yield* Ref.make(new Set<string>())
+    const sample = (
+      checkpoint: Checkpoint.Checkpoint,
+      ofItems: ReadonlyMap<string, Published>,
+      ofRetrying: ReadonlySet<string>
+    ): Eta.Sample => ({
+      at: Date.now(),
+      items: Object.entries(checkpoint.items).map(([key, item]) => {
+        const run = ofItems.get(key)
+        return {
+          done: item.done,
+          from: seeded.items[key]?.progress ?? 0,
+          // The published pages' own, so that it always goes with their requests.
+          fraction: run === undefined ? item.progress : run.fraction,
+          pages: run?.pages ?? 0,
+          requests: run?.requests ?? 0,
+          requestsMade: requestsOf(key),
+          first: run?.first,
+          retrying: ofRetrying.has(key)
+        }
+      }),
+      requestsMade: budget.taken(),
+      budgetPerSecond: budget.perSecond
+    })
+
     const report = Effect.gen(function*() {
-      const { progress, etaSeconds } = progressOf(yield* Ref.get(state), Date.now() - startedAt)
-      yield* status.setProgress(progress, etaSeconds)
+      const current = yield* Ref.get(state)
+      const now = sample(current, yield* Ref.get(published), yield* Ref.get(retrying))
+      const estimate = yield* Ref.updateAndGet(eta, (before) => Eta.next(before, now))
+      yield* status.setProgress(progressOf(current), Eta.shown(estimate))
     })
 
     const logProgress = Effect.gen(function*() {
       const current = yield* Ref.get(state)
-      const { etaSeconds } = progressOf(current, Date.now() - startedAt)
+      const etaSeconds = Eta.shown(yield* Ref.get(eta))
       const items = Object.values(current.items)
       yield* Effect.logInfo(
         `backfill: ${items.filter((i) => i.done).length}/${items.length} work items done, ` +
@@ -138,11 +176,15 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
           const result = yield* Effect.either(connection.backfill.page(item, cursor as Connector.Json | null))
           if (result._tag === "Right") {
             // The refusal is over: it no longer explains anything in the status.
-            if (attempt > 1) yield* status.setReason(undefined)
-            return { page: result.right, readStartedAt }
+            if (attempt > 1) {
+              yield* status.setReason(undefined)
+              yield* Ref.update(retrying, (keys) => new Set([...keys].filter((key) => key !== item.key)))
+            }
+            return { page: result.right, readStartedAt, requests: requestsOf(item.key) }
           }
           if (result.left._tag === "UpstreamAuthFailed") return yield* Effect.fail(result.left)
           const wait = Backoff.delay(Backoff.patient, attempt)
+          yield* Ref.update(retrying, (keys) => new Set(keys).add(item.key))
           // In the status too, so an operator sees why the backfill does not move (a bad
           // Stripe-Account, a collection the key may not read), not only in the logs.
           yield* status.setReason(`the API refused the backfill of ${item.key}: ${result.left.message}; retrying`)
@@ -168,13 +210,19 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
             if (fetched.page.next === null) return
             cursor = fetched.page.next
           }
-        }).pipe(Effect.onExit((exit) =>
+        }).pipe(Effect.locally(Requests.spentFor, item.key), Effect.onExit((exit) =>
           // Interrupted only when the item itself has ended: nobody takes from the queue any more.
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Queue.offer(ahead, Exit.failCause(exit.cause)) : Effect.void
         )))
         for (;;) {
-          const { page, readStartedAt } = yield* Effect.flatten(Queue.take(ahead))
+          const { page, readStartedAt, requests } = yield* Effect.flatten(Queue.take(ahead))
           const counts = yield* applier.apply(page, readStartedAt)
+          yield* Ref.update(published, (all) => {
+            const before = all.get(item.key)
+            const first = before?.first ?? (page.progress === undefined ? undefined : { fraction: page.progress, requests })
+            const fraction = page.progress ?? before?.fraction ?? begin.progress
+            return new Map(all).set(item.key, { fraction, pages: (before?.pages ?? 0) + 1, requests, first })
+          })
           const found = [...counts.values()].reduce((a, b) => a + b, 0)
           yield* Ref.update(state, (s) => {
             const before = s.items[item.key] ?? begin

@@ -5,34 +5,49 @@
  * just reported. Refusals (a bad key, a rejected request) go back to the caller.
  */
 import type { Connector, Ids, UpstreamErrors } from "@tributary/core"
-import { Effect } from "effect"
+import { Effect, FiberRef } from "effect"
 import type { SyncMetrics } from "../Metrics.js"
 import * as Backoff from "./Backoff.js"
 import * as TokenBucket from "./TokenBucket.js"
 
 export interface Budget {
+  readonly perSecond: number
   /** Wait for the next token. */
   readonly take: Effect.Effect<void>
   readonly pauseFor: (ms: number) => Effect.Effect<void>
   /** Requests made so far (tokens handed out). */
   readonly taken: () => number
+  /** Requests made so far on behalf of `spender` (see `spentFor`). */
+  readonly takenFor: (spender: string) => number
 }
+
+/**
+ * Who the requests of the current fiber (and the fibers it forks) are for: a backfill's work
+ * item sets its key around its pages, so the budget tells what each item has cost (the ETA
+ * counts in requests). Connectors make their requests without knowing it.
+ */
+export const spentFor = FiberRef.unsafeMake<string | undefined>(undefined)
 
 export const budget = (perSecond: number, burst: number): Budget => {
   let bucket = TokenBucket.make(perSecond, burst, Date.now())
   let taken = 0
+  const bySpender = new Map<string, number>()
   return {
-    take: Effect.suspend(() => {
-      const reserved = TokenBucket.take(bucket, Date.now())
-      bucket = reserved.bucket
-      taken++
-      return reserved.waitMs > 0 ? Effect.sleep(reserved.waitMs) : Effect.void
-    }),
+    perSecond,
+    take: Effect.flatMap(FiberRef.get(spentFor), (spender) =>
+      Effect.suspend(() => {
+        const reserved = TokenBucket.take(bucket, Date.now())
+        bucket = reserved.bucket
+        taken++
+        if (spender !== undefined) bySpender.set(spender, (bySpender.get(spender) ?? 0) + 1)
+        return reserved.waitMs > 0 ? Effect.sleep(reserved.waitMs) : Effect.void
+      })),
     pauseFor: (ms) =>
       Effect.sync(() => {
         bucket = TokenBucket.pauseUntil(bucket, Date.now() + ms)
       }),
-    taken: () => taken
+    taken: () => taken,
+    takenFor: (spender) => bySpender.get(spender) ?? 0
   }
 }
 

@@ -2,8 +2,9 @@
  * One replica of the sync service: it watches the `syncs` bucket (so created, paused,
  * resumed and deleted syncs are picked up without a restart) and the `leases` bucket, takes
  * free leases, renews the ones it holds, and runs an actor for each. A config change
- * restarts that sync's actor; a lost lease stops it at once. A sync whose API key this replica
- * cannot decrypt is let go and left to the other replicas for a back-off (`Leases.declineMs`).
+ * restarts that sync's actor; a lost lease stops it at once. A sync this replica cannot run (it
+ * cannot decrypt the API key, or has no connector for the source) is let go and left to the other
+ * replicas for a back-off (`Leases.declineMs`).
  */
 import type { KV } from "@nats-io/kv"
 import { Ids, Nats, SyncConfig, SyncStatus } from "@tributary/core"
@@ -14,7 +15,7 @@ import { SyncSettingsTag } from "../Settings.js"
 import * as Checkpoint from "../state/Checkpoint.js"
 import * as Leases from "./Leases.js"
 
-/** A sync this replica let go because it cannot decrypt its API key (of this config revision). */
+/** A sync this replica let go because it cannot run it (this config revision of it). */
 interface Declined {
   readonly configRevision: number
   readonly times: number
@@ -105,8 +106,8 @@ export const make = Effect.gen(function*() {
         Effect.onExit((exit) => {
           if (!Exit.isFailure(exit) || Cause.isInterruptedOnly(exit.cause)) return Effect.void
           const failure = Cause.failureOption(exit.cause)
-          return Option.isSome(failure) && failure.value._tag === "SecretKeyMismatch"
-            ? decline(id, input.revision)
+          return Option.isSome(failure) && failure.value._tag === "CannotRunHere"
+            ? decline(id, input.revision, failure.value)
             : stopped(id, exit.cause).pipe(Effect.zipRight(giveUp(id)))
         })
       )
@@ -143,12 +144,12 @@ export const make = Effect.gen(function*() {
     })
 
   /**
-   * This replica cannot decrypt the sync's key (its actor said so in the status and the log):
-   * let the lease go at once so a replica with the right TRIBUTARY_SECRET_KEY takes it, and do
-   * not take it again for a while. When no replica can, they take turns, each backing off
-   * longer, and the sync stays failed with the reason in between.
+   * This replica cannot run the sync (its actor said why in the status and the log): let the
+   * lease go at once so a replica that can (the right TRIBUTARY_SECRET_KEY, the connector) takes
+   * it, and do not take it again for a while. When no replica can, they take turns, each backing
+   * off longer, and the sync stays failed with the reason in between.
    */
-  const decline = (id: string, configRevision: number) =>
+  const decline = (id: string, configRevision: number, why: Actor.CannotRunHere) =>
     Effect.gen(function*() {
       const before = declined.get(id)
       const times = before?.configRevision === configRevision ? before.times + 1 : 1
@@ -157,8 +158,7 @@ export const make = Effect.gen(function*() {
       yield* giveUp(id)
       metrics.leases.inc({ event: "declined" })
       yield* Effect.logWarning(
-        `cannot decrypt the API key of ${id} with this replica's TRIBUTARY_SECRET_KEY; let its lease go for a replica ` +
-          `with the right key, and not taking it again for ${Math.ceil(waitMs / 1000)} s`
+        `${why.message}; let its lease go for a replica that can, and not taking it again for ${Math.ceil(waitMs / 1000)} s`
       )
     })
 

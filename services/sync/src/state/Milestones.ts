@@ -44,7 +44,8 @@ export const Failed = Schema.TaggedStruct("failed", {
 
 /**
  * The key of a failed sync works again (accepted upstream, or decrypted by a replica with the
- * right TRIBUTARY_SECRET_KEY): the failure is over, and a later one is a milestone of its own.
+ * right TRIBUTARY_SECRET_KEY, on a replica with the source's connector): the failure is over, and a
+ * later one is a milestone of its own.
  */
 export const KeyAccepted = Schema.TaggedStruct("key_accepted", {
   at: Schema.String,
@@ -119,7 +120,7 @@ export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: numbe
 /**
  * Whether the log already says this failure: its last milestone is a `failed` of the same
  * config revision and reason. A failure is logged once per episode (replicas that cannot
- * decrypt the key take and let go of the sync again and again, actors restart); a changed
+ * run the sync (the key, the connector) take and let go of it again and again, actors restart); a changed
  * reason, or a failure after `key_accepted` or `config_changed`, is a milestone again.
  */
 export const alreadyFailed = (milestones: ReadonlyArray<Milestone>, configRevision: number, reason: string): boolean => {
