@@ -16,6 +16,7 @@ import { GatewayReplica } from "./api/Context.js"
 import { GatewayServer, HotRoutes } from "./api/HotRoutes.js"
 import * as OpsHandlers from "./api/OpsHandlers.js"
 import * as SyncsHandlers from "./api/SyncsHandlers.js"
+import * as UnknownRoutes from "./api/UnknownRoutes.js"
 import * as Validation from "./api/Validation.js"
 import * as ConsumerCache from "./consumers/ConsumerCache.js"
 import { Engine } from "./delivery/Engine.js"
@@ -125,6 +126,7 @@ const httpServer = (settings: GatewaySettings.GatewaySettings) =>
 export const layer = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
   HttpApiBuilder.serve(instrument).pipe(
     Layer.provide(namedValidationErrors),
+    Layer.provide(UnknownRoutes.layer),
     Layer.provide(api),
     Layer.provideMerge(httpServer(settings)),
     Layer.provideMerge(replica(settings, options)),
