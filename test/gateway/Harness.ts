@@ -15,6 +15,8 @@ export const SECRET = Redacted.make("gateway-test-secret-key-0123456789abcdef")
 
 export interface Replica {
   readonly url: string
+  /** The replica's own NATS connection (to cut it, as a network would). */
+  readonly nats: Nats.NatsClient
   readonly close: () => Promise<void>
 }
 
@@ -49,7 +51,7 @@ export const startReplica = async (
   logs?: LogDestination
 ): Promise<Replica> => {
   const layer = Gateway.layer({ ...settings, ...overrides }).pipe(
-    Layer.provide(Layer.mergeAll(Nats.layer(Fixtures.natsSettings(ns), name), Secrets.layer(SECRET))),
+    Layer.provideMerge(Layer.mergeAll(Nats.layer(Fixtures.natsSettings(ns), name), Secrets.layer(SECRET))),
     Layer.provide(Log.layer(name, "warn", logs))
   )
   const scope = Effect.runSync(Scope.make())
@@ -58,6 +60,7 @@ export const startReplica = async (
   if (address._tag !== "TcpAddress") throw new Error("gateway is not listening on TCP")
   return {
     url: `http://127.0.0.1:${address.port}`,
+    nats: Context.get(context, Nats.Nats),
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

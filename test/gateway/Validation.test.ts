@@ -65,6 +65,48 @@ describe("bad input", () => {
     expect(syncBody.message).toContain("letters, digits")
   })
 
+  it("to create or change a consumer: a collection no connector mirrors names filters.collection_id and what there is", async () => {
+    const consumers = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+    // A collection of a known source that its connector does not mirror: the same list a sync's collections are checked against.
+    const unknown = await send("POST", "/v1/consumers", JSON.stringify({ name: "nope", filters: { collection_id: "stripe:nope" } }))
+    const unknownBody = await unknown.clone().json() as { message: string }
+    await expectInvalid(unknown, "filters.collection_id")
+    expect(unknownBody.message).toContain("stripe offers no collection stripe:nope")
+    expect(unknownBody.message).toContain("stripe:customer, stripe:product")
+    const syncRefusal = await (await send("POST", "/v1/syncs", JSON.stringify({ source: "stripe", api_key: "sk_test_nope", collections: ["stripe:nope"] }))).json() as { message: string }
+    expect(unknownBody.message).toContain(syncRefusal.message.slice(syncRefusal.message.indexOf("it offers")))
+    // A collection of a source Tributary has no connector for.
+    const source = await send("POST", "/v1/consumers", JSON.stringify({ name: "nope", filters: { collection_id: "github:issue" } }))
+    const sourceBody = await source.clone().json() as { message: string }
+    await expectInvalid(source, "filters.collection_id")
+    expect(sourceBody.message).toContain("github")
+    expect(sourceBody.message).toContain("stripe")
+    // Nothing was stored, and no JetStream consumer was made.
+    expect(await consumers.get("nope")).toBeNull()
+    expect((await send("GET", "/v1/consumers/nope")).status).toBe(404)
+    await expect(stack.nats.jsm.consumers.info(stack.ns.streams.records, "consume-nope")).rejects.toThrow()
+
+    // PATCH is checked the same, and leaves the consumer as it was.
+    const before = (await consumers.get("strict"))!
+    for (const collection of ["stripe:nope", "github:issue"]) {
+      await expectInvalid(await send("PATCH", consumer, JSON.stringify({ filters: { collection_id: collection }, ack_wait_ms: 5_000 })),
+        "filters.collection_id")
+    }
+    const after = (await consumers.get("strict"))!
+    expect([after.revision, after.string()]).toEqual([before.revision, before.string()])
+
+    // `*` and a collection the connector mirrors are taken, on create and PATCH.
+    for (const [name, collection] of [["any_collection", "*"], ["invoices", "stripe:invoice"]] as const) {
+      const created = await send("POST", "/v1/consumers", JSON.stringify({ name, filters: { collection_id: collection, sync_id: "s_strict" } }))
+      expect(created.status, await created.clone().text()).toBe(201)
+    }
+    for (const collection of ["stripe:upcoming_invoice", "*"]) {
+      const patched = await send("PATCH", consumer, JSON.stringify({ filters: { collection_id: collection } }))
+      expect(patched.status, await patched.clone().text()).toBe(200)
+      expect(await patched.json()).toMatchObject({ filters: { collection_id: collection, sync_id: "s_strict" } })
+    }
+  })
+
   it("a body that is not JSON names the body, on every route that reads one", async () => {
     for (const [method, path] of [
       ["POST", `${consumer}/ack`],

@@ -16,8 +16,10 @@ import { GatewayReplica } from "./api/Context.js"
 import { GatewayServer, HotRoutes } from "./api/HotRoutes.js"
 import * as OpsHandlers from "./api/OpsHandlers.js"
 import * as SyncsHandlers from "./api/SyncsHandlers.js"
+import * as UnknownRoutes from "./api/UnknownRoutes.js"
 import * as Validation from "./api/Validation.js"
 import * as ConsumerCache from "./consumers/ConsumerCache.js"
+import * as Reconciler from "./consumers/Reconciler.js"
 import { Engine } from "./delivery/Engine.js"
 import * as Metrics from "./observability/Metrics.js"
 import * as GatewaySettings from "./Settings.js"
@@ -33,6 +35,8 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Provisioning.ensure()
       const wire = new Wire(nats.nc)
       const configs = yield* ConsumerCache.make
+      const reconciler = yield* Reconciler.make
+      reconciler.all()
       const metrics = Metrics.make({ processMetrics: options.processMetrics ?? false, natsStats: () => nats.nc.stats() })
       // The engine is promise-based (for speed); it logs through this layer's logger all the same.
       const runFork = Runtime.runFork(yield* Effect.runtime<never>())
@@ -51,7 +55,11 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       const watchStatus = async () => {
         for await (const status of nats.nc.status()) {
           if (status.type === "disconnect") disconnected = "NATS connection lost; reconnecting"
-          if (status.type === "reconnect") disconnected = undefined
+          if (status.type === "reconnect") {
+            disconnected = undefined
+            // A PATCH the lost connection cut short may have left JetStream apart from the bucket.
+            reconciler.all()
+          }
         }
       }
       yield* Effect.forkScoped(Effect.promise(watchStatus))
@@ -125,6 +133,7 @@ const httpServer = (settings: GatewaySettings.GatewaySettings) =>
 export const layer = (settings: GatewaySettings.GatewaySettings, options: { readonly processMetrics?: boolean } = {}) =>
   HttpApiBuilder.serve(instrument).pipe(
     Layer.provide(namedValidationErrors),
+    Layer.provide(UnknownRoutes.layer),
     Layer.provide(api),
     Layer.provideMerge(httpServer(settings)),
     Layer.provideMerge(replica(settings, options)),

@@ -22,6 +22,14 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 404 })) {}
 
+/**
+ * A route's path under a method it does not take (`Allow` lists those it does). Not an error of
+ * any endpoint, so not in the OpenAPI document: it is the answer to a request that matches none.
+ */
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", {
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 405 })) {}
+
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
   message: Schema.String,
   field: Schema.optional(Schema.String)

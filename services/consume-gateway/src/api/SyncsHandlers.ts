@@ -4,12 +4,12 @@
  * taken, never given back: a credential's password is in the answer that made it, only.
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { StripeConnector } from "@tributary/connector-stripe"
 import { ProxyCredentials, SyncStore } from "@tributary/core"
-import type { Collection, Ids, SyncConfig, SyncStatus } from "@tributary/core"
+import type { Ids, SyncConfig, SyncStatus } from "@tributary/core"
 import { Effect, Option } from "effect"
 import { GatewayApi } from "./Api.js"
 import { domain } from "./Convert.js"
+import { offeredBy } from "./OfferedCollections.js"
 import { defaultProxyCredential } from "./Schemas.js"
 
 const view = (config: SyncConfig.SyncConfig, status: Option.Option<SyncStatus.SyncStatus>) => {
@@ -19,10 +19,6 @@ const view = (config: SyncConfig.SyncConfig, status: Option.Option<SyncStatus.Sy
 
 const withStatus = (config: SyncConfig.SyncConfig) =>
   Effect.map(SyncStore.status(config.id), (status) => view(config, status))
-
-/** The collections a source's connector mirrors, so a sync naming another is refused at once. */
-const offeredBy = (source: string): ReadonlyArray<Collection.CollectionId> | undefined =>
-  source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined
 
 const credentialView = (credential: ProxyCredentials.ProxyCredential) => ({
   user: credential.user,

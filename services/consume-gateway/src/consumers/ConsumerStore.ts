@@ -49,13 +49,19 @@ export const get = (name: string) =>
     onSome: Effect.succeed
   }))
 
-export const list = Effect.gen(function*() {
-  const kv = yield* bucket
-  const names = yield* tryNats("list consumers", async () => {
+const namesIn = (kv: KV) =>
+  tryNats("list consumers", async () => {
     const out: Array<string> = []
     for await (const key of await kv.keys()) out.push(key)
     return out.sort()
   })
+
+/** The names of every consumer in the bucket. */
+export const names = Effect.flatMap(bucket, namesIn)
+
+export const list = Effect.gen(function*() {
+  const kv = yield* bucket
+  const names = yield* namesIn(kv)
   const found = yield* Effect.forEach(names, (name) => read(kv, name), { concurrency: 8 })
   return found.flatMap((entry) => Option.toArray(Option.map(entry, (e) => e.config)))
 })
@@ -211,6 +217,54 @@ export const update = (name: string, patch: Patch) =>
     )
     yield* converge(kv, name, { config: next, revision })
     return next
+  })
+
+/** Whether a JetStream consumer's config has each of `wanted`'s values; a consumer that is not there (being created or deleted) has. */
+const jetStreamConsumerHas = (stream: string, durable: string, wanted: Readonly<Record<string, unknown>>) =>
+  Effect.flatMap(Nats.Nats, ({ jsm }) =>
+    tryNats(`read consumer ${durable} on ${stream}`, () => jsm.consumers.info(stream, durable))).pipe(
+      Effect.map((info) => Object.entries(wanted).every(([field, value]) => (info.config as unknown as Record<string, unknown>)[field] === value)),
+      Effect.catchIf((error) => error.code === JetStreamApiCodes.ConsumerNotFound || error.code === JetStreamApiCodes.StreamNotFound,
+        () => Effect.succeed(true))
+    )
+
+/** Whether both JetStream consumers of `config` have its changeable part (what `applyToJetStream` sets). */
+const jetStreamHas = (config: ConsumerConfig.ConsumerConfig) =>
+  Effect.gen(function*() {
+    const { ns } = yield* Nats.Nats
+    const resources = Resources.of(ns, config.name, config.source)
+    const main = yield* jetStreamConsumerHas(resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config))
+    return main && (yield* jetStreamConsumerHas(resources.deadLetterStream, resources.redriveDurable, {
+      ack_wait: nanos(config.ack_wait_ms),
+      max_ack_pending: config.max_ack_pending
+    }))
+  })
+
+/**
+ * Give the consumer's JetStream consumers what the bucket says, where they differ: the bucket
+ * is the source of truth, and a PATCH whose JetStream half (or whose undoing) NATS cut short
+ * leaves JetStream with other values. Read, compare, apply, and read again: while the bucket has
+ * a newer revision than the one applied (a PATCH meanwhile, from any replica), apply that one,
+ * so that whichever of several replicas and PATCHes reaches JetStream last has read the bucket
+ * after. A consumer being created or deleted, whose JetStream consumers are not there, is left
+ * to its create or delete. Fails with the last refusal when JetStream refuses the latest revision
+ * (that revision's PATCH is undoing it).
+ */
+export const reconcile = (name: string) =>
+  Effect.gen(function*() {
+    const kv = yield* bucket
+    let applied: { readonly revision: number; readonly refused: Option.Option<Errors.NatsError | ConsumerUpdateRefused> } | undefined
+    for (;;) {
+      const latest = yield* read(kv, name)
+      if (Option.isNone(latest)) return
+      if (latest.value.revision === applied?.revision) return yield* Option.match(applied.refused, { onNone: () => Effect.void, onSome: Effect.fail })
+      if (yield* jetStreamHas(latest.value.config)) return
+      const outcome = yield* applyToJetStream(latest.value.config).pipe(
+        Effect.catchTag("NotFound", () => Effect.void),
+        Effect.match({ onFailure: Option.some, onSuccess: () => Option.none() })
+      )
+      applied = { revision: latest.value.revision, refused: outcome }
+    }
   })
 
 export const remove = (name: string) =>
