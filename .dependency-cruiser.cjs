@@ -1,6 +1,6 @@
 /**
  * The walls of ARCHITECTURE.md, enforced on every `npm run lint`:
- * core depends on nothing of ours, connectors only on core, services never on each
+ * core depends on nothing of ours, connectors only on core (and the registry on them), services never on each
  * other, and production code never on an emulator or the test kit.
  */
 const production = "^(packages/(core|tables|cli)/src/|packages/connectors/[^/]+/src/|services/[^/]+/src/)"
@@ -16,7 +16,7 @@ module.exports = {
     },
     {
       name: "connectors-use-core-only",
-      comment: "A connector imports only packages/core and its SDK.",
+      comment: "A connector imports only packages/core and its SDK (the registry, packages/connectors/registry, imports the connectors).",
       severity: "error",
       from: { path: "^packages/connectors/[^/]+/src/" },
       to: { path: "^(services|packages/(?!core/|connectors/))" }

@@ -2,7 +2,7 @@
  * The proxy as a scoped resource: synced tables ensured and granted, the parser loaded,
  * the listener started; everything closed with the scope.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
@@ -45,7 +45,7 @@ const syncedTablesOf = (tables: Tables.TablesService, connectors: ReadonlyArray<
 
 export const make = (options: Options) =>
   Effect.gen(function*() {
-    const connectors = options.connectors ?? [StripeConnector.make()]
+    const connectors = options.connectors ?? Sources.all()
     const { pool } = yield* Database.Database
     const tables = Tables.make(pool, options.tables)
     const upstream = UpstreamTarget.fromUrl(ProxySettings.upstreamUrlText(options.settings))

@@ -1,10 +1,10 @@
 /**
  * The connectors this replica runs, by source: a service, because replicas of different versions
  * (a rolling update) may run different ones, and a replica without a sync's connector lets the
- * sync go to one that has it. Adding a source is one line in `builtIn`.
+ * sync go to one that has it. Adding a source is an entry in `@tributary/connectors`.
  */
 import type { Connector } from "@tributary/core"
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import { Context, Effect, Layer } from "effect"
 import { SyncSettingsTag } from "./Settings.js"
 import type { SyncSettings } from "./Settings.js"
@@ -17,22 +17,12 @@ export class Connectors extends Context.Tag("@tributary/sync/Connectors")<Connec
 
 /** Every connector of this version of the service. */
 export const builtIn = (settings: SyncSettings): Registry => ({
-  forSource: (source) => {
-    switch (source) {
-      case "stripe":
-        return StripeConnector.make({
-          feed: {
-            lookbackSeconds: 2,
-            overlapSeconds: settings.overlapSeconds,
-            rescanIntervalMs: settings.rescanIntervalMs,
-            chunkSeconds: 300,
-            sweepIntervalMs: settings.sweepIntervalMs
-          }
-        })
-      default:
-        return undefined
-    }
-  }
+  forSource: (source) =>
+    Sources.forSource(source)?.make({
+      overlapSeconds: settings.overlapSeconds,
+      rescanIntervalMs: settings.rescanIntervalMs,
+      sweepIntervalMs: settings.sweepIntervalMs
+    })
 })
 
 export const layer = Layer.effect(Connectors, Effect.map(SyncSettingsTag, builtIn))

@@ -3,7 +3,7 @@
  * through core's `SyncStore` (the same path the management API will take). The sync
  * service watches the bucket, so every change takes effect without a restart.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -80,7 +80,7 @@ const create = Command.make(
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
-      }, source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined).pipe(
+      }, Sources.forSource(source)?.collections).pipe(
         Effect.catchTag("InvalidInput", (error) => new Errors.InvalidInput({ field: optionOf(error.field), detail: error.detail }))
       )
       yield* Console.log(created.id)

@@ -13,7 +13,7 @@ import { Database, Ids, Log, Nats, Secrets, SyncStore } from "@tributary/core"
 import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
 
@@ -59,7 +59,7 @@ const expectedStateFor = (
     const dump = Verification.DumpState.make({
       baseUrl,
       apiKey: apiKey.right,
-      expand: config.source === "stripe" ? StripeConnector.expandedLists : [],
+      expand: Sources.forSource(config.source)?.expandedLists ?? [],
       ...(config.account === undefined ? {} : { account: config.account })
     })
     // The dump holds the whole account; the listings above already read only the sync's collections.

@@ -4,7 +4,7 @@
  * The listing runs beside the live sync on the same account, so it takes a small share of
  * the account's quota, and it waits out rate limits and outages rather than failing.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import type { Collection, Connector, SyncConfig, UpstreamErrors } from "@tributary/core"
 import { Verification } from "@tributary/tables"
 import { Duration, Effect, RateLimiter, Schedule } from "effect"
@@ -18,8 +18,7 @@ const RETRIES = 12
 /** Virtual collections have no state to compare: an upcoming invoice is computed afresh on every read. */
 const VIRTUAL: ReadonlySet<string> = new Set(["stripe:upcoming_invoice"])
 
-const connectorFor = (source: string): Connector.Connector | undefined =>
-  source === "stripe" ? StripeConnector.make() : undefined
+const connectorFor = (source: string): Connector.Connector | undefined => Sources.forSource(source)?.make()
 
 const isPassing = (
   error: UpstreamErrors.UpstreamError

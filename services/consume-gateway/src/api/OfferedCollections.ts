@@ -4,12 +4,12 @@
  * `filters.collection_id` alike. A consumer of a collection no connector mirrors would be
  * created and then never receive anything, so it is refused when it is asked for.
  */
-import { StripeConnector } from "@tributary/connector-stripe"
+import { Sources } from "@tributary/connectors"
 import { Collection, Errors, SyncConfig } from "@tributary/core"
 
 /** What `source`'s connector mirrors, or `undefined` when the gateway has no connector's list for it. */
 export const offeredBy = (source: string): ReadonlyArray<Collection.CollectionId> | undefined =>
-  source === "stripe" ? StripeConnector.collections.map((c) => c.id) : undefined
+  Sources.forSource(source)?.collections
 
 const FIELD = "filters.collection_id"
 

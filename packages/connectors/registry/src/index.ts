@@ -1,0 +1,1 @@
+export * as Sources from "./Sources.js"
