@@ -38,6 +38,9 @@ import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
 import * as WriteAnswer from "./WriteAnswer.js"
 import type { SplitStatement, Unresolved, Verdict, Writes } from "./Writes.js"
 
+/** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
+const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
+
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
 
@@ -50,6 +53,8 @@ export class Relay<W> {
   private readonly unanswered: Unanswered
   /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
   private drained: Array<() => void> = []
+  /** Waiting for the client's next bytes while suspended (executeFollows). */
+  private clientSent: Array<() => void> = []
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private suspended = false
@@ -96,8 +101,9 @@ export class Relay<W> {
     this.closed = true
     if (!this.upstream.destroyed) this.upstream.end(Frontend.terminate)
     this.client.destroy()
-    for (const resolve of this.drained) resolve()
+    for (const resolve of [...this.drained, ...this.clientSent]) resolve()
     this.drained = []
+    this.clientSent = []
     this.onClosed()
   }
 
@@ -107,6 +113,7 @@ export class Relay<W> {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
       this.fromClient.push(chunk)
       if (!this.suspended) this.pump()
+      else this.wakeClientSent()
       return
     }
     const passed = acceptWhole(chunk, this.passesUnchanged)
@@ -157,6 +164,12 @@ export class Relay<W> {
     }
     this.unanswered.account(type)
     return true
+  }
+
+  private wakeClientSent(): void {
+    const waiting = this.clientSent
+    this.clientSent = []
+    for (const resolve of waiting) resolve()
   }
 
   private pump(): void {
@@ -359,12 +372,29 @@ export class Relay<W> {
       this.ignoringUntilSync = true
       return
     }
-    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.unanswered.status !== "I", sessionParameters })
+    const inTransaction = this.unanswered.status !== "I" || this.unanswered.ranInBatch || (await this.executeFollows())
+    this.unanswered.wroteInPlace()
+    const outcome = await this.writes.execute({ ...portal.request, inTransaction, sessionParameters })
     if (!outcome.ok) {
       await this.failBatch()
       this.ignoringUntilSync = true
     }
     this.send(WriteAnswer.messagesOf(outcome, false))
+  }
+
+  /**
+   * Whether the client's batch goes on with another Execute before its Sync: outside a
+   * block, that statement shares the implicit transaction of the write being run. Waits
+   * for the client's next messages until one says (an Execute, or a Sync, Flush or
+   * anything else that is not Parse, Bind, Describe or Close); a client sends a Sync or
+   * Flush after an Execute to get its answer.
+   */
+  private async executeFollows(): Promise<boolean> {
+    for (;;) {
+      const next = this.fromClient.upcoming(SETS_UP_A_STATEMENT)
+      if (next !== undefined || this.closed) return next === E
+      await new Promise<void>((resolve) => this.clientSent.push(resolve))
+    }
   }
 
   private async runSimple(verdict: Verdict<W>, raw: Buffer): Promise<void> {

@@ -52,6 +52,7 @@ export class Unanswered {
   private skipping = false
   private failedSinceReady = false
   private executedSinceReady = false
+  private wroteSinceReady = false
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
@@ -80,6 +81,20 @@ export class Unanswered {
    */
   get executedInBatch(): boolean {
     return this.executedSinceReady
+  }
+
+  /**
+   * A statement of the batch ran before now, upstream (a client's Execute) or in the
+   * proxy's place (`wroteInPlace`): outside a transaction block, it shares the batch's
+   * implicit transaction.
+   */
+  get ranInBatch(): boolean {
+    return this.executedSinceReady || this.wroteSinceReady
+  }
+
+  /** The proxy ran a client's write of an extended-protocol batch itself: it never went upstream. */
+  wroteInPlace(): void {
+    this.wroteSinceReady = true
   }
 
   /** The last request awaited with `awaitSwallowingReady` failed. */
@@ -174,6 +189,7 @@ export class Unanswered {
         this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
         this.failedSinceReady = false
         this.executedSinceReady = false
+        this.wroteSinceReady = false
         if (this.transactionStatus === "I") this.onIdle()
         if (request === Q || request === S || request === F) this.queue.shift()
         return (head & SWALLOW_READY) === 0
