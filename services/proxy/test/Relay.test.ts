@@ -297,6 +297,25 @@ describe("relay hot path", () => {
     }
   })
 
+  it("tells a write of a batch outside a block whether other statements share its implicit transaction, however the bytes are cut", async () => {
+    const sync = message().typed("S")
+    const write = (email: string) => unnamed(`insert into stripe.customers (email) values ('${email}')`)
+    const bytes = Buffer.concat([
+      // Alone before its Sync: its own transaction.
+      write("alone@x.co"), sync,
+      // A statement before it, then after it (read ahead, or waited for when cut), then a batch of writes.
+      unnamed("select 1"), write("after@x.co"), sync,
+      write("before@x.co"), unnamed("select 1"), sync,
+      write("one@x.co"), write("two@x.co"), sync,
+      // Alone again: the batches before it are over.
+      write("alone-again@x.co"), sync
+    ])
+    for (const step of [bytes.length, 1, 9]) {
+      const { writes } = await exchange(bytes, step, 5)
+      expect(writes.map((r) => r.inTransaction), `step ${step}`).toEqual([false, true, true, true, true, false])
+    }
+  })
+
   it("delivers large results byte for byte to a client that stops reading for a while", async () => {
     const s = await session()
     s.socket.pause()

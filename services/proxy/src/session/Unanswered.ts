@@ -51,8 +51,8 @@ export class Unanswered {
   /** Upstream failed an extended-protocol request: it skips everything until Sync. */
   private skipping = false
   private failedSinceReady = false
-  private executedSinceReady = false
-  private wroteSinceReady = false
+  private executedInBatchFlag = false
+  private wroteInBatchFlag = false
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
@@ -76,11 +76,11 @@ export class Unanswered {
   }
 
   /**
-   * A client's Execute went upstream since the last ReadyForQuery: outside a transaction
-   * block, the batch's implicit transaction may hold what it did.
+   * A client's Execute went upstream since the client's last Sync (or Query): outside a
+   * transaction block, the batch's implicit transaction may hold what it did.
    */
   get executedInBatch(): boolean {
-    return this.executedSinceReady
+    return this.executedInBatchFlag
   }
 
   /**
@@ -89,12 +89,12 @@ export class Unanswered {
    * implicit transaction.
    */
   get ranInBatch(): boolean {
-    return this.executedSinceReady || this.wroteSinceReady
+    return this.executedInBatchFlag || this.wroteInBatchFlag
   }
 
   /** The proxy ran a client's write of an extended-protocol batch itself: it never went upstream. */
   wroteInPlace(): void {
-    this.wroteSinceReady = true
+    this.wroteInBatchFlag = true
   }
 
   /** The last request awaited with `awaitSwallowingReady` failed. */
@@ -133,7 +133,13 @@ export class Unanswered {
   account(request: number): void {
     if (this.skipping && request !== S) return
     if (request === S) this.skipping = false
-    else if (request === E) this.executedSinceReady = true
+    if (request === S || request === Q) {
+      // The client's next batch begins here: its Executes may go upstream before this one's ReadyForQuery arrives.
+      this.executedInBatchFlag = false
+      this.wroteInBatchFlag = false
+    } else if (request === E) {
+      this.executedInBatchFlag = true
+    }
     this.queue.push(request)
   }
 
@@ -188,8 +194,6 @@ export class Unanswered {
       case Z: {
         this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
         this.failedSinceReady = false
-        this.executedSinceReady = false
-        this.wroteSinceReady = false
         if (this.transactionStatus === "I") this.onIdle()
         if (request === Q || request === S || request === F) this.queue.shift()
         return (head & SWALLOW_READY) === 0
