@@ -16,7 +16,9 @@
  * To put the proxy's own answer (a write's result or error) in the right place, the relay
  * keeps the queue of requests upstream has yet to answer. Before answering a write it
  * forwards everything before it plus a Flush, waits until upstream has answered all of
- * it, and skips the write if one of those failed (as Postgres skips until Sync).
+ * it, and skips the write if one of those failed (as Postgres skips until Sync). The
+ * write itself is run by SimpleQueryWrite or ExtendedWrite, through what InStream lets
+ * them see of the relay.
  */
 import type { Socket } from "node:net"
 import * as Backend from "../wire/Backend.js"
