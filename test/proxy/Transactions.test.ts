@@ -185,12 +185,47 @@ describe("a failed write in an extended-protocol batch outside a transaction blo
       { text: "insert into stripe.customers (email) values ($1)", values: ["bad"] }
     ])
     expect(answer).toEqual([
-      "parseComplete", "bindComplete", "commandComplete",
+      "parseComplete", "bindComplete", "notice", "commandComplete",
       "parseComplete", "bindComplete", "commandComplete",
       "parseComplete", "bindComplete", "error:23514", "readyForQuery:I"
     ])
     expect(await s.kept()).toBe(0)
     const emails = (await fixture.api.customers.list({ limit: 100 })).data.map((c) => c.email)
     expect(emails).toContain("batch-kept@x.co")
+  })
+})
+
+/**
+ * A write escapes the batch's implicit transaction as it escapes a block, and gets the
+ * same NOTICE, when other statements share that transaction: Postgres would roll it back
+ * with them. Alone before its Sync it shares nothing, and Postgres would commit it at once.
+ */
+describe("the NOTICE of a synced write in an extended-protocol batch outside a transaction block", () => {
+  const write = (email: string) => ({ text: "insert into stripe.customers (email) values ($1)", values: [email] })
+
+  it("is sent when a statement ran before it in the batch", async () => {
+    const s = await session()
+    const answer = await pipelined(s.client, [{ text: "insert into kept values ($1)", values: ["1"] }, write("batch-after@x.co")])
+    expect(answer).toEqual(["parseComplete", "bindComplete", "commandComplete", "parseComplete", "bindComplete", "notice", "commandComplete", "readyForQuery:I"])
+    expect(await s.kept()).toBe(1)
+  })
+
+  it("is sent when a statement follows it in the batch, and for each write of a batch of writes", async () => {
+    const s = await session()
+    expect(await pipelined(s.client, [write("batch-before@x.co"), { text: "insert into kept values ($1)", values: ["1"] }]))
+      .toEqual(["parseComplete", "bindComplete", "notice", "commandComplete", "parseComplete", "bindComplete", "commandComplete", "readyForQuery:I"])
+    expect(await pipelined(s.client, [write("batch-one@x.co"), write("batch-two@x.co")]))
+      .toEqual(["parseComplete", "bindComplete", "notice", "commandComplete", "parseComplete", "bindComplete", "notice", "commandComplete", "readyForQuery:I"])
+  })
+
+  it("is not sent for a write alone before its Sync, nor for the next batch", async () => {
+    const s = await session()
+    await pipelined(s.client, [{ text: "insert into kept values ($1)", values: ["1"] }, write("batch-first@x.co")])
+    expect(await pipelined(s.client, [write("batch-alone@x.co")])).toEqual(["parseComplete", "bindComplete", "commandComplete", "readyForQuery:I"])
+    // node-postgres' own Parse, Bind, Describe, Execute, Sync.
+    const notices: Array<string> = []
+    s.client.on("notice", (notice) => notices.push(notice.message ?? ""))
+    await s.client.query("insert into stripe.customers (email) values ($1)", ["batch-alone-pg@x.co"])
+    expect(notices).toEqual([])
   })
 })

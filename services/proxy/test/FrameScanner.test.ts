@@ -97,4 +97,21 @@ describe("FrameScanner", () => {
     expect([first, ...rest].map((p) => p?.kind === "frame" ? String.fromCharCode(p.type) : p?.kind)).toEqual(["Q", "Q", "S"])
     expect(scanner.next()).toBeUndefined()
   })
+
+  it("looks ahead past the messages it is told to, without taking anything, however the stream is cut", () => {
+    const batch = Buffer.concat([frame("P", "parse"), frame("B", "y".repeat(3000)), frame("E", "execute"), frame("S", "")])
+    const parseOrBind = (type: number) => type === 0x50 || type === 0x42
+    fc.assert(fc.property(fc.integer({ min: 1, max: batch.length - 1 }), (cut) => {
+      const scanner = new FrameScanner((type) => type !== 0x42)
+      scanner.push(batch.subarray(0, cut))
+      // The Execute's header has arrived, or not.
+      const executeAt = batch.indexOf(frame("E", "execute"))
+      expect(scanner.upcoming(parseOrBind)).toBe(cut >= executeAt + 5 ? 0x45 : undefined)
+      scanner.push(batch.subarray(cut))
+      expect(scanner.upcoming(parseOrBind)).toBe(0x45)
+      const out = { bytes: [] as Array<Buffer>, frames: [] as Array<string> }
+      drain(scanner, out)
+      expect(Buffer.concat(out.bytes).equals(batch)).toBe(true)
+    }))
+  })
 })

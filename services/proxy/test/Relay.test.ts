@@ -57,6 +57,8 @@ beforeAll(async () => {
     certainlyPasses: classifier.certainlyPasses,
     execute: async (request) => {
       executed.push(request)
+      // A delete stands for a write the API refuses.
+      if (request.write.action === "delete") return { ok: false, report: { severity: "ERROR", code: "23514", message: "refused" } }
       return { ok: true, result: { rows: [], tag: "INSERT 0 1", notices: [] } }
     },
     // The catalog's part is test/proxy's: here every name is in the path's first schema.
@@ -294,6 +296,41 @@ describe("relay hot path", () => {
       ])
       // Both writes ran inside a transaction (the client's block, then the query's implicit one), so they say they escaped it.
       expect(writes.map((r) => r.inTransaction)).toEqual([true, true])
+    }
+  })
+
+  it("tells a write of a batch outside a block whether other statements share its implicit transaction, however the bytes are cut", async () => {
+    const sync = message().typed("S")
+    const write = (email: string) => unnamed(`insert into stripe.customers (email) values ('${email}')`)
+    const bytes = Buffer.concat([
+      // Alone before its Sync: its own transaction.
+      write("alone@x.co"), sync,
+      // A statement before it, then after it (read ahead, or waited for when cut), then a batch of writes.
+      unnamed("select 1"), write("after@x.co"), sync,
+      write("before@x.co"), unnamed("select 1"), sync,
+      write("one@x.co"), write("two@x.co"), sync,
+      // Alone again: the batches before it are over.
+      write("alone-again@x.co"), sync
+    ])
+    for (const step of [bytes.length, 1, 9]) {
+      const { writes } = await exchange(bytes, step, 5)
+      expect(writes.map((r) => r.inTransaction), `step ${step}`).toEqual([false, true, true, true, true, false])
+    }
+  })
+
+  it("rolls back the statements of a failed write's batch sent before the batch ahead of it was answered", async () => {
+    const sync = message().typed("S")
+    const bytes = Buffer.concat([
+      query("create temp table kept (n int)"),
+      unnamed("insert into kept values (1)"), sync,
+      // Its Executes go upstream before the ReadyForQuery of the batch ahead arrives.
+      unnamed("insert into kept values (2)"), unnamed("delete from stripe.customers"), sync,
+      query("select count(*) from kept")
+    ])
+    for (const step of [bytes.length, 7]) {
+      const { answers } = await exchange(bytes, step, 4)
+      // The second batch's insert is rolled back: one row kept.
+      expect(answers.slice(-11), `step ${step}`).toEqual(["1", "2", "C:INSERT 0 1", "1", "2", "E:23514", "Z", "T", "D:1", "C:SELECT 1", "Z"])
     }
   })
 

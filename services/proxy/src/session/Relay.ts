@@ -16,7 +16,9 @@
  * To put the proxy's own answer (a write's result or error) in the right place, the relay
  * keeps the queue of requests upstream has yet to answer. Before answering a write it
  * forwards everything before it plus a Flush, waits until upstream has answered all of
- * it, and skips the write if one of those failed (as Postgres skips until Sync).
+ * it, and skips the write if one of those failed (as Postgres skips until Sync). The
+ * write itself is run by SimpleQueryWrite or ExtendedWrite, through what InStream lets
+ * them see of the relay.
  */
 import type { Socket } from "node:net"
 import * as Backend from "../wire/Backend.js"
@@ -28,15 +30,18 @@ import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { Outbox } from "./Outbox.js"
 import { PreparedWrites } from "./PreparedWrites.js"
-import type { Portal } from "./PreparedWrites.js"
-import * as ImplicitTransaction from "./ImplicitTransaction.js"
-import * as OwnRequests from "./OwnRequests.js"
+import * as ExtendedWrite from "./ExtendedWrite.js"
+import type { InStream, PartOptions } from "./InStream.js"
+import type * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as SessionQuestions from "./SessionQuestions.js"
 import { PASS } from "./SessionQuestions.js"
 import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
-import * as WriteAnswer from "./WriteAnswer.js"
-import type { SplitStatement, Unresolved, Verdict, Writes } from "./Writes.js"
+import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
+import type { Unresolved, Verdict, Writes } from "./Writes.js"
+
+/** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
+const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
 
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
@@ -50,11 +55,15 @@ export class Relay<W> {
   private readonly unanswered: Unanswered
   /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
   private drained: Array<() => void> = []
+  /** Waiting for the client's next bytes while suspended (executeFollows). */
+  private clientSent: Array<() => void> = []
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private suspended = false
   private closed = false
   private readonly prepared = new PreparedWrites<W>()
+  /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
+  private readonly stream: InStream<W>
 
   constructor(
     private readonly client: Socket,
@@ -69,6 +78,19 @@ export class Relay<W> {
     this.unanswered = new Unanswered(initialStatus, () => this.prepared.transactionEnded())
     this.toUpstream = new Outbox(upstream, () => client)
     this.toClient = new Outbox(client, () => upstream)
+    this.stream = {
+      writes,
+      session: this.unanswered,
+      parameters,
+      ask: this.ask,
+      runPart: (sql, options) => this.runPart(sql, options),
+      forward: (raw, request) => this.forward(raw, request),
+      send: (messages) => this.send(messages),
+      ignoreUntilSync: () => {
+        this.ignoringUntilSync = true
+      },
+      executeFollows: () => this.executeFollows()
+    }
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
@@ -96,8 +118,9 @@ export class Relay<W> {
     this.closed = true
     if (!this.upstream.destroyed) this.upstream.end(Frontend.terminate)
     this.client.destroy()
-    for (const resolve of this.drained) resolve()
+    for (const resolve of [...this.drained, ...this.clientSent]) resolve()
     this.drained = []
+    this.clientSent = []
     this.onClosed()
   }
 
@@ -107,6 +130,7 @@ export class Relay<W> {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
       this.fromClient.push(chunk)
       if (!this.suspended) this.pump()
+      else this.wakeClientSent()
       return
     }
     const passed = acceptWhole(chunk, this.passesUnchanged)
@@ -157,6 +181,12 @@ export class Relay<W> {
     }
     this.unanswered.account(type)
     return true
+  }
+
+  private wakeClientSent(): void {
+    const waiting = this.clientSent
+    this.clientSent = []
+    for (const resolve of waiting) resolve()
   }
 
   private pump(): void {
@@ -234,7 +264,7 @@ export class Relay<W> {
       this.forward(raw, Q)
       return undefined
     }
-    return () => this.runSimple(verdict, raw)
+    return () => SimpleQueryWrite.run(this.stream, verdict, raw)
   }
 
   private onParse(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
@@ -260,7 +290,7 @@ export class Relay<W> {
 
   private onExecute(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
     const portal = this.prepared.executed(body)
-    if (portal !== undefined) return () => this.runExtended(portal)
+    if (portal !== undefined) return () => ExtendedWrite.run(this.stream, portal)
     this.forward(raw, E)
     return undefined
   }
@@ -294,7 +324,7 @@ export class Relay<W> {
 
   private async answerError(report: Backend.Report): Promise<void> {
     if (!this.unanswered.failed) {
-      await this.failBatch()
+      await ExtendedWrite.failBatch(this.stream)
       this.send([Backend.errorResponse(report)])
     }
     this.ignoringUntilSync = true
@@ -310,11 +340,6 @@ export class Relay<W> {
   /** Which tables a statement's unqualified names are; undefined when the session failed the question (its error is relayed). */
   private resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
     return SessionQuestions.resolveNames(this.ask, this.writes, verdict, simple)
-  }
-
-  /** The session's settings for a write; undefined when the session failed the question (its error is relayed). */
-  private writeSettings(simple: boolean): Promise<ReadonlyMap<string, string> | undefined> {
-    return SessionQuestions.writeSettings(this.ask, this.parameters, simple)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
@@ -337,142 +362,27 @@ export class Relay<W> {
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
   }
 
-  /** The proxy failed a statement of a simple query: inside a transaction block, the block fails upstream too, as in Postgres. */
-  private async failBlock(): Promise<void> {
-    if (this.unanswered.status === "T") await this.own(OwnRequests.abortTransactionBlock)
-  }
-
   /**
-   * The proxy failed a statement of an extended-protocol batch: its transaction fails
-   * upstream too, as in Postgres. A block is left aborted; an implicit transaction that
-   * ran something is rolled back (one that ran nothing has nothing to undo).
+   * Whether the client's batch goes on with another Execute before its Sync: outside a
+   * block, that statement shares the implicit transaction of the write being run. Waits
+   * for the client's next messages until one says (an Execute, or a Sync, Flush or
+   * anything else that is not Parse, Bind, Describe or Close); a client sends a Sync or
+   * Flush after an Execute to get its answer.
    */
-  private async failBatch(): Promise<void> {
-    if (this.unanswered.status === "T" || this.unanswered.executedInBatch) await this.own(OwnRequests.abortBatch)
-  }
-
-  private async runExtended(portal: Portal<W>): Promise<void> {
-    // Postgres would have skipped this Execute after an earlier failure in the batch.
-    if (this.unanswered.failed) return
-    const sessionParameters = await this.writeSettings(false)
-    if (sessionParameters === undefined) {
-      this.ignoringUntilSync = true
-      return
+  private async executeFollows(): Promise<boolean> {
+    for (;;) {
+      const next = this.fromClient.upcoming(SETS_UP_A_STATEMENT)
+      if (next !== undefined || this.closed) return next === E
+      await new Promise<void>((resolve) => this.clientSent.push(resolve))
     }
-    const outcome = await this.writes.execute({ ...portal.request, inTransaction: this.unanswered.status !== "I", sessionParameters })
-    if (!outcome.ok) {
-      await this.failBatch()
-      this.ignoringUntilSync = true
-    }
-    this.send(WriteAnswer.messagesOf(outcome, false))
-  }
-
-  private async runSimple(verdict: Verdict<W>, raw: Buffer): Promise<void> {
-    if (this.unanswered.status === "E") {
-      // An aborted transaction refuses everything but its end: let Postgres say so.
-      this.forward(raw, Q)
-      return
-    }
-    const decided = verdict.kind === "resolve" ? await this.resolve(verdict, true) : verdict
-    if (decided === undefined) {
-      this.send([Backend.readyForQuery(this.unanswered.status)])
-      return
-    }
-    if (decided.kind === "pass") {
-      // Its names are no synced table's after all: the query goes upstream as sent.
-      this.forward(raw, Q)
-      return
-    }
-    const split = decided.kind === "split"
-    const statements: ReadonlyArray<SplitStatement<W>> = split ? decided.statements : [{ sql: "", verdict: decided }]
-    // The relay's block upstream in place of the query's implicit transaction (ImplicitTransaction).
-    let standIn = false
-    let failed = false
-    let pending: Array<Buffer> = []
-    for (const [index, statement] of statements.entries()) {
-      // Answers so far go first: what upstream answers next (a part, or an error on the
-      // proxy's own question) is relayed as it comes.
-      this.send(pending)
-      pending = []
-      const step: ImplicitTransaction.Step | undefined = split
-        ? ImplicitTransaction.before(statement.control, standIn, this.unanswered.status)
-        : undefined
-      if (step !== undefined && step.before !== "nothing") {
-        const answered = await this.own(OwnRequests.standIn[step.before])
-        // A stand-in that failed to open holds nothing; one committed or rolled back is over.
-        standIn = step.before === "open" && answered !== undefined
-        if (answered === undefined) {
-          failed = true
-          break
-        }
-      }
-      let part = statement.verdict
-      if (part.kind === "resolve") {
-        const resolved = await this.resolve(part, true)
-        if (resolved === undefined) {
-          failed = true
-          break
-        }
-        part = resolved
-      }
-      if (part.kind === "pass") {
-        const holdCompletion = standIn && index === statements.length - 1
-        if (!(await this.runUpstreamPart(statement.sql, { dropNotices: step?.dropNotices === true, holdCompletion }))) {
-          failed = true
-          break
-        }
-      } else {
-        const answer = await this.runLocalPart(part)
-        pending.push(...answer.messages)
-        if (!answer.ok) {
-          // The stand-in is rolled back below; a block of the client's fails.
-          if (!standIn) await this.failBlock()
-          failed = true
-          break
-        }
-      }
-      if (standIn) standIn = ImplicitTransaction.standsInAfter(statement.control, this.unanswered.status)
-    }
-    // Postgres commits the implicit transaction before the last statement's CommandComplete,
-    // and answers with the commit's error instead when that fails (a deferred constraint).
-    const held = this.unanswered.takeHeldCompletion()
-    let completion = held === undefined ? [] : [Backend.commandComplete(held)]
-    if (standIn && failed) {
-      await this.own(OwnRequests.standIn.rollback)
-    } else if (standIn) {
-      if (held === undefined) completion = pending.splice(-1)
-      this.send(pending)
-      pending = []
-      if ((await this.own(OwnRequests.standIn.commit)) === undefined) completion = []
-    }
-    // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
-    this.send([...pending, ...completion, Backend.readyForQuery(this.unanswered.status)])
   }
 
   /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
-  private async runUpstreamPart(sql: string, options: { readonly dropNotices: boolean; readonly holdCompletion: boolean }): Promise<boolean> {
+  private async runPart(sql: string, options: PartOptions): Promise<boolean> {
     this.toUpstream.add(Frontend.encodeQuery(sql))
     this.unanswered.awaitSwallowingReady(Q, options)
     await this.untilAnswered()
     return !this.unanswered.swallowedFailed
-  }
-
-  private async runLocalPart(verdict: Verdict<W>): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> {
-    if (verdict.kind === "refuse") return { ok: false, messages: [Backend.errorResponse(verdict.report)] }
-    if (verdict.kind !== "write") return { ok: true, messages: [] }
-    const sessionParameters = await this.writeSettings(true)
-    // The session failed the question, and its error was relayed.
-    if (sessionParameters === undefined) return { ok: false, messages: [] }
-    const outcome = await this.writes.execute({
-      write: verdict.write,
-      parameters: [],
-      parameterFormats: [],
-      parameterTypes: [],
-      resultFormats: [],
-      inTransaction: this.unanswered.status !== "I",
-      sessionParameters
-    })
-    return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
   }
 
   private protocolError(error: unknown): void {

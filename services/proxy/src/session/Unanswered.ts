@@ -51,7 +51,8 @@ export class Unanswered {
   /** Upstream failed an extended-protocol request: it skips everything until Sync. */
   private skipping = false
   private failedSinceReady = false
-  private executedSinceReady = false
+  private executedInBatchFlag = false
+  private wroteInBatchFlag = false
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
@@ -75,11 +76,25 @@ export class Unanswered {
   }
 
   /**
-   * A client's Execute went upstream since the last ReadyForQuery: outside a transaction
-   * block, the batch's implicit transaction may hold what it did.
+   * A client's Execute went upstream since the client's last Sync (or Query): outside a
+   * transaction block, the batch's implicit transaction may hold what it did.
    */
   get executedInBatch(): boolean {
-    return this.executedSinceReady
+    return this.executedInBatchFlag
+  }
+
+  /**
+   * A statement of the batch ran before now, upstream (a client's Execute) or in the
+   * proxy's place (`wroteInPlace`): outside a transaction block, it shares the batch's
+   * implicit transaction.
+   */
+  get ranInBatch(): boolean {
+    return this.executedInBatchFlag || this.wroteInBatchFlag
+  }
+
+  /** The proxy ran a client's write of an extended-protocol batch itself: it never went upstream. */
+  wroteInPlace(): void {
+    this.wroteInBatchFlag = true
   }
 
   /** The last request awaited with `awaitSwallowingReady` failed. */
@@ -118,7 +133,13 @@ export class Unanswered {
   account(request: number): void {
     if (this.skipping && request !== S) return
     if (request === S) this.skipping = false
-    else if (request === E) this.executedSinceReady = true
+    if (request === S || request === Q) {
+      // The client's next batch begins here: its Executes may go upstream before this one's ReadyForQuery arrives.
+      this.executedInBatchFlag = false
+      this.wroteInBatchFlag = false
+    } else if (request === E) {
+      this.executedInBatchFlag = true
+    }
     this.queue.push(request)
   }
 
@@ -173,7 +194,6 @@ export class Unanswered {
       case Z: {
         this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
         this.failedSinceReady = false
-        this.executedSinceReady = false
         if (this.transactionStatus === "I") this.onIdle()
         if (request === Q || request === S || request === F) this.queue.shift()
         return (head & SWALLOW_READY) === 0

@@ -69,6 +69,35 @@ export class FrameScanner {
     return total
   }
 
+  /**
+   * Looks ahead without taking anything: the type of the first message received and not
+   * yet returned that `passes` is false for, or undefined when the received bytes end
+   * first (what comes next has not arrived).
+   */
+  upcoming(passes: (type: number) => boolean): number | undefined {
+    const segments: Array<Buffer> = []
+    if (this.partialLength > 0) segments.push(...this.partial)
+    segments.push(this.chunk.subarray(this.offset), ...this.queue)
+    // A streamed message's body comes first; a partial message is read from its header.
+    let at = this.streaming
+    const total = segments.reduce((sum, segment) => sum + segment.length, 0)
+    const byteAt = (position: number): number => {
+      let rest = position
+      for (const segment of segments) {
+        if (rest < segment.length) return segment[rest]!
+        rest -= segment.length
+      }
+      return 0
+    }
+    while (total - at >= 5) {
+      const type = byteAt(at)
+      if (!passes(type)) return type
+      const length = (byteAt(at + 1) << 24) | (byteAt(at + 2) << 16) | (byteAt(at + 3) << 8) | byteAt(at + 4)
+      at += 1 + checkedLength(length)
+    }
+    return undefined
+  }
+
   next(): Piece | undefined {
     for (;;) {
       if (this.offset >= this.chunk.length) {

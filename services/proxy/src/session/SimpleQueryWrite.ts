@@ -1,0 +1,125 @@
+/**
+ * A simple query with a write to a synced table in it: a lone write is run by the proxy
+ * in the query's place; a multi-statement query is run statement by statement, each
+ * write by the proxy and each other statement upstream, inside the stand-in for the
+ * query's implicit transaction (ImplicitTransaction). The client gets the answers in
+ * order, then one ReadyForQuery, as from Postgres.
+ */
+import * as Backend from "../wire/Backend.js"
+import { Q } from "../wire/MessageCodes.js"
+import * as ImplicitTransaction from "./ImplicitTransaction.js"
+import type { InStream } from "./InStream.js"
+import * as OwnRequests from "./OwnRequests.js"
+import * as SessionQuestions from "./SessionQuestions.js"
+import * as WriteAnswer from "./WriteAnswer.js"
+import type { SplitStatement, Verdict } from "./Writes.js"
+
+export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buffer): Promise<void> => {
+  const { session } = stream
+  if (session.status === "E") {
+    // An aborted transaction refuses everything but its end: let Postgres say so.
+    stream.forward(raw, Q)
+    return
+  }
+  const decided = verdict.kind === "resolve" ? await SessionQuestions.resolveNames(stream.ask, stream.writes, verdict, true) : verdict
+  if (decided === undefined) {
+    stream.send([Backend.readyForQuery(session.status)])
+    return
+  }
+  if (decided.kind === "pass") {
+    // Its names are no synced table's after all: the query goes upstream as sent.
+    stream.forward(raw, Q)
+    return
+  }
+  const split = decided.kind === "split"
+  const statements: ReadonlyArray<SplitStatement<W>> = split ? decided.statements : [{ sql: "", verdict: decided }]
+  // The relay's block upstream in place of the query's implicit transaction (ImplicitTransaction).
+  let standIn = false
+  let failed = false
+  let pending: Array<Buffer> = []
+  for (const [index, statement] of statements.entries()) {
+    // Answers so far go first: what upstream answers next (a part, or an error on the
+    // proxy's own question) is relayed as it comes.
+    stream.send(pending)
+    pending = []
+    const step: ImplicitTransaction.Step | undefined = split
+      ? ImplicitTransaction.before(statement.control, standIn, session.status)
+      : undefined
+    if (step !== undefined && step.before !== "nothing") {
+      const answered = await stream.ask(OwnRequests.standIn[step.before])
+      // A stand-in that failed to open holds nothing; one committed or rolled back is over.
+      standIn = step.before === "open" && answered !== undefined
+      if (answered === undefined) {
+        failed = true
+        break
+      }
+    }
+    let part = statement.verdict
+    if (part.kind === "resolve") {
+      const resolved = await SessionQuestions.resolveNames(stream.ask, stream.writes, part, true)
+      if (resolved === undefined) {
+        failed = true
+        break
+      }
+      part = resolved
+    }
+    if (part.kind === "pass") {
+      const holdCompletion = standIn && index === statements.length - 1
+      if (!(await stream.runPart(statement.sql, { dropNotices: step?.dropNotices === true, holdCompletion }))) {
+        failed = true
+        break
+      }
+    } else {
+      const answer = await runLocalPart(stream, part)
+      pending.push(...answer.messages)
+      if (!answer.ok) {
+        // The stand-in is rolled back below; a block of the client's fails.
+        if (!standIn) await failBlock(stream)
+        failed = true
+        break
+      }
+    }
+    if (standIn) standIn = ImplicitTransaction.standsInAfter(statement.control, session.status)
+  }
+  // Postgres commits the implicit transaction before the last statement's CommandComplete,
+  // and answers with the commit's error instead when that fails (a deferred constraint).
+  const held = session.takeHeldCompletion()
+  let completion = held === undefined ? [] : [Backend.commandComplete(held)]
+  if (standIn && failed) {
+    await stream.ask(OwnRequests.standIn.rollback)
+  } else if (standIn) {
+    if (held === undefined) completion = pending.splice(-1)
+    stream.send(pending)
+    pending = []
+    if ((await stream.ask(OwnRequests.standIn.commit)) === undefined) completion = []
+  }
+  // The last answer and ReadyForQuery leave together: one packet, no Nagle wait.
+  stream.send([...pending, ...completion, Backend.readyForQuery(session.status)])
+}
+
+/** A statement of the query the proxy answers itself: a write it runs, or one it refuses. */
+const runLocalPart = async <W>(
+  stream: InStream<W>,
+  verdict: Verdict<W>
+): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> => {
+  if (verdict.kind === "refuse") return { ok: false, messages: [Backend.errorResponse(verdict.report)] }
+  if (verdict.kind !== "write") return { ok: true, messages: [] }
+  const sessionParameters = await SessionQuestions.writeSettings(stream.ask, stream.parameters, true)
+  // The session failed the question, and its error was relayed.
+  if (sessionParameters === undefined) return { ok: false, messages: [] }
+  const outcome = await stream.writes.execute({
+    write: verdict.write,
+    parameters: [],
+    parameterFormats: [],
+    parameterTypes: [],
+    resultFormats: [],
+    inTransaction: stream.session.status !== "I",
+    sessionParameters
+  })
+  return { ok: outcome.ok, messages: WriteAnswer.messagesOf(outcome, true) }
+}
+
+/** The proxy failed a statement of a simple query: inside a transaction block, the block fails upstream too, as in Postgres. */
+const failBlock = async <W>(stream: InStream<W>): Promise<void> => {
+  if (stream.session.status === "T") await stream.ask(OwnRequests.abortTransactionBlock)
+}
