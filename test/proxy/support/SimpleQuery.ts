@@ -6,23 +6,8 @@
  * the proxy with Postgres needs the messages themselves, notices and status included.
  */
 import type pg from "pg"
-
-interface Message {
-  readonly name: string
-  readonly status?: string
-  readonly code?: string
-  readonly severity?: string
-  readonly text?: string
-  readonly fields?: ReadonlyArray<string | null>
-}
-
-interface Connection {
-  readonly on: (event: "message", listener: (message: Message) => void) => void
-  readonly off: (event: "message", listener: (message: Message) => void) => void
-  readonly query: (text: string) => void
-}
-
-const ignore = () => undefined
+import { answers } from "./Answers.js"
+import type { Message } from "./Answers.js"
 
 const named = (message: Message): string => {
   switch (message.name) {
@@ -40,31 +25,4 @@ const named = (message: Message): string => {
 }
 
 export const simpleQuery = (client: pg.Client, sql: string): Promise<Array<string>> =>
-  new Promise((resolve) => {
-    const received: Array<string> = []
-    // The client's own handlers call these; what the query answered is read off the connection.
-    const submittable = {
-      submit: (connection: Connection) => {
-        const listener = (message: Message) => {
-          if (message.name === "readyForQuery") {
-            received.push(`readyForQuery:${message.status}`)
-            connection.off("message", listener)
-            resolve(received)
-          } else {
-            received.push(named(message))
-          }
-        }
-        connection.on("message", listener)
-        connection.query(sql)
-      },
-      handleRowDescription: ignore,
-      handleDataRow: ignore,
-      handleCommandComplete: ignore,
-      handleEmptyQuery: ignore,
-      handleError: ignore,
-      handleReadyForQuery: ignore,
-      handleCopyInResponse: ignore,
-      handleCopyData: ignore
-    }
-    client.query(submittable as unknown as pg.QueryConfig)
-  })
+  answers(client, (connection) => connection.query(sql), named)
