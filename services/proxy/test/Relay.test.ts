@@ -299,6 +299,20 @@ describe("relay hot path", () => {
     }
   })
 
+  it("keeps a write's portal bound before the batch ahead of it was answered: that batch's end is not the portal's", async () => {
+    const sync = message().typed("S")
+    const before = executed.length
+    const s = await session()
+    // A batch, then the next one's Parse and Bind before the first is answered.
+    await s.send(Buffer.concat([unnamed("select 1"), sync, Frontend.encodeParse("", "insert into stripe.customers (email) values ('bound-early@x.co')"), Frontend.encodeBind("", "")]))
+    await s.ready(1)
+    // Its Execute arrives after the first batch's ReadyForQuery: the portal is still the write's.
+    await s.send(Buffer.concat([Frontend.encodeExecute(""), sync]))
+    await s.ready(2)
+    s.close()
+    expect(executed.slice(before).map((r) => JSON.stringify(r.write).includes("bound-early@x.co"))).toEqual([true])
+  })
+
   it("tells a write of a batch outside a block whether other statements share its implicit transaction, however the bytes are cut", async () => {
     const sync = message().typed("S")
     const write = (email: string) => unnamed(`insert into stripe.customers (email) values ('${email}')`)

@@ -14,6 +14,8 @@ interface Statement<W> {
 
 export interface Portal<W> {
   readonly request: Omit<ExecuteRequest<W>, "inTransaction" | "sessionParameters">
+  /** How many of the client's batches (Syncs and Queries) had gone upstream when it was bound. */
+  readonly batch: number
 }
 
 export class PreparedWrites<W> {
@@ -39,8 +41,11 @@ export class PreparedWrites<W> {
     if (this.statements.size > 0) this.statements.delete(name)
   }
 
-  /** A Bind's body: a portal of a write statement is kept, any other replaces one of its name. */
-  bound(body: Buffer): void {
+  /**
+   * A Bind's body, sent after `batch` of the client's batches: a portal of a write
+   * statement is kept, any other replaces one of its name.
+   */
+  bound(body: Buffer, batch: number): void {
     if (this.none) return
     const names = Frontend.decodeBindNames(body)
     const statement = this.statements.get(names.statement)
@@ -50,6 +55,7 @@ export class PreparedWrites<W> {
     }
     const bind = Frontend.decodeBind(body)
     this.portals.set(bind.portal, {
+      batch,
       request: {
         write: statement.write,
         parameters: bind.parameters,
@@ -73,8 +79,13 @@ export class PreparedWrites<W> {
     else this.portals.delete(target.name)
   }
 
-  /** Portals end with their transaction. */
-  transactionEnded(): void {
-    if (this.portals.size > 0) this.portals.clear()
+  /**
+   * Portals end with their transaction: the session went idle after the first `answered`
+   * of the client's batches. Portals the client bound after those (it sends its next
+   * batch before this one is answered) belong to a transaction that has not ended.
+   */
+  transactionEnded(answered: number): void {
+    if (this.portals.size === 0) return
+    for (const [name, portal] of this.portals) if (portal.batch < answered) this.portals.delete(name)
   }
 }

@@ -75,7 +75,7 @@ export class Relay<W> {
     private readonly parameters: ReportedParameters,
     private readonly onClosed: () => void
   ) {
-    this.unanswered = new Unanswered(initialStatus, () => this.prepared.transactionEnded())
+    this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
     this.toClient = new Outbox(client, () => upstream)
     this.stream = {
@@ -226,7 +226,7 @@ export class Relay<W> {
       case P:
         return this.onParse(body, raw)
       case B:
-        this.prepared.bound(body)
+        this.prepared.bound(body, this.unanswered.batchesSent)
         this.forward(raw, B)
         return undefined
       case E:

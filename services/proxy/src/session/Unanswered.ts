@@ -56,11 +56,17 @@ export class Unanswered {
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
+  /** The client's batches (a Sync or a Query of its own) forwarded upstream, and how many of them upstream has answered. */
+  private sent = 0
+  private answered = 0
 
   constructor(
     initialStatus: TransactionStatus,
-    /** A ReadyForQuery reported the session idle: its transaction, implicit or not, ended. */
-    private readonly onIdle: () => void
+    /**
+     * A ReadyForQuery reported the session idle: its transaction, implicit or not, ended
+     * after the first `answered` of the client's batches.
+     */
+    private readonly onIdle: (answered: number) => void
   ) {
     this.transactionStatus = initialStatus
   }
@@ -129,11 +135,17 @@ export class Unanswered {
     return tag
   }
 
+  /** How many of the client's batches (Syncs and Queries) have gone upstream. */
+  get batchesSent(): number {
+    return this.sent
+  }
+
   /** A request of the client's forwarded upstream: its answer is awaited, unless upstream will skip it. */
   account(request: number): void {
     if (this.skipping && request !== S) return
     if (request === S) this.skipping = false
     if (request === S || request === Q) {
+      this.sent++
       // The client's next batch begins here: its Executes may go upstream before this one's ReadyForQuery arrives.
       this.executedInBatchFlag = false
       this.wroteInBatchFlag = false
@@ -194,7 +206,8 @@ export class Unanswered {
       case Z: {
         this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
         this.failedSinceReady = false
-        if (this.transactionStatus === "I") this.onIdle()
+        if ((request === Q || request === S) && (head & (OWN | SWALLOW_READY)) === 0) this.answered++
+        if (this.transactionStatus === "I") this.onIdle(this.answered)
         if (request === Q || request === S || request === F) this.queue.shift()
         return (head & SWALLOW_READY) === 0
       }
