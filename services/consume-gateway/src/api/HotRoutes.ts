@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { HttpApiSchema } from "@effect/platform"
 import { Either, ParseResult, Schema } from "effect"
 import * as Metrics from "../observability/Metrics.js"
+import * as Auth from "./Auth.js"
 import type { Replica } from "./Context.js"
 import { fromEngine, retryAfter } from "./Convert.js"
 import { InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
@@ -29,7 +30,6 @@ import * as Validation from "./Validation.js"
 
 /** The HttpApi reads bodies up to 10 MiB (platform default); so does this path. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024
-const BEARER = "Bearer ".length
 const PREFIX = "/v1/consumers/"
 const JSON_TYPE = { "content-type": "application/json" }
 
@@ -91,7 +91,7 @@ export class HotRoutes {
     const isNext = target.action === "next" && req.method === "GET"
     const isAck = target.action === "ack" && req.method === "POST"
     if (!isNext && !isAck) return false
-    if (this.replica.tokens.cached((req.headers.authorization ?? "").slice(BEARER)) !== true) return false
+    if (this.replica.tokens.cached(Auth.bearerTokenOf(req.headers.authorization)) !== true) return false
     const name = decodeName({ name: target.name })
     if (Either.isLeft(name)) return false
     const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(url, this.replica.knownConsumer) }

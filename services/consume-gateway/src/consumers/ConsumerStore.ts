@@ -90,9 +90,8 @@ const provision = (config: ConsumerConfig.ConsumerConfig) =>
       jsm.consumers.add(resources.deadLetterStream, {
         durable_name: resources.redriveDurable,
         ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(config.ack_wait_ms),
+        ...JetStreamConsumer.redriveMutableConfigFor(config),
         max_deliver: -1,
-        max_ack_pending: config.max_ack_pending,
         filter_subject: resources.redriveSubjects
       }))
   })
@@ -158,10 +157,8 @@ const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
     const resources = Resources.of(ns, config.name, config.source)
     yield* updateJetStreamConsumer(config, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config),
       JetStreamConsumer.fieldRefused)
-    yield* updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable, {
-      ack_wait: nanos(config.ack_wait_ms),
-      max_ack_pending: config.max_ack_pending
-    }, () => "config")
+    yield* updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable,
+      JetStreamConsumer.redriveMutableConfigFor(config), () => "config")
   })
 
 /**
@@ -234,10 +231,8 @@ const jetStreamHas = (config: ConsumerConfig.ConsumerConfig) =>
     const { ns } = yield* Nats.Nats
     const resources = Resources.of(ns, config.name, config.source)
     const main = yield* jetStreamConsumerHas(resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config))
-    return main && (yield* jetStreamConsumerHas(resources.deadLetterStream, resources.redriveDurable, {
-      ack_wait: nanos(config.ack_wait_ms),
-      max_ack_pending: config.max_ack_pending
-    }))
+    return main && (yield* jetStreamConsumerHas(resources.deadLetterStream, resources.redriveDurable,
+      JetStreamConsumer.redriveMutableConfigFor(config)))
   })
 
 /**

@@ -48,6 +48,12 @@ export const mutableConfigFor = (ns: Namespace.Namespace, config: ConsumerConfig
   filter_subject: filterSubject(ns, config)
 })
 
+/** The same for the redrive consumer of the dead-letter stream, whose filter is the gateway's own. */
+export const redriveMutableConfigFor = (config: ConsumerConfig.ConsumerConfig) => ({
+  ack_wait: nanos(config.ack_wait_ms),
+  max_ack_pending: config.max_ack_pending
+})
+
 /** JetStream's `err_code` for a filter subject that is not a subset of the stream's subjects. */
 const FILTER_NOT_SUBSET = 10093
 

@@ -35,8 +35,8 @@ import type { InStream, PartOptions } from "./InStream.js"
 import type * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as SessionQuestions from "./SessionQuestions.js"
-import { PASS } from "./SessionQuestions.js"
 import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
+import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
 
@@ -54,9 +54,9 @@ export class Relay<W> {
   private readonly toClient: Outbox
   private readonly unanswered: Unanswered
   /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
-  private drained: Array<() => void> = []
+  private readonly drained = new Waiters()
   /** Waiting for the client's next bytes while suspended (executeFollows). */
-  private clientSent: Array<() => void> = []
+  private readonly clientSent = new Waiters()
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private suspended = false
@@ -118,9 +118,8 @@ export class Relay<W> {
     this.closed = true
     if (!this.upstream.destroyed) this.upstream.end(Frontend.terminate)
     this.client.destroy()
-    for (const resolve of [...this.drained, ...this.clientSent]) resolve()
-    this.drained = []
-    this.clientSent = []
+    this.drained.wakeAll()
+    this.clientSent.wakeAll()
     this.onClosed()
   }
 
@@ -130,7 +129,7 @@ export class Relay<W> {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
       this.fromClient.push(chunk)
       if (!this.suspended) this.pump()
-      else this.wakeClientSent()
+      else this.clientSent.wakeAll()
       return
     }
     const passed = acceptWhole(chunk, this.passesUnchanged)
@@ -181,12 +180,6 @@ export class Relay<W> {
     }
     this.unanswered.account(type)
     return true
-  }
-
-  private wakeClientSent(): void {
-    const waiting = this.clientSent
-    this.clientSent = []
-    for (const resolve of waiting) resolve()
   }
 
   private pump(): void {
@@ -314,7 +307,7 @@ export class Relay<W> {
     if (this.unanswered.none || this.closed) return Promise.resolve()
     this.toUpstream.add(Frontend.flush)
     this.toUpstream.flush()
-    return new Promise((resolve) => this.drained.push(resolve))
+    return this.drained.wait()
   }
 
   private send(messages: ReadonlyArray<Buffer>): void {
@@ -332,14 +325,10 @@ export class Relay<W> {
 
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
     // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-    const decided = this.unanswered.status === "E" || this.unanswered.failed ? PASS : await this.resolve(verdict, false)
+    const decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
+      : await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false)
     if (decided === undefined) this.ignoringUntilSync = true
     else await this.takeParse(decided, parse, raw)?.()
-  }
-
-  /** Which tables a statement's unqualified names are; undefined when the session failed the question (its error is relayed). */
-  private resolve(verdict: Unresolved<W>, simple: boolean): Promise<Verdict<W> | undefined> {
-    return SessionQuestions.resolveNames(this.ask, this.writes, verdict, simple)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
@@ -352,9 +341,7 @@ export class Relay<W> {
    * Runs a request of the proxy's own upstream; called only once everything before it is
    * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
    */
-  private readonly ask = (request: OwnRequests.OwnRequest) => this.own(request)
-
-  private async own(request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> {
+  private readonly ask = async (request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> => {
     this.toUpstream.add(request.bytes)
     this.unanswered.awaitOwn(request.requests, request.fails === true)
     await this.untilAnswered()
@@ -373,7 +360,7 @@ export class Relay<W> {
     for (;;) {
       const next = this.fromClient.upcoming(SETS_UP_A_STATEMENT)
       if (next !== undefined || this.closed) return next === E
-      await new Promise<void>((resolve) => this.clientSent.push(resolve))
+      await this.clientSent.wait()
     }
   }
 
@@ -402,11 +389,7 @@ export class Relay<W> {
       return
     }
     this.toClient.flush()
-    if (this.unanswered.none && this.drained.length > 0) {
-      const waiting = this.drained
-      this.drained = []
-      for (const resolve of waiting) resolve()
-    }
+    if (this.unanswered.none && this.drained.any) this.drained.wakeAll()
   }
 
   private relayAnswers(chunk: Buffer): void {

@@ -80,7 +80,7 @@ export class FrameScanner {
     segments.push(this.chunk.subarray(this.offset), ...this.queue)
     // A streamed message's body comes first; a partial message is read from its header.
     let at = this.streaming
-    const total = segments.reduce((sum, segment) => sum + segment.length, 0)
+    const total = this.buffered
     const byteAt = (position: number): number => {
       let rest = position
       for (const segment of segments) {

@@ -34,14 +34,13 @@ export const budget = (perSecond: number, burst: number): Budget => {
   const bySpender = new Map<string, number>()
   return {
     perSecond,
-    take: Effect.flatMap(FiberRef.get(spentFor), (spender) =>
-      Effect.suspend(() => {
-        const reserved = TokenBucket.take(bucket, Date.now())
-        bucket = reserved.bucket
-        taken++
-        if (spender !== undefined) bySpender.set(spender, (bySpender.get(spender) ?? 0) + 1)
-        return reserved.waitMs > 0 ? Effect.sleep(reserved.waitMs) : Effect.void
-      })),
+    take: Effect.flatMap(FiberRef.get(spentFor), (spender) => {
+      const reserved = TokenBucket.take(bucket, Date.now())
+      bucket = reserved.bucket
+      taken++
+      if (spender !== undefined) bySpender.set(spender, (bySpender.get(spender) ?? 0) + 1)
+      return reserved.waitMs > 0 ? Effect.sleep(reserved.waitMs) : Effect.void
+    }),
     pauseFor: (ms) =>
       Effect.sync(() => {
         bucket = TokenBucket.pauseUntil(bucket, Date.now() + ms)

@@ -14,6 +14,7 @@ import type { KV } from "@nats-io/kv"
 import { Nats } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Effect } from "effect"
+import * as Backoff from "../budget/Backoff.js"
 
 export interface Observed {
   readonly revision: number
@@ -38,7 +39,9 @@ export const spreadDelayMs = (owned: number, random: number = Math.random()): nu
  * minute by default): time for a replica with the right key to take it first (its spread delay
  * is 150 ms per actor it runs).
  */
-export const declineMs = (times: number, ttlMs: number): number => ttlMs * Math.min(12, 2 ** Math.max(0, times - 1))
+export const declineMs = (times: number, ttlMs: number): number =>
+  // Without jitter (random = 1): every replica that cannot run the sync steps back as long.
+  Backoff.delay({ baseMs: ttlMs, maxMs: 12 * ttlMs }, times, 1)
 
 export const value = (owner: string) => JSON.stringify({ owner, renewed_at: new Date().toISOString() })
 

@@ -111,10 +111,15 @@ const resumeFrom = (progress: ReadonlyArray<Progress>): Resume => {
 
 /** Where a sync resumes, from its milestones (oldest first) and its config's revision. */
 export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: number): Plan => {
-  const last = milestones[milestones.length - 1]
+  const failure = lastFailure(milestones, configRevision)
   const resume = resumeFrom(milestones.filter(isProgress))
-  if (last?._tag === "failed" && last.config_revision === configRevision) return { _tag: "KeyRefused", reason: last.reason, resume }
-  return resume
+  return failure === undefined ? resume : { _tag: "KeyRefused", reason: failure.reason, resume }
+}
+
+/** The log's last milestone when it is a `failed` of this config revision: the failure episode the sync is in. */
+const lastFailure = (milestones: ReadonlyArray<Milestone>, configRevision: number) => {
+  const last = milestones[milestones.length - 1]
+  return last?._tag === "failed" && last.config_revision === configRevision ? last : undefined
 }
 
 /**
@@ -123,7 +128,5 @@ export const plan = (milestones: ReadonlyArray<Milestone>, configRevision: numbe
  * run the sync (the key, the connector) take and let go of it again and again, actors restart); a changed
  * reason, or a failure after `key_accepted` or `config_changed`, is a milestone again.
  */
-export const alreadyFailed = (milestones: ReadonlyArray<Milestone>, configRevision: number, reason: string): boolean => {
-  const last = milestones[milestones.length - 1]
-  return last?._tag === "failed" && last.config_revision === configRevision && last.reason === reason
-}
+export const alreadyFailed = (milestones: ReadonlyArray<Milestone>, configRevision: number, reason: string): boolean =>
+  lastFailure(milestones, configRevision)?.reason === reason
