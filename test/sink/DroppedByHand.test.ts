@@ -93,12 +93,15 @@ describe("sink: what is dropped by hand comes back", () => {
       for (const replica of replicas) {
         yield* Harness.until("the replica ready again", Effect.map(replica.readiness.get, (state) => state.ready))
       }
+      // The repair happens in the batch that found the column gone: no batch failed, so no
+      // back-off, no warning and no moment of not being ready.
+      expect(yield* Effect.all(replicas.map(Harness.failedBatches))).toEqual([0, 0])
     }), 120_000)
 
   it.scopedLive("a table dropped mid-stream is created again, with its typed columns and indexes", () =>
     Effect.gen(function*() {
       const env = yield* Harness.env()
-      yield* Harness.replica(env, { batchSize: 50 })
+      const replica = yield* Harness.replica(env, { batchSize: 50 })
       yield* Harness.publish(env, [customer(0, 1)])
       yield* Harness.until("the first record written",
         Effect.map(Harness.countOf(env, "stripe.customers"), (n) => n === 1))
@@ -117,5 +120,6 @@ describe("sink: what is dropped by hand comes back", () => {
         "customers_pkey", "customers_sync_external_id_idx", "customers_sync_id_idx", "customers_upstream_id_idx"
       ])
       expect(yield* Harness.deadLetters(env)).toEqual([])
+      expect(yield* Harness.failedBatches(replica)).toBe(0)
     }), 120_000)
 })

@@ -173,3 +173,9 @@ export const written = (replica: Replica) =>
   Effect.promise(() => replica.metrics.records.get()).pipe(
     Effect.map((metric) => metric.values.find((v) => v.labels.outcome === "written")?.value ?? 0)
   )
+
+/** Batches a replica failed to write (and kept, to retry). */
+export const failedBatches = (replica: Replica) =>
+  Effect.promise(() => replica.metrics.batches.get()).pipe(
+    Effect.map((metric) => metric.values.find((v) => v.labels.outcome === "failed")?.value ?? 0)
+  )

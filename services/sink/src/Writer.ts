@@ -3,7 +3,8 @@
  * constraint), the batch is written again with the refused records set aside: halves
  * under savepoints, down to the single records at fault, so one poison record costs a
  * few statements and the rest of its batch still commits. Records of a collection whose
- * table cannot be made are refused the same way, before the transaction.
+ * table cannot be made are refused the same way, before the transaction. A table or column
+ * dropped by hand is made again within the batch that finds it gone.
  */
 import type { JsMsg } from "@nats-io/jetstream"
 import { Database } from "@tributary/core"
@@ -124,11 +125,26 @@ export const make = (pool: pg.Pool, tables: Tables.TablesService, deleteModes: D
           }))
     })
 
-  const write = (batch: ReadonlyArray<Item>): Effect.Effect<Written, WriteFailure> =>
+  const writeOnce = (batch: ReadonlyArray<Item>): Effect.Effect<Written, WriteFailure> =>
     Effect.flatMap(ensure(batch), ({ writable, refused }) =>
       writable.length === 0
         ? Effect.succeed({ committed: [], refused })
         : Effect.map(writeEnsured(writable), (written) => ({ ...written, refused: [...refused, ...written.refused] })))
+
+  // A table or column dropped by hand shows up as the batch fails; `tables` then forgets what
+  // it prepared, so the next `ensure` finds the gap and migrates it back. Writing again at once
+  // makes that repair part of this batch, not a failure with a back-off and a moment not ready.
+  const write = (batch: ReadonlyArray<Item>): Effect.Effect<Written, WriteFailure> =>
+    writeOnce(batch).pipe(
+      Effect.catchIf(
+        (error) => error._tag === "DatabaseError" && Errors.isSchemaMissing(error),
+        (error) =>
+          Effect.logInfo("a table or column the sink made is gone (dropped by hand?); making it again").pipe(
+            Effect.annotateLogs({ detail: error.message }),
+            Effect.zipRight(writeOnce(batch))
+          )
+      )
+    )
 
   return { write }
 }
