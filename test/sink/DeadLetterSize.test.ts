@@ -93,7 +93,7 @@ describe("sink: dead letters near the server's max_payload", () => {
       expect(trimmed.headers?.has(DeadLetters.BODY_TRUNCATED)).toBe(false)
       expect(trimmed.headers?.get(DeadLetters.CODE)).toBe("22P02")
       expect(trimmed.headers?.get(DeadLetters.REASON))
-        .toMatch(/^Postgres upsert into stripe\.customers failed \(22P02\): .*not a record: it has no id \(upstream_id cus_xxx+ … \(trimmed to fit the server's max_payload\)$/)
+        .toMatch(/^Postgres upsert into stripe\.customers failed \(22P02\): .*not a record: it has no id; subject says record cus_long_reason, body says cus_xxx+ … \(trimmed to fit the server's max_payload\)$/)
 
       // The body cut, with its size and where the whole message is, while RECORDS keeps it.
       for (const [subject, body] of [[subjectOf("cus_full"), full.json], [unroutable, unroutableBody]] as const) {

@@ -110,20 +110,22 @@ const mappedShape = (target: Mapped, types: ReadonlyMap<string, ColumnType>): Sh
 const refuse = (message: string, type: string): string => `(${message})::uuid::text::${type}`
 
 const upstreamIdOf = `' (upstream_id ' || coalesce(s0.upstream_id, 'none') || ')'`
-const notARecord = (field: string) => `'not a record: it has no ${field}' || ${upstreamIdOf}`
 
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
-/** A `case` branch that refuses a record without this staged field. */
-const present = (field: string): string => `when s0.${field} is null then ${refuse(notARecord(field), "boolean")}`
+/** The fields every record has, each checked for presence. */
+const RECORD_FIELDS = ["id", "upstream_id", "collection_id", "deleted", "updated_idx", "sync_id", "data"] as const
 
-/** A `case` branch that refuses a record whose body names another `what` than its subject. */
-const agrees = (field: string, what: string, expected: string): string =>
-  `when s0.${field} <> ${expected} then ` +
-  refuse(`'subject says ${what} ' || ${expected} || ', body says ' || s0.${field} || ${upstreamIdOf}`, "boolean")
+/** What the body must say as its subject does: the staged field, what it is, the subject's value. */
+const agreements = (collection: string): ReadonlyArray<readonly [field: string, what: string, expected: string]> => [
+  ["collection_id", "collection", literal(collection)],
+  ["sync_id", "sync", "s0.subject_sync_id"],
+  ["upstream_id", "record", "s0.subject_upstream_id"]
+]
 
 /**
- * The checks every staged record must pass, or an error naming the record. A filter rather
+ * The checks every staged record must pass, or an error naming the record and everything
+ * wrong with it (every missing field, every disagreement, in one message). A filter rather
  * than columns: Postgres leaves out a column the statement does not use (a managed table has
  * no `collection_id`, a mapped one may have no `sync_id`, `upstream_id` or `data`), and with
  * it a check written there, but it evaluates the only filter on every row.
@@ -136,16 +138,26 @@ const agrees = (field: string, what: string, expected: string): string =>
  *   another sync, collection or record would be written, or delete a row, where it does not
  *   belong, and one body could stand under several subjects. The subject's record token is
  *   the upstream id (encoded); the id is the one core's `recordIdFor` makes of the three.
+ *
+ * A missing field makes its comparisons null, so it is reported once, as missing.
  */
-const checked = (collection: string): string =>
-  `case ${present("id")} ${present("upstream_id")} ${present("collection_id")} ` +
-  `${agrees("collection_id", "collection", literal(collection))} ${present("deleted")} ${present("updated_idx")} ` +
-  `${present("sync_id")} ${agrees("sync_id", "sync", "s0.subject_sync_id")} ${present("data")} ` +
-  `${agrees("upstream_id", "record", "s0.subject_upstream_id")} ` +
-  `when s0.id <> s0.subject_id then ${
-    refuse(`'subject says record ' || s0.subject_upstream_id || ' (id ' || s0.subject_id || '), body says id ' || s0.id || ${upstreamIdOf}`,
-      "boolean")
-  } else true end`
+const checked = (collection: string): string => {
+  const missing = RECORD_FIELDS.map((field) => `s0.${field} is null`)
+  const differs = [
+    ...agreements(collection).map(([field, , expected]) => `s0.${field} <> ${expected}`),
+    "s0.id <> s0.subject_id"
+  ]
+  const missingNames = `concat_ws(', ', ${RECORD_FIELDS.map((field) => `case when s0.${field} is null then '${field}' end`).join(", ")})`
+  const disagreements = [
+    ...agreements(collection).map(([field, what, expected]) =>
+      `case when s0.${field} <> ${expected} then 'subject says ${what} ' || ${expected} || ', body says ' || s0.${field} end`),
+    // A body of another sync, collection or record has another id too: said once, as that.
+    `case when ${agreements(collection).map(([field, , expected]) => `s0.${field} = ${expected}`).join(" and ")} ` +
+      `and s0.id <> s0.subject_id then 'subject says record ' || s0.subject_upstream_id || ' (id ' || s0.subject_id || '), body says id ' || s0.id end`
+  ]
+  const message = `concat_ws('; ', 'not a record: it has no ' || nullif(${missingNames}, ''), ${disagreements.join(", ")}) || ${upstreamIdOf}`
+  return `case when ${[...missing, ...differs].join(" or ")} then ${refuse(message, "boolean")} else true end`
+}
 
 /** The newest staged version of each record of the batch, checked (`where` is `checked`). */
 const newest = (source: string, shape: Shape, where: string): string =>

@@ -144,6 +144,10 @@ describe("versioned upsert", () => {
             json: JSON.stringify({ ...encode(cus2), id: Records.make({ upstreamId: "cus_1", updatedIdx: 1 }).id }),
             reason: `subject says record cus_2 (id ${cus2.id}), body says id ${
               Records.make({ upstreamId: "cus_1", updatedIdx: 1 }).id} (upstream_id cus_2)` },
+          { what: "several things wrong at once", sync: Records.SYNC, collection: customers, upstreamId: "cus_many",
+            json: JSON.stringify({ ...encode(Records.make({ upstreamId: "cus_many", updatedIdx: 1, sync: other })),
+              updated_idx: undefined, data: undefined }),
+            reason: `not a record: it has no updated_idx, data; subject says sync ${Records.SYNC}, body says ${other} (upstream_id cus_many)` },
           { what: "an encoded record token", sync: Records.SYNC, collection: customers, upstreamId: "cus.1",
             json: json(Records.make({ upstreamId: "cus~002E1", updatedIdx: 1 })),
             reason: "subject says record cus.1, body says cus~002E1" }
