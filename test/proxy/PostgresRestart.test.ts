@@ -2,7 +2,9 @@
  * The proxy through a Postgres restart (fast shutdown, then start), on a private server so
  * stopping it disturbs no other test: sessions open at the time get Postgres' own FATAL
  * and are closed; new sessions after the restart work, and so do writes (the proxy's
- * owner pool and reader connections replace what they lost).
+ * owner pool and reader connections replace what they lost). A write whose API call is
+ * answered while Postgres is down gets the 58000 that says the API has it and Postgres
+ * does not yet, and nothing else: not the session's FATAL in its place.
  */
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
@@ -15,6 +17,7 @@ import { Fixtures, PostgresServer } from "@tributary/testkit"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as ApiGate from "./support/ApiGate.js"
 import * as Clients from "./support/Clients.js"
 import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
@@ -22,6 +25,7 @@ import * as ProxyStack from "./support/ProxyStack.js"
 let dir: string
 let server: PostgresServer.PostgresServer
 let emulator: RunningEmulator
+let gate: ApiGate.ApiGate
 let api: Stripe
 let stack: ProxyStack.ProxyStack
 const clients = Clients.make()
@@ -31,14 +35,16 @@ beforeAll(async () => {
   chmodSync(dir, 0o755)
   server = await PostgresServer.start({ dir: join(dir, "pg"), password: "restart" })
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  gate = await ApiGate.start(emulator.url)
   const [a, b] = emulator.apiKeys
   api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
-  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, { postgresUrl: server.url })
+  stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] }, undefined, { postgresUrl: server.url })
 }, 120_000)
 
 afterAll(async () => {
   await clients.endAll()
   await stack?.stop()
+  await gate?.stop()
   await emulator?.stop()
   await server?.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -152,5 +158,33 @@ describe("proxy: Postgres restart", () => {
     for (const row of many) expect(await rowsOf(row.upstream_id)).toHaveLength(1)
     const updated = await after.query("update stripe.customers set name = 'Renamed' where upstream_id = $1 returning name", [written.upstream_id])
     expect(updated.rows).toEqual([{ name: "Renamed" }])
+  }, 120_000)
+
+  it.each([
+    ["a simple query", "insert into stripe.customers (email) values ('inflight-simple@restart.io') returning upstream_id", [], "inflight-simple@restart.io"],
+    ["an extended-protocol batch", "insert into stripe.customers (email) values ($1) returning upstream_id", ["inflight-extended@restart.io"], "inflight-extended@restart.io"]
+  ] as const)("answers a write (%s) whose API call returns while Postgres is down with 58000: the API has it, Postgres not yet", async (_, sql, values, email) => {
+    const client = await watched(stack.a.url)
+    const held = gate.hold((method, path) => method === "POST" && path.startsWith("/v1/customers"))
+    const writing = failure(client.client.query(sql, [...values]))
+    const answered = await held.answered
+    expect(answered.status).toBe(200)
+    const id = (JSON.parse(answered.body) as { id: string }).id
+    // The client's own upstream session goes with Postgres, before the proxy hears from the API.
+    await server.stop()
+    held.release()
+    const error = await writing
+    expect(error).toMatchObject({ code: "58000", severity: "ERROR" })
+    expect(error.message).toMatch(/accepted the write, but applying it to stripe\.customers failed/)
+    expect(error.detail).toContain(id)
+    expect(error.hint).toMatch(/Do not retry/)
+    // Then the session ends with Postgres' FATAL.
+    await Fixtures.waitFor("the session's FATAL", () => (client.errors.length > 0 ? true : undefined))
+    expect(client.errors[0]).toMatchObject({ code: "57P01", severity: "FATAL" })
+    await Fixtures.waitFor("the session closed", () => (client.ended() ? true : undefined))
+
+    await server.restart()
+    expect((await api.customers.retrieve(id)).email).toBe(email)
+    expect(await rowsOf(id)).toEqual([])
   }, 120_000)
 })
