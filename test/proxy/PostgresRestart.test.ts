@@ -150,7 +150,7 @@ describe("proxy: Postgres restart", () => {
     const after = await clients.connect(stack.a.url)
     expect((await after.query("select count(*)::int as n from stripe.customers")).rows[0].n).toBe(4)
     const written = await insertCustomer(after, "after@restart.io")
-    expect((await api.customers.retrieve(written.upstream_id)).email).toBe("after@restart.io")
+    expect((await api.customers.retrieve(written.upstream_id) as Stripe.Customer).email).toBe("after@restart.io")
     expect(await rowsOf(written.upstream_id)).toEqual([{ upstream_id: written.upstream_id, email: "after@restart.io" }])
     // More writes at once than one idle connection of each pool: none gets a dead connection.
     const many = await Promise.all([1, 2, 3, 4].map(async (i) =>
@@ -184,7 +184,7 @@ describe("proxy: Postgres restart", () => {
     await Fixtures.waitFor("the session closed", () => (client.ended() ? true : undefined))
 
     await server.restart()
-    expect((await api.customers.retrieve(id)).email).toBe(email)
+    expect((await api.customers.retrieve(id) as Stripe.Customer).email).toBe(email)
     expect(await rowsOf(id)).toEqual([])
   }, 120_000)
 })
