@@ -9,7 +9,7 @@ import type { SecureContext } from "node:tls"
 import type { Option } from "effect"
 import type { ProxyCredentials } from "@tributary/core"
 import { CancelKeys } from "./session/CancelKeys.js"
-import { AuthenticationFailed, ClientGone, open } from "./session/Handshake.js"
+import { AuthenticationFailed, ClientGone, CredentialsUnavailable, open } from "./session/Handshake.js"
 import { Relay } from "./session/Relay.js"
 import { ReportedParameters } from "./session/ReportedParameters.js"
 import type { Writes } from "./session/Writes.js"
@@ -24,6 +24,7 @@ export interface ListenerOptions<W> {
   readonly port: number
   readonly upstream: UpstreamTarget
   readonly tls: SecureContext | undefined
+  /** Rejects with CredentialsUnavailable when the credentials cannot be read now. */
   readonly lookup: (user: string) => Promise<Option.Option<ProxyCredentials.ProxyCredential>>
   /** The write path for one authenticated credential. */
   readonly writesFor: (credential: ProxyCredentials.ProxyCredential) => Writes<W>
@@ -114,6 +115,14 @@ const refuse = <W>(client: Socket, error: unknown, options: ListenerOptions<W>) 
     options.onLogin?.("refused")
     report = { severity: "FATAL", code: "28P01", message: error.message }
     options.log("warn", "proxy login refused", { user: error.user })
+  } else if (error instanceof CredentialsUnavailable) {
+    report = {
+      severity: "FATAL",
+      code: "57P03",
+      message: error.message,
+      hint: "The proxy reads its credentials from NATS, which it cannot reach. Retry when NATS is back."
+    }
+    options.log("warn", "proxy login not checked: credentials unreadable", { user: error.user, reason: error.detail })
   } else if (error instanceof UpstreamLoginFailed) {
     const fields = error.fields
     report = {

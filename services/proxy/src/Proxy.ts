@@ -6,9 +6,10 @@ import { Sources } from "@tributary/connectors"
 import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
-import { Effect, Layer, Runtime } from "effect"
+import { Effect, Either, Layer, Runtime } from "effect"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
+import { CredentialsUnavailable } from "./session/Handshake.js"
 import type { Listening } from "./Listener.js"
 import * as Metrics from "./Metrics.js"
 import * as ProxySettings from "./ProxySettings.js"
@@ -93,7 +94,11 @@ export const make = (options: Options) =>
       metrics.writeSeconds.observe({ action }, (performance.now() - started) / 1000)
       return outcome
     }
-    const lookup = (user: string) => Runtime.runPromise(runtime)(ProxyCredentials.get(user))
+    const lookup = async (user: string) => {
+      const read = await Runtime.runPromise(runtime)(Effect.either(ProxyCredentials.get(user)))
+      if (Either.isLeft(read)) throw new CredentialsUnavailable(user, read.left.message)
+      return read.right
+    }
     const log = (level: "info" | "warn", message: string, fields: Record<string, unknown> = {}) =>
       Runtime.runFork(runtime)(
         (level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message)).pipe(Effect.annotateLogs(fields))

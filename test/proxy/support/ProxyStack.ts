@@ -45,8 +45,16 @@ export interface Api {
 /** How long a write waits for the API: short, so the timeout test is quick. */
 export const API_TIMEOUT_MS = 3_000
 
-export const start = async (connector: Connector.Connector, api: Api, tls?: SecureContext): Promise<ProxyStack> => {
-  const ownerUrl = await Fixtures.freshDatabase("proxy")
+/** Servers of a test's own (one it stops and restarts), instead of the run's shared ones. */
+export interface Servers {
+  /** A superuser URL of the Postgres the proxy's database is created on. */
+  readonly postgresUrl?: string
+  readonly natsUrl?: string
+}
+
+export const start = async (connector: Connector.Connector, api: Api, tls?: SecureContext, servers: Servers = {}): Promise<ProxyStack> => {
+  const ownerUrl = await Fixtures.freshDatabase("proxy", servers.postgresUrl)
+  const natsUrl = servers.natsUrl ?? Fixtures.natsUrl()
   const role = Fixtures.uniqueName("client")
   const rolePassword = randomBytes(9).toString("hex")
   const admin = new pg.Client({ connectionString: ownerUrl })
@@ -62,7 +70,7 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
   const context = await Effect.runPromise(Layer.buildWithScope(
     Layer.mergeAll(
       Database.layer(Fixtures.postgresSettings(ownerUrl)),
-      Nats.layer(Fixtures.natsSettings(ns)),
+      Nats.layer(Fixtures.natsSettings(ns, natsUrl)),
       Secrets.layer(key)
     ),
     scope
@@ -108,7 +116,7 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
       return withUrl({ ...credential, password: issued.password })
     },
     serviceEnv: {
-      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
+      TRIBUTARY_NATS_URL: natsUrl,
       TRIBUTARY_NAMESPACE: ns.root,
       TRIBUTARY_POSTGRES_URL: ownerUrl,
       TRIBUTARY_PROXY_UPSTREAM_URL: clientRoleUrl,

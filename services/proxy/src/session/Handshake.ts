@@ -93,6 +93,16 @@ export class AuthenticationFailed extends Error {
   }
 }
 
+/**
+ * The credential could not be read (the store, NATS, is unreachable): the client gets
+ * 57P03, what a server that cannot take connections right now answers, and may retry.
+ */
+export class CredentialsUnavailable extends Error {
+  constructor(readonly user: string, readonly detail: string) {
+    super(`cannot check the credentials of user "${user}" now: ${detail}`)
+  }
+}
+
 export type Opening =
   | { readonly kind: "cancel"; readonly processId: number; readonly secret: number }
   | {
@@ -106,6 +116,7 @@ export type Opening =
 
 export interface HandshakeOptions {
   readonly tls: SecureContext | undefined
+  /** Rejects with CredentialsUnavailable when the credentials cannot be read now. */
   readonly lookup: (user: string) => Promise<Option.Option<ProxyCredentials.ProxyCredential>>
 }
 

@@ -19,6 +19,14 @@
  * it, and skips the write if one of those failed (as Postgres skips until Sync). The
  * write itself is run by SimpleQueryWrite or ExtendedWrite, through what InStream lets
  * them see of the relay.
+ *
+ * While the proxy runs a write with nothing upstream left to answer (the API call, the
+ * apply), what upstream sends of its own accord is held until the write has answered:
+ * above all the FATAL of a session Postgres ends (a shutdown, `pg_terminate_backend`),
+ * which would otherwise reach the client as its write's answer, so that a write the API
+ * took would look like one that never ran. When upstream closes meanwhile, the write
+ * still answers (with the 58000 that says the API has it, when the apply could not
+ * reach Postgres), then the held FATAL follows and the session closes.
  */
 import type { Socket } from "node:net"
 import * as Backend from "../wire/Backend.js"
@@ -61,6 +69,10 @@ export class Relay<W> {
   private ignoringUntilSync = false
   private suspended = false
   private closed = false
+  /** Sent by upstream unasked while a write runs (see the header), relayed once it has answered. */
+  private heldFromUpstream: Array<Buffer> = []
+  /** Upstream closed while a write ran: the session closes once the write has answered. */
+  private upstreamGone = false
   private readonly prepared = new PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
@@ -84,7 +96,9 @@ export class Relay<W> {
       parameters,
       ask: this.ask,
       runPart: (sql, options) => this.runPart(sql, options),
-      forward: (raw, request) => this.forward(raw, request),
+      forward: (raw, request) => {
+        if (!this.upstreamGone) this.forward(raw, request)
+      },
       send: (messages) => this.send(messages),
       ignoreUntilSync: () => {
         this.ignoringUntilSync = true
@@ -100,12 +114,12 @@ export class Relay<W> {
     this.upstreamReads.consume({
       onChunk: (chunk) => this.onUpstream(chunk),
       // Slices of a chunk still queued for the client, or a message the scanner keeps half-read.
-      holdsLastChunk: () => this.client.writableLength > 0 || this.fromUpstream.holdsBytes
+      holdsLastChunk: () => this.client.writableLength > 0 || this.fromUpstream.holdsBytes || this.heldFromUpstream.length > 0
     })
     this.client.on("close", () => this.close())
-    this.upstream.on("close", () => this.close())
+    this.upstream.on("close", () => this.upstreamClosed())
     this.client.on("error", () => this.close())
-    this.upstream.on("error", () => this.close())
+    this.upstream.on("error", () => this.upstreamClosed())
     for (const chunk of upstreamRest) this.onUpstream(chunk)
     if (early.length > 0) {
       this.fromClient.push(early)
@@ -117,10 +131,19 @@ export class Relay<W> {
     if (this.closed) return
     this.closed = true
     if (!this.upstream.destroyed) this.upstream.end(Frontend.terminate)
-    this.client.destroy()
+    // What is still queued for the client (upstream's FATAL, a write's answer) goes first.
+    if (this.client.writableLength > 0 && !this.client.destroyed) this.client.end()
+    else this.client.destroy()
     this.drained.wakeAll()
     this.clientSent.wakeAll()
     this.onClosed()
+  }
+
+  /** A write the proxy runs answers first (see the header); otherwise the session ends now. */
+  private upstreamClosed(): void {
+    if (!this.suspended || this.closed) return this.close()
+    this.upstreamGone = true
+    this.drained.wakeAll()
   }
 
   // ── client → upstream ────────────────────────────────────────────────────────────
@@ -298,13 +321,15 @@ export class Relay<W> {
       .catch((error: unknown) => this.protocolError(error))
       .finally(() => {
         this.suspended = false
-        if (!this.closed) this.pump()
+        this.releaseHeld()
+        if (this.upstreamGone) this.close()
+        else if (!this.closed) this.pump()
       })
   }
 
   /** Resolves once upstream has answered everything forwarded so far. */
   private untilAnswered(): Promise<void> {
-    if (this.unanswered.none || this.closed) return Promise.resolve()
+    if (this.unanswered.none || this.closed || this.upstreamGone) return Promise.resolve()
     this.toUpstream.add(Frontend.flush)
     this.toUpstream.flush()
     return this.drained.wait()
@@ -342,10 +367,13 @@ export class Relay<W> {
    * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
    */
   private readonly ask = async (request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> => {
+    // The session is gone: its FATAL, held, is the error the client gets.
+    if (this.upstreamGone) return undefined
     this.toUpstream.add(request.bytes)
     this.unanswered.awaitOwn(request.requests, request.fails === true)
     await this.untilAnswered()
     const answers = this.unanswered.takeOwnAnswers()
+    if (this.upstreamGone) return undefined
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
   }
 
@@ -366,10 +394,11 @@ export class Relay<W> {
 
   /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
   private async runPart(sql: string, options: PartOptions): Promise<boolean> {
+    if (this.upstreamGone) return false
     this.toUpstream.add(Frontend.encodeQuery(sql))
     this.unanswered.awaitSwallowingReady(Q, options)
     await this.untilAnswered()
-    return !this.unanswered.swallowedFailed
+    return !this.upstreamGone && !this.unanswered.swallowedFailed
   }
 
   private protocolError(error: unknown): void {
@@ -382,6 +411,22 @@ export class Relay<W> {
   // ── upstream → client ────────────────────────────────────────────────────────────
 
   private onUpstream(chunk: Buffer): void {
+    if (this.suspended && this.unanswered.none) {
+      this.heldFromUpstream.push(chunk)
+      return
+    }
+    // Held bytes came first: before the answer to what the proxy has sent since.
+    if (this.heldFromUpstream.length > 0) this.releaseHeld()
+    this.relay(chunk)
+  }
+
+  private releaseHeld(): void {
+    const held = this.heldFromUpstream
+    this.heldFromUpstream = []
+    for (const chunk of held) this.relay(chunk)
+  }
+
+  private relay(chunk: Buffer): void {
     try {
       this.relayAnswers(chunk)
     } catch (error) {
