@@ -82,7 +82,8 @@ export const make = (options: Options) =>
       apply: (client, records, config) =>
         Runtime.runPromise(runtime)(
           Effect.asVoid(tables.applyEncoded(client, records, { syncDeleteMode: () => config.delete_mode }))
-        )
+        ),
+      appliesInOneStatement: (records, config) => tables.appliesInOneStatement(records, { syncDeleteMode: () => config.delete_mode })
     })
     let sessions = () => 0
     const metrics = Metrics.make(() => sessions())

@@ -351,7 +351,7 @@ export class Relay<W> {
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
     // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
     const decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
-      : await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false)
+      : (await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false))?.verdict
     if (decided === undefined) this.ignoringUntilSync = true
     else await this.takeParse(decided, parse, raw)?.()
   }

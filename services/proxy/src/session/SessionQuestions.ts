@@ -2,7 +2,9 @@
  * What the relay asks the client's own session before it runs a write elsewhere, and what
  * it makes of the answers: which tables a statement's unqualified names are (the
  * session's search_path, then the catalog), and the settings the write follows. The
- * questions are OwnRequests, asked through `ask` once everything before them is answered.
+ * questions are OwnRequests, asked through `ask` once everything before them is answered,
+ * each a round trip the write waits for: in a simple query a write to unqualified names asks
+ * once, the search_path among the write's settings.
  */
 import * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
@@ -13,7 +15,23 @@ export type Ask = (request: OwnRequests.OwnRequest) => Promise<ReadonlyArray<Own
 
 const SEARCH_PATH = ["search_path"]
 
+/** The questions, encoded once: one is asked before every write. By protocol: simple query, or amid a batch. */
+const question = (names: ReadonlyArray<string>) => ({ simple: OwnRequests.showSettings(names, true), extended: OwnRequests.showSettings(names, false) })
+const SHOW_SEARCH_PATH = question(SEARCH_PATH)
+const SHOW_WRITE_SETTINGS = question(OwnRequests.WRITE_SETTINGS)
+
 export const PASS = { kind: "pass" } as const
+
+export interface Resolved<W> {
+  readonly verdict: Verdict<W>
+  /**
+   * In a simple query, the write settings, asked with the search_path (which is one of
+   * them): the statement runs next, with nothing sent upstream in between, so `writeSettings`
+   * takes these instead of asking again. Absent amid a batch, where the names are resolved
+   * at Parse and the settings asked at Execute, after whatever the batch runs in between.
+   */
+  readonly asked?: ReadonlyMap<string, string>
+}
 
 /** The verdict once the names are known. Undefined when the session failed the question. */
 export const resolveNames = async <W>(
@@ -21,14 +39,17 @@ export const resolveNames = async <W>(
   writes: Writes<W>,
   verdict: Unresolved<W>,
   simple: boolean
-): Promise<Verdict<W> | undefined> => {
-  const answers = await ask(OwnRequests.showSettings(SEARCH_PATH, simple))
+): Promise<Resolved<W> | undefined> => {
+  const names = simple ? OwnRequests.WRITE_SETTINGS : SEARCH_PATH
+  const answers = await ask(simple ? SHOW_WRITE_SETTINGS.simple : SHOW_SEARCH_PATH.extended)
   if (answers === undefined) return undefined
-  const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
+  const asked = OwnRequests.settingsOf(names, answers)
+  const searchPath = asked.get("search_path")
   // Only when the session closed meanwhile.
-  if (searchPath === undefined) return PASS
+  if (searchPath === undefined) return { verdict: PASS }
   const resolution = await writes.resolveNames(searchPath, verdict.names)
-  return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+  const decided: Verdict<W> = resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+  return simple ? { verdict: decided, asked } : { verdict: decided }
 }
 
 /**
@@ -39,12 +60,16 @@ export const resolveNames = async <W>(
 export const writeSettings = async (
   ask: Ask,
   reported: ReportedParameters,
-  simple: boolean
+  simple: boolean,
+  asked?: ReadonlyMap<string, string>
 ): Promise<ReadonlyMap<string, string> | undefined> => {
   const settings = reported.snapshot()
-  const names = OwnRequests.WRITE_SETTINGS
-  const answers = await ask(OwnRequests.showSettings(names, simple))
-  if (answers === undefined) return undefined
-  for (const [name, value] of OwnRequests.settingsOf(names, answers)) settings.set(name, value)
+  let answered = asked
+  if (answered === undefined) {
+    const answers = await ask(simple ? SHOW_WRITE_SETTINGS.simple : SHOW_WRITE_SETTINGS.extended)
+    if (answers === undefined) return undefined
+    answered = OwnRequests.settingsOf(OwnRequests.WRITE_SETTINGS, answers)
+  }
+  for (const [name, value] of answered) settings.set(name, value)
   return settings
 }

@@ -21,11 +21,12 @@ export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buff
     stream.forward(raw, Q)
     return
   }
-  const decided = verdict.kind === "resolve" ? await SessionQuestions.resolveNames(stream.ask, stream.writes, verdict, true) : verdict
-  if (decided === undefined) {
+  const resolved = verdict.kind === "resolve" ? await SessionQuestions.resolveNames(stream.ask, stream.writes, verdict, true) : { verdict }
+  if (resolved === undefined) {
     stream.send([Backend.readyForQuery(session.status)])
     return
   }
+  const decided = resolved.verdict
   if (decided.kind === "pass") {
     // Its names are no synced table's after all: the query goes upstream as sent.
     stream.forward(raw, Q)
@@ -55,13 +56,16 @@ export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buff
       }
     }
     let part = statement.verdict
+    // The settings asked with the search_path that resolved the statement's names, if it was resolved.
+    let asked = split ? undefined : resolved.asked
     if (part.kind === "resolve") {
-      const resolved = await SessionQuestions.resolveNames(stream.ask, stream.writes, part, true)
-      if (resolved === undefined) {
+      const resolvedPart = await SessionQuestions.resolveNames(stream.ask, stream.writes, part, true)
+      if (resolvedPart === undefined) {
         failed = true
         break
       }
-      part = resolved
+      part = resolvedPart.verdict
+      asked = resolvedPart.asked
     }
     if (part.kind === "pass") {
       const holdCompletion = standIn && index === statements.length - 1
@@ -70,7 +74,7 @@ export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buff
         break
       }
     } else {
-      const answer = await runLocalPart(stream, part)
+      const answer = await runLocalPart(stream, part, asked)
       pending.push(...answer.messages)
       if (!answer.ok) {
         // The stand-in is rolled back below; a block of the client's fails.
@@ -100,11 +104,12 @@ export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buff
 /** A statement of the query the proxy answers itself: a write it runs, or one it refuses. */
 const runLocalPart = async <W>(
   stream: InStream<W>,
-  verdict: Verdict<W>
+  verdict: Verdict<W>,
+  asked: ReadonlyMap<string, string> | undefined
 ): Promise<{ readonly ok: boolean; readonly messages: Array<Buffer> }> => {
   if (verdict.kind === "refuse") return { ok: false, messages: [Backend.errorResponse(verdict.report)] }
   if (verdict.kind !== "write") return { ok: true, messages: [] }
-  const sessionParameters = await SessionQuestions.writeSettings(stream.ask, stream.parameters, true)
+  const sessionParameters = await SessionQuestions.writeSettings(stream.ask, stream.parameters, true, asked)
   // The session failed the question, and its error was relayed.
   if (sessionParameters === undefined) return { ok: false, messages: [] }
   const outcome = await stream.writes.execute({

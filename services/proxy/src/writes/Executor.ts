@@ -8,7 +8,8 @@
  *   2. send the write to the API through the sync's connector (one request per statement;
  *      the connector's batch size says how the rows are carried);
  *   3. in one transaction of the owner role, apply what the API returned with the sink's
- *      versioned upsert; then read RETURNING back on a reader connection.
+ *      versioned upsert (a single statement's own transaction when the upsert is one
+ *      statement); then read RETURNING back on a reader connection.
  *
  * The client's own session is never used, so the write escapes the client's transaction.
  */
@@ -47,6 +48,8 @@ export interface ExecutorDeps {
   readonly readers: ReaderSessions
   /** The sink's versioned upsert, on the caller's connection and transaction. */
   readonly apply: (client: pg.ClientBase, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => Promise<void>
+  /** Whether `apply` of these records is one statement, atomic without a transaction block. */
+  readonly appliesInOneStatement: (records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => boolean
   readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
   readonly apiTimeoutMs: number
 }
@@ -225,9 +228,20 @@ export const make = (deps: ExecutorDeps) => {
   return { execute: executeGuarded }
 }
 
-/** The versioned upsert, in one transaction of the owner role. */
+/**
+ * The versioned upsert, in one transaction of the owner role. A single statement is its own
+ * transaction: without `begin` and `commit` around it the apply is one round trip, not three.
+ */
 const applyAsOwner = async (deps: ExecutorDeps, records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => {
   const client = await deps.pool.connect()
+  if (deps.appliesInOneStatement(records, config)) {
+    try {
+      await deps.apply(client, records, config)
+    } finally {
+      client.release()
+    }
+    return
+  }
   try {
     await client.query("begin")
     await deps.apply(client, records, config)

@@ -24,8 +24,11 @@ export const resultRows = async (
   values: ReadonlyArray<unknown>,
   formats: ReadonlyArray<number>
 ): Promise<{ readonly fields: ReadonlyArray<Field>; readonly rows: ReadonlyArray<ReadonlyArray<Buffer | null>> }> => {
-  const textResult = await run(client, text, values, false)
-  const binaryResult = formats.some((f) => f === 1) ? await run(client, text, values, true) : undefined
+  // Both at once: on a pipelining connection (ReaderSessions) binary columns cost no round trip of their own.
+  const [textResult, binaryResult] = await Promise.all([
+    run(client, text, values, false),
+    formats.some((f) => f === 1) ? run(client, text, values, true) : undefined
+  ])
   const fields = textResult.fields.map((f, i) => ({
     name: f.name,
     tableId: f.tableID,
