@@ -76,5 +76,9 @@ export const acquire = (kv: KV, key: string, owner: string, expected: number | u
 
 export const renew = acquire
 
-export const release = (kv: KV, key: string, revision: number): Effect.Effect<void> =>
-  Effect.promise(() => kv.delete(key, { previousSeq: revision }).catch(() => undefined))
+/** Let the lease go, waiting no longer than `withinMs` (NATS away): unrenewed, it expires in the TTL all the same. */
+export const release = (kv: KV, key: string, revision: number, withinMs: number): Effect.Effect<void> =>
+  Effect.promise(() => kv.delete(key, { previousSeq: revision }).catch(() => undefined)).pipe(
+    Effect.timeoutOption(withinMs),
+    Effect.asVoid
+  )

@@ -34,6 +34,15 @@ interface Owned {
   fiber: Fiber.RuntimeFiber<unknown, unknown>
 }
 
+/**
+ * A lease write NATS did not answer in time. A request to a server that is away waits for
+ * nats.js's timeout (5 s), longer than an owner may go without renewing; a write answered
+ * late (sent once the connection is back) shows in the bucket's watch like anyone else's.
+ */
+const UNANSWERED = "unanswered" as const
+const unanswered = <A, E>(write: Effect.Effect<A, E>, withinMs: number) =>
+  write.pipe(Effect.timeoutFail({ duration: withinMs, onTimeout: () => UNANSWERED }))
+
 const decodeConfig = Schema.decodeUnknownOption(Schema.parseJson(SyncConfig.SyncConfig))
 
 export interface ReplicaState {
@@ -140,7 +149,7 @@ export const make = Effect.gen(function*() {
       if (actor === undefined) return
       owned.delete(id)
       metrics.actors.set(owned.size)
-      yield* Leases.release(leasesKv, id, actor.leaseRevision)
+      yield* Leases.release(leasesKv, id, actor.leaseRevision, ttl)
     })
 
   /**
@@ -170,7 +179,6 @@ export const make = Effect.gen(function*() {
     })
 
   const tick = Effect.gen(function*() {
-    const now = Date.now()
     for (const [id, revision] of unreadable) {
       const kept = known.has(id) ? "its actor keeps the previous config" : "the sync does not run"
       yield* Effect.logWarning(`the config of sync ${id} (revision ${revision}) cannot be read; ${kept}. Write it again through the CLI or the API.`)
@@ -182,13 +190,16 @@ export const make = Effect.gen(function*() {
       if (config === undefined) {
         yield* stopActor(id)
         yield* removeSyncState(id)
-        yield* Leases.release(leasesKv, id, actor.leaseRevision)
+        yield* Leases.release(leasesKv, id, actor.leaseRevision, ttl)
         metrics.leases.inc({ event: "released" })
         yield* Effect.logInfo(`sync ${id} was deleted; its actor stopped and its checkpoint was removed`)
         continue
       }
-      if (now - actor.lastRenewedAt >= ttl / 3) {
-        const renewed = yield* Effect.either(Leases.renew(leasesKv, id, me, actor.leaseRevision))
+      if (Date.now() - actor.lastRenewedAt >= ttl / 3) {
+        // The actor must be gone at 80% of the TTL without a renewal, before another replica may
+        // take the lease: a renewal NATS does not answer (it is away) waits no longer than that.
+        const left = Math.max(0, actor.lastRenewedAt + ttl * 0.8 - Date.now())
+        const renewed = yield* Effect.either(unanswered(Leases.renew(leasesKv, id, me, actor.leaseRevision), left))
         if (renewed._tag === "Right" && renewed.right !== undefined) {
           actor.leaseRevision = renewed.right
           actor.lastRenewedAt = Date.now()
@@ -198,11 +209,12 @@ export const make = Effect.gen(function*() {
           metrics.leases.inc({ event: "lost" })
           yield* Effect.logWarning(`lost the lease of ${id} to another replica; its actor stopped`)
           continue
-        } else if (Date.now() - actor.lastRenewedAt > ttl * 0.8) {
+        } else if (renewed.left === UNANSWERED || Date.now() - actor.lastRenewedAt > ttl * 0.8) {
           // Cannot renew (NATS unreachable): stop before another replica may take over.
+          const why = renewed.left === UNANSWERED ? `NATS did not answer within ${Math.round(left)} ms` : renewed.left.message
           yield* stopActor(id)
           metrics.leases.inc({ event: "lost" })
-          yield* Effect.logWarning(`could not renew the lease of ${id}: ${renewed.left.message}; its actor stopped`)
+          yield* Effect.logWarning(`could not renew the lease of ${id}: ${why}; its actor stopped`)
           continue
         }
       }
@@ -219,6 +231,7 @@ export const make = Effect.gen(function*() {
       if (known.get(id)?.revision !== decision.configRevision) declined.delete(id)
     }
     // Free leases: take them, the least busy replica first.
+    const now = Date.now()
     for (const [id, config] of known) {
       if (owned.has(id)) continue
       // Left to the other replicas for now; a new config (a new API key) is tried at once.
@@ -231,7 +244,9 @@ export const make = Effect.gen(function*() {
       const since = freeSince.get(id) ?? now
       freeSince.set(id, since)
       if (now - since < Leases.spreadDelayMs(owned.size)) continue
-      const revision = yield* Effect.either(Leases.acquire(leasesKv, id, me, lease?.revision))
+      // NATS away: no lease is taken this tick, and the next tick renews the held ones on time.
+      const revision = yield* Effect.either(unanswered(Leases.acquire(leasesKv, id, me, lease?.revision), ttl / 5))
+      if (revision._tag === "Left" && revision.left === UNANSWERED) break
       if (revision._tag === "Left" || revision.right === undefined) continue
       freeSince.delete(id)
       leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
@@ -247,7 +262,7 @@ export const make = Effect.gen(function*() {
   yield* Effect.addFinalizer(() =>
     Effect.forEach([...owned.keys()], (id) =>
       Effect.flatMap(stopActor(id), (actor) =>
-        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision)), { discard: true }))
+        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision, ttl)), { discard: true }))
   // Forked after the finalizer above, so it is interrupted before the leases are let go.
   yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(Math.max(50, Math.min(250, ttl / 10)))))))
 
