@@ -6,9 +6,6 @@
  * reason trimmed, then the body cut, with headers saying so and where the whole message is.
  * The nats-server is a private one with a small `max_payload`, so the records stay small.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { DeadLetters, Headers, Record as CoreRecord } from "@tributary/core"
 import { NatsServer } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
@@ -18,17 +15,8 @@ import * as Harness from "./Harness.js"
 const MAX_PAYLOAD = 16 * 1024
 const GOOD = 50
 
-const privateNats = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tributary-sink-max-payload-"))
-    chmodSync(dir, 0o755)
-    return { dir, server: await NatsServer.start({ dir, maxPayload: MAX_PAYLOAD }) }
-  }),
-  ({ dir, server }) => Effect.promise(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-)
+const privateNats = Effect.acquireRelease(Effect.promise(() => NatsServer.startPrivate("sink-max-payload", { maxPayload: MAX_PAYLOAD })),
+  (server) => Effect.promise(() => server.dispose()))
 
 const encode = Schema.encodeSync(CoreRecord.Record)
 
@@ -56,7 +44,7 @@ const largest = (record: CoreRecord.Record) => MAX_PAYLOAD - headerBytes(Headers
 describe("sink: dead letters near the server's max_payload", () => {
   it.scopedLive("are trimmed to fit, say what was cut and where the whole record is, and every other record lands", () =>
     Effect.gen(function*() {
-      const { server } = yield* privateNats
+      const server = yield* privateNats
       const env = yield* Harness.env({ natsUrl: server.url })
       yield* Harness.publish(env, [Harness.record({ upstreamId: "cus_first", updatedIdx: 1 })])
       const replica = yield* Harness.replica(env, { maxDeliver: 2, retryMaxMs: 200, batchSize: 20 })

@@ -6,9 +6,6 @@
  * (frozen, its connections still open) makes the sink not ready too, until it answers
  * again. The server is a private one, so stopping it disturbs no other test.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Log, Nats, Secrets, SyncStore } from "@tributary/core"
 import { NatsServer, Ports } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
@@ -18,17 +15,8 @@ import * as Harness from "./Harness.js"
 const RECORDS = 2_000
 const OUTAGE_MS = 5_000
 
-const privateNats = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tributary-sink-nats-restart-"))
-    chmodSync(dir, 0o755)
-    return { dir, server: await NatsServer.start({ dir }) }
-  }),
-  ({ dir, server }) => Effect.promise(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-)
+const privateNats = Effect.acquireRelease(Effect.promise(() => NatsServer.startPrivate("sink-nats-restart")),
+  (server) => Effect.promise(() => server.dispose()))
 
 const versions = (updatedIdx: number) =>
   Array.from({ length: RECORDS }, (_, i) => Harness.record({ upstreamId: `cus_${i}`, updatedIdx }))
@@ -57,7 +45,7 @@ const readyz = (port: number) =>
 describe("sink: NATS restart", () => {
   it.scopedLive.each(["stop", "kill"] as const)("resumes consuming after nats-server restarts (%s), without a restart of its own, and ends exact", (how) =>
     Effect.gen(function*() {
-      const { server } = yield* privateNats
+      const server = yield* privateNats
       const env = yield* Harness.env({ natsUrl: server.url })
       // Small batches, so the stream is still being written when the server goes.
       const port = yield* Effect.promise(() => Ports.freePort())
@@ -109,7 +97,7 @@ describe("sink: NATS restart", () => {
 
   it.scopedLive("is not ready while its durable consumer cannot be fetched from (nats-server hangs), and ready again after", () =>
     Effect.gen(function*() {
-      const { server } = yield* privateNats
+      const server = yield* privateNats
       const env = yield* Harness.env({ natsUrl: server.url })
       const port = yield* Effect.promise(() => Ports.freePort())
       const replica = yield* Harness.replica(env, { batchSize: 20, retryMaxMs: 1_000 }, {}, { httpPort: port })

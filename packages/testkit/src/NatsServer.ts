@@ -1,7 +1,8 @@
 /**
  * A real `nats-server -js` on a free port, with its store in a directory of its own.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Binaries from "./Binaries.js"
 import { freePort } from "./internal/Ports.js"
@@ -68,6 +69,29 @@ export const start = async (options: Options): Promise<NatsServer> => {
     restart: launch,
     freeze: () => current?.child.kill("SIGSTOP"),
     thaw: () => current?.child.kill("SIGCONT")
+  }
+}
+
+export interface Private extends NatsServer {
+  /** Stop the server and remove its directory. */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * A server of one test's own, in a temporary directory named after `name`: for tests that
+ * stop, crash or freeze it, or configure it otherwise, without disturbing the shared one.
+ */
+export const startPrivate = async (name: string, options: Omit<Options, "dir"> = {}): Promise<Private> => {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`))
+  // mkdtemp makes the directory private; the server may run as another user under root.
+  chmodSync(dir, 0o755)
+  const server = await start({ ...options, dir })
+  return {
+    ...server,
+    dispose: async () => {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   }
 }
 

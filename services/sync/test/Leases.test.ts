@@ -11,9 +11,12 @@ describe("Leases", () => {
     expect(Leases.isFree(held, 6_001, 5_000)).toBe(true)
   })
 
-  it("makes busier replicas wait longer for a free lease", () => {
-    expect(Leases.spreadDelayMs(0, 0)).toBe(0)
-    expect(Leases.spreadDelayMs(4, 0)).toBeGreaterThan(Leases.spreadDelayMs(1, 1))
+  it("makes busier replicas wait longer for a free lease, never as long as a replica that cannot run the sync leaves it", () => {
+    expect(Leases.spreadDelayMs(0, 5_000, 0)).toBe(0)
+    expect(Leases.spreadDelayMs(4, 5_000, 0)).toBeGreaterThan(Leases.spreadDelayMs(1, 5_000, 1))
+    for (const owned of [16, 34, 100, 1_000]) {
+      expect(Leases.spreadDelayMs(owned, 5_000, 1)).toBeLessThan(Leases.declineMs(1, 5_000))
+    }
     expect(Leases.ownerOf(Leases.value("replica-1"))).toBe("replica-1")
   })
 

@@ -1,6 +1,6 @@
 /**
  * One sync test's world: a Stripe emulator (in this process), a namespace of its own on the
- * shared nats-server, and sync replicas, in this process (`replica`) or as child processes
+ * shared nats-server (or on one of the test's own), and sync replicas, in this process (`replica`) or as child processes
  * (`Replicas.start`, for kill -9).
  */
 import { jetstreamManager } from "@nats-io/jetstream"
@@ -61,6 +61,8 @@ export interface Options {
   readonly customers: number
   readonly rateLimitPerSecond?: number
   readonly seed?: number
+  /** A nats-server of the test's own (one it stops and restarts) instead of the shared one. */
+  readonly natsUrl?: string
 }
 
 export const make = async (options: Options): Promise<Harness> => {
@@ -71,11 +73,12 @@ export const make = async (options: Options): Promise<Harness> => {
   })
   const apiKey = emulator.apiKeys[0] ?? ""
   const ns = Fixtures.namespace()
-  const natsUrl = Fixtures.natsUrl()
-  const nc = await connect({ servers: natsUrl })
+  const natsUrl = options.natsUrl ?? Fixtures.natsUrl()
+  // Reconnecting for as long as it takes, as the services do, through a restart of the server.
+  const nc = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
   const scope = Effect.runSync(Scope.make())
   const layer = Layer.mergeAll(
-    Nats.layer(Fixtures.natsSettings(ns)),
+    Nats.layer(Fixtures.natsSettings(ns, natsUrl)),
     Secrets.layer(Redacted.make(SECRET_KEY)),
     Log.layer("sync-test", "warn")
   )

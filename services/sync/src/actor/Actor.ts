@@ -299,9 +299,13 @@ export const run = (input: Input) =>
             yield* status.setReason(reason)
           }
           yield* Effect.sleep(wait)
+          // Only a try that succeeds says the key works. A 5xx or a network error is retried below
+          // (`Requests.run`); another refusal (a 403, a 404) says nothing about the key: the sync
+          // stays failed and tries again after the next step.
           const probe = yield* Effect.either(connection.changes.head)
-          if (probe._tag === "Right" || probe.left._tag !== "UpstreamAuthFailed") break
-          error = probe.left
+          if (probe._tag === "Right") break
+          if (probe.left._tag === "UpstreamAuthFailed") error = probe.left
+          else yield* Effect.logWarning(`sync ${sync}: trying the API key again failed otherwise: ${probe.left.message}; the sync stays failed`)
         }
         yield* Effect.logInfo(`sync ${sync}: the API key is accepted again; resuming`)
         yield* status.move("key_accepted")

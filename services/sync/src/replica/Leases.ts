@@ -29,9 +29,15 @@ export interface Observed {
 export const isFree = (lease: Observed | undefined, now: number, ttlMs: number): boolean =>
   lease === undefined || !lease.held || now - lease.seenAt > ttlMs
 
-/** Replicas holding more actors wait longer before taking a free lease, so actors spread out. */
-export const spreadDelayMs = (owned: number, random: number = Math.random()): number =>
-  owned * 150 + Math.round(random * 100)
+/**
+ * Replicas holding more actors wait longer before taking a free lease, so actors spread out:
+ * 150 ms per actor, up to half the TTL. Never longer: a replica that cannot run a sync lets it
+ * go and leaves it for a TTL (`declineMs`), and a busy replica that can run it must take it
+ * in that time (at 150 ms per actor without the cap, one with more than a TTL's worth, 33 at
+ * 5 s, waited out the decline and lost the sync to the declining replica again).
+ */
+export const spreadDelayMs = (owned: number, ttlMs: number, random: number = Math.random()): number =>
+  Math.min(owned * 150, ttlMs / 2) + Math.round(random * 100)
 
 /**
  * How long a replica leaves a sync it could not run (it cannot decrypt the API key) to the
@@ -76,5 +82,9 @@ export const acquire = (kv: KV, key: string, owner: string, expected: number | u
 
 export const renew = acquire
 
-export const release = (kv: KV, key: string, revision: number): Effect.Effect<void> =>
-  Effect.promise(() => kv.delete(key, { previousSeq: revision }).catch(() => undefined))
+/** Let the lease go, waiting no longer than `withinMs` (NATS away): unrenewed, it expires in the TTL all the same. */
+export const release = (kv: KV, key: string, revision: number, withinMs: number): Effect.Effect<void> =>
+  Effect.promise(() => kv.delete(key, { previousSeq: revision }).catch(() => undefined)).pipe(
+    Effect.timeoutOption(withinMs),
+    Effect.asVoid
+  )

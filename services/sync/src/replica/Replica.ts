@@ -34,6 +34,15 @@ interface Owned {
   fiber: Fiber.RuntimeFiber<unknown, unknown>
 }
 
+/**
+ * A lease write NATS did not answer in time. A request to a server that is away waits for
+ * nats.js's timeout (5 s), longer than an owner may go without renewing; a write answered
+ * late (sent once the connection is back) shows in the bucket's watch like anyone else's.
+ */
+const UNANSWERED = "unanswered" as const
+const unanswered = <A, E>(write: Effect.Effect<A, E>, withinMs: number) =>
+  write.pipe(Effect.timeoutFail({ duration: withinMs, onTimeout: () => UNANSWERED }))
+
 const decodeConfig = Schema.decodeUnknownOption(Schema.parseJson(SyncConfig.SyncConfig))
 
 export interface ReplicaState {
@@ -75,6 +84,8 @@ export const make = Effect.gen(function*() {
   const freeSince = new Map<string, number>()
   let watching = false
   const declined = new Map<string, Declined>()
+  /** Syncs whose actor stopped because NATS did not answer a renewal in time. */
+  const stalled = new Set<string>()
   /** Configs that failed to decode, by sync, until the next tick says so in the log. */
   const unreadable = new Map<string, number>()
 
@@ -140,7 +151,7 @@ export const make = Effect.gen(function*() {
       if (actor === undefined) return
       owned.delete(id)
       metrics.actors.set(owned.size)
-      yield* Leases.release(leasesKv, id, actor.leaseRevision)
+      yield* Leases.release(leasesKv, id, actor.leaseRevision, ttl)
     })
 
   /**
@@ -169,42 +180,53 @@ export const make = Effect.gen(function*() {
       await checkpointsKv.delete(SyncStatus.key(sync)).catch(() => undefined)
     })
 
+  /**
+   * Renew a held lease. The actor must be gone at 80% of the TTL without a renewal, before
+   * another replica may take the lease: a renewal NATS does not answer (it is away, or this
+   * process is too busy to read the answer) waits no longer than that.
+   */
+  const renew = (id: string, actor: Owned) =>
+    Effect.gen(function*() {
+      const left = Math.max(0, actor.lastRenewedAt + ttl * 0.8 - Date.now())
+      const renewed = yield* Effect.either(unanswered(Leases.renew(leasesKv, id, me, actor.leaseRevision), left))
+      if (renewed._tag === "Right" && renewed.right !== undefined) {
+        actor.leaseRevision = renewed.right
+        actor.lastRenewedAt = Date.now()
+        metrics.leases.inc({ event: "renewed" })
+      } else if (renewed._tag === "Right") {
+        yield* stopActor(id)
+        metrics.leases.inc({ event: "lost" })
+        yield* Effect.logWarning(`lost the lease of ${id} to another replica; its actor stopped`)
+      } else if (renewed.left === UNANSWERED || Date.now() - actor.lastRenewedAt > ttl * 0.8) {
+        // Cannot renew (NATS unreachable): stop before another replica may take over.
+        const why = renewed.left === UNANSWERED ? `NATS did not answer within ${Math.round(left)} ms` : renewed.left.message
+        yield* stopActor(id)
+        stalled.add(id)
+        metrics.leases.inc({ event: "lost" })
+        yield* Effect.logWarning(`could not renew the lease of ${id}: ${why}; its actor stopped`)
+      }
+    })
+
   const tick = Effect.gen(function*() {
-    const now = Date.now()
     for (const [id, revision] of unreadable) {
       const kept = known.has(id) ? "its actor keeps the previous config" : "the sync does not run"
       yield* Effect.logWarning(`the config of sync ${id} (revision ${revision}) cannot be read; ${kept}. Write it again through the CLI or the API.`)
     }
     unreadable.clear()
-    // Held leases: renew, restart actors whose config changed, stop the ones of deleted syncs.
+    // Renewals go out together: one after another, the round of a replica with many syncs
+    // could outlast 80% of the TTL whenever each answer is slow.
+    const due = [...owned].filter(([id, actor]) => known.has(id) && Date.now() - actor.lastRenewedAt >= ttl / 3)
+    yield* Effect.forEach(due, ([id, actor]) => renew(id, actor), { concurrency: "unbounded", discard: true })
+    // Held leases: restart actors whose config changed, stop the ones of deleted syncs.
     for (const [id, actor] of [...owned]) {
       const config = known.get(id)
       if (config === undefined) {
         yield* stopActor(id)
         yield* removeSyncState(id)
-        yield* Leases.release(leasesKv, id, actor.leaseRevision)
+        yield* Leases.release(leasesKv, id, actor.leaseRevision, ttl)
         metrics.leases.inc({ event: "released" })
         yield* Effect.logInfo(`sync ${id} was deleted; its actor stopped and its checkpoint was removed`)
         continue
-      }
-      if (now - actor.lastRenewedAt >= ttl / 3) {
-        const renewed = yield* Effect.either(Leases.renew(leasesKv, id, me, actor.leaseRevision))
-        if (renewed._tag === "Right" && renewed.right !== undefined) {
-          actor.leaseRevision = renewed.right
-          actor.lastRenewedAt = Date.now()
-          metrics.leases.inc({ event: "renewed" })
-        } else if (renewed._tag === "Right") {
-          yield* stopActor(id)
-          metrics.leases.inc({ event: "lost" })
-          yield* Effect.logWarning(`lost the lease of ${id} to another replica; its actor stopped`)
-          continue
-        } else if (Date.now() - actor.lastRenewedAt > ttl * 0.8) {
-          // Cannot renew (NATS unreachable): stop before another replica may take over.
-          yield* stopActor(id)
-          metrics.leases.inc({ event: "lost" })
-          yield* Effect.logWarning(`could not renew the lease of ${id}: ${renewed.left.message}; its actor stopped`)
-          continue
-        }
       }
       if (config.revision !== actor.configRevision) {
         yield* Fiber.interrupt(actor.fiber)
@@ -219,21 +241,29 @@ export const make = Effect.gen(function*() {
       if (known.get(id)?.revision !== decision.configRevision) declined.delete(id)
     }
     // Free leases: take them, the least busy replica first.
+    const now = Date.now()
     for (const [id, config] of known) {
       if (owned.has(id)) continue
       // Left to the other replicas for now; a new config (a new API key) is tried at once.
       if ((declined.get(id)?.until ?? 0) > now) continue
       const lease = leases.get(id)
-      if (!Leases.isFree(lease, now, ttl)) {
+      // A lease this replica stopped renewing unanswered and still holds (no one took it, or
+      // the renewal was written late): taken back at once, not after the TTL.
+      const takeBack = stalled.has(id) && lease?.held === true && lease.owner === me
+      if (!takeBack) stalled.delete(id)
+      if (!takeBack && !Leases.isFree(lease, now, ttl)) {
         freeSince.delete(id)
         continue
       }
       const since = freeSince.get(id) ?? now
       freeSince.set(id, since)
-      if (now - since < Leases.spreadDelayMs(owned.size)) continue
-      const revision = yield* Effect.either(Leases.acquire(leasesKv, id, me, lease?.revision))
+      if (!takeBack && now - since < Leases.spreadDelayMs(owned.size, ttl)) continue
+      // NATS away: no lease is taken this tick, and the next tick renews the held ones on time.
+      const revision = yield* Effect.either(unanswered(Leases.acquire(leasesKv, id, me, lease?.revision), ttl / 5))
+      if (revision._tag === "Left" && revision.left === UNANSWERED) break
       if (revision._tag === "Left" || revision.right === undefined) continue
       freeSince.delete(id)
+      stalled.delete(id)
       leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
       const fiber = yield* startActor(id, config, false)
       owned.set(id, { leaseRevision: revision.right, lastRenewedAt: Date.now(), configRevision: config.revision, fiber })
@@ -247,7 +277,7 @@ export const make = Effect.gen(function*() {
   yield* Effect.addFinalizer(() =>
     Effect.forEach([...owned.keys()], (id) =>
       Effect.flatMap(stopActor(id), (actor) =>
-        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision)), { discard: true }))
+        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision, ttl)), { discard: true }))
   // Forked after the finalizer above, so it is interrupted before the leases are let go.
   yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(Math.max(50, Math.min(250, ttl / 10)))))))
 

@@ -1,0 +1,103 @@
+/**
+ * A refused key is tried again with one request at a time; only a request that succeeds says
+ * the key works. A try that fails for another reason says nothing about the key: refused
+ * otherwise (a 403) or not answered (the connection reset), the sync stays failed, logs no
+ * `key_accepted`, and tries again, until a try succeeds. The sync reaches the emulator through
+ * a front that can answer in its place, as the emulator cannot refuse a valid key's requests.
+ */
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { SyncStore } from "@tributary/core"
+import type { SyncStatus } from "@tributary/core"
+import { Fixtures } from "@tributary/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Harness from "./support/Harness.js"
+import * as Records from "./support/Records.js"
+
+type Mode = "forward" | "refuse" | "reset"
+
+/** An HTTP front of the emulator: forwards, answers a Stripe-like 403 itself, or resets the connection; counts what it did not forward. */
+const front = async (target: string) => {
+  let mode: Mode = "forward"
+  let intercepted = 0
+  const server = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      if (mode !== "forward") intercepted++
+      if (mode === "reset") return request.socket.destroy()
+      if (mode === "refuse") {
+        response.writeHead(403, { "content-type": "application/json" })
+        return response.end(JSON.stringify({ error: { type: "invalid_request_error", message: "The front refuses this request." } }))
+      }
+      const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) =>
+        typeof value === "string" && name !== "host" && name !== "content-length" ? [[name, value]] : []))
+      void fetch(`${target}${request.url ?? "/"}`, {
+        method: request.method ?? "GET",
+        headers,
+        ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) })
+      }).then(async (answer) => {
+        const body = Buffer.from(await answer.arrayBuffer())
+        const kept = [...answer.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name))
+        response.writeHead(answer.status, Object.fromEntries(kept))
+        response.end(body)
+      }, () => request.socket.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set: (next: Mode) => {
+      mode = next
+    },
+    intercepted: () => intercepted,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
+let h: Harness.Harness
+let gate: Awaited<ReturnType<typeof front>>
+beforeAll(async () => {
+  h = await Harness.make({ customers: 10 })
+  gate = await front(h.emulator.url)
+  await h.replica("retry", { pollIntervalMs: 200 }, logs)
+})
+afterAll(async () => {
+  await h.close()
+  await gate.close()
+})
+const logs: Array<string> = []
+
+describe("trying a refused key again", () => {
+  it.each(["refuse", "reset"] as const)("does not take a try that fails otherwise (%s) for the key accepted", async (how) => {
+    const sync = await h.createSync({ api_base_url: gate.url })
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await h.admin.revokeKey()
+    const phases = new Set<SyncStatus.Phase>()
+    try {
+      await h.waitForPhase(sync.id, ["failed"], 30_000)
+      // The key works again, but no request reaches the emulator.
+      gate.set(how)
+      await h.admin.restoreKey()
+      const before = gate.intercepted()
+      await Fixtures.waitFor("two tries of the key that fail otherwise", async () => {
+        const status = await h.status(sync.id)
+        if (status !== undefined) phases.add(status.phase)
+        return gate.intercepted() >= before + 2 ? true : undefined
+      }, { timeoutMs: 30_000, intervalMs: 20 })
+    } finally {
+      gate.set("forward")
+      await h.admin.restoreKey()
+    }
+    expect([...phases]).toStrictEqual(["failed"])
+    expect(await Records.milestones(h.nc, h.ns, sync.id)).not.toContain("key_accepted")
+    const messages = logs.map((line) => (JSON.parse(line) as { msg?: string }).msg ?? "")
+    expect(messages.filter((msg) => msg.includes(sync.id) && msg.includes("accepted again"))).toStrictEqual([])
+
+    // Once a try succeeds, it is over: key_accepted, and live again.
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    const log = await Records.milestones(h.nc, h.ns, sync.id)
+    expect(log.slice(log.indexOf("failed") + 1).filter((m) => m === "key_accepted")).toHaveLength(1)
+    await h.run(SyncStore.remove(sync.id))
+  }, 120_000)
+})
