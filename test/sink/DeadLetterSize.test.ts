@@ -6,11 +6,8 @@
  * reason trimmed, then the body cut, with headers saying so and where the whole message is.
  * The nats-server is a private one with a small `max_payload`, so the records stay small.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { DeadLetters, Headers, Record as CoreRecord } from "@tributary/core"
-import { NatsServer } from "@tributary/testkit"
+import { PrivateNats } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schema } from "effect"
 import * as Harness from "./Harness.js"
@@ -18,17 +15,7 @@ import * as Harness from "./Harness.js"
 const MAX_PAYLOAD = 16 * 1024
 const GOOD = 50
 
-const privateNats = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tributary-sink-max-payload-"))
-    chmodSync(dir, 0o755)
-    return { dir, server: await NatsServer.start({ dir, maxPayload: MAX_PAYLOAD }) }
-  }),
-  ({ dir, server }) => Effect.promise(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-)
+const privateNats = PrivateNats.scoped("sink-max-payload", { maxPayload: MAX_PAYLOAD })
 
 const encode = Schema.encodeSync(CoreRecord.Record)
 

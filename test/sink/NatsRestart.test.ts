@@ -6,11 +6,8 @@
  * (frozen, its connections still open) makes the sink not ready too, until it answers
  * again. The server is a private one, so stopping it disturbs no other test.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Log, Nats, Secrets, SyncStore } from "@tributary/core"
-import { NatsServer, Ports } from "@tributary/testkit"
+import { Ports, PrivateNats } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import * as Harness from "./Harness.js"
@@ -18,17 +15,7 @@ import * as Harness from "./Harness.js"
 const RECORDS = 2_000
 const OUTAGE_MS = 5_000
 
-const privateNats = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tributary-sink-nats-restart-"))
-    chmodSync(dir, 0o755)
-    return { dir, server: await NatsServer.start({ dir }) }
-  }),
-  ({ dir, server }) => Effect.promise(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-)
+const privateNats = PrivateNats.scoped("sink-nats-restart")
 
 const versions = (updatedIdx: number) =>
   Array.from({ length: RECORDS }, (_, i) => Harness.record({ upstreamId: `cus_${i}`, updatedIdx }))
