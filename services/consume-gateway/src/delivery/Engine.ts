@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto"
 import * as Resources from "../consumers/Resources.js"
 import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
+import { NatsUnavailable } from "../wire/Wire.js"
 import type { PullStatus, Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
@@ -78,7 +79,8 @@ export class Engine {
   constructor(private readonly deps: Dependencies) {}
 
   private async runtime(name: string): Promise<Runtime> {
-    const config = await this.deps.lookup(name)
+    // A name the replica's cache does not hold is read from the bucket: not while NATS is away.
+    const config = await this.deps.wire.whileConnected(() => this.deps.lookup(name))
     if (config === undefined) {
       this.runtimes.delete(name)
       throw new UnknownConsumer(name)
@@ -99,7 +101,7 @@ export class Engine {
   }
 
   private refreshCounts(rt: Runtime): Promise<void> {
-    rt.refreshing ??= this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable).then((info) => {
+    rt.refreshing ??= this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable)).then((info) => {
       rt.counts = {
         numPending: info.num_pending,
         numAckPending: info.num_ack_pending,
@@ -122,7 +124,7 @@ export class Engine {
   private checkRedrive(rt: Runtime) {
     if (Date.now() - rt.redriveCheckedAt < REDRIVE_CHECK_MS) return
     rt.redriveCheckedAt = Date.now()
-    this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable)
+    this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable))
       .then((info) => {
         rt.redrivePending = info.num_pending
       }, () => {})
@@ -166,6 +168,7 @@ export class Engine {
     this.checkRedrive(rt)
     if (rt.redrivePending > 0) {
       const { messages, status } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      if (status.end === "disconnected") throw this.unavailable()
       if (status.end === "refused") this.refused(rt, rt.resources.deadLetterStream, rt.resources.redriveDurable, status)
       if (messages.length === 0) rt.redrivePending = 0
       granted.push(...await this.claim(rt, "redrive", messages))
@@ -180,6 +183,7 @@ export class Engine {
   }
 
   private checkPullStatus(rt: Runtime, status: PullStatus) {
+    if (status.end === "disconnected") throw this.unavailable()
     // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
     if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
     if (status.end === "maxWaiting") {
@@ -187,6 +191,15 @@ export class Engine {
         RetryAfter.AT_JETSTREAM_MAX_WAITING_SECONDS)
     }
     if (status.end === "refused") this.refused(rt, rt.resources.stream, rt.resources.durable, status)
+  }
+
+  private unavailable(): NatsUnavailable {
+    return new NatsUnavailable(this.deps.wire.unavailable ?? "the connection to NATS was lost")
+  }
+
+  /** Before anything is asked of NATS: while the connection is lost, say so at once. */
+  private connected() {
+    if (this.deps.wire.unavailable !== undefined) throw this.unavailable()
   }
 
   /**
@@ -220,6 +233,7 @@ export class Engine {
    */
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
+    this.connected()
     if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
     const now = Date.now()
     if (rt.waiters.size >= this.deps.settings.maxWaiting) {
@@ -292,6 +306,7 @@ export class Engine {
 
   private async tokens(name: string, texts: ReadonlyArray<string>) {
     const rt = await this.runtime(name)
+    this.connected()
     const read = texts.map((text) => AckToken.read(this.deps.keys, name, text))
     const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
     if (rejected.length > 0) {
@@ -356,7 +371,7 @@ export class Engine {
   async state(name: string) {
     const rt = await this.runtime(name)
     await this.refreshCounts(rt)
-    const dead = await this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects })
+    const dead = await this.deps.wire.whileConnected(() => this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects }))
       .then((info) => Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0), () => 0)
     return { num_pending: rt.counts!.numPending, num_ack_pending: rt.counts!.numAckPending, dead_letters: dead }
   }
