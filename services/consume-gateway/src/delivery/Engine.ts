@@ -67,6 +67,27 @@ interface Runtime {
 const COUNTS_MAX_AGE_MS = 250
 const REDRIVE_CHECK_MS = 1_000
 const MAX_WAIT_MS = 60_000
+/**
+ * A waiting pull JetStream ended with nothing before `wait_for` ran out (a status some servers
+ * answer at once, such as `409 Exceeded MaxAckPending` on newer ones) is made again after this
+ * pause, doubled each time up to `EMPTY_PULL_PAUSE_MAX_MS`: pulling again at once would ask
+ * JetStream thousands of times a second until `wait_for` ends.
+ */
+const EMPTY_PULL_PAUSE_MS = 50
+const EMPTY_PULL_PAUSE_MAX_MS = 1_000
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted === true) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener("abort", done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener("abort", done, { once: true })
+  })
 
 const OPEN = '{"data":['
 const CLOSE_BRACE = 0x7d
@@ -249,13 +270,19 @@ export class Engine {
       const available = await this.pullNow(rt, batchSize)
       let granted = available.granted
       if (granted.length === 0 && available.full) await this.refuseWhenFull(rt)
+      let emptyPause = EMPTY_PULL_PAUSE_MS
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
         const abandon = () => pull.abandon()
         signal?.addEventListener("abort", abandon, { once: true })
         const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
         this.checkPullStatus(rt, status)
-        if (messages.length === 0) continue
+        if (messages.length === 0) {
+          // Ended before its expiry (otherwise the deadline has passed and the loop ends here).
+          if (Date.now() < deadline) await pause(Math.min(emptyPause, deadline - Date.now()), signal)
+          emptyPause = Math.min(emptyPause * 2, EMPTY_PULL_PAUSE_MAX_MS)
+          continue
+        }
         granted = [...await this.claim(rt, "main", messages)]
         // Topping up the batch must not cost the messages already claimed for this caller.
         if (batchSize > granted.length) {
