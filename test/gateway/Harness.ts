@@ -1,6 +1,6 @@
 /**
  * Two (or more) gateway replicas in this process, on their own ports, over one namespace of
- * the shared test nats-server; a token; and helpers to publish records and events the way
+ * the shared test nats-server (or of `natsUrl`, a test's private one); a token; and helpers to publish records and events the way
  * the sync service does.
  */
 import { HttpServer } from "@effect/platform"
@@ -48,10 +48,11 @@ export const startReplica = async (
   ns: Namespace.Namespace,
   name: string,
   overrides: Partial<typeof settings> = {},
-  logs?: LogDestination
+  logs?: LogDestination,
+  natsUrl?: string
 ): Promise<Replica> => {
   const layer = Gateway.layer({ ...settings, ...overrides }).pipe(
-    Layer.provideMerge(Layer.mergeAll(Nats.layer(Fixtures.natsSettings(ns), name), Secrets.layer(SECRET))),
+    Layer.provideMerge(Layer.mergeAll(Nats.layer(Fixtures.natsSettings(ns, natsUrl), name), Secrets.layer(SECRET))),
     Layer.provide(Log.layer(name, "warn", logs))
   )
   const scope = Effect.runSync(Scope.make())
@@ -65,12 +66,17 @@ export const startReplica = async (
   }
 }
 
-export const start = async (count = 2, overrides: Partial<typeof settings> = {}, logs?: LogDestination): Promise<Stack> => {
+export const start = async (
+  count = 2,
+  overrides: Partial<typeof settings> = {},
+  logs?: LogDestination,
+  natsUrl?: string
+): Promise<Stack> => {
   const ns = Fixtures.namespace()
   const replicas: Array<Replica> = []
-  for (let i = 0; i < count; i++) replicas.push(await startReplica(ns, `gateway-${i}`, overrides, logs))
+  for (let i = 0; i < count; i++) replicas.push(await startReplica(ns, `gateway-${i}`, overrides, logs, natsUrl))
   const natsScope = Effect.runSync(Scope.make())
-  const natsContext = await Effect.runPromise(Layer.buildWithScope(Nats.layer(Fixtures.natsSettings(ns), "test"), natsScope))
+  const natsContext = await Effect.runPromise(Layer.buildWithScope(Nats.layer(Fixtures.natsSettings(ns, natsUrl), "test"), natsScope))
   const nats = Context.get(natsContext, Nats.Nats)
   const { token } = await Effect.runPromise(ApiTokens.create("test").pipe(Effect.provideService(Nats.Nats, nats)))
   const call = (i: number, method: string, path: string, body?: unknown, as: string | null = token) =>

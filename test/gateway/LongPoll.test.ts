@@ -1,8 +1,10 @@
 /**
  * Long polls (`next?wait_for=`) whose caller goes away: the replica frees the waiting slot at
- * once, and a message that then arrives for the abandoned pull goes back to the consumer.
+ * once, and a message that then arrives for the abandoned pull goes back to the consumer. A
+ * long poll whose pulls are ended at once with nothing backs off rather than pull again at once.
  */
 import { request } from "node:http"
+import { Empty, headers as natsHeaders } from "@nats-io/transport-node"
 import { Ids } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -54,5 +56,36 @@ describe("long polls", () => {
     await Harness.publishRecords(stack, [{ id: "poll_1", idx: 1, sync: Ids.SyncId.make("s_poll") }])
     const batch = await Harness.next(stack, 1, "poll", 10, 5_000)
     expect(batch.data.map((d) => d.record?.upstream_id)).toEqual(["poll_1"])
+  })
+
+  it("backs off when JetStream ends its waiting pulls at once with nothing, rather than pull again in a tight loop", async () => {
+    await Harness.createConsumer(stack, { name: "ends_at_once", filters: { sync_id: "s_ends_at_once" } })
+    // A second responder on the consumer's pull subject, on the real server: every waiting pull
+    // is ended at once with `404 No Messages`, as a server that ends pulls early answers them.
+    // (JetStream still holds its copy of each until it expires.)
+    const subject = `$JS.API.CONSUMER.MSG.NEXT.${stack.ns.streams.records}.consume-ends_at_once`
+    let waitingPulls = 0
+    const responder = stack.nats.nc.subscribe(subject, {
+      callback: (_error, msg) => {
+        if ((JSON.parse(msg.string()) as { no_wait?: boolean }).no_wait === true) return
+        waitingPulls++
+        msg.respond(Empty, { headers: natsHeaders(404, "No Messages") })
+      }
+    })
+    try {
+      await stack.nats.nc.flush()
+      const started = Date.now()
+      const answer = await stack.call(0, "GET", "/v1/consumers/ends_at_once/next?batch_size=10&wait_for=2000")
+      const took = Date.now() - started
+      expect(answer.status).toBe(200)
+      expect((await answer.json() as Harness.NextBody).data).toEqual([])
+      // It waited out its wait_for, no longer, with a handful of pulls (back-off from 50 ms to 1 s), not thousands.
+      expect(took).toBeGreaterThanOrEqual(1_900)
+      expect(took).toBeLessThan(4_000)
+      expect(waitingPulls).toBeGreaterThan(1)
+      expect(waitingPulls).toBeLessThanOrEqual(8)
+    } finally {
+      responder.unsubscribe()
+    }
   })
 })

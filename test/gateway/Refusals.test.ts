@@ -142,4 +142,48 @@ describe("JetStream refusals", () => {
       .toMatchObject({ ack_wait_ms: 20_000, max_ack_pending: 60 })
     expect(await jetStreamSide()).toEqual({ ack_wait: [20_000_000_000, 20_000_000_000], max_ack_pending: [60, 60] })
   })
+
+  it("a PATCH both JetStream consumers refuse is tried on both, names both refusals, and leaves bucket and JetStream as before", async () => {
+    const sync = Ids.SyncId.make("s_both")
+    const { state: _state, ...before } = await Harness.createConsumer(stack,
+      { name: "both", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
+    const records = stack.ns.streams.records
+    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_both`
+    const jetStreamSide = async () => {
+      const [main, redrive] = await Promise.all([
+        stack.nats.jsm.consumers.info(records, "consume-both"),
+        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+      ])
+      return {
+        filter: main.config.filter_subject,
+        ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
+        max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
+      }
+    }
+    const jetStreamBefore = await jetStreamSide()
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+
+    // RECORDS narrowed to customers (the invoices filter is refused) and the dead-letter stream cut
+    // to its `dead` half (any change of the redrive consumer is refused): both refuse this PATCH.
+    const recordsBefore = await stack.nats.jsm.streams.info(records)
+    const deadLettersBefore = await stack.nats.jsm.streams.info(deadLetterStream)
+    await stack.nats.jsm.streams.update(records, { subjects: [`${stack.ns.root}.records.*.stripe_customer.*`] })
+    await stack.nats.jsm.streams.update(deadLetterStream, { subjects: [`${stack.ns.root}.dlq.both.dead.>`] })
+    try {
+      const refused = await stack.call(0, "PATCH", "/v1/consumers/both",
+        { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000 })
+      expect(refused.status).toBe(409)
+      const body = await refused.json() as { _tag: string; field?: string; message: string }
+      expect(body).toMatchObject({ _tag: "Conflict", field: "filters" })
+      // Both JetStream consumers were asked, and the answer names each refusal.
+      expect(body.message).toContain(`consume-both on ${records}`)
+      expect(body.message).toContain(`redrive on ${deadLetterStream}`)
+      expect(body.message).toContain("unchanged")
+      expect((await bucket.get("both"))!.json()).toEqual(before)
+      expect(await jetStreamSide()).toEqual(jetStreamBefore)
+    } finally {
+      await stack.nats.jsm.streams.update(records, { subjects: recordsBefore.config.subjects })
+      await stack.nats.jsm.streams.update(deadLetterStream, { subjects: deadLettersBefore.config.subjects })
+    }
+  })
 })

@@ -51,12 +51,12 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
         lookup: configs.lookup,
         warn: (message, fields) => runFork(Effect.logWarning(message).pipe(Effect.annotateLogs(fields)))
       })
-      let disconnected: string | undefined
       const watchStatus = async () => {
         for await (const status of nats.nc.status()) {
-          if (status.type === "disconnect") disconnected = "NATS connection lost; reconnecting"
+          // Requests waiting on NATS fail at once (a 503), rather than at their timeouts.
+          if (status.type === "disconnect") wire.connectionLost("NATS connection lost; reconnecting")
           if (status.type === "reconnect") {
-            disconnected = undefined
+            wire.connectionBack()
             // A PATCH the lost connection cut short may have left JetStream apart from the bucket.
             reconciler.all()
           }
@@ -65,11 +65,11 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Effect.forkScoped(Effect.promise(watchStatus))
       return {
         engine,
-        tokens: BearerTokens.make(nats),
+        tokens: BearerTokens.make(nats, () => wire.unavailable),
         metrics,
         knownConsumer: configs.known,
         metricsToken: settings.metricsToken,
-        notReady: () => nats.nc.isClosed() ? "NATS connection closed" : disconnected
+        notReady: () => nats.nc.isClosed() ? "NATS connection closed" : wire.unavailable
       }
     })
   )

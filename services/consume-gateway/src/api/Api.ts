@@ -9,7 +9,8 @@ import * as S from "./Schemas.js"
 
 /** `Authorization: Bearer <token>`, a token made by `tributary tokens create`. */
 export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("Authorization", {
-  failure: Unauthorized,
+  // Unavailable: the token could not be looked up (NATS unreachable).
+  failure: Schema.Union(Unauthorized, Unavailable),
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 

@@ -7,12 +7,16 @@ import { Authorization } from "./Api.js"
 import type { BearerTokens } from "./BearerTokens.js"
 import { GatewayReplica } from "./Context.js"
 import { Unauthorized } from "./Errors.js"
+import type { Unavailable } from "./Errors.js"
 
 export const MISSING_TOKEN =
   "missing bearer token: send `Authorization: Bearer <token>` (create one with `tributary tokens create`)"
 
-/** Fails with `Unauthorized` unless `token` (what follows `Bearer `, `""` when none) is a valid API token. */
-export const authenticate = (tokens: BearerTokens, token: string): Effect.Effect<void, Unauthorized> =>
+/**
+ * Fails with `Unauthorized` unless `token` (what follows `Bearer `, `""` when none) is a valid API
+ * token, or with `Unavailable` when NATS cannot say.
+ */
+export const authenticate = (tokens: BearerTokens, token: string): Effect.Effect<void, Unauthorized | Unavailable> =>
   Effect.gen(function*() {
     if (token === "") return yield* new Unauthorized({ message: MISSING_TOKEN })
     if (!(yield* tokens.check(token))) return yield* new Unauthorized({ message: "unknown or revoked bearer token" })

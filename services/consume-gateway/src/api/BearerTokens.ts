@@ -3,9 +3,14 @@
  * the answer is cached briefly (valid 5 s, invalid 1 s), so the hot consume routes do not pay
  * a KV read per request and a revoked token stops working within seconds. One cache per
  * replica, shared by the HttpApi's `Authorization` middleware and the hot routes.
+ *
+ * A lookup NATS cannot answer is a 503, not "unknown or revoked" (a worker told its token is
+ * revoked stops), and is not cached: the token is looked up again once NATS is back.
  */
 import { ApiTokens, Nats, Secrets } from "@tributary/core"
 import { Effect, Option } from "effect"
+import { unreachable } from "./Convert.js"
+import { Unavailable } from "./Errors.js"
 
 const VALID_FOR_MS = 5_000
 const INVALID_FOR_MS = 1_000
@@ -14,11 +19,12 @@ const MAX_CACHED = 10_000
 export interface BearerTokens {
   /** The cache's answer for `token` right now (no lookup): valid, invalid, or `undefined` when it has none. */
   readonly cached: (token: string) => boolean | undefined
-  /** Valid or not: the cache's answer, or a lookup in the `tokens` bucket (unreachable NATS: not valid). */
-  readonly check: (token: string) => Effect.Effect<boolean>
+  /** Valid or not: the cache's answer, or a lookup in the `tokens` bucket (`Unavailable` when NATS does not answer it). */
+  readonly check: (token: string) => Effect.Effect<boolean, Unavailable>
 }
 
-export const make = (nats: Nats.NatsClient): BearerTokens => {
+/** `unavailable`: why NATS cannot be reached now (the connection is lost), or `undefined`. */
+export const make = (nats: Nats.NatsClient, unavailable: () => string | undefined): BearerTokens => {
   const cache = new Map<string, { readonly valid: boolean; readonly until: number }>()
   const fresh = (hash: string, now: number) => {
     const entry = cache.get(hash)
@@ -33,9 +39,12 @@ export const make = (nats: Nats.NatsClient): BearerTokens => {
         const now = Date.now()
         const known = fresh(hash, now)
         if (known !== undefined) return known
+        // nats.js would wait out its request timeout for a reply that cannot come.
+        const lost = unavailable()
+        if (lost !== undefined) return yield* new Unavailable({ message: unreachable(lost) })
         const valid = Option.isSome(yield* ApiTokens.verify(token).pipe(
           Effect.provideService(Nats.Nats, nats),
-          Effect.orElseSucceed(() => Option.none())
+          Effect.mapError((error) => new Unavailable({ message: unreachable(error.message) }))
         ))
         if (cache.size > MAX_CACHED) cache.clear()
         cache.set(hash, { valid, until: now + (valid ? VALID_FOR_MS : INVALID_FOR_MS) })

@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "../consumers/Errors.js"
 import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
 import { JetStreamFailure } from "../wire/Kv.js"
+import { NatsUnavailable } from "../wire/Wire.js"
 import { Conflict, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
 
 type DomainError =
@@ -62,8 +63,18 @@ export const fromEngine = (error: unknown) => {
     return new JetStreamRefused({ message: error.message, jetstream: { code: error.code, description: error.description } })
   }
   if (error instanceof JetStreamFailure) return new Unavailable({ message: error.message })
+  if (error instanceof NatsUnavailable) return new Unavailable({ message: unreachable(error.reason) })
   return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })
 }
+
+/**
+ * NATS cannot be reached: nothing was delivered, and a settlement asked for may or may not have
+ * been recorded, so the worker is told to send it again (the same ack again answers 204).
+ */
+export const unreachable = (reason: string): string =>
+  `NATS is unreachable (${reason}): the gateway cannot serve this until it is back; retry in a moment. ` +
+  "An ack, nack or progress answered with this may or may not have been applied: send it again once NATS is back " +
+  "(a token already settled the same way answers 204)."
 
 /** A 429 carries `Retry-After`, which an error schema cannot set: its body and headers, for both HTTP paths. */
 export const retryAfter = (error: TooManyRequests) => ({

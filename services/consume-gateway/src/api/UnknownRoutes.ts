@@ -15,7 +15,7 @@ import { GatewayApi } from "./Api.js"
 import * as Auth from "./Auth.js"
 import type { BearerTokens } from "./BearerTokens.js"
 import { GatewayReplica } from "./Context.js"
-import { MethodNotAllowed, NotFound, Unauthorized } from "./Errors.js"
+import { MethodNotAllowed, NotFound, Unauthorized, Unavailable } from "./Errors.js"
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
@@ -58,7 +58,10 @@ const answer = (request: HttpServerRequest.HttpServerRequest, tokens: BearerToke
       return respond(MethodNotAllowed, new MethodNotAllowed({ message: `${request.method} ${path} is not a route of this API: ${path} takes ${allow}` }),
         { allow })
     }),
-    Effect.catchTag("Unauthorized", (error) => Effect.succeed(respond(Unauthorized, error)))
+    Effect.catchTags({
+      Unauthorized: (error) => Effect.succeed(respond(Unauthorized, error)),
+      Unavailable: (error) => Effect.succeed(respond(Unavailable, error))
+    })
   )
 
 export const layer = HttpApiBuilder.middleware(GatewayApi, Effect.map(GatewayReplica, ({ tokens }) => (app) =>

@@ -8,7 +8,7 @@ import type { ConsumerUpdateConfig as JsConsumerUpdateConfig } from "@nats-io/je
 import type { KV } from "@nats-io/kv"
 import { nanos } from "@nats-io/transport-node"
 import { ConsumerConfig, Errors, Nats } from "@tributary/core"
-import { Effect, Equal, Option, Schema } from "effect"
+import { Effect, Either, Equal, Option, Schema } from "effect"
 import { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "./Errors.js"
 import * as JetStreamConsumer from "./JetStreamConsumer.js"
 import * as Resources from "./Resources.js"
@@ -150,15 +150,33 @@ const updateJetStreamConsumer = (config: ConsumerConfig.ConsumerConfig, stream: 
         })))
     )
 
-/** Give the consumer's JetStream consumers the changeable part of `config`, the main one first. */
+/**
+ * Give the consumer's JetStream consumers the changeable part of `config`, the main one first.
+ * Both are asked whatever the first answers: a failure of one must not leave the other behind
+ * (when config is the previous one being put back, above all). The failure is the first one
+ * NATS did not answer (the outcome is then not known: a 503), or else the first refusal with
+ * the other's, when it refused too.
+ */
 const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.gen(function*() {
     const { ns } = yield* Nats.Nats
     const resources = Resources.of(ns, config.name, config.source)
-    yield* updateJetStreamConsumer(config, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config),
-      JetStreamConsumer.fieldRefused)
-    yield* updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable,
-      JetStreamConsumer.redriveMutableConfigFor(config), () => "config")
+    const outcomes = yield* Effect.all([
+      updateJetStreamConsumer(config, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config),
+        JetStreamConsumer.fieldRefused),
+      updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable,
+        JetStreamConsumer.redriveMutableConfigFor(config), () => "config")
+    ], { mode: "either" })
+    const failures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left] : [])
+    const refusals = failures.filter((failure): failure is ConsumerUpdateRefused => failure._tag === "ConsumerUpdateRefused")
+    const other = failures.find((failure) => failure._tag !== "ConsumerUpdateRefused")
+    if (other !== undefined) return yield* Effect.fail(other)
+    const [first, second] = refusals
+    if (first === undefined) return
+    return yield* Effect.fail(second === undefined ? first : new ConsumerUpdateRefused({
+      ...first,
+      also: { stream: second.stream, durable: second.durable, code: second.code, detail: second.detail }
+    }))
   })
 
 /**

@@ -32,11 +32,15 @@ export class ConsumerUpdateRefused extends Schema.TaggedError<ConsumerUpdateRefu
   detail: Schema.String,
   /** The JetStream consumer that refused: the consumer's own, or the redrive consumer of its dead-letter stream. */
   stream: Schema.String,
-  durable: Schema.String
+  durable: Schema.String,
+  /** The other JetStream consumer's refusal of the same change, when it refused too (both are always asked). */
+  also: Schema.optional(Schema.Struct({ stream: Schema.String, durable: Schema.String, code: Schema.Number, detail: Schema.String }))
 }) {
   override get message() {
     return `JetStream refused to change consumer ${JSON.stringify(this.name)} (its JetStream consumer ${this.durable} on ` +
       `${this.stream}, err_code ${this.code}): ${this.detail}. ` +
+      (this.also === undefined ? "" : `It refused the change of ${this.also.durable} on ${this.also.stream} too ` +
+        `(err_code ${this.also.code}): ${this.also.detail}. `) +
       `The consumer is unchanged: nothing of this change was kept, in the consumers bucket or in JetStream.` +
       (this.field === "filters"
         ? ` The stream's subjects do not cover the new filters (see \`nats stream info ${this.stream}\`).`

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto"
 import * as Resources from "../consumers/Resources.js"
 import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
+import { NatsUnavailable } from "../wire/Wire.js"
 import type { PullStatus, Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
@@ -66,6 +67,27 @@ interface Runtime {
 const COUNTS_MAX_AGE_MS = 250
 const REDRIVE_CHECK_MS = 1_000
 const MAX_WAIT_MS = 60_000
+/**
+ * A waiting pull JetStream ended with nothing before `wait_for` ran out (a status some servers
+ * answer at once, such as `409 Exceeded MaxAckPending` on newer ones) is made again after this
+ * pause, doubled each time up to `EMPTY_PULL_PAUSE_MAX_MS`: pulling again at once would ask
+ * JetStream thousands of times a second until `wait_for` ends.
+ */
+const EMPTY_PULL_PAUSE_MS = 50
+const EMPTY_PULL_PAUSE_MAX_MS = 1_000
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted === true) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener("abort", done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener("abort", done, { once: true })
+  })
 
 const OPEN = '{"data":['
 const CLOSE_BRACE = 0x7d
@@ -78,7 +100,8 @@ export class Engine {
   constructor(private readonly deps: Dependencies) {}
 
   private async runtime(name: string): Promise<Runtime> {
-    const config = await this.deps.lookup(name)
+    // A name the replica's cache does not hold is read from the bucket: not while NATS is away.
+    const config = await this.deps.wire.whileConnected(() => this.deps.lookup(name))
     if (config === undefined) {
       this.runtimes.delete(name)
       throw new UnknownConsumer(name)
@@ -99,7 +122,7 @@ export class Engine {
   }
 
   private refreshCounts(rt: Runtime): Promise<void> {
-    rt.refreshing ??= this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable).then((info) => {
+    rt.refreshing ??= this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable)).then((info) => {
       rt.counts = {
         numPending: info.num_pending,
         numAckPending: info.num_ack_pending,
@@ -122,7 +145,7 @@ export class Engine {
   private checkRedrive(rt: Runtime) {
     if (Date.now() - rt.redriveCheckedAt < REDRIVE_CHECK_MS) return
     rt.redriveCheckedAt = Date.now()
-    this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable)
+    this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable))
       .then((info) => {
         rt.redrivePending = info.num_pending
       }, () => {})
@@ -166,6 +189,7 @@ export class Engine {
     this.checkRedrive(rt)
     if (rt.redrivePending > 0) {
       const { messages, status } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      if (status.end === "disconnected") throw this.unavailable()
       if (status.end === "refused") this.refused(rt, rt.resources.deadLetterStream, rt.resources.redriveDurable, status)
       if (messages.length === 0) rt.redrivePending = 0
       granted.push(...await this.claim(rt, "redrive", messages))
@@ -180,6 +204,7 @@ export class Engine {
   }
 
   private checkPullStatus(rt: Runtime, status: PullStatus) {
+    if (status.end === "disconnected") throw this.unavailable()
     // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
     if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
     if (status.end === "maxWaiting") {
@@ -187,6 +212,15 @@ export class Engine {
         RetryAfter.AT_JETSTREAM_MAX_WAITING_SECONDS)
     }
     if (status.end === "refused") this.refused(rt, rt.resources.stream, rt.resources.durable, status)
+  }
+
+  private unavailable(): NatsUnavailable {
+    return new NatsUnavailable(this.deps.wire.unavailable ?? "the connection to NATS was lost")
+  }
+
+  /** Before anything is asked of NATS: while the connection is lost, say so at once. */
+  private connected() {
+    if (this.deps.wire.unavailable !== undefined) throw this.unavailable()
   }
 
   /**
@@ -220,6 +254,7 @@ export class Engine {
    */
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
+    this.connected()
     if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
     const now = Date.now()
     if (rt.waiters.size >= this.deps.settings.maxWaiting) {
@@ -235,13 +270,19 @@ export class Engine {
       const available = await this.pullNow(rt, batchSize)
       let granted = available.granted
       if (granted.length === 0 && available.full) await this.refuseWhenFull(rt)
+      let emptyPause = EMPTY_PULL_PAUSE_MS
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
         const abandon = () => pull.abandon()
         signal?.addEventListener("abort", abandon, { once: true })
         const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
         this.checkPullStatus(rt, status)
-        if (messages.length === 0) continue
+        if (messages.length === 0) {
+          // Ended before its expiry (otherwise the deadline has passed and the loop ends here).
+          if (Date.now() < deadline) await pause(Math.min(emptyPause, deadline - Date.now()), signal)
+          emptyPause = Math.min(emptyPause * 2, EMPTY_PULL_PAUSE_MAX_MS)
+          continue
+        }
         granted = [...await this.claim(rt, "main", messages)]
         // Topping up the batch must not cost the messages already claimed for this caller.
         if (batchSize > granted.length) {
@@ -292,6 +333,7 @@ export class Engine {
 
   private async tokens(name: string, texts: ReadonlyArray<string>) {
     const rt = await this.runtime(name)
+    this.connected()
     const read = texts.map((text) => AckToken.read(this.deps.keys, name, text))
     const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
     if (rejected.length > 0) {
@@ -356,7 +398,7 @@ export class Engine {
   async state(name: string) {
     const rt = await this.runtime(name)
     await this.refreshCounts(rt)
-    const dead = await this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects })
+    const dead = await this.deps.wire.whileConnected(() => this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects }))
       .then((info) => Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0), () => 0)
     return { num_pending: rt.counts!.numPending, num_ack_pending: rt.counts!.numAckPending, dead_letters: dead }
   }

@@ -6,7 +6,13 @@
  * requests itself here, over nats.js's plain publish and subscribe. Replies wait without a
  * timer each: one timer at a time fails whatever is overdue. Headers that many messages
  * share are built once (`headersOf`). Everything else (stream and consumer management) goes
- * through nats.js.
+ * through nats.js, inside `whileConnected`.
+ *
+ * While the connection is lost (`connectionLost` until `connectionBack`), nothing waits for
+ * NATS: nats.js drops what is published then (its outbound buffer is reset at each reconnect
+ * attempt), so a reply would never come and a waiting request would hang until its timeout,
+ * past any `wait_for`. Requests, pulls and flushes in progress fail at once with
+ * `NatsUnavailable`, and new ones fail before they are sent.
  */
 import { createInbox, headers as natsHeaders } from "@nats-io/transport-node"
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node"
@@ -23,6 +29,13 @@ export const headersOf = (headers: Headers): MsgHdrs => {
 export class RequestTimeout extends Error {
   constructor(readonly subject: string) {
     super(`no reply from NATS for ${subject}`)
+  }
+}
+
+/** The connection to NATS is lost (nats.js is reconnecting): nothing can be asked of it until it is back. */
+export class NatsUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
   }
 }
 
@@ -49,10 +62,12 @@ interface Collector {
  * - `maxWaiting`: 409 `Exceeded MaxWaiting`, too many pulls waiting at the consumer;
  * - `consumerGone`: 409 `Consumer Deleted`, or 503 (no responders);
  * - `refused`: any other status; `code` and `description` say which;
- * - `abandoned`: the caller gave it up first; `timeout`: the server never ended a waiting pull.
+ * - `abandoned`: the caller gave it up first; `timeout`: the server never ended a waiting pull;
+ * - `disconnected`: the connection to NATS was lost before (or while) the pull was made: what
+ *   it had collected is kept (the server may never hear their acks; their ack wait brings them back).
  */
 export type PullEnd = "complete" | "exhausted" | "maxAckPending" | "unanswered" | "maxWaiting" | "consumerGone" | "refused" |
-  "abandoned" | "timeout"
+  "abandoned" | "timeout" | "disconnected"
 
 export interface PullStatus {
   readonly end: PullEnd
@@ -72,6 +87,7 @@ const COMPLETE: PullStatus = { end: "complete", code: 200, description: "batch c
 const UNANSWERED: PullStatus = { end: "unanswered", code: 408, description: `no answer to a no-wait pull within ${NO_WAIT_ANSWER_MS} ms` }
 const TIMEOUT: PullStatus = { end: "timeout", code: 408, description: "client timeout" }
 const ABANDONED: PullStatus = { end: "abandoned", code: 499, description: "abandoned by the caller" }
+const DISCONNECTED: PullStatus = { end: "disconnected", code: 503, description: "the connection to NATS was lost" }
 
 /**
  * JetStream's pull statuses. A 409 carries no code of its own for its reason, only
@@ -122,6 +138,12 @@ export class Wire {
   private readonly replies = new Map<number, Waiting>()
   private overdue: NodeJS.Timeout | undefined
   private next = 0
+  /** Pulls the server has not ended yet. */
+  private readonly pulls = new Set<Collector>()
+  /** Why NATS cannot be reached, while the connection is lost. */
+  private lost: string | undefined
+  /** `whileConnected` calls in progress: failed at once when the connection goes. */
+  private readonly guarded = new Set<(error: NatsUnavailable) => void>()
 
   constructor(readonly nc: NatsConnection, private readonly timeoutMs = 10_000) {
     this.prefix = createInbox()
@@ -176,9 +198,10 @@ export class Wire {
   private finishPull(pull: Collector, status: PullStatus) {
     if (pull.finished) return
     pull.finished = true
+    this.pulls.delete(pull)
     clearTimeout(pull.timer)
     if (!pull.abandoned) pull.onDone(pull.messages, status)
-    if (status.end === "unanswered" || status.end === "timeout") {
+    if (status.end === "unanswered" || status.end === "timeout" || status.end === "disconnected") {
       // The server may still answer: its messages until it has our UNSUB go back (NAK, as the
       // pull is finished); with no one listening, it drops the pull when it next looks at it.
       pull.subscription?.drain().catch(() => {})
@@ -188,11 +211,43 @@ export class Wire {
     }
   }
 
+  /** nats.js says the connection is lost: fail everything that waits on NATS, and what is asked until it is back. */
+  connectionLost(reason: string) {
+    this.lost = reason
+    const failure = new NatsUnavailable(reason)
+    for (const [id, waiting] of this.replies) {
+      this.replies.delete(id)
+      waiting.reject(failure)
+    }
+    for (const pull of [...this.pulls]) this.finishPull(pull, DISCONNECTED)
+    for (const fail of [...this.guarded]) fail(failure)
+  }
+
+  connectionBack() {
+    this.lost = undefined
+  }
+
+  /** Why NATS cannot be reached now, or `undefined` while it is connected. */
+  get unavailable(): string | undefined {
+    return this.lost
+  }
+
+  /** `run` (a nats.js call), failed with `NatsUnavailable` at once when the connection is lost or goes before it ends. */
+  whileConnected<A>(run: () => Promise<A>): Promise<A> {
+    if (this.lost !== undefined) return Promise.reject(new NatsUnavailable(this.lost))
+    return new Promise<A>((resolve, reject) => {
+      const fail = (error: NatsUnavailable) => reject(error)
+      this.guarded.add(fail)
+      run().then(resolve, reject).finally(() => this.guarded.delete(fail))
+    })
+  }
+
   publish(subject: string, payload: string | Uint8Array) {
     this.nc.publish(subject, payload)
   }
 
   request(subject: string, payload: string | Uint8Array, headers?: MsgHdrs): Promise<Msg> {
+    if (this.lost !== undefined) return Promise.reject(new NatsUnavailable(this.lost))
     const id = ++this.next
     return new Promise<Msg>((resolve, reject) => {
       this.replies.set(id, { subject, deadline: Date.now() + this.timeoutMs, resolve, reject })
@@ -208,6 +263,7 @@ export class Wire {
    * ends after `NO_WAIT_ANSWER_MS` as `unanswered` (see `PullEnd`).
    */
   pull(stream: string, consumer: string, batch: number, expiresMs?: number): PullRequest {
+    if (this.lost !== undefined) return { result: Promise.resolve({ messages: [], status: DISCONNECTED }), abandon: () => {} }
     const inbox = `${this.prefix}.p.${++this.next}`
     let abandon = () => {}
     const result = new Promise<{ messages: Array<Msg>; status: PullStatus }>((resolve) => {
@@ -225,6 +281,7 @@ export class Wire {
         ? setTimeout(() => this.finishPull(collector, UNANSWERED), NO_WAIT_ANSWER_MS)
         : setTimeout(() => this.finishPull(collector, TIMEOUT), expiresMs + this.timeoutMs)
       collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
+      this.pulls.add(collector)
       abandon = () => {
         if (collector.abandoned || collector.finished) return
         collector.abandoned = true
@@ -243,6 +300,6 @@ export class Wire {
 
   /** Round trip to the server: everything published before has been received by it. */
   flush(): Promise<void> {
-    return this.nc.flush()
+    return this.whileConnected(() => this.nc.flush())
   }
 }
