@@ -132,7 +132,7 @@ export const publish = (env: Env, records: ReadonlyArray<Record.Record>, body?: 
         const h = natsHeaders()
         for (const [name, value] of Headers.identityOf(r)) h.set(name, value)
         const subject = Subjects.forRecord(env.ns, "records", r.sync.id, r.collection_id, r.upstream_id)
-        return nats.js.publish(subject, body === undefined ? JSON.stringify(encode(r)) : body(r), { headers: h })
+        return nats.js.publish(subject, body === undefined ? JSON.stringify(encode(r)) : body(r), { headers: h, timeout: 30_000 })
       })
       return Promise.all(acks)
     })
