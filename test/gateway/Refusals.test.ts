@@ -16,6 +16,24 @@ afterAll(() => stack.close())
 
 const metrics = async (i: number) => (await stack.call(i, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
 
+/** A consumer's dead-letter stream, and what JetStream holds of its two consumers (main and redrive). */
+const jetStreamOf = (name: string) => {
+  const records = stack.ns.streams.records
+  const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_${name}`
+  const side = async () => {
+    const [main, redrive] = await Promise.all([
+      stack.nats.jsm.consumers.info(records, `consume-${name}`),
+      stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
+    ])
+    return {
+      filter: main.config.filter_subject,
+      ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
+      max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
+    }
+  }
+  return { records, deadLetterStream, side }
+}
+
 describe("JetStream refusals", () => {
   it("a pull ended with a status the gateway does not know is a 502 naming it, logged and counted, and loses nothing", async () => {
     const sync = Ids.SyncId.make("s_capped")
@@ -50,19 +68,7 @@ describe("JetStream refusals", () => {
     const sync = Ids.SyncId.make("s_narrow")
     const { state: _state, ...before } = await Harness.createConsumer(stack,
       { name: "narrow", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
-    const records = stack.ns.streams.records
-    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_narrow`
-    const jetStreamSide = async () => {
-      const [main, redrive] = await Promise.all([
-        stack.nats.jsm.consumers.info(records, "consume-narrow"),
-        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
-      ])
-      return {
-        filter: main.config.filter_subject,
-        ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
-        max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
-      }
-    }
+    const { records, side: jetStreamSide } = jetStreamOf("narrow")
     const jetStreamBefore = await jetStreamSide()
     const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
     const revisionBefore = (await bucket.get("narrow"))!.revision
@@ -102,14 +108,10 @@ describe("JetStream refusals", () => {
     const sync = Ids.SyncId.make("s_halfway")
     const { state: _state, ...before } = await Harness.createConsumer(stack,
       { name: "halfway", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
-    const records = stack.ns.streams.records
-    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_halfway`
+    const { deadLetterStream, side } = jetStreamOf("halfway")
     const jetStreamSide = async () => {
-      const [main, redrive] = await Promise.all([
-        stack.nats.jsm.consumers.info(records, "consume-halfway"),
-        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
-      ])
-      return { ack_wait: [main.config.ack_wait, redrive.config.ack_wait], max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending] }
+      const { filter: _filter, ...settings } = await side()
+      return settings
     }
     const jetStreamBefore = await jetStreamSide()
     const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
@@ -147,19 +149,7 @@ describe("JetStream refusals", () => {
     const sync = Ids.SyncId.make("s_both")
     const { state: _state, ...before } = await Harness.createConsumer(stack,
       { name: "both", filters: { sync_id: sync }, ack_wait_ms: 10_000, max_ack_pending: 50 })
-    const records = stack.ns.streams.records
-    const deadLetterStream = `${records.slice(0, -"RECORDS".length)}DLQ_both`
-    const jetStreamSide = async () => {
-      const [main, redrive] = await Promise.all([
-        stack.nats.jsm.consumers.info(records, "consume-both"),
-        stack.nats.jsm.consumers.info(deadLetterStream, "redrive")
-      ])
-      return {
-        filter: main.config.filter_subject,
-        ack_wait: [main.config.ack_wait, redrive.config.ack_wait],
-        max_ack_pending: [main.config.max_ack_pending, redrive.config.max_ack_pending]
-      }
-    }
+    const { records, deadLetterStream, side: jetStreamSide } = jetStreamOf("both")
     const jetStreamBefore = await jetStreamSide()
     const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
 

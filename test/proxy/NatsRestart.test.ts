@@ -10,9 +10,6 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
@@ -22,9 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Clients from "./support/Clients.js"
 import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
+import * as ServiceProcess from "./support/ServiceProcess.js"
 
-let dir: string
-let server: NatsServer.NatsServer
+let server: NatsServer.Private
 let emulator: RunningEmulator
 let api: Stripe
 let stack: ProxyStack.ProxyStack
@@ -33,9 +30,7 @@ let httpPort: number
 const clients = Clients.make()
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "tributary-proxy-nats-restart-"))
-  chmodSync(dir, 0o755)
-  server = await NatsServer.start({ dir })
+  server = await NatsServer.startPrivate("proxy-nats-restart")
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
   const [a, b] = emulator.apiKeys
   api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
@@ -56,15 +51,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await clients.endAll()
-  if (service !== undefined && service.exitCode === null) {
-    const exited = new Promise((resolve) => service.once("exit", resolve))
-    service.kill("SIGTERM")
-    await exited
-  }
+  await ServiceProcess.stop(service)
   await stack?.stop()
   await emulator?.stop()
-  await server?.stop()
-  rmSync(dir, { recursive: true, force: true })
+  await server?.dispose()
 })
 
 const readyz = () =>

@@ -13,6 +13,7 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
+import * as ServiceProcess from "./support/ServiceProcess.js"
 
 const METRICS_TOKEN = "workers-test-metrics-token"
 let stack: ProxyStack.ProxyStack
@@ -58,11 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await clients.endAll()
-  if (service !== undefined && service.exitCode === null) {
-    const exited = new Promise((resolve) => service.once("exit", resolve))
-    service.kill("SIGTERM")
-    await exited
-  }
+  await ServiceProcess.stop(service)
   await stack?.stop()
 })
 

@@ -4,87 +4,32 @@
  * large results to a client that stops reading (the upstream read buffer is reused, so
  * an overwritten byte would show). The write path is a recorder; test/proxy covers it.
  */
-import { createHash, randomBytes } from "node:crypto"
-import { Collection, ProxyCredentials, SyncStore } from "@tributary/core"
+import { createHash } from "node:crypto"
 import { Fixtures } from "@tributary/testkit"
-import { Option } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listen } from "../src/Listener.js"
 import type { Listening } from "../src/Listener.js"
-import type { ExecuteRequest, Writes } from "../src/session/Writes.js"
-import * as Classify from "../src/sql/Classify.js"
-import * as SyncedTables from "../src/sql/SyncedTables.js"
+import type { ExecuteRequest } from "../src/session/Writes.js"
 import type { WritePlan } from "../src/sql/WritePlan.js"
 import { login } from "../src/upstream/UpstreamLogin.js"
 import type { UpstreamSession } from "../src/upstream/UpstreamLogin.js"
-import * as UpstreamTarget from "../src/upstream/UpstreamTarget.js"
 import * as Frontend from "../src/wire/Frontend.js"
 import { message } from "../src/wire/Writer.js"
+import * as RecordingProxy from "./support/RecordingProxy.js"
 
-const customers: SyncedTables.SyncedTable = {
-  collection: Collection.make("stripe", "customer"),
-  schema: "stripe",
-  table: "customers",
-  writable: new Map([["email", { name: "email", type: "text", path: ["email"] }]]),
-  computed: new Set()
-}
-
-const password = randomBytes(12).toString("hex")
-const user = ProxyCredentials.userFor("app", SyncStore.newSyncId())
-const executed: Array<ExecuteRequest<WritePlan>> = []
-/** The search_path each resolution was asked with. */
-const resolvedWith: Array<string> = []
 let listening: Listening
+let user: string
+let password: string
 let database: string
+let executed: Array<ExecuteRequest<WritePlan>>
+/** The search_path each resolution was asked with. */
+let resolvedWith: Array<string>
 
 beforeAll(async () => {
-  const admin = Fixtures.postgresUrl()
-  database = `relay_${randomBytes(5).toString("hex")}`
-  const client = new pg.Client({ connectionString: admin })
-  await client.connect()
-  await client.query(`create database ${database}`)
-  await client.end()
   // For Parse of a write, which goes upstream to be checked.
-  const inDatabase = new pg.Client({ connectionString: Object.assign(new URL(admin), { pathname: `/${database}` }).toString() })
-  await inDatabase.connect()
-  await inDatabase.query("create schema stripe; create table stripe.customers (email text)")
-  await inDatabase.end()
-  await Classify.load()
-  const classifier = Classify.make(SyncedTables.make([customers]))
-  const writes: Writes<WritePlan> = {
-    verdict: classifier.verdict,
-    certainlyPasses: classifier.certainlyPasses,
-    execute: async (request) => {
-      executed.push(request)
-      // A delete stands for a write the API refuses.
-      if (request.write.action === "delete") return { ok: false, report: { severity: "ERROR", code: "23514", message: "refused" } }
-      return { ok: true, result: { rows: [], tag: "INSERT 0 1", notices: [] } }
-    },
-    // The catalog's part is test/proxy's: here every name is in the path's first schema.
-    resolveNames: async (searchPath, names) => {
-      resolvedWith.push(searchPath)
-      const first = searchPath.split(",")[0]!.trim()
-      return { ok: true, schemas: new Map(names.map((name) => [name, first])) }
-    }
-  }
-  const credential = new ProxyCredentials.ProxyCredential({
-    user,
-    name: "app",
-    sync_id: ProxyCredentials.parseUser(user).pipe(Option.getOrThrow).sync,
-    verifier: ProxyCredentials.encodeVerifier(ProxyCredentials.scramSecret(password)),
-    created_at: new Date().toISOString(),
-    rotated_at: new Date().toISOString()
-  })
-  listening = await listen<WritePlan>({
-    host: "127.0.0.1",
-    port: 0,
-    upstream: UpstreamTarget.fromUrl(Object.assign(new URL(admin), { pathname: `/${database}` }).toString()),
-    tls: undefined,
-    lookup: async (name) => name === user ? Option.some(credential) : Option.none(),
-    writesFor: () => writes,
-    log: () => undefined
-  })
+  const fresh = await RecordingProxy.freshDatabase("relay")
+  database = fresh.database
+  ;({ listening, user, password, executed, resolvedWith } = await RecordingProxy.start(fresh.url.toString()))
 })
 
 afterAll(async () => {

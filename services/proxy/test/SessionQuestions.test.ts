@@ -3,50 +3,27 @@
  * the proxy and real Postgres: each question is a round trip the write waits for. The write
  * path is a recorder, as in Relay.test.ts.
  */
-import { randomBytes } from "node:crypto"
 import net from "node:net"
-import { Collection, ProxyCredentials, SyncStore } from "@tributary/core"
-import { Fixtures } from "@tributary/testkit"
-import { Option } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listen } from "../src/Listener.js"
 import type { Listening } from "../src/Listener.js"
-import type { ExecuteRequest, Writes } from "../src/session/Writes.js"
-import * as Classify from "../src/sql/Classify.js"
-import * as SyncedTables from "../src/sql/SyncedTables.js"
+import type { ExecuteRequest } from "../src/session/Writes.js"
 import type { WritePlan } from "../src/sql/WritePlan.js"
-import * as UpstreamTarget from "../src/upstream/UpstreamTarget.js"
+import * as RecordingProxy from "./support/RecordingProxy.js"
 
-const customers: SyncedTables.SyncedTable = {
-  collection: Collection.make("stripe", "customer"),
-  schema: "stripe",
-  table: "customers",
-  writable: new Map([["email", { name: "email", type: "text", path: ["email"] }]]),
-  computed: new Set()
-}
-
-const password = randomBytes(12).toString("hex")
-const user = ProxyCredentials.userFor("app", SyncStore.newSyncId())
-const executed: Array<ExecuteRequest<WritePlan>> = []
 /** Everything the proxy sent upstream, in order. */
 const upstreamBytes: Array<Buffer> = []
 let listening: Listening
-let forwarder: net.Server
+let user: string
+let password: string
 let database: string
+let executed: Array<ExecuteRequest<WritePlan>>
+let forwarder: net.Server
 
 beforeAll(async () => {
-  const admin = Fixtures.postgresUrl()
-  database = `questions_${randomBytes(5).toString("hex")}`
-  const client = new pg.Client({ connectionString: admin })
-  await client.connect()
-  await client.query(`create database ${database}`)
-  await client.end()
-  const inDatabase = Object.assign(new URL(admin), { pathname: `/${database}` })
-  const setup = new pg.Client({ connectionString: inDatabase.toString() })
-  await setup.connect()
-  await setup.query("create schema stripe; create table stripe.customers (email text)")
-  await setup.end()
+  const fresh = await RecordingProxy.freshDatabase("questions")
+  database = fresh.database
+  const inDatabase = fresh.url
 
   // Between the proxy and Postgres: passes everything on, keeps what goes upstream.
   forwarder = net.createServer((socket) => {
@@ -56,46 +33,15 @@ beforeAll(async () => {
       upstream.write(chunk)
     })
     upstream.pipe(socket)
-    socket.on("error", () => upstream.destroy())
     upstream.on("error", () => socket.destroy())
     socket.on("close", () => upstream.destroy())
     upstream.on("close", () => socket.destroy())
   })
   await new Promise<void>((resolve) => forwarder.listen(0, "127.0.0.1", resolve))
   const forwarderPort = (forwarder.address() as net.AddressInfo).port
-
-  await Classify.load()
-  const classifier = Classify.make(SyncedTables.make([customers]))
-  const writes: Writes<WritePlan> = {
-    verdict: classifier.verdict,
-    certainlyPasses: classifier.certainlyPasses,
-    execute: async (request) => {
-      executed.push(request)
-      return { ok: true, result: { rows: [], tag: "INSERT 0 1", notices: [] } }
-    },
-    // The catalog's part is test/proxy's: here every name is in the path's first schema.
-    resolveNames: async (searchPath, names) => {
-      const first = searchPath.split(",")[0]!.trim()
-      return { ok: true, schemas: new Map(names.map((name) => [name, first])) }
-    }
-  }
-  const credential = new ProxyCredentials.ProxyCredential({
-    user,
-    name: "app",
-    sync_id: ProxyCredentials.parseUser(user).pipe(Option.getOrThrow).sync,
-    verifier: ProxyCredentials.encodeVerifier(ProxyCredentials.scramSecret(password)),
-    created_at: new Date().toISOString(),
-    rotated_at: new Date().toISOString()
-  })
-  listening = await listen<WritePlan>({
-    host: "127.0.0.1",
-    port: 0,
-    upstream: UpstreamTarget.fromUrl(Object.assign(new URL(inDatabase.toString()), { port: String(forwarderPort) }).toString()),
-    tls: undefined,
-    lookup: async (name) => name === user ? Option.some(credential) : Option.none(),
-    writesFor: () => writes,
-    log: () => undefined
-  })
+  ;({ listening, user, password, executed } = await RecordingProxy.start(
+    Object.assign(new URL(inDatabase.toString()), { port: String(forwarderPort) }).toString()
+  ))
 })
 
 afterAll(async () => {
