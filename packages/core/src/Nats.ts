@@ -18,6 +18,12 @@ export interface NatsClient {
   readonly jsm: JetStreamManager
   readonly kvm: Kvm
   readonly ns: Namespace.Namespace
+  /**
+   * Why NATS cannot be used now, or undefined while it can. The client reconnects by itself
+   * and never gives up, so the connection is not closed while the server is away: only its
+   * status events say it is lost (what is published meanwhile is dropped, requests time out).
+   */
+  readonly unusable: () => string | undefined
 }
 
 export class Nats extends Context.Tag("@tributary/core/Nats")<Nats, NatsClient>() {}
@@ -32,6 +38,9 @@ export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
 
 export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, NatsError> =>
   Effect.tryPromise({ try: run, catch: toNatsError(operation) })
+
+/** What a service says while its NATS connection is lost and the client reconnects. */
+export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 
 export const make = (settings: Settings.NatsSettings, name = "tributary") =>
   Effect.gen(function*() {
@@ -50,7 +59,15 @@ export const make = (settings: Settings.NatsSettings, name = "tributary") =>
     )
     const jsm = yield* tryNats("open JetStream", () => jetstreamManager(nc))
     const js = jetstream(nc)
-    return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace) } satisfies NatsClient
+    let lost = false
+    yield* Effect.forkScoped(Effect.promise(async () => {
+      for await (const status of nc.status()) {
+        if (status.type === "disconnect") lost = true
+        else if (status.type === "reconnect") lost = false
+      }
+    }))
+    const unusable = () => (nc.isClosed() ? "NATS connection closed" : lost ? CONNECTION_LOST : undefined)
+    return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace), unusable } satisfies NatsClient
   })
 
 export const layer = (settings: Settings.NatsSettings, name?: string) => Layer.scoped(Nats, make(settings, name))

@@ -54,7 +54,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       const watchStatus = async () => {
         for await (const status of nats.nc.status()) {
           // Requests waiting on NATS fail at once (a 503), rather than at their timeouts.
-          if (status.type === "disconnect") wire.connectionLost("NATS connection lost; reconnecting")
+          if (status.type === "disconnect") wire.connectionLost(Nats.CONNECTION_LOST)
           if (status.type === "reconnect") {
             wire.connectionBack()
             // A PATCH the lost connection cut short may have left JetStream apart from the bucket.

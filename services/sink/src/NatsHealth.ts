@@ -37,7 +37,7 @@ export const start = (
       for await (const status of nc.status()) {
         if (status.type === "disconnect") {
           connected = false
-          Effect.runSync(readiness.notReady("nats", "NATS connection lost; reconnecting"))
+          Effect.runSync(readiness.notReady("nats", Nats.CONNECTION_LOST))
         } else if (status.type === "reconnect") {
           connected = true
         }

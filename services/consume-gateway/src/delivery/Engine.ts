@@ -8,6 +8,7 @@ import type { JetStreamManager } from "@nats-io/jetstream"
 import type { Msg } from "@nats-io/transport-node"
 import type { ConsumerConfig, Namespace, Secrets } from "@tributary/core"
 import { randomBytes } from "node:crypto"
+import { setTimeout as sleep } from "node:timers/promises"
 import * as Resources from "../consumers/Resources.js"
 import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
@@ -77,17 +78,8 @@ const EMPTY_PULL_PAUSE_MS = 50
 const EMPTY_PULL_PAUSE_MAX_MS = 1_000
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal | undefined) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted === true) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener("abort", done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener("abort", done, { once: true })
-  })
+const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined)
 
 const OPEN = '{"data":['
 const CLOSE_BRACE = 0x7d
