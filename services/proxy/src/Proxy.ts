@@ -17,6 +17,7 @@ import * as Classify from "./sql/Classify.js"
 import * as SearchPath from "./sql/SearchPath.js"
 import * as SyncedTables from "./sql/SyncedTables.js"
 import type { WritePlan } from "./sql/WritePlan.js"
+import type { Report } from "./wire/Backend.js"
 import * as UpstreamTarget from "./upstream/UpstreamTarget.js"
 import * as Executor from "./writes/Executor.js"
 import * as Grants from "./writes/Grants.js"
@@ -43,6 +44,22 @@ const syncedTablesOf = (tables: Tables.TablesService, connectors: ReadonlyArray<
       return [{ collection: id, schema: target.name.schema, table: target.name.table, writable, computed }]
     })
   )
+
+/**
+ * A write while the NATS connection is lost: the sync's config (API key, account) is read
+ * from NATS, and answering now beats waiting for the read to time out. Nothing has reached
+ * the API, so it is HV00N, the code of a write that could not reach its remote and wrote
+ * nothing (as when the API itself is unreachable), which clients may retry; not 57P03 or
+ * class 08, which pools take for a broken connection and drop, when the session is fine.
+ */
+const refusedWhileNatsLost = (plan: WritePlan, reason: string): Report => ({
+  severity: "ERROR",
+  code: "HV00N",
+  message: `cannot write to ${plan.relation.table.schema}.${plan.relation.table.table} now: ${reason}`,
+  hint: "Nothing was written. The proxy reads each sync's config from NATS; retry when NATS is back.",
+  schema: plan.relation.table.schema,
+  table: plan.relation.table.table
+})
 
 export const make = (options: Options) =>
   Effect.gen(function*() {
@@ -72,6 +89,7 @@ export const make = (options: Options) =>
     const resolveNames = SearchPath.resolver(readers)
 
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
+    const nats = yield* Nats.Nats
     const scope = yield* Effect.scope
     const writers = WriterDirectory.make(connectors, runtime, scope)
     const executor = Executor.make({
@@ -89,13 +107,19 @@ export const make = (options: Options) =>
     const metrics = Metrics.make(() => sessions())
     const execute = async (credential: ProxyCredentials.ProxyCredential, request: Parameters<typeof executor.execute>[1]) => {
       const started = performance.now()
-      const outcome = await executor.execute(credential, request)
+      const natsLost = nats.unusable()
+      const outcome = natsLost === undefined
+        ? await executor.execute(credential, request)
+        : { ok: false as const, report: refusedWhileNatsLost(request.write, natsLost) }
       const { action, relation: { table } } = request.write
       metrics.writes.inc({ table: `${table.schema}.${table.table}`, action, sqlstate: outcome.ok ? "00000" : outcome.report.code })
       metrics.writeSeconds.observe({ action }, (performance.now() - started) / 1000)
       return outcome
     }
     const lookup = async (user: string) => {
+      // Reading the credential would wait for NATS's request timeout.
+      const natsLost = nats.unusable()
+      if (natsLost !== undefined) throw new CredentialsUnavailable(user, natsLost)
       const read = await Runtime.runPromise(runtime)(Effect.either(ProxyCredentials.get(user)))
       if (Either.isLeft(read)) throw new CredentialsUnavailable(user, read.left.message)
       return read.right
