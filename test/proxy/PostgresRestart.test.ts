@@ -4,7 +4,9 @@
  * and are closed; new sessions after the restart work, and so do writes (the proxy's
  * owner pool and reader connections replace what they lost). A write whose API call is
  * answered while Postgres is down gets the 58000 that says the API has it and Postgres
- * does not yet, and nothing else: not the session's FATAL in its place.
+ * does not yet, and nothing else: not the session's FATAL in its place. When the session
+ * ends without Postgres' FATAL (its backend killed, an immediate shutdown), the client gets
+ * the proxy's FATAL 08006 rather than a bare disconnect.
  */
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
@@ -188,4 +190,43 @@ describe("proxy: Postgres restart", () => {
     expect((await api.customers.retrieve(id) as Stripe.Customer).email).toBe(email)
     expect(await rowsOf(id)).toEqual([])
   }, 120_000)
+
+  /** The backend that serves a client's session upstream (session pooling: the same one throughout). */
+  const backendOf = async (client: pg.Client) =>
+    (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid
+
+  const expectLost = (error: pg.DatabaseError | undefined) => {
+    expect(error).toMatchObject({ code: "08006", severity: "FATAL" })
+    expect(error?.message).toMatch(/upstream Postgres session closed unexpectedly/)
+    expect(error?.hint).toMatch(/Reconnect/)
+  }
+
+  it.each(["a backend killed (SIGKILL)", "an immediate shutdown"] as const)(
+    "ends a session whose upstream closes without Postgres' FATAL (%s) with the proxy's FATAL 08006",
+    async (how) => {
+      const busy = await watched(stack.a.url)
+      const idle = await watched(stack.a.url)
+      const pid = await backendOf(busy.client)
+      const sleeping = failure(busy.client.query("select pg_sleep(60)"))
+      await Fixtures.waitFor("the sleep upstream", async () => {
+        const rows = (await (await clients.connect(stack.a.url)).query(
+          "select 1 from pg_stat_activity where pid = $1 and state = 'active'", [pid])).rows
+        return rows.length > 0 ? true : undefined
+      })
+
+      // A killed backend says nothing; Postgres then ends every other session with only a WARNING, as an immediate shutdown does.
+      if (how === "an immediate shutdown") await server.kill()
+      else process.kill(pid, "SIGKILL")
+      expectLost(await sleeping)
+      await Fixtures.waitFor("the idle session's error", () => (idle.errors.length > 0 ? true : undefined))
+      expectLost(idle.errors[0])
+      for (const session of [busy, idle]) await Fixtures.waitFor("the session closed", () => (session.ended() ? true : undefined))
+
+      // Postgres restarts after a crash by itself; after an immediate shutdown, the test restarts it.
+      if (how === "an immediate shutdown") await server.restart()
+      const after = await Fixtures.waitFor("a session after the crash", () => clients.connect(stack.a.url), { timeoutMs: 60_000 })
+      expect((await after.query("select 1 as one")).rows).toEqual([{ one: 1 }])
+    },
+    120_000
+  )
 })

@@ -27,6 +27,10 @@
  * took would look like one that never ran. When upstream closes meanwhile, the write
  * still answers (with the 58000 that says the API has it, when the apply could not
  * reach Postgres), then the held FATAL follows and the session closes.
+ *
+ * When upstream closes without a FATAL of its own (its process killed, a crash, the network
+ * cut), the client is told with one of the proxy's, 08006, as PgBouncer does, rather than
+ * seeing a bare disconnect; not when it has had part of a message, which it would misread.
  */
 import type { Socket } from "node:net"
 import * as Backend from "../wire/Backend.js"
@@ -36,6 +40,7 @@ import { ProtocolViolation } from "../wire/Reader.js"
 import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, ERROR, F, H, P, PARAMETER_STATUS, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
+import { errorFields } from "../upstream/UpstreamLogin.js"
 import { Outbox } from "./Outbox.js"
 import { PreparedWrites } from "./PreparedWrites.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
@@ -53,6 +58,18 @@ const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B 
 
 /** What the general path looks at from upstream: the ends of answers, and settings as they change. */
 const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
+
+/** Severities with which Postgres ends the session it sends them on. */
+const ENDS_THE_SESSION = new Set(["FATAL", "PANIC"])
+
+/** Upstream closed without saying why (see the header). */
+const UPSTREAM_LOST = Backend.errorResponse({
+  severity: "FATAL",
+  code: "08006",
+  message: "the upstream Postgres session closed unexpectedly, without an error from the server",
+  hint: "The server process may have been killed or crashed, or the network to it failed. Reconnect: " +
+    "the session's transaction is lost, and a COMMIT that was in flight may or may not have taken effect."
+})
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
@@ -73,6 +90,8 @@ export class Relay<W> {
   private heldFromUpstream: Array<Buffer> = []
   /** Upstream closed while a write ran: the session closes once the write has answered. */
   private upstreamGone = false
+  /** Upstream has relayed the FATAL (or PANIC) with which it ends the session. */
+  private upstreamSaidWhy = false
   private readonly prepared = new PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
@@ -141,9 +160,15 @@ export class Relay<W> {
 
   /** A write the proxy runs answers first (see the header); otherwise the session ends now. */
   private upstreamClosed(): void {
-    if (!this.suspended || this.closed) return this.close()
+    if (!this.suspended || this.closed) return this.closeAfterUpstream()
     this.upstreamGone = true
     this.drained.wakeAll()
+  }
+
+  /** Upstream's FATAL has been relayed, or the proxy says it closed (see the header). */
+  private closeAfterUpstream(): void {
+    if (!this.closed && !this.upstreamSaidWhy && !this.fromUpstream.midMessage) this.send([UPSTREAM_LOST])
+    this.close()
   }
 
   // ── client → upstream ────────────────────────────────────────────────────────────
@@ -322,7 +347,7 @@ export class Relay<W> {
       .finally(() => {
         this.suspended = false
         this.releaseHeld()
-        if (this.upstreamGone) this.close()
+        if (this.upstreamGone) this.closeAfterUpstream()
         else if (!this.closed) this.pump()
       })
   }
@@ -473,6 +498,13 @@ export class Relay<W> {
       this.parameters.note(buffer, start, end)
       return true
     }
-    return this.unanswered.answer(type, buffer, start, end)
+    const relayed = this.unanswered.answer(type, buffer, start, end)
+    if (relayed && type === ERROR && !this.upstreamSaidWhy) this.upstreamSaidWhy = endsTheSession(buffer.subarray(start, end))
+    return relayed
   }
+}
+
+const endsTheSession = (errorBody: Buffer): boolean => {
+  const fields = errorFields(errorBody)
+  return ENDS_THE_SESSION.has(fields.get("V") ?? fields.get("S") ?? "")
 }

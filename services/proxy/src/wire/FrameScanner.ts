@@ -57,6 +57,11 @@ export class FrameScanner {
     return this.offset >= this.chunk.length && this.queue.length === 0 && this.streaming === 0 && this.partialNeed === 0
   }
 
+  /** Part of a message has been returned and the rest is still to come. */
+  get midMessage(): boolean {
+    return this.streaming > 0
+  }
+
   /** Whether the scanner still refers to bytes of a chunk it was given (returned or not). */
   get holdsBytes(): boolean {
     return this.offset < this.chunk.length || this.queue.length > 0 || this.partialLength > 0
