@@ -4,9 +4,9 @@
  *
  * Client → upstream: every message except CopyData is looked at (type and, for Query,
  * Parse, Bind, Execute and Close, its names or SQL) and forwarded as the same bytes.
- * Upstream → client: bytes are relayed as received; only the messages that end a
- * response are looked at, to know which request they answer, and ParameterStatus, to know
- * the session's settings when the proxy runs a write elsewhere (ReportedParameters).
+ * Upstream → client: bytes are relayed as received (FromUpstream); only the messages that
+ * end a response are looked at, to know which request they answer, and ParameterStatus,
+ * to know the session's settings when the proxy runs a write elsewhere (ReportedParameters).
  *
  * The hot path: a chunk that holds whole messages only, each of which goes on unchanged
  * (a query that certainly does not write, its answer), is accounted for in place and
@@ -37,10 +37,10 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
-import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, ERROR, F, H, P, PARAMETER_STATUS, Q, S, X } from "../wire/MessageCodes.js"
+import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, ERROR, F, H, P, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
-import { errorFields } from "../upstream/UpstreamLogin.js"
+import { FromUpstream, UPSTREAM_LOST } from "./FromUpstream.js"
 import { Outbox } from "./Outbox.js"
 import { PreparedWrites } from "./PreparedWrites.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
@@ -48,7 +48,7 @@ import type { InStream, PartOptions } from "./InStream.js"
 import type * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import * as SessionQuestions from "./SessionQuestions.js"
-import { ANSWER_ENDS, Unanswered } from "./Unanswered.js"
+import { Unanswered } from "./Unanswered.js"
 import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
@@ -56,27 +56,10 @@ import type { Unresolved, Verdict, Writes } from "./Writes.js"
 /** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
 const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
 
-/** What the general path looks at from upstream: the ends of answers, and settings as they change. */
-const UPSTREAM_WATCHED = new Set([...ANSWER_ENDS, PARAMETER_STATUS])
-
-/** Severities with which Postgres ends the session it sends them on. */
-const ENDS_THE_SESSION = new Set(["FATAL", "PANIC"])
-
-/** Upstream closed without saying why (see the header). */
-const UPSTREAM_LOST = Backend.errorResponse({
-  severity: "FATAL",
-  code: "08006",
-  message: "the upstream Postgres session closed unexpectedly, without an error from the server",
-  hint: "The server process may have been killed or crashed, or the network to it failed. Reconnect: " +
-    "the session's transaction is lost, and a COMMIT that was in flight may or may not have taken effect."
-})
-
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
-  /** While the proxy's own request is answered, or a part whose notices it drops, every message is looked at. */
-  private readonly fromUpstream = new FrameScanner((type) => UPSTREAM_WATCHED.has(type) || this.unanswered.looksAtEveryMessage)
+  private readonly fromUpstream: FromUpstream
   private readonly toUpstream: Outbox
-  private readonly toClient: Outbox
   private readonly unanswered: Unanswered
   /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
   private readonly drained = new Waiters()
@@ -86,12 +69,8 @@ export class Relay<W> {
   private ignoringUntilSync = false
   private suspended = false
   private closed = false
-  /** Sent by upstream unasked while a write runs (see the header), relayed once it has answered. */
-  private heldFromUpstream: Array<Buffer> = []
   /** Upstream closed while a write ran: the session closes once the write has answered. */
   private upstreamGone = false
-  /** Upstream has relayed the FATAL (or PANIC) with which it ends the session. */
-  private upstreamSaidWhy = false
   private readonly prepared = new PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
@@ -103,12 +82,19 @@ export class Relay<W> {
     private readonly writes: Writes<W>,
     initialStatus: Backend.TransactionStatus,
     /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
-    private readonly parameters: ReportedParameters,
+    parameters: ReportedParameters,
     private readonly onClosed: () => void
   ) {
     this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
-    this.toClient = new Outbox(client, () => upstream)
+    this.fromUpstream = new FromUpstream(new Outbox(client, () => upstream), this.unanswered, parameters, {
+      // A write the proxy runs with nothing upstream left to answer: what upstream sends unasked waits (see the header).
+      holding: () => this.suspended && this.unanswered.none,
+      relayed: () => {
+        if (this.unanswered.none && this.drained.any) this.drained.wakeAll()
+      },
+      protocolError: (error) => this.protocolError(error)
+    })
     this.stream = {
       writes,
       session: this.unanswered,
@@ -131,15 +117,15 @@ export class Relay<W> {
     // Paused since the handshake (Handshake.handOver).
     this.client.resume()
     this.upstreamReads.consume({
-      onChunk: (chunk) => this.onUpstream(chunk),
-      // Slices of a chunk still queued for the client, or a message the scanner keeps half-read.
-      holdsLastChunk: () => this.client.writableLength > 0 || this.fromUpstream.holdsBytes || this.heldFromUpstream.length > 0
+      onChunk: (chunk) => this.fromUpstream.onChunk(chunk),
+      // Slices of a chunk still queued for the client, a message half-read, chunks held.
+      holdsLastChunk: () => this.client.writableLength > 0 || this.fromUpstream.holdsBytes
     })
     this.client.on("close", () => this.close())
     this.upstream.on("close", () => this.upstreamClosed())
     this.client.on("error", () => this.close())
     this.upstream.on("error", () => this.upstreamClosed())
-    for (const chunk of upstreamRest) this.onUpstream(chunk)
+    for (const chunk of upstreamRest) this.fromUpstream.onChunk(chunk)
     if (early.length > 0) {
       this.fromClient.push(early)
       this.pump()
@@ -167,7 +153,7 @@ export class Relay<W> {
 
   /** Upstream's FATAL has been relayed, or the proxy says it closed (see the header). */
   private closeAfterUpstream(): void {
-    if (!this.closed && !this.upstreamSaidWhy && !this.fromUpstream.midMessage) this.send([UPSTREAM_LOST])
+    if (!this.closed && this.fromUpstream.endsUnexplained) this.send([UPSTREAM_LOST])
     this.close()
   }
 
@@ -346,7 +332,7 @@ export class Relay<W> {
       .catch((error: unknown) => this.protocolError(error))
       .finally(() => {
         this.suspended = false
-        this.releaseHeld()
+        this.fromUpstream.releaseHeld()
         if (this.upstreamGone) this.closeAfterUpstream()
         else if (!this.closed) this.pump()
       })
@@ -432,79 +418,4 @@ export class Relay<W> {
     this.send([Backend.errorResponse({ severity: "FATAL", code, message })])
     this.close()
   }
-
-  // ── upstream → client ────────────────────────────────────────────────────────────
-
-  private onUpstream(chunk: Buffer): void {
-    if (this.suspended && this.unanswered.none) {
-      this.heldFromUpstream.push(chunk)
-      return
-    }
-    // Held bytes came first: before the answer to what the proxy has sent since.
-    if (this.heldFromUpstream.length > 0) this.releaseHeld()
-    this.relay(chunk)
-  }
-
-  private releaseHeld(): void {
-    const held = this.heldFromUpstream
-    this.heldFromUpstream = []
-    for (const chunk of held) this.relay(chunk)
-  }
-
-  private relay(chunk: Buffer): void {
-    try {
-      this.relayAnswers(chunk)
-    } catch (error) {
-      this.protocolError(error)
-      return
-    }
-    this.toClient.flush()
-    if (this.unanswered.none && this.drained.any) this.drained.wakeAll()
-  }
-
-  private relayAnswers(chunk: Buffer): void {
-    let rest = chunk
-    if (this.fromUpstream.idle) {
-      const relayed = acceptWhole(chunk, this.answersUnchanged)
-      if (relayed === chunk.length) {
-        this.toClient.add(chunk)
-        return
-      }
-      if (relayed > 0) {
-        this.toClient.add(chunk.subarray(0, relayed))
-        rest = chunk.subarray(relayed)
-      }
-    }
-    this.fromUpstream.push(rest)
-    for (let piece = this.fromUpstream.next(); piece !== undefined; piece = this.fromUpstream.next()) {
-      if (piece.kind === "bytes") {
-        this.toClient.add(piece.bytes)
-        continue
-      }
-      if (this.onAnswer(piece.type, piece.body, 0, piece.body.length)) this.toClient.add(piece.raw)
-    }
-  }
-
-  /** The hot path: every message is relayed, except a ReadyForQuery the proxy drops and its own answers (general path). */
-  private readonly answersUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
-    if (this.unanswered.mayKeep(type)) return false
-    this.onAnswer(type, chunk, bodyStart, end)
-    return true
-  }
-
-  /** Account for a message (its body is `buffer[start, end)`) that ends an answer; false to drop it. */
-  private onAnswer(type: number, buffer: Buffer, start: number, end: number): boolean {
-    if (type === PARAMETER_STATUS) {
-      this.parameters.note(buffer, start, end)
-      return true
-    }
-    const relayed = this.unanswered.answer(type, buffer, start, end)
-    if (relayed && type === ERROR && !this.upstreamSaidWhy) this.upstreamSaidWhy = endsTheSession(buffer.subarray(start, end))
-    return relayed
-  }
-}
-
-const endsTheSession = (errorBody: Buffer): boolean => {
-  const fields = errorFields(errorBody)
-  return ENDS_THE_SESSION.has(fields.get("V") ?? fields.get("S") ?? "")
 }
