@@ -10,8 +10,9 @@
  *
  * The hot path: a chunk that holds whole messages only, each of which goes on unchanged
  * (a query that certainly does not write, its answer), is accounted for in place and
- * forwarded as the chunk itself (WholeMessages). Anything else, from the first message
- * that needs more, takes the general path through a FrameScanner.
+ * forwarded as the chunk itself (WholeMessages; which client messages qualify is
+ * ClientHotPath's). Anything else, from the first message that needs more, takes the
+ * general path through a FrameScanner.
  *
  * To put the proxy's own answer (a write's result or error) in the right place, the relay
  * keeps the queue of requests upstream has yet to answer. Before answering a write it
@@ -37,12 +38,14 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
-import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, ERROR, F, H, P, Q, S, X } from "../wire/MessageCodes.js"
+import { B, C, COPY_DATA, D, E, ERROR, F, P, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
+import type { Accept } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { FromUpstream, UPSTREAM_LOST } from "./FromUpstream.js"
 import { Outbox } from "./Outbox.js"
 import { PreparedWrites } from "./PreparedWrites.js"
+import * as ClientHotPath from "./ClientHotPath.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
 import type { InStream, PartOptions } from "./InStream.js"
 import type * as OwnRequests from "./OwnRequests.js"
@@ -59,6 +62,8 @@ const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
   private readonly fromUpstream: FromUpstream
+  /** The hot path's share of onClientMessage (ClientHotPath). */
+  private readonly passesUnchanged: Accept
   private readonly toUpstream: Outbox
   private readonly unanswered: Unanswered
   /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
@@ -87,6 +92,7 @@ export class Relay<W> {
   ) {
     this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
+    this.passesUnchanged = ClientHotPath.passesUnchanged(writes, this.prepared, this.unanswered)
     this.fromUpstream = new FromUpstream(new Outbox(client, () => upstream), this.unanswered, parameters, {
       // A write the proxy runs with nothing upstream left to answer: what upstream sends unasked waits (see the header).
       holding: () => this.suspended && this.unanswered.none,
@@ -175,45 +181,6 @@ export class Relay<W> {
     if (passed > 0) this.toUpstream.add(chunk.subarray(0, passed))
     this.fromClient.push(passed > 0 ? chunk.subarray(passed) : chunk)
     this.pump()
-  }
-
-  /**
-   * The hot path's share of onClientMessage: accounts for a message that goes upstream
-   * unchanged and needs nothing decoded; false, having done nothing, for everything else.
-   */
-  private readonly passesUnchanged = (chunk: Buffer, type: number, bodyStart: number, end: number): boolean => {
-    switch (type) {
-      case Q:
-        // The SQL text ends before the message's terminating NUL.
-        if (!this.writes.certainlyPasses(chunk, bodyStart, end - 1)) return false
-        break
-      case P: {
-        if (!this.prepared.noStatements) return false
-        const nameEnd = chunk.indexOf(0, bodyStart)
-        const sqlEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1)
-        if (sqlEnd < 0 || sqlEnd >= end || !this.writes.certainlyPasses(chunk, nameEnd + 1, sqlEnd)) return false
-        break
-      }
-      case B:
-      case C:
-      case E:
-        // Without a prepared write there is nothing to track (onBind, onCloseMessage, onExecute).
-        if (!this.prepared.none) return false
-        break
-      case D:
-      case S:
-      case F:
-        break
-      case H:
-      case COPY_DATA:
-      case COPY_DONE:
-      case COPY_FAIL:
-        return true
-      default:
-        return false
-    }
-    this.unanswered.account(type)
-    return true
   }
 
   private pump(): void {
