@@ -130,7 +130,10 @@ describe("JetStream refusals", () => {
       expect(body).toMatchObject({ _tag: "Conflict", field: "config" })
       expect(body.message).toContain(`redrive on ${deadLetterStream}`)
       expect(body.message).toContain("not a valid subset")
-      expect(body.message).toContain("unchanged")
+      // What was changed and what was put back, as it happened.
+      expect(body.message).toContain(`JetStream took the change for consume-halfway on ${stack.ns.streams.records}.`)
+      expect(body.message).toContain(`The consumer is unchanged: the consumers bucket and consume-halfway on ${stack.ns.streams.records} ` +
+        "were put back to the previous config.")
       // The bucket was written first and is put back; so is the main consumer JetStream had changed.
       const entry = (await bucket.get("halfway"))!
       expect(entry.revision).toBeGreaterThan(revisionBefore)
@@ -143,6 +146,54 @@ describe("JetStream refusals", () => {
     expect(await stack.json(0, "PATCH", "/v1/consumers/halfway", { ack_wait_ms: 20_000, max_ack_pending: 60 }))
       .toMatchObject({ ack_wait_ms: 20_000, max_ack_pending: 60 })
     expect(await jetStreamSide()).toEqual({ ack_wait: [20_000_000_000, 20_000_000_000], max_ack_pending: [60, 60] })
+  })
+
+  it("a PATCH JetStream takes for the consumer and cannot put back says so: what was changed, what was put back, what was not", async () => {
+    const sync = Ids.SyncId.make("s_stuck")
+    const { state: _state, ...before } = await Harness.createConsumer(stack,
+      { name: "stuck", filters: { sync_id: sync, collection_id: "stripe:customer" }, ack_wait_ms: 10_000 })
+    const { records, deadLetterStream, side: jetStreamSide } = jetStreamOf("stuck")
+    const bucket = await stack.nats.kvm.open(stack.ns.buckets.consumers)
+
+    // RECORDS narrowed to invoices: the consumer's customers filter is no longer a subset, the
+    // invoices filter of this PATCH is. The dead-letter stream cut to its `dead` half: the redrive
+    // consumer refuses the change. So JetStream takes the change for the main consumer, refuses it
+    // for the redrive consumer, and then refuses to put the main consumer back to customers.
+    const recordsBefore = await stack.nats.jsm.streams.info(records)
+    const deadLettersBefore = await stack.nats.jsm.streams.info(deadLetterStream)
+    await stack.nats.jsm.streams.update(records, { subjects: [`${stack.ns.root}.records.*.stripe_invoice.*`] })
+    await stack.nats.jsm.streams.update(deadLetterStream, { subjects: [`${stack.ns.root}.dlq.stuck.dead.>`] })
+    try {
+      const refused = await stack.call(0, "PATCH", "/v1/consumers/stuck",
+        { filters: { collection_id: "stripe:invoice" }, ack_wait_ms: 20_000 })
+      expect(refused.status).toBe(409)
+      const body = await refused.json() as { _tag: string; field?: string; message: string }
+      expect(body).toMatchObject({ _tag: "Conflict", field: "config" })
+      expect(body.message).toContain(`redrive on ${deadLetterStream}`)
+      expect(body.message).toContain(`JetStream took the change for consume-stuck on ${records}.`)
+      expect(body.message).toContain("The consumers bucket was put back to the previous config; " +
+        `consume-stuck on ${records} could not be put back (JetStream refused, err_code 10093: `)
+      expect(body.message).toContain("keeps the change, while the consumers bucket has the previous config")
+      expect(body.message).not.toContain("unchanged")
+      expect(body.message).not.toContain("nothing of this change was kept")
+      // As the message says: the bucket is back, the main consumer is not.
+      expect((await bucket.get("stuck"))!.json()).toEqual(before)
+      expect(await jetStreamSide()).toEqual({
+        filter: `${stack.ns.root}.records.${sync}.stripe_invoice.*`,
+        ack_wait: [20_000_000_000, 10_000_000_000],
+        max_ack_pending: [10_000, 10_000]
+      })
+    } finally {
+      await stack.nats.jsm.streams.update(records, { subjects: recordsBefore.config.subjects })
+      await stack.nats.jsm.streams.update(deadLetterStream, { subjects: deadLettersBefore.config.subjects })
+    }
+    // With the streams as they were, a PATCH brings both JetStream consumers to the bucket's config, as the message said.
+    expect(await stack.json(1, "PATCH", "/v1/consumers/stuck", { ack_wait_ms: 10_000 })).toMatchObject(before)
+    expect(await jetStreamSide()).toEqual({
+      filter: `${stack.ns.root}.records.${sync}.stripe_customer.*`,
+      ack_wait: [10_000_000_000, 10_000_000_000],
+      max_ack_pending: [10_000, 10_000]
+    })
   })
 
   it("a PATCH both JetStream consumers refuse is tried on both, names both refusals, and leaves bucket and JetStream as before", async () => {
@@ -168,7 +219,8 @@ describe("JetStream refusals", () => {
       // Both JetStream consumers were asked, and the answer names each refusal.
       expect(body.message).toContain(`consume-both on ${records}`)
       expect(body.message).toContain(`redrive on ${deadLetterStream}`)
-      expect(body.message).toContain("unchanged")
+      expect(body.message).toContain("No JetStream consumer took the change. The consumer is unchanged: " +
+        "the consumers bucket was put back to the previous config.")
       expect((await bucket.get("both"))!.json()).toEqual(before)
       expect(await jetStreamSide()).toEqual(jetStreamBefore)
     } finally {

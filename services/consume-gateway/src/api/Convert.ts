@@ -1,12 +1,22 @@
 /**
  * Domain and engine failures become HTTP errors here, once, keyed on their tags and classes.
  */
+import { TimeoutError } from "@nats-io/transport-node"
 import type { Errors } from "@tributary/core"
 import { Effect } from "effect"
 import type { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "../consumers/Errors.js"
-import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer, describeRejection, describeState } from "../delivery/Failures.js"
+import {
+  Backpressure,
+  InvalidTokens,
+  JetStreamUnavailable,
+  PullRefused,
+  StaleTokens,
+  UnknownConsumer,
+  describeRejection,
+  describeState
+} from "../delivery/Failures.js"
 import { JetStreamFailure } from "../wire/Kv.js"
-import { NatsUnavailable } from "../wire/Wire.js"
+import { NatsUnavailable, RequestTimeout } from "../wire/Wire.js"
 import { Conflict, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unavailable } from "./Errors.js"
 
 type DomainError =
@@ -62,8 +72,9 @@ export const fromEngine = (error: unknown) => {
   if (error instanceof PullRefused) {
     return new JetStreamRefused({ message: error.message, jetstream: { code: error.code, description: error.description } })
   }
-  if (error instanceof JetStreamFailure) return new Unavailable({ message: error.message })
+  if (error instanceof JetStreamFailure || error instanceof JetStreamUnavailable) return new Unavailable({ message: error.message })
   if (error instanceof NatsUnavailable) return new Unavailable({ message: unreachable(error.reason) })
+  if (error instanceof TimeoutError || error instanceof RequestTimeout) return new Unavailable({ message: unanswered(error.message) })
   return new Unavailable({ message: `NATS: ${error instanceof Error ? error.message : String(error)}` })
 }
 
@@ -74,6 +85,15 @@ export const fromEngine = (error: unknown) => {
 export const unreachable = (reason: string): string =>
   `NATS is unreachable (${reason}): the gateway cannot serve this until it is back; retry in a moment. ` +
   "An ack, nack or progress answered with this may or may not have been applied: send it again once NATS is back " +
+  "(a token already settled the same way answers 204)."
+
+/**
+ * NATS did not answer in time (overloaded, or a server that hangs: its connection still looks
+ * open until missed pings close it, minutes later): the request's own deadline ended it.
+ */
+export const unanswered = (reason: string): string =>
+  `NATS did not answer in time (${reason}): it may be overloaded or not responding; retry in a moment. ` +
+  "An ack, nack or progress answered with this may or may not have been applied: send it again " +
   "(a token already settled the same way answers 204)."
 
 /** A 429 carries `Retry-After`, which an error schema cannot set: its body and headers, for both HTTP paths. */

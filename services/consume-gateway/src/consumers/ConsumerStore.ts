@@ -150,34 +150,64 @@ const updateJetStreamConsumer = (config: ConsumerConfig.ConsumerConfig, stream: 
         })))
     )
 
+type ApplyFailure = Errors.NatsError | Errors.NotFound | ConsumerUpdateRefused
+
+/** One of a consumer's two JetStream consumers, and how to give it the changeable part of a config. */
+interface Target {
+  readonly stream: string
+  readonly durable: string
+  readonly apply: (config: ConsumerConfig.ConsumerConfig) => Effect.Effect<void, ApplyFailure, Nats.Nats>
+}
+
+/** The main consumer first, then the dead-letter stream's redrive consumer. */
+const targetsOf = (config: ConsumerConfig.ConsumerConfig) =>
+  Effect.map(Nats.Nats, ({ ns }): ReadonlyArray<Target> => {
+    const resources = Resources.of(ns, config.name, config.source)
+    return [
+      {
+        stream: resources.stream,
+        durable: resources.durable,
+        apply: (c) => updateJetStreamConsumer(c, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, c),
+          JetStreamConsumer.fieldRefused)
+      },
+      {
+        stream: resources.deadLetterStream,
+        durable: resources.redriveDurable,
+        apply: (c) => updateJetStreamConsumer(c, resources.deadLetterStream, resources.redriveDurable,
+          JetStreamConsumer.redriveMutableConfigFor(c), () => "config")
+      }
+    ]
+  })
+
+/**
+ * The failure of applying a config to both JetStream consumers: the first one NATS did not
+ * answer (the outcome is then not known: a 503), or else the first refusal with the other's,
+ * when it refused too.
+ */
+const failureOf = (outcomes: ReadonlyArray<Either.Either<void, ApplyFailure>>): Option.Option<ApplyFailure> => {
+  const failures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left] : [])
+  const other = failures.find((failure) => failure._tag !== "ConsumerUpdateRefused")
+  if (other !== undefined) return Option.some(other)
+  const [first, second] = failures.filter((failure): failure is ConsumerUpdateRefused => failure._tag === "ConsumerUpdateRefused")
+  if (first === undefined) return Option.none()
+  return Option.some(second === undefined ? first : new ConsumerUpdateRefused({
+    ...first,
+    also: { stream: second.stream, durable: second.durable, code: second.code, detail: second.detail }
+  }))
+}
+
 /**
  * Give the consumer's JetStream consumers the changeable part of `config`, the main one first.
  * Both are asked whatever the first answers: a failure of one must not leave the other behind
- * (when config is the previous one being put back, above all). The failure is the first one
- * NATS did not answer (the outcome is then not known: a 503), or else the first refusal with
- * the other's, when it refused too.
+ * (when config is the previous one being put back, above all). Each one's outcome, in the
+ * order of `targetsOf`.
  */
+const applyEach = (config: ConsumerConfig.ConsumerConfig) =>
+  Effect.flatMap(targetsOf(config), (targets) => Effect.all(targets.map((target) => target.apply(config)), { mode: "either" }))
+
+/** `applyEach`, failing with `failureOf` its outcomes. */
 const applyToJetStream = (config: ConsumerConfig.ConsumerConfig) =>
-  Effect.gen(function*() {
-    const { ns } = yield* Nats.Nats
-    const resources = Resources.of(ns, config.name, config.source)
-    const outcomes = yield* Effect.all([
-      updateJetStreamConsumer(config, resources.stream, resources.durable, JetStreamConsumer.mutableConfigFor(ns, config),
-        JetStreamConsumer.fieldRefused),
-      updateJetStreamConsumer(config, resources.deadLetterStream, resources.redriveDurable,
-        JetStreamConsumer.redriveMutableConfigFor(config), () => "config")
-    ], { mode: "either" })
-    const failures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left] : [])
-    const refusals = failures.filter((failure): failure is ConsumerUpdateRefused => failure._tag === "ConsumerUpdateRefused")
-    const other = failures.find((failure) => failure._tag !== "ConsumerUpdateRefused")
-    if (other !== undefined) return yield* Effect.fail(other)
-    const [first, second] = refusals
-    if (first === undefined) return
-    return yield* Effect.fail(second === undefined ? first : new ConsumerUpdateRefused({
-      ...first,
-      also: { stream: second.stream, durable: second.durable, code: second.code, detail: second.detail }
-    }))
-  })
+  Effect.flatMap(applyEach(config), (outcomes) => Option.match(failureOf(outcomes), { onNone: () => Effect.void, onSome: Effect.fail }))
 
 /**
  * After applying `applied` to JetStream, read the bucket again; while another PATCH wrote a
@@ -197,11 +227,41 @@ const converge = (kv: KV, name: string, applied: Entry): Effect.Effect<void, Err
         })
       ))
 
+const failureText = (error: ApplyFailure): string =>
+  error._tag === "ConsumerUpdateRefused"
+    ? `JetStream refused, err_code ${error.code}: ${error.detail}`
+    : error.message
+
+/**
+ * Undo a change JetStream refused (for one or both of the JetStream consumers): the previous
+ * config back into the bucket, unless a newer PATCH has been written since (that one decides),
+ * then back to each JetStream consumer that took the change; what of it worked, for the answer.
+ */
+const undoRefused = (kv: KV, current: ConsumerConfig.ConsumerConfig, revision: number,
+  targets: ReadonlyArray<Target>, outcomes: ReadonlyArray<Either.Either<void, unknown>>) =>
+  Effect.gen(function*() {
+    const took = targets.filter((_, i) => outcomes[i] !== undefined && Either.isRight(outcomes[i]))
+    const left = took.map((t) => ({ stream: t.stream, durable: t.durable, restored: false }))
+    const restored = yield* Effect.either(writeIfAt(kv, current, revision))
+    if (Either.isLeft(restored)) return { bucket: "failed", bucket_failure: restored.left.message, took: left } as const
+    if (restored.right === undefined) return { bucket: "superseded", took: left } as const
+    const putBack = yield* Effect.all(took.map((target) => target.apply(current)), { mode: "either" })
+    yield* Effect.ignore(converge(kv, current.name, { config: current, revision: restored.right }))
+    return {
+      bucket: "restored",
+      took: left.map((t, i) => {
+        const outcome = putBack[i]!
+        return Either.isRight(outcome) ? { ...t, restored: true } : { ...t, failure: failureText(outcome.left) }
+      })
+    } as const
+  })
+
 /**
  * The bucket first, with compare-and-set: of two PATCHes read at the same revision, one is
  * refused (409) before either touches JetStream. Then JetStream. When JetStream refuses the
- * change (or cannot be reached), the previous config goes back into the bucket (unless a newer
- * PATCH has been written since: that one decides) and back to JetStream.
+ * change, the previous config goes back into the bucket (unless a newer PATCH has been written
+ * since: that one decides) and to the JetStream consumers that took it, and the refusal says
+ * what of that worked. When NATS does not answer, the same is tried, and the outcome is not known.
  */
 export const update = (name: string, patch: Patch) =>
   Effect.gen(function*() {
@@ -218,18 +278,24 @@ export const update = (name: string, patch: Patch) =>
     const next = new ConsumerConfig.ConsumerConfig({ ...current, ...patch, filters: { ...current.filters, ...patch.filters } })
     const revision = yield* writeIfAt(kv, next, entry.value.revision)
     if (revision === undefined) return yield* new ConsumerChangedConcurrently({ name })
-    yield* applyToJetStream(next).pipe(
-      Effect.tapError(() =>
-        writeIfAt(kv, current, revision).pipe(
-          Effect.flatMap((restored) =>
-            restored === undefined
-              ? Effect.void
-              : Effect.zipRight(applyToJetStream(current), converge(kv, name, { config: current, revision: restored }))
-          ),
-          Effect.ignore
-        )
+    const targets = yield* targetsOf(next)
+    const outcomes = yield* applyEach(next)
+    const failure = failureOf(outcomes)
+    if (Option.isSome(failure)) {
+      if (failure.value._tag === "ConsumerUpdateRefused") {
+        const undo = yield* undoRefused(kv, current, revision, targets, outcomes)
+        return yield* new ConsumerUpdateRefused({ ...failure.value, undo })
+      }
+      yield* writeIfAt(kv, current, revision).pipe(
+        Effect.flatMap((restored) =>
+          restored === undefined
+            ? Effect.void
+            : Effect.zipRight(applyToJetStream(current), converge(kv, name, { config: current, revision: restored }))
+        ),
+        Effect.ignore
       )
-    )
+      return yield* failure.value
+    }
     yield* converge(kv, name, { config: next, revision })
     return next
   })

@@ -16,8 +16,9 @@ import { NatsUnavailable } from "../wire/Wire.js"
 import type { PullStatus, Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
+import * as ConsumerGone from "./ConsumerGone.js"
 import * as DeadLetters from "./DeadLetters.js"
-import { Backpressure, InvalidTokens, PullRefused, StaleTokens, UnknownConsumer } from "./Failures.js"
+import { Backpressure, InvalidTokens, JetStreamUnavailable, PullRefused, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
 import * as RetryAfter from "./RetryAfter.js"
 import * as Settle from "./Settle.js"
@@ -113,6 +114,7 @@ export class Engine {
     return runtime
   }
 
+  /** Fresh counts; JetStream saying the consumer is not there is `UnknownConsumer` (deleted through another replica). */
   private refreshCounts(rt: Runtime): Promise<void> {
     rt.refreshing ??= this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable)).then((info) => {
       rt.counts = {
@@ -121,6 +123,8 @@ export class Engine {
         ackFloor: info.ack_floor.stream_seq,
         at: Date.now()
       }
+    }, (error: unknown) => {
+      throw ConsumerGone.isGone(error) ? new UnknownConsumer(rt.config.name) : error
     }).finally(() => {
       rt.refreshing = undefined
     })
@@ -188,17 +192,29 @@ export class Engine {
     }
     if (granted.length < want) {
       const { messages, status } = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
-      this.checkPullStatus(rt, status)
+      await this.checkPullStatus(rt, status, "now")
       granted.push(...await this.claim(rt, "main", messages))
       full = status.end === "maxAckPending" || status.end === "unanswered"
     }
     return { granted, full }
   }
 
-  private checkPullStatus(rt: Runtime, status: PullStatus) {
+  /**
+   * Throws for a pull status that ends the request. `waiting`: within a long poll,, which goes on (after
+   * a pause) through a moment JetStream does not serve the consumer, as through an empty pull.
+   */
+  private async checkPullStatus(rt: Runtime, status: PullStatus, within: "now" | "waiting") {
     if (status.end === "disconnected") throw this.unavailable()
-    // No responders, or deleted: the JetStream consumer is gone (deleted through another replica).
+    // Deleted: the JetStream consumer is gone (deleted through another replica).
     if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
+    if (status.end === "noResponders") {
+      const { stream, durable } = rt.resources
+      const verdict = await ConsumerGone.classify(() => this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(stream, durable)))
+      if (verdict === "gone") throw new UnknownConsumer(rt.config.name)
+      this.connected()
+      if (within === "now") throw new JetStreamUnavailable(rt.config.name, stream, durable, verdict)
+      return
+    }
     if (status.end === "maxWaiting") {
       throw new Backpressure(`JetStream: ${status.description}: too many pulls are waiting for consumer ${rt.config.name}`,
         RetryAfter.AT_JETSTREAM_MAX_WAITING_SECONDS)
@@ -268,7 +284,7 @@ export class Engine {
         const abandon = () => pull.abandon()
         signal?.addEventListener("abort", abandon, { once: true })
         const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
-        this.checkPullStatus(rt, status)
+        await this.checkPullStatus(rt, status, "waiting")
         if (messages.length === 0) {
           // Ended before its expiry (otherwise the deadline has passed and the loop ends here).
           if (Date.now() < deadline) await pause(Math.min(emptyPause, deadline - Date.now()), signal)

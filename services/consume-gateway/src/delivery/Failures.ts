@@ -32,6 +32,21 @@ export class PullRefused extends Error {
   }
 }
 
+/**
+ * JetStream did not serve the consumer's pull though the consumer is there (`moving`), or did
+ * not answer at all (`unreachable`): a moment's outage, such as a restart or a leader change,
+ * not a deleted consumer. Nothing was delivered; retry.
+ */
+export class JetStreamUnavailable extends Error {
+  constructor(readonly consumer: string, readonly stream: string, readonly durable: string, verdict: "moving" | "unreachable") {
+    super(`JetStream did not serve the pull for consumer ${consumer} (no responders for ${durable} on ${stream}) ` +
+      (verdict === "moving"
+        ? "though the JetStream consumer exists: it is moving (a JetStream restart or leader change)"
+        : "and did not answer for the consumer's info either: JetStream is not available (restarting, or no leader)") +
+      "; nothing was delivered, retry in a moment.")
+  }
+}
+
 /** Tokens that are not this consumer's valid tokens; nothing in the request was applied. */
 export class InvalidTokens extends Error {
   constructor(readonly rejected: ReadonlyArray<{ readonly index: number; readonly reason: Rejection }>) {

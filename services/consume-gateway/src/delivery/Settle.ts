@@ -41,6 +41,24 @@ const groupByBatch = (tokens: ReadonlyArray<AckToken>): Map<string, Array<AckTok
   return out
 }
 
+/**
+ * Of tokens already acked, those whose delivery still holds its record's lease: no later
+ * delivery of the record has been claimed since, so `+ACK` on their reply subject can only be
+ * about that delivery. The settlement is written before JetStream hears of it, and nats.js
+ * drops a publish made while its connection is lost, so a recorded ack may never have reached
+ * JetStream: a worker's retry sends it again (JetStream takes a second `+ACK` as a no-op). Not
+ * for a nack: a `-NAK` sent again could pull back a redelivery a worker holds by then.
+ */
+const stillHeld = async (ctx: SettleContext, tokens: ReadonlyArray<AckToken>): Promise<Array<AckToken>> => {
+  const leases = await Promise.all(tokens.map((token) => ctx.kv.get(token.leaseKey)))
+  return tokens.filter((token, i) => {
+    const entry = leases[i]
+    if (entry === undefined) return false
+    const lease = Lease.decode(entry.value)
+    return lease.b === token.batch && lease.i === token.index
+  })
+}
+
 /** Ack or nack; returns the tokens that were refused (already settled another way, or redelivered since). */
 export const settle = async (
   ctx: SettleContext,
@@ -52,10 +70,15 @@ export const settle = async (
     Settlements.mutate(ctx.kv, ctx.settlementKey(batch), (current) => {
       let next = current
       const apply: Array<AckToken> = []
+      const again: Array<AckToken> = []
       const refused: Array<Refused> = []
       for (const token of group) {
         const state = Settlement.stateOf(next, token.index)
-        if (state === target) continue // the same token twice: already done
+        if (state === target) {
+          // The same settlement again: recorded already, but its +ACK may have been lost (below).
+          if (target === "acked") again.push(token)
+          continue
+        }
         if (state !== undefined && nextState(state, action.kind) === undefined) {
           refused.push({ token, state })
           continue
@@ -63,7 +86,7 @@ export const settle = async (
         next = Settlement.settle(next, token.index, target)
         apply.push(token)
       }
-      return { next: next === current ? undefined : next, result: { apply, refused } }
+      return { next: next === current ? undefined : next, result: { apply, again, refused } }
     })))
 
   const command = action.kind === "ack" ? AckCommands.ACK : AckCommands.nakAfter(action.delayMs)
@@ -72,6 +95,8 @@ export const settle = async (
     for (const token of apply) ctx.wire.publish(token.reply, command)
     settled += apply.length
   }
+  const resend = await stillHeld(ctx, outcomes.flatMap((o) => o.again))
+  for (const token of resend) ctx.wire.publish(token.reply, AckCommands.ACK)
   await ctx.wire.flush()
   return { settled, refused: outcomes.flatMap((o) => o.refused) }
 }

@@ -60,14 +60,16 @@ interface Collector {
  *   server left open, which is how nats-server 2.9 says it: it keeps such a pull waiting, with no
  *   expiry, until a slot frees;
  * - `maxWaiting`: 409 `Exceeded MaxWaiting`, too many pulls waiting at the consumer;
- * - `consumerGone`: 409 `Consumer Deleted`, or 503 (no responders);
+ * - `consumerGone`: 409 `Consumer Deleted`;
+ * - `noResponders`: 503, nobody serves the pull subject now: the consumer was deleted, or it is
+ *   moving (a JetStream restart or leader change); only its info can say which (`delivery/ConsumerGone.ts`);
  * - `refused`: any other status; `code` and `description` say which;
  * - `abandoned`: the caller gave it up first; `timeout`: the server never ended a waiting pull;
  * - `disconnected`: the connection to NATS was lost before (or while) the pull was made: what
  *   it had collected is kept (the server may never hear their acks; their ack wait brings them back).
  */
-export type PullEnd = "complete" | "exhausted" | "maxAckPending" | "unanswered" | "maxWaiting" | "consumerGone" | "refused" |
-  "abandoned" | "timeout" | "disconnected"
+export type PullEnd = "complete" | "exhausted" | "maxAckPending" | "unanswered" | "maxWaiting" | "consumerGone" | "noResponders" |
+  "refused" | "abandoned" | "timeout" | "disconnected"
 
 export interface PullStatus {
   readonly end: PullEnd
@@ -94,12 +96,12 @@ const DISCONNECTED: PullStatus = { end: "disconnected", code: 503, description: 
  * nats-server's fixed text (nats.js tells them apart by the same texts), so they are read
  * here, once, and nowhere else.
  */
-const statusOf = (code: number, description: string): PullStatus => {
+export const statusOf = (code: number, description: string): PullStatus => {
   const text = description.toLowerCase()
   const end: PullEnd = code === 404 || code === 408
     ? "exhausted"
     : code === 503
-    ? "consumerGone"
+    ? "noResponders"
     : code !== 409
     ? "refused"
     : text === "consumer deleted"
