@@ -23,6 +23,18 @@ describe("claim decisions", () => {
     expect(decide(ctx, candidate(5, 2), "new", lease(), "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
   })
 
+  it("skips an events change at or below the record's floor: it was settled, and only its +ACK was lost", () => {
+    const events = { ...ctx, kind: "events" } as ClaimContext
+    // Change 5 acked, then change 7 took the lease with floor 5; 5 comes back while 7 is out, and after 7 is acked.
+    const held = lease({ s: 7, f: 5 })
+    expect(decide(events, candidate(5, 2), "new", held, undefined, 0)).toEqual({ kind: "skip", how: "+ACK" })
+    expect(decide(events, candidate(5, 3), "new", held, "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
+    expect(decide(events, candidate(6), "new", held, "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
+    expect(decide(events, candidate(9), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 9, f: 7 } })
+    // RECORDS keeps one version per record: it has no floor to compare with.
+    expect(decide(ctx, candidate(5, 2), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 5 } })
+  })
+
   it("counts attempts across nacks and redeliveries, expiring the previous holder", () => {
     expect(decide(ctx, candidate(5, 2), "new", lease(), "nacked", 0)).toMatchObject({ kind: "grant", lease: { a: 2 } })
     expect(decide(ctx, candidate(5, 4), "new", lease({ a: 2 }), undefined, 0))

@@ -113,10 +113,15 @@ export const decide = (
 ): Decision => {
   const sameMessage = lease.q === (ctx.source === "main" ? "m" : "r") && lease.s === c.delivery.streamSeq
   const tracksFloor = ctx.kind === "events" && lease.q === "m"
+  // A change at or below the record's floor was settled before (its +ACK or +TERM was lost,
+  // say in a reconnect): handing it out again would deliver an acked change twice.
+  const floorNow = tracksFloor && isDone(state) ? Math.max(lease.f, lease.s) : lease.f
+  if (tracksFloor && ctx.source === "main" && !sameMessage && c.delivery.streamSeq <= floorNow) {
+    return { kind: "skip", how: "+ACK" }
+  }
   if (isDone(state)) {
     if (sameMessage) return { kind: "skip", how: state === "acked" ? "+ACK" : "+TERM" }
-    const floor = tracksFloor ? Math.max(lease.f, lease.s) : lease.f
-    return { kind: "grant", lease: leaseFor(ctx, c, batch, now, 1, floor) }
+    return { kind: "grant", lease: leaseFor(ctx, c, batch, now, 1, floorNow) }
   }
   if (state === "nacked" || state === "expired") {
     return { kind: "grant", lease: leaseFor(ctx, c, batch, now, sameMessage ? lease.a + 1 : 1, lease.f) }
