@@ -67,7 +67,7 @@ export interface Replica {
   readonly metrics: Metrics.SinkMetrics
   readonly readiness: Readiness.ReadinessService
   /** The sink itself: it ends only when a part of it stops (or the test's scope closes). */
-  readonly sink: Fiber.RuntimeFiber<never, Errors.StreamConfigConflict>
+  readonly sink: Fiber.RuntimeFiber<never, Errors.StreamConfigConflict | Errors.MaxPayloadTooSmall>
 }
 
 /** One sink replica with its own connections, running until the test's scope closes. */
