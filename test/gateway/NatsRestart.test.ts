@@ -7,7 +7,7 @@
  * a private one, so stopping it disturbs no other test.
  */
 import { Ids } from "@tributary/core"
-import { Fixtures, NatsServer } from "@tributary/testkit"
+import { Fixtures, NatsServer, Probes } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Harness from "./Harness.js"
 
@@ -25,18 +25,22 @@ afterAll(async () => {
 /** Slack on top of what a request may take by its own terms (`wait_for`), for a busy 2-core host. */
 const SLACK_MS = 2_000
 
-const readyz = (i: number) =>
-  fetch(`${stack.replicas[i]!.url}/readyz`).then(async (r) => ({ status: r.status, body: await r.text() }), () => ({ status: 0, body: "" }))
+const readyz = (i: number, metricsToken?: string) => Probes.readyz(stack.replicas[i]!.url, metricsToken)
 
-const everyReplica = (what: string, ready: boolean) =>
-  Fixtures.waitFor(what, async () => {
-    const answers = await Promise.all(stack.replicas.map((_, i) => readyz(i)))
-    return answers.every((a) => ready ? a.status === 200 : a.status === 503 && /NATS/.test(a.body)) ? answers : undefined
+/** Every replica ready, or every one not ready for NATS: why for the metrics token, not a word of it without. */
+const everyReplica = async (what: string, ready: boolean) => {
+  await Fixtures.waitFor(what, async () => {
+    const answers = await Promise.all(stack.replicas.map((_, i) => readyz(i, Harness.METRICS_TOKEN)))
+    return answers.every((a) => ready ? a.status === 200 : Probes.notReadyFor(a, "nats", /NATS/)) ? answers : undefined
   }, { timeoutMs: 30_000 })
+  if (!ready) {
+    for (const i of stack.replicas.keys()) expect(await readyz(i)).toEqual({ status: 503, body: { status: "not ready" } })
+  }
+}
 
 const stopNats = async (how: "stop" | "kill" = "stop") => {
   await nats[how]()
-  return everyReplica("both replicas not ready while NATS is away", false)
+  await everyReplica("both replicas not ready while NATS is away", false)
 }
 
 const restartNats = async () => {

@@ -14,7 +14,7 @@ import type { ChildProcess } from "node:child_process"
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import { Fixtures, NatsServer, Ports } from "@tributary/testkit"
+import { Fixtures, NatsServer, Ports, Probes } from "@tributary/testkit"
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Clients from "./support/Clients.js"
@@ -34,6 +34,7 @@ const clients = Clients.make()
  * (5 s): a bound on behaviour, well above an answer's time on a loaded machine.
  */
 const ANSWERS_AT_ONCE_MS = 2_000
+const METRICS_TOKEN = "proxy-nats-restart-metrics-token"
 
 beforeAll(async () => {
   server = await NatsServer.startPrivate("proxy-nats-restart")
@@ -50,7 +51,8 @@ beforeAll(async () => {
       TRIBUTARY_PROXY_HOST: "127.0.0.1",
       TRIBUTARY_PROXY_PORT: String(await Ports.freePort()),
       TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
-      TRIBUTARY_PROXY_WORKERS: "1"
+      TRIBUTARY_PROXY_WORKERS: "1",
+      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
     }
   })
 }, 120_000)
@@ -63,8 +65,7 @@ afterAll(async () => {
   await server?.dispose()
 })
 
-const readyz = () =>
-  fetch(`http://127.0.0.1:${httpPort}/readyz`).then(async (r) => ({ status: r.status, body: await r.text() }), () => ({ status: 0, body: "" }))
+const readyz = (metricsToken?: string) => Probes.readyz(`http://127.0.0.1:${httpPort}`, metricsToken)
 
 const insertCustomer = async (url: string, email: string) => {
   const client = await clients.connect(url)
@@ -80,10 +81,10 @@ describe("proxy: NATS restart", () => {
     await Fixtures.waitFor("the service ready", async () => ((await readyz()).status === 200 ? true : undefined), { timeoutMs: 60_000 })
 
     await server[how]()
-    await Fixtures.waitFor("the service not ready while NATS is away", async () => {
-      const { status, body } = await readyz()
-      return status === 503 && /NATS/.test(body) ? true : undefined
-    })
+    // Why, for the metrics token; not a word of it without.
+    await Fixtures.waitFor("the service not ready while NATS is away", async () =>
+      Probes.notReadyFor(await readyz(METRICS_TOKEN), "nats", /NATS/) ? true : undefined)
+    expect(await readyz()).toEqual({ status: 503, body: { status: "not ready" } })
     // Reads on an open session need no NATS.
     expect((await open.query("select count(*)::int as n from stripe.customers where email = $1", [`before-${how}@nats.io`])).rows)
       .toEqual([{ n: 1 }])

@@ -5,11 +5,12 @@
  * publish would fail, and the record would come back forever. The sink keeps what fits: the
  * reason trimmed, then the body cut, with headers saying so and where the whole message is.
  * The nats-server is a private one with a small `max_payload`, so the records stay small.
+ * One too small for even a dead letter cut as far as it can be stops the sink at start-up, saying so.
  */
-import { DeadLetters, Headers, Record as CoreRecord } from "@tributary/core"
+import { DeadLetters, Errors, Headers, Record as CoreRecord } from "@tributary/core"
 import { NatsServer } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
 import * as Harness from "./Harness.js"
 
 const MAX_PAYLOAD = 16 * 1024
@@ -104,4 +105,16 @@ describe("sink: dead letters near the server's max_payload", () => {
       expect(Option.isNone(yield* Fiber.poll(replica.sink))).toBe(true)
       expect(yield* replica.readiness.get).toEqual({ ready: true })
     }), 90_000)
+
+  it.scopedLive("refuses to start on a server whose max_payload leaves no room for a dead letter, naming the limit", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(Effect.promise(() => NatsServer.startPrivate("sink-tiny-payload", { maxPayload: 1024 })),
+        (server) => Effect.promise(() => server.dispose()))
+      const env = yield* Harness.env({ natsUrl: server.url })
+      const replica = yield* Harness.replica(env)
+      const exit = yield* Fiber.await(replica.sink).pipe(Effect.timeoutFail({ duration: 30_000, onTimeout: () => new Error("the sink still runs") }), Effect.orDie)
+      const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+      expect(Option.getOrUndefined(failure)).toBeInstanceOf(Errors.MaxPayloadTooSmall)
+      expect(Option.getOrThrow(failure).message).toMatch(/^the NATS server's max_payload is 1024 bytes, but the sink, .* needs at least \d+: raise max_payload/)
+    }), 60_000)
 })

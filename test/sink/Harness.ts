@@ -4,7 +4,7 @@
  */
 import type {} from "@tributary/testkit/globalSetup"
 import { headers as natsHeaders } from "@nats-io/transport-node"
-import { Collection, Database, DeadLetters, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
+import { Collection, Database, DeadLetters, Env as ConfigEnv, Headers, Ids, Log, Nats, Provisioning, Record, Subjects } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Http, Metrics, Readiness, Sink, SinkSettings } from "@tributary/sink"
 import { Tables } from "@tributary/tables"
@@ -16,6 +16,9 @@ import type { Scope } from "effect"
 import pg from "pg"
 
 export const SYNC = Ids.SyncId.make("sync_sink")
+
+/** The metrics token of the replicas' HTTP servers: with it, `/readyz` says why not. */
+export const METRICS_TOKEN = "sink-test-metrics-token"
 
 export interface Env {
   readonly ns: ReturnType<typeof Fixtures.namespace>
@@ -64,7 +67,7 @@ export interface Replica {
   readonly metrics: Metrics.SinkMetrics
   readonly readiness: Readiness.ReadinessService
   /** The sink itself: it ends only when a part of it stops (or the test's scope closes). */
-  readonly sink: Fiber.RuntimeFiber<never, Errors.StreamConfigConflict>
+  readonly sink: Fiber.RuntimeFiber<never, Errors.StreamConfigConflict | Errors.MaxPayloadTooSmall>
 }
 
 /** One sink replica with its own connections, running until the test's scope closes. */
@@ -91,7 +94,11 @@ export const replica = (
       Effect.forkScoped
     )
     if (options.httpPort !== undefined) {
-      yield* Layer.launch(Http.layer("127.0.0.1", options.httpPort)).pipe(Effect.provide(context), Effect.forkScoped)
+      yield* Layer.launch(Http.layer("127.0.0.1", options.httpPort)).pipe(
+        Effect.provide(context),
+        Effect.provide(ConfigEnv.layer({ TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN })),
+        Effect.forkScoped
+      )
     }
     return { metrics, readiness: yield* readiness, sink }
   }).pipe(Effect.orDie)

@@ -7,7 +7,7 @@
  * again. The server is a private one, so stopping it disturbs no other test.
  */
 import { Log, Nats, Secrets, SyncStore } from "@tributary/core"
-import { NatsServer, Ports } from "@tributary/testkit"
+import { NatsServer, Ports, Probes } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import * as Harness from "./Harness.js"
@@ -35,12 +35,15 @@ const hardDeletes = (env: Harness.Env) =>
     Effect.orDie
   )
 
-const readyz = (port: number) =>
-  Effect.promise(() =>
-    fetch(`http://127.0.0.1:${port}/readyz`).then(
-      async (r) => ({ status: r.status, body: await r.text() }),
-      () => ({ status: 0, body: "" })
-    ))
+const readyz = (port: number, metricsToken?: string) =>
+  Effect.promise(() => Probes.readyz(`http://127.0.0.1:${port}`, metricsToken))
+
+/** Not ready for NATS, `reason` for the metrics token, and not a word of it without. */
+const notReadyForNats = (port: number, what: string, reason: RegExp, timeoutMs: number) =>
+  Effect.gen(function*() {
+    yield* Harness.until(what, Effect.map(readyz(port, Harness.METRICS_TOKEN), (answer) => Probes.notReadyFor(answer, "nats", reason)), timeoutMs)
+    expect(yield* readyz(port)).toEqual({ status: 503, body: { status: "not ready" } })
+  })
 
 describe("sink: NATS restart", () => {
   it.scopedLive.each(["stop", "kill"] as const)("resumes consuming after nats-server restarts (%s), without a restart of its own, and ends exact", (how) =>
@@ -57,9 +60,8 @@ describe("sink: NATS restart", () => {
       yield* Effect.promise(() => server[how]())
       const atStop = yield* Harness.countOf(env, "stripe.customers")
       // Postgres is fine, but without NATS the sink takes nothing: not ready, and why.
-      yield* Harness.until("/readyz not ready while NATS is away", Effect.map(readyz(port), (r) =>
-        r.status === 503 && /^not ready: .*NATS/.test(r.body)), OUTAGE_MS)
-      expect(yield* replica.readiness.get).toMatchObject({ ready: false, reason: expect.stringMatching(/NATS/) })
+      yield* notReadyForNats(port, "/readyz not ready while NATS is away", /NATS/, OUTAGE_MS)
+      expect(yield* replica.readiness.get).toMatchObject({ ready: false, reasons: [{ component: "nats", reason: expect.stringMatching(/NATS/) }] })
       // The outage itself lasts a while, whatever else happens.
       yield* Effect.sleep(Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt)))
       expect((yield* readyz(port)).status).toBe(503)
@@ -107,8 +109,7 @@ describe("sink: NATS restart", () => {
 
       // The connection stays open (nats.js sees no disconnect for minutes), but nothing answers.
       server.freeze()
-      yield* Harness.until("/readyz not ready while the consumer cannot be fetched from",
-        Effect.map(readyz(port), (r) => r.status === 503 && /^not ready: .*durable consumer/.test(r.body)), 20_000)
+      yield* notReadyForNats(port, "/readyz not ready while the consumer cannot be fetched from", /durable consumer/, 20_000)
         .pipe(Effect.ensuring(Effect.sync(() => server.thaw())))
       yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (r) => r.status === 200), 30_000)
 

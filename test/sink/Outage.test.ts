@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Ports, PostgresServer } from "@tributary/testkit"
+import { Ports, PostgresServer, Probes } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Ref } from "effect"
 import pg from "pg"
@@ -28,8 +28,16 @@ const privatePostgres = Effect.acquireRelease(
   })
 )
 
-const readyz = (port: number) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0))
+const readyz = (port: number, metricsToken?: string) =>
+  Effect.promise(() => Probes.readyz(`http://127.0.0.1:${port}`, metricsToken))
+
+/** Not ready for Postgres, `reason` for the metrics token, and not a word of it without. */
+const notReadyForPostgres = (port: number, reason: RegExp) =>
+  Effect.gen(function*() {
+    yield* Harness.until("/readyz says why, for the metrics token",
+      Effect.map(readyz(port, Harness.METRICS_TOKEN), (answer) => Probes.notReadyFor(answer, "postgres", reason)))
+    expect(yield* readyz(port)).toEqual({ status: 503, body: { status: "not ready" } })
+  })
 
 describe("sink: Postgres outage", () => {
   it.scopedLive("stops acking while Postgres is down and ends exact after it returns", () =>
@@ -38,7 +46,7 @@ describe("sink: Postgres outage", () => {
       const env = yield* Harness.env({ postgresUrl: server.url })
       const port = yield* Effect.promise(() => Ports.freePort())
       yield* Harness.replica(env, { retryMaxMs: 2_000, batchSize: 100 }, {}, { httpPort: port })
-      yield* Harness.until("ready", Effect.map(readyz(port), (status) => status === 200))
+      yield* Harness.until("ready", Effect.map(readyz(port), (r) => r.status === 200))
 
       // A sync keeps publishing new versions throughout.
       const version = yield* Ref.make(0)
@@ -52,9 +60,8 @@ describe("sink: Postgres outage", () => {
       yield* Effect.promise(() => server.stop())
       const stoppedAt = Date.now()
       const versionAtStop = yield* Ref.get(version)
-      yield* Harness.until("/readyz says not ready", Effect.map(readyz(port), (status) => status === 503))
-      const body = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.text()))
-      expect(body).toMatch(/^not ready: /)
+      yield* Harness.until("/readyz says not ready", Effect.map(readyz(port), (r) => r.status === 503))
+      yield* notReadyForPostgres(port, /./)
       // Nothing is acked meanwhile: what was delivered stays pending on the consumer.
       const info = yield* Effect.promise(() => env.nats.jsm.consumers.info(env.ns.streams.records, "sink"))
       expect(info.num_ack_pending + info.num_pending).toBeGreaterThan(0)
@@ -65,7 +72,7 @@ describe("sink: Postgres outage", () => {
       yield* Fiber.interrupt(publisher)
       const last = yield* Ref.get(version)
 
-      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (status) => status === 200), 60_000)
+      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (r) => r.status === 200), 60_000)
       yield* Harness.until("every row at the last version", Effect.map(
         Harness.rows<{ n: number }>(env, "select count(*)::int as n from stripe.customers where updated_idx = $1", [last]),
         (rows) => rows[0]!.n === RECORDS), 60_000)
@@ -87,7 +94,7 @@ describe("sink: Postgres outage", () => {
           "select count(*)::int as n from stripe.customers where updated_idx = $1", [updatedIdx]), (rows) => rows[0]!.n)
       yield* Harness.publish(env, versions(1))
       yield* Harness.until("every row at version 1", Effect.map(rowsAt(1), (n) => n === RECORDS))
-      yield* Harness.until("ready", Effect.map(readyz(port), (status) => status === 200))
+      yield* Harness.until("ready", Effect.map(readyz(port), (r) => r.status === 200))
 
       // From a connection to another database, which the setting does not reach.
       const database = new URL(env.postgresUrl).pathname.slice(1)
@@ -108,8 +115,7 @@ describe("sink: Postgres outage", () => {
       })
       yield* readOnly(true)
       yield* Harness.publish(env, versions(2))
-      yield* Harness.until("/readyz says not ready, and why", Effect.promise(() =>
-        fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => r.status === 503 && /read-only/.test(await r.text()))))
+      yield* notReadyForPostgres(port, /read-only/)
       // Retried many times over (well past max_deliver), and still held: none acked, none dead-lettered.
       const failed = Effect.promise(() => replica.metrics.batches.get()).pipe(
         Effect.map((metric) => metric.values.find((v) => v.labels.outcome === "failed")?.value ?? 0))
@@ -121,7 +127,7 @@ describe("sink: Postgres outage", () => {
 
       yield* readOnly(false)
       yield* Harness.until("every row at version 2", Effect.map(rowsAt(2), (n) => n === RECORDS), 60_000)
-      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (status) => status === 200), 30_000)
+      yield* Harness.until("/readyz ready again", Effect.map(readyz(port), (r) => r.status === 200), 30_000)
       expect(yield* Harness.countOf(env, "stripe.customers")).toBe(RECORDS)
       yield* Harness.until("no pending acks", Effect.promise(() =>
         env.nats.jsm.consumers.info(env.ns.streams.records, "sink").then((i) => i.num_ack_pending === 0 && i.num_pending === 0)))

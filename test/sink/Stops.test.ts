@@ -4,7 +4,7 @@
  * and idle: `/readyz` says which part stopped, the process exits non-zero so that it is
  * started again, nothing it held was acked, and the next sink writes every record exactly.
  */
-import { Ports } from "@tributary/testkit"
+import { Ports, Probes } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import * as Harness from "./Harness.js"
@@ -19,12 +19,8 @@ const records = (updatedIdx: number) =>
 /** Records of the stream, with the one the planted bug trips on in the middle. */
 const withBug = () => [...records(1).slice(0, 150), Harness.record({ upstreamId: BUG, updatedIdx: 1 }), ...records(1).slice(150)]
 
-const readyz = (port: number) =>
-  Effect.promise(() =>
-    fetch(`http://127.0.0.1:${port}/readyz`).then(
-      async (r) => ({ status: r.status, body: await r.text() }),
-      () => ({ status: 0, body: "" })
-    ))
+const readyz = (port: number, metricsToken?: string) =>
+  Effect.promise(() => Probes.readyz(`http://127.0.0.1:${port}`, metricsToken))
 
 /** The sink's end, or a failure of the test if it does not come within the deadline. */
 const ended = <E>(sink: Fiber.Fiber<never, E>, timeoutMs = 60_000) =>
@@ -64,10 +60,9 @@ describe("sink: a part that stops stops the sink", () => {
       const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
       expect(Option.getOrUndefined(defect)).toBeInstanceOf(TypeError)
       const state = yield* defective.readiness.get
-      expect(state).toMatchObject({ ready: false, reason: expect.stringMatching(/^writer \d stopped/) })
-      const answer = yield* readyz(port)
-      expect(answer.status).toBe(503)
-      expect(answer.body).toMatch(/^not ready: writer \d stopped/)
+      expect(state).toMatchObject({ ready: false, reasons: [{ component: "sink", reason: expect.stringMatching(/^writer \d stopped/) }] })
+      expect(Probes.notReadyFor(yield* readyz(port, Harness.METRICS_TOKEN), "sink", /^writer \d stopped/)).toBe(true)
+      expect(yield* readyz(port)).toEqual({ status: 503, body: { status: "not ready" } })
 
       // Nothing of the failed batch was acked: a sink started again (without the bug) writes it.
       yield* Harness.replica(env, { ackWaitMs: 1_000 })
@@ -104,7 +99,8 @@ describe("sink: a part that stops stops the sink", () => {
       yield* Effect.promise(() => env.nats.jsm.consumers.delete(env.ns.streams.records, "sink"))
       const exit = yield* ended(first.sink)
       expect(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)).toBe(true)
-      expect(yield* first.readiness.get).toMatchObject({ ready: false, reason: expect.stringMatching(/^the RECORDS reader stopped/) })
+      expect(yield* first.readiness.get)
+        .toMatchObject({ ready: false, reasons: [{ component: "sink", reason: expect.stringMatching(/^the RECORDS reader stopped/) }] })
 
       // Written while no sink runs; the next one creates the consumer again and takes them too.
       yield* Harness.publish(env, records(2))

@@ -4,10 +4,11 @@
  * exact copy of the emulator, its log as if nothing had happened (one backfill, no failure);
  * while live, the changes made before, during and after the outage all arrive, none older over
  * a newer one. Never more than one actor of the sync runs, during the outage or after it. The
- * server is this file's own, so stopping it disturbs no other test.
+ * server is this file's own, so stopping it disturbs no other test. While NATS is away a
+ * replica is not ready (`/readyz`), saying why only to the metrics token.
  */
 import { SyncStore } from "@tributary/core"
-import { Fixtures, NatsServer, Ports } from "@tributary/testkit"
+import { Fixtures, NatsServer, Ports, Probes } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Api from "./support/Api.js"
 import * as Compare from "./support/Compare.js"
@@ -102,6 +103,28 @@ const expectOrderedChanges = async (sync: string, copy: Awaited<ReturnType<typeo
 }
 
 describe("sync: NATS restart", () => {
+  it("is not ready while nats-server is away, says why only to the metrics token, and is ready again after", async () => {
+    const httpPort = await Ports.freePort()
+    const url = `http://127.0.0.1:${httpPort}`
+    const stop = await h.replica("readyz", { httpPort })
+    try {
+      await Fixtures.waitFor("the replica ready", async () => ((await Probes.readyz(url)).status === 200 ? true : undefined))
+      await server.stop()
+      try {
+        await Fixtures.waitFor("not ready for NATS, for the metrics token", async () =>
+          Probes.notReadyFor(await Probes.readyz(url, Harness.METRICS_TOKEN), "nats", /NATS/) ? true : undefined)
+        expect(await Probes.readyz(url)).toEqual({ status: 503, body: { status: "not ready" } })
+      } finally {
+        await server.restart()
+      }
+      await Fixtures.waitFor("the replica ready again", async () => ((await Probes.readyz(url)).status === 200 ? true : undefined),
+        { timeoutMs: 30_000 })
+      expect(await Probes.readyz(url, Harness.METRICS_TOKEN)).toEqual({ status: 200, body: { status: "ready" } })
+    } finally {
+      await stop()
+    }
+  }, 60_000)
+
   it.each(["stop", "kill"] as const)("resumes a backfill when nats-server restarts (%s) and ends an exact copy, one actor all along", async (how) => {
     const replicas = await countedReplicas(`backfill-${how}`, 2)
     // A small budget makes the backfill last long enough for the outage to fall in the middle.

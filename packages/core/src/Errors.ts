@@ -26,6 +26,18 @@ export class NatsError extends Schema.TaggedError<NatsError>()("NatsError", {
   }
 }
 
+/** The NATS server's `max_payload` leaves no room for what a service must be able to publish. */
+export class MaxPayloadTooSmall extends Schema.TaggedError<MaxPayloadTooSmall>()("MaxPayloadTooSmall", {
+  what: Schema.String,
+  maxPayload: Schema.Number,
+  needed: Schema.Number
+}) {
+  override get message() {
+    return `the NATS server's max_payload is ${this.maxPayload} bytes, but ${this.what} needs at least ${this.needed}: ` +
+      `raise max_payload in the nats-server configuration (its default is 1 MB)`
+  }
+}
+
 /** An existing stream or bucket has a setting that cannot be changed in place. */
 export class StreamConfigConflict extends Schema.TaggedError<StreamConfigConflict>()("StreamConfigConflict", {
   resource: Schema.String,

@@ -6,12 +6,13 @@
  * is "starting". Once a part of the sink has stopped (see `Parts`) it stays not ready:
  * the sink is on its way out, and a probe that still succeeds must not say otherwise.
  */
+import type { Probes } from "@tributary/core"
 import { Context, Effect, Layer, Ref } from "effect"
 import { Metrics } from "./Metrics.js"
 
 export type State =
   | { readonly ready: true }
-  | { readonly ready: false; readonly reason: string; readonly stopped?: true }
+  | { readonly ready: false; readonly reasons: ReadonlyArray<Probes.Unready>; readonly stopped?: true }
 
 /** The ends the sink depends on, each ready or not on its own. */
 export type End = "postgres" | "nats"
@@ -33,11 +34,14 @@ interface Ends {
 }
 
 const stateOf = (ends: Ends): State => {
-  if (ends.stopped !== undefined) return { ready: false, reason: ends.stopped, stopped: true }
+  if (ends.stopped !== undefined) return { ready: false, reasons: [{ component: "sink", reason: ends.stopped }], stopped: true }
   if (ends.failing.size === 0) return { ready: true }
-  // In a fixed order, so the reason reads the same however the ends changed.
-  const reasons = (["postgres", "nats"] as const).flatMap((end) => ends.failing.get(end) ?? [])
-  return { ready: false, reason: reasons.join("; ") }
+  // In a fixed order, so the reasons read the same however the ends changed.
+  const reasons = (["postgres", "nats"] as const).flatMap((end) => {
+    const reason = ends.failing.get(end)
+    return reason === undefined ? [] : [{ component: end, reason }]
+  })
+  return { ready: false, reasons }
 }
 
 export const layer = Layer.effect(

@@ -13,6 +13,7 @@ import { Database, DeadLetters, Nats, Provisioning } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Tables, Target } from "@tributary/tables"
 import { Duration, Effect, Either, Schedule } from "effect"
+import * as DeadLetter from "./DeadLetter.js"
 import * as DeleteModes from "./DeleteModes.js"
 import * as DurableConsumer from "./DurableConsumer.js"
 import * as Intake from "./Intake.js"
@@ -40,12 +41,13 @@ export interface RunOptions {
 
 /**
  * The sink's work: never returns, until interrupted. It fails only when it cannot start
- * (a stream setting to change by hand), or with the cause of a part that stopped.
+ * (a stream setting to change by hand, a server `max_payload` too small for a dead letter),
+ * or with the cause of a part that stopped.
  */
 export const run = (
   settings: SinkSettings,
   options: RunOptions = {}
-): Effect.Effect<never, Errors.StreamConfigConflict, Nats.Nats | Database.Database | Tables.Tables | Metrics | Readiness> =>
+): Effect.Effect<never, Errors.StreamConfigConflict | Errors.MaxPayloadTooSmall, Nats.Nats | Database.Database | Tables.Tables | Metrics | Readiness> =>
   Effect.scoped(Effect.gen(function*() {
     const nats = yield* Nats.Nats
     const { pool } = yield* Database.Database
@@ -53,6 +55,7 @@ export const run = (
     const metrics = yield* Metrics
     const readiness = yield* Readiness
     const parts = yield* Parts.make(readiness)
+    yield* DeadLetter.requireRoom(nats, settings.consumer)
 
     const retrying = <A, E extends { readonly _tag: string }, R>(
       what: string,

@@ -3,6 +3,7 @@
  * it, and `/openapi.json` is generated from it.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
+import { Probes } from "@tributary/core"
 import { Schema } from "effect"
 import { Conflict, Forbidden, InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, TooManyRequests, Unauthorized, Unavailable } from "./Errors.js"
 import * as S from "./Schemas.js"
@@ -70,14 +71,15 @@ export const consume = HttpApiGroup.make("consume")
   .annotate(OpenApi.Description, "Consume API: receive, ack, nack and extend messages; dead letters")
 
 export const ops = HttpApiGroup.make("ops")
-  .add(HttpApiEndpoint.get("healthz", "/healthz").addSuccess(S.Health))
-  .add(HttpApiEndpoint.get("readyz", "/readyz").addSuccess(S.Health).addError(Unavailable))
+  .add(HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Probes.Live))
+  .add(HttpApiEndpoint.get("readyz", "/readyz").addSuccess(Probes.Ready).addError(Probes.NotReady, { status: 503 }))
   .add(HttpApiEndpoint.get("metrics", "/metrics").addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({
     kind: "Text",
     contentType: "text/plain; version=0.0.4"
   }))).addError(Unauthorized).addError(Forbidden))
   .annotate(OpenApi.Description,
-    "Liveness and readiness (no token: they say only up or not), and Prometheus metrics (`Authorization: Bearer <TRIBUTARY_METRICS_TOKEN>`)")
+    "Liveness and readiness (no token: they say only up or not; with the metrics token `/readyz` also says why not), " +
+      "and Prometheus metrics (`Authorization: Bearer <TRIBUTARY_METRICS_TOKEN>`)")
 
 /** This document, for API tokens like every other route. */
 export const docs = HttpApiGroup.make("docs")

@@ -179,5 +179,3 @@ export const IssuedProxyCredential = Schema.Struct({
 export const ProxyCredentialList = Schema.Struct({ data: Schema.Array(ProxyCredentialView) })
 
 export const ProxyCredentialPath = Schema.Struct({ id: Ids.SyncId, name: ProxyCredentials.CredentialName })
-
-export const Health = Schema.Struct({ status: Schema.String, detail: opt(Schema.String) })
