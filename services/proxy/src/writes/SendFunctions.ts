@@ -5,8 +5,11 @@
  * its id, so each is asked once per process: a write whose binary types are known costs no
  * round trip for them.
  */
+import type pg from "pg"
 import { quote } from "../sql/Plan.js"
-import type { Queryable } from "./Results.js"
+
+/** A reader connection (`Results.Queryable`, which reads through this module). */
+type Queryable = Pick<pg.ClientBase, "query">
 
 /** A type with no send function (`aclitem`): Postgres itself cannot send it in binary. */
 export interface NoSendFunction {
