@@ -255,7 +255,7 @@ describe("writes", () => {
     expect(((await api.customers.retrieve(upstreamId)) as Stripe.Customer).name).toBe("mine")
   })
 
-  it("JDBC: prepared statements past prepareThreshold (binary ints), a batch insert, a cursor", async () => {
+  it("JDBC: prepared statements past prepareThreshold (binary ints, RETURNING too), a batch insert, a cursor", async () => {
     const dir = mkdtempSync(join(tmpdir(), "proxy-jdbc-"))
     const url = new URL(stack.a.url)
     const source = join(dir, "ProxyJdbc.java")
@@ -271,6 +271,9 @@ public class ProxyJdbc {
       }
       try (PreparedStatement update = c.prepareStatement("update stripe.customers set balance = ? where email = ?")) {
         for (int i = 0; i < 7; i++) { update.setInt(1, 100 + i); update.setString(2, "jdbc0@x.co"); update.executeUpdate(); }
+      }
+      try (PreparedStatement returning = c.prepareStatement("update stripe.customers set balance = ? where email = ? returning balance, delinquent")) {
+        for (int i = 0; i < 7; i++) { returning.setInt(1, 200 + i); returning.setString(2, "jdbc1@x.co"); try (ResultSet rs = returning.executeQuery()) { rs.next(); if (i == 6) System.out.println("returned " + rs.getLong(1) + " " + rs.getBoolean(2)); } }
       }
       try (PreparedStatement read = c.prepareStatement("select balance from stripe.customers where email = ?")) {
         for (int i = 0; i < 7; i++) { read.setString(1, "jdbc0@x.co"); try (ResultSet rs = read.executeQuery()) { rs.next(); if (i == 6) System.out.println("balance " + rs.getLong(1)); } }
@@ -289,6 +292,8 @@ public class ProxyJdbc {
     const { stdout } = await run("java", ["-cp", "/usr/share/java/postgresql.jar", source, jdbcUrl, decodeURIComponent(url.username), url.password], { timeout: 60_000 })
     expect(stdout).toContain("batch 3")
     expect(stdout).toContain("balance 106")
+    // RETURNING past prepareThreshold, in binary: 206 is 00 … 00 ce, not UTF-8.
+    expect(stdout).toContain("returned 206 false")
     // Fetched two rows at a time: row-limited Execute answered with PortalSuspended.
     expect(stdout).toContain("fetched 28")
   })

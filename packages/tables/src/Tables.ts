@@ -8,6 +8,7 @@
  * `apply` never opens or commits a transaction: the caller decides what else commits
  * with it (the sink: the whole batch; the proxy: the rows of an API write).
  */
+import { createHash } from "node:crypto"
 import { Record as CoreRecord } from "@tributary/core"
 import type { Collection, Errors, Ids, SyncConfig } from "@tributary/core"
 import { Context, Effect, Layer, Schema } from "effect"
@@ -80,6 +81,14 @@ const encodeRecord = Schema.encodeSync(CoreRecord.Record)
 
 export interface MakeOptions {
   readonly strategy?: StrategyName
+  /**
+   * Run the writes as named prepared statements, one per statement text (table, delete
+   * mode, strategy), so Postgres parses and plans each once per connection instead of for
+   * every batch. Only on connections that keep a session's prepared statements (no
+   * transaction-mode pooler in between): the proxy's owner pool, which applies one small
+   * write at a time, where planning was most of the upsert's time.
+   */
+  readonly namedStatements?: boolean
 }
 
 /** The strategy `bench/sink.ts` measured fastest here (see docs/sink.md). */
@@ -88,6 +97,16 @@ export const DEFAULT_STRATEGY: StrategyName = "elements"
 export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions = {}): TablesService => {
   const strategy = options.strategy ?? DEFAULT_STRATEGY
   const stage = strategies[strategy]
+  const named = options.namedStatements === true
+  const names = new Map<string, string>()
+  const nameOf = (text: string) => {
+    let name = names.get(text)
+    if (name === undefined) {
+      name = `tributary_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`
+      names.set(text, name)
+    }
+    return name
+  }
   const prepared = new Map<Collection.CollectionId, Statements.Statements>()
   // A collection's target depends only on the configuration: resolved once, not for every record.
   const targets = new Map<Collection.CollectionId, Target.Target>()
@@ -139,7 +158,8 @@ export const make = (pool: pg.Pool, config: TablesConfig, options: MakeOptions =
     Effect.gen(function*() {
       const staged = yield* stage(client, records)
       const run = (operation: string, text: string) =>
-        Database.tryDatabase(operation, () => client.query(text, [...staged.values]))
+        Database.tryDatabase(operation, () =>
+          client.query(named ? { name: nameOf(text), text, values: [...staged.values] } : { text, values: [...staged.values] }))
           .pipe(Effect.map((result) => result.rowCount ?? 0))
       const table = TableName.toText(statements.target.name)
       if (mode === "soft") return yield* run(`upsert into ${table}`, statements.upsert(staged.source, "soft"))

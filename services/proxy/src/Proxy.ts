@@ -65,7 +65,8 @@ export const make = (options: Options) =>
   Effect.gen(function*() {
     const connectors = options.connectors ?? Sources.all()
     const { pool } = yield* Database.Database
-    const tables = Tables.make(pool, options.tables)
+    // The owner pool is the proxy's own: each apply's upsert is planned once per connection.
+    const tables = Tables.make(pool, options.tables, { namedStatements: true })
     const upstream = UpstreamTarget.fromUrl(ProxySettings.upstreamUrlText(options.settings))
     yield* Effect.promise(Classify.load)
     yield* tables.ensure(connectors.flatMap((c) => c.collections.map((spec) => spec.id)))

@@ -7,6 +7,7 @@
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
+import type { TablesConfig } from "@tributary/tables"
 import Stripe from "stripe"
 import { afterAll, beforeAll } from "vitest"
 import * as Clients from "./Clients.js"
@@ -20,14 +21,15 @@ export interface EmulatedStack {
   readonly clients: Clients.Clients
 }
 
-export const use = (): EmulatedStack => {
+/** `tables`: the proxy's TRIBUTARY_TABLES. */
+export const use = (tables: TablesConfig.TablesConfig = {}): EmulatedStack => {
   const clients = Clients.make()
   let started: Omit<EmulatedStack, "clients"> | undefined
   beforeAll(async () => {
     const emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
     const [a, b] = emulator.apiKeys
     const api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
-    const stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] })
+    const stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, {}, tables)
     started = { stack, emulator, api }
   })
   afterAll(async () => {

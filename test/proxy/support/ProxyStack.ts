@@ -7,6 +7,7 @@ import type { SecureContext } from "node:tls"
 import { Collection, Database, Nats, Provisioning, ProxyCredentials, Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Ids } from "@tributary/core"
 import { Proxy } from "@tributary/proxy"
+import type { TablesConfig } from "@tributary/tables"
 import { Fixtures } from "@tributary/testkit"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import pg from "pg"
@@ -52,7 +53,14 @@ export interface Servers {
   readonly natsUrl?: string
 }
 
-export const start = async (connector: Connector.Connector, api: Api, tls?: SecureContext, servers: Servers = {}): Promise<ProxyStack> => {
+/** `tables` is the proxy's TRIBUTARY_TABLES (a collection's `delete_mode`, mapped tables). */
+export const start = async (
+  connector: Connector.Connector,
+  api: Api,
+  tls?: SecureContext,
+  servers: Servers = {},
+  tables: TablesConfig.TablesConfig = {}
+): Promise<ProxyStack> => {
   const ownerUrl = await Fixtures.freshDatabase("proxy", servers.postgresUrl)
   const natsUrl = servers.natsUrl ?? Fixtures.natsUrl()
   const role = Fixtures.uniqueName("client")
@@ -91,7 +99,7 @@ export const start = async (connector: Connector.Connector, api: Api, tls?: Secu
     }
     const listening = yield* Proxy.make({
       settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls, apiTimeoutMs: API_TIMEOUT_MS },
-      tables: {},
+      tables,
       connectors: [connector]
     })
     return { listening, credentials }

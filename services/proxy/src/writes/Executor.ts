@@ -17,16 +17,17 @@ import { randomUUID } from "node:crypto"
 import { Record as CoreRecord } from "@tributary/core"
 import type { Collection, Connector, Ids, ProxyCredentials, SyncConfig } from "@tributary/core"
 import type pg from "pg"
-import type { Field, Report } from "../wire/Backend.js"
+import type { Report } from "../wire/Backend.js"
 import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
 import type { ReaderSessions } from "./ReaderSessions.js"
-import * as Send from "./Send.js"
-import { resultRows } from "./Results.js"
+import * as Results from "./Results.js"
 import type { Queryable } from "./Results.js"
+import * as Send from "./Send.js"
+import * as SendFunctions from "./SendFunctions.js"
 
 /** A record in its JSON encoding (what RECORDS carries), as the tables' `applyEncoded` takes it. */
 export interface EncodedRecord {
@@ -84,6 +85,7 @@ const stopReport = (stop: Send.Stop, timeoutMs: number, table: WritePlan["relati
     : ErrorMapping.fromUpstream(stop.error, table)
 
 export const make = (deps: ExecutorDeps) => {
+  const sendFunctions = SendFunctions.make()
   const execute = async (
     credential: ProxyCredentials.ProxyCredential,
     request: ExecuteRequest<WritePlan>
@@ -118,19 +120,28 @@ export const make = (deps: ExecutorDeps) => {
     // connections, logged in as the client role: with the client's privileges, never the owner's.
     const asClient = <A>(work: (client: Queryable) => Promise<A>) => deps.readers.use(request.sessionParameters, work)
     let found: ReadonlyArray<FoundRow>
-    let fields: { readonly fields?: ReadonlyArray<Field> }
+    let shape: Results.Shape | SendFunctions.NoSendFunction | undefined
     try {
-      // RETURNING is checked (privileges, columns) before anything is sent: it is read after
-      // the API call. Both queries are pipelined on one connection.
-      ;[found, fields] = await asClient((client) =>
+      // RETURNING is checked (privileges, columns, types the client asked in binary) before
+      // anything is sent: it is read after the API call. Both queries are pipelined on one connection.
+      ;[found, shape] = await asClient((client) =>
         Promise.all([
           findRows(client, plan, parameters, limit + 1),
-          plan.returning === undefined ? Promise.resolve({}) : emptyFields(client, plan)
+          plan.returning === undefined ? Promise.resolve(undefined) : describeReturning(client, plan, request.resultFormats, sendFunctions)
         ])
       )
     } catch (error) {
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }
+    if (shape !== undefined && "typeName" in shape) {
+      return refusal(
+        "42883",
+        `no binary output function available for type ${shape.typeName}`,
+        "Ask for that RETURNING column in text format.",
+        plan
+      )
+    }
+    const fields = shape === undefined ? {} : { fields: shape.fields }
     if (found.length > limit) return { ok: false, report: ErrorMapping.tooManyRows(table, limit, plan.action) }
     const foreign = found.find((row) => row.sync_id !== undefined && row.sync_id !== credential.sync_id)
     if (foreign !== undefined) {
@@ -173,13 +184,13 @@ export const make = (deps: ExecutorDeps) => {
       return { id, encoded: { sync: config.id, collection: o.collection, upstreamId: o.upstreamId, json } }
     })
     const recordIds = records.map((r) => r.id)
-    const readReturning = () =>
-      asClient((client) => resultRows(client, Queries.returning(plan, plan.returning!), [recordIds], request.resultFormats))
+    const readReturning = (returning: Results.Shape) =>
+      asClient((client) => Results.rows(client, Queries.returning(plan, plan.returning!, returning.senders), [recordIds], returning))
 
-    let returned: Awaited<ReturnType<typeof resultRows>> | undefined
+    let returned: ReadonlyArray<ReadonlyArray<Buffer | null>> | undefined
     try {
       // A deleted row may be gone after the apply: read what it returns first.
-      if (plan.returning !== undefined && plan.action === "delete") returned = await readReturning()
+      if (shape !== undefined && plan.action === "delete") returned = await readReturning(shape)
       await applyAsOwner(deps, records.map((r) => r.encoded), config)
     } catch (error) {
       return { ok: false, report: ErrorMapping.notApplied(table.schema, ids, errorMessage(error), table) }
@@ -187,7 +198,7 @@ export const make = (deps: ExecutorDeps) => {
     // Part of the statement is in the API and now here too; the client learns which part.
     if (stopped !== undefined) return { ok: false, report: ErrorMapping.partlyWritten(stopped, ids, ops.length, sent.unsent, table) }
     try {
-      if (returned === undefined && plan.returning !== undefined) returned = await readReturning()
+      if (returned === undefined && shape !== undefined) returned = await readReturning(shape)
     } catch (error) {
       return { ok: false, report: ErrorMapping.returningUnread(table.schema, ids, errorMessage(error), table) }
     }
@@ -202,10 +213,10 @@ export const make = (deps: ExecutorDeps) => {
     return {
       ok: true,
       result: {
-        rows: returned?.rows ?? [],
+        rows: returned ?? [],
         tag: tagOf(plan, records.length),
         notices,
-        ...(returned === undefined ? {} : { fields: returned.fields })
+        ...fields
       }
     }
   }
@@ -281,8 +292,10 @@ const tagOf = (plan: WritePlan, count: number) =>
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
-/** RETURNING of a statement that touched nothing still describes its columns. */
-const emptyFields = async (client: Queryable, plan: WritePlan) => {
-  const result = await resultRows(client, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], [])
-  return { fields: result.fields }
-}
+/** RETURNING's columns, read before the write (a statement that touches nothing still describes them). */
+const describeReturning = (
+  client: Queryable,
+  plan: WritePlan,
+  formats: ReadonlyArray<number>,
+  sendFunctions: SendFunctions.SendFunctions
+) => Results.describe(client, `${Queries.returning(plan, plan.returning!)} limit 0`, [[]], formats, sendFunctions)

@@ -68,9 +68,21 @@ export const targetRows = (plan: UpdatePlan | DeletePlan, limit: number): string
     `from ${from} where not ${ref}.deleted${where} limit ${limit}`
 }
 
-/** RETURNING, read back after the apply, in the order the API returned the rows. */
-export const returning = (plan: InsertPlan | UpdatePlan | DeletePlan, list: string): string => {
+/**
+ * RETURNING, read back after the apply, in the order the API returned the rows. The
+ * columns `senders` names a function for (those the client asked in binary) are read
+ * through it, base64-encoded (see `Results`): the list is wrapped as a subquery whose
+ * columns are named by position, so any list works (`*`, repeated names, expressions),
+ * and its order is carried out of it as a column of its own.
+ */
+export const returning = (plan: InsertPlan | UpdatePlan | DeletePlan, list: string, senders: ReadonlyArray<string | undefined> = []): string => {
   const ref = plan.relation.ref
-  return `select ${list} from ${plan.relation.from} where ${ref}.id operator(pg_catalog.=) any($1::pg_catalog.uuid[]) ` +
-    `order by pg_catalog.array_position($1::pg_catalog.uuid[], ${ref}.id)`
+  const position = `pg_catalog.array_position($1::pg_catalog.uuid[], ${ref}.id)`
+  const rows = `from ${plan.relation.from} where ${ref}.id operator(pg_catalog.=) any($1::pg_catalog.uuid[])`
+  if (senders.every((sender) => sender === undefined)) return `select ${list} ${rows} order by ${position}`
+  const columns = senders.map((_, i) => `c${i + 1}`)
+  const outputs = senders.map((sender, i) =>
+    sender === undefined ? `r.${columns[i]}` : `pg_catalog.encode(${sender}(r.${columns[i]}), 'base64')`)
+  return `select ${outputs.join(", ")} from (select ${list}, ${position} ${rows}) as r(${columns.join(", ")}, row_position) ` +
+    "order by r.row_position"
 }
