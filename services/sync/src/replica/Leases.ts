@@ -25,9 +25,11 @@ export interface Observed {
   readonly seenAt: number
 }
 
-/** Whether a lease may be taken: nobody holds it, or its holder stopped renewing. */
-export const isFree = (lease: Observed | undefined, now: number, ttlMs: number): boolean =>
-  lease === undefined || !lease.held || now - lease.seenAt > ttlMs
+/**
+ * Local ms from which a seen lease is free: a released one since the watch saw the delete, a
+ * held one a TTL after its last revision was seen (in the future while it is renewed).
+ */
+export const freeFrom = (lease: Observed, ttlMs: number): number => lease.held ? lease.seenAt + ttlMs : lease.seenAt
 
 /**
  * Replicas holding more actors wait longer before taking a free lease, so actors spread out:
@@ -38,6 +40,28 @@ export const isFree = (lease: Observed | undefined, now: number, ttlMs: number):
  */
 export const spreadDelayMs = (owned: number, ttlMs: number, random: number = Math.random()): number =>
   Math.min(owned * 150, ttlMs / 2) + Math.round(random * 100)
+
+export interface Candidate {
+  /** The lease as last seen; undefined when the sync never had one. */
+  readonly lease: Observed | undefined
+  /** Local ms when this replica first saw the sync (free since then, for a sync without a lease). */
+  readonly knownSince: number
+  /** Local ms until which this replica leaves the sync to the others (0 when it never declined it). */
+  readonly declinedUntil: number
+}
+
+/**
+ * Local ms from which this replica may take a sync's lease: once it is free and this replica's
+ * decline of it is over, after its spread delay. Counted from those moments, not from the round
+ * that first notices: a round comes late when the process is busy, and counted from there a
+ * busy replica that can run a declined sync noticed its release late and then waited its whole
+ * spread delay, past the decline, so the replica that declined it took it and let it go again.
+ */
+export const takeableAt = (candidate: Candidate, owned: number, ttlMs: number, random: number): number =>
+  Math.max(
+    candidate.lease === undefined ? candidate.knownSince : freeFrom(candidate.lease, ttlMs),
+    candidate.declinedUntil
+  ) + spreadDelayMs(owned, ttlMs, random)
 
 /**
  * How long a replica leaves a sync it could not run (it cannot decrypt the API key) to the
