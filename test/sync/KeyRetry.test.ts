@@ -2,7 +2,8 @@
  * A refused key is tried again with one request at a time; only a request that succeeds says
  * the key works. A try that fails for another reason says nothing about the key: refused
  * otherwise (a 403) or not answered (the connection reset), the sync stays failed, logs no
- * `key_accepted`, and tries again, until a try succeeds. The sync reaches the emulator through
+ * `key_accepted`, and tries again, until a try succeeds; so does a new actor's first try (a
+ * takeover), which shows the sync failed with its reason, not pending. The sync reaches the emulator through
  * a front that can answer in its place, as the emulator cannot refuse a valid key's requests.
  */
 import { createServer } from "node:http"
@@ -57,10 +58,11 @@ const front = async (target: string) => {
 
 let h: Harness.Harness
 let gate: Awaited<ReturnType<typeof front>>
+let stopFirst: () => Promise<void>
 beforeAll(async () => {
   h = await Harness.make({ customers: 10 })
   gate = await front(h.emulator.url)
-  await h.replica("retry", { pollIntervalMs: 200 }, logs)
+  stopFirst = await h.replica("retry", { pollIntervalMs: 200 }, logs)
 })
 afterAll(async () => {
   await h.close()
@@ -98,6 +100,34 @@ describe("trying a refused key again", () => {
     await h.waitForPhase(sync.id, ["live"], 60_000)
     const log = await Records.milestones(h.nc, h.ns, sync.id)
     expect(log.slice(log.indexOf("failed") + 1).filter((m) => m === "key_accepted")).toHaveLength(1)
+    await h.run(SyncStore.remove(sync.id))
+  }, 120_000)
+
+  it("shows a failed sync failed, with its reason, when a new actor's first try of the key is refused otherwise (403)", async () => {
+    const sync = await h.createSync({ api_base_url: gate.url })
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await h.admin.revokeKey()
+    try {
+      await h.waitForPhase(sync.id, ["failed"], 30_000)
+      gate.set("refuse")
+      await h.admin.restoreKey()
+      // Another replica takes the sync over: its actor starts by trying the key once.
+      await stopFirst()
+      const before = gate.intercepted()
+      await h.replica("retry-next", { pollIntervalMs: 200 })
+      await Fixtures.waitFor("the new actor's first try of the key, and the next", async () => gate.intercepted() >= before + 2 ? true : undefined, {
+        timeoutMs: 30_000,
+        intervalMs: 20
+      })
+      const status = await h.status(sync.id)
+      expect(status?.owner).toBe("retry-next")
+      expect(status?.phase).toBe("failed")
+      expect(status?.reason).toContain("Give the sync a valid API key")
+    } finally {
+      gate.set("forward")
+      await h.admin.restoreKey()
+    }
+    await h.waitForPhase(sync.id, ["live"], 60_000)
     await h.run(SyncStore.remove(sync.id))
   }, 120_000)
 })
