@@ -11,7 +11,7 @@
  */
 import { Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Errors, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
-import { Data, Effect, Either, Option } from "effect"
+import { Clock, Data, Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
 import { Connectors } from "../Connectors.js"
@@ -320,13 +320,18 @@ export const run = (input: Input) =>
         return yield* attempt(1)
       })
     const attempt = (n: number): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
-      body(n).pipe(
-        Effect.catchTags({
-          UpstreamAuthFailed: (error) => refused(n, refusalOf(error)),
-          UpstreamRejected: (error) => retry(n, error.message),
-          NatsError: (error) => retry(n, error.message)
-        })
-      )
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        // After a healthy run, a failure backs off from the beginning again.
+        const failed = Effect.map(Clock.currentTimeMillis, (now) => Backoff.attemptAfterRun(Backoff.patient, n, now - startedAt))
+        return yield* body(n).pipe(
+          Effect.catchTags({
+            UpstreamAuthFailed: (error) => Effect.flatMap(failed, (k) => refused(k, refusalOf(error))),
+            UpstreamRejected: (error) => Effect.flatMap(failed, (k) => retry(k, error.message)),
+            NatsError: (error) => Effect.flatMap(failed, (k) => retry(k, error.message))
+          })
+        )
+      })
     return yield* attempt(1)
   }).pipe(
     Effect.annotateLogs({ sync: input.config.id }),
