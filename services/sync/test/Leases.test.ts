@@ -36,6 +36,17 @@ describe("Leases", () => {
     expect(Leases.ownerOf(Leases.value("replica-1"))).toBe("replica-1")
   })
 
+  it("draws the spread delay's random part once per replica and sync", () => {
+    const drawn = Leases.jitter("replica-a", "sync_1")
+    expect(Leases.jitter("replica-a", "sync_1")).toBe(drawn)
+    expect(drawn).toBeGreaterThanOrEqual(0)
+    expect(drawn).toBeLessThan(1)
+    const syncs = Array.from({ length: 100 }, (_, i) => `sync_${i}`)
+    const differ = syncs.filter((sync) => Leases.jitter("replica-a", sync) !== Leases.jitter("replica-b", sync))
+    expect(differ).toHaveLength(100)
+    expect(new Set(syncs.map((sync) => Math.floor(Leases.jitter("replica-a", sync) * 4))).size).toBe(4)
+  })
+
   it("leaves a sync it cannot run to the others for the TTL, doubling each time, up to 12 TTLs", () => {
     expect([1, 2, 3, 4, 5, 9].map((times) => Leases.declineMs(times, 5_000))).toStrictEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000])
   })

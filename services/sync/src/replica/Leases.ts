@@ -9,6 +9,7 @@
  * for the TTL is expired; its owner stops itself earlier (at 80% of the TTL without a
  * successful renewal), so it is gone before anyone can take over.
  */
+import { createHash } from "node:crypto"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { Nats } from "@tributary/core"
@@ -40,6 +41,14 @@ export const freeFrom = (lease: Observed, ttlMs: number): number => lease.held ?
  */
 export const spreadDelayMs = (owned: number, ttlMs: number, random: number = Math.random()): number =>
   Math.min(owned * 150, ttlMs / 2) + Math.round(random * 100)
+
+/**
+ * The random part of a replica's spread delay for a sync, in [0, 1): drawn once per replica and
+ * sync (a hash of both), so the delay is the same in every round. Drawn again each round, the
+ * first round that drew low enough took the lease: the jitter told equal replicas apart less.
+ */
+export const jitter = (replica: string, sync: string): number =>
+  createHash("sha256").update(`${replica}\u0000${sync}`).digest().readUInt32BE(0) / 2 ** 32
 
 export interface Candidate {
   /** The lease as last seen; undefined when the sync never had one. */

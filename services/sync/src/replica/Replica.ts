@@ -288,7 +288,7 @@ export const make = Effect.gen(function*() {
       // (a new API key) is no longer declined (above), so it is tried at once.
       const candidate = { lease, knownSince: config.seenAt, declinedUntil: declined.get(id)?.until ?? 0 }
       // Each take of this round counts as an actor for the next one's spread delay.
-      if (takeBack || now >= Leases.takeableAt(candidate, owned.size + takes.length, ttl, Math.random())) {
+      if (takeBack || now >= Leases.takeableAt(candidate, owned.size + takes.length, ttl, Leases.jitter(me, id))) {
         takes.push([id, config, lease])
       }
     }
