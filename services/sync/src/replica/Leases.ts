@@ -53,7 +53,7 @@ export const jitter = (replica: string, sync: string): number =>
 export interface Candidate {
   /** The lease as last seen; undefined when the sync never had one. */
   readonly lease: Observed | undefined
-  /** Local ms when this replica first saw the sync (free since then, for a sync without a lease). */
+  /** Local ms when a round here first saw the sync (free since then, for a sync that never had a lease). */
   readonly knownSince: number
   /** Local ms until which this replica leaves the sync to the others (0 when it never declined it). */
   readonly declinedUntil: number

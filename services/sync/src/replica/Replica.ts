@@ -25,8 +25,6 @@ interface Declined {
 interface Known {
   readonly config: SyncConfig.SyncConfig
   readonly revision: number
-  /** Local ms when this replica first saw the sync. */
-  readonly seenAt: number
 }
 
 interface Owned {
@@ -82,6 +80,12 @@ export const make = Effect.gen(function*() {
   const known = new Map<string, Known>()
   const leases = new Map<string, Leases.Observed>()
   const owned = new Map<string, Owned>()
+  /**
+   * When a round here first saw each sync that never had a lease (a new one): free since then.
+   * Every replica is in the same place there, and counting from a round leaves the others one
+   * to see the sync, so a replica up a moment earlier does not take every new sync.
+   */
+  const noticed = new Map<string, number>()
   let watching = false
   const declined = new Map<string, Declined>()
   /** Syncs whose actor stopped because NATS did not answer a renewal in time. */
@@ -92,10 +96,11 @@ export const make = Effect.gen(function*() {
   yield* watch(syncsKv, (key, entry) => {
     if (entry.operation !== "PUT") {
       known.delete(key)
+      noticed.delete(key)
       return
     }
     const config = decodeConfig(entry.value)
-    if (Option.isSome(config)) known.set(key, { config: config.value, revision: entry.revision, seenAt: known.get(key)?.seenAt ?? Date.now() })
+    if (Option.isSome(config)) known.set(key, { config: config.value, revision: entry.revision })
     else unreadable.set(key, entry.revision)
   })
   yield* watch(leasesKv, (key, entry) => {
@@ -286,7 +291,10 @@ export const make = Effect.gen(function*() {
       if (!takeBack) stalled.delete(id)
       // A sync this replica declined is left to the others until then; a new config revision
       // (a new API key) is no longer declined (above), so it is tried at once.
-      const candidate = { lease, knownSince: config.seenAt, declinedUntil: declined.get(id)?.until ?? 0 }
+      const knownSince = noticed.get(id) ?? now
+      if (lease === undefined) noticed.set(id, knownSince)
+      else noticed.delete(id)
+      const candidate = { lease, knownSince, declinedUntil: declined.get(id)?.until ?? 0 }
       // Each take of this round counts as an actor for the next one's spread delay.
       if (takeBack || now >= Leases.takeableAt(candidate, owned.size + takes.length, ttl, Leases.jitter(me, id))) {
         takes.push([id, config, lease])
