@@ -22,7 +22,7 @@ describe("Leases", () => {
       expect(busy, `${owned} actors`).toBeLessThan(declining.declinedUntil)
       expect(busy, `${owned} actors`).toBeLessThan(Leases.takeableAt(declining, 0, ttl, 0))
     }
-    // A sync without a lease yet is free since the replica first saw it; an unrenewed one a TTL after its last revision.
+    // A new sync, without a lease yet, is free since a round here first saw it; an unrenewed one a TTL after its last revision.
     expect(Leases.takeableAt({ lease: undefined, knownSince: 500, declinedUntil: 0 }, 2, ttl, 0)).toBe(800)
     expect(Leases.takeableAt({ lease: { ...released, held: true }, knownSince: 0, declinedUntil: 0 }, 0, ttl, 0)).toBe(declinedAt + 50 + ttl)
   })

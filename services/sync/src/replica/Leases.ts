@@ -62,7 +62,7 @@ export interface Candidate {
 /**
  * Local ms from which this replica may take a sync's lease: once it is free and this replica's
  * decline of it is over, after its spread delay. Counted from those moments, not from the round
- * that first notices: a round comes late when the process is busy, and counted from there a
+ * that first notices a released or unrenewed lease: a round comes late when the process is busy, and counted from there a
  * busy replica that can run a declined sync noticed its release late and then waited its whole
  * spread delay, past the decline, so the replica that declined it took it and let it go again.
  */
