@@ -2,65 +2,25 @@
  * A refused key is tried again with one request at a time; only a request that succeeds says
  * the key works. A try that fails for another reason says nothing about the key: refused
  * otherwise (a 403) or not answered (the connection reset), the sync stays failed, logs no
- * `key_accepted`, and tries again, until a try succeeds. The sync reaches the emulator through
+ * `key_accepted`, and tries again, until a try succeeds; so does a new actor's first try (a
+ * takeover), which shows the sync failed with its reason, not pending. The sync reaches the emulator through
  * a front that can answer in its place, as the emulator cannot refuse a valid key's requests.
  */
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { SyncStore } from "@tributary/core"
 import type { SyncStatus } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Harness from "./support/Harness.js"
 import * as Records from "./support/Records.js"
-
-type Mode = "forward" | "refuse" | "reset"
-
-/** An HTTP front of the emulator: forwards, answers a Stripe-like 403 itself, or resets the connection; counts what it did not forward. */
-const front = async (target: string) => {
-  let mode: Mode = "forward"
-  let intercepted = 0
-  const server = createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      if (mode !== "forward") intercepted++
-      if (mode === "reset") return request.socket.destroy()
-      if (mode === "refuse") {
-        response.writeHead(403, { "content-type": "application/json" })
-        return response.end(JSON.stringify({ error: { type: "invalid_request_error", message: "The front refuses this request." } }))
-      }
-      const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) =>
-        typeof value === "string" && name !== "host" && name !== "content-length" ? [[name, value]] : []))
-      void fetch(`${target}${request.url ?? "/"}`, {
-        method: request.method ?? "GET",
-        headers,
-        ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) })
-      }).then(async (answer) => {
-        const body = Buffer.from(await answer.arrayBuffer())
-        const kept = [...answer.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name))
-        response.writeHead(answer.status, Object.fromEntries(kept))
-        response.end(body)
-      }, () => request.socket.destroy())
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    set: (next: Mode) => {
-      mode = next
-    },
-    intercepted: () => intercepted,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-}
+import * as RefusingFront from "./support/RefusingFront.js"
 
 let h: Harness.Harness
-let gate: Awaited<ReturnType<typeof front>>
+let gate: RefusingFront.RefusingFront
+let stopFirst: () => Promise<void>
 beforeAll(async () => {
   h = await Harness.make({ customers: 10 })
-  gate = await front(h.emulator.url)
-  await h.replica("retry", { pollIntervalMs: 200 }, logs)
+  gate = await RefusingFront.start(h.emulator.url)
+  stopFirst = await h.replica("retry", { pollIntervalMs: 200 }, logs)
 })
 afterAll(async () => {
   await h.close()
@@ -98,6 +58,38 @@ describe("trying a refused key again", () => {
     await h.waitForPhase(sync.id, ["live"], 60_000)
     const log = await Records.milestones(h.nc, h.ns, sync.id)
     expect(log.slice(log.indexOf("failed") + 1).filter((m) => m === "key_accepted")).toHaveLength(1)
+    await h.run(SyncStore.remove(sync.id))
+  }, 120_000)
+
+  it("shows a failed sync failed, with its reason, when a new actor's first try of the key is refused otherwise (403)", async () => {
+    const sync = await h.createSync({ api_base_url: gate.url })
+    await h.waitForPhase(sync.id, ["live"], 60_000)
+    await h.admin.revokeKey()
+    try {
+      await h.waitForPhase(sync.id, ["failed"], 30_000)
+      gate.set("refuse")
+      await h.admin.restoreKey()
+      // Another replica takes the sync over: its actor starts by trying the key once.
+      await stopFirst()
+      await h.replica("retry-next", { pollIntervalMs: 200 })
+      await Fixtures.waitFor("the new actor's status", async () => (await h.status(sync.id))?.owner === "retry-next" ? true : undefined, {
+        timeoutMs: 30_000,
+        intervalMs: 20
+      })
+      // Counted from there, not from the stop: a try of the stopped actor may still reach the front.
+      const before = gate.intercepted()
+      await Fixtures.waitFor("the new actor's first try of the key, and the next", async () => gate.intercepted() >= before + 2 ? true : undefined, {
+        timeoutMs: 30_000,
+        intervalMs: 20
+      })
+      const status = await h.status(sync.id)
+      expect(status?.phase).toBe("failed")
+      expect(status?.reason).toContain("Give the sync a valid API key")
+    } finally {
+      gate.set("forward")
+      await h.admin.restoreKey()
+    }
+    await h.waitForPhase(sync.id, ["live"], 60_000)
     await h.run(SyncStore.remove(sync.id))
   }, 120_000)
 })

@@ -17,6 +17,13 @@ describe("Backoff.delay", () => {
   })
 })
 
+describe("Backoff.attemptAfterRun", () => {
+  it("goes on with the back-off after a short run, and starts it again after one as long as the longest wait", () => {
+    expect(Backoff.attemptAfterRun(Backoff.patient, 4, 29_999)).toBe(4)
+    expect(Backoff.attemptAfterRun(Backoff.patient, 4, 30_000)).toBe(1)
+  })
+})
+
 describe("Backoff.forError", () => {
   const rateLimited = (fields: { shouldRetry?: boolean; retryAfterMs?: number } = {}) =>
     new UpstreamErrors.UpstreamRateLimited({ source: "stripe", detail: "rate_limit", ...fields })

@@ -3,12 +3,28 @@ import * as KeyedLock from "../src/publish/KeyedLock.js"
 import * as Leases from "../src/replica/Leases.js"
 
 describe("Leases", () => {
-  it("is free when absent, released, or not renewed within the TTL", () => {
+  it("is free from when the watch saw its release, or a TTL after its last revision was seen", () => {
     const held = { revision: 3, owner: "a", held: true, seenAt: 1_000 }
-    expect(Leases.isFree(undefined, 1_000, 5_000)).toBe(true)
-    expect(Leases.isFree({ ...held, held: false }, 1_000, 5_000)).toBe(true)
-    expect(Leases.isFree(held, 5_999, 5_000)).toBe(false)
-    expect(Leases.isFree(held, 6_001, 5_000)).toBe(true)
+    expect(Leases.freeFrom({ ...held, held: false }, 5_000)).toBe(1_000)
+    expect(Leases.freeFrom(held, 5_000)).toBe(6_000)
+  })
+
+  it("lets a busy replica that can run a declined sync take it first, counted from the release, not from its round", () => {
+    const ttl = 3_000
+    // The replica that cannot run the sync declines it at 10 s and lets the lease go; the
+    // others' watches see the delete a little later.
+    const declinedAt = 10_000
+    const released = { revision: 7, owner: undefined, held: false, seenAt: declinedAt + 50 }
+    const declining = { lease: released, knownSince: 0, declinedUntil: declinedAt + Leases.declineMs(1, ttl) }
+    const capable = { lease: released, knownSince: 0, declinedUntil: 0 }
+    for (const owned of [0, 10, 33, 100, 1_000]) {
+      const busy = Leases.takeableAt(capable, owned, ttl, 1)
+      expect(busy, `${owned} actors`).toBeLessThan(declining.declinedUntil)
+      expect(busy, `${owned} actors`).toBeLessThan(Leases.takeableAt(declining, 0, ttl, 0))
+    }
+    // A new sync, without a lease yet, is free since a round here first saw it; an unrenewed one a TTL after its last revision.
+    expect(Leases.takeableAt({ lease: undefined, knownSince: 500, declinedUntil: 0 }, 2, ttl, 0)).toBe(800)
+    expect(Leases.takeableAt({ lease: { ...released, held: true }, knownSince: 0, declinedUntil: 0 }, 0, ttl, 0)).toBe(declinedAt + 50 + ttl)
   })
 
   it("makes busier replicas wait longer for a free lease, never as long as a replica that cannot run the sync leaves it", () => {
@@ -18,6 +34,17 @@ describe("Leases", () => {
       expect(Leases.spreadDelayMs(owned, 5_000, 1)).toBeLessThan(Leases.declineMs(1, 5_000))
     }
     expect(Leases.ownerOf(Leases.value("replica-1"))).toBe("replica-1")
+  })
+
+  it("draws the spread delay's random part once per replica and sync", () => {
+    const drawn = Leases.jitter("replica-a", "sync_1")
+    expect(Leases.jitter("replica-a", "sync_1")).toBe(drawn)
+    expect(drawn).toBeGreaterThanOrEqual(0)
+    expect(drawn).toBeLessThan(1)
+    const syncs = Array.from({ length: 100 }, (_, i) => `sync_${i}`)
+    const differ = syncs.filter((sync) => Leases.jitter("replica-a", sync) !== Leases.jitter("replica-b", sync))
+    expect(differ).toHaveLength(100)
+    expect(new Set(syncs.map((sync) => Math.floor(Leases.jitter("replica-a", sync) * 4))).size).toBe(4)
   })
 
   it("leaves a sync it cannot run to the others for the TTL, doubling each time, up to 12 TTLs", () => {

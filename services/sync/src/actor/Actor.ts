@@ -11,7 +11,7 @@
  */
 import { Secrets, SyncStore } from "@tributary/core"
 import type { Connector, Errors, Nats, SyncConfig, UpstreamErrors } from "@tributary/core"
-import { Data, Effect, Either, Option } from "effect"
+import { Clock, Data, Effect, Either, Option } from "effect"
 import * as Backoff from "../budget/Backoff.js"
 import * as Requests from "../budget/Requests.js"
 import { Connectors } from "../Connectors.js"
@@ -193,14 +193,21 @@ export const run = (input: Input) =>
     })
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
-    const body = Effect.gen(function*() {
+    const body = (n: number) => Effect.gen(function*() {
       const milestones = yield* milestonesOf(config)
       const decided = Milestones.plan(milestones, input.revision)
       if (decided._tag === "KeyRefused") {
         // This key failed last time (refused, or not decrypted by another replica): one
         // request tells whether it works now, before anything is loaded (a refusal takes the
         // sync back to its back-off). Once it does, the log says the failure is over.
-        yield* connection.changes.head
+        const tried = yield* Effect.either(connection.changes.head)
+        if (Either.isLeft(tried)) {
+          if (tried.left._tag === "UpstreamAuthFailed") return yield* tried.left
+          // Refused otherwise (a 403): it says nothing about the key, so the sync is still failed
+          // for the reason the log gives, and tries the key again with back-off.
+          yield* Effect.logWarning(`sync ${sync}: trying the API key failed otherwise: ${tried.left.message}; the sync stays failed`)
+          return yield* refused(n, decided.reason)
+        }
         yield* SyncLog.append(sync, { _tag: "key_accepted", at: new Date().toISOString(), config_revision: input.revision })
       }
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
@@ -260,6 +267,14 @@ export const run = (input: Input) =>
       }
     })
 
+    /**
+     * A refused key's reason. The log keeps it without the countdown, so the same refusal reads
+     * the same (and is logged once) whichever attempt or actor meets it.
+     */
+    const refusalOf = (error: UpstreamErrors.UpstreamAuthFailed) =>
+      `sync ${sync}: ${error.message}. Give the sync a valid API key (or restore this one): its state is kept and it ` +
+      `resumes where it stopped`
+
     /** A rejected request or a NATS failure outside the retried paths: start over from the log and checkpoint. */
     const retry = (n: number, reason: string): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
       Effect.gen(function*() {
@@ -278,22 +293,15 @@ export const run = (input: Input) =>
      * works; then it starts over from the log and checkpoint. A new key (a config change)
      * restarts the actor instead.
      */
-    const refused = (n: number, first: UpstreamErrors.UpstreamAuthFailed): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
+    const refused = (n: number, first: string): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
       Effect.gen(function*() {
-        // The log keeps the refusal without the countdown, so the same refusal reads the same
-        // (and is logged once) whichever attempt or actor meets it.
-        const refusal = (error: UpstreamErrors.UpstreamAuthFailed) =>
-          `sync ${sync}: ${error.message}. Give the sync a valid API key (or restore this one): its state is kept and it ` +
-          `resumes where it stopped`
-        const reasonFor = (error: UpstreamErrors.UpstreamAuthFailed, waitMs: number) =>
-          `${refusal(error)}; trying the key again in ${Math.ceil(waitMs / 1000)} s`
-        let error = first
+        let refusal = first
         for (let k = n; ; k++) {
           const wait = Backoff.delay(Backoff.patient, k)
-          const reason = reasonFor(error, wait)
+          const reason = `${refusal}; trying the key again in ${Math.ceil(wait / 1000)} s`
           if ((yield* status.state).phase !== "failed") {
             yield* status.move("auth_failed", reason)
-            yield* logFailure(refusal(error))
+            yield* logFailure(refusal)
             yield* Effect.logError(reason)
           } else {
             yield* status.setReason(reason)
@@ -304,7 +312,7 @@ export const run = (input: Input) =>
           // stays failed and tries again after the next step.
           const probe = yield* Effect.either(connection.changes.head)
           if (probe._tag === "Right") break
-          if (probe.left._tag === "UpstreamAuthFailed") error = probe.left
+          if (probe.left._tag === "UpstreamAuthFailed") refusal = refusalOf(probe.left)
           else yield* Effect.logWarning(`sync ${sync}: trying the API key again failed otherwise: ${probe.left.message}; the sync stays failed`)
         }
         yield* Effect.logInfo(`sync ${sync}: the API key is accepted again; resuming`)
@@ -312,13 +320,18 @@ export const run = (input: Input) =>
         return yield* attempt(1)
       })
     const attempt = (n: number): Effect.Effect<never, Checkpoint.CheckpointConflict, Nats.Nats> =>
-      body.pipe(
-        Effect.catchTags({
-          UpstreamAuthFailed: (error) => refused(n, error),
-          UpstreamRejected: (error) => retry(n, error.message),
-          NatsError: (error) => retry(n, error.message)
-        })
-      )
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        // After a healthy run, a failure backs off from the beginning again.
+        const failed = Effect.map(Clock.currentTimeMillis, (now) => Backoff.attemptAfterRun(Backoff.patient, n, now - startedAt))
+        return yield* body(n).pipe(
+          Effect.catchTags({
+            UpstreamAuthFailed: (error) => Effect.flatMap(failed, (k) => refused(k, refusalOf(error))),
+            UpstreamRejected: (error) => Effect.flatMap(failed, (k) => retry(k, error.message)),
+            NatsError: (error) => Effect.flatMap(failed, (k) => retry(k, error.message))
+          })
+        )
+      })
     return yield* attempt(1)
   }).pipe(
     Effect.annotateLogs({ sync: input.config.id }),

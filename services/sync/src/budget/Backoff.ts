@@ -21,6 +21,13 @@ export const patient: Policy = { baseMs: 1_000, maxMs: 30_000 }
 export const delay = (policy: Policy, attempt: number, random: number = Math.random()): number =>
   Math.round(Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1)) * (0.5 + random / 2))
 
+/**
+ * Which attempt a failure counts as: the same as the one that failed when it failed soon, the
+ * first again when it ran at least as long as the policy's longest wait (it was healthy, so the
+ * failure starts a new episode, not the old one's next step).
+ */
+export const attemptAfterRun = (policy: Policy, attempt: number, ranMs: number): number => ranMs >= policy.maxMs ? 1 : attempt
+
 export const forError = (
   error: UpstreamErrors.UpstreamRateLimited | UpstreamErrors.UpstreamUnavailable,
   attempt: number,

@@ -9,6 +9,7 @@
  * for the TTL is expired; its owner stops itself earlier (at 80% of the TTL without a
  * successful renewal), so it is gone before anyone can take over.
  */
+import { createHash } from "node:crypto"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { Nats } from "@tributary/core"
@@ -25,9 +26,11 @@ export interface Observed {
   readonly seenAt: number
 }
 
-/** Whether a lease may be taken: nobody holds it, or its holder stopped renewing. */
-export const isFree = (lease: Observed | undefined, now: number, ttlMs: number): boolean =>
-  lease === undefined || !lease.held || now - lease.seenAt > ttlMs
+/**
+ * Local ms from which a seen lease is free: a released one since the watch saw the delete, a
+ * held one a TTL after its last revision was seen (in the future while it is renewed).
+ */
+export const freeFrom = (lease: Observed, ttlMs: number): number => lease.held ? lease.seenAt + ttlMs : lease.seenAt
 
 /**
  * Replicas holding more actors wait longer before taking a free lease, so actors spread out:
@@ -38,6 +41,36 @@ export const isFree = (lease: Observed | undefined, now: number, ttlMs: number):
  */
 export const spreadDelayMs = (owned: number, ttlMs: number, random: number = Math.random()): number =>
   Math.min(owned * 150, ttlMs / 2) + Math.round(random * 100)
+
+/**
+ * The random part of a replica's spread delay for a sync, in [0, 1): drawn once per replica and
+ * sync (a hash of both), so the delay is the same in every round. Drawn again each round, the
+ * first round that drew low enough took the lease: the jitter told equal replicas apart less.
+ */
+export const jitter = (replica: string, sync: string): number =>
+  createHash("sha256").update(`${replica}\u0000${sync}`).digest().readUInt32BE(0) / 2 ** 32
+
+export interface Candidate {
+  /** The lease as last seen; undefined when the sync never had one. */
+  readonly lease: Observed | undefined
+  /** Local ms when a round here first saw the sync (free since then, for a sync that never had a lease). */
+  readonly knownSince: number
+  /** Local ms until which this replica leaves the sync to the others (0 when it never declined it). */
+  readonly declinedUntil: number
+}
+
+/**
+ * Local ms from which this replica may take a sync's lease: once it is free and this replica's
+ * decline of it is over, after its spread delay. Counted from those moments, not from the round
+ * that first notices a released or unrenewed lease: a round comes late when the process is busy, and counted from there a
+ * busy replica that can run a declined sync noticed its release late and then waited its whole
+ * spread delay, past the decline, so the replica that declined it took it and let it go again.
+ */
+export const takeableAt = (candidate: Candidate, owned: number, ttlMs: number, random: number): number =>
+  Math.max(
+    candidate.lease === undefined ? candidate.knownSince : freeFrom(candidate.lease, ttlMs),
+    candidate.declinedUntil
+  ) + spreadDelayMs(owned, ttlMs, random)
 
 /**
  * How long a replica leaves a sync it could not run (it cannot decrypt the API key) to the

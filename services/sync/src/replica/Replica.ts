@@ -80,8 +80,12 @@ export const make = Effect.gen(function*() {
   const known = new Map<string, Known>()
   const leases = new Map<string, Leases.Observed>()
   const owned = new Map<string, Owned>()
-  /** When each free lease was first seen free here (for the spread delay). */
-  const freeSince = new Map<string, number>()
+  /**
+   * When a round here first saw each sync that never had a lease (a new one): free since then.
+   * Every replica is in the same place there, and counting from a round leaves the others one
+   * to see the sync, so a replica up a moment earlier does not take every new sync.
+   */
+  const noticed = new Map<string, number>()
   let watching = false
   const declined = new Map<string, Declined>()
   /** Syncs whose actor stopped because NATS did not answer a renewal in time. */
@@ -92,6 +96,7 @@ export const make = Effect.gen(function*() {
   yield* watch(syncsKv, (key, entry) => {
     if (entry.operation !== "PUT") {
       known.delete(key)
+      noticed.delete(key)
       return
     }
     const config = decodeConfig(entry.value)
@@ -188,11 +193,21 @@ export const make = Effect.gen(function*() {
   const renew = (id: string, actor: Owned) =>
     Effect.gen(function*() {
       const left = Math.max(0, actor.lastRenewedAt + ttl * 0.8 - Date.now())
+      if (left === 0) {
+        // The round came too late to ask NATS in time (this process was too busy).
+        yield* stopActor(id)
+        stalled.add(id)
+        metrics.leases.inc({ event: "lost" })
+        return yield* Effect.logWarning(`could not renew the lease of ${id} within 80% of the TTL (this process was too busy); its actor stopped`)
+      }
       const renewed = yield* Effect.either(unanswered(Leases.renew(leasesKv, id, me, actor.leaseRevision), left))
       if (renewed._tag === "Right" && renewed.right !== undefined) {
         actor.leaseRevision = renewed.right
         actor.lastRenewedAt = Date.now()
         metrics.leases.inc({ event: "renewed" })
+        // Let go while the renewal was out (the actor ended, the sync was deleted): that release
+        // expected the revision before this one, so it is this one's to do.
+        if (owned.get(id) !== actor) yield* Leases.release(leasesKv, id, renewed.right, ttl)
       } else if (renewed._tag === "Right") {
         yield* stopActor(id)
         metrics.leases.inc({ event: "lost" })
@@ -207,16 +222,38 @@ export const make = Effect.gen(function*() {
       }
     })
 
+  /**
+   * Renewals have a loop of their own: behind the rest of a round (taking many leases, a
+   * restarted actor's interruption, a release NATS does not answer) they came after 80% of the
+   * TTL, so a healthy replica stopped its actors, or another took a lease whose actor still ran
+   * here. The renewals of one round go out together: one after another, the round of a replica
+   * with many syncs could outlast 80% of the TTL whenever each answer is slow.
+   */
+  const renewals = Effect.gen(function*() {
+    const due = [...owned].filter(([id, actor]) => known.has(id) && Date.now() - actor.lastRenewedAt >= ttl / 3)
+    yield* Effect.forEach(due, ([id, actor]) => renew(id, actor), { concurrency: "unbounded", discard: true })
+  })
+
+  /** Take a free lease and start the sync's actor, unless someone else wrote it first or NATS did not answer in time. */
+  const take = (id: string, config: Known, lease: Leases.Observed | undefined) =>
+    Effect.gen(function*() {
+      const revision = yield* Effect.either(unanswered(Leases.acquire(leasesKv, id, me, lease?.revision), ttl / 5))
+      if (revision._tag === "Left" || revision.right === undefined) return
+      stalled.delete(id)
+      leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
+      const fiber = yield* startActor(id, config, false)
+      owned.set(id, { leaseRevision: revision.right, lastRenewedAt: Date.now(), configRevision: config.revision, fiber })
+      metrics.actors.set(owned.size)
+      metrics.leases.inc({ event: "acquired" })
+      yield* Effect.logInfo(`took the lease of ${id}; its actor starts here`)
+    })
+
   const tick = Effect.gen(function*() {
     for (const [id, revision] of unreadable) {
       const kept = known.has(id) ? "its actor keeps the previous config" : "the sync does not run"
       yield* Effect.logWarning(`the config of sync ${id} (revision ${revision}) cannot be read; ${kept}. Write it again through the CLI or the API.`)
     }
     unreadable.clear()
-    // Renewals go out together: one after another, the round of a replica with many syncs
-    // could outlast 80% of the TTL whenever each answer is slow.
-    const due = [...owned].filter(([id, actor]) => known.has(id) && Date.now() - actor.lastRenewedAt >= ttl / 3)
-    yield* Effect.forEach(due, ([id, actor]) => renew(id, actor), { concurrency: "unbounded", discard: true })
     // Held leases: restart actors whose config changed, stop the ones of deleted syncs.
     for (const [id, actor] of [...owned]) {
       const config = known.get(id)
@@ -240,37 +277,31 @@ export const make = Effect.gen(function*() {
     for (const [id, decision] of declined) {
       if (known.get(id)?.revision !== decision.configRevision) declined.delete(id)
     }
-    // Free leases: take them, the least busy replica first.
+    // Free leases: take them, the least busy replica first. The takes of one round go out
+    // together: one after another, a round taking many (a replica starting among many syncs)
+    // lasted seconds, and a lease released meanwhile was noticed late.
     const now = Date.now()
+    const takes: Array<readonly [string, Known, Leases.Observed | undefined]> = []
     for (const [id, config] of known) {
       if (owned.has(id)) continue
-      // Left to the other replicas for now; a new config (a new API key) is tried at once.
-      if ((declined.get(id)?.until ?? 0) > now) continue
       const lease = leases.get(id)
       // A lease this replica stopped renewing unanswered and still holds (no one took it, or
       // the renewal was written late): taken back at once, not after the TTL.
       const takeBack = stalled.has(id) && lease?.held === true && lease.owner === me
       if (!takeBack) stalled.delete(id)
-      if (!takeBack && !Leases.isFree(lease, now, ttl)) {
-        freeSince.delete(id)
-        continue
+      // A sync this replica declined is left to the others until then; a new config revision
+      // (a new API key) is no longer declined (above), so it is tried at once.
+      const knownSince = noticed.get(id) ?? now
+      if (lease === undefined) noticed.set(id, knownSince)
+      else noticed.delete(id)
+      const candidate = { lease, knownSince, declinedUntil: declined.get(id)?.until ?? 0 }
+      // Each take of this round counts as an actor for the next one's spread delay.
+      if (takeBack || now >= Leases.takeableAt(candidate, owned.size + takes.length, ttl, Leases.jitter(me, id))) {
+        takes.push([id, config, lease])
       }
-      const since = freeSince.get(id) ?? now
-      freeSince.set(id, since)
-      if (!takeBack && now - since < Leases.spreadDelayMs(owned.size, ttl)) continue
-      // NATS away: no lease is taken this tick, and the next tick renews the held ones on time.
-      const revision = yield* Effect.either(unanswered(Leases.acquire(leasesKv, id, me, lease?.revision), ttl / 5))
-      if (revision._tag === "Left" && revision.left === UNANSWERED) break
-      if (revision._tag === "Left" || revision.right === undefined) continue
-      freeSince.delete(id)
-      stalled.delete(id)
-      leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })
-      const fiber = yield* startActor(id, config, false)
-      owned.set(id, { leaseRevision: revision.right, lastRenewedAt: Date.now(), configRevision: config.revision, fiber })
-      metrics.actors.set(owned.size)
-      metrics.leases.inc({ event: "acquired" })
-      yield* Effect.logInfo(`took the lease of ${id}; its actor starts here`)
     }
+    // NATS away: the takes are given up after a fifth of the TTL, so the renewals go on.
+    yield* Effect.forEach(takes, ([id, config, lease]) => take(id, config, lease), { concurrency: "unbounded", discard: true })
   })
 
   // On shutdown, stop every actor and let its lease go, so another replica takes over at once.
@@ -278,8 +309,10 @@ export const make = Effect.gen(function*() {
     Effect.forEach([...owned.keys()], (id) =>
       Effect.flatMap(stopActor(id), (actor) =>
         actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision, ttl)), { discard: true }))
-  // Forked after the finalizer above, so it is interrupted before the leases are let go.
-  yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(Math.max(50, Math.min(250, ttl / 10)))))))
+  // Forked after the finalizer above, so they are interrupted before the leases are let go.
+  const roundMs = Math.max(50, Math.min(250, ttl / 10))
+  yield* Effect.forkScoped(Effect.forever(renewals.pipe(Effect.zipRight(Effect.sleep(roundMs)))))
+  yield* Effect.forkScoped(Effect.forever(tick.pipe(Effect.zipRight(Effect.sleep(roundMs)))))
 
   return {
     owned: () => [...owned.keys()].map((id) => Ids.SyncId.make(id)),
