@@ -6,6 +6,7 @@
  * read off the connection.
  */
 import type pg from "pg"
+import { takeOver } from "./TakeOver.js"
 
 export interface Message {
   readonly name: string
@@ -27,8 +28,6 @@ export interface Connection {
   readonly sync: () => void
 }
 
-const ignore = () => undefined
-
 export const answers = (
   client: pg.Client,
   write: (connection: Connection) => void,
@@ -36,29 +35,17 @@ export const answers = (
 ): Promise<Array<string>> =>
   new Promise((resolve) => {
     const received: Array<string> = []
-    const submittable = {
-      submit: (connection: Connection) => {
-        const listener = (message: Message) => {
-          if (message.name === "readyForQuery") {
-            received.push(`readyForQuery:${message.status}`)
-            connection.off("message", listener)
-            resolve(received)
-          } else {
-            received.push(name(message))
-          }
+    takeOver(client, (connection: Connection) => {
+      const listener = (message: Message) => {
+        if (message.name === "readyForQuery") {
+          received.push(`readyForQuery:${message.status}`)
+          connection.off("message", listener)
+          resolve(received)
+        } else {
+          received.push(name(message))
         }
-        connection.on("message", listener)
-        write(connection)
-      },
-      handleRowDescription: ignore,
-      handleDataRow: ignore,
-      handleCommandComplete: ignore,
-      handleEmptyQuery: ignore,
-      handlePortalSuspended: ignore,
-      handleError: ignore,
-      handleReadyForQuery: ignore,
-      handleCopyInResponse: ignore,
-      handleCopyData: ignore
-    }
-    client.query(submittable as unknown as pg.QueryConfig)
+      }
+      connection.on("message", listener)
+      write(connection)
+    })
   })

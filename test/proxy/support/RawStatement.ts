@@ -7,6 +7,7 @@
  * off its socket; the client's own handlers are told nothing.
  */
 import type pg from "pg"
+import { takeOver } from "./TakeOver.js"
 
 export interface Column {
   readonly name: string
@@ -111,8 +112,6 @@ const sqlState = (body: Buffer): string => {
   return "unknown"
 }
 
-const ignore = () => undefined
-
 interface Socket {
   readonly write: (bytes: Buffer) => void
   readonly on: (event: "data", listener: (chunk: Buffer) => void) => void
@@ -131,38 +130,26 @@ export const execute = (
     const rows: Array<Array<Buffer | null>> = []
     let outcome = "none"
     let pending = Buffer.alloc(0)
-    const submittable = {
-      submit: (connection: { stream: Socket }) => {
-        const onData = (chunk: Buffer) => {
-          pending = Buffer.concat([pending, chunk])
-          while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
-            const type = String.fromCharCode(pending[0]!)
-            const end = 1 + pending.readInt32BE(1)
-            const body = pending.subarray(5, end)
-            pending = pending.subarray(end)
-            if (type === "T") columns = columnsOf(body)
-            else if (type === "D") rows.push(rowOf(body))
-            else if (type === "C") outcome = readCstring(body, 0)[0]
-            else if (type === "E") outcome = `error:${sqlState(body)}`
-            else if (type === "Z") {
-              connection.stream.off("data", onData)
-              resolve({ columns, rows, outcome })
-              return
-            }
+    takeOver(client, (connection: { stream: Socket }) => {
+      const onData = (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk])
+        while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
+          const type = String.fromCharCode(pending[0]!)
+          const end = 1 + pending.readInt32BE(1)
+          const body = pending.subarray(5, end)
+          pending = pending.subarray(end)
+          if (type === "T") columns = columnsOf(body)
+          else if (type === "D") rows.push(rowOf(body))
+          else if (type === "C") outcome = readCstring(body, 0)[0]
+          else if (type === "E") outcome = `error:${sqlState(body)}`
+          else if (type === "Z") {
+            connection.stream.off("data", onData)
+            resolve({ columns, rows, outcome })
+            return
           }
         }
-        connection.stream.on("data", onData)
-        connection.stream.write(statement(text, values, resultFormats))
-      },
-      handleRowDescription: ignore,
-      handleDataRow: ignore,
-      handleCommandComplete: ignore,
-      handleEmptyQuery: ignore,
-      handlePortalSuspended: ignore,
-      handleError: ignore,
-      handleReadyForQuery: ignore,
-      handleCopyInResponse: ignore,
-      handleCopyData: ignore
-    }
-    client.query(submittable as unknown as pg.QueryConfig)
+      }
+      connection.stream.on("data", onData)
+      connection.stream.write(statement(text, values, resultFormats))
+    })
   })
