@@ -3,6 +3,12 @@
  * progress per collection, ETA and lag, written to `<sync>.status` in the checkpoints
  * bucket at most once a second and at once on a phase change. `tributary syncs list` and
  * the management API read it.
+ *
+ * Writes are made one at a time, each of the state as it is when its turn comes, so the last
+ * one stored is the newest: the once-a-second write and a phase change's ran side by side, and
+ * one that had read the state before the change could reach the bucket after it and leave the
+ * old phase there. A write that fails is made again a second later, changes or not: a `paused`
+ * or `failed` whose write failed stayed unwritten, nothing changing after it.
  */
 import { Collection, Nats, SyncStatus } from "@tributary/core"
 import type { Ids } from "@tributary/core"
@@ -50,10 +56,15 @@ export const make = (
       etaSeconds: undefined,
       lagSeconds: undefined
     })
-    const dirty = yield* Ref.make(true)
+    /** Changes made to the state, and how many of them the bucket holds. */
+    const changes = yield* Ref.make(1)
+    const written = yield* Ref.make(0)
+    const changed = Ref.update(changes, (n) => n + 1)
+    const oneAtATime = yield* Effect.makeSemaphore(1)
 
-    const write = Effect.gen(function*() {
-      if (!(yield* Ref.getAndSet(dirty, false))) return
+    const write = oneAtATime.withPermits(1)(Effect.gen(function*() {
+      const upTo = yield* Ref.get(changes)
+      if (upTo === (yield* Ref.get(written))) return
       const s = yield* Ref.get(state)
       const status = new SyncStatus.SyncStatus({
         sync_id: sync,
@@ -66,9 +77,10 @@ export const make = (
         updated_at: new Date().toISOString()
       })
       yield* Nats.tryNats(`write the status of ${sync}`, () => kv.put(SyncStatus.key(sync), encode(status))).pipe(
-        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status: ${error.message}`))
+        Effect.zipRight(Ref.set(written, upTo)),
+        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status (trying again in a second): ${error.message}`))
       )
-    })
+    }))
     yield* Effect.forkScoped(Effect.repeat(write, Schedule.spaced("1 second")))
 
     const showPhase = (phase: Lifecycle.Phase) =>
@@ -83,24 +95,26 @@ export const make = (
 
     const move = (trigger: Lifecycle.Trigger, reason?: string) =>
       Effect.gen(function*() {
-        const before = yield* Ref.get(state)
-        const phase = Lifecycle.transition(before.phase, trigger)
-        yield* Ref.set(state, { ...before, phase, reason })
-        yield* Ref.set(dirty, true)
+        // In one step, so that progress or lag set meanwhile by another fiber is not lost.
+        const [from, phase] = yield* Ref.modify(state, (before): [readonly [Lifecycle.Phase, Lifecycle.Phase], State] => {
+          const to = Lifecycle.transition(before.phase, trigger)
+          return [[before.phase, to], { ...before, phase: to, reason }]
+        })
+        yield* changed
         yield* showPhase(phase)
-        yield* Effect.logInfo(`sync ${sync}: ${before.phase} → ${phase} (${trigger})`)
+        yield* Effect.logInfo(`sync ${sync}: ${from} → ${phase} (${trigger})`)
         yield* write
       })
 
     return {
       state: Ref.get(state),
       move,
-      setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(Ref.set(dirty, true))),
+      setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(changed)),
       setProgress: (progress, etaSeconds) =>
-        Ref.update(state, (s) => ({ ...s, progress, etaSeconds })).pipe(Effect.zipRight(Ref.set(dirty, true))),
+        Ref.update(state, (s) => ({ ...s, progress, etaSeconds })).pipe(Effect.zipRight(changed)),
       setLag: (lagSeconds) =>
         Ref.update(state, (s) => ({ ...s, lagSeconds })).pipe(
-          Effect.zipRight(Ref.set(dirty, true)),
+          Effect.zipRight(changed),
           Effect.zipRight(Effect.sync(() => metrics.lagSeconds.set({ sync }, lagSeconds)))
         )
     } satisfies Reporter
