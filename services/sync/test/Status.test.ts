@@ -9,6 +9,7 @@ import { Nats, SyncStatus } from "@tributary/core"
 import type { Ids } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
 import { Effect, Fiber, Layer } from "effect"
+import type { Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Status from "../src/actor/Status.js"
 import * as Metrics from "../src/Metrics.js"
@@ -67,7 +68,7 @@ const layer = Layer.merge(
   Layer.scoped(Nats.Nats, Effect.map(Nats.make(settings), (client) => ({ ...client, kvm: new HoldingKvm(client.js) }))),
   Metrics.layer
 )
-const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Metrics.Metrics>) => Effect.runPromise(Effect.scoped(Effect.provide(effect, layer)))
+const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats | Metrics.Metrics | Scope.Scope>) => Effect.runPromise(Effect.scoped(Effect.provide(effect, layer)))
 
 /** What the bucket holds as the sync's status. */
 const storedStatus = (sync: Ids.SyncId) =>
