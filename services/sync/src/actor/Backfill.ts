@@ -96,6 +96,14 @@ export const progressAtStart = (
   return Object.fromEntries(Object.entries(complete.row_counts).map(([collection, records]) => [collection, { records, pages: 0, done: true }]))
 }
 
+/** The ETA in the progress log: known, or what its estimate waits for. */
+const etaText = (etaSeconds: number | undefined, estimating: SyncStatus.Estimating | undefined): string => {
+  if (etaSeconds !== undefined) return `eta ${etaSeconds} s`
+  if (estimating === undefined) return "eta unknown"
+  const atLeast = estimating.eta_seconds_at_least === undefined ? "" : `, at least ${estimating.eta_seconds_at_least} s`
+  return `eta unknown: ${estimating.work_items} work items estimating (${estimating.requests} requests for their first pages)${atLeast}`
+}
+
 const add = (into: Record<string, number>, counts: ReadonlyMap<string, number>): Record<string, number> => {
   const out = { ...into }
   for (const [collection, n] of counts) out[collection] = (out[collection] ?? 0) + n
@@ -145,17 +153,18 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       const current = yield* Ref.get(state)
       const now = sample(current, yield* Ref.get(retrying))
       const estimate = yield* Ref.updateAndGet(eta, (before) => Eta.next(before, now))
-      yield* status.setProgress(progressOf(current.checkpoint), Eta.shown(estimate))
+      yield* status.setProgress(progressOf(current.checkpoint), Eta.shown(estimate), Eta.estimating(estimate, now))
     })
 
     const logProgress = Effect.gen(function*() {
       const current = yield* checkpointNow
       const etaSeconds = Eta.shown(yield* Ref.get(eta))
+      const { estimating } = yield* status.state
       const items = Object.values(current.items)
       yield* Effect.logInfo(
         `backfill: ${items.filter((i) => i.done).length}/${items.length} work items done, ` +
           `${Object.values(current.row_counts).reduce((a, b) => a + b, 0)} records, ` +
-          `${items.reduce((a, i) => a + i.pages, 0)} pages${etaSeconds === undefined ? "" : `, eta ${etaSeconds} s`}`
+          `${items.reduce((a, i) => a + i.pages, 0)} pages, ${etaText(etaSeconds, estimating)}`
       ).pipe(Effect.annotateLogs({ row_counts: current.row_counts }))
     })
 
@@ -259,6 +268,11 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       }).pipe(Effect.annotateLogs({ work_item: item.key }))
 
     const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(report, Effect.sleep("1 second"))))
+    const waiting = Object.values(seeded.items).filter((i) => !i.done).length
+    yield* Effect.logInfo(
+      `backfill: ${waiting} of ${items.length} work items to do; the ETA is known once each has published a page ` +
+        `(its first page carries its setup work, such as the Stripe connector's probes for the oldest object)`
+    )
     const logger = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep("10 seconds"), logProgress)))
     // Records published before this backfill began are the only ones it may have to read
     // afresh; with none (a first backfill) there is nothing to reconcile, and remembering

@@ -21,6 +21,8 @@ export interface State {
   readonly reason: string | undefined
   readonly progress: Readonly<Record<string, SyncStatus.CollectionProgress>>
   readonly etaSeconds: number | undefined
+  /** While the backfill's ETA is not known yet: what it waits for. */
+  readonly estimating: SyncStatus.Estimating | undefined
   readonly lagSeconds: number | undefined
 }
 
@@ -30,7 +32,11 @@ export interface Reporter {
   readonly state: Effect.Effect<State>
   readonly move: (trigger: Lifecycle.Trigger, reason?: string) => Effect.Effect<void>
   readonly setReason: (reason: string | undefined) => Effect.Effect<void>
-  readonly setProgress: (progress: Record<string, SyncStatus.CollectionProgress>, etaSeconds: number | undefined) => Effect.Effect<void>
+  readonly setProgress: (
+    progress: Record<string, SyncStatus.CollectionProgress>,
+    etaSeconds: number | undefined,
+    estimating?: SyncStatus.Estimating
+  ) => Effect.Effect<void>
   readonly setLag: (lagSeconds: number) => Effect.Effect<void>
 }
 
@@ -54,6 +60,7 @@ export const make = (
       reason: undefined,
       progress,
       etaSeconds: undefined,
+      estimating: undefined,
       lagSeconds: undefined
     })
     /** Changes made to the state, and how many of them the bucket holds. */
@@ -73,6 +80,7 @@ export const make = (
         owner,
         progress: Object.fromEntries(Object.entries(s.progress).map(([collection, p]) => [Collection.CollectionId.make(collection), p])),
         ...(s.etaSeconds === undefined ? {} : { eta_seconds: s.etaSeconds }),
+        ...(s.estimating === undefined ? {} : { estimating: s.estimating }),
         ...(s.lagSeconds === undefined ? {} : { lag_seconds: s.lagSeconds }),
         updated_at: new Date().toISOString()
       })
@@ -110,8 +118,8 @@ export const make = (
       state: Ref.get(state),
       move,
       setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(changed)),
-      setProgress: (progress, etaSeconds) =>
-        Ref.update(state, (s) => ({ ...s, progress, etaSeconds })).pipe(Effect.zipRight(changed)),
+      setProgress: (progress, etaSeconds, estimating) =>
+        Ref.update(state, (s) => ({ ...s, progress, etaSeconds, estimating })).pipe(Effect.zipRight(changed)),
       setLag: (lagSeconds) =>
         Ref.update(state, (s) => ({ ...s, lagSeconds })).pipe(
           Effect.zipRight(changed),
