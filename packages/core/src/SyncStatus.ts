@@ -19,6 +19,25 @@ export const CollectionProgress = Schema.Struct({
 })
 export type CollectionProgress = typeof CollectionProgress.Type
 
+/**
+ * While a backfill's ETA is not known yet: what it waits for. The ETA is known once every
+ * unfinished work item has published a page in this run (an item whose first page is still
+ * coming may be of any size) and one of them has told how far it is.
+ */
+export const Estimating = Schema.Struct({
+  /** Unfinished work items that have not published a page in this run yet (for Stripe: probing for their oldest object, or reading their first page). */
+  work_items: Schema.Number,
+  /** Requests made so far for those items: it rises while they probe. */
+  requests: Schema.Number,
+  /**
+   * Seconds the work items that have told how far they are still need, counted as the ETA is:
+   * the ETA will be at least this, the items still estimating coming on top. Absent until one
+   * has told.
+   */
+  eta_seconds_at_least: Schema.optional(Schema.Number)
+})
+export type Estimating = typeof Estimating.Type
+
 export class SyncStatus extends Schema.Class<SyncStatus>("SyncStatus")({
   sync_id: SyncId,
   phase: Phase,
@@ -29,6 +48,8 @@ export class SyncStatus extends Schema.Class<SyncStatus>("SyncStatus")({
   progress: Schema.Record({ key: CollectionId, value: CollectionProgress }),
   /** Estimated seconds until the backfill completes. */
   eta_seconds: Schema.optional(Schema.Number),
+  /** While the backfill runs and `eta_seconds` is not known yet: how far its estimate has got. */
+  estimating: Schema.optional(Estimating),
   /** How far behind upstream the copy is, in seconds: about 0 once the change feed is caught up, set from the first poll on. */
   lag_seconds: Schema.optional(Schema.Number),
   updated_at: Schema.String

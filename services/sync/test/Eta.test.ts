@@ -168,3 +168,35 @@ describe("Eta", () => {
     expect(run(10, [{ at: 1000, requestsMade: 10, items: [resumed] }])).toStrictEqual([2])
   })
 })
+
+describe("Eta.estimating on the demo backfill, before its ETA is known", () => {
+  const replayed = (() => {
+    let estimate = Eta.start(0, 0, Demo.BUDGET_PER_SECOND)
+    return Demo.seconds.map((s) => {
+      estimate = Eta.next(estimate, { ...s.sample, budgetPerSecond: Demo.BUDGET_PER_SECOND })
+      return { elapsedMs: s.elapsedMs, eta: Eta.shown(estimate), estimating: Eta.estimating(estimate, s.sample) }
+    })
+  })()
+  const unknown = replayed.slice(0, replayed.findIndex((s) => s.eta !== undefined))
+
+  it("tells from the first second how many work items are still on their first page, and the requests made for them", () => {
+    expect(unknown.length).toBeGreaterThan(10)
+    expect(unknown[0]?.estimating).toStrictEqual({ work_items: 21, requests: 0 })
+    for (const { estimating } of unknown) expect(estimating?.work_items).toBeGreaterThan(0)
+    // Seconds 2 to 8: the same eight items probe, and their requests rise every second.
+    const probing = unknown.slice(2, 8).map((s) => s.estimating?.requests ?? 0)
+    probing.slice(1).forEach((requests, i) => expect(requests).toBeGreaterThan(probing[i] ?? 0))
+  })
+
+  it("gives, once an item has told how far it is, a least ETA that the backfill does take", () => {
+    const atLeast = unknown.filter((s) => s.estimating?.eta_seconds_at_least !== undefined)
+    expect(atLeast.length).toBeGreaterThan(0)
+    for (const s of atLeast) {
+      expect(s.estimating?.eta_seconds_at_least).toBeLessThanOrEqual((Demo.DONE_AT_MS - s.elapsedMs) / 1000)
+    }
+  })
+
+  it("is gone once the ETA is known, and at the end", () => {
+    for (const s of replayed.slice(unknown.length)) expect(s.estimating).toBeUndefined()
+  })
+})

@@ -59,12 +59,23 @@ export const progressOf = (checkpoint: Checkpoint.Checkpoint): Record<string, Sy
   return progress
 }
 
-/** What this run of the backfill has published of an item, for the ETA. */
-interface Published {
-  readonly fraction: number | undefined
-  readonly pages: number
+/**
+ * What this run's published pages of an item cost, for the ETA: the checkpoint does not keep it.
+ * How far the item is and how many pages it has are the checkpoint's.
+ */
+interface PagesCost {
+  /** Requests made for the pages published in this run. */
   readonly requests: number
   readonly first: Eta.ItemRun["first"]
+}
+
+/**
+ * The backfill's state, in one place so that a sample for the ETA never sees a page in the
+ * checkpoint without its cost, or the other way round.
+ */
+interface Progress {
+  readonly checkpoint: Checkpoint.Checkpoint
+  readonly costs: ReadonlyMap<string, PagesCost>
 }
 
 /**
@@ -85,6 +96,14 @@ export const progressAtStart = (
   return Object.fromEntries(Object.entries(complete.row_counts).map(([collection, records]) => [collection, { records, pages: 0, done: true }]))
 }
 
+/** The ETA in the progress log: known, or what its estimate waits for. */
+const etaText = (etaSeconds: number | undefined, estimating: SyncStatus.Estimating | undefined): string => {
+  if (etaSeconds !== undefined) return `eta ${etaSeconds} s`
+  if (estimating === undefined) return "eta unknown"
+  const atLeast = estimating.eta_seconds_at_least === undefined ? "" : `, at least ${estimating.eta_seconds_at_least} s`
+  return `eta unknown: ${estimating.work_items} work items estimating (${estimating.requests} requests for their first pages)${atLeast}`
+}
+
 const add = (into: Record<string, number>, counts: ReadonlyMap<string, number>): Record<string, number> => {
   const out = { ...into }
   for (const [collection, n] of counts) out[collection] = (out[collection] ?? 0) + n
@@ -102,32 +121,27 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
         initial.items[item.key] ?? { collections: item.collections, cursor: null, done: false, records: 0, pages: 0 }
       ]))
     }
-    const state = yield* Ref.make(seeded)
+    const state = yield* Ref.make<Progress>({ checkpoint: seeded, costs: new Map() })
+    const checkpointNow = Effect.map(Ref.get(state), (s) => s.checkpoint)
     yield* store.save(seeded)
 
-    const published = yield* Ref.make(new Map<string, Published>())
     const eta = yield* Ref.make(Eta.start(startedAt, budget.taken(), budget.perSecond))
     const spentAtStart = new Map(items.map((item) => [item.key, budget.takenFor(item.key)]))
     const requestsOf = (key: string) => budget.takenFor(key) - (spentAtStart.get(key) ?? 0)
     /** Items whose pages the API refuses for now. */
     const retrying = yield* Ref.make(new Set<string>())
-    const sample = (
-      checkpoint: Checkpoint.Checkpoint,
-      ofItems: ReadonlyMap<string, Published>,
-      ofRetrying: ReadonlySet<string>
-    ): Eta.Sample => ({
+    const sample = ({ checkpoint, costs }: Progress, ofRetrying: ReadonlySet<string>): Eta.Sample => ({
       at: Date.now(),
       items: Object.entries(checkpoint.items).map(([key, item]) => {
-        const run = ofItems.get(key)
+        const cost = costs.get(key)
         return {
           done: item.done,
           from: seeded.items[key]?.progress ?? 0,
-          // The published pages' own, so that it always goes with their requests.
-          fraction: run === undefined ? item.progress : run.fraction,
-          pages: run?.pages ?? 0,
-          requests: run?.requests ?? 0,
+          fraction: item.progress,
+          pages: item.pages - (seeded.items[key]?.pages ?? 0),
+          requests: cost?.requests ?? 0,
           requestsMade: requestsOf(key),
-          first: run?.first,
+          first: cost?.first,
           retrying: ofRetrying.has(key)
         }
       }),
@@ -137,19 +151,20 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
 
     const report = Effect.gen(function*() {
       const current = yield* Ref.get(state)
-      const now = sample(current, yield* Ref.get(published), yield* Ref.get(retrying))
+      const now = sample(current, yield* Ref.get(retrying))
       const estimate = yield* Ref.updateAndGet(eta, (before) => Eta.next(before, now))
-      yield* status.setProgress(progressOf(current), Eta.shown(estimate))
+      yield* status.setProgress(progressOf(current.checkpoint), Eta.shown(estimate), Eta.estimating(estimate, now))
     })
 
     const logProgress = Effect.gen(function*() {
-      const current = yield* Ref.get(state)
+      const current = yield* checkpointNow
       const etaSeconds = Eta.shown(yield* Ref.get(eta))
+      const { estimating } = yield* status.state
       const items = Object.values(current.items)
       yield* Effect.logInfo(
         `backfill: ${items.filter((i) => i.done).length}/${items.length} work items done, ` +
           `${Object.values(current.row_counts).reduce((a, b) => a + b, 0)} records, ` +
-          `${items.reduce((a, i) => a + i.pages, 0)} pages${etaSeconds === undefined ? "" : `, eta ${etaSeconds} s`}`
+          `${items.reduce((a, i) => a + i.pages, 0)} pages, ${etaText(etaSeconds, estimating)}`
       ).pipe(Effect.annotateLogs({ row_counts: current.row_counts }))
     })
 
@@ -195,7 +210,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
 
     const runItem = (item: Connector.WorkItem): Effect.Effect<void, Failure> =>
       Effect.gen(function*() {
-        const begin = (yield* Ref.get(state)).items[item.key]
+        const begin = (yield* checkpointNow).items[item.key]
         if (begin === undefined || begin.done) return
         // Pages are fetched ahead (their cursors come one from another) while earlier ones
         // are published, so an item's requests do not wait for JetStream.
@@ -217,35 +232,33 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
         for (;;) {
           const { page, readStartedAt, requests } = yield* Effect.flatten(Queue.take(ahead))
           const counts = yield* applier.apply(page, readStartedAt)
-          yield* Ref.update(published, (all) => {
-            const before = all.get(item.key)
-            const first = before?.first ?? (page.progress === undefined ? undefined : { fraction: page.progress, requests })
-            const fraction = page.progress ?? before?.fraction ?? begin.progress
-            return new Map(all).set(item.key, { fraction, pages: (before?.pages ?? 0) + 1, requests, first })
-          })
           const found = [...counts.values()].reduce((a, b) => a + b, 0)
-          yield* Ref.update(state, (s) => {
-            const before = s.items[item.key] ?? begin
+          yield* Ref.update(state, ({ checkpoint, costs }) => {
+            const before = checkpoint.items[item.key] ?? begin
+            const first = costs.get(item.key)?.first ?? (page.progress === undefined ? undefined : { fraction: page.progress, requests })
             return {
-              ...s,
-              items: {
-                ...s.items,
-                [item.key]: {
-                  ...before,
-                  cursor: page.next,
-                  done: page.next === null,
-                  records: before.records + found,
-                  pages: before.pages + 1,
-                  ...(page.progress === undefined ? {} : { progress: page.progress })
-                }
+              checkpoint: {
+                ...checkpoint,
+                items: {
+                  ...checkpoint.items,
+                  [item.key]: {
+                    ...before,
+                    cursor: page.next,
+                    done: page.next === null,
+                    records: before.records + found,
+                    pages: before.pages + 1,
+                    ...(page.progress === undefined ? {} : { progress: page.progress })
+                  }
+                },
+                row_counts: add(checkpoint.row_counts, counts)
               },
-              row_counts: add(s.row_counts, counts)
+              costs: new Map(costs).set(item.key, { requests, first })
             }
           })
-          yield* store.saveLatest(Ref.get(state))
+          yield* store.saveLatest(checkpointNow)
           metrics.pages.inc({ sync, work_item: item.key })
           if (page.next === null) {
-            const done = (yield* Ref.get(state)).items[item.key]
+            const done = (yield* checkpointNow).items[item.key]
             yield* Effect.logInfo(
               `work item ${item.key} done: ${done?.records ?? 0} records, ${done?.pages ?? 0} pages in ${Math.round((Date.now() - startedAt) / 100) / 10} s`
             )
@@ -255,6 +268,11 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
       }).pipe(Effect.annotateLogs({ work_item: item.key }))
 
     const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(report, Effect.sleep("1 second"))))
+    const waiting = Object.values(seeded.items).filter((i) => !i.done).length
+    yield* Effect.logInfo(
+      `backfill: ${waiting} of ${items.length} work items to do; the ETA is known once each has published a page ` +
+        `(its first page carries its setup work, such as the Stripe connector's probes for the oldest object)`
+    )
     const logger = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep("10 seconds"), logProgress)))
     // Records published before this backfill began are the only ones it may have to read
     // afresh; with none (a first backfill) there is nothing to reconcile, and remembering
@@ -267,7 +285,7 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
     yield* report
     if (reconciling) yield* reconcile
     applier.track(false)
-    const done = yield* Ref.get(state)
+    const done = yield* checkpointNow
     yield* Effect.logInfo(`backfill complete in ${Math.round((Date.now() - startedAt) / 1000)} s`).pipe(
       Effect.annotateLogs({ row_counts: done.row_counts })
     )

@@ -24,8 +24,9 @@
  * may be of any size (the biggest are often the last to report, their first page the dearest),
  * and an ETA shown before them would only climb. Once known it stays known, at least a second,
  * while work remains, and it is damped: each second the previous one counts down and moves part
- * of the way to the new one.
+ * of the way to the new one. Until it is known, `estimating` tells what it waits for.
  */
+import type { SyncStatus } from "@tributary/core"
 
 /** One work item as this run of the backfill has seen it. */
 export interface ItemRun {
@@ -140,3 +141,33 @@ export const next = (previous: Estimate, sample: Sample): Estimate => {
 /** The ETA as the status and the logs give it: whole seconds. */
 export const shown = (estimate: Estimate): number | undefined =>
   estimate.seconds === undefined ? undefined : Math.max(1, Math.round(estimate.seconds))
+
+/**
+ * While the ETA is unknown: the items that have not published a page yet, the requests made
+ * for them (their first pages' setup: Stripe's probes), and the seconds the items that have
+ * told how far they are still need, at the estimate's rate. Undefined once the ETA is known or
+ * the backfill is done.
+ */
+export const estimating = (estimate: Estimate, sample: Sample): SyncStatus.Estimating | undefined => {
+  if (estimate.seconds !== undefined || sample.items.every((item) => item.done)) return undefined
+  let workItems = 0
+  let requests = 0
+  let told = 0
+  let measured = false
+  for (const item of sample.items) {
+    if (item.done) continue
+    if (item.pages === 0 && !item.retrying) {
+      workItems += 1
+      requests += item.requestsMade
+      continue
+    }
+    const left = remainingRequests(item)
+    told += left.requests
+    measured ||= left.measured
+  }
+  return {
+    work_items: workItems,
+    requests,
+    ...(measured ? { eta_seconds_at_least: Math.max(1, Math.round(told / estimate.requestsPerSecond)) } : {})
+  }
+}

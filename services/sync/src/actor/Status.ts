@@ -3,6 +3,12 @@
  * progress per collection, ETA and lag, written to `<sync>.status` in the checkpoints
  * bucket at most once a second and at once on a phase change. `tributary syncs list` and
  * the management API read it.
+ *
+ * Writes are made one at a time, each of the state as it is when its turn comes, so the last
+ * one stored is the newest: the once-a-second write and a phase change's ran side by side, and
+ * one that had read the state before the change could reach the bucket after it and leave the
+ * old phase there. A write that fails is made again a second later, changes or not: a `paused`
+ * or `failed` whose write failed stayed unwritten, nothing changing after it.
  */
 import { Collection, Nats, SyncStatus } from "@tributary/core"
 import type { Ids } from "@tributary/core"
@@ -15,6 +21,8 @@ export interface State {
   readonly reason: string | undefined
   readonly progress: Readonly<Record<string, SyncStatus.CollectionProgress>>
   readonly etaSeconds: number | undefined
+  /** While the backfill's ETA is not known yet: what it waits for. */
+  readonly estimating: SyncStatus.Estimating | undefined
   readonly lagSeconds: number | undefined
 }
 
@@ -24,7 +32,11 @@ export interface Reporter {
   readonly state: Effect.Effect<State>
   readonly move: (trigger: Lifecycle.Trigger, reason?: string) => Effect.Effect<void>
   readonly setReason: (reason: string | undefined) => Effect.Effect<void>
-  readonly setProgress: (progress: Record<string, SyncStatus.CollectionProgress>, etaSeconds: number | undefined) => Effect.Effect<void>
+  readonly setProgress: (
+    progress: Record<string, SyncStatus.CollectionProgress>,
+    etaSeconds: number | undefined,
+    estimating?: SyncStatus.Estimating
+  ) => Effect.Effect<void>
   readonly setLag: (lagSeconds: number) => Effect.Effect<void>
 }
 
@@ -48,12 +60,18 @@ export const make = (
       reason: undefined,
       progress,
       etaSeconds: undefined,
+      estimating: undefined,
       lagSeconds: undefined
     })
-    const dirty = yield* Ref.make(true)
+    /** Changes made to the state, and how many of them the bucket holds. */
+    const changes = yield* Ref.make(1)
+    const written = yield* Ref.make(0)
+    const changed = Ref.update(changes, (n) => n + 1)
+    const oneAtATime = yield* Effect.makeSemaphore(1)
 
-    const write = Effect.gen(function*() {
-      if (!(yield* Ref.getAndSet(dirty, false))) return
+    const write = oneAtATime.withPermits(1)(Effect.gen(function*() {
+      const upTo = yield* Ref.get(changes)
+      if (upTo === (yield* Ref.get(written))) return
       const s = yield* Ref.get(state)
       const status = new SyncStatus.SyncStatus({
         sync_id: sync,
@@ -62,13 +80,15 @@ export const make = (
         owner,
         progress: Object.fromEntries(Object.entries(s.progress).map(([collection, p]) => [Collection.CollectionId.make(collection), p])),
         ...(s.etaSeconds === undefined ? {} : { eta_seconds: s.etaSeconds }),
+        ...(s.estimating === undefined ? {} : { estimating: s.estimating }),
         ...(s.lagSeconds === undefined ? {} : { lag_seconds: s.lagSeconds }),
         updated_at: new Date().toISOString()
       })
       yield* Nats.tryNats(`write the status of ${sync}`, () => kv.put(SyncStatus.key(sync), encode(status))).pipe(
-        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status: ${error.message}`))
+        Effect.zipRight(Ref.set(written, upTo)),
+        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status (trying again in a second): ${error.message}`))
       )
-    })
+    }))
     yield* Effect.forkScoped(Effect.repeat(write, Schedule.spaced("1 second")))
 
     const showPhase = (phase: Lifecycle.Phase) =>
@@ -83,24 +103,26 @@ export const make = (
 
     const move = (trigger: Lifecycle.Trigger, reason?: string) =>
       Effect.gen(function*() {
-        const before = yield* Ref.get(state)
-        const phase = Lifecycle.transition(before.phase, trigger)
-        yield* Ref.set(state, { ...before, phase, reason })
-        yield* Ref.set(dirty, true)
+        // In one step, so that progress or lag set meanwhile by another fiber is not lost.
+        const [from, phase] = yield* Ref.modify(state, (before): [readonly [Lifecycle.Phase, Lifecycle.Phase], State] => {
+          const to = Lifecycle.transition(before.phase, trigger)
+          return [[before.phase, to], { ...before, phase: to, reason }]
+        })
+        yield* changed
         yield* showPhase(phase)
-        yield* Effect.logInfo(`sync ${sync}: ${before.phase} → ${phase} (${trigger})`)
+        yield* Effect.logInfo(`sync ${sync}: ${from} → ${phase} (${trigger})`)
         yield* write
       })
 
     return {
       state: Ref.get(state),
       move,
-      setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(Ref.set(dirty, true))),
-      setProgress: (progress, etaSeconds) =>
-        Ref.update(state, (s) => ({ ...s, progress, etaSeconds })).pipe(Effect.zipRight(Ref.set(dirty, true))),
+      setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(changed)),
+      setProgress: (progress, etaSeconds, estimating) =>
+        Ref.update(state, (s) => ({ ...s, progress, etaSeconds, estimating })).pipe(Effect.zipRight(changed)),
       setLag: (lagSeconds) =>
         Ref.update(state, (s) => ({ ...s, lagSeconds })).pipe(
-          Effect.zipRight(Ref.set(dirty, true)),
+          Effect.zipRight(changed),
           Effect.zipRight(Effect.sync(() => metrics.lagSeconds.set({ sync }, lagSeconds)))
         )
     } satisfies Reporter
