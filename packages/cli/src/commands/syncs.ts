@@ -7,6 +7,7 @@ import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { etaOf } from "../internal/EtaText.js"
 import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
@@ -104,7 +105,7 @@ const list = Command.make("list", {}, () =>
         onSome: (s) =>
           [
             s.owner === undefined ? undefined : `on ${s.owner}`,
-            s.eta_seconds === undefined || s.phase !== "backfilling" ? undefined : `eta ${s.eta_seconds}s`,
+            s.phase !== "backfilling" ? undefined : etaOf(s),
             s.lag_seconds === undefined ? undefined : `lag ${s.lag_seconds.toFixed(1)}s`,
             s.reason
           ].filter((part) => part !== undefined).join("; ")
