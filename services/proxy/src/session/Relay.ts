@@ -54,7 +54,11 @@ import * as SessionQuestions from "./SessionQuestions.js"
 import { Unanswered } from "./Unanswered.js"
 import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
+import * as UnexpectedFailure from "./UnexpectedFailure.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
+
+/** Where a session's failures are logged (the service's logger). */
+export type SessionLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void
 
 /** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
 const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
@@ -88,7 +92,8 @@ export class Relay<W> {
     initialStatus: Backend.TransactionStatus,
     /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
     parameters: ReportedParameters,
-    private readonly onClosed: () => void
+    private readonly onClosed: () => void,
+    private readonly log: SessionLog
   ) {
     this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
@@ -114,7 +119,8 @@ export class Relay<W> {
       ignoreUntilSync: () => {
         this.ignoringUntilSync = true
       },
-      executeFollows: () => this.executeFollows()
+      executeFollows: () => this.executeFollows(),
+      unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
   }
 
@@ -327,9 +333,16 @@ export class Relay<W> {
   }
 
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
-    // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-    const decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
-      : (await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false))?.verdict
+    let decided: Verdict<W> | undefined
+    try {
+      // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
+      decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
+        : (await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false))?.verdict
+    } catch (error) {
+      // Unforeseen (UnexpectedFailure): the Parse fails, as a refused one does.
+      this.stream.unexpected(error)
+      decided = { kind: "refuse", report: UnexpectedFailure.report(error, undefined) }
+    }
     if (decided === undefined) this.ignoringUntilSync = true
     else await this.takeParse(decided, parse, raw)?.()
   }
@@ -382,6 +395,7 @@ export class Relay<W> {
   private protocolError(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error)
     const code = error instanceof ProtocolViolation ? "08P01" : "XX000"
+    if (code === "XX000") this.log("error", "the proxy failed in a session, unforeseen, and ends it", { stack: UnexpectedFailure.stackOf(error) })
     this.send([Backend.errorResponse({ severity: "FATAL", code, message })])
     this.close()
   }
