@@ -44,7 +44,7 @@ import type { Accept } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { FromUpstream, UPSTREAM_LOST } from "./FromUpstream.js"
 import { Outbox } from "./Outbox.js"
-import { PreparedWrites } from "./PreparedWrites.js"
+import * as PreparedWrites from "./PreparedWrites.js"
 import * as ClientHotPath from "./ClientHotPath.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
 import type { InStream, PartOptions } from "./InStream.js"
@@ -80,7 +80,7 @@ export class Relay<W> {
   private closed = false
   /** Upstream closed while a write ran: the session closes once the write has answered. */
   private upstreamGone = false
-  private readonly prepared = new PreparedWrites<W>()
+  private readonly prepared = new PreparedWrites.PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
 
@@ -226,9 +226,7 @@ export class Relay<W> {
       case P:
         return this.onParse(body, raw)
       case B:
-        this.prepared.bound(body, this.unanswered.batchesSent)
-        this.forward(raw, B)
-        return undefined
+        return this.onBind(body, raw)
       case E:
         return this.onExecute(body, raw)
       case C:
@@ -272,19 +270,34 @@ export class Relay<W> {
     return this.takeParse(this.writes.verdict(parse.sql), parse, raw)
   }
 
-  private takeParse(verdict: Verdict<W>, parse: Frontend.Parse, raw: Buffer): (() => Promise<void>) | undefined {
+  private takeParse(
+    verdict: Verdict<W>,
+    parse: Frontend.Parse,
+    raw: Buffer,
+    resolution?: PreparedWrites.Resolution<W>
+  ): (() => Promise<void>) | undefined {
     switch (verdict.kind) {
       case "write":
-        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes)
+        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes, resolution)
         break
       case "refuse":
         return () => this.refuseParse(verdict.report, raw)
       case "resolve":
         return () => this.resolveParse(verdict, parse, raw)
       default:
-        this.prepared.parsedOther(parse.statement)
+        if (resolution === undefined) this.prepared.parsedOther(parse.statement)
+        else this.prepared.parsedPass(parse.statement, parse.parameterTypes, resolution)
     }
     this.forward(raw, P)
+    return undefined
+  }
+
+  /** A Bind of a statement whose unqualified names may land elsewhere now (PreparedWrites) waits for them to be resolved again. */
+  private onBind(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    const rebind = this.prepared.rebind(body, this.unanswered.runsSent)
+    if (rebind !== undefined) return () => this.resolveBind(rebind, body, raw)
+    this.prepared.bound(body, this.unanswered.batchesSent)
+    this.forward(raw, B)
     return undefined
   }
 
@@ -333,18 +346,55 @@ export class Relay<W> {
   }
 
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
-    let decided: Verdict<W> | undefined
+    // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
+    if (this.unanswered.status === "E" || this.unanswered.failed) return void this.takeParse(SessionQuestions.PASS, parse, raw)
+    let resolved: SessionQuestions.Resolved<W> | undefined
     try {
-      // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-      decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
-        : (await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false))?.verdict
+      resolved = await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false)
     } catch (error) {
       // Unforeseen (UnexpectedFailure): the Parse fails, as a refused one does.
       this.stream.unexpected(error)
-      decided = { kind: "refuse", report: UnexpectedFailure.report(error, undefined) }
+      resolved = { verdict: { kind: "refuse", report: UnexpectedFailure.report(error, undefined) } }
     }
-    if (decided === undefined) this.ignoringUntilSync = true
-    else await this.takeParse(decided, parse, raw)?.()
+    if (resolved === undefined) {
+      this.ignoringUntilSync = true
+      return
+    }
+    const resolution = resolved.searchPath === undefined ? undefined
+      : { verdict, searchPath: resolved.searchPath, asOf: this.unanswered.runsSent }
+    await this.takeParse(resolved.verdict, parse, raw, resolution)?.()
+  }
+
+  /**
+   * A Bind of a statement with unqualified names, after something ran that may have
+   * changed the session's search_path: Postgres analyses the statement again when it has,
+   * so the names are resolved again, and the portal is a write or goes upstream as they
+   * land now.
+   */
+  private async resolveBind(rebind: PreparedWrites.Rebind<W>, body: Buffer, raw: Buffer): Promise<void> {
+    // Upstream refuses or skips this Bind itself (an aborted block, an error earlier in the batch).
+    if (this.unanswered.status !== "E" && !this.unanswered.failed) {
+      const { verdict } = rebind.resolution
+      let again: Awaited<ReturnType<typeof SessionQuestions.resolveAgain<W>>>
+      try {
+        again = await SessionQuestions.resolveAgain(this.ask, this.writes, verdict, rebind.resolution.searchPath)
+      } catch (error) {
+        this.stream.unexpected(error)
+        return this.answerError(UnexpectedFailure.report(error, undefined))
+      }
+      if (again === undefined) {
+        this.ignoringUntilSync = true
+        return
+      }
+      const resolution = { verdict, searchPath: again.searchPath, asOf: this.unanswered.runsSent }
+      const decided = again.verdict
+      if (decided?.kind === "refuse") return this.answerError(decided.report)
+      if (decided?.kind === "write") this.prepared.parsedWrite(rebind.statement, decided.write, rebind.parameterTypes, resolution)
+      else if (decided === undefined) this.prepared.resolvedAgain(rebind.statement, resolution)
+      else this.prepared.parsedPass(rebind.statement, rebind.parameterTypes, resolution)
+    }
+    this.prepared.bound(body, this.unanswered.batchesSent)
+    this.forward(raw, B)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
