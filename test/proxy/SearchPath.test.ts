@@ -133,6 +133,27 @@ describe("unqualified names in writes", () => {
     expect(await ownEmails(client)).not.toContain("batch-synced@x.co")
   })
 
+  it("a temporary table shadows a synced table's name unless the search_path puts pg_temp after the synced schema, as in Postgres", async () => {
+    const client = await clients.connect(fixture.stack.a.url)
+    await client.query("create temp table customers (email text)")
+    // pg_temp is searched first unless the search_path names it: the temporary table.
+    for (const path of ["stripe, public", "pg_temp, stripe"]) {
+      await client.query(`set search_path = ${path}`)
+      await client.query("insert into customers (email) values ($1)", [`shadowed-${path.split(",")[0]}@x.co`])
+    }
+    expect((await client.query("select email from pg_temp.customers order by email")).rows.map((r) => r.email as string))
+      .toEqual(["shadowed-pg_temp@x.co", "shadowed-stripe@x.co"])
+    // Named after stripe, pg_temp comes after it: the synced table, through the API.
+    await client.query("set search_path = stripe, pg_temp")
+    const inserted = await client.query("insert into customers (email) values ($1) returning upstream_id", ["temp-after@x.co"])
+    expect((await fixture.api.customers.retrieve(inserted.rows[0].upstream_id as string) as Stripe.Customer).email).toBe("temp-after@x.co")
+    await client.query("set search_path = stripe, \"pg_temp\"")
+    await client.query("insert into customers (email) values ($1)", ["temp-after-quoted@x.co"])
+    expect(await emailsInApi()).toContain("temp-after-quoted@x.co")
+    expect((await client.query("select count(*)::int as n from pg_temp.customers")).rows).toEqual([{ n: 2 }])
+    await client.query("drop table pg_temp.customers")
+  })
+
   it("refuses what it refuses on qualified names, and keeps the aborted block's 25P02", async () => {
     const client = await clients.connect(fixture.stack.a.url)
     await client.query("set search_path = stripe")
