@@ -375,7 +375,7 @@ export class Relay<W> {
     // Upstream refuses or skips this Bind itself (an aborted block, an error earlier in the batch).
     if (this.unanswered.status !== "E" && !this.unanswered.failed) {
       const { verdict } = rebind.resolution
-      let again: Awaited<ReturnType<typeof SessionQuestions.resolveAgain<W>>>
+      let again: SessionQuestions.ResolvedAgain<W> | undefined
       try {
         again = await SessionQuestions.resolveAgain(this.ask, this.writes, verdict, rebind.resolution.searchPath)
       } catch (error) {

@@ -58,6 +58,12 @@ const decide = async <W>(writes: Writes<W>, verdict: Unresolved<W>, searchPath: 
   return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
 }
 
+/** The search_path at a Bind, and the statement's new verdict when it changed. */
+export interface ResolvedAgain<W> {
+  readonly searchPath: string
+  readonly verdict?: Verdict<W>
+}
+
 /**
  * A prepared statement's names at a Bind, after something ran since they were resolved:
  * Postgres analyses the statement again when the search_path has changed, so they are
@@ -70,7 +76,7 @@ export const resolveAgain = async <W>(
   writes: Writes<W>,
   verdict: Unresolved<W>,
   resolvedWith: string
-): Promise<{ readonly searchPath: string; readonly verdict?: Verdict<W> } | undefined> => {
+): Promise<ResolvedAgain<W> | undefined> => {
   const answers = await ask(SHOW_SEARCH_PATH.extended)
   if (answers === undefined) return undefined
   const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
