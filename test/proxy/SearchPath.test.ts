@@ -7,6 +7,7 @@ import type pg from "pg"
 import type Stripe from "stripe"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as EmulatedStack from "./support/EmulatedStack.js"
+import { answers } from "./support/Answers.js"
 import { failure } from "./support/Failure.js"
 
 const fixture = EmulatedStack.use()
@@ -87,6 +88,70 @@ describe("unqualified names in writes", () => {
     expect((await failure(other.query("insert into customers (email) values ('while-temp@x.co')"))).code).toBe("42501")
     await client.query("drop table pg_temp.customers")
     expect((await other.query("insert into customers (email) values ('after-temp@x.co') returning email")).rows).toEqual([{ email: "after-temp@x.co" }])
+  })
+
+  it("a prepared statement follows the search_path of each execution, as Postgres re-plans it when the search_path changes", async () => {
+    const client = await clients.connect(fixture.stack.a.url)
+    // node-postgres parses a named statement once, then sends only Bind and Execute.
+    const insert = (email: string) => client.query({ name: "prepared_insert", text: "insert into customers (email) values ($1)", values: [email] })
+    await client.query("set search_path = public, stripe")
+    await insert("prep-own-1@x.co")
+    await client.query("set search_path = stripe, public")
+    await insert("prep-synced@x.co")
+    await client.query("set search_path = public, stripe")
+    await insert("prep-own-2@x.co")
+    expect(await ownEmails(client)).toEqual(expect.arrayContaining(["prep-own-1@x.co", "prep-own-2@x.co"]))
+    expect(await ownEmails(client)).not.toContain("prep-synced@x.co")
+    expect(await emailsInApi()).toContain("prep-synced@x.co")
+    expect(await emailsInApi()).not.toContain("prep-own-1@x.co")
+    expect(await emailsInApi()).not.toContain("prep-own-2@x.co")
+
+    // Parsed in a batch before a SET, bound and executed after it: the name follows the SET, as in Postgres.
+    const parsedBeforeSet = async (path: string, email: string) => {
+      await client.query(path === "stripe" ? "set search_path = public" : "set search_path = stripe")
+      return answers(client, (connection) => {
+        connection.stream.cork()
+        connection.parse({ name: "parsed_before_set", text: "insert into customers (email) values ($1)", types: [] })
+        connection.parse({ text: `set search_path = ${path}`, types: [] })
+        connection.bind({ values: [] })
+        connection.execute({})
+        connection.bind({ statement: "parsed_before_set", values: [email] })
+        connection.execute({})
+        connection.sync()
+        connection.stream.uncork()
+      }, (message) => message.name === "error" ? `error:${message.code}` : message.name)
+    }
+    const answered = (write: ReadonlyArray<string>) =>
+      ["parseComplete", "parseComplete", "bindComplete", "commandComplete", "bindComplete", ...write, "commandComplete", "readyForQuery:I"]
+    // The write shares the batch's implicit transaction with the SET: the NOTICE that it escaped it.
+    expect(await parsedBeforeSet("stripe", "batch-synced@x.co")).toEqual(answered(["notice"]))
+    await client.query("deallocate parsed_before_set")
+    expect(await parsedBeforeSet("public", "batch-own@x.co")).toEqual(answered([]))
+    expect(await emailsInApi()).toContain("batch-synced@x.co")
+    expect(await emailsInApi()).not.toContain("batch-own@x.co")
+    expect(await ownEmails(client)).toContain("batch-own@x.co")
+    expect(await ownEmails(client)).not.toContain("batch-synced@x.co")
+  })
+
+  it("a temporary table shadows a synced table's name unless the search_path puts pg_temp after the synced schema, as in Postgres", async () => {
+    const client = await clients.connect(fixture.stack.a.url)
+    await client.query("create temp table customers (email text)")
+    // pg_temp is searched first unless the search_path names it: the temporary table.
+    for (const path of ["stripe, public", "pg_temp, stripe"]) {
+      await client.query(`set search_path = ${path}`)
+      await client.query("insert into customers (email) values ($1)", [`shadowed-${path.split(",")[0]}@x.co`])
+    }
+    expect((await client.query("select email from pg_temp.customers order by email")).rows.map((r) => r.email as string))
+      .toEqual(["shadowed-pg_temp@x.co", "shadowed-stripe@x.co"])
+    // Named after stripe, pg_temp comes after it: the synced table, through the API.
+    await client.query("set search_path = stripe, pg_temp")
+    const inserted = await client.query("insert into customers (email) values ($1) returning upstream_id", ["temp-after@x.co"])
+    expect((await fixture.api.customers.retrieve(inserted.rows[0].upstream_id as string) as Stripe.Customer).email).toBe("temp-after@x.co")
+    await client.query("set search_path = stripe, \"pg_temp\"")
+    await client.query("insert into customers (email) values ($1)", ["temp-after-quoted@x.co"])
+    expect(await emailsInApi()).toContain("temp-after-quoted@x.co")
+    expect((await client.query("select count(*)::int as n from pg_temp.customers")).rows).toEqual([{ n: 2 }])
+    await client.query("drop table pg_temp.customers")
   })
 
   it("refuses what it refuses on qualified names, and keeps the aborted block's 25P02", async () => {

@@ -11,6 +11,7 @@ import type { ProxyCredentials } from "@tributary/core"
 import { CancelKeys } from "./session/CancelKeys.js"
 import { AuthenticationFailed, ClientGone, CredentialsUnavailable, open } from "./session/Handshake.js"
 import { Relay } from "./session/Relay.js"
+import type { SessionLog } from "./session/Relay.js"
 import { ReportedParameters } from "./session/ReportedParameters.js"
 import type { Writes } from "./session/Writes.js"
 import { login, UpstreamLoginFailed } from "./upstream/UpstreamLogin.js"
@@ -28,7 +29,7 @@ export interface ListenerOptions<W> {
   readonly lookup: (user: string) => Promise<Option.Option<ProxyCredentials.ProxyCredential>>
   /** The write path for one authenticated credential. */
   readonly writesFor: (credential: ProxyCredentials.ProxyCredential) => Writes<W>
-  readonly log: (level: "info" | "warn", message: string, fields?: Record<string, unknown>) => void
+  readonly log: SessionLog
   /** A CancelRequest whose key this process did not hand out (another worker may have). */
   readonly onForeignCancel?: (processId: number, secret: number) => void
   readonly onLogin?: (outcome: "ok" | "refused") => void
@@ -81,7 +82,8 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         options.writesFor(opening.credential),
         upstream.status,
         ReportedParameters.fromLogin(upstream.parameterStatus),
-        key.release
+        key.release,
+        options.log
       )
       relay.start(opening.early, upstream.rest)
     } catch (error) {

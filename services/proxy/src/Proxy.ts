@@ -10,6 +10,7 @@ import { Effect, Either, Layer, Runtime } from "effect"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import { CredentialsUnavailable } from "./session/Handshake.js"
+import * as UnexpectedFailure from "./session/UnexpectedFailure.js"
 import type { Listening } from "./Listener.js"
 import * as Metrics from "./Metrics.js"
 import * as ProxySettings from "./ProxySettings.js"
@@ -93,6 +94,11 @@ export const make = (options: Options) =>
     const nats = yield* Nats.Nats
     const scope = yield* Effect.scope
     const writers = WriterDirectory.make(connectors, runtime, scope)
+    const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown> = {}) =>
+      Runtime.runFork(runtime)(
+        (level === "error" ? Effect.logError(message) : level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message))
+          .pipe(Effect.annotateLogs(fields))
+      )
     const executor = Executor.make({
       pool,
       apiTimeoutMs: options.settings.apiTimeoutMs,
@@ -102,7 +108,8 @@ export const make = (options: Options) =>
         Runtime.runPromise(runtime)(
           Effect.asVoid(tables.applyEncoded(client, records, { syncDeleteMode: () => config.delete_mode }))
         ),
-      appliesInOneStatement: (records, config) => tables.appliesInOneStatement(records, { syncDeleteMode: () => config.delete_mode })
+      appliesInOneStatement: (records, config) => tables.appliesInOneStatement(records, { syncDeleteMode: () => config.delete_mode }),
+      unexpected: (error) => log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     })
     let sessions = () => 0
     const metrics = Metrics.make(() => sessions())
@@ -125,11 +132,6 @@ export const make = (options: Options) =>
       if (Either.isLeft(read)) throw new CredentialsUnavailable(user, read.left.message)
       return read.right
     }
-    const log = (level: "info" | "warn", message: string, fields: Record<string, unknown> = {}) =>
-      Runtime.runFork(runtime)(
-        (level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message)).pipe(Effect.annotateLogs(fields))
-      )
-
     let forwardCancel: ((processId: number, secret: number) => void) | undefined
     const listening: Listening = yield* Effect.acquireRelease(
       Effect.promise(() =>

@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Listening } from "../src/Listener.js"
 import type { ExecuteRequest } from "../src/session/Writes.js"
 import type { WritePlan } from "../src/sql/WritePlan.js"
-import { login } from "../src/upstream/UpstreamLogin.js"
-import type { UpstreamSession } from "../src/upstream/UpstreamLogin.js"
 import * as Frontend from "../src/wire/Frontend.js"
 import { message } from "../src/wire/Writer.js"
+import * as RawSession from "./support/RawSession.js"
 import * as RecordingProxy from "./support/RecordingProxy.js"
 
 let listening: Listening
@@ -36,49 +35,9 @@ afterAll(async () => {
   await listening?.close()
 })
 
-interface Message {
-  readonly type: string
-  readonly body: Buffer
-}
-
 /** A session through the proxy, logged in with the proxy's own client side; everything it receives is kept. */
-const session = async () => {
-  const opened: UpstreamSession = await login(
-    { host: "127.0.0.1", port: listening.port, user, password, database },
-    new Map()
-  )
-  const received: Array<Buffer> = [...opened.rest]
-  opened.reads.consume({ onChunk: (chunk) => received.push(Buffer.from(chunk)), holdsLastChunk: () => false })
-  const bytes = () => Buffer.concat(received)
-  const messages = (): Array<Message> => {
-    const all = bytes()
-    const out: Array<Message> = []
-    for (let at = 0; at + 5 <= all.length;) {
-      const end = at + 1 + all.readInt32BE(at + 1)
-      if (end > all.length) break
-      out.push({ type: String.fromCharCode(all[at]!), body: all.subarray(at + 5, end) })
-      at = end
-    }
-    return out
-  }
-  /** Waits until `count` ReadyForQuery have arrived. */
-  const ready = async (count: number) => {
-    const deadline = Date.now() + 20_000
-    while (messages().filter((m) => m.type === "Z").length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} ReadyForQuery, got ${messages().map((m) => m.type).join("")}`)
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    return messages()
-  }
-  /** Sends `data` cut every `step` bytes, each piece in a turn of its own. */
-  const send = async (data: Buffer, step = data.length) => {
-    for (let at = 0; at < data.length; at += step) {
-      opened.socket.write(data.subarray(at, at + step))
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  }
-  return { socket: opened.socket, bytes, ready, send, close: () => opened.socket.destroy() }
-}
+const session = () => RawSession.open({ port: listening.port, user, password, database })
+const { readable } = RawSession
 
 const query = (sql: string) => message().cstring(sql).typed("Q")
 
@@ -102,15 +61,6 @@ const pipelined = Buffer.concat([
   query("with made as (insert into stripe.customers (email) values ('cte@x.co') returning id) select * from made"),
   query("select 3 as three; INSERT INTO stripe.customers (email) VALUES ('multi@x.co')")
 ])
-
-/** Each answer as `type:text`, with row and tag texts, so they can be compared at a glance. */
-const readable = (messages: ReadonlyArray<Message>) =>
-  messages.flatMap((m) => {
-    if (m.type === "D") return [`D:${m.body.subarray(6).toString()}`]
-    if (m.type === "C") return [`C:${m.body.subarray(0, -1).toString()}`]
-    if (m.type === "E") return [`E:${/C([0-9A-Z]{5})\0/.exec(m.body.toString("latin1"))?.[1]}`]
-    return [m.type]
-  })
 
 describe("relay hot path", () => {
   it("pipelined queries in one packet: reads go upstream, every write among them is caught", async () => {

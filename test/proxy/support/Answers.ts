@@ -22,8 +22,8 @@ export interface Connection {
   readonly on: (event: "message", listener: (message: Message) => void) => void
   readonly off: (event: "message", listener: (message: Message) => void) => void
   readonly query: (text: string) => void
-  readonly parse: (query: { text: string; types: Array<number> }) => void
-  readonly bind: (config: { values: Array<string | null> }) => void
+  readonly parse: (query: { name?: string; text: string; types: Array<number> }) => void
+  readonly bind: (config: { statement?: string; values: Array<string | null> }) => void
   readonly execute: (config: Record<string, never>) => void
   readonly sync: () => void
 }

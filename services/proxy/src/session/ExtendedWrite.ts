@@ -2,9 +2,11 @@
  * A write to a synced table executed in an extended-protocol batch: run by the proxy in
  * the place of the client's Execute, its answer sent where upstream's would be.
  */
+import * as Backend from "../wire/Backend.js"
 import * as OwnRequests from "./OwnRequests.js"
 import type { Portal } from "./PreparedWrites.js"
 import * as SessionQuestions from "./SessionQuestions.js"
+import * as UnexpectedFailure from "./UnexpectedFailure.js"
 import * as WriteAnswer from "./WriteAnswer.js"
 import type { InStream } from "./InStream.js"
 
@@ -12,20 +14,30 @@ export const run = async <W>(stream: InStream<W>, portal: Portal<W>): Promise<vo
   const { session } = stream
   // Postgres would have skipped this Execute after an earlier failure in the batch.
   if (session.failed) return
-  const sessionParameters = await SessionQuestions.writeSettings(stream.ask, stream.parameters, false)
-  if (sessionParameters === undefined) {
+  let failing = false
+  try {
+    const sessionParameters = await SessionQuestions.writeSettings(stream.ask, stream.parameters, false)
+    if (sessionParameters === undefined) {
+      stream.ignoreUntilSync()
+      return
+    }
+    // Outside a block, the write escapes the batch's implicit transaction when other statements share it.
+    const inTransaction = session.status !== "I" || session.ranInBatch || (await stream.executeFollows())
+    session.wroteInPlace()
+    const answer = await WriteAnswer.run(stream, { ...portal.request, inTransaction, sessionParameters }, false)
+    if (!answer.ok) {
+      failing = true
+      await failBatch(stream)
+      stream.ignoreUntilSync()
+    }
+    stream.send(answer.messages)
+  } catch (error) {
+    // Unforeseen (UnexpectedFailure): the batch fails as for any failed write, once.
+    stream.unexpected(error)
+    if (!failing) await failBatch(stream)
     stream.ignoreUntilSync()
-    return
+    stream.send([Backend.errorResponse(UnexpectedFailure.report(error, undefined))])
   }
-  // Outside a block, the write escapes the batch's implicit transaction when other statements share it.
-  const inTransaction = session.status !== "I" || session.ranInBatch || (await stream.executeFollows())
-  session.wroteInPlace()
-  const outcome = await stream.writes.execute({ ...portal.request, inTransaction, sessionParameters })
-  if (!outcome.ok) {
-    await failBatch(stream)
-    stream.ignoreUntilSync()
-  }
-  stream.send(WriteAnswer.messagesOf(outcome, false))
 }
 
 /**

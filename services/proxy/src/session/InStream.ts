@@ -38,4 +38,6 @@ export interface InStream<W> {
   readonly ignoreUntilSync: () => void
   /** Whether the client's batch goes on with another Execute before its Sync (waits for its next messages). */
   readonly executeFollows: () => Promise<boolean>
+  /** A failure nothing foresaw (UnexpectedFailure), logged with its stack; the runner answers it. */
+  readonly unexpected: (error: unknown) => void
 }

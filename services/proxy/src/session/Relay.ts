@@ -44,7 +44,7 @@ import type { Accept } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
 import { FromUpstream, UPSTREAM_LOST } from "./FromUpstream.js"
 import { Outbox } from "./Outbox.js"
-import { PreparedWrites } from "./PreparedWrites.js"
+import * as PreparedWrites from "./PreparedWrites.js"
 import * as ClientHotPath from "./ClientHotPath.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
 import type { InStream, PartOptions } from "./InStream.js"
@@ -54,7 +54,11 @@ import * as SessionQuestions from "./SessionQuestions.js"
 import { Unanswered } from "./Unanswered.js"
 import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
+import * as UnexpectedFailure from "./UnexpectedFailure.js"
 import type { Unresolved, Verdict, Writes } from "./Writes.js"
+
+/** Where a session's failures are logged (the service's logger). */
+export type SessionLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void
 
 /** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
 const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
@@ -76,7 +80,7 @@ export class Relay<W> {
   private closed = false
   /** Upstream closed while a write ran: the session closes once the write has answered. */
   private upstreamGone = false
-  private readonly prepared = new PreparedWrites<W>()
+  private readonly prepared = new PreparedWrites.PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
 
@@ -88,7 +92,8 @@ export class Relay<W> {
     initialStatus: Backend.TransactionStatus,
     /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
     parameters: ReportedParameters,
-    private readonly onClosed: () => void
+    private readonly onClosed: () => void,
+    private readonly log: SessionLog
   ) {
     this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
@@ -114,7 +119,8 @@ export class Relay<W> {
       ignoreUntilSync: () => {
         this.ignoringUntilSync = true
       },
-      executeFollows: () => this.executeFollows()
+      executeFollows: () => this.executeFollows(),
+      unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
   }
 
@@ -220,9 +226,7 @@ export class Relay<W> {
       case P:
         return this.onParse(body, raw)
       case B:
-        this.prepared.bound(body, this.unanswered.batchesSent)
-        this.forward(raw, B)
-        return undefined
+        return this.onBind(body, raw)
       case E:
         return this.onExecute(body, raw)
       case C:
@@ -266,19 +270,34 @@ export class Relay<W> {
     return this.takeParse(this.writes.verdict(parse.sql), parse, raw)
   }
 
-  private takeParse(verdict: Verdict<W>, parse: Frontend.Parse, raw: Buffer): (() => Promise<void>) | undefined {
+  private takeParse(
+    verdict: Verdict<W>,
+    parse: Frontend.Parse,
+    raw: Buffer,
+    resolution?: PreparedWrites.Resolution<W>
+  ): (() => Promise<void>) | undefined {
     switch (verdict.kind) {
       case "write":
-        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes)
+        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes, resolution)
         break
       case "refuse":
         return () => this.refuseParse(verdict.report, raw)
       case "resolve":
         return () => this.resolveParse(verdict, parse, raw)
       default:
-        this.prepared.parsedOther(parse.statement)
+        if (resolution === undefined) this.prepared.parsedOther(parse.statement)
+        else this.prepared.parsedPass(parse.statement, parse.parameterTypes, resolution)
     }
     this.forward(raw, P)
+    return undefined
+  }
+
+  /** A Bind of a statement whose unqualified names may land elsewhere now (PreparedWrites) waits for them to be resolved again. */
+  private onBind(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
+    const rebind = this.prepared.rebind(body, this.unanswered.runsSent)
+    if (rebind !== undefined) return () => this.resolveBind(rebind, body, raw)
+    this.prepared.bound(body, this.unanswered.batchesSent)
+    this.forward(raw, B)
     return undefined
   }
 
@@ -328,10 +347,54 @@ export class Relay<W> {
 
   private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
     // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-    const decided = this.unanswered.status === "E" || this.unanswered.failed ? SessionQuestions.PASS
-      : (await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false))?.verdict
-    if (decided === undefined) this.ignoringUntilSync = true
-    else await this.takeParse(decided, parse, raw)?.()
+    if (this.unanswered.status === "E" || this.unanswered.failed) return void this.takeParse(SessionQuestions.PASS, parse, raw)
+    let resolved: SessionQuestions.Resolved<W> | undefined
+    try {
+      resolved = await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false)
+    } catch (error) {
+      // Unforeseen (UnexpectedFailure): the Parse fails, as a refused one does.
+      this.stream.unexpected(error)
+      resolved = { verdict: { kind: "refuse", report: UnexpectedFailure.report(error, undefined) } }
+    }
+    if (resolved === undefined) {
+      this.ignoringUntilSync = true
+      return
+    }
+    const resolution = resolved.searchPath === undefined ? undefined
+      : { verdict, searchPath: resolved.searchPath, asOf: this.unanswered.runsSent }
+    await this.takeParse(resolved.verdict, parse, raw, resolution)?.()
+  }
+
+  /**
+   * A Bind of a statement with unqualified names, after something ran that may have
+   * changed the session's search_path: Postgres analyses the statement again when it has,
+   * so the names are resolved again, and the portal is a write or goes upstream as they
+   * land now.
+   */
+  private async resolveBind(rebind: PreparedWrites.Rebind<W>, body: Buffer, raw: Buffer): Promise<void> {
+    // Upstream refuses or skips this Bind itself (an aborted block, an error earlier in the batch).
+    if (this.unanswered.status !== "E" && !this.unanswered.failed) {
+      const { verdict } = rebind.resolution
+      let again: SessionQuestions.ResolvedAgain<W> | undefined
+      try {
+        again = await SessionQuestions.resolveAgain(this.ask, this.writes, verdict, rebind.resolution.searchPath)
+      } catch (error) {
+        this.stream.unexpected(error)
+        return this.answerError(UnexpectedFailure.report(error, undefined))
+      }
+      if (again === undefined) {
+        this.ignoringUntilSync = true
+        return
+      }
+      const resolution = { verdict, searchPath: again.searchPath, asOf: this.unanswered.runsSent }
+      const decided = again.verdict
+      if (decided?.kind === "refuse") return this.answerError(decided.report)
+      if (decided?.kind === "write") this.prepared.parsedWrite(rebind.statement, decided.write, rebind.parameterTypes, resolution)
+      else if (decided === undefined) this.prepared.resolvedAgain(rebind.statement, resolution)
+      else this.prepared.parsedPass(rebind.statement, rebind.parameterTypes, resolution)
+    }
+    this.prepared.bound(body, this.unanswered.batchesSent)
+    this.forward(raw, B)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
@@ -382,6 +445,7 @@ export class Relay<W> {
   private protocolError(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error)
     const code = error instanceof ProtocolViolation ? "08P01" : "XX000"
+    if (code === "XX000") this.log("error", "the proxy failed in a session, unforeseen, and ends it", { stack: UnexpectedFailure.stackOf(error) })
     this.send([Backend.errorResponse({ severity: "FATAL", code, message })])
     this.close()
   }

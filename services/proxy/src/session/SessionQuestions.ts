@@ -31,6 +31,8 @@ export interface Resolved<W> {
    * at Parse and the settings asked at Execute, after whatever the batch runs in between.
    */
   readonly asked?: ReadonlyMap<string, string>
+  /** The search_path the names were resolved with; absent when the session closed meanwhile. */
+  readonly searchPath?: string
 }
 
 /** The verdict once the names are known. Undefined when the session failed the question. */
@@ -47,9 +49,39 @@ export const resolveNames = async <W>(
   const searchPath = asked.get("search_path")
   // Only when the session closed meanwhile.
   if (searchPath === undefined) return { verdict: PASS }
+  const decided = await decide(writes, verdict, searchPath)
+  return simple ? { verdict: decided, asked, searchPath } : { verdict: decided, searchPath }
+}
+
+const decide = async <W>(writes: Writes<W>, verdict: Unresolved<W>, searchPath: string): Promise<Verdict<W>> => {
   const resolution = await writes.resolveNames(searchPath, verdict.names)
-  const decided: Verdict<W> = resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
-  return simple ? { verdict: decided, asked } : { verdict: decided }
+  return resolution.ok ? verdict.resolved(resolution.schemas) : { kind: "refuse", report: resolution.report }
+}
+
+/** The search_path at a Bind, and the statement's new verdict when it changed. */
+export interface ResolvedAgain<W> {
+  readonly searchPath: string
+  readonly verdict?: Verdict<W>
+}
+
+/**
+ * A prepared statement's names at a Bind, after something ran since they were resolved:
+ * Postgres analyses the statement again when the search_path has changed, so they are
+ * resolved again then; with the same search_path the verdict stands (undefined), as
+ * Postgres keeps its plan. Asked amid a batch; undefined `searchPath` when the session
+ * failed the question.
+ */
+export const resolveAgain = async <W>(
+  ask: Ask,
+  writes: Writes<W>,
+  verdict: Unresolved<W>,
+  resolvedWith: string
+): Promise<ResolvedAgain<W> | undefined> => {
+  const answers = await ask(SHOW_SEARCH_PATH.extended)
+  if (answers === undefined) return undefined
+  const searchPath = OwnRequests.settingsOf(SEARCH_PATH, answers).get("search_path")
+  if (searchPath === undefined || searchPath === resolvedWith) return { searchPath: resolvedWith }
+  return { searchPath, verdict: await decide(writes, verdict, searchPath) }
 }
 
 /**

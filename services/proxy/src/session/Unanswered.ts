@@ -56,6 +56,8 @@ export class Unanswered {
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
   private ownAnswers: Array<OwnAnswer> = []
+  /** Requests forwarded that may run SQL, and so change a setting (`runsSent`). */
+  private runs = 0
   /** The client's batches (a Sync or a Query of its own) forwarded upstream, and how many of them upstream has answered. */
   private sent = 0
   private answered = 0
@@ -135,6 +137,16 @@ export class Unanswered {
     return tag
   }
 
+  /**
+   * How many requests that may run SQL, and so change a setting such as search_path, have
+   * gone upstream: the client's Executes, Queries, function calls and Syncs (which end a
+   * transaction, and a SET LOCAL with it), and every request of the proxy's own. Parse,
+   * Bind, Describe and Close run nothing.
+   */
+  get runsSent(): number {
+    return this.runs
+  }
+
   /** How many of the client's batches (Syncs and Queries) have gone upstream. */
   get batchesSent(): number {
     return this.sent
@@ -142,6 +154,7 @@ export class Unanswered {
 
   /** A request of the client's forwarded upstream: its answer is awaited, unless upstream will skip it. */
   account(request: number): void {
+    if (request === E || request === Q || request === S || request === F) this.runs++
     if (this.skipping && request !== S) return
     if (request === S) this.skipping = false
     if (request === S || request === Q) {
@@ -157,6 +170,7 @@ export class Unanswered {
 
   /** A request of the proxy's own, one code per message that gets an answer; its answers are kept (`takeOwnAnswers`). */
   awaitOwn(requests: ReadonlyArray<number>, fails: boolean): void {
+    this.runs++
     this.ownAnswers = []
     const flags = OWN | (fails ? OWN_FAILS : 0)
     for (const code of requests) this.queue.push(code | flags)
@@ -174,6 +188,7 @@ export class Unanswered {
    * `takeHeldCompletion`.
    */
   awaitSwallowingReady(request: number, options: { readonly dropNotices?: boolean; readonly holdCompletion?: boolean } = {}): void {
+    this.runs++
     this.swallowedFailedFlag = false
     this.heldCompletion = undefined
     const flags = (options.dropNotices === true ? DROP_NOTICES : 0) | (options.holdCompletion === true ? HOLD_COMPLETION : 0)

@@ -70,6 +70,17 @@ export interface WriteResult {
   readonly rows: ReadonlyArray<ReadonlyArray<Buffer | null>>
   readonly tag: string
   readonly notices: ReadonlyArray<Report>
+  /** What the API accepted; absent when nothing was sent (no rows touched). */
+  readonly accepted?: Accepted
+}
+
+/** A write the API accepted: what an error after that point must say (UnexpectedFailure). */
+export interface Accepted {
+  /** The table written; its schema names the API (`stripe`). */
+  readonly schema: string
+  readonly table: string
+  /** The API's ids of the objects written. */
+  readonly ids: ReadonlyArray<string>
 }
 
 export type WriteOutcome =

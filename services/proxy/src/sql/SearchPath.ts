@@ -10,7 +10,9 @@
  * The client's temporary tables live in its own session, which another connection
  * cannot search. A name that any session has a temporary table of is therefore left
  * unresolved: the statement passes through, and the client's own session decides (its
- * temporary table, or 42501 on the synced table).
+ * temporary table, or 42501 on the synced table). Unless the search_path names pg_temp
+ * after the schema the name lands in: Postgres searches pg_temp first only when the path
+ * does not name it, so no temporary table can come first then.
  */
 import type { Report } from "../wire/Backend.js"
 import type { Resolution } from "../session/Writes.js"
@@ -45,7 +47,8 @@ export const resolver = (readers: ReaderSessions) =>
         return result.rows
       })
       const schemas = new Map<string, string>()
-      for (const row of rows) if (row.schema !== null && !row.temporary) schemas.set(row.name, row.schema)
+      const path = schemasOf(searchPath)
+      for (const row of rows) if (row.schema !== null && !(row.temporary && mayComeFirst(path, row.schema))) schemas.set(row.name, row.schema)
       return { ok: true, schemas }
     } catch (error) {
       const report: Report = {
@@ -55,3 +58,52 @@ export const resolver = (readers: ReaderSessions) =>
       return { ok: false, report }
     }
   }
+
+/**
+ * Whether a temporary table may come before `schema` in `path`: pg_temp is searched first
+ * unless the path names it, and then where it names it. A schema the path reaches only
+ * through `$user` is not placed, so a temporary table may come first.
+ */
+const mayComeFirst = (path: ReadonlyArray<string>, schema: string): boolean => {
+  const temp = path.indexOf("pg_temp")
+  const at = path.indexOf(schema)
+  return temp < 0 || at < 0 || temp < at
+}
+
+/**
+ * The schema names of a search_path as `SHOW` gives it, as Postgres reads the setting:
+ * comma-separated identifiers, a quoted one as written (its `""` a quote), an unquoted
+ * one folded to lower case.
+ */
+export const schemasOf = (searchPath: string): Array<string> => {
+  const names: Array<string> = []
+  let at = 0
+  const skipSpaces = () => {
+    while (at < searchPath.length && /\s/.test(searchPath[at]!)) at++
+  }
+  while (at < searchPath.length) {
+    skipSpaces()
+    let name = ""
+    if (searchPath[at] === '"') {
+      at++
+      while (at < searchPath.length) {
+        if (searchPath[at] === '"' && searchPath[at + 1] === '"') {
+          name += '"'
+          at += 2
+        } else if (searchPath[at] === '"') {
+          at++
+          break
+        } else {
+          name += searchPath[at++]
+        }
+      }
+    } else {
+      while (at < searchPath.length && searchPath[at] !== ",") name += searchPath[at++]
+      name = name.trim().toLowerCase()
+    }
+    names.push(name)
+    skipSpaces()
+    if (searchPath[at] === ",") at++
+  }
+  return names
+}

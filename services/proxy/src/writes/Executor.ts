@@ -18,7 +18,8 @@ import { Record as CoreRecord } from "@tributary/core"
 import type { Collection, Connector, Ids, ProxyCredentials, SyncConfig } from "@tributary/core"
 import type pg from "pg"
 import type { Report } from "../wire/Backend.js"
-import type { ExecuteRequest, WriteOutcome } from "../session/Writes.js"
+import * as UnexpectedFailure from "../session/UnexpectedFailure.js"
+import type { Accepted, ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
@@ -53,6 +54,8 @@ export interface ExecutorDeps {
   readonly appliesInOneStatement: (records: ReadonlyArray<EncodedRecord>, config: SyncConfig.SyncConfig) => boolean
   readonly writerFor: (sync: Ids.SyncId) => Promise<SyncWriter | Report>
   readonly apiTimeoutMs: number
+  /** A failure the steps did not foresee, logged with its stack (UnexpectedFailure). */
+  readonly unexpected: (error: unknown) => void
 }
 
 const nest = (values: Readonly<Record<string, unknown>>, plan: WritePlan, dropNulls: boolean) => {
@@ -88,7 +91,8 @@ export const make = (deps: ExecutorDeps) => {
   const sendFunctions = SendFunctions.make()
   const execute = async (
     credential: ProxyCredentials.ProxyCredential,
-    request: ExecuteRequest<WritePlan>
+    request: ExecuteRequest<WritePlan>,
+    progress: { accepted?: Accepted }
   ): Promise<WriteOutcome> => {
     const plan = request.write
     const table = plan.relation.table
@@ -166,6 +170,8 @@ export const make = (deps: ExecutorDeps) => {
     if (stopped !== undefined && sent.written.length === 0) return { ok: false, report: stopped }
     const observations = sent.written
     const ids = observations.map((o) => o.upstreamId)
+    const accepted: Accepted = { schema: table.schema, table: table.table, ids }
+    if (ids.length > 0) progress.accepted = accepted
     const sync = { id: config.id, external_id: config.external_id, metadata: config.metadata }
     // Encoded by hand, as the sync builds its record bodies: a Schema class per row costs a millisecond.
     const records = observations.map((o, i) => {
@@ -216,26 +222,26 @@ export const make = (deps: ExecutorDeps) => {
         rows: returned ?? [],
         tag: tagOf(plan, records.length),
         notices,
+        accepted,
         ...fields
       }
     }
   }
   /**
    * Anything the steps above did not foresee is still an ERROR, never a FATAL: the client's
-   * own session upstream was not touched, so the connection goes on.
+   * own session upstream was not touched, so the connection goes on. Once the API has
+   * accepted the write, the error says so, with its ids (UnexpectedFailure).
    */
-  const executeGuarded = (credential: ProxyCredentials.ProxyCredential, request: ExecuteRequest<WritePlan>): Promise<WriteOutcome> =>
-    execute(credential, request).catch((error: unknown): WriteOutcome => ({
-      ok: false,
-      report: {
-        severity: "ERROR",
-        code: "XX000",
-        message: `the proxy failed while writing to ${request.write.relation.table.schema}.${request.write.relation.table.table}: ${errorMessage(error)}`,
-        hint: "The API may or may not have taken the write: read the table before writing again.",
-        schema: request.write.relation.table.schema,
-        table: request.write.relation.table.table
-      }
-    }))
+  const executeGuarded = async (credential: ProxyCredentials.ProxyCredential, request: ExecuteRequest<WritePlan>): Promise<WriteOutcome> => {
+    const progress: { accepted?: Accepted } = {}
+    try {
+      return await execute(credential, request, progress)
+    } catch (error) {
+      deps.unexpected(error)
+      const { schema, table } = request.write.relation.table
+      return { ok: false, report: { schema, table, ...UnexpectedFailure.report(error, progress.accepted) } }
+    }
+  }
   return { execute: executeGuarded }
 }
 

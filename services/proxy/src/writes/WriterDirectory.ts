@@ -25,6 +25,14 @@ const fingerprint = (config: SyncConfig.SyncConfig) => `${config.api_key}|${conf
 
 const report = (code: string, message: string, hint: string): Report => ({ severity: "ERROR", code, message, hint })
 
+/**
+ * NATS did not answer the config read: a server that hangs, or a connection that died
+ * without a word (no FIN), which the client notices only when its pings go unanswered.
+ * Nothing reached the API, so it is HV00N, as for a write while the connection is known
+ * to be lost (Proxy.ts), and a retry is safe.
+ */
+const NOT_ANSWERED_HINT = "Nothing was written. The proxy reads each sync's config from NATS; retry when NATS answers again."
+
 /** How long a sync's config is trusted before it is read again (a changed API key takes effect after this). */
 export const CONFIG_TTL_MS = 2_000
 
@@ -44,9 +52,12 @@ export const make = (
     if (Exit.isFailure(exit)) return report("HV000", `cannot read the config of sync ${sync}`, "Nothing was written. Retry when NATS is reachable.")
     const read = exit.value
     if (Either.isLeft(read)) {
-      return read.left._tag === "NotFound"
-        ? report("42501", `the sync of this credential (${sync}) no longer exists`, "Check that the sync still exists.")
-        : report("HV000", `cannot read the config of sync ${sync}: ${read.left.message}`, "Nothing was written. Retry when NATS is reachable.")
+      const failure = read.left
+      if (failure._tag === "NotFound") return report("42501", `the sync of this credential (${sync}) no longer exists`, "Check that the sync still exists.")
+      // A JetStream error code is an answer; without one, the request got none (it timed out).
+      return failure.code === undefined
+        ? report("HV00N", `cannot read the config of sync ${sync}: NATS did not answer (${failure.detail})`, NOT_ANSWERED_HINT)
+        : report("HV000", `cannot read the config of sync ${sync}: ${failure.message}`, "Nothing was written. Retry when NATS is reachable.")
     }
     configs.set(sync, { at: Date.now(), config: read.right })
     return read.right

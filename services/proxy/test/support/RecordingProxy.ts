@@ -11,7 +11,7 @@ import { Option } from "effect"
 import pg from "pg"
 import { listen } from "../../src/Listener.js"
 import type { Listening } from "../../src/Listener.js"
-import type { ExecuteRequest, Writes } from "../../src/session/Writes.js"
+import type { ExecuteRequest, WriteOutcome, Writes } from "../../src/session/Writes.js"
 import * as Classify from "../../src/sql/Classify.js"
 import * as SyncedTables from "../../src/sql/SyncedTables.js"
 import type { WritePlan } from "../../src/sql/WritePlan.js"
@@ -49,14 +49,22 @@ export interface RecordingProxy {
   readonly executed: Array<ExecuteRequest<WritePlan>>
   /** The search_path each name resolution was asked with. */
   readonly resolvedWith: Array<string>
+  /** What the sessions logged. */
+  readonly logged: Array<{ readonly level: string; readonly message: string; readonly fields?: Record<string, unknown> }>
+}
+
+export interface Options {
+  /** In place of the recorder's outcome (the request is still recorded). */
+  readonly execute?: (request: ExecuteRequest<WritePlan>) => Promise<WriteOutcome>
 }
 
 /** A proxy in front of `upstream` (a Postgres URL), logging in one user of one sync. */
-export const start = async (upstream: string): Promise<RecordingProxy> => {
+export const start = async (upstream: string, options: Options = {}): Promise<RecordingProxy> => {
   const password = randomBytes(12).toString("hex")
   const user = ProxyCredentials.userFor("app", SyncStore.newSyncId())
   const executed: Array<ExecuteRequest<WritePlan>> = []
   const resolvedWith: Array<string> = []
+  const logged: RecordingProxy["logged"] = []
   await Classify.load()
   const classifier = Classify.make(SyncedTables.make([customers]))
   const writes: Writes<WritePlan> = {
@@ -64,6 +72,7 @@ export const start = async (upstream: string): Promise<RecordingProxy> => {
     certainlyPasses: classifier.certainlyPasses,
     execute: async (request) => {
       executed.push(request)
+      if (options.execute !== undefined) return options.execute(request)
       if (request.write.action === "delete") return { ok: false, report: { severity: "ERROR", code: "23514", message: "refused" } }
       return { ok: true, result: { rows: [], tag: "INSERT 0 1", notices: [] } }
     },
@@ -88,7 +97,7 @@ export const start = async (upstream: string): Promise<RecordingProxy> => {
     tls: undefined,
     lookup: async (name) => name === user ? Option.some(credential) : Option.none(),
     writesFor: () => writes,
-    log: () => undefined
+    log: (level, message, fields) => logged.push({ level, message, ...(fields === undefined ? {} : { fields }) })
   })
-  return { listening, user, password, executed, resolvedWith }
+  return { listening, user, password, executed, resolvedWith, logged }
 }

@@ -1,0 +1,64 @@
+/**
+ * nats-server frozen (SIGSTOP): the proxy's NATS connection stays open and nothing answers,
+ * so nats.js notices only from missed pings, minutes later, and the proxy still takes NATS
+ * for connected. A write that needs its sync's config waits for the NATS request timeout
+ * and is refused with HV00N, saying NATS did not answer: nothing reached the API, so a retry
+ * is safe. The session goes on, and writes work again once the server is thawed.
+ */
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { RunningEmulator } from "@tributary/stripe-emulator"
+import { NatsServer } from "@tributary/testkit"
+import Stripe from "stripe"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Clients from "./support/Clients.js"
+import { failure } from "./support/Failure.js"
+import * as ProxyStack from "./support/ProxyStack.js"
+
+let server: NatsServer.Private
+let emulator: RunningEmulator
+let api: Stripe
+let stack: ProxyStack.ProxyStack
+const clients = Clients.make()
+/** nats.js's request timeout (5 s) bounds the wait; slack on top for a busy 2-core host. */
+const BOUND_MS = 15_000
+
+beforeAll(async () => {
+  server = await NatsServer.startPrivate("proxy-frozen-nats")
+  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  const [a, b] = emulator.apiKeys
+  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+  stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, { natsUrl: server.url })
+}, 120_000)
+
+afterAll(async () => {
+  server?.thaw()
+  await clients.endAll()
+  await stack?.stop()
+  await emulator?.stop()
+  await server?.dispose()
+})
+
+describe("proxy: nats-server frozen", () => {
+  it("refuses a write with HV00N, saying NATS did not answer, nothing sent; the session goes on, and writes again once thawed", async () => {
+    // Logged in while NATS answers; no write yet, so the sync's config is not cached.
+    const open = await clients.connect(stack.a.url)
+    const customersBefore = (await api.customers.list({ limit: 100 })).data.length
+    server.freeze()
+    try {
+      const started = performance.now()
+      const refused = await failure(open.query("insert into stripe.customers (email) values ($1)", ["frozen@nats.io"]))
+      expect(performance.now() - started).toBeLessThan(BOUND_MS)
+      expect(refused).toMatchObject({ code: "HV00N", severity: "ERROR" })
+      expect(refused.message).toMatch(/NATS did not answer/)
+      expect(refused.hint).toMatch(/Nothing was written/)
+      expect((await open.query("select 1 as one")).rows).toEqual([{ one: 1 }])
+    } finally {
+      server.thaw()
+    }
+    expect((await api.customers.list({ limit: 100 })).data.length).toBe(customersBefore)
+    const written = await open.query<{ upstream_id: string }>(
+      "insert into stripe.customers (email) values ($1) returning upstream_id", ["thawed@nats.io"])
+    expect((await api.customers.retrieve(written.rows[0]!.upstream_id) as Stripe.Customer).email).toBe("thawed@nats.io")
+  })
+})
