@@ -31,6 +31,8 @@ describe("claim decisions", () => {
     expect(decide(events, candidate(5, 3), "new", held, "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
     expect(decide(events, candidate(6), "new", held, "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
     expect(decide(events, candidate(9), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 9, f: 7 } })
+    // A redrive holds the lease: its floor is still the main stream's.
+    expect(decide(events, candidate(5, 2), "new", lease({ q: "r", s: 3, f: 5 }), undefined, 0)).toEqual({ kind: "skip", how: "+ACK" })
     // RECORDS keeps one version per record: it has no floor to compare with.
     expect(decide(ctx, candidate(5, 2), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 5 } })
   })

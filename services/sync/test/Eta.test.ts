@@ -169,6 +169,18 @@ describe("Eta", () => {
   })
 })
 
+describe("Eta.estimating", () => {
+  it("is undefined when every item has published and none tells how far it is: nothing is estimating", () => {
+    const sample = { at: 1000, requestsMade: 4, budgetPerSecond: 10, items: [item({ pages: 2, requests: 4, requestsMade: 4 })] }
+    const estimate = Eta.next(Eta.start(0, 0, 10), sample)
+    expect(Eta.shown(estimate)).toBeUndefined()
+    expect(Eta.estimating(estimate, sample)).toBeUndefined()
+    // One still probing: it says so.
+    const probing = { ...sample, items: [...sample.items, item({ requestsMade: 3 })] }
+    expect(Eta.estimating(Eta.next(Eta.start(0, 0, 10), probing), probing)).toStrictEqual({ work_items: 1, requests: 3 })
+  })
+})
+
 describe("Eta.estimating on the demo backfill, before its ETA is known", () => {
   const replayed = (() => {
     let estimate = Eta.start(0, 0, Demo.BUDGET_PER_SECOND)

@@ -116,7 +116,8 @@ export const decide = (
   // A change at or below the record's floor was settled before (its +ACK or +TERM was lost,
   // say in a reconnect): handing it out again would deliver an acked change twice.
   const floorNow = tracksFloor && isDone(state) ? Math.max(lease.f, lease.s) : lease.f
-  if (tracksFloor && ctx.source === "main" && !sameMessage && c.delivery.streamSeq <= floorNow) {
+  // (A redrive's lease carries the main stream's floor too.)
+  if (ctx.kind === "events" && ctx.source === "main" && !sameMessage && c.delivery.streamSeq <= floorNow) {
     return { kind: "skip", how: "+ACK" }
   }
   if (isDone(state)) {
@@ -137,14 +138,26 @@ export const decide = (
   return { kind: "withhold", delayMs: Math.max(50, Math.min(lease.u - now, ctx.withholdMaxMs)) }
 }
 
-const firstSeqAfter = async (ctx: ClaimContext, subject: string, floor: number): Promise<number | undefined> => {
+/**
+ * The sequence of the record subject's first message after `floor`: `"none"` when there is
+ * none, `"unknown"` when the answer is not one. Asked of the stream's leader (MSG.GET), not
+ * with a direct get, which any replica may answer: a follower behind the leader would not
+ * have a change just published, and the later change would go out ahead of it.
+ */
+const firstSeqAfter = async (ctx: ClaimContext, subject: string, floor: number): Promise<number | "none" | "unknown"> => {
   const reply = await ctx.wire.request(
-    `$JS.API.DIRECT.GET.${ctx.stream}`,
+    `$JS.API.STREAM.MSG.GET.${ctx.stream}`,
     JSON.stringify({ seq: floor + 1, next_by_subj: subject })
   )
-  if ((reply.headers?.code ?? 0) === 404) return undefined
-  const seq = Number(reply.headers?.get("Nats-Sequence"))
-  return Number.isFinite(seq) ? seq : undefined
+  let answer: { message?: { seq?: number }; error?: { code?: number } }
+  try {
+    answer = reply.json()
+  } catch {
+    return "unknown" // a status without a body (no responders, say): JetStream did not answer
+  }
+  if (answer.error?.code === 404) return "none"
+  const seq = answer.message?.seq
+  return typeof seq === "number" ? seq : "unknown"
 }
 
 export const claim = async (ctx: ClaimContext, batch: string, messages: ReadonlyArray<Msg>): Promise<Outcome> => {
@@ -196,10 +209,11 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
     if (checkOrder) {
       const firsts = await Promise.all(pending.map((c, i) => {
         const d = decisions[i]!
-        return d.kind === "grant" ? firstSeqAfter(ctx, c.subject, d.lease.f) : Promise.resolve(undefined)
+        return d.kind === "grant" ? firstSeqAfter(ctx, c.subject, d.lease.f) : Promise.resolve("none" as const)
       }))
       firsts.forEach((first, i) => {
-        if (first !== undefined && first < pending[i]!.delivery.streamSeq) {
+        // Not knowing is no licence to hand a change out ahead of an earlier one.
+        if (first === "unknown" || (first !== "none" && first < pending[i]!.delivery.streamSeq)) {
           decisions[i] = { kind: "withhold", delayMs: Math.min(FLOOR_RETRY_MS, ctx.withholdMaxMs) }
         }
       })

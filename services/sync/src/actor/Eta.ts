@@ -145,8 +145,8 @@ export const shown = (estimate: Estimate): number | undefined =>
 /**
  * While the ETA is unknown: the items that have not published a page yet, the requests made
  * for them (their first pages' setup: Stripe's probes), and the seconds the items that have
- * told how far they are still need, at the estimate's rate. Undefined once the ETA is known or
- * the backfill is done.
+ * told how far they are still need, at the estimate's rate. Undefined once the ETA is known,
+ * the backfill is done, or nothing is left to estimate from.
  */
 export const estimating = (estimate: Estimate, sample: Sample): SyncStatus.Estimating | undefined => {
   if (estimate.seconds !== undefined || sample.items.every((item) => item.done)) return undefined
@@ -165,6 +165,9 @@ export const estimating = (estimate: Estimate, sample: Sample): SyncStatus.Estim
     told += left.requests
     measured ||= left.measured
   }
+  // Every item has published and none has told how far it is: nothing is being estimated,
+  // the ETA is simply unknown (a status saying "0 work items estimating" would never end).
+  if (workItems === 0 && !measured) return undefined
   return {
     work_items: workItems,
     requests,

@@ -208,6 +208,10 @@ export const make = Effect.gen(function*() {
         // Let go while the renewal was out (the actor ended, the sync was deleted): that release
         // expected the revision before this one, so it is this one's to do.
         if (owned.get(id) !== actor) yield* Leases.release(leasesKv, id, renewed.right, ttl)
+      } else if (owned.get(id) !== actor) {
+        // This actor was let go while its renewal was out, and its release made the renewal
+        // fail: the actor now under this id (if any) has a lease of its own, not this one's.
+        return
       } else if (renewed._tag === "Right") {
         yield* stopActor(id)
         metrics.leases.inc({ event: "lost" })
