@@ -19,6 +19,8 @@ export class NatsError extends Schema.TaggedError<NatsError>()("NatsError", {
   operation: Schema.String,
   /** JetStream API error code (`err_code`), when the server gave one. */
   code: Schema.optional(Schema.Number),
+  /** The request got no answer within its timeout (a server that hangs, a connection dead without a word). */
+  timedOut: Schema.optional(Schema.Boolean),
   detail: Schema.String
 }) {
   override get message() {

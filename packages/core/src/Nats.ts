@@ -5,7 +5,7 @@
 import { jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
-import { connect } from "@nats-io/transport-node"
+import { connect, TimeoutError } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { NatsError } from "./Errors.js"
@@ -33,6 +33,7 @@ export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
   new NatsError({
     operation,
     ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
+    ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ? { timedOut: true } : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
   })
 

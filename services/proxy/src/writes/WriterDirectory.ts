@@ -54,8 +54,7 @@ export const make = (
     if (Either.isLeft(read)) {
       const failure = read.left
       if (failure._tag === "NotFound") return report("42501", `the sync of this credential (${sync}) no longer exists`, "Check that the sync still exists.")
-      // A JetStream error code is an answer; without one, the request got none (it timed out).
-      return failure.code === undefined
+      return failure.timedOut === true
         ? report("HV00N", `cannot read the config of sync ${sync}: NATS did not answer (${failure.detail})`, NOT_ANSWERED_HINT)
         : report("HV000", `cannot read the config of sync ${sync}: ${failure.message}`, "Nothing was written. Retry when NATS is reachable.")
     }
