@@ -285,6 +285,9 @@ export class Engine {
         signal?.addEventListener("abort", abandon, { once: true })
         const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
         await this.checkPullStatus(rt, status, "waiting")
+        // The server never ended the pull (its own guard timer did): a server that hangs answers
+        // nothing else either, so ask it once; its failure is the 503, an answer an empty batch.
+        if (status.end === "timeout" && messages.length === 0) await this.refreshCounts(rt)
         if (messages.length === 0) {
           // Ended before its expiry (otherwise the deadline has passed and the loop ends here).
           if (Date.now() < deadline) await pause(Math.min(emptyPause, deadline - Date.now()), signal)
