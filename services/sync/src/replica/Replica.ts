@@ -300,9 +300,12 @@ export const make = Effect.gen(function*() {
       else noticed.delete(id)
       const candidate = { lease, knownSince, declinedUntil: declined.get(id)?.until ?? 0 }
       // Each take of this round counts as an actor for the next one's spread delay.
-      if (takeBack || now >= Leases.takeableAt(candidate, owned.size + takes.length, ttl, Leases.jitter(me, id))) {
-        takes.push([id, config, lease])
-      }
+      if (!takeBack && now < Leases.takeableAt(candidate, owned.size + takes.length, ttl, Leases.jitter(me, id))) continue
+      // At most one sync that never had a lease per round: the others' rounds come in between,
+      // so new syncs spread over the replicas. A late round (a busy process) had every new
+      // sync's delay behind it and took them all at once.
+      if (!takeBack && lease === undefined && takes.some(([, , taken]) => taken === undefined)) continue
+      takes.push([id, config, lease])
     }
     // NATS away: the takes are given up after a fifth of the TTL, so the renewals go on.
     yield* Effect.forEach(takes, ([id, config, lease]) => take(id, config, lease), { concurrency: "unbounded", discard: true })
