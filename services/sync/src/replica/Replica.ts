@@ -93,12 +93,17 @@ export const make = Effect.gen(function*() {
   /** Configs that failed to decode, by sync, until the next tick says so in the log. */
   const unreadable = new Map<string, number>()
 
+  /** Deleted syncs whose checkpoint and status may still be there (see the tick). */
+  const deleted = new Set<string>()
+
   yield* watch(syncsKv, (key, entry) => {
     if (entry.operation !== "PUT") {
       known.delete(key)
       noticed.delete(key)
+      deleted.add(key)
       return
     }
+    deleted.delete(key)
     const config = decodeConfig(entry.value)
     if (Option.isSome(config)) known.set(key, { config: config.value, revision: entry.revision })
     else unreadable.set(key, entry.revision)
@@ -178,11 +183,13 @@ export const make = Effect.gen(function*() {
       )
     })
 
+  /** Whether both went (a failure is tried again at the next tick: see `deleted`). */
   const removeSyncState = (id: string) =>
     Effect.promise(async () => {
       const sync = Ids.SyncId.make(id)
-      await checkpointsKv.delete(Checkpoint.key(sync)).catch(() => undefined)
-      await checkpointsKv.delete(SyncStatus.key(sync)).catch(() => undefined)
+      const checkpoint = await checkpointsKv.delete(Checkpoint.key(sync)).then(() => true, () => false)
+      const status = await checkpointsKv.delete(SyncStatus.key(sync)).then(() => true, () => false)
+      return checkpoint && status
     })
 
   /**
@@ -280,6 +287,15 @@ export const make = Effect.gen(function*() {
     }
     for (const [id, decision] of declined) {
       if (known.get(id)?.revision !== decision.configRevision) declined.delete(id)
+    }
+    // A deleted sync's state goes also when no actor here saw the deletion (it had ended on its
+    // own, or stopped at a late renewal): any replica removes it once no other replica holds the
+    // sync's lease (that one removes it itself, after its actor stopped).
+    for (const id of [...deleted]) {
+      if (owned.has(id)) continue
+      const lease = leases.get(id)
+      if (lease !== undefined && lease.held && lease.owner !== me && Date.now() < Leases.freeFrom(lease, ttl)) continue
+      if (yield* removeSyncState(id)) deleted.delete(id)
     }
     // Free leases: take them, the least busy replica first. The takes of one round go out
     // together: one after another, a round taking many (a replica starting among many syncs)
