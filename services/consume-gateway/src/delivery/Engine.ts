@@ -200,7 +200,7 @@ export class Engine {
   }
 
   /**
-   * Throws for a pull status that ends the request. `waiting`: within a long poll,, which goes on (after
+   * Throws for a pull status that ends the request. `waiting`: within a long poll, which goes on (after
    * a pause) through a moment JetStream does not serve the consumer, as through an empty pull.
    */
   private async checkPullStatus(rt: Runtime, status: PullStatus, within: "now" | "waiting") {

@@ -294,7 +294,8 @@ export const make = Effect.gen(function*() {
     for (const id of [...deleted]) {
       if (owned.has(id)) continue
       const lease = leases.get(id)
-      if (lease !== undefined && lease.held && lease.owner !== me && Date.now() < Leases.freeFrom(lease, ttl)) continue
+      // Before it is free (`freeFrom`), only a held lease: another replica's is its to clear.
+      if (lease !== undefined && lease.owner !== me && Date.now() < Leases.freeFrom(lease, ttl)) continue
       if (yield* removeSyncState(id)) deleted.delete(id)
     }
     // Free leases: take them, the least busy replica first. The takes of one round go out
