@@ -303,7 +303,12 @@ export const make = Effect.gen(function*() {
     // lasted seconds, and a lease released meanwhile was noticed late.
     const now = Date.now()
     const takes: Array<readonly [string, Known, Leases.Observed | undefined]> = []
-    for (const [id, config] of known) {
+    // In an order of this replica's own (its jitter per sync): in the same order everywhere,
+    // every replica went for the same new sync each round and the one whose round came first
+    // took them all, one a round.
+    const order = [...known].map((entry) => [Leases.jitter(me, entry[0]), entry] as const)
+      .sort(([a], [b]) => a - b).map(([, entry]) => entry)
+    for (const [id, config] of order) {
       if (owned.has(id)) continue
       const lease = leases.get(id)
       // A lease this replica stopped renewing unanswered and still holds (no one took it, or
