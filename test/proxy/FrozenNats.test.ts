@@ -3,7 +3,9 @@
  * so nats.js notices only from missed pings, minutes later, and the proxy still takes NATS
  * for connected. A write that needs its sync's config waits for the NATS request timeout
  * and is refused with HV00N, saying NATS did not answer: nothing reached the API, so a retry
- * is safe. The session goes on, and writes work again once the server is thawed.
+ * is safe. The session goes on, and writes work again once the server is thawed. A login
+ * reads its credential with a shorter timeout of its own and is refused with 57P03, saying
+ * NATS did not answer, well before that request timeout.
  */
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
@@ -22,6 +24,11 @@ let stack: ProxyStack.ProxyStack
 const clients = Clients.make()
 /** nats.js's request timeout (5 s) bounds the wait; slack on top for a busy 2-core host. */
 const BOUND_MS = 15_000
+/**
+ * A login's credential read has a timeout of its own (1.5 s), well below the request
+ * timeout (5 s, what a login waited for before): slack on top, short of the 5 s.
+ */
+const LOGIN_BOUND_MS = 3_000
 
 beforeAll(async () => {
   server = await NatsServer.startPrivate("proxy-frozen-nats")
@@ -60,5 +67,20 @@ describe("proxy: nats-server frozen", () => {
     const written = await open.query<{ upstream_id: string }>(
       "insert into stripe.customers (email) values ($1) returning upstream_id", ["thawed@nats.io"])
     expect((await api.customers.retrieve(written.rows[0]!.upstream_id) as Stripe.Customer).email).toBe("thawed@nats.io")
+  })
+
+  it("refuses a login with 57P03 within 3 s, saying NATS did not answer; logins work again once thawed", async () => {
+    server.freeze()
+    try {
+      const started = performance.now()
+      const refused = await failure(clients.connect(stack.a.url))
+      expect(performance.now() - started).toBeLessThan(LOGIN_BOUND_MS)
+      expect(refused).toMatchObject({ code: "57P03", severity: "FATAL" })
+      expect(refused.message).toMatch(/NATS did not answer/)
+    } finally {
+      server.thaw()
+    }
+    const after = await clients.connect(stack.a.url)
+    expect((await after.query("select 1 as one")).rows).toEqual([{ one: 1 }])
   })
 })

@@ -40,6 +40,15 @@ export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
 export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, NatsError> =>
   Effect.tryPromise({ try: run, catch: toNatsError(operation) })
 
+/**
+ * The client's KV buckets with requests that time out after `timeoutMs` rather than
+ * JetStream's default (5 s): for a read someone waits on, so that a server that does not
+ * answer (a hung one, a connection dead without a word) is told sooner. Its failures say
+ * so (`NatsError.timedOut`).
+ */
+export const kvmAnsweringWithin = (client: NatsClient, timeoutMs: number): Kvm =>
+  new Kvm(jetstream(client.nc, { ...client.js.getOptions(), timeout: timeoutMs }))
+
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 

@@ -122,7 +122,7 @@ const refuse = <W>(client: Socket, error: unknown, options: ListenerOptions<W>) 
       severity: "FATAL",
       code: "57P03",
       message: error.message,
-      hint: "The proxy reads its credentials from NATS, which it cannot reach. Retry when NATS is back."
+      hint: "The proxy reads its credentials from NATS, which it cannot reach or which did not answer. Retry when NATS answers again."
     }
     options.log("warn", "proxy login not checked: credentials unreadable", { user: error.user, reason: error.detail })
   } else if (error instanceof UpstreamLoginFailed) {

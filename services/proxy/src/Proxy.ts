@@ -62,6 +62,14 @@ const refusedWhileNatsLost = (plan: WritePlan, reason: string): Report => ({
   table: plan.relation.table.table
 })
 
+/**
+ * How long a login waits for NATS to answer its credential read. A connection that died
+ * without a word, or a hung server, is noticed only from missed pings, minutes later; until
+ * then each login would wait for the request timeout (5 s) and is refused with 57P03
+ * after this instead. A KV read on a healthy NATS answers in milliseconds, even loaded.
+ */
+const LOGIN_READ_TIMEOUT_MS = 1_500
+
 export const make = (options: Options) =>
   Effect.gen(function*() {
     const connectors = options.connectors ?? Sources.all()
@@ -125,11 +133,16 @@ export const make = (options: Options) =>
       return outcome
     }
     const lookup = async (user: string) => {
-      // Reading the credential would wait for NATS's request timeout.
+      // Reading the credential would wait for its timeout.
       const natsLost = nats.unusable()
       if (natsLost !== undefined) throw new CredentialsUnavailable(user, natsLost)
-      const read = await Runtime.runPromise(runtime)(Effect.either(ProxyCredentials.get(user)))
-      if (Either.isLeft(read)) throw new CredentialsUnavailable(user, read.left.message)
+      const read = await Runtime.runPromise(runtime)(
+        Effect.either(ProxyCredentials.get(user, { timeoutMs: LOGIN_READ_TIMEOUT_MS }))
+      )
+      if (Either.isLeft(read)) {
+        const failure = read.left
+        throw new CredentialsUnavailable(user, failure.timedOut === true ? `NATS did not answer (${failure.detail})` : failure.message)
+      }
       return read.right
     }
     let forwardCancel: ((processId: number, secret: number) => void) | undefined
