@@ -19,7 +19,8 @@
  * forwards everything before it plus a Flush, waits until upstream has answered all of
  * it, and skips the write if one of those failed (as Postgres skips until Sync). The
  * write itself is run by SimpleQueryWrite or ExtendedWrite, through what InStream lets
- * them see of the relay.
+ * them see of the relay; what the statement or portal a Parse or Bind names is, its
+ * unqualified names resolved, is ParseAndBind's.
  *
  * While the proxy runs a write with nothing upstream left to answer (the API call, the
  * apply), what upstream sends of its own accord is held until the write has answered:
@@ -47,15 +48,15 @@ import { Outbox } from "./Outbox.js"
 import * as PreparedWrites from "./PreparedWrites.js"
 import * as ClientHotPath from "./ClientHotPath.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
+import { ParseAndBind } from "./ParseAndBind.js"
 import type { InStream, PartOptions } from "./InStream.js"
 import type * as OwnRequests from "./OwnRequests.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
-import * as SessionQuestions from "./SessionQuestions.js"
 import { Unanswered } from "./Unanswered.js"
 import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
 import * as UnexpectedFailure from "./UnexpectedFailure.js"
-import type { Unresolved, Verdict, Writes } from "./Writes.js"
+import type { Writes } from "./Writes.js"
 
 /** Where a session's failures are logged (the service's logger). */
 export type SessionLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void
@@ -83,6 +84,7 @@ export class Relay<W> {
   private readonly prepared = new PreparedWrites.PreparedWrites<W>()
   /** What the runners of writes in their place (SimpleQueryWrite, ExtendedWrite) see of the relay. */
   private readonly stream: InStream<W>
+  private readonly parseAndBind: ParseAndBind<W>
 
   constructor(
     private readonly client: Socket,
@@ -122,6 +124,7 @@ export class Relay<W> {
       executeFollows: () => this.executeFollows(),
       unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
+    this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered, (raw, request) => this.forward(raw, request))
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
@@ -224,9 +227,9 @@ export class Relay<W> {
       case Q:
         return this.onQuery(body, raw)
       case P:
-        return this.onParse(body, raw)
+        return this.parseAndBind.parse(body, raw)
       case B:
-        return this.onBind(body, raw)
+        return this.parseAndBind.bind(body, raw)
       case E:
         return this.onExecute(body, raw)
       case C:
@@ -265,42 +268,6 @@ export class Relay<W> {
     return () => SimpleQueryWrite.run(this.stream, verdict, raw)
   }
 
-  private onParse(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
-    const parse = Frontend.decodeParse(body)
-    return this.takeParse(this.writes.verdict(parse.sql), parse, raw)
-  }
-
-  private takeParse(
-    verdict: Verdict<W>,
-    parse: Frontend.Parse,
-    raw: Buffer,
-    resolution?: PreparedWrites.Resolution<W>
-  ): (() => Promise<void>) | undefined {
-    switch (verdict.kind) {
-      case "write":
-        this.prepared.parsedWrite(parse.statement, verdict.write, parse.parameterTypes, resolution)
-        break
-      case "refuse":
-        return () => this.refuseParse(verdict.report, raw)
-      case "resolve":
-        return () => this.resolveParse(verdict, parse, raw)
-      default:
-        if (resolution === undefined) this.prepared.parsedOther(parse.statement)
-        else this.prepared.parsedPass(parse.statement, parse.parameterTypes, resolution)
-    }
-    this.forward(raw, P)
-    return undefined
-  }
-
-  /** A Bind of a statement whose unqualified names may land elsewhere now (PreparedWrites) waits for them to be resolved again. */
-  private onBind(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
-    const rebind = this.prepared.rebind(body, this.unanswered.runsSent)
-    if (rebind !== undefined) return () => this.resolveBind(rebind, body, raw)
-    this.prepared.bound(body, this.unanswered.batchesSent)
-    this.forward(raw, B)
-    return undefined
-  }
-
   private onExecute(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {
     const portal = this.prepared.executed(body)
     if (portal !== undefined) return () => ExtendedWrite.run(this.stream, portal)
@@ -335,72 +302,6 @@ export class Relay<W> {
   private send(messages: ReadonlyArray<Buffer>): void {
     if (this.client.destroyed || messages.length === 0) return
     this.client.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
-  }
-
-  private async answerError(report: Backend.Report): Promise<void> {
-    if (!this.unanswered.failed) {
-      await ExtendedWrite.failBatch(this.stream)
-      this.send([Backend.errorResponse(report)])
-    }
-    this.ignoringUntilSync = true
-  }
-
-  private async resolveParse(verdict: Unresolved<W>, parse: Frontend.Parse, raw: Buffer): Promise<void> {
-    // Upstream refuses this Parse itself (an aborted block) or skips it (an error earlier in the batch).
-    if (this.unanswered.status === "E" || this.unanswered.failed) return void this.takeParse(SessionQuestions.PASS, parse, raw)
-    let resolved: SessionQuestions.Resolved<W> | undefined
-    try {
-      resolved = await SessionQuestions.resolveNames(this.ask, this.writes, verdict, false)
-    } catch (error) {
-      // Unforeseen (UnexpectedFailure): the Parse fails, as a refused one does.
-      this.stream.unexpected(error)
-      resolved = { verdict: { kind: "refuse", report: UnexpectedFailure.report(error, undefined) } }
-    }
-    if (resolved === undefined) {
-      this.ignoringUntilSync = true
-      return
-    }
-    const resolution = resolved.searchPath === undefined ? undefined
-      : { verdict, searchPath: resolved.searchPath, asOf: this.unanswered.runsSent }
-    await this.takeParse(resolved.verdict, parse, raw, resolution)?.()
-  }
-
-  /**
-   * A Bind of a statement with unqualified names, after something ran that may have
-   * changed the session's search_path: Postgres analyses the statement again when it has,
-   * so the names are resolved again, and the portal is a write or goes upstream as they
-   * land now.
-   */
-  private async resolveBind(rebind: PreparedWrites.Rebind<W>, body: Buffer, raw: Buffer): Promise<void> {
-    // Upstream refuses or skips this Bind itself (an aborted block, an error earlier in the batch).
-    if (this.unanswered.status !== "E" && !this.unanswered.failed) {
-      const { verdict } = rebind.resolution
-      let again: SessionQuestions.ResolvedAgain<W> | undefined
-      try {
-        again = await SessionQuestions.resolveAgain(this.ask, this.writes, verdict, rebind.resolution.searchPath)
-      } catch (error) {
-        this.stream.unexpected(error)
-        return this.answerError(UnexpectedFailure.report(error, undefined))
-      }
-      if (again === undefined) {
-        this.ignoringUntilSync = true
-        return
-      }
-      const resolution = { verdict, searchPath: again.searchPath, asOf: this.unanswered.runsSent }
-      const decided = again.verdict
-      if (decided?.kind === "refuse") return this.answerError(decided.report)
-      if (decided?.kind === "write") this.prepared.parsedWrite(rebind.statement, decided.write, rebind.parameterTypes, resolution)
-      else if (decided === undefined) this.prepared.resolvedAgain(rebind.statement, resolution)
-      else this.prepared.parsedPass(rebind.statement, rebind.parameterTypes, resolution)
-    }
-    this.prepared.bound(body, this.unanswered.batchesSent)
-    this.forward(raw, B)
-  }
-
-  private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
-    // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
-    if (this.unanswered.status === "E" && !this.unanswered.failed) this.forward(raw, P)
-    else await this.answerError(report)
   }
 
   /**
