@@ -121,3 +121,27 @@ export const release = (kv: KV, key: string, revision: number, withinMs: number)
     Effect.timeoutOption(withinMs),
     Effect.asVoid
   )
+
+/**
+ * At shutdown: let the lease go even when the revision known here is stale. A renewal sent just
+ * before the shutdown interrupted the fibre waiting for its answer can have been stored, so the
+ * delete at the known revision is refused, and the lease would stay held until the TTL ran out,
+ * with no actor behind it. Then the key is read back and deleted at its current revision, if it is
+ * still this owner's. Only at shutdown: while the replica runs, it may hold the key again under a
+ * newer revision for a new actor, which this would let go.
+ */
+export const releaseAtShutdown = (kv: KV, key: string, owner: string, revision: number, withinMs: number): Effect.Effect<void> =>
+  Effect.promise(async () => {
+    try {
+      await kv.delete(key, { previousSeq: revision })
+      return
+    } catch (error) {
+      if (!isConflict(error)) return
+    }
+    const entry = await kv.get(key).catch(() => null)
+    if (entry === null || entry.operation !== "PUT" || ownerOf(entry.string()) !== owner) return
+    await kv.delete(key, { previousSeq: entry.revision }).catch(() => undefined)
+  }).pipe(
+    Effect.timeoutOption(withinMs),
+    Effect.asVoid
+  )

@@ -333,11 +333,12 @@ export const make = Effect.gen(function*() {
     yield* Effect.forEach(takes, ([id, config, lease]) => take(id, config, lease), { concurrency: "unbounded", discard: true })
   })
 
-  // On shutdown, stop every actor and let its lease go, so another replica takes over at once.
+  // On shutdown, stop every actor and let its lease go, so another replica takes over at once
+  // (even when a renewal interrupted on its way made the revision known here stale).
   yield* Effect.addFinalizer(() =>
     Effect.forEach([...owned.keys()], (id) =>
       Effect.flatMap(stopActor(id), (actor) =>
-        actor === undefined ? Effect.void : Leases.release(leasesKv, id, actor.leaseRevision, ttl)), { discard: true }))
+        actor === undefined ? Effect.void : Leases.releaseAtShutdown(leasesKv, id, me, actor.leaseRevision, ttl)), { discard: true }))
   // Forked after the finalizer above, so they are interrupted before the leases are let go.
   const roundMs = Math.max(50, Math.min(250, ttl / 10))
   yield* Effect.forkScoped(Effect.forever(renewals.pipe(Effect.zipRight(Effect.sleep(roundMs)))))
