@@ -5,7 +5,7 @@ import { decide } from "../src/delivery/Claims.js"
 import type { Lease } from "../src/delivery/Lease.js"
 import * as Lifecycle from "../src/delivery/Lifecycle.js"
 
-const ctx = { kind: "records", source: "main", ackWaitMs: 30_000, maxDeliver: 3, withholdMaxMs: 1_000 } as ClaimContext
+const ctx = { kind: "records", source: "main", ackWaitMs: 30_000, maxDeliver: 3, withholdMaxMs: 1_000, baseFloor: () => 0 } as ClaimContext
 const candidate = (seq: number, deliveries = 1): Candidate => ({
   msg: {} as Msg, reply: "r", subject: "s", leaseKey: "k", index: 0,
   delivery: { stream: "RECORDS", deliveries, streamSeq: seq, pending: 0 }
@@ -33,6 +33,11 @@ describe("claim decisions", () => {
     expect(decide(events, candidate(9), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 9, f: 7 } })
     // A redrive holds the lease: its floor is still the main stream's.
     expect(decide(events, candidate(5, 2), "new", lease({ q: "r", s: 3, f: 5 }), undefined, 0)).toEqual({ kind: "skip", how: "+ACK" })
+    // A redrive's lease made from an ack floor older than an ack since: the ack floor now counts.
+    const later = { ...events, baseFloor: () => 7 } as ClaimContext
+    const redriven = lease({ q: "r", s: 3, f: 2 })
+    expect(decide(later, candidate(6), "new", redriven, "acked", 0)).toEqual({ kind: "skip", how: "+ACK" })
+    expect(decide(later, candidate(9), "new", redriven, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 9, f: 7 } })
     // RECORDS keeps one version per record: it has no floor to compare with.
     expect(decide(ctx, candidate(5, 2), "new", held, "acked", 0)).toMatchObject({ kind: "grant", lease: { s: 5 } })
   })

@@ -9,8 +9,8 @@
  *     out), skip (a late redelivery of a message already acked or dead-lettered), or
  *     dead-letter (attempts exhausted).
  *  3. EVENTS: a change is granted only when no earlier change of the record is still
- *     undone for this consumer (direct get of the subject's first message after the
- *     record's floor), so changes go out in order even when workers race.
+ *     undone for this consumer (a read of the subject's first message after the record's
+ *     floor), so changes go out in order even when workers race.
  *  4. Write the leases with compare-and-set; a lost race goes round again.
  * A withheld message comes back after its NAK delay: the holder's remaining lease, at most
  * `withholdMaxMs`. (It is not woken early by a NAK when the holder settles: JetStream keys a
@@ -55,7 +55,10 @@ export interface ClaimContext {
   readonly maxDeliver: number
   /** Longest a withheld message waits before it is looked at again. */
   readonly withholdMaxMs: number
-  /** For a record the consumer has not leased yet: every message at or below this is done (JetStream's ack floor). */
+  /**
+   * Every message of the consumer's stream at or below this is done (JetStream's ack floor): the
+   * floor of a record with no lease, and the least floor of one with a lease.
+   */
   readonly baseFloor: () => number
   readonly leaseKey: (record: string) => string
   readonly settlementKey: (batch: string) => string
@@ -91,6 +94,14 @@ export const candidates = (ctx: ClaimContext, messages: ReadonlyArray<Msg>): Arr
   return out
 }
 
+/**
+ * The floor of a lease made for a record that has none (never leased, or its lease aged out):
+ * on EVENTS, the ack floor. A redriven change has its floor from it too: from 0, its lease would
+ * send every later change of the record looking for earlier ones from the start of EVENTS, and
+ * withhold it behind changes acked long ago.
+ */
+const freshFloor = (ctx: ClaimContext): number => ctx.kind === "events" ? ctx.baseFloor() : 0
+
 const leaseFor = (ctx: ClaimContext, c: Candidate, batch: string, now: number, attempts: number, floor: number): Lease.Lease => ({
   q: ctx.source === "main" ? "m" : "r",
   s: c.delivery.streamSeq,
@@ -113,9 +124,12 @@ export const decide = (
 ): Decision => {
   const sameMessage = lease.q === (ctx.source === "main" ? "m" : "r") && lease.s === c.delivery.streamSeq
   const tracksFloor = ctx.kind === "events" && lease.q === "m"
+  // Never below the ack floor: a lease made with the ack floor a replica had cached (which can
+  // be older than an ack made meanwhile) catches up with it here.
+  const floor = ctx.kind === "events" ? Math.max(lease.f, ctx.baseFloor()) : lease.f
   // A change at or below the record's floor was settled before (its +ACK or +TERM was lost,
   // say in a reconnect): handing it out again would deliver an acked change twice.
-  const floorNow = tracksFloor && isDone(state) ? Math.max(lease.f, lease.s) : lease.f
+  const floorNow = tracksFloor && isDone(state) ? Math.max(floor, lease.s) : floor
   // (A redrive's lease carries the main stream's floor too.)
   if (ctx.kind === "events" && ctx.source === "main" && !sameMessage && c.delivery.streamSeq <= floorNow) {
     return { kind: "skip", how: "+ACK" }
@@ -125,13 +139,13 @@ export const decide = (
     return { kind: "grant", lease: leaseFor(ctx, c, batch, now, 1, floorNow) }
   }
   if (state === "nacked" || state === "expired") {
-    return { kind: "grant", lease: leaseFor(ctx, c, batch, now, sameMessage ? lease.a + 1 : 1, lease.f) }
+    return { kind: "grant", lease: leaseFor(ctx, c, batch, now, sameMessage ? lease.a + 1 : 1, floor) }
   }
   const redelivered = sameMessage && c.delivery.deliveries > lease.d
   if (redelivered || lease.u <= now) {
     return {
       kind: "grant",
-      lease: leaseFor(ctx, c, batch, now, sameMessage ? lease.a + 1 : 1, lease.f),
+      lease: leaseFor(ctx, c, batch, now, sameMessage ? lease.a + 1 : 1, floor),
       expire: { batch: lease.b, index: lease.i }
     }
   }
@@ -183,7 +197,7 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
   if (!checkOrder) {
     const now = Date.now()
     const created = await Promise.all(pending.map((c) =>
-      ctx.kv.create(c.leaseKey, Lease.encode(leaseFor(ctx, c, batch, now, 1, 0)))))
+      ctx.kv.create(c.leaseKey, Lease.encode(leaseFor(ctx, c, batch, now, 1, freshFloor(ctx))))))
     const next: Array<Candidate> = []
     pending.forEach((c, i) => created[i] === "conflict" ? next.push(c) : granted.push({ candidate: c, batch }))
     pending = next
@@ -200,7 +214,7 @@ export const claim = async (ctx: ClaimContext, batch: string, messages: Readonly
     const decisions = pending.map((c, i): Decision => {
       const lease = leases[i]
       if (lease === undefined) {
-        return { kind: "grant", lease: leaseFor(ctx, c, batch, now, 1, checkOrder ? ctx.baseFloor() : 0) }
+        return { kind: "grant", lease: leaseFor(ctx, c, batch, now, 1, freshFloor(ctx)) }
       }
       const state = lease.z === "d" ? "dead" : Settlement.stateOf(settlements.get(lease.b) ?? Settlement.empty(), lease.i)
       return decide(ctx, c, batch, lease, state, now)

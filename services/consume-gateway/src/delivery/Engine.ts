@@ -12,14 +12,14 @@ import { setTimeout as sleep } from "node:timers/promises"
 import * as Resources from "../consumers/Resources.js"
 import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
-import { NatsUnavailable } from "../wire/Wire.js"
-import type { PullStatus, Wire } from "../wire/Wire.js"
+import type { Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
 import * as Claims from "./Claims.js"
 import * as ConsumerGone from "./ConsumerGone.js"
 import * as DeadLetters from "./DeadLetters.js"
-import { Backpressure, InvalidTokens, JetStreamUnavailable, PullRefused, StaleTokens, UnknownConsumer } from "./Failures.js"
+import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
+import * as PullEnds from "./PullEnds.js"
 import * as RetryAfter from "./RetryAfter.js"
 import * as Settle from "./Settle.js"
 
@@ -114,9 +114,14 @@ export class Engine {
     return runtime
   }
 
+  /** The info of the consumer's JetStream consumer: for its counts, and to tell whether it is gone. */
+  private consumerInfo(rt: Runtime) {
+    return this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable))
+  }
+
   /** Fresh counts; JetStream saying the consumer is not there is `UnknownConsumer` (deleted through another replica). */
   private refreshCounts(rt: Runtime): Promise<void> {
-    rt.refreshing ??= this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable)).then((info) => {
+    rt.refreshing ??= this.consumerInfo(rt).then((info) => {
       rt.counts = {
         numPending: info.num_pending,
         numAckPending: info.num_ack_pending,
@@ -165,6 +170,18 @@ export class Engine {
     }
   }
 
+  private pullEndContext(rt: Runtime): PullEnds.PullEndContext {
+    return {
+      wire: this.deps.wire,
+      metrics: this.deps.metrics,
+      warn: this.deps.warn,
+      consumer: rt.config.name,
+      resources: rt.resources,
+      info: () => this.consumerInfo(rt),
+      refreshCounts: () => this.refreshCounts(rt)
+    }
+  }
+
   private async claim(rt: Runtime, source: Lease.Source, messages: ReadonlyArray<Msg>) {
     if (messages.length === 0) return [] as Array<Claims.Granted>
     const batch = `${this.replica}${(++this.batches).toString(36)}`
@@ -184,63 +201,18 @@ export class Engine {
     let full = false
     this.checkRedrive(rt)
     if (rt.redrivePending > 0) {
-      const { messages, status } = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
-      if (status.end === "disconnected") throw this.unavailable()
-      if (status.end === "refused") this.refused(rt, rt.resources.deadLetterStream, rt.resources.redriveDurable, status)
-      if (messages.length === 0) rt.redrivePending = 0
-      granted.push(...await this.claim(rt, "redrive", messages))
+      const pulled = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
+      PullEnds.checkRedrive(this.pullEndContext(rt), pulled)
+      if (pulled.messages.length === 0) rt.redrivePending = 0
+      granted.push(...await this.claim(rt, "redrive", pulled.messages))
     }
     if (granted.length < want) {
-      const { messages, status } = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
-      await this.checkPullStatus(rt, status, "now")
-      granted.push(...await this.claim(rt, "main", messages))
-      full = status.end === "maxAckPending" || status.end === "unanswered"
+      const pulled = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
+      await PullEnds.check(this.pullEndContext(rt), pulled, "now")
+      granted.push(...await this.claim(rt, "main", pulled.messages))
+      full = pulled.status.end === "maxAckPending" || pulled.status.end === "unanswered"
     }
     return { granted, full }
-  }
-
-  /**
-   * Throws for a pull status that ends the request. `waiting`: within a long poll, which goes on (after
-   * a pause) through a moment JetStream does not serve the consumer, as through an empty pull.
-   */
-  private async checkPullStatus(rt: Runtime, status: PullStatus, within: "now" | "waiting") {
-    if (status.end === "disconnected") throw this.unavailable()
-    // Deleted: the JetStream consumer is gone (deleted through another replica).
-    if (status.end === "consumerGone") throw new UnknownConsumer(rt.config.name)
-    if (status.end === "noResponders") {
-      const { stream, durable } = rt.resources
-      const verdict = await ConsumerGone.classify(() => this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(stream, durable)))
-      if (verdict === "gone") throw new UnknownConsumer(rt.config.name)
-      this.connected()
-      if (within === "now") throw new JetStreamUnavailable(rt.config.name, stream, durable, verdict)
-      return
-    }
-    if (status.end === "maxWaiting") {
-      throw new Backpressure(`JetStream: ${status.description}: too many pulls are waiting for consumer ${rt.config.name}`,
-        RetryAfter.AT_JETSTREAM_MAX_WAITING_SECONDS)
-    }
-    if (status.end === "refused") this.refused(rt, rt.resources.stream, rt.resources.durable, status)
-  }
-
-  private unavailable(): NatsUnavailable {
-    return new NatsUnavailable(this.deps.wire.unavailable ?? "the connection to NATS was lost")
-  }
-
-  /** Before anything is asked of NATS: while the connection is lost, say so at once. */
-  private connected() {
-    if (this.deps.wire.unavailable !== undefined) throw this.unavailable()
-  }
-
-  /**
-   * A pull status with no meaning here: the JetStream consumer is not as the gateway made it.
-   * Said to the caller, the log and the metrics rather than answered as an empty batch.
-   */
-  private refused(rt: Runtime, stream: string, durable: string, status: PullStatus): never {
-    const consumer = rt.config.name
-    const failure = new PullRefused(consumer, stream, durable, status.code, status.description)
-    this.deps.metrics.pullsRefused.inc({ consumer, code: String(status.code), description: status.description })
-    this.deps.warn(failure.message, { consumer, stream, durable, jetstream_code: status.code, jetstream_description: status.description })
-    throw failure
   }
 
   /**
@@ -262,7 +234,7 @@ export class Engine {
    */
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
-    this.connected()
+    PullEnds.connected(this.deps.wire)
     if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
     const now = Date.now()
     if (rt.waiters.size >= this.deps.settings.maxWaiting) {
@@ -283,11 +255,9 @@ export class Engine {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
         const abandon = () => pull.abandon()
         signal?.addEventListener("abort", abandon, { once: true })
-        const { messages, status } = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
-        await this.checkPullStatus(rt, status, "waiting")
-        // The server never ended the pull (its own guard timer did): a server that hangs answers
-        // nothing else either, so ask it once; its failure is the 503, an answer an empty batch.
-        if (status.end === "timeout" && messages.length === 0) await this.refreshCounts(rt)
+        const pulled = await pull.result.finally(() => signal?.removeEventListener("abort", abandon))
+        await PullEnds.check(this.pullEndContext(rt), pulled, "waiting")
+        const { messages } = pulled
         if (messages.length === 0) {
           // Ended before its expiry (otherwise the deadline has passed and the loop ends here).
           if (Date.now() < deadline) await pause(Math.min(emptyPause, deadline - Date.now()), signal)
@@ -344,7 +314,7 @@ export class Engine {
 
   private async tokens(name: string, texts: ReadonlyArray<string>) {
     const rt = await this.runtime(name)
-    this.connected()
+    PullEnds.connected(this.deps.wire)
     const read = texts.map((text) => AckToken.read(this.deps.keys, name, text))
     const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
     if (rejected.length > 0) {

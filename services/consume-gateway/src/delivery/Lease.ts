@@ -28,7 +28,10 @@ export interface Lease {
   readonly i: number
   /** Set when the holder was dead-lettered at claim time (it has no settlement of its own). */
   readonly z?: "d"
-  /** EVENTS only: the highest stream sequence of this record already done (acked or dead). */
+  /**
+   * EVENTS only: the highest stream sequence of this record already done (acked or dead); for
+   * a record that had no lease, the consumer's ack floor when the lease was made.
+   */
   readonly f: number
 }
 
