@@ -104,7 +104,10 @@ export class Engine {
     const runtime: Runtime = {
       config,
       resources: Resources.of(this.deps.ns, name, config.source),
-      counts: known?.counts,
+      // Not carried over: a new config can be a consumer deleted and made again under the same
+      // name (through another replica), whose ack floor starts over; the old one's, taken as the
+      // floor of a record without a lease, would ack its changes unseen.
+      counts: undefined,
       refreshing: undefined,
       redrivePending: known?.redrivePending ?? 0,
       redriveCheckedAt: known?.redriveCheckedAt ?? 0,
