@@ -21,6 +21,7 @@ import type { Report } from "../wire/Backend.js"
 import * as UnexpectedFailure from "../session/UnexpectedFailure.js"
 import type { Accepted, ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
+import * as ClientEncoding from "./ClientEncoding.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
@@ -97,6 +98,8 @@ export const make = (deps: ExecutorDeps) => {
     const plan = request.write
     const table = plan.relation.table
     const qualified = `${table.schema}.${table.table}`
+    const encoding = ClientEncoding.refusal(request.sessionParameters)
+    if (encoding !== undefined) return { ok: false, report: { ...encoding, schema: table.schema, table: table.table } }
     let parameters: Array<string | null>
     try {
       parameters = asText(request.parameters, request.parameterFormats, request.parameterTypes)
