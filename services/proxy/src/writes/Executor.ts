@@ -21,7 +21,6 @@ import type { Report } from "../wire/Backend.js"
 import * as UnexpectedFailure from "../session/UnexpectedFailure.js"
 import type { Accepted, ExecuteRequest, WriteOutcome } from "../session/Writes.js"
 import type { WritePlan } from "../sql/WritePlan.js"
-import * as ClientEncoding from "./ClientEncoding.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
 import * as Queries from "./Queries.js"
@@ -30,6 +29,7 @@ import * as Results from "./Results.js"
 import type { Queryable } from "./Results.js"
 import * as Send from "./Send.js"
 import * as SendFunctions from "./SendFunctions.js"
+import * as SessionText from "./SessionText.js"
 
 /** A record in its JSON encoding (what RECORDS carries), as the tables' `applyEncoded` takes it. */
 export interface EncodedRecord {
@@ -98,8 +98,8 @@ export const make = (deps: ExecutorDeps) => {
     const plan = request.write
     const table = plan.relation.table
     const qualified = `${table.schema}.${table.table}`
-    const encoding = ClientEncoding.refusal(request.sessionParameters)
-    if (encoding !== undefined) return { ok: false, report: { ...encoding, schema: table.schema, table: table.table } }
+    const unreadable = SessionText.refusal(request.sessionParameters)
+    if (unreadable !== undefined) return { ok: false, report: { ...unreadable, schema: table.schema, table: table.table } }
     let parameters: Array<string | null>
     try {
       parameters = asText(request.parameters, request.parameterFormats, request.parameterTypes)

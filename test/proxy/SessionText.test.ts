@@ -1,10 +1,11 @@
 /**
- * A session whose client_encoding is not UTF-8 (psql on a LATIN1 terminal, Windows' WIN1252):
- * Postgres converts its text, but the proxy reads a write's SQL and parameters as UTF-8 and
- * sends RETURNING rows as UTF-8, so such a write would reach the API mangled ("José" as
- * "Jos\uFFFD"). It is refused before anything is sent, saying how to write instead; reads
- * pass through and Postgres converts them as usual. SQL_ASCII (psql in the C locale) passes
- * bytes through unconverted, as UTF-8 does.
+ * Sessions whose settings change how text is read (writes/SessionText.ts). A client_encoding
+ * other than UTF-8 (psql on a LATIN1 terminal, Windows' WIN1252): Postgres converts its text,
+ * but the proxy reads a write's SQL and parameters as UTF-8 and sends RETURNING rows as UTF-8,
+ * so such a write would reach the API mangled ("José" as "Jos\uFFFD"). standard_conforming_strings
+ * off: 'a\nb' would reach it as a backslash and an n. Either write is refused before anything is
+ * sent, saying how to write instead; reads pass through, read by Postgres as usual. SQL_ASCII
+ * (psql in the C locale) passes bytes through unconverted, as UTF-8 does.
  */
 import { execFile } from "node:child_process"
 import type Stripe from "stripe"
@@ -72,5 +73,23 @@ describe("a session in a client encoding other than UTF-8", () => {
     expect(ascii.stderr).toBe("")
     expect(ascii.stdout.toString("utf8").trim()).toBe("José")
     expect((await customersNamed("ascii@caladan.io")).map((c) => c.name)).toEqual(["José"])
+  })
+})
+
+describe("a session with standard_conforming_strings off", () => {
+  it("refuses a write with 0A000 naming the setting, sends nothing, and takes it once the setting is on", async () => {
+    const client = await fixture.clients.connect(fixture.stack.a.url)
+    await client.query("set standard_conforming_strings = off")
+    // Off, '\n' in a plain string is a newline to Postgres; the proxy would have sent a backslash and an n.
+    const refused = await client.query("insert into stripe.customers (email, name) values ('scs@caladan.io', 'a\\nb')").catch((error: unknown) => error)
+    expect(refused).toMatchObject({ code: "0A000", message: expect.stringContaining("standard_conforming_strings") })
+    expect(await customersNamed("scs@caladan.io")).toEqual([])
+    // Reads are the session's own, with its escapes.
+    expect((await client.query("select 'a\\nb' as v")).rows).toEqual([{ v: "a\nb" }])
+
+    await client.query("set standard_conforming_strings = on")
+    const taken = await client.query("insert into stripe.customers (email, name) values ('scs@caladan.io', E'a\\nb') returning name")
+    expect(taken.rows).toEqual([{ name: "a\nb" }])
+    expect((await customersNamed("scs@caladan.io")).map((c) => c.name)).toEqual(["a\nb"])
   })
 })
