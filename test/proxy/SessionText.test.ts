@@ -87,6 +87,13 @@ describe("a session with standard_conforming_strings off", () => {
     // Reads are the session's own, with its escapes.
     expect((await client.query("select 'a\\nb' as v")).rows).toEqual([{ v: "a\nb" }])
 
+    // Set earlier in the same query: Postgres reports the change only at the query's end.
+    await client.query("set standard_conforming_strings = on")
+    const inOneQuery = await client.query("set standard_conforming_strings = off; insert into stripe.customers (email, name) values ('scs@caladan.io', 'a\\nb')")
+      .catch((error: unknown) => error)
+    expect(inOneQuery).toMatchObject({ code: "0A000", message: expect.stringContaining("standard_conforming_strings") })
+    expect(await customersNamed("scs@caladan.io")).toEqual([])
+
     await client.query("set standard_conforming_strings = on")
     const taken = await client.query("insert into stripe.customers (email, name) values ('scs@caladan.io', E'a\\nb') returning name")
     expect(taken.rows).toEqual([{ name: "a\nb" }])
