@@ -110,9 +110,7 @@ export class Relay<W> {
       parameters,
       ask: this.suspension.ask,
       runPart: (sql, options) => this.suspension.runPart(sql, options),
-      forward: (raw, request) => {
-        if (!this.upstreamGone) this.forward(raw, request)
-      },
+      forward: (raw, request) => this.forward(raw, request),
       send: (messages) => this.send(messages),
       ignoreUntilSync: () => {
         this.ignoringUntilSync = true
@@ -120,7 +118,7 @@ export class Relay<W> {
       executeFollows: () => this.suspension.executeFollows(),
       unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
-    this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered, (raw, request) => this.forward(raw, request))
+    this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered)
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
@@ -249,6 +247,9 @@ export class Relay<W> {
   }
 
   private forward(raw: Buffer, request: number): void {
+    // Upstream closed while the relay was suspended: the session closes once the work has
+    // answered, and a request queued now would never be sent or answered.
+    if (this.upstreamGone) return
     this.toUpstream.add(raw)
     this.unanswered.account(request)
   }
