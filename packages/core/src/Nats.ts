@@ -49,6 +49,16 @@ export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Eff
 export const kvmAnsweringWithin = (client: NatsClient, timeoutMs: number): Kvm =>
   new Kvm(jetstream(client.nc, { ...client.js.getOptions(), timeout: timeoutMs }))
 
+/** Options of a KV read someone waits on. */
+export interface ReadOptions {
+  /** How long the read may wait for NATS to answer; JetStream's default (5 s) when not given. */
+  readonly timeoutMs?: number
+}
+
+/** The client's KV buckets, answering within `options.timeoutMs` when given. */
+export const kvmFor = (client: NatsClient, options: ReadOptions): Kvm =>
+  options.timeoutMs === undefined ? client.kvm : kvmAnsweringWithin(client, options.timeoutMs)
+
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 

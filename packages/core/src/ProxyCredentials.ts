@@ -9,7 +9,8 @@ import { Effect, Option, Schema } from "effect"
 import { InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SyncId } from "./Ids.js"
-import { kvmAnsweringWithin, Nats, tryNats } from "./Nats.js"
+import { kvmFor, Nats, tryNats } from "./Nats.js"
+import type { ReadOptions } from "./Nats.js"
 
 /** The part before the sync id: lower-case, so it never needs quoting in a connection URL. */
 export const CredentialName = Schema.String.pipe(
@@ -93,26 +94,21 @@ const keyFor = (user: string) => `${KEY_PREFIX}${user}`
 const decode = Schema.decodeUnknown(Schema.parseJson(ProxyCredential))
 const encode = Schema.encodeSync(Schema.parseJson(ProxyCredential))
 
-/** The tokens bucket; its requests time out after `timeoutMs` when given, JetStream's default otherwise. */
-const bucketOf = (timeoutMs?: number) =>
+/** The tokens bucket; its requests time out as `options` say. */
+const bucketOf = (options: ReadOptions) =>
   Effect.gen(function*() {
     const client = yield* Nats
-    const kvm = timeoutMs === undefined ? client.kvm : kvmAnsweringWithin(client, timeoutMs)
-    return yield* tryNats(`open bucket ${client.ns.buckets.tokens}`, () => kvm.open(client.ns.buckets.tokens))
+    return yield* tryNats(`open bucket ${client.ns.buckets.tokens}`, () => kvmFor(client, options).open(client.ns.buckets.tokens))
   })
 
-const bucket = bucketOf()
+const bucket = bucketOf({})
 
-export interface GetOptions {
-  /** How long the read may wait for NATS to answer (the proxy's logins wait less than the default 5 s). */
-  readonly timeoutMs?: number
-}
-
-export const get = (user: string, options: GetOptions = {}): Effect.Effect<Option.Option<ProxyCredential>, NatsError, Nats> =>
+/** The user's credential; a login reads it with a timeout of its own (`options.timeoutMs`). */
+export const get = (user: string, options: ReadOptions = {}): Effect.Effect<Option.Option<ProxyCredential>, NatsError, Nats> =>
   Effect.gen(function*() {
     // A user that cannot be a credential is not looked up (and cannot form a bad KV key).
     if (Option.isNone(parseUser(user))) return Option.none()
-    const kv = yield* bucketOf(options.timeoutMs)
+    const kv = yield* bucketOf(options)
     const entry = yield* tryNats(`read proxy credential ${user}`, () => kv.get(keyFor(user)))
     if (entry === null || entry.operation !== "PUT") return Option.none()
     return Option.some(yield* Effect.orDie(decode(entry.string())))

@@ -11,7 +11,8 @@ import type { CollectionId } from "./Collection.js"
 import { AlreadyExists, InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
-import { Nats, tryNats } from "./Nats.js"
+import { kvmFor, Nats, tryNats } from "./Nats.js"
+import type { ReadOptions } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
 import { SupportedSource, SyncConfig, defaultRateBudget } from "./SyncConfig.js"
 import type { DeleteMode, RateBudget, SyncState } from "./SyncConfig.js"
@@ -40,10 +41,14 @@ const decode = Schema.decodeUnknown(Schema.parseJson(SyncConfig))
 const decodeStatus = Schema.decodeUnknown(Schema.parseJson(SyncStatus))
 const encode = Schema.encodeSync(Schema.parseJson(SyncConfig))
 
-const bucket = Effect.gen(function*() {
-  const { kvm, ns } = yield* Nats
-  return yield* tryNats(`open bucket ${ns.buckets.syncs}`, () => kvm.open(ns.buckets.syncs))
-})
+/** The syncs bucket; its requests time out as `options` say. */
+const bucketOf = (options: ReadOptions) =>
+  Effect.gen(function*() {
+    const client = yield* Nats
+    return yield* tryNats(`open bucket ${client.ns.buckets.syncs}`, () => kvmFor(client, options).open(client.ns.buckets.syncs))
+  })
+
+const bucket = bucketOf({})
 
 const read = (kv: KV, id: SyncId) =>
   Effect.gen(function*() {
@@ -132,8 +137,9 @@ export const create = (
     return config
   })
 
-export const get = (id: SyncId): Effect.Effect<SyncConfig, NatsError | NotFound, Nats> =>
-  Effect.flatMap(bucket, (kv) => read(kv, id)).pipe(
+/** The sync's config; the proxy's writes read it with a timeout of their own (`options.timeoutMs`). */
+export const get = (id: SyncId, options: ReadOptions = {}): Effect.Effect<SyncConfig, NatsError | NotFound, Nats> =>
+  Effect.flatMap(bucketOf(options), (kv) => read(kv, id)).pipe(
     Effect.flatMap(Option.match({
       onNone: () => Effect.fail(new NotFound({ kind: "sync", id })),
       onSome: Effect.succeed

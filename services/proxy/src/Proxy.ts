@@ -63,12 +63,13 @@ const refusedWhileNatsLost = (plan: WritePlan, reason: string): Report => ({
 })
 
 /**
- * How long a login waits for NATS to answer its credential read. A connection that died
- * without a word, or a hung server, is noticed only from missed pings, minutes later; until
- * then each login would wait for the request timeout (5 s) and is refused with 57P03
- * after this instead. A KV read on a healthy NATS answers in milliseconds, even loaded.
+ * How long a login's credential read and a write's config read wait for NATS to answer. A
+ * connection that died without a word, or a hung server, is noticed only from missed pings,
+ * minutes later; until then each would wait for the request timeout (5 s), and is refused
+ * after this instead: a login with 57P03, a write with HV00N (nothing sent to the API). A KV
+ * read on a healthy NATS answers in milliseconds, even loaded.
  */
-const LOGIN_READ_TIMEOUT_MS = 1_500
+const NATS_READ_TIMEOUT_MS = 1_500
 
 export const make = (options: Options) =>
   Effect.gen(function*() {
@@ -101,7 +102,7 @@ export const make = (options: Options) =>
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
     const nats = yield* Nats.Nats
     const scope = yield* Effect.scope
-    const writers = WriterDirectory.make(connectors, runtime, scope)
+    const writers = WriterDirectory.make(connectors, runtime, scope, { configReadTimeoutMs: NATS_READ_TIMEOUT_MS })
     const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown> = {}) =>
       Runtime.runFork(runtime)(
         (level === "error" ? Effect.logError(message) : level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message))
@@ -137,7 +138,7 @@ export const make = (options: Options) =>
       const natsLost = nats.unusable()
       if (natsLost !== undefined) throw new CredentialsUnavailable(user, natsLost)
       const read = await Runtime.runPromise(runtime)(
-        Effect.either(ProxyCredentials.get(user, { timeoutMs: LOGIN_READ_TIMEOUT_MS }))
+        Effect.either(ProxyCredentials.get(user, { timeoutMs: NATS_READ_TIMEOUT_MS }))
       )
       if (Either.isLeft(read)) {
         const failure = read.left

@@ -28,9 +28,7 @@ export class ParseAndBind<W> {
   constructor(
     private readonly stream: InStream<W>,
     private readonly prepared: PreparedWrites.PreparedWrites<W>,
-    private readonly unanswered: Pick<Unanswered, "status" | "failed" | "runsSent" | "batchesSent">,
-    /** The client's message goes upstream, its answer awaited. */
-    private readonly forward: (raw: Buffer, request: number) => void
+    private readonly unanswered: Pick<Unanswered, "status" | "failed" | "runsSent" | "batchesSent">
   ) {}
 
   /** Forward a Parse, or return the work to do in its place. */
@@ -44,7 +42,7 @@ export class ParseAndBind<W> {
     const rebind = this.prepared.rebind(body, this.unanswered.runsSent)
     if (rebind !== undefined) return () => this.resolveBind(rebind, body, raw)
     this.prepared.bound(body, this.unanswered.batchesSent)
-    this.forward(raw, B)
+    this.stream.forward(raw, B)
     return undefined
   }
 
@@ -66,7 +64,7 @@ export class ParseAndBind<W> {
         if (resolution === undefined) this.prepared.parsedOther(parse.statement)
         else this.prepared.parsedPass(parse.statement, parse.parameterTypes, resolution)
     }
-    this.forward(raw, P)
+    this.stream.forward(raw, P)
     return undefined
   }
 
@@ -119,12 +117,12 @@ export class ParseAndBind<W> {
       else this.prepared.parsedPass(rebind.statement, rebind.parameterTypes, resolution)
     }
     this.prepared.bound(body, this.unanswered.batchesSent)
-    this.forward(raw, B)
+    this.stream.forward(raw, B)
   }
 
   private async refuseParse(report: Backend.Report, raw: Buffer): Promise<void> {
     // In an aborted transaction Postgres refuses the Parse itself, with 25P02.
-    if (this.unanswered.status === "E" && !this.unanswered.failed) this.forward(raw, P)
+    if (this.unanswered.status === "E" && !this.unanswered.failed) this.stream.forward(raw, P)
     else await this.answerError(report)
   }
 

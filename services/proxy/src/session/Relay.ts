@@ -17,10 +17,10 @@
  * To put the proxy's own answer (a write's result or error) in the right place, the relay
  * keeps the queue of requests upstream has yet to answer. Before answering a write it
  * forwards everything before it plus a Flush, waits until upstream has answered all of
- * it, and skips the write if one of those failed (as Postgres skips until Sync). The
- * write itself is run by SimpleQueryWrite or ExtendedWrite, through what InStream lets
- * them see of the relay; what the statement or portal a Parse or Bind names is, its
- * unqualified names resolved, is ParseAndBind's.
+ * it (Suspension), and skips the write if one of those failed (as Postgres skips until
+ * Sync). The write itself is run by SimpleQueryWrite or ExtendedWrite, through what
+ * InStream lets them see of the relay; what the statement or portal a Parse or Bind names
+ * is, its unqualified names resolved, is ParseAndBind's.
  *
  * While the proxy runs a write with nothing upstream left to answer (the API call, the
  * apply), what upstream sends of its own accord is held until the write has answered:
@@ -39,7 +39,7 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
-import { B, C, COPY_DATA, D, E, ERROR, F, P, Q, S, X } from "../wire/MessageCodes.js"
+import { B, C, COPY_DATA, D, E, F, P, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { Accept } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
@@ -49,20 +49,16 @@ import * as PreparedWrites from "./PreparedWrites.js"
 import * as ClientHotPath from "./ClientHotPath.js"
 import * as ExtendedWrite from "./ExtendedWrite.js"
 import { ParseAndBind } from "./ParseAndBind.js"
-import type { InStream, PartOptions } from "./InStream.js"
-import type * as OwnRequests from "./OwnRequests.js"
+import type { InStream } from "./InStream.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import { Unanswered } from "./Unanswered.js"
-import { Waiters } from "./Waiters.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
+import { Suspension } from "./Suspension.js"
 import * as UnexpectedFailure from "./UnexpectedFailure.js"
 import type { Writes } from "./Writes.js"
 
 /** Where a session's failures are logged (the service's logger). */
 export type SessionLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void
-
-/** The messages of a batch that prepare a later statement and say nothing of whether it runs. */
-const SETS_UP_A_STATEMENT = (type: number): boolean => type === P || type === B || type === D || type === C
 
 export class Relay<W> {
   private readonly fromClient = new FrameScanner((type) => type !== COPY_DATA)
@@ -71,10 +67,8 @@ export class Relay<W> {
   private readonly passesUnchanged: Accept
   private readonly toUpstream: Outbox
   private readonly unanswered: Unanswered
-  /** Waiting for upstream to answer everything forwarded so far (untilAnswered). */
-  private readonly drained = new Waiters()
-  /** Waiting for the client's next bytes while suspended (executeFollows). */
-  private readonly clientSent = new Waiters()
+  /** What waits while the relay is suspended: for upstream's answers, for the client's next messages. */
+  private readonly suspension: Suspension
   /** The proxy answered with an error: drop client messages until Sync. */
   private ignoringUntilSync = false
   private suspended = false
@@ -99,32 +93,32 @@ export class Relay<W> {
   ) {
     this.unanswered = new Unanswered(initialStatus, (answered) => this.prepared.transactionEnded(answered))
     this.toUpstream = new Outbox(upstream, () => client)
+    this.suspension = new Suspension(this.toUpstream, this.unanswered, this.fromClient, {
+      closed: () => this.closed,
+      upstreamGone: () => this.upstreamGone
+    })
     this.passesUnchanged = ClientHotPath.passesUnchanged(writes, this.prepared, this.unanswered)
     this.fromUpstream = new FromUpstream(new Outbox(client, () => upstream), this.unanswered, parameters, {
       // A write the proxy runs with nothing upstream left to answer: what upstream sends unasked waits (see the header).
       holding: () => this.suspended && this.unanswered.none,
-      relayed: () => {
-        if (this.unanswered.none && this.drained.any) this.drained.wakeAll()
-      },
+      relayed: () => this.suspension.relayed(),
       protocolError: (error) => this.protocolError(error)
     })
     this.stream = {
       writes,
       session: this.unanswered,
       parameters,
-      ask: this.ask,
-      runPart: (sql, options) => this.runPart(sql, options),
-      forward: (raw, request) => {
-        if (!this.upstreamGone) this.forward(raw, request)
-      },
+      ask: this.suspension.ask,
+      runPart: (sql, options) => this.suspension.runPart(sql, options),
+      forward: (raw, request) => this.forward(raw, request),
       send: (messages) => this.send(messages),
       ignoreUntilSync: () => {
         this.ignoringUntilSync = true
       },
-      executeFollows: () => this.executeFollows(),
+      executeFollows: () => this.suspension.executeFollows(),
       unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
-    this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered, (raw, request) => this.forward(raw, request))
+    this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered)
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
@@ -154,8 +148,7 @@ export class Relay<W> {
     // What is still queued for the client (upstream's FATAL, a write's answer) goes first.
     if (this.client.writableLength > 0 && !this.client.destroyed) this.client.end()
     else this.client.destroy()
-    this.drained.wakeAll()
-    this.clientSent.wakeAll()
+    this.suspension.sessionClosed()
     this.onClosed()
   }
 
@@ -163,7 +156,7 @@ export class Relay<W> {
   private upstreamClosed(): void {
     if (!this.suspended || this.closed) return this.closeAfterUpstream()
     this.upstreamGone = true
-    this.drained.wakeAll()
+    this.suspension.upstreamClosed()
   }
 
   /** Upstream's FATAL has been relayed, or the proxy says it closed (see the header). */
@@ -178,7 +171,7 @@ export class Relay<W> {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
       this.fromClient.push(chunk)
       if (!this.suspended) this.pump()
-      else this.clientSent.wakeAll()
+      else this.suspension.clientSentMore()
       return
     }
     const passed = acceptWhole(chunk, this.passesUnchanged)
@@ -201,7 +194,7 @@ export class Relay<W> {
         }
         const handled = this.onClientMessage(piece.type, piece.body, piece.raw)
         if (handled !== undefined) {
-          // Forwarded messages leave with the Flush in one write (see untilAnswered).
+          // Forwarded messages leave with the Flush in one write (see Suspension.untilAnswered).
           this.suspend(handled)
           return
         }
@@ -254,6 +247,9 @@ export class Relay<W> {
   }
 
   private forward(raw: Buffer, request: number): void {
+    // Upstream closed while the relay was suspended: the session closes once the work has
+    // answered, and a request queued now would never be sent or answered.
+    if (this.upstreamGone) return
     this.toUpstream.add(raw)
     this.unanswered.account(request)
   }
@@ -280,7 +276,7 @@ export class Relay<W> {
   private suspend(work: () => Promise<void>): void {
     this.suspended = true
     if (this.unanswered.none) this.toUpstream.flush()
-    this.untilAnswered()
+    this.suspension.untilAnswered()
       .then(work)
       .catch((error: unknown) => this.protocolError(error))
       .finally(() => {
@@ -291,56 +287,9 @@ export class Relay<W> {
       })
   }
 
-  /** Resolves once upstream has answered everything forwarded so far. */
-  private untilAnswered(): Promise<void> {
-    if (this.unanswered.none || this.closed || this.upstreamGone) return Promise.resolve()
-    this.toUpstream.add(Frontend.flush)
-    this.toUpstream.flush()
-    return this.drained.wait()
-  }
-
   private send(messages: ReadonlyArray<Buffer>): void {
     if (this.client.destroyed || messages.length === 0) return
     this.client.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
-  }
-
-  /**
-   * Runs a request of the proxy's own upstream; called only once everything before it is
-   * answered. Its answers, or undefined when it failed unexpectedly (the error was relayed).
-   */
-  private readonly ask = async (request: OwnRequests.OwnRequest): Promise<ReadonlyArray<OwnRequests.OwnAnswer> | undefined> => {
-    // The session is gone: its FATAL, held, is the error the client gets.
-    if (this.upstreamGone) return undefined
-    this.toUpstream.add(request.bytes)
-    this.unanswered.awaitOwn(request.requests, request.fails === true)
-    await this.untilAnswered()
-    const answers = this.unanswered.takeOwnAnswers()
-    if (this.upstreamGone) return undefined
-    return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
-  }
-
-  /**
-   * Whether the client's batch goes on with another Execute before its Sync: outside a
-   * block, that statement shares the implicit transaction of the write being run. Waits
-   * for the client's next messages until one says (an Execute, or a Sync, Flush or
-   * anything else that is not Parse, Bind, Describe or Close); a client sends a Sync or
-   * Flush after an Execute to get its answer.
-   */
-  private async executeFollows(): Promise<boolean> {
-    for (;;) {
-      const next = this.fromClient.upcoming(SETS_UP_A_STATEMENT)
-      if (next !== undefined || this.closed) return next === E
-      await this.clientSent.wait()
-    }
-  }
-
-  /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
-  private async runPart(sql: string, options: PartOptions): Promise<boolean> {
-    if (this.upstreamGone) return false
-    this.toUpstream.add(Frontend.encodeQuery(sql))
-    this.unanswered.awaitSwallowingReady(Q, options)
-    await this.untilAnswered()
-    return !this.upstreamGone && !this.unanswered.swallowedFailed
   }
 
   private protocolError(error: unknown): void {

@@ -36,10 +36,16 @@ const NOT_ANSWERED_HINT = "Nothing was written. The proxy reads each sync's conf
 /** How long a sync's config is trusted before it is read again (a changed API key takes effect after this). */
 export const CONFIG_TTL_MS = 2_000
 
+export interface Options {
+  /** How long a config read waits for NATS to answer before the write is refused with HV00N. */
+  readonly configReadTimeoutMs: number
+}
+
 export const make = (
   connectors: ReadonlyArray<Connector.Connector>,
   runtime: Runtime.Runtime<Nats.Nats | Secrets.SecretKeys>,
-  scope: Scope.Scope
+  scope: Scope.Scope,
+  options: Options
 ) => {
   const cache = new Map<Ids.SyncId, { readonly fingerprint: string; readonly writer: SyncWriter | Report }>()
   const configs = new Map<Ids.SyncId, { readonly at: number; readonly config: SyncConfig.SyncConfig }>()
@@ -48,7 +54,7 @@ export const make = (
   const configOf = async (sync: Ids.SyncId): Promise<SyncConfig.SyncConfig | Report> => {
     const known = configs.get(sync)
     if (known !== undefined && Date.now() - known.at < CONFIG_TTL_MS) return known.config
-    const exit = await Runtime.runPromiseExit(runtime)(Effect.either(SyncStore.get(sync)))
+    const exit = await Runtime.runPromiseExit(runtime)(Effect.either(SyncStore.get(sync, { timeoutMs: options.configReadTimeoutMs })))
     if (Exit.isFailure(exit)) return report("HV000", `cannot read the config of sync ${sync}`, "Nothing was written. Retry when NATS is reachable.")
     const read = exit.value
     if (Either.isLeft(read)) {
