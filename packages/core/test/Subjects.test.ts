@@ -68,4 +68,11 @@ describe("Subjects", () => {
     expect(a).not.toBe(Record.recordIdFor(Ids.SyncId.make("sync_2"), customers, "cus_1"))
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
+
+  it("keeps the record ids already stored: the same as a SHA-1 name-based UUID made with a Hash object", () => {
+    expect(Record.recordIdFor(sync, customers, "cus_1")).toBe("556a0232-3ee1-5147-b62f-3b13f31d964c")
+    // Names longer than the reused buffer, in bytes and in characters, hash the same way.
+    expect(Record.recordIdFor(sync, customers, "é".repeat(400))).toBe("b42a8d32-e9bf-5265-8a35-dad7def0b55c")
+    expect(Record.recordIdFor(sync, customers, "x".repeat(2000))).toBe("952622a8-8547-577f-823e-7ee55ffa52a3")
+  })
 })
