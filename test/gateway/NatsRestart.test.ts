@@ -41,14 +41,22 @@ const everyReplica = async (what: string, ready: boolean) => {
 const stopNats = async (how: "stop" | "kill" = "stop") => {
   await nats[how]()
   await everyReplica("both replicas not ready while NATS is away", false)
+  // The test's own client too, so that `restartNats` can tell when it is back.
+  await Fixtures.waitFor("the test's NATS connection lost", () => stack.nats.unusable() !== undefined ? true : undefined)
 }
 
 const restartNats = async () => {
   await nats.restart()
   await everyReplica("both replicas ready again after the restart", true)
-  // The test's own connection (it publishes) comes back on its own time too.
-  await Fixtures.waitFor("the test's NATS connection back", () =>
-    stack.nats.jsm.streams.info(stack.ns.streams.records).then(() => true), { timeoutMs: 30_000 })
+  // The test's own connection (it publishes) comes back on its own time too, up to one reconnect
+  // wait after the replicas'. Nothing is asked of it before its client says it is back: nats.js
+  // drops what is sent between reconnect attempts, and a JetStream request dropped so answers
+  // only at its timeout (5 s), far longer than the reconnect it waits for.
+  await Fixtures.waitFor("the test's NATS connection back", async () => {
+    if (stack.nats.unusable() !== undefined) return undefined
+    await stack.nats.jsm.streams.info(stack.ns.streams.records)
+    return true
+  }, { timeoutMs: 30_000 })
 }
 
 interface Answer {
