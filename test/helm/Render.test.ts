@@ -47,6 +47,8 @@ interface Resource {
   readonly kind: string
   readonly metadata: { readonly name: string; readonly annotations?: Record<string, string> }
   readonly spec?: {
+    readonly selector?: { readonly matchLabels: Labels }
+    readonly maxUnavailable?: number
     readonly template: {
       readonly metadata: { readonly labels?: Labels; readonly annotations?: Record<string, string> }
       readonly spec: {
@@ -87,6 +89,10 @@ const secretRefsOf = (resource: Resource): ReadonlyArray<string> =>
 
 const workloadsOf = (resources: ReadonlyArray<Resource>): ReadonlyArray<Resource> =>
   resources.filter((r) => r.kind === "Deployment" || r.kind === "Job")
+
+/** Whether a selector's labels pick the pods of a workload (every label present, same value). */
+const selects = (selector: Labels, pod: Labels): boolean =>
+  Object.entries(selector).every(([key, value]) => pod[key] === value)
 
 /** The name of the volume mounted at `path` in a container, when it is a writable emptyDir of the pod. */
 const writableEmptyDirAt = (workload: Resource, container: Container, path: string): string | undefined => {
@@ -211,6 +217,29 @@ describe("Helm chart, rendered", () => {
       expect(workload.spec?.template.spec.securityContext, workload.metadata.name).toBeUndefined()
       expect(containersOf(workload)[0]?.securityContext, workload.metadata.name).toBeUndefined()
     }
+  })
+
+  it("keeps one pod of every replicated component up through a voluntary disruption, selecting exactly that component's pods", async () => {
+    const resources = await render("tributary", documented)
+    const deployments = resources.filter((r) => r.kind === "Deployment")
+    const budgets = resources.filter((r) => r.kind === "PodDisruptionBudget")
+    expect(budgets.map((b) => b.metadata.name).sort()).toStrictEqual(deployments.map((d) => d.metadata.name).sort())
+    for (const budget of budgets) {
+      const name = budget.metadata.name
+      expect(budget.spec?.maxUnavailable, name).toBe(1)
+      const selector = budget.spec?.selector?.matchLabels ?? {}
+      expect(Object.keys(selector).length, name).toBeGreaterThan(0)
+      const selected = deployments.filter((d) => selects(selector, d.spec?.template.metadata.labels ?? {}))
+      expect(selected.map((d) => d.metadata.name), name).toStrictEqual([name])
+      expect(selector, name).toStrictEqual(selected[0]?.spec?.selector?.matchLabels)
+    }
+  })
+
+  it("leaves out the disruption budget of a component with one replica, one switched off, or all when asked", async () => {
+    const budgetsOf = async (args: ReadonlyArray<string>) =>
+      (await render("tributary", [...documented, ...args])).filter((r) => r.kind === "PodDisruptionBudget").map((b) => b.metadata.name).sort()
+    expect(await budgetsOf(["--set", "sync.replicas=1", "--set", "proxy.enabled=false"])).toStrictEqual(["tributary-gateway", "tributary-sink"])
+    expect(await budgetsOf(["--set", "podDisruptionBudget.enabled=false"])).toStrictEqual([])
   })
 
   it("refuses to render without the values it cannot guess, naming them", async () => {
