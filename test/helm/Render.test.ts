@@ -28,22 +28,51 @@ interface Probe {
   readonly httpGet?: { readonly path: string; readonly port: string }
 }
 interface Container {
+  readonly name: string
   readonly args: ReadonlyArray<string>
   readonly env: ReadonlyArray<EnvVar>
   readonly ports?: ReadonlyArray<{ readonly name: string; readonly containerPort: number }>
   readonly livenessProbe?: Probe
   readonly readinessProbe?: Probe
+  readonly securityContext?: Record<string, unknown>
+  readonly volumeMounts?: ReadonlyArray<{ readonly name: string; readonly mountPath: string; readonly readOnly?: boolean }>
 }
+interface Volume {
+  readonly name: string
+  readonly emptyDir?: object
+  readonly secret?: { readonly secretName: string }
+}
+type Labels = Record<string, string>
 interface Resource {
   readonly kind: string
   readonly metadata: { readonly name: string; readonly annotations?: Record<string, string> }
   readonly spec?: {
+    readonly selector?: { readonly matchLabels: Labels }
+    readonly maxUnavailable?: number
     readonly template: {
-      readonly metadata: { readonly annotations?: Record<string, string> }
-      readonly spec: { readonly containers: ReadonlyArray<Container> }
+      readonly metadata: { readonly labels?: Labels; readonly annotations?: Record<string, string> }
+      readonly spec: {
+        readonly securityContext?: Record<string, unknown>
+        readonly containers: ReadonlyArray<Container>
+        readonly volumes?: ReadonlyArray<Volume>
+      }
     }
   }
   readonly stringData?: Record<string, string>
+}
+
+/** What every pod runs with unless values say otherwise: the image's `node` user (1000). */
+const podSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: 1000,
+  seccompProfile: { type: "RuntimeDefault" }
+}
+const containerSecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] }
 }
 
 const render = async (release: string, args: ReadonlyArray<string>): Promise<ReadonlyArray<Resource>> => {
@@ -57,6 +86,20 @@ const containersOf = (resource: Resource): ReadonlyArray<Container> => resource.
 
 const secretRefsOf = (resource: Resource): ReadonlyArray<string> =>
   containersOf(resource).flatMap((c) => c.env.flatMap((e) => (e.valueFrom?.secretKeyRef === undefined ? [] : [e.valueFrom.secretKeyRef.name])))
+
+const workloadsOf = (resources: ReadonlyArray<Resource>): ReadonlyArray<Resource> =>
+  resources.filter((r) => r.kind === "Deployment" || r.kind === "Job")
+
+/** Whether a selector's labels pick the pods of a workload (every label present, same value). */
+const selects = (selector: Labels, pod: Labels): boolean =>
+  Object.entries(selector).every(([key, value]) => pod[key] === value)
+
+/** The name of the volume mounted at `path` in a container, when it is a writable emptyDir of the pod. */
+const writableEmptyDirAt = (workload: Resource, container: Container, path: string): string | undefined => {
+  const mount = (container.volumeMounts ?? []).find((m) => m.mountPath === path && m.readOnly !== true)
+  const volume = workload.spec?.template.spec.volumes?.find((v) => v.name === mount?.name)
+  return volume?.emptyDir === undefined ? undefined : volume.name
+}
 
 beforeAll(async () => {
   await helmBinary()
@@ -113,13 +156,90 @@ describe("Helm chart, rendered", () => {
     const secrets = resources.filter((r) => r.kind === "Secret")
     expect(secrets.map((s) => s.metadata.name)).toStrictEqual(["shop-tributary"])
     expect(Object.keys(secrets[0]?.stringData ?? {})).toStrictEqual(["metrics-token"])
-    const sync = resources.find((r) => r.metadata.name === "shop-tributary-sync")
+    const sync = resources.find((r) => r.kind === "Deployment" && r.metadata.name === "shop-tributary-sync")
     expect(sync === undefined ? [] : secretRefsOf(sync)).toStrictEqual(["pg", "key", "shop-tributary"])
   })
 
   it("leaves out a component that is switched off", async () => {
     const resources = await render("tributary", [...documented, "--set", "proxy.enabled=false", "--set", "gateway.enabled=false"])
     expect(resources.filter((r) => r.metadata.name.includes("proxy") || r.metadata.name.includes("gateway"))).toStrictEqual([])
+  })
+
+  it("runs every pod as the image's non-root user, without privileges, on a read-only root filesystem with a writable /tmp", async () => {
+    const resources = await render("tributary", documented)
+    const workloads = workloadsOf(resources)
+    expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toStrictEqual([
+      "Deployment/tributary-gateway",
+      "Deployment/tributary-proxy",
+      "Deployment/tributary-sink",
+      "Deployment/tributary-sync",
+      "Job/tributary-provision"
+    ])
+    for (const workload of workloads) {
+      const name = workload.metadata.name
+      expect(workload.spec?.template.spec.securityContext, `${name} pod`).toStrictEqual(podSecurityContext)
+      for (const container of containersOf(workload)) {
+        expect(container.securityContext, `${name}/${container.name}`).toStrictEqual(containerSecurityContext)
+        // tsx writes its transform cache under os.tmpdir() and fails to load anything when it cannot.
+        expect(writableEmptyDirAt(workload, container, "/tmp"), `${name}/${container.name} /tmp`).toBeDefined()
+      }
+    }
+  })
+
+  it("mounts the proxy's TLS Secret read-only beside the writable /tmp", async () => {
+    const resources = await render("tributary", [...documented, "--set", "proxy.tlsSecret=proxy-tls"])
+    const proxy = resources.find((r) => r.kind === "Deployment" && r.metadata.name === "tributary-proxy")
+    const [container] = proxy === undefined ? [] : containersOf(proxy)
+    expect(container?.volumeMounts).toContainEqual({ name: "tls", mountPath: "/etc/tributary/tls", readOnly: true })
+    expect(proxy?.spec?.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: "proxy-tls" } })
+    expect(proxy !== undefined && container !== undefined ? writableEmptyDirAt(proxy, container, "/tmp") : undefined).toBeDefined()
+  })
+
+  it("takes security contexts from values, and drops a default set to null", async () => {
+    const resources = await render("tributary", [
+      ...documented,
+      "--set", "podSecurityContext.runAsUser=2000",
+      "--set", "podSecurityContext.fsGroup=null",
+      "--set", "securityContext.readOnlyRootFilesystem=false"
+    ])
+    const workloads = workloadsOf(resources)
+    expect(workloads.length).toBe(5)
+    const { runAsNonRoot, runAsGroup, seccompProfile } = podSecurityContext
+    for (const workload of workloads) {
+      expect(workload.spec?.template.spec.securityContext, workload.metadata.name)
+        .toStrictEqual({ runAsNonRoot, runAsUser: 2000, runAsGroup, seccompProfile })
+      for (const container of containersOf(workload)) {
+        expect(container.securityContext, workload.metadata.name).toStrictEqual({ ...containerSecurityContext, readOnlyRootFilesystem: false })
+      }
+    }
+    const cleared = await render("tributary", [...documented, "--set", "podSecurityContext=null", "--set", "securityContext=null"])
+    for (const workload of workloadsOf(cleared)) {
+      expect(workload.spec?.template.spec.securityContext, workload.metadata.name).toBeUndefined()
+      expect(containersOf(workload)[0]?.securityContext, workload.metadata.name).toBeUndefined()
+    }
+  })
+
+  it("keeps one pod of every replicated component up through a voluntary disruption, selecting exactly that component's pods", async () => {
+    const resources = await render("tributary", documented)
+    const deployments = resources.filter((r) => r.kind === "Deployment")
+    const budgets = resources.filter((r) => r.kind === "PodDisruptionBudget")
+    expect(budgets.map((b) => b.metadata.name).sort()).toStrictEqual(deployments.map((d) => d.metadata.name).sort())
+    for (const budget of budgets) {
+      const name = budget.metadata.name
+      expect(budget.spec?.maxUnavailable, name).toBe(1)
+      const selector = budget.spec?.selector?.matchLabels ?? {}
+      expect(Object.keys(selector).length, name).toBeGreaterThan(0)
+      const selected = deployments.filter((d) => selects(selector, d.spec?.template.metadata.labels ?? {}))
+      expect(selected.map((d) => d.metadata.name), name).toStrictEqual([name])
+      expect(selector, name).toStrictEqual(selected[0]?.spec?.selector?.matchLabels)
+    }
+  })
+
+  it("leaves out the disruption budget of a component with one replica, one switched off, or all when asked", async () => {
+    const budgetsOf = async (args: ReadonlyArray<string>) =>
+      (await render("tributary", [...documented, ...args])).filter((r) => r.kind === "PodDisruptionBudget").map((b) => b.metadata.name).sort()
+    expect(await budgetsOf(["--set", "sync.replicas=1", "--set", "proxy.enabled=false"])).toStrictEqual(["tributary-gateway", "tributary-sink"])
+    expect(await budgetsOf(["--set", "podDisruptionBudget.enabled=false"])).toStrictEqual([])
   })
 
   it("refuses to render without the values it cannot guess, naming them", async () => {

@@ -87,3 +87,17 @@ readinessProbe:
   httpGet: { path: /readyz, port: http }
   periodSeconds: 5
 {{- end -}}
+
+{{/*
+A writable /tmp on the read-only root filesystem: tsx, which runs the TypeScript sources,
+keeps its transform cache under os.tmpdir() and cannot load a module when it cannot write there.
+*/}}
+{{- define "tributary.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "tributary.tmpVolume" -}}
+- name: tmp
+  emptyDir: {}
+{{- end -}}
