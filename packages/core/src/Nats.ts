@@ -40,24 +40,36 @@ export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
 export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, NatsError> =>
   Effect.tryPromise({ try: run, catch: toNatsError(operation) })
 
-/**
- * The client's KV buckets with requests that time out after `timeoutMs` rather than
- * JetStream's default (5 s): for a read someone waits on, so that a server that does not
- * answer (a hung one, a connection dead without a word) is told sooner. Its failures say
- * so (`NatsError.timedOut`).
- */
-export const kvmAnsweringWithin = (client: NatsClient, timeoutMs: number): Kvm =>
-  new Kvm(jetstream(client.nc, { ...client.js.getOptions(), timeout: timeoutMs }))
-
 /** Options of a KV read someone waits on. */
 export interface ReadOptions {
   /** How long the read may wait for NATS to answer; JetStream's default (5 s) when not given. */
   readonly timeoutMs?: number
 }
 
-/** The client's KV buckets, answering within `options.timeoutMs` when given. */
-export const kvmFor = (client: NatsClient, options: ReadOptions): Kvm =>
-  options.timeoutMs === undefined ? client.kvm : kvmAnsweringWithin(client, options.timeoutMs)
+/** Per client, its KV buckets with a shorter request timeout, by timeout: made once, not per read. */
+const answeringWithin = new WeakMap<NatsClient, Map<number, Kvm>>()
+
+/**
+ * The client's KV buckets, with requests that time out after `options.timeoutMs` when given
+ * rather than JetStream's default (5 s): for a read someone waits on, so that a server that
+ * does not answer (a hung one, a connection dead without a word) is told sooner. Its failures
+ * say so (`NatsError.timedOut`).
+ */
+export const kvmFor = (client: NatsClient, options: ReadOptions): Kvm => {
+  const timeoutMs = options.timeoutMs
+  if (timeoutMs === undefined) return client.kvm
+  let byTimeout = answeringWithin.get(client)
+  if (byTimeout === undefined) {
+    byTimeout = new Map()
+    answeringWithin.set(client, byTimeout)
+  }
+  let kvm = byTimeout.get(timeoutMs)
+  if (kvm === undefined) {
+    kvm = new Kvm(jetstream(client.nc, { ...client.js.getOptions(), timeout: timeoutMs }))
+    byTimeout.set(timeoutMs, kvm)
+  }
+  return kvm
+}
 
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"

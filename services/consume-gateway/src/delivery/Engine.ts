@@ -59,6 +59,8 @@ interface Runtime {
   refreshing: Promise<void> | undefined
   redrivePending: number
   redriveCheckedAt: number
+  /** What its pulls' ends need (`PullEnds`): made at the first pull, not at each. */
+  pullEnds?: PullEnds.PullEndContext
   /**
    * The replica's `/next` requests for the consumer. One set for every runtime of the consumer:
    * a request that started on the config before a PATCH ends (and frees its slot) after it.
@@ -174,7 +176,7 @@ export class Engine {
   }
 
   private pullEndContext(rt: Runtime): PullEnds.PullEndContext {
-    return {
+    return rt.pullEnds ??= {
       wire: this.deps.wire,
       metrics: this.deps.metrics,
       warn: this.deps.warn,
