@@ -54,4 +54,26 @@ describe("Database", () => {
       expect(unknown.hint).toMatch(/explicit type casts/)
       expect(unknown.message).toMatch(/^Postgres call failed \(42883\): function no_such_function\(integer\) does not exist; HINT: .*explicit type casts/)
     }).pipe(Effect.provide(freshDatabase)))
+
+  it.scoped("a checked-out client whose server goes away between queries does not end the process: its next query fails", () =>
+    Effect.gen(function*() {
+      const { pool } = yield* Database.Database
+      const uncaught: Array<unknown> = []
+      const record = (error: unknown) => uncaught.push(error)
+      process.on("uncaughtException", record)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("uncaughtException", record)))
+      const held = yield* Effect.promise(() => pool.connect())
+      const pid = (yield* Effect.promise(() => held.query<{ pid: number }>("select pg_backend_pid() as pid"))).rows[0]!.pid
+      // Postgres' FATAL 57P01 reaches the held client while no query of its own is running.
+      const ended = new Promise<void>((resolve) => held.once("end", () => resolve()))
+      const terminated = yield* Effect.promise(() => pool.query("select pg_terminate_backend($1) as done", [pid]))
+      expect(terminated.rows).toEqual([{ done: true }])
+      yield* Effect.promise(() => ended)
+      const failed = yield* Effect.promise(() => held.query("select 1").then(() => undefined, (error: Error) => error))
+      expect(failed?.message).toMatch(/not queryable/)
+      held.release(failed)
+      expect(uncaught).toEqual([])
+      // The pool goes on with a fresh connection.
+      expect((yield* Effect.promise(() => pool.query("select 1 as one"))).rows).toEqual([{ one: 1 }])
+    }).pipe(Effect.provide(freshDatabase)))
 })

@@ -1,7 +1,7 @@
 /**
  * The Postgres pool and its kysely view as a scoped Layer. The pool is ended on
  * release; an idle client that loses its server (Postgres restarting) is logged and
- * replaced rather than crashing the process.
+ * replaced rather than crashing the process, and so is a checked-out one (`guardCheckedOut`).
  */
 import { Context, Effect, Layer, Redacted, Runtime } from "effect"
 import { Kysely, PostgresDialect } from "kysely"
@@ -39,6 +39,18 @@ export const toDatabaseError = (operation: string) => (cause: unknown): Database
 export const tryDatabase = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, DatabaseError> =>
   Effect.tryPromise({ try: run, catch: toDatabaseError(operation) })
 
+const ignore = () => undefined
+
+/**
+ * pg-pool listens for `error` on a client only while it is idle. A client checked out
+ * between queries (held across an API call, say) whose server goes away emits `error`
+ * with no listener, which Node turns into an uncaught exception that ends the process.
+ * Every client of the pool keeps a listener of its own from its first connect: the loss
+ * is still seen, by the next query on that client, which fails, and the client is not
+ * reused (pg-pool destroys a client that is no longer queryable when it is released).
+ */
+export const guardCheckedOut = (pool: pg.Pool): pg.Pool => pool.on("connect", (client) => client.on("error", ignore))
+
 export const make = (settings: Settings.PostgresSettings, applicationName = "tributary") =>
   Effect.gen(function*() {
     const pool = yield* Effect.acquireRelease(
@@ -52,6 +64,7 @@ export const make = (settings: Settings.PostgresSettings, applicationName = "tri
       ),
       (pool) => Effect.promise(() => pool.end())
     )
+    guardCheckedOut(pool)
     const runtime = yield* Effect.runtime<never>()
     pool.on("error", (error) => {
       Runtime.runFork(runtime)(Effect.logWarning("idle Postgres connection lost", toDatabaseError("idle")(error)))

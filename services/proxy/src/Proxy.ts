@@ -95,7 +95,7 @@ export const make = (options: Options) =>
       Effect.sync(() => ReaderSessions.pool(ProxySettings.upstreamUrlText(options.settings), 10)),
       (pool) => Effect.promise(() => pool.end())
     )
-    readerPool.on("error", () => undefined)
+    Database.guardCheckedOut(readerPool).on("error", () => undefined)
     const readers = ReaderSessions.make(readerPool)
     const resolveNames = SearchPath.resolver(readers)
 
