@@ -32,11 +32,17 @@ describe("Helm chart", () => {
   })
 
   it("rejects values a user could get wrong", () => {
-    const broken = { ...values, secretKey: { value: "too short" }, nats: { url: "http://nats:4222" } }
+    const broken = {
+      ...values,
+      secretKey: { value: "too short" },
+      nats: { url: "http://nats:4222" },
+      tmpVolume: { sizeLimit: "64 MB" }
+    }
     expect(validate(broken)).toBe(false)
     const fields = (validate.errors ?? []).map((e) => e.instancePath)
     expect(fields).toContain("/secretKey/value")
     expect(fields).toContain("/nats/url")
+    expect(fields).toContain("/tmpVolume/sizeLimit")
   })
 
   it("reads only values that exist in values.yaml", () => {

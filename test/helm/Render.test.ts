@@ -39,7 +39,7 @@ interface Container {
 }
 interface Volume {
   readonly name: string
-  readonly emptyDir?: object
+  readonly emptyDir?: { readonly sizeLimit?: string }
   readonly secret?: { readonly secretName: string }
 }
 type Labels = Record<string, string>
@@ -89,6 +89,9 @@ const secretRefsOf = (resource: Resource): ReadonlyArray<string> =>
 
 const workloadsOf = (resources: ReadonlyArray<Resource>): ReadonlyArray<Resource> =>
   resources.filter((r) => r.kind === "Deployment" || r.kind === "Job")
+
+const emptyDirsOf = (workload: Resource): ReadonlyArray<Volume> =>
+  (workload.spec?.template.spec.volumes ?? []).filter((v) => v.emptyDir !== undefined)
 
 /** Whether a selector's labels pick the pods of a workload (every label present, same value). */
 const selects = (selector: Labels, pod: Labels): boolean =>
@@ -193,6 +196,18 @@ describe("Helm chart, rendered", () => {
     expect(container?.volumeMounts).toContainEqual({ name: "tls", mountPath: "/etc/tributary/tls", readOnly: true })
     expect(proxy?.spec?.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: "proxy-tls" } })
     expect(proxy !== undefined && container !== undefined ? writableEmptyDirAt(proxy, container, "/tmp") : undefined).toBeDefined()
+  })
+
+  it("caps every emptyDir, 64Mi by default: tsx's transform cache in /tmp takes about 1 MB a component", async () => {
+    const sizeLimitsOf = (resources: ReadonlyArray<Resource>) =>
+      workloadsOf(resources).flatMap((w) => emptyDirsOf(w).map((v) => `${w.metadata.name}/${v.name}: ${v.emptyDir?.sizeLimit}`))
+    const resources = await render("tributary", documented)
+    const names = workloadsOf(resources).map((w) => w.metadata.name).sort()
+    expect(sizeLimitsOf(resources).sort()).toStrictEqual(names.map((n) => `${n}/tmp: 64Mi`))
+    expect(sizeLimitsOf(await render("tributary", [...documented, "--set", "tmpVolume.sizeLimit=256Mi"])).sort())
+      .toStrictEqual(names.map((n) => `${n}/tmp: 256Mi`))
+    expect(sizeLimitsOf(await render("tributary", [...documented, "--set", "tmpVolume.sizeLimit=null"])).sort())
+      .toStrictEqual(names.map((n) => `${n}/tmp: undefined`))
   })
 
   it("takes security contexts from values, and drops a default set to null", async () => {

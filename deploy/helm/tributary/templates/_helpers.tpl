@@ -97,7 +97,16 @@ keeps its transform cache under os.tmpdir() and cannot load a module when it can
   mountPath: /tmp
 {{- end -}}
 
+{{/*
+Capped, so that a runaway writer gets its pod evicted rather than filling the node's disk;
+tsx's cache is about 1 MB a component.
+*/}}
 {{- define "tributary.tmpVolume" -}}
 - name: tmp
+  {{- with .Values.tmpVolume.sizeLimit }}
+  emptyDir:
+    sizeLimit: {{ . }}
+  {{- else }}
   emptyDir: {}
+  {{- end }}
 {{- end -}}
