@@ -53,6 +53,7 @@ interface Resource {
       readonly metadata: { readonly labels?: Labels; readonly annotations?: Record<string, string> }
       readonly spec: {
         readonly securityContext?: Record<string, unknown>
+        readonly automountServiceAccountToken?: boolean
         readonly containers: ReadonlyArray<Container>
         readonly volumes?: ReadonlyArray<Volume>
       }
@@ -208,6 +209,13 @@ describe("Helm chart, rendered", () => {
       .toStrictEqual(names.map((n) => `${n}/tmp: 256Mi`))
     expect(sizeLimitsOf(await render("tributary", [...documented, "--set", "tmpVolume.sizeLimit=null"])).sort())
       .toStrictEqual(names.map((n) => `${n}/tmp: undefined`))
+  })
+
+  it("mounts no service account token, since no component talks to the Kubernetes API, unless values ask for one", async () => {
+    const tokensOf = async (args: ReadonlyArray<string>) =>
+      workloadsOf(await render("tributary", [...documented, ...args])).map((w) => w.spec?.template.spec.automountServiceAccountToken)
+    expect(await tokensOf([])).toStrictEqual([false, false, false, false, false])
+    expect(await tokensOf(["--set", "automountServiceAccountToken=true"])).toStrictEqual([true, true, true, true, true])
   })
 
   it("takes security contexts from values, and drops a default set to null", async () => {
