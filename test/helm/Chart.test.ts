@@ -36,13 +36,15 @@ describe("Helm chart", () => {
       ...values,
       secretKey: { value: "too short" },
       nats: { url: "http://nats:4222" },
-      tmpVolume: { sizeLimit: "64 MB" }
+      tmpVolume: { sizeLimit: "64 MB" },
+      podDisruptionBudget: { enabled: true, unhealthyPodEvictionPolicy: "Always" }
     }
     expect(validate(broken)).toBe(false)
     const fields = (validate.errors ?? []).map((e) => e.instancePath)
     expect(fields).toContain("/secretKey/value")
     expect(fields).toContain("/nats/url")
     expect(fields).toContain("/tmpVolume/sizeLimit")
+    expect(fields).toContain("/podDisruptionBudget/unhealthyPodEvictionPolicy")
   })
 
   it("reads only values that exist in values.yaml", () => {

@@ -49,6 +49,7 @@ interface Resource {
   readonly spec?: {
     readonly selector?: { readonly matchLabels: Labels }
     readonly maxUnavailable?: number
+    readonly unhealthyPodEvictionPolicy?: string
     readonly template: {
       readonly metadata: { readonly labels?: Labels; readonly annotations?: Record<string, string> }
       readonly spec: {
@@ -250,12 +251,24 @@ describe("Helm chart, rendered", () => {
     for (const budget of budgets) {
       const name = budget.metadata.name
       expect(budget.spec?.maxUnavailable, name).toBe(1)
+      // Pods that run but are not ready (crash-looping) are evictable under IfHealthyBudget only
+      // while the budget holds; with more of them than it allows, a node drain would hang.
+      expect(budget.spec?.unhealthyPodEvictionPolicy, name).toBe("AlwaysAllow")
       const selector = budget.spec?.selector?.matchLabels ?? {}
       expect(Object.keys(selector).length, name).toBeGreaterThan(0)
       const selected = deployments.filter((d) => selects(selector, d.spec?.template.metadata.labels ?? {}))
       expect(selected.map((d) => d.metadata.name), name).toStrictEqual([name])
       expect(selector, name).toStrictEqual(selected[0]?.spec?.selector?.matchLabels)
     }
+  })
+
+  it("takes the disruption budgets' unhealthy pod eviction policy from values, and drops it set to null", async () => {
+    const policiesOf = async (args: ReadonlyArray<string>) =>
+      (await render("tributary", [...documented, ...args])).filter((r) => r.kind === "PodDisruptionBudget").map((b) => b.spec?.unhealthyPodEvictionPolicy)
+    expect(await policiesOf(["--set", "podDisruptionBudget.unhealthyPodEvictionPolicy=IfHealthyBudget"]))
+      .toStrictEqual(["IfHealthyBudget", "IfHealthyBudget", "IfHealthyBudget", "IfHealthyBudget"])
+    expect(await policiesOf(["--set", "podDisruptionBudget.unhealthyPodEvictionPolicy=null"]))
+      .toStrictEqual([undefined, undefined, undefined, undefined])
   })
 
   it("leaves out the disruption budget of a component with one replica, one switched off, or all when asked", async () => {
