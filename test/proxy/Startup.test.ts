@@ -22,4 +22,10 @@ describe("proxy: start-up configuration", () => {
     expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
     expect(result.stderr).toContain("TRIBUTARY_PROXY_UPSTREAM_URL")
   })
+
+  it("a worker per core: the replica exits 1 too, rather than restarting workers that cannot start", () => {
+    const result = start({ TRIBUTARY_PROXY_WORKERS: "2", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "soon" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
+  })
 })
