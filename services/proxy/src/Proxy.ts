@@ -181,7 +181,7 @@ export const main = Layer.unwrapEffect(Effect.gen(function*() {
   const settings = yield* ProxySettings.resolve(config)
   const proxy = Layer.scopedDiscard(Effect.gen(function*() {
     const { metricsText } = yield* make({ settings, tables })
-    yield* Layer.build(Health.layer(settings.host, settings.httpPort, metricsText))
+    yield* Layer.build(Health.layer(settings.host, settings.httpPort, metricsText, settings.natsReadTimeoutMs))
   }))
   return proxy.pipe(
     Layer.provide(Layer.mergeAll(Database.layerConfig("tributary-proxy"), Nats.layerConfig("tributary-proxy"), Secrets.layerConfig))

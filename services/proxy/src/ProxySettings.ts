@@ -23,11 +23,12 @@ export const config = Config.all({
   tlsKey: Config.option(Config.string(env("PROXY_TLS_KEY"))),
   apiTimeoutMs: Schema.Config(env("PROXY_API_TIMEOUT_MS"), milliseconds).pipe(Config.withDefault(30_000)),
   /**
-   * How long a login's credential read and a write's config read wait for NATS to answer.
-   * A connection that died without a word, or a hung server, is noticed only from missed
-   * pings, minutes later; until then each would wait for JetStream's request timeout (5 s),
-   * and is refused after this instead: a login with 57P03, a write with HV00N (nothing sent
-   * to the API). A KV read on a healthy NATS answers in milliseconds, even loaded.
+   * How long a login's credential read, a write's config read and `/readyz`'s NATS check
+   * wait for NATS to answer. A connection that died without a word, or a hung server, is
+   * noticed only from missed pings, minutes later; until then each would wait for
+   * JetStream's request timeout (5 s), and is refused after this instead: a login with
+   * 57P03, a write with HV00N (nothing sent to the API), `/readyz` with 503. A KV read on a
+   * healthy NATS answers in milliseconds, even loaded.
    */
   natsReadTimeoutMs: Schema.Config(env("PROXY_NATS_READ_TIMEOUT_MS"), milliseconds).pipe(Config.withDefault(1_500))
 })
