@@ -99,7 +99,7 @@ try {
     const sync = yield* SyncStore.create({ source: "stripe", api_key: apiKey, api_base_url: emulator.url })
     const issued = yield* ProxyCredentials.issue("bench", sync.id)
     const listening = yield* Proxy.make({
-      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientUrl), tls: undefined, apiTimeoutMs: 10_000 },
+      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientUrl), tls: undefined, apiTimeoutMs: 10_000, natsReadTimeoutMs: 1_500 },
       tables: {},
       connectors: [StripeConnector.make()]
     })

@@ -2,25 +2,32 @@
  * nats-server frozen (SIGSTOP): the proxy's NATS connection stays open and nothing answers,
  * so nats.js notices only from missed pings, minutes later, and the proxy still takes NATS
  * for connected. The proxy's reads that someone waits on have a timeout of their own
- * (1.5 s), well below JetStream's request timeout (5 s). A write that needs its sync's config
- * is refused with HV00N, saying NATS did not answer: nothing reached the API, so a retry is
- * safe. The session goes on, and writes work again once the server is thawed. A login is
- * refused with 57P03, saying NATS did not answer.
+ * (`TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS`, 1.5 s by default), well below JetStream's
+ * request timeout (5 s). A write that needs its sync's config is refused with HV00N, saying
+ * NATS did not answer: nothing reached the API, so a retry is safe. The session goes on, and
+ * writes work again once the server is thawed. A login is refused with 57P03, saying NATS
+ * did not answer. The service process on the same NATS, with a read timeout set to 1 s,
+ * answers `/readyz` with 503 within it, and 200 again once thawed.
  */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import { NatsServer } from "@tributary/testkit"
+import { Fixtures, NatsServer, Ports, Probes } from "@tributary/testkit"
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Clients from "./support/Clients.js"
 import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
+import * as ServiceProcess from "./support/ServiceProcess.js"
 
 let server: NatsServer.Private
 let emulator: RunningEmulator
 let api: Stripe
 let stack: ProxyStack.ProxyStack
+let service: ChildProcess
+let httpPort: number
 const clients = Clients.make()
 /**
  * The proxy's own NATS read timeout (1.5 s) bounds the wait of a write and of a login, well
@@ -28,6 +35,9 @@ const clients = Clients.make()
  * 2-core host, short of the 5 s.
  */
 const BOUND_MS = 3_500
+/** The service process's NATS read timeout: not the default, so that `/readyz`'s reason shows the setting applies. */
+const SERVICE_NATS_READ_TIMEOUT_MS = 1_000
+const METRICS_TOKEN = "proxy-frozen-nats-metrics-token"
 
 beforeAll(async () => {
   server = await NatsServer.startPrivate("proxy-frozen-nats")
@@ -35,11 +45,26 @@ beforeAll(async () => {
   const [a, b] = emulator.apiKeys
   api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
   stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, { natsUrl: server.url })
+  httpPort = await Ports.freePort()
+  service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      ...stack.serviceEnv,
+      TRIBUTARY_PROXY_HOST: "127.0.0.1",
+      TRIBUTARY_PROXY_PORT: String(await Ports.freePort()),
+      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
+      TRIBUTARY_PROXY_WORKERS: "1",
+      TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: String(SERVICE_NATS_READ_TIMEOUT_MS),
+      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
+    }
+  })
 }, 120_000)
 
 afterAll(async () => {
   server?.thaw()
   await clients.endAll()
+  await ServiceProcess.stop(service)
   await stack?.stop()
   await emulator?.stop()
   await server?.dispose()
@@ -81,5 +106,23 @@ describe("proxy: nats-server frozen", () => {
     }
     const after = await clients.connect(stack.a.url)
     expect((await after.query("select 1 as one")).rows).toEqual([{ one: 1 }])
+  })
+
+  it("/readyz answers 503 within 3.5 s, NATS not answering within the service's read timeout; 200 once thawed", async () => {
+    const readyz = (metricsToken?: string) => Probes.readyz(`http://127.0.0.1:${httpPort}`, metricsToken)
+    await Fixtures.waitFor("the service ready", async () => ((await readyz()).status === 200 ? true : undefined), { timeoutMs: 60_000 })
+    server.freeze()
+    try {
+      const started = performance.now()
+      const answer = await readyz(METRICS_TOKEN)
+      expect(performance.now() - started).toBeLessThan(BOUND_MS)
+      expect(answer).toEqual({
+        status: 503,
+        body: { status: "not ready", reasons: [{ component: "nats", reason: `NATS did not answer within ${SERVICE_NATS_READ_TIMEOUT_MS} ms` }] }
+      })
+    } finally {
+      server.thaw()
+    }
+    await Fixtures.waitFor("the service ready once thawed", async () => ((await readyz()).status === 200 ? true : undefined), { timeoutMs: 30_000 })
   })
 })

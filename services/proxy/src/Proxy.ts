@@ -6,7 +6,7 @@ import { Sources } from "@tributary/connectors"
 import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
-import { Effect, Either, Layer, Runtime } from "effect"
+import { Config, Effect, Either, Layer, Runtime } from "effect"
 import * as Health from "./http/Health.js"
 import { listen } from "./Listener.js"
 import { CredentialsUnavailable } from "./session/Handshake.js"
@@ -62,15 +62,6 @@ const refusedWhileNatsLost = (plan: WritePlan, reason: string): Report => ({
   table: plan.relation.table.table
 })
 
-/**
- * How long a login's credential read and a write's config read wait for NATS to answer. A
- * connection that died without a word, or a hung server, is noticed only from missed pings,
- * minutes later; until then each would wait for the request timeout (5 s), and is refused
- * after this instead: a login with 57P03, a write with HV00N (nothing sent to the API). A KV
- * read on a healthy NATS answers in milliseconds, even loaded.
- */
-const NATS_READ_TIMEOUT_MS = 1_500
-
 export const make = (options: Options) =>
   Effect.gen(function*() {
     const connectors = options.connectors ?? Sources.all()
@@ -102,7 +93,7 @@ export const make = (options: Options) =>
     const runtime = yield* Effect.runtime<Nats.Nats | Secrets.SecretKeys>()
     const nats = yield* Nats.Nats
     const scope = yield* Effect.scope
-    const writers = WriterDirectory.make(connectors, runtime, scope, { configReadTimeoutMs: NATS_READ_TIMEOUT_MS })
+    const writers = WriterDirectory.make(connectors, runtime, scope, { configReadTimeoutMs: options.settings.natsReadTimeoutMs })
     const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown> = {}) =>
       Runtime.runFork(runtime)(
         (level === "error" ? Effect.logError(message) : level === "warn" ? Effect.logWarning(message) : Effect.logInfo(message))
@@ -138,7 +129,7 @@ export const make = (options: Options) =>
       const natsLost = nats.unusable()
       if (natsLost !== undefined) throw new CredentialsUnavailable(user, natsLost)
       const read = await Runtime.runPromise(runtime)(
-        Effect.either(ProxyCredentials.get(user, { timeoutMs: NATS_READ_TIMEOUT_MS }))
+        Effect.either(ProxyCredentials.get(user, { timeoutMs: options.settings.natsReadTimeoutMs }))
       )
       if (Either.isLeft(read)) {
         const failure = read.left
@@ -181,16 +172,18 @@ export const make = (options: Options) =>
     return { ...listening, metrics, metricsText }
   })
 
-/** The service: configuration from `TRIBUTARY_*`. */
-export const layer = Layer.scopedDiscard(
-  Effect.gen(function*() {
-    const settings = yield* ProxySettings.fromEnv
-    const tables = yield* TablesConfig.fromEnv
-    const proxy = yield* make({ settings, tables })
-    yield* Layer.build(Health.layer(settings.host, settings.httpPort, proxy.metricsText))
-  })
-)
-
-export const main = layer.pipe(
-  Layer.provide(Layer.mergeAll(Database.layerConfig("tributary-proxy"), Nats.layerConfig("tributary-proxy"), Secrets.layerConfig))
-)
+/**
+ * The service: configuration from `TRIBUTARY_*`, the proxy's own read before anything
+ * connects, together, so that every bad value is reported at once.
+ */
+export const main = Layer.unwrapEffect(Effect.gen(function*() {
+  const [config, tables] = yield* Config.all([ProxySettings.config, TablesConfig.fromEnv])
+  const settings = yield* ProxySettings.resolve(config)
+  const proxy = Layer.scopedDiscard(Effect.gen(function*() {
+    const { metricsText } = yield* make({ settings, tables })
+    yield* Layer.build(Health.layer(settings.host, settings.httpPort, metricsText, settings.natsReadTimeoutMs))
+  }))
+  return proxy.pipe(
+    Layer.provide(Layer.mergeAll(Database.layerConfig("tributary-proxy"), Nats.layerConfig("tributary-proxy"), Secrets.layerConfig))
+  )
+}))

@@ -10,6 +10,8 @@ import { Config, Effect, Option, Redacted, Schema } from "effect"
 
 const env = Settings.env
 
+const milliseconds = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
+
 export const config = Config.all({
   host: Config.string(env("PROXY_HOST")).pipe(Config.withDefault("0.0.0.0")),
   port: Settings.httpPort("PROXY_PORT", 5434),
@@ -19,8 +21,16 @@ export const config = Config.all({
   upstreamUrl: Config.redacted(env("PROXY_UPSTREAM_URL")),
   tlsCert: Config.option(Config.string(env("PROXY_TLS_CERT"))),
   tlsKey: Config.option(Config.string(env("PROXY_TLS_KEY"))),
-  apiTimeoutMs: Schema.Config(env("PROXY_API_TIMEOUT_MS"), Schema.NumberFromString.pipe(Schema.int(), Schema.positive()))
-    .pipe(Config.withDefault(30_000))
+  apiTimeoutMs: Schema.Config(env("PROXY_API_TIMEOUT_MS"), milliseconds).pipe(Config.withDefault(30_000)),
+  /**
+   * How long a login's credential read, a write's config read and `/readyz`'s NATS check
+   * wait for NATS to answer. A connection that died without a word, or a hung server, is
+   * noticed only from missed pings, minutes later; until then each would wait for
+   * JetStream's request timeout (5 s), and is refused after this instead: a login with
+   * 57P03, a write with HV00N (nothing sent to the API), `/readyz` with 503. A KV read on a
+   * healthy NATS answers in milliseconds, even loaded.
+   */
+  natsReadTimeoutMs: Schema.Config(env("PROXY_NATS_READ_TIMEOUT_MS"), milliseconds).pipe(Config.withDefault(1_500))
 })
 
 export type ProxySettings = Config.Config.Success<typeof config>
@@ -32,6 +42,7 @@ export interface Resolved {
   readonly upstreamUrl: Redacted.Redacted<string>
   readonly tls: SecureContext | undefined
   readonly apiTimeoutMs: number
+  readonly natsReadTimeoutMs: number
 }
 
 /** Reads the certificate files: a bad path fails at start, naming the variable. */
@@ -43,6 +54,7 @@ export const resolve = (settings: ProxySettings) =>
       httpPort: settings.httpPort,
       upstreamUrl: settings.upstreamUrl,
       apiTimeoutMs: settings.apiTimeoutMs,
+      natsReadTimeoutMs: settings.natsReadTimeoutMs,
       tls: Option.isSome(settings.tlsCert) && Option.isSome(settings.tlsKey)
         ? createSecureContext({ cert: readFileSync(settings.tlsCert.value), key: readFileSync(settings.tlsKey.value) })
         : undefined
@@ -50,7 +62,5 @@ export const resolve = (settings: ProxySettings) =>
     catch: (error) =>
       new Error(`${env("PROXY_TLS_CERT")}/${env("PROXY_TLS_KEY")}: ${error instanceof Error ? error.message : String(error)}`)
   })
-
-export const fromEnv = Effect.flatMap(config, resolve)
 
 export const upstreamUrlText = (resolved: Pick<Resolved, "upstreamUrl">) => Redacted.value(resolved.upstreamUrl)

@@ -67,7 +67,9 @@ export const count = (value = process.env.TRIBUTARY_PROXY_WORKERS): number => {
 export const run = (workers: number, worker: () => void): void => {
   if (workers <= 1 || cluster.isWorker) return worker()
   let stopping = false
-  const fork = () => cluster.fork()
+  // A worker that exits as the primary writes to it (a cancel, a disconnect) fails the
+  // write with EPIPE; its "exit" says what happened.
+  const fork = () => cluster.fork().on("error", () => undefined)
   for (let i = 0; i < workers; i++) fork()
   const aggregator = new AggregatorRegistry()
   cluster.on("message", (from, message: unknown) => {
@@ -81,18 +83,39 @@ export const run = (workers: number, worker: () => void): void => {
     if (!isCancel(message)) return
     for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== from) other.send(message)
   })
+  // Until a worker listens, the replica is starting: a worker that exits then (bad
+  // configuration, an unreachable server) would fail the same way again, so the replica
+  // exits with its code, as a single process would, rather than starting workers forever.
+  let started = false
+  cluster.once("listening", () => {
+    started = true
+  })
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) return
+    if (!started) {
+      process.stderr.write(`proxy worker ${worker.process.pid} exited (${code ?? signal}) while starting; stopping\n`)
+      return stop(code === null || code === 0 ? 1 : code)
+    }
     process.stderr.write(`proxy worker ${worker.process.pid} exited (${code ?? signal}); starting another\n`)
     fork()
   })
-  const stop = () => {
+  const stop = (exitCode: number) => {
     stopping = true
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM")
-    cluster.disconnect(() => process.exit(0))
+    cluster.disconnect(() => process.exit(exitCode))
   }
-  process.on("SIGINT", stop)
-  process.on("SIGTERM", stop)
+  process.on("SIGINT", () => stop(0))
+  process.on("SIGTERM", () => stop(0))
+}
+
+/**
+ * In a worker whose proxy has stopped (it failed, or was signalled): let the process exit
+ * with its code. The IPC channel with the primary would keep it running, serving nothing,
+ * and the primary would neither stop nor replace it. Unref'd rather than disconnected: the
+ * primary may be disconnecting it at the same time.
+ */
+export const leave = (): void => {
+  if (cluster.isWorker) process.channel?.unref()
 }
 
 /** In a worker: tell the others about a cancel it cannot place, and act on theirs. */

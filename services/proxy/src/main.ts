@@ -1,6 +1,8 @@
 import { Log, Main } from "@tributary/core"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as Proxy from "./Proxy.js"
 import * as Workers from "./Workers.js"
 
-Workers.run(Workers.count(), () => Main.runLayer(Proxy.main.pipe(Layer.provide(Log.layerConfig("proxy")))))
+const proxy = Layer.launch(Proxy.main.pipe(Layer.provide(Log.layerConfig("proxy"))))
+
+Workers.run(Workers.count(), () => Main.run(Effect.ensuring(proxy, Effect.sync(Workers.leave))))

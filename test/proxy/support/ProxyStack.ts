@@ -46,6 +46,9 @@ export interface Api {
 /** How long a write waits for the API: short, so the timeout test is quick. */
 export const API_TIMEOUT_MS = 3_000
 
+/** How long a login's, a write's and `/readyz`'s NATS reads wait: the service's default. */
+export const NATS_READ_TIMEOUT_MS = 1_500
+
 /** Servers of a test's own (one it stops and restarts), instead of the run's shared ones. */
 export interface Servers {
   /** A superuser URL of the Postgres the proxy's database is created on. */
@@ -98,7 +101,14 @@ export const start = async (
       credentials.push({ sync: sync.id, user: issued.credential.user, password: issued.password, url: "" })
     }
     const listening = yield* Proxy.make({
-      settings: { host: "127.0.0.1", port: 0, upstreamUrl: Redacted.make(clientRoleUrl), tls, apiTimeoutMs: API_TIMEOUT_MS },
+      settings: {
+        host: "127.0.0.1",
+        port: 0,
+        upstreamUrl: Redacted.make(clientRoleUrl),
+        tls,
+        apiTimeoutMs: API_TIMEOUT_MS,
+        natsReadTimeoutMs: NATS_READ_TIMEOUT_MS
+      },
       tables,
       connectors: [connector]
     })

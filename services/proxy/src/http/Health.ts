@@ -1,32 +1,58 @@
 /**
- * `/healthz` (the process serves), `/readyz` (NATS connected, not reconnecting, and the
- * writer connection to Postgres answers; core's `Probes`: why not only for the metrics
+ * `/healthz` (the process serves), `/readyz` (NATS connected, not reconnecting, and
+ * answering; the writer connection to Postgres answers; core's `Probes`: why not only for the metrics
  * token) and `/metrics` (Prometheus text, for the metrics token: core's `MetricsAccess`),
  * on `TRIBUTARY_PROXY_HTTP_PORT`.
  *
  * Without NATS no login can be checked and no write can read its sync's config, so the proxy
- * is not ready while the connection is lost (core's `Nats.unusable`), not only once closed.
+ * is not ready while the connection is lost (core's `Nats.unusable`), not only once closed,
+ * nor while NATS does not answer: a hung server, or a connection dead without a word, which
+ * the client notices only from missed pings, minutes later. Each probe asks JetStream for
+ * the status of the tokens bucket (where a login reads its credential) within the proxy's
+ * NATS read timeout (`TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS`), so that it answers 503 after
+ * that, as a login is refused after it, rather than after JetStream's request timeout (5 s).
  */
 import { createServer } from "node:http"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Database, MetricsAccess, Nats, Probes } from "@tributary/core"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer } from "effect"
 import type { Option, Redacted } from "effect"
 
-const unready = Effect.gen(function*() {
-  const nats = (yield* Nats.Nats).unusable()
-  const { pool } = yield* Database.Database
-  const postgres = yield* Effect.either(Database.tryDatabase("ping", () => pool.query("select 1")))
-  return [
-    ...(nats === undefined ? [] : [{ component: "nats", reason: nats }]),
-    ...(postgres._tag === "Left" ? [{ component: "postgres", reason: postgres.left.message }] : [])
-  ]
-})
+/** Why NATS cannot be used now, or undefined when it answers within `timeoutMs`. */
+const natsUnready = (timeoutMs: number) =>
+  Effect.gen(function*() {
+    const client = yield* Nats.Nats
+    const lost = client.unusable()
+    if (lost !== undefined) return lost
+    const bucket = client.ns.buckets.tokens
+    const answered = yield* Effect.either(
+      Nats.tryNats(`read the status of bucket ${bucket}`, () => Nats.kvmFor(client, { timeoutMs }).open(bucket).then((kv) => kv.status()))
+    )
+    if (Either.isRight(answered)) return undefined
+    return answered.left.timedOut === true ? `NATS did not answer within ${timeoutMs} ms` : answered.left.message
+  })
+
+const unready = (natsReadTimeoutMs: number) =>
+  Effect.gen(function*() {
+    const { pool } = yield* Database.Database
+    const [nats, postgres] = yield* Effect.all([
+      natsUnready(natsReadTimeoutMs),
+      Effect.either(Database.tryDatabase("ping", () => pool.query("select 1")))
+    ], { concurrency: "unbounded" })
+    return [
+      ...(nats === undefined ? [] : [{ component: "nats", reason: nats }]),
+      ...(postgres._tag === "Left" ? [{ component: "postgres", reason: postgres.left.message }] : [])
+    ]
+  })
 
 /** `metrics`: the Prometheus text of the whole replica (every worker's). */
-const router = (metrics: () => Promise<string>, metricsToken: Option.Option<Redacted.Redacted<string>>) =>
-  Effect.map(Probes.routes(metricsToken, unready), HttpRouter.get(
+const router = (
+  metrics: () => Promise<string>,
+  metricsToken: Option.Option<Redacted.Redacted<string>>,
+  natsReadTimeoutMs: number
+) =>
+  Effect.map(Probes.routes(metricsToken, unready(natsReadTimeoutMs)), HttpRouter.get(
     "/metrics",
     MetricsAccess.guard(metricsToken, Effect.map(
       Effect.promise(metrics),
@@ -34,9 +60,12 @@ const router = (metrics: () => Promise<string>, metricsToken: Option.Option<Reda
     ))
   ))
 
-/** Served on the proxy's own address (`TRIBUTARY_PROXY_HOST`), like its Postgres port. */
-export const layer = (host: string, port: number, metrics: () => Promise<string>) =>
+/**
+ * Served on the proxy's own address (`TRIBUTARY_PROXY_HOST`), like its Postgres port;
+ * `natsReadTimeoutMs`: how long a probe waits for NATS to answer.
+ */
+export const layer = (host: string, port: number, metrics: () => Promise<string>, natsReadTimeoutMs: number) =>
   Layer.unwrapEffect(Effect.gen(function*() {
-    const routes = yield* router(metrics, yield* MetricsAccess.token)
+    const routes = yield* router(metrics, yield* MetricsAccess.token, natsReadTimeoutMs)
     return HttpServer.serve(routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { host, port })))
   }))

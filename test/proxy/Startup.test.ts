@@ -1,0 +1,31 @@
+/**
+ * The proxy process with bad configuration exits non-zero at start-up, naming every bad
+ * variable at once, before it connects to anything.
+ */
+import { spawnSync } from "node:child_process"
+import { describe, expect, it } from "vitest"
+
+const MAIN = new URL("../../services/proxy/src/main.ts", import.meta.url).pathname
+
+const start = (env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", MAIN], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 30_000
+  })
+
+describe("proxy: start-up configuration", () => {
+  it("a bad TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS and a missing upstream URL: exit 1, both named", () => {
+    const result = start({ TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "0" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: /)
+    expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
+    expect(result.stderr).toContain("TRIBUTARY_PROXY_UPSTREAM_URL")
+  })
+
+  it("a worker per core: the replica exits 1 too, rather than restarting workers that cannot start", () => {
+    const result = start({ TRIBUTARY_PROXY_WORKERS: "2", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "soon" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
+  })
+})
