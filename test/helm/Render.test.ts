@@ -26,6 +26,7 @@ interface EnvVar {
 }
 interface Probe {
   readonly httpGet?: { readonly path: string; readonly port: string }
+  readonly timeoutSeconds?: number
 }
 interface Container {
   readonly name: string
@@ -130,6 +131,8 @@ describe("Helm chart, rendered", () => {
       for (const probe of [container?.livenessProbe, container?.readinessProbe]) {
         expect(probe?.httpGet?.port, `${name} probe`).toBeDefined()
         expect(ports.has(probe?.httpGet?.port ?? ""), `${name} probe port`).toBe(true)
+        // Longer than the proxy's bounded NATS check in /readyz (1.5 s): the probe gets its answer.
+        expect(probe?.timeoutSeconds, `${name} probe timeout`).toBe(3)
       }
       const annotations = deployment.spec?.template.metadata.annotations ?? {}
       expect(annotations["prometheus.io/scrape"], name).toBe("true")

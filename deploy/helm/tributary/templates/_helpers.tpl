@@ -78,14 +78,21 @@ exists (hooks come first on install), so it must not refer to it.
       optional: true
 {{- end -}}
 
-{{/* Liveness and readiness probes on a component's HTTP port. */}}
+{{/*
+Liveness and readiness probes on a component's HTTP port. /readyz asks NATS and Postgres
+(the proxy's NATS check waits up to TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS, 1.5 s), so the
+probes wait 3 s rather than Kubernetes' 1 s: the 503 and its logged reason arrive, instead of
+a probe timeout that says nothing.
+*/}}
 {{- define "tributary.probes" -}}
 livenessProbe:
   httpGet: { path: /healthz, port: http }
   periodSeconds: 10
+  timeoutSeconds: 3
 readinessProbe:
   httpGet: { path: /readyz, port: http }
   periodSeconds: 5
+  timeoutSeconds: 3
 {{- end -}}
 
 {{/*
