@@ -28,4 +28,10 @@ describe("proxy: start-up configuration", () => {
     expect(result.status).toBe(1)
     expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
   })
+
+  it("a bad TRIBUTARY_PROXY_WORKERS: exit 1, named, as any other setting is (no stack trace)", () => {
+    const result = start({ TRIBUTARY_PROXY_WORKERS: "lots" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: TRIBUTARY_PROXY_WORKERS must be an integer from 1 to 64, not "lots"\n$/)
+  })
 })

@@ -63,6 +63,16 @@ export const count = (value = process.env.TRIBUTARY_PROXY_WORKERS): number => {
   return n
 }
 
+/** `count`, or, for a bad value, the start-up failure every other setting gets: exit 1, the variable named, no stack. */
+export const countOrExit = (): number => {
+  try {
+    return count()
+  } catch (error) {
+    process.stderr.write(`invalid configuration: ${error instanceof Error ? error.message : String(error)}\n`)
+    return process.exit(1)
+  }
+}
+
 /** In the primary: fork the workers and relay cancels; in a worker (or with one worker): run. */
 export const run = (workers: number, worker: () => void): void => {
   if (workers <= 1 || cluster.isWorker) return worker()

@@ -5,4 +5,4 @@ import * as Workers from "./Workers.js"
 
 const proxy = Layer.launch(Proxy.main.pipe(Layer.provide(Log.layerConfig("proxy"))))
 
-Workers.run(Workers.count(), () => Main.run(Effect.ensuring(proxy, Effect.sync(Workers.leave))))
+Workers.run(Workers.countOrExit(), () => Main.run(Effect.ensuring(proxy, Effect.sync(Workers.leave))))
