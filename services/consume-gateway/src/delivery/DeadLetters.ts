@@ -26,11 +26,21 @@ const copyHeaders = (msg: Msg): Record<string, string> => {
   return out
 }
 
+/**
+ * The message's sequence in the consumer's stream. A redriven message's delivery is of the
+ * redriven copy, in the dead-letter stream; its original's sequence is the header its first
+ * dead letter was given, which redrive carried over.
+ */
+const originalSequence = (resources: Resources, candidate: Candidate): string => {
+  const redriven = candidate.delivery.stream === resources.deadLetterStream
+  return (redriven ? candidate.msg.headers?.get(STREAM_SEQUENCE) : undefined) || String(candidate.delivery.streamSeq)
+}
+
 export const publish = async (wire: Wire, resources: Resources, candidate: Candidate, attempts: number) => {
   const headers = {
     ...copyHeaders(candidate.msg),
     [ORIGINAL_SUBJECT]: candidate.subject,
-    [STREAM_SEQUENCE]: String(candidate.delivery.streamSeq),
+    [STREAM_SEQUENCE]: originalSequence(resources, candidate),
     [ATTEMPTS]: String(attempts),
     [DEAD_AT]: new Date().toISOString(),
     // The claim may be retried after the copy was stored: JetStream drops the duplicate.

@@ -198,6 +198,20 @@ export class Engine {
   }
 
   /**
+   * After a no-wait pull nats-server 2.9 left open (the consumer at `max_ack_pending`) was given up
+   * (`unanswered`): the server still holds that pull among the consumer's waiting ones, with nobody
+   * listening, and takes the next redelivery due (a nack) off its redelivery queue for it, finds no
+   * interest and drops the message until its ack wait (nats-io/nats-server#5338, fixed upstream in 2024).
+   * Asking for the consumer's info makes the server drop waiting pulls nobody listens to. The
+   * request follows the pull's UNSUB on the connection, and is waited for, so a nack sent after
+   * it cannot meet the pull (one from another connection within that round trip still can).
+   */
+  private async forgetGivenUpPull(stream: string, durable: string, pulled: PullEnds.Pulled): Promise<void> {
+    if (pulled.status.end !== "unanswered") return
+    await this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(stream, durable)).catch(() => {})
+  }
+
+  /**
    * What is available now, redriven messages first. `full`: JetStream stopped short because the
    * consumer is at `max_ack_pending`.
    */
@@ -208,12 +222,14 @@ export class Engine {
     if (rt.redrivePending > 0) {
       const pulled = await this.deps.wire.pull(rt.resources.deadLetterStream, rt.resources.redriveDurable, want).result
       PullEnds.checkRedrive(this.pullEndContext(rt), pulled)
+      await this.forgetGivenUpPull(rt.resources.deadLetterStream, rt.resources.redriveDurable, pulled)
       if (pulled.messages.length === 0) rt.redrivePending = 0
       granted.push(...await this.claim(rt, "redrive", pulled.messages))
     }
     if (granted.length < want) {
       const pulled = await this.deps.wire.pull(rt.resources.stream, rt.resources.durable, want - granted.length).result
       await PullEnds.check(this.pullEndContext(rt), pulled, "now")
+      await this.forgetGivenUpPull(rt.resources.stream, rt.resources.durable, pulled)
       granted.push(...await this.claim(rt, "main", pulled.messages))
       full = pulled.status.end === "maxAckPending" || pulled.status.end === "unanswered"
     }

@@ -85,6 +85,15 @@ export interface PullStatus {
  */
 export const NO_WAIT_ANSWER_MS = 200
 
+/**
+ * How long after its expiry a waiting pull the server has not ended counts as never ended (`timeout`).
+ * A server ends it at its expiry with a 408, within milliseconds; one that hangs answers nothing,
+ * and nats-server 2.9.10 drops without a word a pull that expires as a message comes up for it
+ * (nats-io/nats-server#3942, fixed upstream in 2023). Either way a long poll should not overrun its
+ * `wait_for` by the request timeout (10 s) on top.
+ */
+export const WAITING_PULL_GRACE_MS = 1_000
+
 const COMPLETE: PullStatus = { end: "complete", code: 200, description: "batch complete" }
 const UNANSWERED: PullStatus = { end: "unanswered", code: 408, description: `no answer to a no-wait pull within ${NO_WAIT_ANSWER_MS} ms` }
 const TIMEOUT: PullStatus = { end: "timeout", code: 408, description: "client timeout" }
@@ -281,7 +290,7 @@ export class Wire {
       // A waiting pull ends with the server's status; its timer only guards against a lost one.
       collector.timer = expiresMs === undefined
         ? setTimeout(() => this.finishPull(collector, UNANSWERED), NO_WAIT_ANSWER_MS)
-        : setTimeout(() => this.finishPull(collector, TIMEOUT), expiresMs + this.timeoutMs)
+        : setTimeout(() => this.finishPull(collector, TIMEOUT), expiresMs + WAITING_PULL_GRACE_MS)
       collector.subscription = this.nc.subscribe(inbox, { callback: (_error, msg) => this.onPullMessage(collector, msg) })
       this.pulls.add(collector)
       abandon = () => {
