@@ -35,4 +35,23 @@ describe("a nack after a batch that reached max_ack_pending", () => {
     expect(again.data.map((d) => d.record?.upstream_id)).toEqual(["brimnack_1"])
     expect(Date.now() - started).toBeLessThan(3_000)
   })
+  it("when every message in flight is nacked: next delivers them again, rather than 429 until their ack wait", async () => {
+    const sync = Ids.SyncId.make("s_allnacked")
+    await Harness.createConsumer(stack, { name: "allnacked", filters: { sync_id: sync }, max_ack_pending: 2, ack_wait_ms: 30_000 })
+    await Harness.publishRecords(stack, [1, 2, 3].map((n) => ({ id: `allnacked_${n}`, idx: 1, sync })))
+    const batch = await Harness.next(stack, 0, "allnacked", 2)
+    expect(batch.data.map((d) => d.record?.upstream_id)).toEqual(["allnacked_1", "allnacked_2"])
+    // At max_ack_pending, by the consumer's own count: refused.
+    expect((await stack.call(0, "GET", "/v1/consumers/allnacked/next?batch_size=1&wait_for=0")).status).toBe(429)
+    const nacked = await stack.call(0, "POST", "/v1/consumers/allnacked/nack", { ack_tokens: batch.data.map((d) => d.ack_token) })
+    expect(nacked.status).toBe(204)
+    // Both still count against max_ack_pending until redelivered, but they are due now.
+    const again = await stack.call(0, "GET", "/v1/consumers/allnacked/next?batch_size=2&wait_for=0")
+    expect(again.status).toBe(200)
+    const body = await again.json() as Harness.NextBody
+    expect(body.data.map((d) => d.record?.upstream_id).sort()).toEqual(["allnacked_1", "allnacked_2"])
+    // Still at max_ack_pending with nothing due: refused, as before.
+    const full = await stack.call(0, "GET", "/v1/consumers/allnacked/next?batch_size=1&wait_for=0")
+    expect(full.status).toBe(429)
+  })
 })

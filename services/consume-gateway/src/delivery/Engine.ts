@@ -256,9 +256,15 @@ export class Engine {
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
     PullEnds.connected(this.deps.wire)
-    if ((await this.counts(rt)).numAckPending >= rt.config.max_ack_pending) await this.refuseWhenFull(rt)
+    // Not refused by count before pulling: at max_ack_pending the server still hands out the
+    // messages due for redelivery (nacked ones count as in flight until then), so a consumer
+    // whose every message in flight was nacked would otherwise be refused until their ack wait.
+    // A pull that finds nothing while the consumer is full is refused below, by fresh counts.
+    const fullByCount = (await this.counts(rt)).numAckPending >= rt.config.max_ack_pending
     const now = Date.now()
     if (rt.waiters.size >= this.deps.settings.maxWaiting) {
+      // Refused either way; max_ack_pending is the reason that says what to do (ack or nack).
+      if (fullByCount) await this.refuseWhenFull(rt)
       const retryAfter = RetryAfter.untilFirstWaiterEnds(rt.waiters, now)
       throw new Backpressure(`${rt.waiters.size} requests are already waiting for consumer ${name} on this replica ` +
         `(TRIBUTARY_GATEWAY_MAX_WAITING); the first of them ends its wait_for within ${retryAfter} s`, retryAfter)
@@ -270,7 +276,7 @@ export class Engine {
     try {
       const available = await this.pullNow(rt, batchSize)
       let granted = available.granted
-      if (granted.length === 0 && available.full) await this.refuseWhenFull(rt)
+      if (granted.length === 0 && (available.full || fullByCount)) await this.refuseWhenFull(rt)
       let emptyPause = EMPTY_PULL_PAUSE_MS
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
