@@ -73,13 +73,31 @@ export const countOrExit = (): number => {
   }
 }
 
+/** A worker that served at least this long before it exited is replaced at once. */
+const HEALTHY_RUN_MS = 30_000
+const FIRST_RESTART_DELAY_MS = 100
+const MAX_RESTART_DELAY_MS = 10_000
+
+/**
+ * How long to wait before replacing a worker that exited after `livedMs`, the previous wait
+ * having been `previousDelayMs`: at once after a healthy run, otherwise twice the previous wait
+ * (from 100 ms, at most 10 s), so a worker that cannot start (NATS or Postgres away) is not
+ * forked again in a tight loop that keeps a core busy and floods the log.
+ */
+export const restartDelayMs = (livedMs: number, previousDelayMs: number): number =>
+  livedMs >= HEALTHY_RUN_MS ? 0 : Math.min(Math.max(previousDelayMs * 2, FIRST_RESTART_DELAY_MS), MAX_RESTART_DELAY_MS)
+
 /** In the primary: fork the workers and relay cancels; in a worker (or with one worker): run. */
 export const run = (workers: number, worker: () => void): void => {
   if (workers <= 1 || cluster.isWorker) return worker()
   let stopping = false
   // A worker that exits as the primary writes to it (a cancel, a disconnect) fails the
   // write with EPIPE; its "exit" says what happened.
-  const fork = () => cluster.fork().on("error", () => undefined)
+  const forkedAt = new Map<number, number>()
+  const fork = () => {
+    const worker = cluster.fork().on("error", () => undefined)
+    forkedAt.set(worker.id, Date.now())
+  }
   for (let i = 0; i < workers; i++) fork()
   const aggregator = new AggregatorRegistry()
   cluster.on("message", (from, message: unknown) => {
@@ -97,6 +115,7 @@ export const run = (workers: number, worker: () => void): void => {
   // configuration, an unreachable server) would fail the same way again, so the replica
   // exits with its code, as a single process would, rather than starting workers forever.
   let started = false
+  let restartDelay = 0
   cluster.once("listening", () => {
     started = true
   })
@@ -106,8 +125,13 @@ export const run = (workers: number, worker: () => void): void => {
       process.stderr.write(`proxy worker ${worker.process.pid} exited (${code ?? signal}) while starting; stopping\n`)
       return stop(code === null || code === 0 ? 1 : code)
     }
-    process.stderr.write(`proxy worker ${worker.process.pid} exited (${code ?? signal}); starting another\n`)
-    fork()
+    const lived = Date.now() - (forkedAt.get(worker.id) ?? 0)
+    forkedAt.delete(worker.id)
+    restartDelay = restartDelayMs(lived, restartDelay)
+    process.stderr.write(`proxy worker ${worker.process.pid} exited (${code ?? signal}); starting another in ${restartDelay} ms\n`)
+    setTimeout(() => {
+      if (!stopping) fork()
+    }, restartDelay)
   })
   const stop = (exitCode: number) => {
     stopping = true
