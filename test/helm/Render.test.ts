@@ -56,12 +56,14 @@ interface Resource {
       readonly spec: {
         readonly securityContext?: Record<string, unknown>
         readonly automountServiceAccountToken?: boolean
+        readonly serviceAccountName?: string
         readonly containers: ReadonlyArray<Container>
         readonly volumes?: ReadonlyArray<Volume>
       }
     }
   }
   readonly stringData?: Record<string, string>
+  readonly automountServiceAccountToken?: boolean
 }
 
 /** What every pod runs with unless values say otherwise: the image's `node` user (1000). */
@@ -220,6 +222,25 @@ describe("Helm chart, rendered", () => {
       workloadsOf(await render("tributary", [...documented, ...args])).map((w) => w.spec?.template.spec.automountServiceAccountToken)
     expect(await tokensOf([])).toStrictEqual([false, false, false, false, false])
     expect(await tokensOf(["--set", "automountServiceAccountToken=true"])).toStrictEqual([true, true, true, true, true])
+  })
+
+  it("runs the Deployments as a ServiceAccount of the release's own, without a token; the hook Job as the namespace's", async () => {
+    const accountsOf = (resources: ReadonlyArray<Resource>) =>
+      Object.fromEntries(workloadsOf(resources).map((w) => [`${w.kind}/${w.metadata.name}`, w.spec?.template.spec.serviceAccountName]))
+    const created = await render("tributary", documented)
+    expect(created.filter((r) => r.kind === "ServiceAccount").map((r) => [r.metadata.name, r.automountServiceAccountToken]))
+      .toStrictEqual([["tributary", false]])
+    expect(accountsOf(created)).toStrictEqual({
+      "Deployment/tributary-gateway": "tributary",
+      "Deployment/tributary-proxy": "tributary",
+      "Deployment/tributary-sink": "tributary",
+      "Deployment/tributary-sync": "tributary",
+      // A hook runs before the chart's resources exist.
+      "Job/tributary-provision": undefined
+    })
+    const given = await render("tributary", [...documented, "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=ops"])
+    expect(given.filter((r) => r.kind === "ServiceAccount")).toStrictEqual([])
+    expect(new Set(Object.values(accountsOf(given)))).toStrictEqual(new Set(["ops"]))
   })
 
   it("takes security contexts from values, and drops a default set to null", async () => {

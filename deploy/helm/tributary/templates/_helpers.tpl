@@ -13,6 +13,15 @@
 {{- end -}}
 {{- end -}}
 
+{{/* The ServiceAccount the pods run as: the chart's own when it creates one, else the named or the namespace's default. */}}
+{{- define "tributary.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "tributary.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "tributary.labels" -}}
 app.kubernetes.io/name: {{ include "tributary.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
