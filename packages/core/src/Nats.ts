@@ -79,7 +79,7 @@ export const make = (settings: Settings.NatsSettings, name = "tributary") =>
     const nc = yield* Effect.acquireRelease(
       tryNats(`connect to ${settings.url}`, () =>
         connect({
-          servers: settings.url.split(",").map((s) => s.trim()),
+          servers: [...Settings.serverList(settings.url)],
           name,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,

@@ -9,23 +9,41 @@ import { NamespaceName } from "./Namespace.js"
 /** `NATS_URL` → `TRIBUTARY_NATS_URL`: the full name, so errors name the variable to fix. */
 export const env = (name: string): string => `TRIBUTARY_${name}`
 
+const isUrl = (value: string, protocols: ReadonlyArray<string>): boolean => {
+  try {
+    return protocols.includes(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+
+const startingWith = (protocols: ReadonlyArray<string>) => protocols.map((p) => `${p}//`).join(" or ")
+
 const url = (name: string, protocols: ReadonlyArray<string>) =>
   Schema.Config(
     env(name),
     Schema.String.pipe(
-      Schema.filter((value) => {
-        try {
-          return protocols.includes(new URL(value).protocol)
-        } catch {
-          return false
-        }
-      }, { message: () => `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` })
+      Schema.filter((value) => isUrl(value, protocols), { message: () => `must be a URL starting with ${startingWith(protocols)}` })
+    )
+  )
+
+/** The servers of a comma-separated list of URLs (spaces around the commas allowed). */
+export const serverList = (value: string): ReadonlyArray<string> => value.split(",").map((s) => s.trim())
+
+/** A comma-separated list of server URLs, each checked on its own (one URL is a list of one). */
+const urls = (name: string, protocols: ReadonlyArray<string>) =>
+  Schema.Config(
+    env(name),
+    Schema.String.pipe(
+      Schema.filter((value) => serverList(value).every((server) => isUrl(server, protocols)), {
+        message: () => `must be a URL starting with ${startingWith(protocols)}, or several separated by commas`
+      })
     )
   )
 
 export const nats = Config.all({
   /** Comma-separated server URLs. */
-  url: url("NATS_URL", ["nats:", "tls:"]).pipe(Config.withDefault("nats://127.0.0.1:4222")),
+  url: urls("NATS_URL", ["nats:", "tls:"]).pipe(Config.withDefault("nats://127.0.0.1:4222")),
   user: Config.option(Config.string(env("NATS_USER"))),
   password: Config.option(Config.redacted(env("NATS_PASSWORD"))),
   token: Config.option(Config.redacted(env("NATS_TOKEN"))),
