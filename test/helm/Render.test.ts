@@ -22,6 +22,7 @@ const documented = [
 /** The parts of the rendered Kubernetes objects these tests read. */
 interface EnvVar {
   readonly name: string
+  readonly value?: string
   readonly valueFrom?: { readonly secretKeyRef?: { readonly name: string } }
 }
 interface Probe {
@@ -222,6 +223,30 @@ describe("Helm chart, rendered", () => {
       workloadsOf(await render("tributary", [...documented, ...args])).map((w) => w.spec?.template.spec.automountServiceAccountToken)
     expect(await tokensOf([])).toStrictEqual([false, false, false, false, false])
     expect(await tokensOf(["--set", "automountServiceAccountToken=true"])).toStrictEqual([true, true, true, true, true])
+  })
+
+  it("passes TRIBUTARY_TABLES to the sink and the proxy alike, and each component's extraEnv to it", async () => {
+    const envOf = (resources: ReadonlyArray<Resource>) =>
+      Object.fromEntries(resources.filter((r) => r.kind === "Deployment").map((d) => [
+        d.metadata.name,
+        Object.fromEntries((containersOf(d)[0]?.env ?? []).filter((e) => e.name === "TRIBUTARY_TABLES" || e.name === "EXTRA").map((e) => [e.name, e.value]))
+      ]))
+    expect(envOf(await render("tributary", documented))).toStrictEqual({
+      "tributary-gateway": {}, "tributary-proxy": {}, "tributary-sink": {}, "tributary-sync": {}
+    })
+    const tables = { "stripe:customer": { delete_mode: "hard" } }
+    const given = await render("tributary", [
+      ...documented,
+      "--set-json", `tables=${JSON.stringify(tables)}`,
+      "--set-json", `sync.extraEnv=[{"name":"EXTRA","value":"sync"}]`,
+      "--set-json", `proxy.extraEnv=[{"name":"EXTRA","value":"proxy"}]`
+    ])
+    expect(envOf(given)).toStrictEqual({
+      "tributary-gateway": {},
+      "tributary-proxy": { TRIBUTARY_TABLES: JSON.stringify(tables), EXTRA: "proxy" },
+      "tributary-sink": { TRIBUTARY_TABLES: JSON.stringify(tables) },
+      "tributary-sync": { EXTRA: "sync" }
+    })
   })
 
   it("runs the Deployments as a ServiceAccount of the release's own, without a token; the hook Job as the namespace's", async () => {
