@@ -12,7 +12,7 @@ const root = new URL("..", import.meta.url).pathname
 /** Debian packages, by what needs them. Each entry: the package, and how to tell it is there. */
 const SYSTEM_PACKAGES = {
   up: [
-    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "nats-server", present: () => natsServer() },
     { pkg: "postgresql", present: () => postgresBinDir() },
     // The README's commands for the running stack read up.json with jq and call the gateway
     // with curl (psql comes with postgresql); a machine with only Node and npm has neither.
@@ -20,7 +20,7 @@ const SYSTEM_PACKAGES = {
     { pkg: "curl", present: () => findBinary("curl", ["/usr/bin"]) }
   ],
   test: [
-    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "nats-server", present: () => natsServer() },
     { pkg: "postgresql", present: () => postgresBinDir() },
     { pkg: "postgresql-client", present: () => findBinary("psql", ["/usr/bin"]) },
     // The proxy is tested with real clients besides node-pg: psql, and JDBC from Java.
@@ -30,7 +30,7 @@ const SYSTEM_PACKAGES = {
     { pkg: "openssl", present: () => findBinary("openssl", ["/usr/bin"]) }
   ],
   bench: [
-    { pkg: "nats-server", present: () => findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"]) },
+    { pkg: "nats-server", present: () => natsServer() },
     { pkg: "postgresql", present: () => postgresBinDir() },
     // bench:proxy compares the proxy with Postgres direct and PgBouncer, under pgbench.
     { pkg: "postgresql-client", present: () => findBinary("pgbench", ["/usr/bin"]) },
@@ -47,6 +47,12 @@ const say = (message) => out.write(`\x1b[1m==> ${message}\x1b[0m\n`)
 function findBinary(name, extraDirs) {
   const dirs = [...(process.env.PATH ?? "").split(":"), ...extraDirs]
   return dirs.some((dir) => dir !== "" && existsSync(join(dir, name)))
+}
+
+/** As the testkit finds it: TRIBUTARY_NATS_SERVER_BIN when set, else nats-server on the PATH. */
+function natsServer() {
+  if (process.env.TRIBUTARY_NATS_SERVER_BIN) return existsSync(process.env.TRIBUTARY_NATS_SERVER_BIN)
+  return findBinary("nats-server", ["/usr/sbin", "/usr/local/sbin"])
 }
 
 function postgresBinDir() {
