@@ -15,12 +15,14 @@ const start = (env: Record<string, string>) =>
   })
 
 describe("proxy: start-up configuration", () => {
-  it("a bad TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS and a missing upstream URL: exit 1, both named", () => {
-    const result = start({ TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "0" })
+  it("a bad TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS, a blank TRIBUTARY_PROXY_HOST and a missing upstream URL: exit 1, all named", () => {
+    const result = start({ TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "0", TRIBUTARY_PROXY_HOST: " " })
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/^invalid configuration: /)
     expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
     expect(result.stderr).toContain("TRIBUTARY_PROXY_UPSTREAM_URL")
+    // A blank address, as for every other service's host.
+    expect(result.stderr).toContain("TRIBUTARY_PROXY_HOST")
   })
 
   it("a worker per core: the replica exits 1 too, rather than restarting workers that cannot start", () => {

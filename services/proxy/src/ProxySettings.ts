@@ -13,7 +13,7 @@ const env = Settings.env
 const milliseconds = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
 
 export const config = Config.all({
-  host: Config.string(env("PROXY_HOST")).pipe(Config.withDefault("0.0.0.0")),
+  host: Settings.httpHost("PROXY_HOST"),
   port: Settings.httpPort("PROXY_PORT", 5434),
   /** `/healthz`, `/readyz`, `/metrics`. */
   httpPort: Settings.httpPort("PROXY_HTTP_PORT", 8093),
