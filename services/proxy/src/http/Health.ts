@@ -1,6 +1,6 @@
 /**
  * `/healthz` (the process serves), `/readyz` (NATS connected, not reconnecting, and
- * answering; the writer connection to Postgres answers; core's `Probes`: why not only for the metrics
+ * answering; the writer's Postgres answers, within `POSTGRES_PING_TIMEOUT_MS`; core's `Probes`: why not only for the metrics
  * token) and `/metrics` (Prometheus text, for the metrics token: core's `MetricsAccess`),
  * on `TRIBUTARY_PROXY_HTTP_PORT`.
  *
@@ -16,7 +16,8 @@ import { createServer } from "node:http"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Database, MetricsAccess, Nats, Probes } from "@tributary/core"
-import { Effect, Either, Layer } from "effect"
+import { Duration, Effect, Either, Layer } from "effect"
+import type pg from "pg"
 import type { Option, Redacted } from "effect"
 
 /** Why NATS cannot be used now, or undefined when it answers within `timeoutMs`. */
@@ -33,16 +34,42 @@ const natsUnready = (timeoutMs: number) =>
     return answered.left.timedOut === true ? `NATS did not answer within ${timeoutMs} ms` : answered.left.message
   })
 
-const unready = (natsReadTimeoutMs: number) =>
+/** How long a probe waits for the writer's Postgres to answer: within the chart's probe timeout (3 s). */
+export const POSTGRES_PING_TIMEOUT_MS = 2_000
+
+/**
+ * `select 1` on the writer's pool, one at a time: while a Postgres that does not answer (a hung
+ * server, a dead connection) holds a ping, the next probes wait for the same one rather than each
+ * taking a connection of the pool the writes need.
+ */
+const pinger = (pool: pg.Pool) => {
+  let inFlight: Promise<unknown> | undefined
+  return () => (inFlight ??= pool.query("select 1").finally(() => {
+    inFlight = undefined
+  }))
+}
+
+/** Why Postgres cannot be used now, or undefined when it answers within `timeoutMs`. */
+const postgresUnready = (ping: () => Promise<unknown>, timeoutMs: number) =>
+  Database.tryDatabase("ping", ping).pipe(
+    Effect.map((): string | undefined => undefined),
+    Effect.catchAll((error) => Effect.succeed(error.message)),
+    Effect.timeoutTo({
+      duration: Duration.millis(timeoutMs),
+      onSuccess: (reason) => reason,
+      onTimeout: () => `Postgres did not answer within ${timeoutMs} ms`
+    })
+  )
+
+const unready = (natsReadTimeoutMs: number, ping: () => Promise<unknown>) =>
   Effect.gen(function*() {
-    const { pool } = yield* Database.Database
     const [nats, postgres] = yield* Effect.all([
       natsUnready(natsReadTimeoutMs),
-      Effect.either(Database.tryDatabase("ping", () => pool.query("select 1")))
+      postgresUnready(ping, POSTGRES_PING_TIMEOUT_MS)
     ], { concurrency: "unbounded" })
     return [
       ...(nats === undefined ? [] : [{ component: "nats", reason: nats }]),
-      ...(postgres._tag === "Left" ? [{ component: "postgres", reason: postgres.left.message }] : [])
+      ...(postgres === undefined ? [] : [{ component: "postgres", reason: postgres }])
     ]
   })
 
@@ -52,13 +79,13 @@ const router = (
   metricsToken: Option.Option<Redacted.Redacted<string>>,
   natsReadTimeoutMs: number
 ) =>
-  Effect.map(Probes.routes(metricsToken, unready(natsReadTimeoutMs)), HttpRouter.get(
+  Effect.flatMap(Database.Database, ({ pool }) => Probes.routes(metricsToken, unready(natsReadTimeoutMs, pinger(pool)))).pipe(Effect.map(HttpRouter.get(
     "/metrics",
     MetricsAccess.guard(metricsToken, Effect.map(
       Effect.promise(metrics),
       (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" })
     ))
-  ))
+  )))
 
 /**
  * Served on the proxy's own address (`TRIBUTARY_PROXY_HOST`), like its Postgres port;
