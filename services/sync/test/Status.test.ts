@@ -1,7 +1,8 @@
 /**
  * The status reporter against a real nats-server: the once-a-second write and the write on a
- * phase change never leave an older state in the bucket after a newer one, and a write that
- * fails is made again without waiting for the next change.
+ * phase change never leave an older state in the bucket after a newer one, a write that
+ * fails is made again without waiting for the next change, and an actor that lost its lease
+ * (its replica paused through a handover) never writes over the new owner's status.
  */
 import { Kvm } from "@nats-io/kv"
 import type { KV, KvOptions } from "@nats-io/kv"
@@ -13,6 +14,7 @@ import type { Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Status from "../src/actor/Status.js"
 import * as Metrics from "../src/Metrics.js"
+import * as Leases from "../src/replica/Leases.js"
 
 const ns = Fixtures.namespace()
 const settings = Fixtures.natsSettings(ns)
@@ -49,17 +51,19 @@ const holdNextPut = (): HeldPut => {
   return held
 }
 
-/** A real bucket whose next put, once armed with `holdNextPut`, waits for the test. */
+/** A real bucket whose next write (put, create or update), once armed with `holdNextPut`, waits for the test. */
 class HoldingKvm extends Kvm {
   override async open(name: string, opts?: Partial<KvOptions>): Promise<KV> {
     const kv = await super.open(name, opts)
-    const put = kv.put.bind(kv)
+    const held = <A extends ReadonlyArray<unknown>>(write: (...args: A) => Promise<number>) => (...args: A) => {
+      const hold = holdNext
+      holdNext = undefined
+      return hold === undefined ? write(...args) : hold(() => write(...args))
+    }
     return Object.assign(kv, {
-      put: (...args: Parameters<KV["put"]>) => {
-        const hold = holdNext
-        holdNext = undefined
-        return hold === undefined ? put(...args) : hold(() => put(...args))
-      }
+      put: held(kv.put.bind(kv)),
+      create: held(kv.create.bind(kv)),
+      update: held(kv.update.bind(kv))
     })
   }
 }
@@ -81,22 +85,45 @@ const storedStatus = (sync: Ids.SyncId) =>
     }
   })
 
+/**
+ * Give the sync's lease to `owner`, as a replica taking it does; an actor runs only while its
+ * replica holds the lease.
+ */
+const giveLease = (sync: Ids.SyncId, owner: string) =>
+  Effect.gen(function*() {
+    const { kvm } = yield* Nats.Nats
+    const kv = yield* Effect.promise(() => kvm.open(ns.buckets.leases))
+    const entry = yield* Effect.promise(() => kv.get(sync))
+    const revision = yield* Effect.orDie(Leases.acquire(kv, sync, owner, entry === null ? undefined : entry.revision))
+    if (revision === undefined) return yield* Effect.die(new Error(`could not give the lease of ${sync} to ${owner}`))
+  })
+
 beforeAll(() =>
   run(Effect.gen(function*() {
     const { kvm } = yield* Nats.Nats
     yield* Effect.promise(() => kvm.create(ns.buckets.checkpoints, { history: 1 }))
+    yield* Effect.promise(() => kvm.create(ns.buckets.leases, { history: 1 }))
   })))
 
 afterAll(() =>
   run(Effect.gen(function*() {
     const { jsm } = yield* Nats.Nats
     yield* Effect.promise(() => jsm.streams.delete(`KV_${ns.buckets.checkpoints}`))
+    yield* Effect.promise(() => jsm.streams.delete(`KV_${ns.buckets.leases}`))
   })))
+
+/** Wait until the bucket holds a status `owner` wrote, and return it. */
+const statusOf = (read: () => Promise<typeof SyncStatus.SyncStatus.Encoded | undefined>, owner: string) =>
+  Effect.promise(() => Fixtures.waitFor(`a status written by ${owner}`, async () => {
+    const written = await read()
+    return written?.owner === owner ? written : undefined
+  }, { timeoutMs: 5_000 }))
 
 describe("Status", () => {
   it("leaves the newest phase in the bucket when a phase change is written while the periodic write is on its way", async () => {
     const sync = "sync_status_order" as Ids.SyncId
     const stored = await run(Effect.gen(function*() {
+      yield* giveLease(sync, "r1")
       // The reporter's first periodic write (of `pending`) is held before it is sent.
       const held = holdNextPut()
       const status = yield* Status.make(sync, "r1")
@@ -116,6 +143,7 @@ describe("Status", () => {
     const sync = "sync_status_retry" as Ids.SyncId
     const stored = await run(Effect.gen(function*() {
       const { kvm, jsm } = yield* Nats.Nats
+      yield* giveLease(sync, "r1")
       const read = yield* storedStatus(sync)
       const status = yield* Status.make(sync, "r1")
       yield* Effect.promise(() => Fixtures.waitFor("the first status", read))
@@ -129,5 +157,45 @@ describe("Status", () => {
       }, { timeoutMs: 5_000 }))
     }))
     expect(stored.phase).toBe("paused")
+  })
+
+  it("never writes over the status of the replica that took the sync over", async () => {
+    const sync = "sync_status_taken_over" as Ids.SyncId
+    const stored = await run(Effect.gen(function*() {
+      const read = yield* storedStatus(sync)
+      yield* giveLease(sync, "r1")
+      const first = yield* Status.make(sync, "r1")
+      yield* statusOf(read, "r1")
+      // r1's replica is paused past the TTL: r2 takes the lease and its actor reports.
+      yield* giveLease(sync, "r2")
+      yield* Status.make(sync, "r2")
+      yield* statusOf(read, "r2")
+      // r1 goes on, not knowing yet: its phase change is written (or not) once `move` returns.
+      yield* first.move("start_backfill")
+      return yield* Effect.promise(read)
+    }))
+    expect(stored).toMatchObject({ owner: "r2", phase: "pending" })
+  })
+
+  it("writes the new owner's status over one the old owner wrote after the takeover, and the old owner's after that are not stored", async () => {
+    const sync = "sync_status_late_old_owner" as Ids.SyncId
+    const stored = await run(Effect.gen(function*() {
+      const read = yield* storedStatus(sync)
+      yield* giveLease(sync, "r1")
+      const first = yield* Status.make(sync, "r1")
+      yield* statusOf(read, "r1")
+      yield* giveLease(sync, "r2")
+      // The new owner's first write is held back; meanwhile the old owner, not knowing yet, writes.
+      const held = holdNextPut()
+      yield* Status.make(sync, "r2")
+      yield* Effect.promise(() => held.reached)
+      yield* first.move("start_backfill")
+      expect(yield* Effect.promise(read)).toMatchObject({ owner: "r1", phase: "backfilling" })
+      held.release()
+      yield* statusOf(read, "r2")
+      yield* first.move("backfill_complete")
+      return yield* Effect.promise(read)
+    }))
+    expect(stored).toMatchObject({ owner: "r2", phase: "pending" })
   })
 })

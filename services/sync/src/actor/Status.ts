@@ -9,11 +9,20 @@
  * one that had read the state before the change could reach the bucket after it and leave the
  * old phase there. A write that fails is made again a second later, changes or not: a `paused`
  * or `failed` whose write failed stayed unwritten, nothing changing after it.
+ *
+ * Each write expects the revision of the status last stored here (compare-and-set), so an
+ * actor whose replica lost the lease without knowing yet (paused through a handover) cannot
+ * write over the new owner's status: a plain put left the old owner and phase in `syncs list`
+ * until the new owner next changed something. When the status was written by someone else
+ * since, the lease decides: held by another replica (or by none), this actor lost its sync and
+ * writes no more (its replica stops it); held by this replica, the other writer was the sync's
+ * previous owner, late, and its status is written over at the revision now stored.
  */
 import { Collection, Nats, SyncStatus } from "@tributary/core"
-import type { Ids } from "@tributary/core"
+import type { Errors, Ids } from "@tributary/core"
 import { Effect, Ref, Schedule, Schema } from "effect"
 import { Metrics } from "../Metrics.js"
+import * as Leases from "../replica/Leases.js"
 import * as Lifecycle from "./Lifecycle.js"
 
 export interface State {
@@ -27,6 +36,14 @@ export interface State {
 }
 
 const encode = Schema.encodeSync(Schema.parseJson(SyncStatus.SyncStatus))
+
+/** Writes in a row that may find the status written by someone else while this replica holds the lease. */
+const CONFLICTS_PER_WRITE = 3
+
+type Stored =
+  | { readonly _tag: "stored" }
+  /** Written by someone else since, and the lease is not this replica's: `holder`'s, or no one's. */
+  | { readonly _tag: "lost"; readonly holder: string | undefined }
 
 export interface Reporter {
   readonly state: Effect.Effect<State>
@@ -55,6 +72,8 @@ export const make = (
     const { kvm, ns } = yield* Nats.Nats
     const metrics = yield* Metrics
     const kv = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
+    const leasesKv = yield* Nats.tryNats(`open bucket ${ns.buckets.leases}`, () => kvm.open(ns.buckets.leases))
+    const key = SyncStatus.key(sync)
     const state = yield* Ref.make<State>({
       phase: initial,
       reason: undefined,
@@ -68,8 +87,40 @@ export const make = (
     const written = yield* Ref.make(0)
     const changed = Ref.update(changes, (n) => n + 1)
     const oneAtATime = yield* Effect.makeSemaphore(1)
+    /** The revision of the status as this actor last stored it; undefined until read from the bucket. */
+    const revision = yield* Ref.make<number | undefined>(undefined)
+    /** Set once another replica holds the sync: this actor writes its status no more. */
+    const lost = yield* Ref.make(false)
+
+    const storedRevision = Nats.tryNats(`read the status of ${sync}`, () => kv.get(key)).pipe(
+      Effect.map((entry) => entry?.revision ?? 0)
+    )
+    const compareAndSet = (body: string, expected: number) =>
+      Effect.tryPromise({
+        try: () => expected === 0 ? kv.create(key, body) : kv.update(key, body, expected),
+        catch: (error) => error
+      }).pipe(
+        Effect.catchAll((error) =>
+          // `create` on a key written meanwhile fails with a wrong-last-sequence too.
+          Leases.isConflict(error) ? Effect.succeed(undefined) : Effect.fail(Nats.toNatsError(`write the status of ${sync}`)(error))
+        )
+      )
+    const store = (body: string, conflicts = 0): Effect.Effect<Stored, Errors.NatsError> =>
+      Effect.gen(function*() {
+        const expected = (yield* Ref.get(revision)) ?? (yield* storedRevision)
+        const written = yield* compareAndSet(body, expected)
+        yield* Ref.set(revision, written)
+        if (written !== undefined) return { _tag: "stored" } as const
+        const holder = yield* Leases.holder(leasesKv, sync)
+        if (holder !== owner) return { _tag: "lost", holder } as const
+        if (conflicts + 1 < CONFLICTS_PER_WRITE) return yield* store(body, conflicts + 1)
+        return yield* Nats.toNatsError(`write the status of ${sync}`)(
+          new Error(`it was written by someone else ${CONFLICTS_PER_WRITE} times in a row while this replica holds the lease`)
+        )
+      })
 
     const write = oneAtATime.withPermits(1)(Effect.gen(function*() {
+      if (yield* Ref.get(lost)) return
       const upTo = yield* Ref.get(changes)
       if (upTo === (yield* Ref.get(written))) return
       const s = yield* Ref.get(state)
@@ -84,10 +135,17 @@ export const make = (
         ...(s.lagSeconds === undefined ? {} : { lag_seconds: s.lagSeconds }),
         updated_at: new Date().toISOString()
       })
-      yield* Nats.tryNats(`write the status of ${sync}`, () => kv.put(SyncStatus.key(sync), encode(status))).pipe(
-        Effect.zipRight(Ref.set(written, upTo)),
-        Effect.catchAll((error) => Effect.logWarning(`could not write the sync's status (trying again in a second): ${error.message}`))
+      const stored = yield* store(encode(status)).pipe(
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logWarning(`could not write the sync's status (trying again in a second): ${error.message}`), undefined)
+        )
       )
+      if (stored?._tag === "stored") yield* Ref.set(written, upTo)
+      if (stored?._tag === "lost") {
+        yield* Ref.set(lost, true)
+        const now = stored.holder === undefined ? "no replica holds its lease" : `replica ${stored.holder} holds its lease`
+        yield* Effect.logWarning(`sync ${sync}: its status was written elsewhere and ${now}; this actor no longer writes it`)
+      }
     }))
     yield* Effect.forkScoped(Effect.repeat(write, Schedule.spaced("1 second")))
 

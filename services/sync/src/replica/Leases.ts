@@ -95,7 +95,8 @@ export const ownerOf = (raw: string): string | undefined => {
   }
 }
 
-const isConflict = (error: unknown) =>
+/** A compare-and-set refused: the key was written since the revision expected. */
+export const isConflict = (error: unknown) =>
   error instanceof JetStreamApiError &&
   (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
 
@@ -114,6 +115,12 @@ export const acquire = (kv: KV, key: string, owner: string, expected: number | u
   )
 
 export const renew = acquire
+
+/** Who holds the lease now, read from the bucket; undefined when no one does (let go, or never taken). */
+export const holder = (kv: KV, key: string): Effect.Effect<string | undefined, Errors.NatsError> =>
+  Nats.tryNats(`read lease ${key}`, () => kv.get(key)).pipe(
+    Effect.map((entry) => entry === null || entry.operation !== "PUT" ? undefined : ownerOf(entry.string()))
+  )
 
 /** Let the lease go, waiting no longer than `withinMs` (NATS away): unrenewed, it expires in the TTL all the same. */
 export const release = (kv: KV, key: string, revision: number, withinMs: number): Effect.Effect<void> =>
