@@ -9,12 +9,11 @@
  * did not answer. The service process on the same NATS, with a read timeout set to 1 s,
  * answers `/readyz` with 503 within it, and 200 again once thawed.
  */
-import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import { Fixtures, NatsServer, Ports, Probes } from "@tributary/testkit"
+import { Fixtures, NatsServer, Probes } from "@tributary/testkit"
 import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Clients from "./support/Clients.js"
@@ -45,20 +44,10 @@ beforeAll(async () => {
   const [a, b] = emulator.apiKeys
   api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
   stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, { natsUrl: server.url })
-  httpPort = await Ports.freePort()
-  service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      ...stack.serviceEnv,
-      TRIBUTARY_PROXY_HOST: "127.0.0.1",
-      TRIBUTARY_PROXY_PORT: String(await Ports.freePort()),
-      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
-      TRIBUTARY_PROXY_WORKERS: "1",
-      TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: String(SERVICE_NATS_READ_TIMEOUT_MS),
-      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
-    }
-  })
+  ;({ child: service, httpPort } = await ServiceProcess.start(stack.serviceEnv, {
+    TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: String(SERVICE_NATS_READ_TIMEOUT_MS),
+    TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
+  }))
 }, 120_000)
 
 afterAll(async () => {

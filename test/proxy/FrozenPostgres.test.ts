@@ -4,7 +4,7 @@
  * rather than hanging until the probe gives up; probes made meanwhile wait for the one ping in
  * flight rather than each holding a connection of the writer's pool. 200 again once thawed.
  */
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import { Fixtures, PostgresServer, Ports, Probes } from "@tributary/testkit"
+import { Fixtures, PostgresServer, Probes } from "@tributary/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ProxyStack from "./support/ProxyStack.js"
 import * as ServiceProcess from "./support/ServiceProcess.js"
@@ -44,19 +44,9 @@ beforeAll(async () => {
   emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
   const [a, b] = emulator.apiKeys
   stack = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, undefined, { postgresUrl: server.url })
-  httpPort = await Ports.freePort()
-  service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      ...stack.serviceEnv,
-      TRIBUTARY_PROXY_HOST: "127.0.0.1",
-      TRIBUTARY_PROXY_PORT: String(await Ports.freePort()),
-      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
-      TRIBUTARY_PROXY_WORKERS: "1",
-      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
-    }
-  })
+  ;({ child: service, httpPort } = await ServiceProcess.start(stack.serviceEnv, {
+    TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN
+  }))
 }, 120_000)
 
 afterAll(async () => {
