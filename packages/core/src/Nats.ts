@@ -2,7 +2,7 @@
  * The NATS connection as a scoped Layer: connected on acquire, drained on release, so
  * in-flight publishes and acks finish before a service exits.
  */
-import { jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream"
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect, TimeoutError } from "@nats-io/transport-node"
@@ -36,6 +36,15 @@ export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
     ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ? { timedOut: true } : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
   })
+
+/**
+ * Whether a KV write with an expected revision (`create`, `update`, a delete with
+ * `previousSeq`) failed because the key was not at that revision: someone else wrote first.
+ * JetStream says so with either of two codes.
+ */
+export const isWrongRevision = (error: unknown): boolean =>
+  error instanceof JetStreamApiError &&
+  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
 
 export const tryNats = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, NatsError> =>
   Effect.tryPromise({ try: run, catch: toNatsError(operation) })

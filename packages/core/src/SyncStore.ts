@@ -4,14 +4,13 @@
  * service watches the bucket and reacts without a restart.
  */
 import { randomBytes } from "node:crypto"
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { CollectionId } from "./Collection.js"
 import { AlreadyExists, InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
-import { kvmFor, Nats, tryNats } from "./Nats.js"
+import { isWrongRevision, kvmFor, Nats, tryNats } from "./Nats.js"
 import type { ReadOptions } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
 import { SupportedSource, SyncConfig, defaultRateBudget } from "./SyncConfig.js"
@@ -130,7 +129,7 @@ export const create = (
     })
     const created = yield* tryNats(`create sync ${config.id}`, () =>
       kv.create(config.id, encode(config)).then(() => true, (error: unknown) => {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) return false
+        if (isWrongRevision(error)) return false
         throw error
       }))
     if (!created) return yield* new AlreadyExists({ kind: "sync", id: config.id })
@@ -167,7 +166,7 @@ export const update = (id: SyncId, change: (config: SyncConfig) => SyncConfig) =
       const next = change(yield* Effect.orDie(decode(entry.string())))
       const written = yield* tryNats(`update sync ${id}`, () =>
         kv.update(id, encode(next), entry.revision).then(() => true, (error: unknown) => {
-          if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) return false
+          if (isWrongRevision(error)) return false
           throw error
         }))
       if (written) return next

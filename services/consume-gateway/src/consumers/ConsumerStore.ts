@@ -101,7 +101,7 @@ export const create = (config: ConsumerConfig.ConsumerConfig) =>
     const kv = yield* bucket
     const created = yield* tryNats(`create consumer ${config.name}`, () =>
       kv.create(config.name, encode(config)).then(() => true, (error: unknown) => {
-        if (isCode(JetStreamApiCodes.StreamWrongLastSequence)(error)) return false
+        if (Nats.isWrongRevision(error)) return false
         throw error
       }))
     if (!created) return yield* new ConsumerExists({ name: config.name })
@@ -122,7 +122,7 @@ interface Entry {
 const writeIfAt = (kv: KV, config: ConsumerConfig.ConsumerConfig, revision: number) =>
   tryNats(`update consumer ${config.name}`, () =>
     kv.update(config.name, encode(config), revision).then((written): number | undefined => written, (error: unknown) => {
-      if (isCode(JetStreamApiCodes.StreamWrongLastSequence)(error)) return undefined
+      if (Nats.isWrongRevision(error)) return undefined
       throw error
     }))
 

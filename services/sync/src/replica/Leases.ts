@@ -10,7 +10,6 @@
  * successful renewal), so it is gone before anyone can take over.
  */
 import { createHash } from "node:crypto"
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { Nats } from "@tributary/core"
 import type { Errors } from "@tributary/core"
@@ -96,9 +95,7 @@ export const ownerOf = (raw: string): string | undefined => {
 }
 
 /** A compare-and-set refused: the key was written since the revision expected. */
-export const isConflict = (error: unknown) =>
-  error instanceof JetStreamApiError &&
-  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+export const isConflict = Nats.isWrongRevision
 
 /** The new revision, or undefined when someone else wrote the key first. */
 export const acquire = (kv: KV, key: string, owner: string, expected: number | undefined): Effect.Effect<number | undefined, Errors.NatsError> =>

@@ -4,7 +4,6 @@
  * compare-and-set on the entry's revision, so an actor that lost its lease and still runs
  * cannot overwrite the new owner's progress: its write fails and it stops.
  */
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import type { Errors, Ids } from "@tributary/core"
 import { Nats } from "@tributary/core"
@@ -73,9 +72,6 @@ export interface Store {
   readonly remove: Effect.Effect<void, Errors.NatsError>
 }
 
-const isWrongRevision = (error: unknown) =>
-  error instanceof JetStreamApiError &&
-  (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
 
 /** Open the sync's checkpoint; writes are serialised, each expecting the revision of the last. */
 export const open = (sync: Ids.SyncId) =>
@@ -94,7 +90,7 @@ export const open = (sync: Ids.SyncId) =>
         const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
         const written = yield* Effect.tryPromise({
           try: () => expected === 0 ? kv.create(key(sync), body) : kv.update(key(sync), body, expected),
-          catch: (error) => isWrongRevision(error) ? new CheckpointConflict({ sync }) : Nats.toNatsError(`save the checkpoint of ${sync}`)(error)
+          catch: (error) => Nats.isWrongRevision(error) ? new CheckpointConflict({ sync }) : Nats.toNatsError(`save the checkpoint of ${sync}`)(error)
         })
         yield* Ref.set(revision, written)
         yield* Ref.set(current, Option.some(checkpoint))
