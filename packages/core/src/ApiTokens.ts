@@ -6,7 +6,7 @@
 import type { KV } from "@nats-io/kv"
 import { Effect, Option, Schema } from "effect"
 import { NotFound } from "./Errors.js"
-import { Nats, tryNats } from "./Nats.js"
+import { bucket as openBucket, tryNats } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
 
 export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
@@ -22,10 +22,7 @@ const encode = Schema.encodeSync(Schema.parseJson(ApiToken))
 /** What a new token starts with: says what it is when it turns up in a log or a config file. */
 export const PREFIX = "trb"
 
-const bucket = Effect.gen(function*() {
-  const { kvm, ns } = yield* Nats
-  return yield* tryNats(`open bucket ${ns.buckets.tokens}`, () => kvm.open(ns.buckets.tokens))
-})
+const bucket = openBucket("tokens")
 
 const readAll = (kv: KV) =>
   Effect.gen(function*() {

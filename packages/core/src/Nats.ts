@@ -5,6 +5,7 @@
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
+import type { KV } from "@nats-io/kv"
 import { connect, TimeoutError } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
@@ -79,6 +80,24 @@ export const kvmFor = (client: NatsClient, options: ReadOptions): Kvm => {
   }
   return kvm
 }
+
+/** One of the namespace's KV buckets, its requests timing out as `options` say. */
+export const bucket = (name: keyof Namespace.Namespace["buckets"], options: ReadOptions = {}): Effect.Effect<KV, NatsError, Nats> =>
+  Effect.flatMap(Nats, (client) => {
+    const bucketName = client.ns.buckets[name]
+    return tryNats(`open bucket ${bucketName}`, () => kvmFor(client, options).open(bucketName))
+  })
+
+/**
+ * Write `value` to `key` if the key is at revision `expected` (undefined or 0: if it does not
+ * exist yet): the new revision, or undefined when someone else wrote the key first.
+ */
+export const writeAtRevision = (kv: KV, key: string, value: string, expected: number | undefined): Promise<number | undefined> =>
+  (expected === undefined || expected === 0 ? kv.create(key, value) : kv.update(key, value, expected)).catch((error: unknown) => {
+    // `create` on a key that exists fails with a wrong-last-sequence too.
+    if (isWrongRevision(error)) return undefined
+    throw error
+  })
 
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"

@@ -9,8 +9,8 @@ import { Effect, Option, Schema } from "effect"
 import { InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SyncId } from "./Ids.js"
-import { kvmFor, Nats, tryNats } from "./Nats.js"
-import type { ReadOptions } from "./Nats.js"
+import { bucket as openBucket, tryNats } from "./Nats.js"
+import type { Nats, ReadOptions } from "./Nats.js"
 
 /** The part before the sync id: lower-case, so it never needs quoting in a connection URL. */
 export const CredentialName = Schema.String.pipe(
@@ -94,21 +94,14 @@ const keyFor = (user: string) => `${KEY_PREFIX}${user}`
 const decode = Schema.decodeUnknown(Schema.parseJson(ProxyCredential))
 const encode = Schema.encodeSync(Schema.parseJson(ProxyCredential))
 
-/** The tokens bucket; its requests time out as `options` say. */
-const bucketOf = (options: ReadOptions) =>
-  Effect.gen(function*() {
-    const client = yield* Nats
-    return yield* tryNats(`open bucket ${client.ns.buckets.tokens}`, () => kvmFor(client, options).open(client.ns.buckets.tokens))
-  })
-
-const bucket = bucketOf({})
+const bucket = openBucket("tokens")
 
 /** The user's credential; a login reads it with a timeout of its own (`options.timeoutMs`). */
 export const get = (user: string, options: ReadOptions = {}): Effect.Effect<Option.Option<ProxyCredential>, NatsError, Nats> =>
   Effect.gen(function*() {
     // A user that cannot be a credential is not looked up (and cannot form a bad KV key).
     if (Option.isNone(parseUser(user))) return Option.none()
-    const kv = yield* bucketOf(options)
+    const kv = yield* openBucket("tokens", options)
     const entry = yield* tryNats(`read proxy credential ${user}`, () => kv.get(keyFor(user)))
     if (entry === null || entry.operation !== "PUT") return Option.none()
     return Option.some(yield* Effect.orDie(decode(entry.string())))

@@ -10,7 +10,7 @@ import type { CollectionId } from "./Collection.js"
 import { AlreadyExists, InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
-import { isWrongRevision, kvmFor, Nats, tryNats } from "./Nats.js"
+import { bucket as openBucket, Nats, tryNats, writeAtRevision } from "./Nats.js"
 import type { ReadOptions } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
 import { SupportedSource, SyncConfig, defaultRateBudget } from "./SyncConfig.js"
@@ -40,14 +40,7 @@ const decode = Schema.decodeUnknown(Schema.parseJson(SyncConfig))
 const decodeStatus = Schema.decodeUnknown(Schema.parseJson(SyncStatus))
 const encode = Schema.encodeSync(Schema.parseJson(SyncConfig))
 
-/** The syncs bucket; its requests time out as `options` say. */
-const bucketOf = (options: ReadOptions) =>
-  Effect.gen(function*() {
-    const client = yield* Nats
-    return yield* tryNats(`open bucket ${client.ns.buckets.syncs}`, () => kvmFor(client, options).open(client.ns.buckets.syncs))
-  })
-
-const bucket = bucketOf({})
+const bucket = openBucket("syncs")
 
 const read = (kv: KV, id: SyncId) =>
   Effect.gen(function*() {
@@ -128,17 +121,14 @@ export const create = (
       created_at: new Date().toISOString()
     })
     const created = yield* tryNats(`create sync ${config.id}`, () =>
-      kv.create(config.id, encode(config)).then(() => true, (error: unknown) => {
-        if (isWrongRevision(error)) return false
-        throw error
-      }))
+      writeAtRevision(kv, config.id, encode(config), undefined).then((written) => written !== undefined))
     if (!created) return yield* new AlreadyExists({ kind: "sync", id: config.id })
     return config
   })
 
 /** The sync's config; the proxy's writes read it with a timeout of their own (`options.timeoutMs`). */
 export const get = (id: SyncId, options: ReadOptions = {}): Effect.Effect<SyncConfig, NatsError | NotFound, Nats> =>
-  Effect.flatMap(bucketOf(options), (kv) => read(kv, id)).pipe(
+  Effect.flatMap(openBucket("syncs", options), (kv) => read(kv, id)).pipe(
     Effect.flatMap(Option.match({
       onNone: () => Effect.fail(new NotFound({ kind: "sync", id })),
       onSome: Effect.succeed
@@ -165,10 +155,7 @@ export const update = (id: SyncId, change: (config: SyncConfig) => SyncConfig) =
       if (entry === null || entry.operation !== "PUT") return yield* new NotFound({ kind: "sync", id })
       const next = change(yield* Effect.orDie(decode(entry.string())))
       const written = yield* tryNats(`update sync ${id}`, () =>
-        kv.update(id, encode(next), entry.revision).then(() => true, (error: unknown) => {
-          if (isWrongRevision(error)) return false
-          throw error
-        }))
+        writeAtRevision(kv, id, encode(next), entry.revision).then((written) => written !== undefined))
       if (written) return next
     }
   })
@@ -251,8 +238,7 @@ export const remove = (id: SyncId): Effect.Effect<void, NatsError | NotFound, Na
 
 export const status = (id: SyncId): Effect.Effect<Option.Option<SyncStatus>, NatsError, Nats> =>
   Effect.gen(function*() {
-    const { kvm, ns } = yield* Nats
-    const kv = yield* tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
+    const kv = yield* openBucket("checkpoints")
     const entry = yield* tryNats(`read status of ${id}`, () => kv.get(statusKey(id)))
     if (entry === null || entry.operation !== "PUT") return Option.none()
     return Option.some(yield* Effect.orDie(decodeStatus(entry.string())))

@@ -21,10 +21,8 @@ const ModeOnly = Schema.parseJson(Schema.Struct({ delete_mode: Schema.Literal("s
 const decodeMode = Schema.decodeUnknownOption(ModeOnly)
 
 export const start = (parts: Parts): Effect.Effect<DeleteModes, never, Nats.Nats | Scope.Scope> => Effect.gen(function*() {
-  const nats = yield* Nats.Nats
   const modes = new Map<string, SyncConfig.DeleteMode>()
-  const kv = yield* Nats.tryNats(`open bucket ${nats.ns.buckets.syncs}`, () => nats.kvm.open(nats.ns.buckets.syncs))
-    .pipe(Effect.orDie)
+  const kv = yield* Nats.bucket("syncs").pipe(Effect.orDie)
   const watch = yield* Effect.acquireRelease(
     Nats.tryNats("watch syncs", () => kv.watch()).pipe(Effect.orDie),
     (watch) => Effect.sync(() => watch.stop())

@@ -9,8 +9,7 @@ import { Effect, Schema } from "effect"
 const decode = Schema.decodeUnknownSync(Schema.parseJson(ConsumerConfig.ConsumerConfig))
 
 export const make = Effect.gen(function*() {
-  const { kvm, ns } = yield* Nats.Nats
-  const kv = yield* Nats.tryNats(`open bucket ${ns.buckets.consumers}`, () => kvm.open(ns.buckets.consumers))
+  const kv = yield* Nats.bucket("consumers")
   const cache = new Map<string, ConsumerConfig.ConsumerConfig>()
   const watcher = yield* Effect.acquireRelease(
     Nats.tryNats("watch consumers", () => kv.watch()),

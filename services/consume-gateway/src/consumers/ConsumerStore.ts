@@ -26,10 +26,7 @@ const ignoring = (code: number, run: () => Promise<unknown>) => () =>
     if (!isCode(code)(error)) throw error
   })
 
-const bucket = Effect.gen(function*() {
-  const { kvm, ns } = yield* Nats.Nats
-  return yield* tryNats(`open bucket ${ns.buckets.consumers}`, () => kvm.open(ns.buckets.consumers))
-})
+const bucket = Nats.bucket("consumers")
 
 export const resourcesOf = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.map(Nats.Nats, ({ ns }) => Resources.of(ns, config.name, config.source))
@@ -100,10 +97,7 @@ export const create = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.gen(function*() {
     const kv = yield* bucket
     const created = yield* tryNats(`create consumer ${config.name}`, () =>
-      kv.create(config.name, encode(config)).then(() => true, (error: unknown) => {
-        if (Nats.isWrongRevision(error)) return false
-        throw error
-      }))
+      Nats.writeAtRevision(kv, config.name, encode(config), undefined).then((written) => written !== undefined))
     if (!created) return yield* new ConsumerExists({ name: config.name })
     yield* provision(config).pipe(
       Effect.tapError(() => Effect.ignore(tryNats(`roll back consumer ${config.name}`, () => kv.delete(config.name))))
@@ -121,10 +115,7 @@ interface Entry {
 /** Write `config` if the entry is still at `revision`: its new revision, or `undefined` when it is not. */
 const writeIfAt = (kv: KV, config: ConsumerConfig.ConsumerConfig, revision: number) =>
   tryNats(`update consumer ${config.name}`, () =>
-    kv.update(config.name, encode(config), revision).then((written): number | undefined => written, (error: unknown) => {
-      if (Nats.isWrongRevision(error)) return undefined
-      throw error
-    }))
+    Nats.writeAtRevision(kv, config.name, encode(config), revision))
 
 /**
  * Change one of the consumer's JetStream consumers. A refusal names that JetStream consumer;

@@ -69,10 +69,9 @@ export const make = (
   progress: Readonly<Record<string, SyncStatus.CollectionProgress>> = {}
 ) =>
   Effect.gen(function*() {
-    const { kvm, ns } = yield* Nats.Nats
     const metrics = yield* Metrics
-    const kv = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
-    const leasesKv = yield* Nats.tryNats(`open bucket ${ns.buckets.leases}`, () => kvm.open(ns.buckets.leases))
+    const kv = yield* Nats.bucket("checkpoints")
+    const leasesKv = yield* Nats.bucket("leases")
     const key = SyncStatus.key(sync)
     const state = yield* Ref.make<State>({
       phase: initial,
@@ -95,20 +94,10 @@ export const make = (
     const storedRevision = Nats.tryNats(`read the status of ${sync}`, () => kv.get(key)).pipe(
       Effect.map((entry) => entry?.revision ?? 0)
     )
-    const compareAndSet = (body: string, expected: number) =>
-      Effect.tryPromise({
-        try: () => expected === 0 ? kv.create(key, body) : kv.update(key, body, expected),
-        catch: (error) => error
-      }).pipe(
-        Effect.catchAll((error) =>
-          // `create` on a key written meanwhile fails with a wrong-last-sequence too.
-          Leases.isConflict(error) ? Effect.succeed(undefined) : Effect.fail(Nats.toNatsError(`write the status of ${sync}`)(error))
-        )
-      )
     const store = (body: string, conflicts = 0): Effect.Effect<Stored, Errors.NatsError> =>
       Effect.gen(function*() {
         const expected = (yield* Ref.get(revision)) ?? (yield* storedRevision)
-        const written = yield* compareAndSet(body, expected)
+        const written = yield* Nats.tryNats(`write the status of ${sync}`, () => Nats.writeAtRevision(kv, key, body, expected))
         yield* Ref.set(revision, written)
         if (written !== undefined) return { _tag: "stored" } as const
         const holder = yield* Leases.holder(leasesKv, sync)

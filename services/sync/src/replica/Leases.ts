@@ -94,22 +94,9 @@ export const ownerOf = (raw: string): string | undefined => {
   }
 }
 
-/** A compare-and-set refused: the key was written since the revision expected. */
-export const isConflict = Nats.isWrongRevision
-
 /** The new revision, or undefined when someone else wrote the key first. */
 export const acquire = (kv: KV, key: string, owner: string, expected: number | undefined): Effect.Effect<number | undefined, Errors.NatsError> =>
-  Effect.tryPromise({
-    try: () => expected === undefined ? kv.create(key, value(owner)) : kv.update(key, value(owner), expected),
-    catch: (error) => error
-  }).pipe(
-    Effect.catchAll((error) =>
-      // `create` on an existing key fails with a wrong-last-sequence too.
-      isConflict(error)
-        ? Effect.succeed(undefined)
-        : Effect.fail(Nats.toNatsError(`acquire lease ${key}`)(error))
-    )
-  )
+  Nats.tryNats(`acquire lease ${key}`, () => Nats.writeAtRevision(kv, key, value(owner), expected))
 
 export const renew = acquire
 
@@ -140,7 +127,7 @@ export const releaseAtShutdown = (kv: KV, key: string, owner: string, revision: 
       await kv.delete(key, { previousSeq: revision })
       return
     } catch (error) {
-      if (!isConflict(error)) return
+      if (!Nats.isWrongRevision(error)) return
     }
     const entry = await kv.get(key).catch(() => null)
     if (entry === null || entry.operation !== "PUT" || ownerOf(entry.string()) !== owner) return

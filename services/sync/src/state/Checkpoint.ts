@@ -4,7 +4,6 @@
  * compare-and-set on the entry's revision, so an actor that lost its lease and still runs
  * cannot overwrite the new owner's progress: its write fails and it stops.
  */
-import type { KV } from "@nats-io/kv"
 import type { Errors, Ids } from "@tributary/core"
 import { Nats } from "@tributary/core"
 import { Data, Effect, Option, Ref, Schema } from "effect"
@@ -72,12 +71,10 @@ export interface Store {
   readonly remove: Effect.Effect<void, Errors.NatsError>
 }
 
-
 /** Open the sync's checkpoint; writes are serialised, each expecting the revision of the last. */
 export const open = (sync: Ids.SyncId) =>
   Effect.gen(function*() {
-    const { kvm, ns } = yield* Nats.Nats
-    const kv: KV = yield* Nats.tryNats(`open bucket ${ns.buckets.checkpoints}`, () => kvm.open(ns.buckets.checkpoints))
+    const kv = yield* Nats.bucket("checkpoints")
     const entry = yield* Nats.tryNats(`read the checkpoint of ${sync}`, () => kv.get(key(sync)))
     const revision = yield* Ref.make(entry === null ? 0 : entry.revision)
     const current = yield* Ref.make(
@@ -88,10 +85,8 @@ export const open = (sync: Ids.SyncId) =>
       Effect.gen(function*() {
         const expected = yield* Ref.get(revision)
         const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
-        const written = yield* Effect.tryPromise({
-          try: () => expected === 0 ? kv.create(key(sync), body) : kv.update(key(sync), body, expected),
-          catch: (error) => Nats.isWrongRevision(error) ? new CheckpointConflict({ sync }) : Nats.toNatsError(`save the checkpoint of ${sync}`)(error)
-        })
+        const written = yield* Nats.tryNats(`save the checkpoint of ${sync}`, () => Nats.writeAtRevision(kv, key(sync), body, expected))
+        if (written === undefined) return yield* new CheckpointConflict({ sync })
         yield* Ref.set(revision, written)
         yield* Ref.set(current, Option.some(checkpoint))
       })
