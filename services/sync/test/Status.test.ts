@@ -159,13 +159,20 @@ describe("Status", () => {
     expect(stored.phase).toBe("paused")
   })
 
-  it("never writes over the status of the replica that took the sync over", async () => {
-    const sync = "sync_status_taken_over" as Ids.SyncId
-    const stored = await run(Effect.gen(function*() {
+  /** Replica r1 holds the sync's lease, and its actor's first status is stored. */
+  const reportedByR1 = (sync: Ids.SyncId) =>
+    Effect.gen(function*() {
       const read = yield* storedStatus(sync)
       yield* giveLease(sync, "r1")
       const first = yield* Status.make(sync, "r1")
       yield* statusOf(read, "r1")
+      return { read, first }
+    })
+
+  it("never writes over the status of the replica that took the sync over", async () => {
+    const sync = "sync_status_taken_over" as Ids.SyncId
+    const stored = await run(Effect.gen(function*() {
+      const { read, first } = yield* reportedByR1(sync)
       // r1's replica is paused past the TTL: r2 takes the lease and its actor reports.
       yield* giveLease(sync, "r2")
       yield* Status.make(sync, "r2")
@@ -180,10 +187,7 @@ describe("Status", () => {
   it("writes the new owner's status over one the old owner wrote after the takeover, and the old owner's after that are not stored", async () => {
     const sync = "sync_status_late_old_owner" as Ids.SyncId
     const stored = await run(Effect.gen(function*() {
-      const read = yield* storedStatus(sync)
-      yield* giveLease(sync, "r1")
-      const first = yield* Status.make(sync, "r1")
-      yield* statusOf(read, "r1")
+      const { read, first } = yield* reportedByR1(sync)
       yield* giveLease(sync, "r2")
       // The new owner's first write is held back; meanwhile the old owner, not knowing yet, writes.
       const held = holdNextPut()

@@ -26,10 +26,9 @@ const natsUnready = (timeoutMs: number) =>
     const client = yield* Nats.Nats
     const lost = client.unusable()
     if (lost !== undefined) return lost
-    const bucket = client.ns.buckets.tokens
-    const answered = yield* Effect.either(
-      Nats.tryNats(`read the status of bucket ${bucket}`, () => Nats.kvmFor(client, { timeoutMs }).open(bucket).then((kv) => kv.status()))
-    )
+    const answered = yield* Effect.either(Nats.bucket("tokens", { timeoutMs }).pipe(
+      Effect.flatMap((kv) => Nats.tryNats(`read the status of bucket ${client.ns.buckets.tokens}`, () => kv.status()))
+    ))
     if (Either.isRight(answered)) return undefined
     return answered.left.timedOut === true ? `NATS did not answer within ${timeoutMs} ms` : answered.left.message
   })
