@@ -15,10 +15,13 @@ const chart = resolve(import.meta.dirname, "../../deploy/helm/tributary")
 const valuesText = readFileSync(join(chart, "values.yaml"), "utf8")
 const values = parse(valuesText) as Record<string, unknown>
 const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as object
-const templates = readdirSync(join(chart, "templates")).map((name) => ({
-  name,
-  text: readFileSync(join(chart, "templates", name), "utf8")
-}))
+// Helm reads templates/ and its subfolders (tests/ holds the `helm test` hooks).
+const templates = readdirSync(join(chart, "templates"), { recursive: true, encoding: "utf8" })
+  .filter((name) => /\.(yaml|tpl|txt)$/.test(name))
+  .map((name) => ({
+    name,
+    text: readFileSync(join(chart, "templates", name), "utf8")
+  }))
 const components = ["sync", "sink", "gateway", "proxy"]
 
 const validate = new Ajv({ allErrors: true }).compile(schema)

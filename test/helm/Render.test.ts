@@ -67,6 +67,14 @@ interface Resource {
   readonly automountServiceAccountToken?: boolean
 }
 
+/** A bare Pod's spec (the helm test hook), not a workload's template. */
+interface TestPodSpec {
+  readonly restartPolicy: string
+  readonly securityContext?: Record<string, unknown>
+  readonly containers: ReadonlyArray<Container>
+  readonly volumes?: ReadonlyArray<Volume>
+}
+
 /** What every pod runs with unless values say otherwise: the image's `node` user (1000). */
 const podSecurityContext = {
   runAsNonRoot: true,
@@ -325,6 +333,42 @@ describe("Helm chart, rendered", () => {
       (await render("tributary", [...documented, ...args])).filter((r) => r.kind === "PodDisruptionBudget").map((b) => b.metadata.name).sort()
     expect(await budgetsOf(["--set", "sync.replicas=1", "--set", "proxy.enabled=false"])).toStrictEqual(["tributary-gateway", "tributary-sink"])
     expect(await budgetsOf(["--set", "podDisruptionBudget.enabled=false"])).toStrictEqual([])
+  })
+
+  it("adds a helm test pod that runs tributary verify for each listed sync, with what verify reads, only when syncs are listed", async () => {
+    const hooksOf = (resources: ReadonlyArray<Resource>) => resources.filter((r) => r.metadata.annotations?.["helm.sh/hook"] === "test")
+    expect(hooksOf(await render("tributary", documented))).toStrictEqual([])
+    const tables = { "stripe:customer": { delete_mode: "hard" } }
+    const resources = await render("tributary", [
+      ...documented,
+      "--set-json", `verify.syncs=["sync_a","sync_b"]`,
+      "--set-json", `tables=${JSON.stringify(tables)}`
+    ])
+    const [pod, ...others] = hooksOf(resources) as ReadonlyArray<Resource & { readonly spec: TestPodSpec }>
+    expect(others).toStrictEqual([])
+    expect(pod?.kind).toBe("Pod")
+    expect(pod?.spec.restartPolicy).toBe("Never")
+    expect(pod?.spec.securityContext).toStrictEqual(podSecurityContext)
+    const containers = pod?.spec.containers ?? []
+    expect(containers.map((c) => c.args)).toStrictEqual([
+      ["tributary", "verify", "--sync", "sync_a", "--expected", "auto"],
+      ["tributary", "verify", "--sync", "sync_b", "--expected", "auto"]
+    ])
+    const proxy = resources.find((r) => r.kind === "Deployment" && r.metadata.name === "tributary-proxy")
+    const proxyEnv = new Map((proxy === undefined ? [] : containersOf(proxy)[0]?.env ?? []).map((e) => [e.name, e]))
+    for (const container of containers) {
+      expect(container.securityContext).toStrictEqual(containerSecurityContext)
+      expect(container.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" })
+      const env = new Map(container.env.map((e) => [e.name, e]))
+      // verify reads Postgres as the sink's owner role, decrypts the sync's key and finds the tables as the sink and the proxy do.
+      for (const name of ["TRIBUTARY_NATS_URL", "TRIBUTARY_NAMESPACE", "TRIBUTARY_POSTGRES_URL", "TRIBUTARY_SECRET_KEY", "TRIBUTARY_TABLES"]) {
+        expect(env.get(name), `${container.name} ${name}`).toStrictEqual(proxyEnv.get(name))
+      }
+    }
+    expect(pod?.spec.volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "64Mi" } })
+    const bad = await helm(["template", "tributary", chart, ...documented, "--set", "verify.expected=dump"])
+    expect(bad.ok).toBe(false)
+    expect(bad.stderr).toContain("verify")
   })
 
   it("refuses to render without the values it cannot guess, naming them", async () => {

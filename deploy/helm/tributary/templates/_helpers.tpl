@@ -126,3 +126,15 @@ tsx's cache is about 1 MB a component.
   emptyDir: {}
   {{- end }}
 {{- end -}}
+
+{{/*
+TRIBUTARY_TABLES, when tables are configured. The sink, the proxy and verify read the same
+table settings: they must agree, or the proxy and verify look for rows where the sink does not
+put them.
+*/}}
+{{- define "tributary.tablesEnv" -}}
+{{- if .Values.tables }}
+- name: TRIBUTARY_TABLES
+  value: {{ toJson .Values.tables | quote }}
+{{- end }}
+{{- end -}}
