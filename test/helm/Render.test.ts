@@ -67,12 +67,15 @@ interface Resource {
   readonly automountServiceAccountToken?: boolean
 }
 
-/** A bare Pod's spec (the helm test hook), not a workload's template. */
-interface TestPodSpec {
-  readonly restartPolicy: string
-  readonly securityContext?: Record<string, unknown>
-  readonly containers: ReadonlyArray<Container>
-  readonly volumes?: ReadonlyArray<Volume>
+/** A bare Pod (the helm test hook): its spec is where a workload has its template's. */
+interface TestPod {
+  readonly kind: string
+  readonly spec: {
+    readonly restartPolicy: string
+    readonly securityContext?: Record<string, unknown>
+    readonly containers: ReadonlyArray<Container>
+    readonly volumes?: ReadonlyArray<Volume>
+  }
 }
 
 /** What every pod runs with unless values say otherwise: the image's `node` user (1000). */
@@ -344,7 +347,8 @@ describe("Helm chart, rendered", () => {
       "--set-json", `verify.syncs=["sync_a","sync_b"]`,
       "--set-json", `tables=${JSON.stringify(tables)}`
     ])
-    const [pod, ...others] = hooksOf(resources) as ReadonlyArray<Resource & { readonly spec: TestPodSpec }>
+    // A bare Pod has its spec where a workload has its template's.
+    const [pod, ...others] = hooksOf(resources) as ReadonlyArray<unknown> as ReadonlyArray<TestPod>
     expect(others).toStrictEqual([])
     expect(pod?.kind).toBe("Pod")
     expect(pod?.spec.restartPolicy).toBe("Never")
