@@ -14,13 +14,15 @@ import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
 import type { Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
+import { CachedCounts } from "./CachedCounts.js"
+import type { Counts } from "./CachedCounts.js"
 import * as Claims from "./Claims.js"
-import * as ConsumerGone from "./ConsumerGone.js"
 import * as DeadLetters from "./DeadLetters.js"
-import { Backpressure, InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
+import { InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
+import * as NextRefusals from "./NextRefusals.js"
 import * as PullEnds from "./PullEnds.js"
-import * as RetryAfter from "./RetryAfter.js"
+import type * as RetryAfter from "./RetryAfter.js"
 import * as Settle from "./Settle.js"
 
 export interface EngineSettings {
@@ -44,19 +46,11 @@ export interface Dependencies {
   readonly warn: (message: string, fields: Readonly<Record<string, string | number>>) => void
 }
 
-interface Counts {
-  readonly numPending: number
-  readonly numAckPending: number
-  readonly ackFloor: number
-  readonly at: number
-}
-
 /** What a replica keeps per consumer: derived names, cached counts, its waiting requests. */
 interface Runtime {
   readonly config: ConsumerConfig.ConsumerConfig
   readonly resources: Resources.Resources
-  counts: Counts | undefined
-  refreshing: Promise<void> | undefined
+  readonly counts: CachedCounts
   redrivePending: number
   redriveCheckedAt: number
   /** What its pulls' ends need (`PullEnds`): made at the first pull, not at each. */
@@ -68,7 +62,6 @@ interface Runtime {
   readonly waiters: Set<RetryAfter.Waiter>
 }
 
-const COUNTS_MAX_AGE_MS = 250
 const REDRIVE_CHECK_MS = 1_000
 const MAX_WAIT_MS = 60_000
 /**
@@ -103,14 +96,12 @@ export class Engine {
     }
     const known = this.runtimes.get(name)
     if (known !== undefined && known.config === config) return known
+    const resources = Resources.of(this.deps.ns, name, config.source)
     const runtime: Runtime = {
       config,
-      resources: Resources.of(this.deps.ns, name, config.source),
-      // Not carried over: a new config can be a consumer deleted and made again under the same
-      // name (through another replica), whose ack floor starts over; the old one's, taken as the
-      // floor of a record without a lease, would ack its changes unseen.
-      counts: undefined,
-      refreshing: undefined,
+      resources,
+      // Not carried over from the previous config (see `CachedCounts`).
+      counts: new CachedCounts(config.name, () => this.consumerInfo(resources)),
       redrivePending: known?.redrivePending ?? 0,
       redriveCheckedAt: known?.redriveCheckedAt ?? 0,
       waiters: known?.waiters ?? new Set()
@@ -120,32 +111,8 @@ export class Engine {
   }
 
   /** The info of the consumer's JetStream consumer: for its counts, and to tell whether it is gone. */
-  private consumerInfo(rt: Runtime) {
-    return this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.stream, rt.resources.durable))
-  }
-
-  /** Fresh counts; JetStream saying the consumer is not there is `UnknownConsumer` (deleted through another replica). */
-  private refreshCounts(rt: Runtime): Promise<void> {
-    rt.refreshing ??= this.consumerInfo(rt).then((info) => {
-      rt.counts = {
-        numPending: info.num_pending,
-        numAckPending: info.num_ack_pending,
-        ackFloor: info.ack_floor.stream_seq,
-        at: Date.now()
-      }
-    }, (error: unknown) => {
-      throw ConsumerGone.isGone(error) ? new UnknownConsumer(rt.config.name) : error
-    }).finally(() => {
-      rt.refreshing = undefined
-    })
-    return rt.refreshing
-  }
-
-  /** Counts at most a quarter second old; the first call for a consumer waits for them. */
-  private async counts(rt: Runtime): Promise<Counts> {
-    if (rt.counts === undefined) await this.refreshCounts(rt)
-    else if (Date.now() - rt.counts.at > COUNTS_MAX_AGE_MS) this.refreshCounts(rt).catch(() => {})
-    return rt.counts!
+  private consumerInfo(resources: Resources.Resources) {
+    return this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(resources.stream, resources.durable))
   }
 
   private checkRedrive(rt: Runtime) {
@@ -168,7 +135,7 @@ export class Engine {
       ackWaitMs: config.ack_wait_ms,
       maxDeliver: config.max_deliver,
       withholdMaxMs: this.deps.settings.withholdMaxMs,
-      baseFloor: () => rt.counts?.ackFloor ?? 0,
+      baseFloor: () => rt.counts.latest?.ackFloor ?? 0,
       leaseKey: resources.leaseKey,
       settlementKey: resources.settlementKey,
       deadLetter: (candidate, attempts) => DeadLetters.publish(this.deps.wire, resources, candidate, attempts)
@@ -182,8 +149,10 @@ export class Engine {
       warn: this.deps.warn,
       consumer: rt.config.name,
       resources: rt.resources,
-      info: () => this.consumerInfo(rt),
-      refreshCounts: () => this.refreshCounts(rt)
+      info: () => this.consumerInfo(rt.resources),
+      refreshCounts: async () => {
+        await rt.counts.refresh()
+      }
     }
   }
 
@@ -237,18 +206,6 @@ export class Engine {
   }
 
   /**
-   * 429 when the consumer is at `max_ack_pending`, by fresh counts: the replica's cached ones
-   * may be older than an ack made a moment ago, here or through another replica.
-   */
-  private async refuseWhenFull(rt: Runtime): Promise<void> {
-    await this.refreshCounts(rt)
-    const inFlight = rt.counts!.numAckPending
-    if (inFlight < rt.config.max_ack_pending) return
-    throw new Backpressure(`consumer ${rt.config.name} has ${inFlight} messages in flight, its max_ack_pending ` +
-      `is ${rt.config.max_ack_pending}: ack or nack some first`, RetryAfter.AT_MAX_ACK_PENDING_SECONDS)
-  }
-
-  /**
    * Up to `batchSize` messages. With `waitForMs` > 0 and nothing available, wait for the first
    * message (a pull of one, so nothing is left parked at the server when we answer), then take
    * whatever else is available with it.
@@ -256,19 +213,10 @@ export class Engine {
   async next(name: string, batchSize: number, waitForMs: number, signal?: AbortSignal): Promise<Uint8Array> {
     const rt = await this.runtime(name)
     PullEnds.connected(this.deps.wire)
-    // Not refused by count before pulling: at max_ack_pending the server still hands out the
-    // messages due for redelivery (nacked ones count as in flight until then), so a consumer
-    // whose every message in flight was nacked would otherwise be refused until their ack wait.
-    // A pull that finds nothing while the consumer is full is refused below, by fresh counts.
-    const fullByCount = (await this.counts(rt)).numAckPending >= rt.config.max_ack_pending
+    // By cached counts, so only a hint: fresh counts decide a refusal (see `NextRefusals`).
+    const fullByCount = await NextRefusals.atMaxAckPendingByCachedCounts(rt)
     const now = Date.now()
-    if (rt.waiters.size >= this.deps.settings.maxWaiting) {
-      // Refused either way; max_ack_pending is the reason that says what to do (ack or nack).
-      if (fullByCount) await this.refuseWhenFull(rt)
-      const retryAfter = RetryAfter.untilFirstWaiterEnds(rt.waiters, now)
-      throw new Backpressure(`${rt.waiters.size} requests are already waiting for consumer ${name} on this replica ` +
-        `(TRIBUTARY_GATEWAY_MAX_WAITING); the first of them ends its wait_for within ${retryAfter} s`, retryAfter)
-    }
+    await NextRefusals.refuseWhenWaitingFull(rt, this.deps.settings.maxWaiting, fullByCount, now)
     const deadline = now + Math.min(waitForMs, MAX_WAIT_MS)
     const waiter: RetryAfter.Waiter = { until: deadline }
     rt.waiters.add(waiter)
@@ -276,7 +224,7 @@ export class Engine {
     try {
       const available = await this.pullNow(rt, batchSize)
       let granted = available.granted
-      if (granted.length === 0 && (available.full || fullByCount)) await this.refuseWhenFull(rt)
+      if (granted.length === 0 && (available.full || fullByCount)) await NextRefusals.refuseAtMaxAckPending(rt)
       let emptyPause = EMPTY_PULL_PAUSE_MS
       while (granted.length === 0 && Date.now() < deadline && signal?.aborted !== true) {
         const pull = this.deps.wire.pull(rt.resources.stream, rt.resources.durable, 1, deadline - Date.now())
@@ -298,7 +246,7 @@ export class Engine {
         }
       }
       if (granted.length > 0) this.deps.metrics.delivered.inc({ consumer: name }, granted.length)
-      return this.render(rt, granted, await this.counts(rt))
+      return this.render(rt, granted, await rt.counts.recent())
     } finally {
       rt.waiters.delete(waiter)
       this.deps.metrics.waiting.set({ consumer: name }, rt.waiters.size)
@@ -405,9 +353,10 @@ export class Engine {
   /** Counts for the management API (fresh, not cached). */
   async state(name: string) {
     const rt = await this.runtime(name)
-    await this.refreshCounts(rt)
+    await rt.counts.refresh()
     const dead = await this.deps.wire.whileConnected(() => this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects }))
       .then((info) => Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0), () => 0)
-    return { num_pending: rt.counts!.numPending, num_ack_pending: rt.counts!.numAckPending, dead_letters: dead }
+    const counts = rt.counts.latest!
+    return { num_pending: counts.numPending, num_ack_pending: counts.numAckPending, dead_letters: dead }
   }
 }
