@@ -1,6 +1,6 @@
 /**
  * Failures of the consume engine (plain errors: the engine is promise-based for speed); the
- * HTTP layer turns each into its response once, in `api/ConsumeHandlers.ts`.
+ * HTTP layer turns each into its response once, in `api/Convert.ts` (`fromEngine`).
  */
 import type { Rejection } from "./AckToken.js"
 import type { Settled } from "./Lifecycle.js"
