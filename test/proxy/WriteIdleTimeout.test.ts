@@ -95,3 +95,33 @@ describe("a write waiting on a slow API inside a transaction, with idle_in_trans
     expect(await keptRows(client)).toEqual([1, 2])
   })
 })
+
+describe("after a multi-statement query with a write, the session's idle timeouts count again", () => {
+  /** The session's backend is gone, killed by its timeout as Postgres kills an idle session; the client's errors, Postgres' FATAL first. */
+  const killed = async (client: pg.Client, pid: number) => {
+    const errors: Array<string> = []
+    client.on("error", (error: Error & { code?: string }) => errors.push(error.code ?? error.message))
+    const admin = await clients.connect(Fixtures.postgresUrl())
+    await Fixtures.waitFor("the idle session killed by its timeout", async () =>
+      (await admin.query("select 1 from pg_stat_activity where pid = $1", [pid])).rows.length === 0 ? true : undefined)
+    await Fixtures.waitFor("the client told why", () => (errors.length > 0 ? errors : undefined))
+    return errors
+  }
+
+  it("idle_in_transaction_session_timeout, in the block a BEGIN in the string opened", async () => {
+    const { client, pid } = await session()
+    const messages = await simpleQuery(client,
+      "begin; insert into kept values (1); insert into stripe.customers (email) values ('idle-after-block@x.co'); insert into kept values (2)")
+    expect(messages.at(-1)).toBe("readyForQuery:T")
+    expect((await killed(client, pid))[0]).toBe("25P03")
+  })
+
+  it("idle_session_timeout, once the query's implicit transaction committed", async () => {
+    const { client, pid } = await session()
+    await client.query(`set idle_session_timeout = '${TIMEOUT}'`)
+    const messages = await simpleQuery(client,
+      "insert into kept values (1); insert into stripe.customers (email) values ('idle-after-commit@x.co'); insert into kept values (2)")
+    expect(messages.at(-1)).toBe("readyForQuery:I")
+    expect((await killed(client, pid))[0]).toBe("57P05")
+  })
+})
