@@ -40,6 +40,16 @@ export interface OwnRequest {
   readonly requests: ReadonlyArray<number>
   /** Its error is the point: kept from the client like the rest of its answer. */
   readonly fails?: boolean
+  /**
+   * A Query sent with no Flush after it. Postgres arms `idle_in_transaction_session_timeout`
+   * and `idle_session_timeout` when it sends ReadyForQuery, and turns them off at the next
+   * message it reads, a Flush included, until its next ReadyForQuery. The questions a write
+   * asks before its API call are followed by a Flush, so a slow API cannot get the session
+   * killed as idle while the write, a statement running to Postgres, waits; the requests
+   * that end the proxy's work (the stand-in's COMMIT or ROLLBACK, failing the block) are
+   * not, so the timeouts count again from their ReadyForQuery, as from Postgres' own.
+   */
+  readonly rearmsIdleTimeouts?: boolean
 }
 
 export interface OwnAnswer {
@@ -53,16 +63,16 @@ const ABORT_SQL = "select 'tributary-proxy: a write to a synced table failed in 
 const ABORT_NAME = "tributary_proxy_abort"
 
 /** Fail the transaction block a simple query runs in. */
-export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q], fails: true }
+export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(ABORT_SQL), requests: [Q], fails: true, rearmsIdleTimeouts: true }
 
 /** Fail the transaction an extended-protocol batch runs in: its block, or its implicit transaction. */
 export const abortBatch: OwnRequest = { bytes: Frontend.encodeParse(ABORT_NAME, ABORT_SQL), requests: [P], fails: true }
 
 /** The relay's block upstream in place of a multi-statement query's implicit transaction. */
 export const standIn = {
-  open: { bytes: Frontend.encodeQuery("begin"), requests: [Q] },
-  commit: { bytes: Frontend.encodeQuery("commit"), requests: [Q] },
-  rollback: { bytes: Frontend.encodeQuery("rollback"), requests: [Q] }
+  open: { bytes: Frontend.encodeQuery("begin"), requests: [Q], rearmsIdleTimeouts: true },
+  commit: { bytes: Frontend.encodeQuery("commit"), requests: [Q], rearmsIdleTimeouts: true },
+  rollback: { bytes: Frontend.encodeQuery("rollback"), requests: [Q], rearmsIdleTimeouts: true }
 } as const satisfies Record<string, OwnRequest>
 
 /**

@@ -39,7 +39,7 @@ import * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { ProtocolViolation } from "../wire/Reader.js"
-import { B, C, COPY_DATA, D, E, F, P, Q, S, X } from "../wire/MessageCodes.js"
+import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, F, P, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { Accept } from "../wire/WholeMessages.js"
 import type { ReusedReads } from "../upstream/ReusedReads.js"
@@ -101,7 +101,10 @@ export class Relay<W> {
     this.fromUpstream = new FromUpstream(new Outbox(client, () => upstream), this.unanswered, parameters, {
       // A write the proxy runs with nothing upstream left to answer: what upstream sends unasked waits (see the header).
       holding: () => this.suspended && this.unanswered.none,
-      relayed: () => this.suspension.relayed(),
+      relayed: () => {
+        this.passCopyIn()
+        this.suspension.relayed()
+      },
       protocolError: (error) => this.protocolError(error)
     })
     this.stream = {
@@ -170,8 +173,9 @@ export class Relay<W> {
   private onClient(chunk: Buffer): void {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
       this.fromClient.push(chunk)
-      if (!this.suspended) this.pump()
-      else this.suspension.clientSentMore()
+      if (!this.suspended) return this.pump()
+      this.passCopyIn()
+      this.suspension.clientSentMore()
       return
     }
     const passed = acceptWhole(chunk, this.passesUnchanged)
@@ -244,6 +248,30 @@ export class Relay<W> {
         this.toUpstream.add(raw)
         return undefined
     }
+  }
+
+  /**
+   * A COPY … FROM STDIN the proxy sent upstream while suspended (a part of a split simple
+   * query) waits for the client's rows: its CopyData, then CopyDone or CopyFail, go
+   * upstream as they come, and nothing after them.
+   */
+  private passCopyIn(): void {
+    if (!this.suspended || this.closed) return
+    let passed = false
+    while (this.unanswered.copyingIn) {
+      const type = this.fromClient.midMessage ? COPY_DATA : this.fromClient.upcoming(() => false)
+      if (type !== COPY_DATA && type !== COPY_DONE && type !== COPY_FAIL) break
+      const piece = this.fromClient.next()
+      if (piece === undefined) break
+      passed = true
+      if (piece.kind === "bytes") {
+        this.toUpstream.add(piece.bytes)
+      } else {
+        this.toUpstream.add(piece.raw)
+        this.unanswered.copyInSent()
+      }
+    }
+    if (passed) this.toUpstream.flush()
   }
 
   private forward(raw: Buffer, request: number): void {

@@ -62,10 +62,15 @@ export class Suspension {
     this.clientSent.wakeAll()
   }
 
-  /** Resolves once upstream has answered everything forwarded so far. */
-  untilAnswered(): Promise<void> {
+  /**
+   * Resolves once upstream has answered everything forwarded so far. With `flush`, a Flush
+   * follows (extended-protocol messages are answered only then); a Query's answer ends
+   * with ReadyForQuery, which Postgres flushes, and a Flush read after it turns off the
+   * idle timeouts Postgres arms at ReadyForQuery (OwnRequests.OwnRequest.rearmsIdleTimeouts).
+   */
+  untilAnswered(flush = true): Promise<void> {
     if (this.unanswered.none || this.ends.closed() || this.ends.upstreamGone()) return Promise.resolve()
-    this.toUpstream.add(Frontend.flush)
+    if (flush) this.toUpstream.add(Frontend.flush)
     this.toUpstream.flush()
     return this.drained.wait()
   }
@@ -79,7 +84,7 @@ export class Suspension {
     if (this.ends.upstreamGone()) return undefined
     this.toUpstream.add(request.bytes)
     this.unanswered.awaitOwn(request.requests, request.fails === true)
-    await this.untilAnswered()
+    await this.untilAnswered(request.rearmsIdleTimeouts !== true)
     const answers = this.unanswered.takeOwnAnswers()
     if (this.ends.upstreamGone()) return undefined
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
@@ -100,12 +105,16 @@ export class Suspension {
     }
   }
 
-  /** One statement of a split simple query, run upstream; its ReadyForQuery is dropped. */
+  /**
+   * One statement of a split simple query, run upstream; its ReadyForQuery is dropped. No
+   * Flush follows, so the session's idle timeouts count from its ReadyForQuery as from
+   * Postgres' (a write's question, asked next, turns them off while the API call runs).
+   */
   async runPart(sql: string, options: PartOptions): Promise<boolean> {
     if (this.ends.upstreamGone()) return false
     this.toUpstream.add(Frontend.encodeQuery(sql))
     this.unanswered.awaitSwallowingReady(Q, options)
-    await this.untilAnswered()
+    await this.untilAnswered(false)
     return !this.ends.upstreamGone() && !this.unanswered.swallowedFailed
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { TransactionStatus } from "../wire/Backend.js"
 import {
-  B, BIND_COMPLETE, C, CLOSE_COMPLETE, D, E, EMPTY, ERROR, F, N_ODATA, NOTICE, NOTIFICATION, P, PARSE_COMPLETE, Q, S,
+  B, BIND_COMPLETE, C, CLOSE_COMPLETE, COPY_IN_RESPONSE, D, E, EMPTY, ERROR, F, N_ODATA, NOTICE, NOTIFICATION, P, PARSE_COMPLETE, Q, S,
   SUSPENDED, T, Z
 } from "../wire/MessageCodes.js"
 import type { OwnAnswer } from "./OwnRequests.js"
@@ -40,8 +40,10 @@ const DROP_NOTICES = 0x800
  */
 const HOLD_COMPLETION = 0x1000
 
-/** The messages that end an answer (or a part of one). */
-export const ANSWER_ENDS: ReadonlySet<number> = new Set([PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR])
+/** The messages that end an answer (or a part of one: CopyInResponse, after which upstream waits for the client's rows). */
+export const ANSWER_ENDS: ReadonlySet<number> = new Set([
+  PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, T, N_ODATA, C, EMPTY, SUSPENDED, Z, ERROR, COPY_IN_RESPONSE
+])
 const EXTENDED = new Set([P, B, D, E, C])
 
 export class Unanswered {
@@ -55,6 +57,7 @@ export class Unanswered {
   private wroteInBatchFlag = false
   private swallowedFailedFlag = false
   private heldCompletion: string | undefined
+  private copyingInFlag = false
   private ownAnswers: Array<OwnAnswer> = []
   /** Requests forwarded that may run SQL, and so change a setting (`runsSent`). */
   private runs = 0
@@ -108,6 +111,19 @@ export class Unanswered {
   /** The last request awaited with `awaitSwallowingReady` failed. */
   get swallowedFailed(): boolean {
     return this.swallowedFailedFlag
+  }
+
+  /**
+   * Upstream answered a COPY … FROM STDIN with CopyInResponse and waits for the client's
+   * CopyData, until its CopyDone or CopyFail (`copyInSent`) or upstream's error.
+   */
+  get copyingIn(): boolean {
+    return this.copyingInFlag
+  }
+
+  /** The client's CopyDone or CopyFail has gone upstream: what the client sends next is not the COPY's. */
+  copyInSent(): void {
+    this.copyingInFlag = false
   }
 
   get none(): boolean {
@@ -217,7 +233,11 @@ export class Unanswered {
   /** Account for a message that answers `head`; false to drop it. */
   private settle(head: number, type: number, buffer: Buffer, start: number, end: number): boolean {
     const request = head & 0xff
+    if (type !== COPY_IN_RESPONSE && ANSWER_ENDS.has(type)) this.copyingInFlag = false
     switch (type) {
+      case COPY_IN_RESPONSE:
+        this.copyingInFlag = true
+        return true
       case Z: {
         this.transactionStatus = String.fromCharCode(buffer[start]!) as TransactionStatus
         this.failedSinceReady = false
