@@ -20,6 +20,8 @@ export interface Context {
 export interface Started {
   /** Entries for `up.json`. */
   readonly published: Record<string, unknown>
+  /** Variables for `.tributary/env`, for the CLI to reach what this component started. */
+  readonly cliEnv?: Record<string, string>
   /** One line for the summary printed at the end. */
   readonly summary: string
   readonly stop?: () => Promise<void>

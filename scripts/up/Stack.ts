@@ -92,12 +92,13 @@ export const up = async (components: ReadonlyArray<Component>): Promise<void> =>
     writeUpJson()
     // What `npm run tributary` needs to reach this stack rather than whatever listens on the
     // default ports (another checkout's stack, when a port was taken and a free one chosen).
-    writeCliEnv(home, {
+    const cliEnv: Record<string, string> = {
       TRIBUTARY_NATS_URL: nats.url,
       TRIBUTARY_POSTGRES_URL: postgres.url,
       TRIBUTARY_SECRET_KEY: secrets.secretKey,
       TRIBUTARY_METRICS_TOKEN: secrets.metricsToken
-    })
+    }
+    writeCliEnv(home, cliEnv)
     summary.push(`CLI           . .tributary/env  (then npm run tributary -- syncs list)`)
 
     const context = (): Context => ({
@@ -128,6 +129,7 @@ export const up = async (components: ReadonlyArray<Component>): Promise<void> =>
       Object.assign(published, started.published)
       summary.push(started.summary)
       writeUpJson()
+      if (started.cliEnv !== undefined) writeCliEnv(home, Object.assign(cliEnv, started.cliEnv))
     }
 
     say("up")

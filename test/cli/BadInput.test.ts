@@ -9,9 +9,10 @@ import { beforeAll, describe, expect, it } from "vitest"
 const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-const tributary = (...args: ReadonlyArray<string>) => {
+const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => {
   const result = spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
     env: {
+      ...env,
       PATH: process.env.PATH ?? "",
       TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
       TRIBUTARY_NAMESPACE: ns,
@@ -23,6 +24,7 @@ const tributary = (...args: ReadonlyArray<string>) => {
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
+const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
 
 /** One line on stderr starting `error: `, exit code 1, and no stack frames. */
 const expectRefusal = (result: ReturnType<typeof tributary>, ...mentions: ReadonlyArray<string>) => {
@@ -81,5 +83,16 @@ describe("tributary, given bad input", () => {
 
   it("verify: a --sync that is not a sync id names --sync", () => {
     expectRefusal(tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
+  })
+})
+
+describe("tributary proxy credentials create", () => {
+  // `npm run up` exports it in .tributary/env: its proxy is on another port when 5434 is taken.
+  it("prints a url with the proxy address of TRIBUTARY_PROXY_ADDRESS, 127.0.0.1:5434 without it", () => {
+    const elsewhere = tributaryWith({ TRIBUTARY_PROXY_ADDRESS: "127.0.0.1:6543" }, "proxy", "credentials", "create", "--sync", "cli_sync")
+    expect(elsewhere.status, elsewhere.stderr).toBe(0)
+    expect(elsewhere.stdout).toMatch(/^url\s+postgres:\/\/app\.cli_sync:[^@]+@127\.0\.0\.1:6543\/tributary$/m)
+    const byDefault = tributary("proxy", "credentials", "create", "--sync", "cli_sync")
+    expect(byDefault.stdout).toMatch(/@127\.0\.0\.1:5434\/tributary$/m)
   })
 })

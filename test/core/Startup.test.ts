@@ -4,6 +4,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { Env, Main, Settings } from "@tributary/core"
+import { Ports } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, Effect, Exit } from "effect"
 
@@ -26,6 +27,15 @@ describe("start-up configuration", () => {
     expect(result.status).toBe(1)
     expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
     expect(result.stderr).toContain("must be a URL starting with nats://")
+  })
+
+  it("a NATS URL where no server listens says which URL, and how to name another", async () => {
+    const url = `nats://127.0.0.1:${await Ports.freePort()}`
+    const result = startCli({ TRIBUTARY_NATS_URL: url })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain(url)
+    expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
+    expect(result.stderr).toContain(". .tributary/env")
   })
 
   it("a process with a malformed namespace exits non-zero, naming the variable", () => {

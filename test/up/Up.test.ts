@@ -64,6 +64,10 @@ describe("npm run up", () => {
     const listed = cli("syncs list")
     expect(listed.stderr).toBe("")
     expect(listed.stdout).toMatch(/^demo\s+stripe\s+active/m)
+    // Proxy credentials made from that shell name this stack's proxy, whatever port it got.
+    const credentials = cli("proxy credentials create --sync demo --name up-test")
+    expect(credentials.stderr).toBe("")
+    expect(credentials.stdout).toContain(`@${new URL(upJson.proxy_url ?? "").host}/`)
     const verified = cli("verify --sync demo --json")
     expect(verified.stderr).toBe("")
     expect(verified.stdout).toContain("\"sync\": \"demo\"")

@@ -21,10 +21,13 @@ export class NatsError extends Schema.TaggedError<NatsError>()("NatsError", {
   code: Schema.optional(Schema.Number),
   /** The request got no answer within its timeout (a server that hangs, a connection dead without a word). */
   timedOut: Schema.optional(Schema.Boolean),
-  detail: Schema.String
+  detail: Schema.String,
+  /** What to do about it, when the failure says (no server at the URL: which setting names it). */
+  hint: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `NATS ${this.operation} failed${this.code === undefined ? "" : ` (code ${this.code})`}: ${this.detail}`
+    const failed = `NATS ${this.operation} failed${this.code === undefined ? "" : ` (code ${this.code})`}: ${this.detail}`
+    return this.hint === undefined ? failed : `${failed}; ${this.hint}`
   }
 }
 

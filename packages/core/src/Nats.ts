@@ -6,7 +6,7 @@ import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError } fro
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import type { KV } from "@nats-io/kv"
-import { connect, TimeoutError } from "@nats-io/transport-node"
+import { connect, ConnectionError, TimeoutError } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { NatsError } from "./Errors.js"
@@ -30,9 +30,10 @@ export interface NatsClient {
 export class Nats extends Context.Tag("@tributary/core/Nats")<Nats, NatsClient>() {}
 
 /** Convert a nats.js error once, here, keyed on the JetStream error code. */
-export const toNatsError = (operation: string) => (cause: unknown): NatsError =>
+export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError =>
   new NatsError({
     operation,
+    ...(hint === undefined ? {} : { hint }),
     ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
     ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ? { timedOut: true } : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
@@ -99,22 +100,29 @@ export const writeAtRevision = (kv: KV, key: string, value: string, expected: nu
     throw error
   })
 
+const NO_SERVER_HINT = "is nats-server running there? Set TRIBUTARY_NATS_URL to the server's URL " +
+  "(for the stack of `npm run up`, run `. .tributary/env` in the checkout first)"
+
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 
 export const make = (settings: Settings.NatsSettings, name = "tributary") =>
   Effect.gen(function*() {
     const nc = yield* Effect.acquireRelease(
-      tryNats(`connect to ${settings.url}`, () =>
-        connect({
-          servers: [...Settings.serverList(settings.url)],
-          name,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 250,
-          ...Option.match(settings.user, { onNone: () => ({}), onSome: (user) => ({ user }) }),
-          ...Option.match(settings.password, { onNone: () => ({}), onSome: (p) => ({ pass: Redacted.value(p) }) }),
-          ...Option.match(settings.token, { onNone: () => ({}), onSome: (t) => ({ token: Redacted.value(t) }) })
-        })),
+      Effect.tryPromise({
+        try: () =>
+          connect({
+            servers: [...Settings.serverList(settings.url)],
+            name,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 250,
+            ...Option.match(settings.user, { onNone: () => ({}), onSome: (user) => ({ user }) }),
+            ...Option.match(settings.password, { onNone: () => ({}), onSome: (p) => ({ pass: Redacted.value(p) }) }),
+            ...Option.match(settings.token, { onNone: () => ({}), onSome: (t) => ({ token: Redacted.value(t) }) })
+          }),
+        // No server answered there: most often a stack on another port, or none started yet.
+        catch: (cause) => toNatsError(`connect to ${settings.url}`, cause instanceof ConnectionError ? NO_SERVER_HINT : undefined)(cause)
+      }),
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
     )
     const jsm = yield* tryNats("open JetStream", () => jetstreamManager(nc))

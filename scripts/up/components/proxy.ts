@@ -34,6 +34,8 @@ export const proxy: Component = {
   start: async (context) => {
     const port = await Ports.preferPort(5434)
     const httpPort = await Ports.preferPort(8093)
+    // `tributary proxy credentials create` prints URLs with it, rather than 5434's.
+    const cliEnv = { TRIBUTARY_PROXY_ADDRESS: `127.0.0.1:${port}` }
     const env = {
       TRIBUTARY_NATS_URL: context.natsUrl,
       TRIBUTARY_POSTGRES_URL: context.postgresUrl,
@@ -50,6 +52,7 @@ export const proxy: Component = {
     if (typeof demoSync !== "string") {
       return {
         published: { proxy_port: port, proxy_http_url: `http://127.0.0.1:${httpPort}` },
+        cliEnv,
         summary: `proxy         127.0.0.1:${port} (no demo sync, so no credentials)`
       }
     }
@@ -64,6 +67,7 @@ export const proxy: Component = {
     }
     return {
       published: { proxy_url: url, proxy_http_url: `http://127.0.0.1:${httpPort}` },
+      cliEnv,
       summary: `proxy         ${url.replace(/:[^:@/]+@/, ":***@")} (psql "$(jq -r .proxy_url .tributary/up.json)")`
     }
   }

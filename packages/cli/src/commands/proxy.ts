@@ -5,7 +5,7 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Errors, Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
-import { Console, Effect, Layer, Option } from "effect"
+import { Config, Console, Effect, Layer, Option } from "effect"
 import * as Input from "../internal/Input.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write"))
@@ -14,8 +14,8 @@ const name = Options.text("name").pipe(
   Options.withDefault("app")
 )
 const host = Options.text("host").pipe(
-  Options.withDescription("Proxy host:port to print in the connection URL"),
-  Options.withDefault("127.0.0.1:5434")
+  Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
+  Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
 )
 const database = Options.text("database").pipe(Options.withDefault("tributary"))
 
