@@ -25,9 +25,20 @@ export interface NatsClient {
    * status events say it is lost (what is published meanwhile is dropped, requests time out).
    */
   readonly unusable: () => string | undefined
+  /** Resolves at once while the connection is up, else when the client reports its reconnect. */
+  readonly connected: () => Promise<void>
+  /** Calls `listener` when the connection is next lost; returns what stops listening. */
+  readonly onLost: (listener: () => void) => () => void
 }
 
 export class Nats extends Context.Tag("@tributary/core/Nats")<Nats, NatsClient>() {}
+
+/** The connection was lost (or stayed lost) while a request waited: its answer will not come. */
+export class ConnectionLost extends Error {
+  constructor(readonly timedOut: boolean) {
+    super(timedOut ? `NATS connection lost and not back in time` : "NATS connection lost while waiting for the answer")
+  }
+}
 
 /** Convert a nats.js error once, here, keyed on the JetStream error code. */
 export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError =>
@@ -35,7 +46,10 @@ export const toNatsError = (operation: string, hint?: string) => (cause: unknown
     operation,
     ...(hint === undefined ? {} : { hint }),
     ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
-    ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ? { timedOut: true } : {}),
+    ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ||
+        (cause instanceof ConnectionLost && cause.timedOut)
+      ? { timedOut: true }
+      : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
   })
 
@@ -106,6 +120,48 @@ const NO_SERVER_HINT = "is nats-server running there? Set TRIBUTARY_NATS_URL to 
 /** What a service says while its NATS connection is lost and the client reconnects. */
 export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 
+/** JetStream's request timeout, which the KV and JetStream clients here keep. */
+export const REQUEST_TIMEOUT_MS = 5_000
+
+/**
+ * Make a request (KV, JetStream) when the connection can carry it. nats.js empties its outbound
+ * buffer at each dial, so what is sent while the connection is lost never reaches the server and
+ * its request would wait out the whole timeout, seconds after the server is back. Here a request
+ * made meanwhile waits for the reconnect (at most `withinMs`) and is sent then; one waiting for its
+ * answer when the connection goes fails at once (the answer is lost with the connection), for the
+ * caller to try again. Its failures say which (`ConnectionLost`).
+ */
+export const whenConnected = async <A>(client: NatsClient, run: () => Promise<A>, withinMs = REQUEST_TIMEOUT_MS): Promise<A> => {
+  if (client.unusable() !== undefined) {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await Promise.race([
+        client.connected(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ConnectionLost(true)), withinMs)
+        })
+      ])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  let stopListening: (() => void) | undefined
+  try {
+    return await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        stopListening = client.onLost(() => reject(new ConnectionLost(false)))
+      })
+    ])
+  } finally {
+    stopListening?.()
+  }
+}
+
+/** `whenConnected` as an Effect, its failures converted once, like `tryNats`. */
+export const request = <A>(client: NatsClient, operation: string, run: () => Promise<A>, withinMs = REQUEST_TIMEOUT_MS): Effect.Effect<A, NatsError> =>
+  tryNats(operation, () => whenConnected(client, run, withinMs))
+
 export const make = (settings: Settings.NatsSettings, name = "tributary") =>
   Effect.gen(function*() {
     const nc = yield* Effect.acquireRelease(
@@ -128,14 +184,34 @@ export const make = (settings: Settings.NatsSettings, name = "tributary") =>
     const jsm = yield* tryNats("open JetStream", () => jetstreamManager(nc))
     const js = jetstream(nc)
     let lost = false
+    // Resolved while connected; a pending one from a disconnect until the reconnect.
+    let back: Promise<void> = Promise.resolve()
+    let reconnected = () => {}
+    const lostListeners = new Set<() => void>()
     yield* Effect.forkScoped(Effect.promise(async () => {
       for await (const status of nc.status()) {
-        if (status.type === "disconnect") lost = true
-        else if (status.type === "reconnect") lost = false
+        if (status.type === "disconnect" && !lost) {
+          lost = true
+          back = new Promise((resolve) => {
+            reconnected = resolve
+          })
+          // Each listener hears one loss; one may listen again for the next.
+          const listeners = [...lostListeners]
+          lostListeners.clear()
+          for (const listener of listeners) listener()
+        } else if (status.type === "reconnect" && lost) {
+          lost = false
+          reconnected()
+        }
       }
     }))
     const unusable = () => (nc.isClosed() ? "NATS connection closed" : lost ? CONNECTION_LOST : undefined)
-    return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace), unusable } satisfies NatsClient
+    const connected = () => back
+    const onLost = (listener: () => void) => {
+      lostListeners.add(listener)
+      return () => void lostListeners.delete(listener)
+    }
+    return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace), unusable, connected, onLost } satisfies NatsClient
   })
 
 export const layer = (settings: Settings.NatsSettings, name?: string) => Layer.scoped(Nats, make(settings, name))

@@ -7,6 +7,7 @@ import { Kvm } from "@nats-io/kv"
 import type { KV } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/transport-node"
+import { Nats } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -33,7 +34,7 @@ const holder = async (key: string) => {
 }
 
 const acquired = async (key: string, owner: string, expected: number | undefined) => {
-  const revision = await Effect.runPromise(Leases.acquire(kv, key, owner, expected))
+  const revision = await Nats.writeAtRevision(kv, key, Leases.value(owner), expected)
   if (revision === undefined) throw new Error(`${owner} could not write ${key}`)
   return revision
 }

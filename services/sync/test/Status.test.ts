@@ -91,10 +91,10 @@ const storedStatus = (sync: Ids.SyncId) =>
  */
 const giveLease = (sync: Ids.SyncId, owner: string) =>
   Effect.gen(function*() {
-    const { kvm } = yield* Nats.Nats
-    const kv = yield* Effect.promise(() => kvm.open(ns.buckets.leases))
+    const client = yield* Nats.Nats
+    const kv = yield* Effect.promise(() => client.kvm.open(ns.buckets.leases))
     const entry = yield* Effect.promise(() => kv.get(sync))
-    const revision = yield* Effect.orDie(Leases.acquire(kv, sync, owner, entry === null ? undefined : entry.revision))
+    const revision = yield* Effect.orDie(Leases.acquire(client, kv, sync, owner, entry === null ? undefined : entry.revision))
     if (revision === undefined) return yield* Effect.die(new Error(`could not give the lease of ${sync} to ${owner}`))
   })
 

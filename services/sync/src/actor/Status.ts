@@ -70,6 +70,7 @@ export const make = (
 ) =>
   Effect.gen(function*() {
     const metrics = yield* Metrics
+    const client = yield* Nats.Nats
     const kv = yield* Nats.bucket("checkpoints")
     const leasesKv = yield* Nats.bucket("leases")
     const key = SyncStatus.key(sync)
@@ -91,16 +92,16 @@ export const make = (
     /** Set once another replica holds the sync: this actor writes its status no more. */
     const lost = yield* Ref.make(false)
 
-    const storedRevision = Nats.tryNats(`read the status of ${sync}`, () => kv.get(key)).pipe(
+    const storedRevision = Nats.request(client, `read the status of ${sync}`, () => kv.get(key)).pipe(
       Effect.map((entry) => entry?.revision ?? 0)
     )
     const store = (body: string, conflicts = 0): Effect.Effect<Stored, Errors.NatsError> =>
       Effect.gen(function*() {
         const expected = (yield* Ref.get(revision)) ?? (yield* storedRevision)
-        const written = yield* Nats.tryNats(`write the status of ${sync}`, () => Nats.writeAtRevision(kv, key, body, expected))
+        const written = yield* Nats.request(client, `write the status of ${sync}`, () => Nats.writeAtRevision(kv, key, body, expected))
         yield* Ref.set(revision, written)
         if (written !== undefined) return { _tag: "stored" } as const
-        const holder = yield* Leases.holder(leasesKv, sync)
+        const holder = yield* Leases.holder(client, leasesKv, sync)
         if (holder !== owner) return { _tag: "lost", holder } as const
         if (conflicts + 1 < CONFLICTS_PER_WRITE) return yield* store(body, conflicts + 1)
         return yield* Nats.toNatsError(`write the status of ${sync}`)(

@@ -4,9 +4,16 @@
  * costs more CPU than the publish itself when a backfill publishes tens of thousands of
  * messages a second. Here every publish carries a reply subject under one inbox; a single
  * subscription receives the acks and settles them, and one timer expires the late ones.
+ *
+ * nats.js drops what is published while its connection is lost, so, as core's
+ * `Nats.whenConnected` does for requests, a publish made meanwhile waits for the reconnect (at
+ * most the ack timeout) before it is sent, and the publishes awaiting an ack when the connection
+ * goes fail at once: their acks are lost with it. Either way not the whole ack timeout after the
+ * server is back.
  */
 import { createInbox } from "@nats-io/transport-node"
-import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node"
+import type { MsgHdrs } from "@nats-io/transport-node"
+import { Nats } from "@tributary/core"
 import { Effect } from "effect"
 
 export interface PubAck {
@@ -41,9 +48,10 @@ export interface AckPublisher {
 
 const decoder = new TextDecoder()
 
-export const make = (nc: NatsConnection, timeoutMs = 10_000) =>
+export const make = (client: Nats.NatsClient, timeoutMs = 10_000) =>
   Effect.acquireRelease(
     Effect.sync(() => {
+      const { nc } = client
       const prefix = createInbox()
       const pending = new Map<string, Pending>()
       let next = 0
@@ -86,7 +94,17 @@ export const make = (nc: NatsConnection, timeoutMs = 10_000) =>
           }
         }
       }, Math.min(1000, timeoutMs))
-      const publish = (subject: string, data: string | Uint8Array, headers: MsgHdrs) =>
+      const failPending = () => {
+        for (const [token, waiting] of pending) {
+          pending.delete(token)
+          waiting.reject(new Nats.ConnectionLost(false))
+        }
+      }
+      let stopListening = client.onLost(function lost() {
+        failPending()
+        stopListening = client.onLost(lost)
+      })
+      const send = (subject: string, data: string | Uint8Array, headers: MsgHdrs) =>
         new Promise<PubAck>((resolve, reject) => {
           const token = (next++).toString(36)
           pending.set(token, { resolve, reject, subject, sentAt: Date.now() })
@@ -97,10 +115,15 @@ export const make = (nc: NatsConnection, timeoutMs = 10_000) =>
             reject(error instanceof Error ? error : new Error(String(error)))
           }
         })
-      return { publish, subscription, sweeper, pending }
+      const publish = (subject: string, data: string | Uint8Array, headers: MsgHdrs): Promise<PubAck> =>
+        client.unusable() === undefined
+          ? send(subject, data, headers)
+          : Nats.whenConnected(client, () => send(subject, data, headers), timeoutMs)
+      return { publish, subscription, sweeper, pending, stop: () => stopListening() }
     }),
-    ({ subscription, sweeper, pending }) =>
+    ({ subscription, sweeper, pending, stop }) =>
       Effect.sync(() => {
+        stop()
         clearInterval(sweeper)
         subscription.unsubscribe()
         for (const waiting of pending.values()) waiting.reject(new Error("the publisher closed"))

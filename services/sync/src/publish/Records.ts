@@ -77,8 +77,9 @@ const CAS_ATTEMPTS = 5
 
 export const make = (options: Options) =>
   Effect.gen(function*() {
-    const { nc, js, jsm, ns } = yield* Nats.Nats
-    const publisher = yield* AckPublisher.make(nc)
+    const client = yield* Nats.Nats
+    const { js, jsm, ns } = client
+    const publisher = yield* AckPublisher.make(client)
     const syncId: Ids.SyncId = options.sync.id
     const cache = new Map<string, Ordering.Published>()
     const lock = KeyedLock.make()
@@ -91,7 +92,7 @@ export const make = (options: Options) =>
 
     const load = Effect.gen(function*() {
       const stream = ns.streams.records
-      const info = yield* Nats.tryNats("read the sync's records", () =>
+      const info = yield* Nats.request(client, "read the sync's records", () =>
         jsm.consumers.add(stream, {
           filter_subject: `${ns.root}.records.${syncId}.>`,
           deliver_policy: DeliverPolicy.LastPerSubject,
@@ -99,7 +100,7 @@ export const make = (options: Options) =>
           headers_only: true,
           inactive_threshold: 30_000_000_000
         }))
-      yield* Nats.tryNats("read the sync's records", async () => {
+      yield* Nats.request(client, "read the sync's records", async () => {
         try {
           let remaining = info.num_pending
           const consumer = js.consumers.getConsumerFromInfo(info)

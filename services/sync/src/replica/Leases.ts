@@ -95,14 +95,20 @@ export const ownerOf = (raw: string): string | undefined => {
 }
 
 /** The new revision, or undefined when someone else wrote the key first. */
-export const acquire = (kv: KV, key: string, owner: string, expected: number | undefined): Effect.Effect<number | undefined, Errors.NatsError> =>
-  Nats.tryNats(`acquire lease ${key}`, () => Nats.writeAtRevision(kv, key, value(owner), expected))
+export const acquire = (
+  client: Nats.NatsClient,
+  kv: KV,
+  key: string,
+  owner: string,
+  expected: number | undefined
+): Effect.Effect<number | undefined, Errors.NatsError> =>
+  Nats.request(client, `acquire lease ${key}`, () => Nats.writeAtRevision(kv, key, value(owner), expected))
 
 export const renew = acquire
 
 /** Who holds the lease now, read from the bucket; undefined when no one does (let go, or never taken). */
-export const holder = (kv: KV, key: string): Effect.Effect<string | undefined, Errors.NatsError> =>
-  Nats.tryNats(`read lease ${key}`, () => kv.get(key)).pipe(
+export const holder = (client: Nats.NatsClient, kv: KV, key: string): Effect.Effect<string | undefined, Errors.NatsError> =>
+  Nats.request(client, `read lease ${key}`, () => kv.get(key)).pipe(
     Effect.map((entry) => entry === null || entry.operation !== "PUT" ? undefined : ownerOf(entry.string()))
   )
 

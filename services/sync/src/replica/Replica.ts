@@ -68,7 +68,8 @@ const watch = (kv: KV, onEntry: (key: string, entry: { operation: string; revisi
   )
 
 export const make = Effect.gen(function*() {
-  const { kvm, ns } = yield* Nats.Nats
+  const client = yield* Nats.Nats
+  const { kvm, ns } = client
   const settings = yield* SyncSettingsTag
   const metrics = yield* Metrics
   const me = settings.replicaId
@@ -207,7 +208,7 @@ export const make = Effect.gen(function*() {
         metrics.leases.inc({ event: "lost" })
         return yield* Effect.logWarning(`could not renew the lease of ${id} within 80% of the TTL (this process was too busy); its actor stopped`)
       }
-      const renewed = yield* Effect.either(unanswered(Leases.renew(leasesKv, id, me, actor.leaseRevision), left))
+      const renewed = yield* Effect.either(unanswered(Leases.renew(client, leasesKv, id, me, actor.leaseRevision), left))
       if (renewed._tag === "Right" && renewed.right !== undefined) {
         actor.leaseRevision = renewed.right
         actor.lastRenewedAt = Date.now()
@@ -248,7 +249,7 @@ export const make = Effect.gen(function*() {
   /** Take a free lease and start the sync's actor, unless someone else wrote it first or NATS did not answer in time. */
   const take = (id: string, config: Known, lease: Leases.Observed | undefined) =>
     Effect.gen(function*() {
-      const revision = yield* Effect.either(unanswered(Leases.acquire(leasesKv, id, me, lease?.revision), ttl / 5))
+      const revision = yield* Effect.either(unanswered(Leases.acquire(client, leasesKv, id, me, lease?.revision), ttl / 5))
       if (revision._tag === "Left" || revision.right === undefined) return
       stalled.delete(id)
       leases.set(id, { revision: revision.right, owner: me, held: true, seenAt: Date.now() })

@@ -74,8 +74,9 @@ export interface Store {
 /** Open the sync's checkpoint; writes are serialised, each expecting the revision of the last. */
 export const open = (sync: Ids.SyncId) =>
   Effect.gen(function*() {
+    const client = yield* Nats.Nats
     const kv = yield* Nats.bucket("checkpoints")
-    const entry = yield* Nats.tryNats(`read the checkpoint of ${sync}`, () => kv.get(key(sync)))
+    const entry = yield* Nats.request(client, `read the checkpoint of ${sync}`, () => kv.get(key(sync)))
     const revision = yield* Ref.make(entry === null ? 0 : entry.revision)
     const current = yield* Ref.make(
       entry === null || entry.operation !== "PUT" ? Option.none<Checkpoint>() : decode(entry.string())
@@ -85,7 +86,7 @@ export const open = (sync: Ids.SyncId) =>
       Effect.gen(function*() {
         const expected = yield* Ref.get(revision)
         const body = encode({ ...checkpoint, updated_at: new Date().toISOString() })
-        const written = yield* Nats.tryNats(`save the checkpoint of ${sync}`, () => Nats.writeAtRevision(kv, key(sync), body, expected))
+        const written = yield* Nats.request(client, `save the checkpoint of ${sync}`, () => Nats.writeAtRevision(kv, key(sync), body, expected))
         if (written === undefined) return yield* new CheckpointConflict({ sync })
         yield* Ref.set(revision, written)
         yield* Ref.set(current, Option.some(checkpoint))
@@ -111,6 +112,6 @@ export const open = (sync: Ids.SyncId) =>
       lock.withPermits(1)(write(checkpoint).pipe(Effect.andThen(() => {
         covered = 0
       })))
-    const remove = Nats.tryNats(`delete the checkpoint of ${sync}`, () => kv.delete(key(sync)))
+    const remove = Nats.request(client, `delete the checkpoint of ${sync}`, () => kv.delete(key(sync)))
     return { current: Ref.get(current), save, saveLatest, remove } satisfies Store
   })

@@ -14,17 +14,19 @@ const decode = Schema.decodeUnknownOption(Schema.parseJson(Milestone))
 
 export const append = (sync: Ids.SyncId, milestone: Milestone) =>
   Effect.gen(function*() {
-    const { js, ns } = yield* Nats.Nats
-    yield* Nats.tryNats(`append ${milestone._tag} to the sync log`, () => js.publish(subject(ns.root, sync), encode(milestone)))
+    const client = yield* Nats.Nats
+    const { js, ns } = client
+    yield* Nats.request(client, `append ${milestone._tag} to the sync log`, () => js.publish(subject(ns.root, sync), encode(milestone)))
     yield* Effect.logInfo(`sync log: ${milestone._tag}`).pipe(Effect.annotateLogs({ milestone }))
   })
 
 /** Every milestone of the sync, oldest first. Unreadable entries are skipped. */
 export const read = (sync: Ids.SyncId) =>
   Effect.gen(function*() {
-    const { js, jsm, ns } = yield* Nats.Nats
+    const client = yield* Nats.Nats
+    const { js, jsm, ns } = client
     const stream = ns.streams.syncLog
-    const info = yield* Nats.tryNats("open the sync log", () =>
+    const info = yield* Nats.request(client, "open the sync log", () =>
       jsm.consumers.add(stream, {
         filter_subject: subject(ns.root, sync),
         deliver_policy: DeliverPolicy.All,
@@ -32,7 +34,7 @@ export const read = (sync: Ids.SyncId) =>
         inactive_threshold: 30_000_000_000
       }))
     const milestones: Array<Milestone> = []
-    yield* Nats.tryNats("read the sync log", async () => {
+    yield* Nats.request(client, "read the sync log", async () => {
       try {
         let remaining = info.num_pending
         const consumer = js.consumers.getConsumerFromInfo(info)
