@@ -2,32 +2,45 @@
  * The `tributary` command refuses bad input with one line that names the option and what
  * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
  */
-import { spawnSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { Fixtures } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
 
 const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
-    env: {
-      ...env,
-      PATH: process.env.PATH ?? "",
-      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
-      TRIBUTARY_NAMESPACE: ns,
-      TRIBUTARY_SECRET_KEY: SECRET_KEY,
-      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
-    },
-    encoding: "utf8",
-    timeout: 60_000
-  })
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+interface CliResult {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
 }
+
+/**
+ * Runs the CLI as a child process. Not spawnSync: a file of synchronous runs blocks the test
+ * worker's event loop for their sum (over 60 s on a loaded machine), and vitest's worker then
+ * times out its own calls to the main process ("Timeout calling onTaskUpdate"), which fails the run.
+ */
+const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>): Promise<CliResult> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+      env: {
+        ...env,
+        PATH: process.env.PATH ?? "",
+        TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
+        TRIBUTARY_NAMESPACE: ns,
+        TRIBUTARY_SECRET_KEY: SECRET_KEY,
+        TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
+      },
+      encoding: "utf8",
+      timeout: 60_000
+    }, (error, stdout, stderr) => {
+      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
+    })
+  })
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
 
 /** One line on stderr starting `error: `, exit code 1, and no stack frames. */
-const expectRefusal = (result: ReturnType<typeof tributary>, ...mentions: ReadonlyArray<string>) => {
+const expectRefusal = (result: CliResult, ...mentions: ReadonlyArray<string>) => {
   expect(result.status, result.stderr).toBe(1)
   expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
   expect(result.stderr).toMatch(/^error: /)
@@ -35,64 +48,64 @@ const expectRefusal = (result: ReturnType<typeof tributary>, ...mentions: Readon
   for (const mention of mentions) expect(result.stderr).toContain(mention)
 }
 
-beforeAll(() => {
-  expect(tributary("provision").status).toBe(0)
-  expect(tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "cli_sync").status).toBe(0)
+beforeAll(async () => {
+  expect((await tributary("provision")).status).toBe(0)
+  expect((await tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "cli_sync")).status).toBe(0)
 }, 120_000)
 
 describe("tributary, given bad input", () => {
-  it("syncs create: an id that is not a sync id names --id", () => {
-    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "a.b"), "--id", "letters, digits")
+  it("syncs create: an id that is not a sync id names --id", async () => {
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--id", "a.b"), "--id", "letters, digits")
   })
 
-  it("syncs create: a source without a connector names --source and the sources there are", () => {
-    const result = tributary("syncs", "create", "--api-key", "sk_test_cli", "--source", "github", "--id", "github_sync")
+  it("syncs create: a source without a connector names --source and the sources there are", async () => {
+    const result = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--source", "github", "--id", "github_sync")
     expectRefusal(result, "--source", "stripe", "github")
-    const listed = tributary("syncs", "list")
+    const listed = await tributary("syncs", "list")
     expect(listed.status).toBe(0)
     expect(listed.stdout).not.toContain("github_sync")
   })
 
-  it("syncs create: a bad --api-base-url or --collections is named by its option, not by the stored field", () => {
-    const url = tributary("syncs", "create", "--api-key", "sk_test_cli", "--api-base-url", "notaurl")
+  it("syncs create: a bad --api-base-url or --collections is named by its option, not by the stored field", async () => {
+    const url = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--api-base-url", "notaurl")
     expectRefusal(url, "--api-base-url", "http://")
     expect(url.stderr).not.toContain("api_base_url")
-    const collections = tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:nope")
+    const collections = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:nope")
     expectRefusal(collections, "--collections", "stripe:nope", "stripe:invoice")
     expect(collections.stderr).not.toContain("collections[")
   })
 
-  it("syncs create: a share or quota out of range names the option", () => {
-    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
-    expectRefusal(tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")
+  it("syncs create: a share or quota out of range names the option", async () => {
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")
   })
 
-  it("proxy credentials: a name that cannot be a credential says what a name takes", () => {
-    expectRefusal(tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
-    expectRefusal(tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
+  it("proxy credentials: a name that cannot be a credential says what a name takes", async () => {
+    expectRefusal(await tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
+    expectRefusal(await tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
   })
 
-  it("proxy credentials rotate: a credential that does not exist says to create it", () => {
-    expectRefusal(tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "app"), "app.cli_sync", "create it first")
+  it("proxy credentials rotate: a credential that does not exist says to create it", async () => {
+    expectRefusal(await tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "app"), "app.cli_sync", "create it first")
   })
 
-  it("proxy credentials: a --sync that is not a sync id names --sync", () => {
-    expectRefusal(tributary("proxy", "credentials", "list", "--sync", "a.b"), "--sync", "letters, digits")
-    expectRefusal(tributary("proxy", "credentials", "create", "--sync", "a.b"), "--sync", "letters, digits")
+  it("proxy credentials: a --sync that is not a sync id names --sync", async () => {
+    expectRefusal(await tributary("proxy", "credentials", "list", "--sync", "a.b"), "--sync", "letters, digits")
+    expectRefusal(await tributary("proxy", "credentials", "create", "--sync", "a.b"), "--sync", "letters, digits")
   })
 
-  it("verify: a --sync that is not a sync id names --sync", () => {
-    expectRefusal(tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
+  it("verify: a --sync that is not a sync id names --sync", async () => {
+    expectRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
   })
 })
 
 describe("tributary proxy credentials create", () => {
   // `npm run up` exports it in .tributary/env: its proxy is on another port when 5434 is taken.
-  it("prints a url with the proxy address of TRIBUTARY_PROXY_ADDRESS, 127.0.0.1:5434 without it", () => {
-    const elsewhere = tributaryWith({ TRIBUTARY_PROXY_ADDRESS: "127.0.0.1:6543" }, "proxy", "credentials", "create", "--sync", "cli_sync")
+  it("prints a url with the proxy address of TRIBUTARY_PROXY_ADDRESS, 127.0.0.1:5434 without it", async () => {
+    const elsewhere = await tributaryWith({ TRIBUTARY_PROXY_ADDRESS: "127.0.0.1:6543" }, "proxy", "credentials", "create", "--sync", "cli_sync")
     expect(elsewhere.status, elsewhere.stderr).toBe(0)
     expect(elsewhere.stdout).toMatch(/^url\s+postgres:\/\/app\.cli_sync:[^@]+@127\.0\.0\.1:6543\/tributary$/m)
-    const byDefault = tributary("proxy", "credentials", "create", "--sync", "cli_sync")
+    const byDefault = await tributary("proxy", "credentials", "create", "--sync", "cli_sync")
     expect(byDefault.stdout).toMatch(/@127\.0\.0\.1:5434\/tributary$/m)
   })
 })

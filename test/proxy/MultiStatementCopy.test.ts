@@ -6,7 +6,7 @@
  * all, and a connection it can go on with: never a hang or a dropped connection.
  */
 import type pg from "pg"
-import { from as copyFrom } from "pg-copy-streams"
+import { from as copyFrom, to as copyTo } from "pg-copy-streams"
 import { describe, expect, it } from "vitest"
 import * as EmulatedStack from "./support/EmulatedStack.js"
 
@@ -82,4 +82,23 @@ describe("COPY FROM STDIN in a multi-statement simple query with a synced write"
       expect((await within("select after the failed COPY", 10_000, client.query("select 1 as one"))).rows).toEqual([{ one: 1 }])
     })
   }
+})
+
+describe("COPY through the proxy without a synced write (passed through as it is)", () => {
+  it("copies rows in and out on the same session, and the connection goes on", async () => {
+    const client = await setUp(fixture.stack.a.url)
+    expect(await copyIn(client, "copy copied from stdin", "4\n5\n")).toEqual({ rowCount: 2 })
+    expect(await copyIn(client, "copy copied from stdin", "6\n")).toEqual({ rowCount: 1 })
+    expect(await copiedRows(client)).toEqual([4, 5, 6])
+    const out = client.query(copyTo("copy (select n from copied order by n) to stdout"))
+    const chunks: Array<Buffer> = []
+    out.on("data", (chunk: Buffer) => chunks.push(chunk))
+    await within("copy to stdout", 10_000, new Promise<void>((resolve, reject) => {
+      out.on("end", () => resolve())
+      out.on("error", reject)
+    }))
+    expect(Buffer.concat(chunks).toString()).toBe("4\n5\n6\n")
+    expect(await copyIn(client, "copy copied from stdin", "0\n")).toEqual({ error: "23514" })
+    expect((await within("select after the COPYs", 10_000, client.query("select 1 as one"))).rows).toEqual([{ one: 1 }])
+  })
 })
