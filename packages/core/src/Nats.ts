@@ -27,7 +27,7 @@ export interface NatsClient {
   readonly unusable: () => string | undefined
   /** Resolves at once while the connection is up, else when the client reports its reconnect. */
   readonly connected: () => Promise<void>
-  /** Calls `listener` when the connection is next lost; returns what stops listening. */
+  /** Calls `listener` each time the connection is lost, until what it returns is called. */
   readonly onLost: (listener: () => void) => () => void
 }
 
@@ -124,6 +124,25 @@ export const CONNECTION_LOST = "NATS connection lost; reconnecting"
 export const REQUEST_TIMEOUT_MS = 5_000
 
 /**
+ * Resolves once the connection is up: at once while it is, else at the client's reconnect, failing
+ * with `ConnectionLost` (timed out) when that does not come within `withinMs`.
+ */
+export const reconnected = async (client: NatsClient, withinMs = REQUEST_TIMEOUT_MS): Promise<void> => {
+  if (client.unusable() === undefined) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([
+      client.connected(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ConnectionLost(true)), withinMs)
+      })
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
  * Make a request (KV, JetStream) when the connection can carry it. nats.js empties its outbound
  * buffer at each dial, so what is sent while the connection is lost never reaches the server and
  * its request would wait out the whole timeout, seconds after the server is back. Here a request
@@ -132,19 +151,7 @@ export const REQUEST_TIMEOUT_MS = 5_000
  * caller to try again. Its failures say which (`ConnectionLost`).
  */
 export const whenConnected = async <A>(client: NatsClient, run: () => Promise<A>, withinMs = REQUEST_TIMEOUT_MS): Promise<A> => {
-  if (client.unusable() !== undefined) {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      await Promise.race([
-        client.connected(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new ConnectionLost(true)), withinMs)
-        })
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  await reconnected(client, withinMs)
   let stopListening: (() => void) | undefined
   try {
     return await Promise.race([
@@ -161,6 +168,45 @@ export const whenConnected = async <A>(client: NatsClient, run: () => Promise<A>
 /** `whenConnected` as an Effect, its failures converted once, like `tryNats`. */
 export const request = <A>(client: NatsClient, operation: string, run: () => Promise<A>, withinMs = REQUEST_TIMEOUT_MS): Effect.Effect<A, NatsError> =>
   tryNats(operation, () => whenConnected(client, run, withinMs))
+
+/**
+ * Whether the connection is up, as the client's status events say (`lose` at a disconnect,
+ * `reconnect` at a reconnect), for what waits on it: `connected` and `onLost` of `NatsClient`.
+ */
+export class ConnectionState {
+  private isLost = false
+  /** Resolved while connected; from a loss, pending until the reconnect. */
+  private back: Promise<void> = Promise.resolve()
+  private resolveBack = () => {}
+  private readonly lostListeners = new Set<() => void>()
+
+  get lost(): boolean {
+    return this.isLost
+  }
+
+  lose(): void {
+    if (this.isLost) return
+    this.isLost = true
+    this.back = new Promise((resolve) => {
+      this.resolveBack = resolve
+    })
+    // A copy: a listener may stop listening as it hears the loss.
+    for (const listener of [...this.lostListeners]) listener()
+  }
+
+  reconnect(): void {
+    if (!this.isLost) return
+    this.isLost = false
+    this.resolveBack()
+  }
+
+  readonly connected = (): Promise<void> => this.back
+
+  readonly onLost = (listener: () => void): (() => void) => {
+    this.lostListeners.add(listener)
+    return () => void this.lostListeners.delete(listener)
+  }
+}
 
 export const make = (settings: Settings.NatsSettings, name = "tributary") =>
   Effect.gen(function*() {
@@ -183,34 +229,15 @@ export const make = (settings: Settings.NatsSettings, name = "tributary") =>
     )
     const jsm = yield* tryNats("open JetStream", () => jetstreamManager(nc))
     const js = jetstream(nc)
-    let lost = false
-    // Resolved while connected; a pending one from a disconnect until the reconnect.
-    let back: Promise<void> = Promise.resolve()
-    let reconnected = () => {}
-    const lostListeners = new Set<() => void>()
+    const state = new ConnectionState()
     yield* Effect.forkScoped(Effect.promise(async () => {
       for await (const status of nc.status()) {
-        if (status.type === "disconnect" && !lost) {
-          lost = true
-          back = new Promise((resolve) => {
-            reconnected = resolve
-          })
-          // Each listener hears one loss; one may listen again for the next.
-          const listeners = [...lostListeners]
-          lostListeners.clear()
-          for (const listener of listeners) listener()
-        } else if (status.type === "reconnect" && lost) {
-          lost = false
-          reconnected()
-        }
+        if (status.type === "disconnect") state.lose()
+        else if (status.type === "reconnect") state.reconnect()
       }
     }))
-    const unusable = () => (nc.isClosed() ? "NATS connection closed" : lost ? CONNECTION_LOST : undefined)
-    const connected = () => back
-    const onLost = (listener: () => void) => {
-      lostListeners.add(listener)
-      return () => void lostListeners.delete(listener)
-    }
+    const unusable = () => (nc.isClosed() ? "NATS connection closed" : state.lost ? CONNECTION_LOST : undefined)
+    const { connected, onLost } = state
     return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace), unusable, connected, onLost } satisfies NatsClient
   })
 

@@ -1,42 +1,34 @@
 /**
  * `Nats.whenConnected`, the rule by which the services' requests meet a lost connection, as
- * pure logic over the connection's state: only `unusable`, `connected` and `onLost` of the
- * client are used, so a client of that state stands in for nats.js here (the behaviour against
- * a real nats-server restart is `test/sync/NatsReconnect.test.ts`).
+ * pure logic over the connection's state (core's `ConnectionState`): only `unusable`,
+ * `connected` and `onLost` of the client are used, so a client of that state stands in for
+ * nats.js here (the behaviour against a real nats-server restart is
+ * `test/sync/NatsReconnect.test.ts`).
  */
 import { describe, expect, it } from "vitest"
 import * as Nats from "../src/Nats.js"
 
-/** A connection whose losses and reconnects the test makes. */
+/** A connection whose losses and reconnects the test makes, through core's own `ConnectionState`. */
 const connection = () => {
-  let lost = false
-  let back: Promise<void> = Promise.resolve()
-  let reconnected = () => {}
-  const listeners = new Set<() => void>()
+  const state = new Nats.ConnectionState()
+  let listening = 0
   const client = {
-    unusable: () => (lost ? Nats.CONNECTION_LOST : undefined),
-    connected: () => back,
+    unusable: () => (state.lost ? Nats.CONNECTION_LOST : undefined),
+    connected: state.connected,
     onLost: (listener: () => void) => {
-      listeners.add(listener)
-      return () => void listeners.delete(listener)
+      listening++
+      const stop = state.onLost(listener)
+      return () => {
+        listening--
+        stop()
+      }
     }
   } as unknown as Nats.NatsClient
   return {
     client,
-    listening: () => listeners.size,
-    lose: () => {
-      lost = true
-      back = new Promise((resolve) => {
-        reconnected = resolve
-      })
-      const heard = [...listeners]
-      listeners.clear()
-      for (const listener of heard) listener()
-    },
-    reconnect: () => {
-      lost = false
-      reconnected()
-    }
+    listening: () => listening,
+    lose: () => state.lose(),
+    reconnect: () => state.reconnect()
   }
 }
 

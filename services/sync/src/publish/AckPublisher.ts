@@ -6,9 +6,9 @@
  * subscription receives the acks and settles them, and one timer expires the late ones.
  *
  * nats.js drops what is published while its connection is lost, so, as core's
- * `Nats.whenConnected` does for requests, a publish made meanwhile waits for the reconnect (at
- * most the ack timeout) before it is sent, and the publishes awaiting an ack when the connection
- * goes fail at once: their acks are lost with it. Either way not the whole ack timeout after the
+ * `Nats.whenConnected` does for requests, a publish made meanwhile waits for the reconnect
+ * (`Nats.reconnected`, at most the ack timeout) before it is sent, and the publishes awaiting an
+ * ack when the connection goes fail at once: their acks are lost with it. Either way not the whole ack timeout after the
  * server is back.
  */
 import { createInbox } from "@nats-io/transport-node"
@@ -100,10 +100,7 @@ export const make = (client: Nats.NatsClient, timeoutMs = 10_000) =>
           waiting.reject(new Nats.ConnectionLost(false))
         }
       }
-      let stopListening = client.onLost(function lost() {
-        failPending()
-        stopListening = client.onLost(lost)
-      })
+      const stopListening = client.onLost(failPending)
       const send = (subject: string, data: string | Uint8Array, headers: MsgHdrs) =>
         new Promise<PubAck>((resolve, reject) => {
           const token = (next++).toString(36)
@@ -115,11 +112,12 @@ export const make = (client: Nats.NatsClient, timeoutMs = 10_000) =>
             reject(error instanceof Error ? error : new Error(String(error)))
           }
         })
+      // A loss while awaiting the ack is `failPending`'s: only the wait for the reconnect is needed here.
       const publish = (subject: string, data: string | Uint8Array, headers: MsgHdrs): Promise<PubAck> =>
         client.unusable() === undefined
           ? send(subject, data, headers)
-          : Nats.whenConnected(client, () => send(subject, data, headers), timeoutMs)
-      return { publish, subscription, sweeper, pending, stop: () => stopListening() }
+          : Nats.reconnected(client, timeoutMs).then(() => send(subject, data, headers))
+      return { publish, subscription, sweeper, pending, stop: stopListening }
     }),
     ({ subscription, sweeper, pending, stop }) =>
       Effect.sync(() => {
