@@ -6,6 +6,7 @@
  * own calls to the main process ("Timeout calling onTaskUpdate"), which fails the whole run.
  */
 import { spawn } from "node:child_process"
+import type { SpawnOptions } from "node:child_process"
 
 export interface Result {
   /** The exit code; null when a signal ended the child. */
@@ -15,10 +16,8 @@ export interface Result {
   readonly stderr: string
 }
 
-export interface RunOptions {
-  /** The child's environment; this process's own when absent. */
-  readonly env?: NodeJS.ProcessEnv
-  readonly cwd?: string
+/** `env` is this process's own when absent; `uid` and `gid` run the child as another user. */
+export interface RunOptions extends Pick<SpawnOptions, "cwd" | "env" | "uid" | "gid"> {
   /** Past this the child is killed and the run fails (with what it printed so far). */
   readonly timeoutMs?: number
 }
@@ -32,10 +31,10 @@ const tail = (text: string, lines = 20) => text.trimEnd().split("\n").slice(-lin
 export const run = (
   command: string,
   args: ReadonlyArray<string>,
-  { cwd, env, timeoutMs = 30_000 }: RunOptions = {}
+  { timeoutMs = 30_000, ...spawnOptions }: RunOptions = {}
 ): Promise<Result> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, args, { ...spawnOptions, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
