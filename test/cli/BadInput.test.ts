@@ -2,45 +2,29 @@
  * The `tributary` command refuses bad input with one line that names the option and what
  * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
  */
-import { execFile } from "node:child_process"
-import { Fixtures } from "@tributary/testkit"
+import { Child, Fixtures } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
 
 const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-interface CliResult {
-  readonly status: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/**
- * Runs the CLI as a child process. Not spawnSync: a file of synchronous runs blocks the test
- * worker's event loop for their sum (over 60 s on a loaded machine), and vitest's worker then
- * times out its own calls to the main process ("Timeout calling onTaskUpdate"), which fails the run.
- */
-const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>): Promise<CliResult> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
-      env: {
-        ...env,
-        PATH: process.env.PATH ?? "",
-        TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
-        TRIBUTARY_NAMESPACE: ns,
-        TRIBUTARY_SECRET_KEY: SECRET_KEY,
-        TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
-      },
-      encoding: "utf8",
-      timeout: 60_000
-    }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
-    })
+/** Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync). */
+const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>): Promise<Child.Result> =>
+  Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+    env: {
+      ...env,
+      PATH: process.env.PATH ?? "",
+      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
+      TRIBUTARY_NAMESPACE: ns,
+      TRIBUTARY_SECRET_KEY: SECRET_KEY,
+      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
+    },
+    timeoutMs: 60_000
   })
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
 
 /** One line on stderr starting `error: `, exit code 1, and no stack frames. */
-const expectRefusal = (result: CliResult, ...mentions: ReadonlyArray<string>) => {
+const expectRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) => {
   expect(result.status, result.stderr).toBe(1)
   expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
   expect(result.stderr).toMatch(/^error: /)

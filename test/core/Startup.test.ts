@@ -2,16 +2,16 @@
  * Bad configuration stops a process at start-up with a message naming the variable,
  * and never echoes a secret.
  */
-import { spawnSync } from "node:child_process"
 import { Env, Main, Settings } from "@tributary/core"
-import { Ports } from "@tributary/testkit"
+import { Child, Ports } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, Effect, Exit } from "effect"
 
+// Under the test's own timeout, so a hung start fails with what it printed.
 const startCli = (env: Record<string, string>) =>
-  spawnSync(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "provision"], {
+  Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "provision"], {
     env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8"
+    timeoutMs: 50_000
   })
 
 const failureOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
@@ -22,8 +22,8 @@ const failureOf = <A>(config: Config.Config<A>, env: Record<string, string>) =>
   })
 
 describe("start-up configuration", () => {
-  it("a process with an invalid value exits non-zero, naming the variable", () => {
-    const result = startCli({ TRIBUTARY_NATS_URL: "http://localhost:4222" })
+  it("a process with an invalid value exits non-zero, naming the variable", async () => {
+    const result = await startCli({ TRIBUTARY_NATS_URL: "http://localhost:4222" })
     expect(result.status).toBe(1)
     expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
     expect(result.stderr).toContain("must be a URL starting with nats://")
@@ -31,15 +31,15 @@ describe("start-up configuration", () => {
 
   it("a NATS URL where no server listens says which URL, and how to name another", async () => {
     const url = `nats://127.0.0.1:${await Ports.freePort()}`
-    const result = startCli({ TRIBUTARY_NATS_URL: url })
+    const result = await startCli({ TRIBUTARY_NATS_URL: url })
     expect(result.status).toBe(1)
     expect(result.stderr).toContain(url)
     expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
     expect(result.stderr).toContain(". .tributary/env")
   })
 
-  it("a process with a malformed namespace exits non-zero, naming the variable", () => {
-    const result = startCli({ TRIBUTARY_NAMESPACE: "Has Spaces" })
+  it("a process with a malformed namespace exits non-zero, naming the variable", async () => {
+    const result = await startCli({ TRIBUTARY_NAMESPACE: "Has Spaces" })
     expect(result.status).toBe(1)
     expect(result.stderr).toContain("TRIBUTARY_NAMESPACE")
   })

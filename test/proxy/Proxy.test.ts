@@ -3,7 +3,7 @@
  * JDBC), and the Stripe emulator behind the writes, through the Stripe connector.
  */
 import { StripeConnector } from "@tributary/connector-stripe"
-import { execFile, execFileSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { connect as connectTcp } from "node:net"
 import { createSecureContext } from "node:tls"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
-import { Fixtures } from "@tributary/testkit"
+import { Child, Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -303,8 +303,9 @@ describe("TLS", () => {
   let secure: ProxyStack.ProxyStack
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "proxy-tls-"))
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" })
+    const issued = await Child.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")])
+    expect(issued.status, issued.stderr).toBe(0)
     const [a, b] = emulator.apiKeys
     secure = await ProxyStack.start(StripeConnector.make(), { url: emulator.url, keys: [a!, b!] }, createSecureContext({
       cert: readFileSync(join(dir, "cert.pem")),

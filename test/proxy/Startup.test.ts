@@ -2,21 +2,20 @@
  * The proxy process with bad configuration exits non-zero at start-up, naming every bad
  * variable at once, before it connects to anything.
  */
-import { spawnSync } from "node:child_process"
+import { Child } from "@tributary/testkit"
 import { describe, expect, it } from "vitest"
 
 const MAIN = new URL("../../services/proxy/src/main.ts", import.meta.url).pathname
 
 const start = (env: Record<string, string>) =>
-  spawnSync(process.execPath, ["--import", "tsx", MAIN], {
+  Child.run(process.execPath, ["--import", "tsx", MAIN], {
     env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-    timeout: 30_000
+    timeoutMs: 30_000
   })
 
 describe("proxy: start-up configuration", () => {
-  it("a bad TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS, a blank TRIBUTARY_PROXY_HOST and a missing upstream URL: exit 1, all named", () => {
-    const result = start({ TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "0", TRIBUTARY_PROXY_HOST: " " })
+  it("a bad TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS, a blank TRIBUTARY_PROXY_HOST and a missing upstream URL: exit 1, all named", async () => {
+    const result = await start({ TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "0", TRIBUTARY_PROXY_HOST: " " })
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/^invalid configuration: /)
     expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
@@ -25,14 +24,14 @@ describe("proxy: start-up configuration", () => {
     expect(result.stderr).toContain("TRIBUTARY_PROXY_HOST")
   })
 
-  it("a worker per core: the replica exits 1 too, rather than restarting workers that cannot start", () => {
-    const result = start({ TRIBUTARY_PROXY_WORKERS: "2", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "soon" })
+  it("a worker per core: the replica exits 1 too, rather than restarting workers that cannot start", async () => {
+    const result = await start({ TRIBUTARY_PROXY_WORKERS: "2", TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS: "soon" })
     expect(result.status).toBe(1)
     expect(result.stderr).toContain("TRIBUTARY_PROXY_NATS_READ_TIMEOUT_MS")
   })
 
-  it("a bad TRIBUTARY_PROXY_WORKERS: exit 1, named, as any other setting is (no stack trace)", () => {
-    const result = start({ TRIBUTARY_PROXY_WORKERS: "lots" })
+  it("a bad TRIBUTARY_PROXY_WORKERS: exit 1, named, as any other setting is (no stack trace)", async () => {
+    const result = await start({ TRIBUTARY_PROXY_WORKERS: "lots" })
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/^invalid configuration: TRIBUTARY_PROXY_WORKERS must be an integer from 1 to 64, not "lots"\n$/)
   })

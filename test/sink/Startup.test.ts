@@ -2,21 +2,20 @@
  * The sink process with bad configuration exits non-zero at start-up, naming every bad
  * variable at once, before it connects to anything.
  */
-import { spawnSync } from "node:child_process"
+import { Child } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import * as SinkProcess from "./support/SinkProcess.js"
 
 describe("sink: start-up configuration", () => {
-  it("bad TRIBUTARY_SINK_* values and a bad TRIBUTARY_TABLES: exit 1, all named", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", SinkProcess.MAIN], {
+  it("bad TRIBUTARY_SINK_* values and a bad TRIBUTARY_TABLES: exit 1, all named", async () => {
+    const result = await Child.run(process.execPath, ["--import", "tsx", SinkProcess.MAIN], {
       env: {
         PATH: process.env.PATH ?? "",
         TRIBUTARY_SINK_BATCH_SIZE: "0",
         TRIBUTARY_SINK_HOST: " ",
         TRIBUTARY_TABLES: JSON.stringify({ "stripe:customer": { tabel: "billing.customers" } })
       },
-      encoding: "utf8",
-      timeout: 30_000
+      timeoutMs: 30_000
     })
     expect(result.status).toBe(1)
     expect(result.stderr).toMatch(/^invalid configuration: /)

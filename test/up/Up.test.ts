@@ -2,19 +2,19 @@
  * `npm run up` end to end: the stack comes up, `up.json` holds working connection URLs,
  * and a signal stops everything without leaving a process behind.
  */
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Fixtures } from "@tributary/testkit"
+import { Child, Fixtures } from "@tributary/testkit"
 import { afterAll, describe, expect, it } from "vitest"
 
 const home = mkdtempSync(join(tmpdir(), "tributary-up-"))
 chmodSync(home, 0o755)
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
-const processesUsing = (path: string): Array<string> =>
-  spawnSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).stdout.split("\n").filter((line) => line.includes(path))
+const processesUsing = async (path: string): Promise<Array<string>> =>
+  (await Child.run("ps", ["-eo", "pid,args"])).stdout.split("\n").filter((line) => line.includes(path))
 
 describe("npm run up", () => {
   it("brings the stack up, writes up.json, and stops cleanly on SIGTERM", async () => {
@@ -37,17 +37,17 @@ describe("npm run up", () => {
     const upJson = JSON.parse(readFileSync(join(home, "up.json"), "utf8")) as Record<string, string>
     expect(upJson.nats_url).toMatch(/^nats:\/\//)
     const psql = (url: string | undefined, sql: string) =>
-      spawnSync("psql", [url ?? "", "-tAc", sql], { encoding: "utf8" })
-    const ping = psql(upJson.postgres_url, "select 1")
+      Child.run("psql", [url ?? "", "-tAc", sql])
+    const ping = await psql(upJson.postgres_url, "select 1")
     expect(ping.stderr).toBe("")
     expect(ping.stdout.trim()).toBe("1")
-    expect(processesUsing(home).length).toBeGreaterThan(0)
+    expect((await processesUsing(home)).length).toBeGreaterThan(0)
 
     // The demo: the emulator's account flows through the sync and the sink into Postgres.
     expect(upJson.emulator_url).toMatch(/^http:\/\//)
     expect(upJson.emulator_api_key).toMatch(/^sk_test_/)
-    const customers = await Fixtures.waitFor("demo customers in Postgres", () => {
-      const count = Number(psql(upJson.postgres_url, "select count(*) from stripe.customers").stdout.trim())
+    const customers = await Fixtures.waitFor("demo customers in Postgres", async () => {
+      const count = Number((await psql(upJson.postgres_url, "select count(*) from stripe.customers")).stdout.trim())
       return count > 0 ? count : undefined
     }, { timeoutMs: 120_000, intervalMs: 500 })
     expect(customers).toBeGreaterThan(0)
@@ -56,19 +56,18 @@ describe("npm run up", () => {
     // key `syncs create` and `verify` need.
     expect(statSync(join(home, "env")).mode & 0o777).toBe(0o600)
     const cli = (args: string) =>
-      spawnSync("sh", ["-c", `. '${join(home, "env")}' && exec '${process.execPath}' --import tsx packages/cli/src/main.ts ${args}`], {
+      Child.run("sh", ["-c", `. '${join(home, "env")}' && exec '${process.execPath}' --import tsx packages/cli/src/main.ts ${args}`], {
         env: { PATH: process.env.PATH ?? "" },
-        encoding: "utf8",
-        timeout: 120_000
+        timeoutMs: 120_000
       })
-    const listed = cli("syncs list")
+    const listed = await cli("syncs list")
     expect(listed.stderr).toBe("")
     expect(listed.stdout).toMatch(/^demo\s+stripe\s+active/m)
     // Proxy credentials made from that shell name this stack's proxy, whatever port it got.
-    const credentials = cli("proxy credentials create --sync demo --name up-test")
+    const credentials = await cli("proxy credentials create --sync demo --name up-test")
     expect(credentials.stderr).toBe("")
     expect(credentials.stdout).toContain(`@${new URL(upJson.proxy_url ?? "").host}/`)
-    const verified = cli("verify --sync demo --json")
+    const verified = await cli("verify --sync demo --json")
     expect(verified.stderr).toBe("")
     expect(verified.stdout).toContain("\"sync\": \"demo\"")
 
@@ -99,10 +98,10 @@ describe("npm run up", () => {
     expect(acked.status).toBe(204)
 
     // The proxy serves reads with the demo sync's credentials, and writes to the emulator.
-    const viaProxy = psql(upJson.proxy_url, "select count(*) from stripe.customers")
+    const viaProxy = await psql(upJson.proxy_url, "select count(*) from stripe.customers")
     expect(viaProxy.stderr).toBe("")
     expect(Number(viaProxy.stdout.trim())).toBeGreaterThan(0)
-    const inserted = psql(upJson.proxy_url, "insert into stripe.customers (email) values ('up@example.com') returning upstream_id")
+    const inserted = await psql(upJson.proxy_url, "insert into stripe.customers (email) values ('up@example.com') returning upstream_id")
     expect(inserted.stderr).toBe("")
     const customer = await fetch(`${upJson.emulator_url}/v1/customers/${inserted.stdout.trim().split("\n")[0]}`, {
       headers: { authorization: `Bearer ${upJson.emulator_api_key}` }
@@ -112,7 +111,7 @@ describe("npm run up", () => {
     up.kill("SIGTERM")
     expect(await exited).toBe(0)
     expect(output).toContain("stopped")
-    await Fixtures.waitFor("every process of the stack to exit", () =>
-      processesUsing(home).length === 0 ? true : undefined)
+    await Fixtures.waitFor("every process of the stack to exit", async () =>
+      (await processesUsing(home)).length === 0 ? true : undefined)
   }, 600_000)
 })

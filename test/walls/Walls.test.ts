@@ -2,10 +2,10 @@
  * The dependency rules bite: a deliberate import across a wall fails `npm run lint`.
  * The probe is a throwaway tree in a temp dir, checked with the project's own rules.
  */
-import { spawnSync } from "node:child_process"
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
+import { Child } from "@tributary/testkit"
 import { afterEach, describe, expect, it } from "vitest"
 
 const repo = resolve(import.meta.dirname, "../..")
@@ -20,14 +20,15 @@ const tree = (files: Record<string, string>) => {
     mkdirSync(dirname(join(probe, path)), { recursive: true })
     writeFileSync(join(probe, path), text)
   }
-  return spawnSync(depcruise, ["--config", ".dependency-cruiser.cjs", "."], { cwd: probe, encoding: "utf8" })
+  // Under the test's own timeout, so a hung run fails with what it printed.
+  return Child.run(depcruise, ["--config", ".dependency-cruiser.cjs", "."], { cwd: probe, timeoutMs: 50_000 })
 }
 
 afterEach(() => rmSync(probe, { recursive: true, force: true }))
 
 describe("dependency walls", () => {
-  it("refuses an import from packages/core into a service", () => {
-    const result = tree({
+  it("refuses an import from packages/core into a service", async () => {
+    const result = await tree({
       "packages/core/src/index.ts": `export { sink } from "../../../services/sink/src/index.js"\n`,
       "services/sink/src/index.ts": "export const sink = 1\n"
     })
@@ -35,8 +36,8 @@ describe("dependency walls", () => {
     expect(result.stdout).toContain("core-is-the-bottom")
   })
 
-  it("refuses one service importing another", () => {
-    const result = tree({
+  it("refuses one service importing another", async () => {
+    const result = await tree({
       "services/sink/src/index.ts": `export { gateway } from "../../consume-gateway/src/index.js"\n`,
       "services/consume-gateway/src/index.ts": "export const gateway = 1\n"
     })
@@ -44,8 +45,8 @@ describe("dependency walls", () => {
     expect(result.stdout).toContain("services-do-not-import-services")
   })
 
-  it("refuses production code importing the emulator", () => {
-    const result = tree({
+  it("refuses production code importing the emulator", async () => {
+    const result = await tree({
       "services/sync/src/index.ts": `export { emulator } from "../../../packages/stripe-emulator/src/index.js"\n`,
       "packages/stripe-emulator/src/index.ts": "export const emulator = 1\n"
     })
@@ -53,8 +54,8 @@ describe("dependency walls", () => {
     expect(result.stdout).toContain("production-never-imports-emulators-or-testkit")
   })
 
-  it("allows a service to import core", () => {
-    const result = tree({
+  it("allows a service to import core", async () => {
+    const result = await tree({
       "services/sink/src/index.ts": `export { core } from "../../../packages/core/src/index.js"\n`,
       "packages/core/src/index.ts": "export const core = 1\n"
     })

@@ -5,9 +5,9 @@
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { spawnSync } from "node:child_process"
 import pg from "pg"
 import * as Binaries from "./Binaries.js"
+import * as Child from "./Child.js"
 import { freePort } from "./internal/Ports.js"
 import * as Process from "./internal/Process.js"
 
@@ -92,11 +92,12 @@ export const start = async (options: Options): Promise<PostgresServer> => {
     const pwfile = join(options.dir, "pwfile")
     writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600 })
     if (runAs !== undefined) chownSync(pwfile, runAs.uid, runAs.gid)
-    const init = spawnSync(
+    // Not spawnSync: initdb takes seconds, and a test worker's event loop must keep turning.
+    const init = await Child.run(
       join(bin, "initdb"),
       ["-D", data, "-U", USER, "--auth=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C.UTF-8",
         ...(options.durable === true ? [] : ["--no-sync"])],
-      { ...spawnOptions, encoding: "utf8" }
+      { ...spawnOptions, timeoutMs: 120_000 }
     )
     if (init.status !== 0) throw new Error(`initdb failed:\n${init.stderr}${init.stdout}`)
   }

@@ -1,4 +1,5 @@
 export * as Binaries from "./Binaries.js"
+export * as Child from "./Child.js"
 export * as Fixtures from "./Fixtures.js"
 export * as Infra from "./Infra.js"
 export * as NatsServer from "./NatsServer.js"
