@@ -9,6 +9,7 @@ import { StripeConnector } from "@tributary/connector-stripe"
 import { Emulator } from "@tributary/stripe-emulator"
 import type { RunningEmulator } from "@tributary/stripe-emulator"
 import type pg from "pg"
+import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ApiGate from "./support/ApiGate.js"
 import * as Clients from "./support/Clients.js"
@@ -18,6 +19,7 @@ import * as ProxyStack from "./support/ProxyStack.js"
 let emulator: RunningEmulator
 let gate: ApiGate.ApiGate
 let stack: ProxyStack.ProxyStack
+let api: Stripe
 const clients = Clients.make()
 
 beforeAll(async () => {
@@ -25,6 +27,7 @@ beforeAll(async () => {
   gate = await ApiGate.start(emulator.url)
   const [a, b] = emulator.apiKeys
   stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] })
+  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
 })
 
 afterAll(async () => {
@@ -87,6 +90,16 @@ describe("a write whose API wait outlasts the session's statement_timeout", () =
     expect(error.detail).toMatch(/may have been applied/)
     held.release()
     expect(await rowsWithEmail(client, ["st-first@x.co", "st-second@x.co"])).toEqual(["st-first@x.co"])
+  })
+
+  it("sends nothing when statement_timeout has passed before the API call (the rows took longer to find)", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("set statement_timeout = '200ms'")
+    const error = await failure(client.query("insert into stripe.customers (email) select 'st-late@x.co' from pg_sleep(0.5)"))
+    expect(error.code).toBe("57014")
+    expect(error.hint).toMatch(/Nothing was written/)
+    expect((await api.customers.list({ email: "st-late@x.co", limit: 100 })).data).toEqual([])
+    expect(await rowsWithEmail(client, ["st-late@x.co"])).toEqual([])
   })
 
   it("leaves the API timeout in charge when it is the smaller: 58000", async () => {

@@ -99,6 +99,14 @@ export const standIn = {
  */
 export const WRITE_SETTINGS = ["search_path", "TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
 
+/**
+ * What the relay asks before every write, in the same `SHOW`s: the settings set on its
+ * reader connection, and `statement_timeout`, which bounds the write's wait for the API
+ * (writes/StatementTimeout) and is not set on the reader (its own queries are the proxy's).
+ * Postgres never reports it.
+ */
+export const ASKED_BEFORE_A_WRITE = [...WRITE_SETTINGS, "statement_timeout"] as const
+
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"
 
