@@ -28,6 +28,9 @@ beforeAll(async () => {
   gate = await ApiGate.start(emulator.url)
   const [a, b] = emulator.apiKeys
   stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] })
+  // A table of the user's own that outlives the session, to see whether its block was rolled back.
+  const owner = await clients.connect(stack.ownerUrl)
+  await owner.query(`create table public.noted (body text); grant select, insert on public.noted to ${new URL(stack.clientRoleUrl).username}`)
 })
 
 afterAll(async () => {
@@ -96,7 +99,7 @@ describe("a write waiting on a slow API inside a transaction, with idle_in_trans
   })
 })
 
-describe("after a multi-statement query with a write, the session's idle timeouts count again", () => {
+describe("after a query with a write, the session's idle timeouts count again", () => {
   /** The session's backend is gone, killed by its timeout as Postgres kills an idle session; the client's errors, Postgres' FATAL first. */
   const killed = async (client: pg.Client, pid: number) => {
     const errors: Array<string> = []
@@ -122,6 +125,51 @@ describe("after a multi-statement query with a write, the session's idle timeout
     const messages = await simpleQuery(client,
       "insert into kept values (1); insert into stripe.customers (email) values ('idle-after-commit@x.co'); insert into kept values (2)")
     expect(messages.at(-1)).toBe("readyForQuery:I")
+    expect((await killed(client, pid))[0]).toBe("57P05")
+  })
+
+  const noted = async (body: string) =>
+    Number((await (await clients.connect(stack.ownerUrl)).query("select count(*) as n from public.noted where body = $1", [body])).rows[0].n)
+
+  it("idle_in_transaction_session_timeout, after a write alone in a query in the client's block, which is rolled back", async () => {
+    const { client, pid } = await session()
+    await client.query("begin; insert into public.noted values ('lone-in-block')")
+    const messages = await simpleQuery(client, "insert into stripe.customers (email) values ('idle-lone-block@x.co')")
+    expect(messages).toEqual([ESCAPED, "commandComplete:INSERT 0 1", "readyForQuery:T"])
+    expect((await killed(client, pid))[0]).toBe("25P03")
+    expect(await noted("lone-in-block")).toBe(0)
+  })
+
+  it("idle_in_transaction_session_timeout, after a write that is the last statement after a BEGIN in the string", async () => {
+    const { client, pid } = await session()
+    const messages = await simpleQuery(client,
+      "begin; insert into public.noted values ('last-after-begin'); insert into stripe.customers (email) values ('idle-last@x.co')")
+    expect(messages.at(-1)).toBe("readyForQuery:T")
+    expect((await killed(client, pid))[0]).toBe("25P03")
+    expect(await noted("last-after-begin")).toBe(0)
+  })
+
+  it("idle_in_transaction_session_timeout, after a write the API refused in the client's block", async () => {
+    const { client, pid } = await session()
+    await client.query("begin")
+    const messages = await simpleQuery(client, "insert into stripe.customers (email) values ('not an email')")
+    expect(messages).toEqual(["error:23514", "readyForQuery:E"])
+    expect((await killed(client, pid))[0]).toBe("25P03")
+  })
+
+  it("idle_session_timeout, after a write alone in a query outside a block", async () => {
+    const { client, pid } = await session()
+    await client.query(`set idle_session_timeout = '${TIMEOUT}'`)
+    const messages = await simpleQuery(client, "insert into stripe.customers (email) values ('idle-lone@x.co')")
+    expect(messages).toEqual(["commandComplete:INSERT 0 1", "readyForQuery:I"])
+    expect((await killed(client, pid))[0]).toBe("57P05")
+  })
+
+  it("idle_session_timeout, after a write the API refused outside a block", async () => {
+    const { client, pid } = await session()
+    await client.query(`set idle_session_timeout = '${TIMEOUT}'`)
+    const messages = await simpleQuery(client, "insert into stripe.customers (email) values ('not an email')")
+    expect(messages).toEqual(["error:23514", "readyForQuery:I"])
     expect((await killed(client, pid))[0]).toBe("57P05")
   })
 })

@@ -38,6 +38,11 @@ export interface InStream<W> {
   readonly ignoreUntilSync: () => void
   /** Whether the client's batch goes on with another Execute before its Sync (waits for its next messages). */
   readonly executeFollows: () => Promise<boolean>
+  /**
+   * After the proxy's own ReadyForQuery ends a simple query: upstream's idle timeouts are
+   * armed again if the proxy's Flush turned them off (Suspension.rearmIdleTimeouts).
+   */
+  readonly rearmIdleTimeouts: () => Promise<void>
   /** A failure nothing foresaw (UnexpectedFailure), logged with its stack; the runner answers it. */
   readonly unexpected: (error: unknown) => void
 }

@@ -30,9 +30,14 @@
  *   transaction (the batch before its Sync) is neither committed nor ended. `SHOW`
  *   cannot fail, but a cancel can land on it: that error is the client's statement's,
  *   relayed in its place, and the statement goes no further.
+ * - **Arm the idle timeouts again** after a simple query the proxy answered itself, when
+ *   the last thing upstream read was the proxy's Flush (see `rearmsIdleTimeouts`): a Sync,
+ *   answered with ReadyForQuery only. Outside an extended-protocol batch it runs nothing,
+ *   commits nothing and ends no block; Postgres arms the timeouts as it sends that
+ *   ReadyForQuery, so they count from the end of the client's query as from Postgres' own.
  */
 import * as Frontend from "../wire/Frontend.js"
-import { B, C, DATA_ROW, E, P, Q } from "../wire/MessageCodes.js"
+import { B, C, DATA_ROW, E, P, Q, S } from "../wire/MessageCodes.js"
 
 export interface OwnRequest {
   readonly bytes: Buffer
@@ -47,7 +52,9 @@ export interface OwnRequest {
    * asks before its API call are followed by a Flush, so a slow API cannot get the session
    * killed as idle while the write, a statement running to Postgres, waits; the requests
    * that end the proxy's work (the stand-in's COMMIT or ROLLBACK, failing the block) are
-   * not, so the timeouts count again from their ReadyForQuery, as from Postgres' own.
+   * not, so the timeouts count again from their ReadyForQuery, as from Postgres' own. When
+   * the question was the last request of the query (a write alone in it, or the last
+   * statement after a BEGIN in it), `rearmIdleTimeouts` follows the proxy's answer.
    */
   readonly rearmsIdleTimeouts?: boolean
 }
@@ -67,6 +74,9 @@ export const abortTransactionBlock: OwnRequest = { bytes: Frontend.encodeQuery(A
 
 /** Fail the transaction an extended-protocol batch runs in: its block, or its implicit transaction. */
 export const abortBatch: OwnRequest = { bytes: Frontend.encodeParse(ABORT_NAME, ABORT_SQL), requests: [P], fails: true }
+
+/** A ReadyForQuery from upstream, and nothing else: the idle timeouts armed again after a simple query the proxy answered. */
+export const rearmIdleTimeouts: OwnRequest = { bytes: Frontend.sync, requests: [S], rearmsIdleTimeouts: true }
 
 /** The relay's block upstream in place of a multi-statement query's implicit transaction. */
 export const standIn = {
@@ -88,6 +98,14 @@ export const standIn = {
  * reader connections say they are the proxy's).
  */
 export const WRITE_SETTINGS = ["search_path", "TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output"] as const
+
+/**
+ * What the relay asks before every write, in the same `SHOW`s: the settings set on its
+ * reader connection, and `statement_timeout`, which bounds the write's wait for the API
+ * (writes/StatementTimeout) and is not set on the reader (its own queries are the proxy's).
+ * Postgres never reports it.
+ */
+export const ASKED_BEFORE_A_WRITE = [...WRITE_SETTINGS, "statement_timeout"] as const
 
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"

@@ -119,6 +119,7 @@ export class Relay<W> {
         this.ignoringUntilSync = true
       },
       executeFollows: () => this.suspension.executeFollows(),
+      rearmIdleTimeouts: () => this.suspension.rearmIdleTimeouts(),
       unexpected: (error) => this.log("error", "a write failed in the proxy, unforeseen", { stack: UnexpectedFailure.stackOf(error) })
     }
     this.parseAndBind = new ParseAndBind(this.stream, this.prepared, this.unanswered)
@@ -280,6 +281,7 @@ export class Relay<W> {
     if (this.upstreamGone) return
     this.toUpstream.add(raw)
     this.unanswered.account(request)
+    this.suspension.forwarded(request)
   }
 
   private onQuery(body: Buffer, raw: Buffer): (() => Promise<void>) | undefined {

@@ -18,7 +18,7 @@ const SEARCH_PATH = ["search_path"]
 /** The questions, encoded once: one is asked before every write. By protocol: simple query, or amid a batch. */
 const question = (names: ReadonlyArray<string>) => ({ simple: OwnRequests.showSettings(names, true), extended: OwnRequests.showSettings(names, false) })
 const SHOW_SEARCH_PATH = question(SEARCH_PATH)
-const SHOW_WRITE_SETTINGS = question(OwnRequests.WRITE_SETTINGS)
+const SHOW_WRITE_SETTINGS = question(OwnRequests.ASKED_BEFORE_A_WRITE)
 
 export const PASS = { kind: "pass" } as const
 
@@ -42,7 +42,7 @@ export const resolveNames = async <W>(
   verdict: Unresolved<W>,
   simple: boolean
 ): Promise<Resolved<W> | undefined> => {
-  const names = simple ? OwnRequests.WRITE_SETTINGS : SEARCH_PATH
+  const names = simple ? OwnRequests.ASKED_BEFORE_A_WRITE : SEARCH_PATH
   const answers = await ask(simple ? SHOW_WRITE_SETTINGS.simple : SHOW_SEARCH_PATH.extended)
   if (answers === undefined) return undefined
   const asked = OwnRequests.settingsOf(names, answers)
@@ -87,7 +87,7 @@ export const resolveAgain = async <W>(
 /**
  * The session's settings for a write: as upstream last reported them, overlaid with
  * those that change which names the write's expressions find and how values are read and
- * shown, asked. Undefined when the session failed the question.
+ * shown, and its statement_timeout, asked. Undefined when the session failed the question.
  */
 export const writeSettings = async (
   ask: Ask,
@@ -100,7 +100,7 @@ export const writeSettings = async (
   if (answered === undefined) {
     const answers = await ask(simple ? SHOW_WRITE_SETTINGS.simple : SHOW_WRITE_SETTINGS.extended)
     if (answers === undefined) return undefined
-    answered = OwnRequests.settingsOf(OwnRequests.WRITE_SETTINGS, answers)
+    answered = OwnRequests.settingsOf(OwnRequests.ASKED_BEFORE_A_WRITE, answers)
   }
   for (const [name, value] of answered) settings.set(name, value)
   return settings

@@ -32,6 +32,8 @@ export const run = async <W>(stream: InStream<W>, verdict: Verdict<W>, raw: Buff
     else await failBlock(stream)
     stream.send([Backend.readyForQuery(stream.session.status)])
   }
+  // The client has its ReadyForQuery; upstream's idle timeouts count from now, as from Postgres' own.
+  await stream.rearmIdleTimeouts()
 }
 
 /** How far a query has got: whether the relay's stand-in block is open upstream, the answers not yet sent. */

@@ -10,10 +10,10 @@
  */
 import * as Frontend from "../wire/Frontend.js"
 import type { FrameScanner } from "../wire/FrameScanner.js"
-import { B, C, D, E, ERROR, P, Q } from "../wire/MessageCodes.js"
+import { B, C, D, E, ERROR, F, P, Q, S } from "../wire/MessageCodes.js"
 import type { PartOptions } from "./InStream.js"
 import type { Outbox } from "./Outbox.js"
-import type * as OwnRequests from "./OwnRequests.js"
+import * as OwnRequests from "./OwnRequests.js"
 import type { Unanswered } from "./Unanswered.js"
 import { Waiters } from "./Waiters.js"
 
@@ -33,6 +33,12 @@ export class Suspension {
   private readonly drained = new Waiters()
   /** Waiting for the client's next bytes (executeFollows). */
   private readonly clientSent = new Waiters()
+  /**
+   * The last message upstream read was a Flush of the proxy's own, read after its last
+   * ReadyForQuery: Postgres has turned its idle timeouts off, and arms them again only
+   * when it next sends ReadyForQuery (OwnRequests.OwnRequest.rearmsIdleTimeouts).
+   */
+  private idleTimeoutsOff = false
 
   constructor(
     private readonly toUpstream: Outbox,
@@ -56,6 +62,11 @@ export class Suspension {
     this.drained.wakeAll()
   }
 
+  /** A client's request went upstream: a Query, Sync or function call ends in ReadyForQuery, which arms the idle timeouts. */
+  forwarded(request: number): void {
+    if (request === Q || request === S || request === F) this.idleTimeoutsOff = false
+  }
+
   /** The session closed: every wait ends. */
   sessionClosed(): void {
     this.drained.wakeAll()
@@ -71,6 +82,7 @@ export class Suspension {
   untilAnswered(flush = true): Promise<void> {
     if (this.unanswered.none || this.ends.closed() || this.ends.upstreamGone()) return Promise.resolve()
     if (flush) this.toUpstream.add(Frontend.flush)
+    this.idleTimeoutsOff = flush
     this.toUpstream.flush()
     return this.drained.wait()
   }
@@ -88,6 +100,16 @@ export class Suspension {
     const answers = this.unanswered.takeOwnAnswers()
     if (this.ends.upstreamGone()) return undefined
     return request.fails !== true && answers.some((answer) => answer.type === ERROR) ? undefined : answers
+  }
+
+  /**
+   * After a simple query the proxy answered itself (its ReadyForQuery sent): when upstream's
+   * idle timeouts are off, a Sync of the proxy's own arms them again, so they count from
+   * the query's end as Postgres' own would, not from the client's next message. One round
+   * trip, after the client has its answer.
+   */
+  async rearmIdleTimeouts(): Promise<void> {
+    if (this.idleTimeoutsOff) await this.ask(OwnRequests.rearmIdleTimeouts)
   }
 
   /**

@@ -59,7 +59,8 @@ export interface ExecuteRequest<W> {
   /**
    * The client's session parameters at the time of the write: as upstream last reported
    * them (ParameterStatus: `TimeZone`, `DateStyle`, `IntervalStyle`, …), and those it does
-   * not report, asked of the session (`extra_float_digits`, `bytea_output`).
+   * not report, asked of the session (`extra_float_digits`, `bytea_output`,
+   * `statement_timeout`).
    */
   readonly sessionParameters: ReadonlyMap<string, string>
 }

@@ -115,6 +115,8 @@ export const encodeQuery = (sql: string) => message().cstring(sql).typed("Q")
 
 export const flush = message().typed("H")
 
+export const sync = message().typed("S")
+
 /** Parse of a statement without declared parameter types. */
 export const encodeParse = (statement: string, sql: string) => message().cstring(statement).cstring(sql).int16(0).typed("P")
 

@@ -91,6 +91,25 @@ export const sentWithoutAnswer = (source: string, detail: string, table: SyncedT
   table: table.table
 })
 
+/**
+ * The session's statement_timeout passed before the API answered (StatementTimeout): what
+ * Postgres answers for a timed-out statement, nothing applied here. Once the request has
+ * left, the API may still apply it, as when the proxy's own API timeout passes (58000).
+ */
+export const statementTimedOut = (timeoutMs: number, sent: boolean, table: SyncedTable): Report => ({
+  severity: "ERROR",
+  code: "57014",
+  message: "canceling statement due to statement timeout",
+  detail: sent
+    ? `statement_timeout (${timeoutMs} ms) passed while ${table.schema} had the write unanswered: it may have been applied there`
+    : `statement_timeout (${timeoutMs} ms) passed before the write was sent to ${table.schema}`,
+  hint: sent
+    ? "Do not retry blindly: if the API applied the change, the row arrives with the next sync. Check before writing again."
+    : "Nothing was written. Retry, or raise statement_timeout.",
+  schema: table.schema,
+  table: table.table
+})
+
 /** The API applied the change; writing it here failed. */
 export const notApplied = (source: string, ids: ReadonlyArray<string>, detail: string, table: SyncedTable): Report => ({
   severity: "ERROR",
@@ -113,6 +132,9 @@ export const returningUnread = (source: string, ids: ReadonlyArray<string>, deta
   table: table.table
 })
 
+/** The codes of a stop that left a request unanswered: its rows may be in the API. */
+const UNANSWERED: ReadonlySet<string> = new Set(["58000", "57014"])
+
 /**
  * A multi-row statement that stopped part-way (the API takes one object per request): the
  * rows written before the stop are in the API and applied here. The stop's own code and
@@ -129,7 +151,7 @@ export const partlyWritten = (
   const inFlight = rows - writtenIds.length - unsent
   const before = `Before it, ${writtenIds.length} of ${rows} rows were written to ${source} and applied to ` +
     `${table.schema}.${table.table}: ${writtenIds.join(", ")}.`
-  const after = stop.code === "58000"
+  const after = UNANSWERED.has(stop.code)
     ? ` The request for the next ${inFlight === 1 ? "row" : `${inFlight} rows`} got no answer and may have been applied; ${unsent} more were not sent.`
     : ` The next ${inFlight === 1 ? "row was" : `${inFlight} rows were`} refused; ${unsent} more were not sent.`
   return {

@@ -30,6 +30,7 @@ import type { Queryable } from "./Results.js"
 import * as Send from "./Send.js"
 import * as SendFunctions from "./SendFunctions.js"
 import * as SessionText from "./SessionText.js"
+import * as StatementTimeout from "./StatementTimeout.js"
 
 /** A record in its JSON encoding (what RECORDS carries), as the tables' `applyEncoded` takes it. */
 export interface EncodedRecord {
@@ -83,10 +84,12 @@ const refusal = (code: string, message: string, hint: string, plan: WritePlan): 
   report: { severity: "ERROR", code, message, hint, schema: plan.relation.table.schema, table: plan.relation.table.table }
 })
 
-const stopReport = (stop: Send.Stop, timeoutMs: number, table: WritePlan["relation"]["table"]): Report =>
-  stop._tag === "NoAnswer"
-    ? ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${timeoutMs} ms`, table)
-    : ErrorMapping.fromUpstream(stop.error, table)
+const stopReport = (stop: Send.Stop, wait: StatementTimeout.ApiWait, table: WritePlan["relation"]["table"]): Report => {
+  if (stop._tag === "Refused") return ErrorMapping.fromUpstream(stop.error, table)
+  return wait.statementTimeoutMs === undefined
+    ? ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${wait.ms} ms`, table)
+    : ErrorMapping.statementTimedOut(wait.statementTimeoutMs, true, table)
+}
 
 export const make = (deps: ExecutorDeps) => {
   const sendFunctions = SendFunctions.make()
@@ -95,6 +98,7 @@ export const make = (deps: ExecutorDeps) => {
     request: ExecuteRequest<WritePlan>,
     progress: { accepted?: Accepted }
   ): Promise<WriteOutcome> => {
+    const started = performance.now()
     const plan = request.write
     const table = plan.relation.table
     const qualified = `${table.schema}.${table.table}`
@@ -168,8 +172,13 @@ export const make = (deps: ExecutorDeps) => {
       values: nest(row.values ?? {}, plan, plan.action === "insert"),
       idempotencyKey: `tributary-proxy-${randomUUID()}`
     }))
-    const sent = await Send.send(writer, ops, deps.apiTimeoutMs)
-    const stopped = sent.stop === undefined ? undefined : stopReport(sent.stop, deps.apiTimeoutMs, table)
+    // The session's statement_timeout, counted from the write's start, bounds the API's answer too.
+    const wait = StatementTimeout.apiWait(deps.apiTimeoutMs, request.sessionParameters.get("statement_timeout"), performance.now() - started)
+    if (wait.ms === 0 && wait.statementTimeoutMs !== undefined) {
+      return { ok: false, report: ErrorMapping.statementTimedOut(wait.statementTimeoutMs, false, table) }
+    }
+    const sent = await Send.send(writer, ops, wait.ms)
+    const stopped = sent.stop === undefined ? undefined : stopReport(sent.stop, wait, table)
     if (stopped !== undefined && sent.written.length === 0) return { ok: false, report: stopped }
     const observations = sent.written
     const ids = observations.map((o) => o.upstreamId)
