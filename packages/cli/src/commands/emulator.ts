@@ -22,5 +22,5 @@ export const runEmulator = async (argv: ReadonlyArray<string>): Promise<number> 
 
 /** Listed in `tributary --help`; the real work happens in `runEmulator`. */
 export const emulator = Command.make("emulator", { source: Args.text({ name: "source" }) }, () => Effect.void).pipe(
-  Command.withDescription("Run an API emulator: `tributary emulator stripe --port 12111 --seed 42 --customers 2000` (see --help of it)")
+  Command.withDescription("Run an API emulator (stripe) for demos and tests; its options: `tributary emulator stripe --help`")
 )

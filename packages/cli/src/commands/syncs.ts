@@ -8,6 +8,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
+import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
@@ -132,7 +133,11 @@ const remove = Command.make("delete", { sync: syncId }, (args) =>
   )
 ).pipe(Command.withDescription("Delete a sync: its actor stops and its checkpoint is removed; published records stay"))
 
+const commands = [create, list, setState("pause"), setState("resume"), remove] as const
+
 export const syncs = Command.make("syncs").pipe(
   Command.withDescription("Syncs: which upstream accounts are mirrored"),
-  Command.withSubcommands([create, list, setState("pause"), setState("resume"), remove])
+  Command.withSubcommands(commands)
 )
+
+export const syncsHelp = Help.section(["syncs"], syncs, commands)
