@@ -100,4 +100,10 @@ describe("tributary --help", () => {
     for (const option of ["--api-key", "--collections", "--quota", "--share"]) expect(help(create)).toContain(option)
     for (const option of ["--sync", "--name", "--host"]) expect(help(credentials)).toContain(option)
   })
+
+  it("of the emulator names the emulators and where their options are", async () => {
+    const [emulator, stripe] = await Promise.all([tributary("emulator", "--help"), tributary("emulator", "stripe", "--help")])
+    expect(help(emulator)).toContain("tributary emulator stripe --help")
+    for (const option of ["--port", "--seed", "--customers"]) expect(help(stripe)).toContain(option)
+  })
 })
