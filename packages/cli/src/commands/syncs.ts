@@ -93,11 +93,12 @@ const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
     const syncs = yield* SyncStore.list
     if (syncs.length === 0) return yield* Console.log("no syncs")
-    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"RECORDS".padStart(9)}  DETAIL`)
+    // BACKFILLED is what the backfill read (the status's progress), not the rows there are now.
+    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"BACKFILLED".padStart(10)}  DETAIL`)
     for (const sync of syncs) {
       const status = yield* SyncStore.status(sync.id)
       const phase = Option.match(status, { onNone: () => "-", onSome: (s) => s.phase })
-      const records = Option.match(status, {
+      const backfilled = Option.match(status, {
         onNone: () => 0,
         onSome: (s) => Object.values(s.progress).reduce((total, p) => total + p.records, 0)
       })
@@ -112,11 +113,11 @@ const list = Command.make("list", {}, () =>
           ].filter((part) => part !== undefined).join("; ")
       })
       yield* Console.log(
-        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(records).padStart(9)}  ${detail}`
+        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(backfilled).padStart(10)}  ${detail}`
       )
     }
   }).pipe(Effect.provide(services))
-).pipe(Command.withDescription("List syncs with their phase, records backfilled and owner"))
+).pipe(Command.withDescription("List syncs: state, phase, records the backfill read (BACKFILLED), owner, ETA and lag"))
 
 const setState = (verb: "pause" | "resume") =>
   Command.make(verb, { sync: syncId }, (args) =>
