@@ -3,25 +3,14 @@
  * name each command once. The help of a group (`tributary syncs --help`) follows the same
  * rules, and a command's own `--help` still lists its options.
  */
-import { execFile } from "node:child_process"
+import { Child } from "@tributary/testkit"
 import { describe, expect, it } from "vitest"
 
-interface CliResult {
-  readonly status: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs the CLI as a child process, asynchronously (see BadInput.test.ts for why not spawnSync). */
-const tributary = (...args: ReadonlyArray<string>): Promise<CliResult> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
-      env: { PATH: process.env.PATH ?? "" },
-      encoding: "utf8",
-      timeout: 60_000
-    }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
-    })
+/** Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync). */
+const tributary = (...args: ReadonlyArray<string>): Promise<Child.Result> =>
+  Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+    env: { PATH: process.env.PATH ?? "" },
+    timeoutMs: 60_000
   })
 
 // eslint-disable-next-line no-control-regex
@@ -37,7 +26,7 @@ const doubled = (help: string) => withoutAnsi(help).split("\n").filter((line) =>
 const listings = (help: string, command: string) =>
   withoutAnsi(help).split("\n").filter((line) => line.trimStart().startsWith(`${command}  `) || line.trim() === command).length
 
-const help = (result: CliResult) => {
+const help = (result: Child.Result) => {
   expect(result.status, result.stderr).toBe(0)
   return result.stdout
 }
