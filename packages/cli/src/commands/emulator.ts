@@ -12,8 +12,14 @@ export const isEmulatorCommand = (argv: ReadonlyArray<string>): boolean => argv[
 /** Runs `tributary emulator <source> …`, resolving with the exit code. */
 export const runEmulator = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [source, ...rest] = argv.slice(3)
+  if (source === "--help" || source === "-h") {
+    process.stdout.write(`usage: tributary emulator <source> [options]\nsources: stripe; its options: tributary emulator stripe --help\n`)
+    return 0
+  }
   if (source !== "stripe") {
-    process.stderr.write(`unknown emulator ${JSON.stringify(source ?? "")}; available: stripe\n`)
+    process.stderr.write(source === undefined
+      ? "tributary emulator needs a source; available: stripe\n"
+      : `unknown emulator ${JSON.stringify(source)}; available: stripe\n`)
     return 2
   }
   const { main } = await import("@tributary/stripe-emulator/cli")
@@ -22,5 +28,5 @@ export const runEmulator = async (argv: ReadonlyArray<string>): Promise<number> 
 
 /** Listed in `tributary --help`; the real work happens in `runEmulator`. */
 export const emulator = Command.make("emulator", { source: Args.text({ name: "source" }) }, () => Effect.void).pipe(
-  Command.withDescription("Run an API emulator: `tributary emulator stripe --port 12111 --seed 42 --customers 2000` (see --help of it)")
+  Command.withDescription("Run an API emulator (stripe) for demos and tests; its options: `tributary emulator stripe --help`")
 )

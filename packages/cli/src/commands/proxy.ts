@@ -6,6 +6,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Errors, Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
+import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write"))
@@ -58,12 +59,16 @@ const revoke = Command.make("revoke", { user: Args.text({ name: "user" }) }, (ar
   )
 ).pipe(Command.withDescription("Delete proxy credentials: new connections with them are refused"))
 
+const credentialCommands = [issue("create"), issue("rotate"), list, revoke] as const
+
 const credentials = Command.make("credentials").pipe(
   Command.withDescription("Proxy credentials: one Postgres user per sync"),
-  Command.withSubcommands([issue("create"), issue("rotate"), list, revoke])
+  Command.withSubcommands(credentialCommands)
 )
 
 export const proxy = Command.make("proxy").pipe(
   Command.withDescription("The Postgres proxy"),
   Command.withSubcommands([credentials])
 )
+
+export const proxyHelp = Help.section(["proxy", "credentials"], credentials, credentialCommands)

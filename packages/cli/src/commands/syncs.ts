@@ -8,6 +8,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
 import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
+import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
@@ -92,11 +93,12 @@ const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
     const syncs = yield* SyncStore.list
     if (syncs.length === 0) return yield* Console.log("no syncs")
-    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"RECORDS".padStart(9)}  DETAIL`)
+    // BACKFILLED is what the backfill read (the status's progress), not the rows there are now.
+    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"BACKFILLED".padStart(10)}  DETAIL`)
     for (const sync of syncs) {
       const status = yield* SyncStore.status(sync.id)
       const phase = Option.match(status, { onNone: () => "-", onSome: (s) => s.phase })
-      const records = Option.match(status, {
+      const backfilled = Option.match(status, {
         onNone: () => 0,
         onSome: (s) => Object.values(s.progress).reduce((total, p) => total + p.records, 0)
       })
@@ -111,11 +113,11 @@ const list = Command.make("list", {}, () =>
           ].filter((part) => part !== undefined).join("; ")
       })
       yield* Console.log(
-        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(records).padStart(9)}  ${detail}`
+        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(backfilled).padStart(10)}  ${detail}`
       )
     }
   }).pipe(Effect.provide(services))
-).pipe(Command.withDescription("List syncs with their phase, records backfilled and owner"))
+).pipe(Command.withDescription("List syncs: state, phase, records the backfill read (BACKFILLED), owner, ETA and lag"))
 
 const setState = (verb: "pause" | "resume") =>
   Command.make(verb, { sync: syncId }, (args) =>
@@ -132,7 +134,11 @@ const remove = Command.make("delete", { sync: syncId }, (args) =>
   )
 ).pipe(Command.withDescription("Delete a sync: its actor stops and its checkpoint is removed; published records stay"))
 
+const commands = [create, list, setState("pause"), setState("resume"), remove] as const
+
 export const syncs = Command.make("syncs").pipe(
   Command.withDescription("Syncs: which upstream accounts are mirrored"),
-  Command.withSubcommands([create, list, setState("pause"), setState("resume"), remove])
+  Command.withSubcommands(commands)
 )
+
+export const syncsHelp = Help.section(["syncs"], syncs, commands)

@@ -5,6 +5,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { ApiTokens, Log, Nats } from "@tributary/core"
 import { Console, Effect, Layer } from "effect"
+import * as Help from "../internal/Help.js"
 
 const env = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
 
@@ -38,7 +39,11 @@ const revoke = Command.make("revoke", { which }, ({ which }) =>
   }).pipe(Effect.provide(env))
 ).pipe(Command.withDescription("Revoke API tokens by id or name"))
 
+const commands = [create, list, revoke] as const
+
 export const tokens = Command.make("tokens").pipe(
   Command.withDescription("API tokens of the gateway's management and consume APIs"),
-  Command.withSubcommands([create, list, revoke])
+  Command.withSubcommands(commands)
 )
+
+export const tokensHelp = Help.section(["tokens"], tokens, commands)
