@@ -38,7 +38,7 @@ export const CollectionSettings = Schema.Struct({
   delete_mode: Schema.optional(SyncConfig.DeleteMode),
   /** `schema.table` of a table the user created; Tributary never changes its schema. */
   table: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^.]+(\.[^.]+)?$/, {
-    message: () => "must be schema.table"
+    message: () => "must be schema.table (or table, in public)"
   }))),
   /** Which record field the table's unique key holds. */
   key: Schema.optional(KeySource),

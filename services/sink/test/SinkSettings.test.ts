@@ -51,7 +51,7 @@ const tablesCases: ReadonlyArray<readonly [what: string, value: unknown, reasons
   ["a key that is not a collection id", { "Stripe:Customer": {} }, ["[\"Stripe:Customer\"]", "is unexpected"]],
   ["a misspelt setting", { "stripe:customer": { tabel: "billing.customers" } }, ["[\"stripe:customer\"]", "[\"tabel\"]", "is unexpected"]],
   ["an unknown delete mode", { "stripe:customer": { delete_mode: "never" } }, ["[\"delete_mode\"]", "actual \"never\""]],
-  ["a table that is not schema.table", { "stripe:customer": { ...mapped, table: "a.b.c" } }, ["[\"table\"]", "must be schema.table"]],
+  ["a table that is not schema.table", { "stripe:customer": { ...mapped, table: "a.b.c" } }, ["[\"table\"]", "must be schema.table (or table, in public)"]],
   ["columns without a table", { "stripe:customer": { columns: mapped.columns } }, ["[\"stripe:customer\"]", "columns need a table"]],
   ["a table without columns", { "stripe:customer": { table: mapped.table } }, ["a mapped table needs columns"]],
   ["an unknown key source", { "stripe:customer": { ...mapped, key: "email" } }, ["[\"key\"]", "actual \"email\""]],
