@@ -69,6 +69,11 @@ describe("tributary, given bad input", () => {
     expectRefusal(await tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "Bad Name"), "name", "lower-case")
   })
 
+  it("provision: a replica count JetStream does not take names --replicas and the range", async () => {
+    expectRefusal(await tributary("provision", "--replicas", "0"), "--replicas", "1 to 5")
+    expectRefusal(await tributary("provision", "--replicas", "7"), "--replicas", "1 to 5")
+  })
+
   it("proxy credentials rotate: a credential that does not exist says to create it", async () => {
     expectRefusal(await tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "app"), "app.cli_sync", "create it first")
   })

@@ -31,6 +31,14 @@ export interface Options {
   readonly port?: number
   /** The largest message (headers and body) the server takes, in bytes; nats-server's default is 1 MiB. */
   readonly maxPayload?: number
+  /** A member of a JetStream cluster: its name, route port and the other members' route ports. */
+  readonly cluster?: ClusterMember
+}
+
+export interface ClusterMember {
+  readonly serverName: string
+  readonly routePort: number
+  readonly peerRoutePorts: ReadonlyArray<number>
 }
 
 export const missingMessage =
@@ -45,7 +53,7 @@ export const start = async (options: Options): Promise<NatsServer> => {
   const logFile = join(options.dir, "nats-server.log")
   const configFile = join(options.dir, "nats-server.conf")
   mkdirSync(store, { recursive: true })
-  writeFileSync(configFile, config(port, store, options.maxPayload))
+  writeFileSync(configFile, config(port, store, options.maxPayload, options.cluster))
 
   let current: Process.Started | undefined
   const launch = async () => {
@@ -95,16 +103,61 @@ export const startPrivate = async (name: string, options: Omit<Options, "dir"> =
   }
 }
 
+export interface Cluster {
+  readonly servers: ReadonlyArray<NatsServer>
+  /** Every member's client URL, comma-separated, as `TRIBUTARY_NATS_URL` takes them. */
+  readonly url: string
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * A JetStream cluster of `size` servers of one test's own, for what only a cluster shows
+ * (replicated streams). Started, not yet elected: wait for JetStream to answer before use.
+ */
+export const startCluster = async (name: string, size = 3): Promise<Cluster> => {
+  const routePorts: Array<number> = []
+  while (routePorts.length < size) {
+    const port = await freePort()
+    if (!routePorts.includes(port)) routePorts.push(port)
+  }
+  const dirs = routePorts.map(() => {
+    const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`))
+    chmodSync(dir, 0o755)
+    return dir
+  })
+  const servers = await Promise.all(routePorts.map((routePort, i) =>
+    start({
+      dir: dirs[i]!,
+      cluster: { serverName: `${name}-${i}`, routePort, peerRoutePorts: routePorts.filter((p) => p !== routePort) }
+    })))
+  return {
+    servers,
+    url: servers.map((server) => server.url).join(","),
+    dispose: async () => {
+      await Promise.all(servers.map((server) => server.stop()))
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 /**
  * JetStream refuses a stream whose `max_bytes` does not fit in what is left of the server's
  * storage limit, and by default that limit is 75% of the free disk at start. Every test
  * provisions its own `EVENTS` with a byte ceiling, so on a fuller disk the ceilings run out
  * long before the bytes do. A ceiling is only a ceiling here: the limit is set far above it.
  */
-const config = (port: number, store: string, maxPayload: number | undefined): string =>
+const config = (port: number, store: string, maxPayload: number | undefined, cluster: ClusterMember | undefined): string =>
   [
     `listen: "127.0.0.1:${port}"`,
     ...(maxPayload === undefined ? [] : [`max_payload: ${maxPayload}`]),
+    ...(cluster === undefined ? [] : [
+      `server_name: ${cluster.serverName}`,
+      `cluster {`,
+      `  name: tributary-test`,
+      `  listen: "127.0.0.1:${cluster.routePort}"`,
+      `  routes: [${cluster.peerRoutePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ")}]`,
+      `}`
+    ]),
     `jetstream {`,
     `  store_dir: ${JSON.stringify(store)}`,
     `  max_file_store: 100TB`,

@@ -69,15 +69,17 @@ export const run = (
 
     // Only what the sink uses: RECORDS, the syncs bucket (delete modes) and the dead letters.
     // The other streams are `tributary provision`'s and their owners' business.
-    const records = Provisioning.streamSpecs(nats.ns, Provisioning.defaultLimits)
-      .filter((spec) => spec.name === nats.ns.streams.records)
+    // Replica counts are the operator's (`tributary provision --replicas`): kept as found.
     const syncs = Provisioning.bucketSpecs(nats.ns).filter((spec) => spec.name === nats.ns.buckets.syncs)
     // A stream setting JetStream cannot change in place needs an operator: stop and say so.
-    yield* retrying("provisioning", Effect.all([
-      Effect.forEach(records, (spec) => Provisioning.ensureStream(nats, spec)),
-      Effect.forEach(syncs, (spec) => Provisioning.ensureBucket(nats, spec, Provisioning.defaultLimits)),
-      Provisioning.ensureStream(nats, DeadLetters.streamSpec(nats.ns))
-    ]), (error) => error._tag === "StreamConfigConflict").pipe(
+    yield* retrying("provisioning", Effect.gen(function*() {
+      const replicas = yield* Provisioning.provisionedReplicas(nats)
+      const records = Provisioning.streamSpecs(nats.ns, { ...Provisioning.defaultLimits, replicas })
+        .filter((spec) => spec.name === nats.ns.streams.records)
+      yield* Effect.forEach(records, (spec) => Provisioning.ensureStream(nats, spec, "keep"))
+      yield* Effect.forEach(syncs, (spec) => Provisioning.ensureBucket(nats, spec, Provisioning.defaultLimits))
+      yield* Provisioning.ensureStream(nats, DeadLetters.streamSpec(nats.ns, replicas), "keep")
+    }), (error) => error._tag === "StreamConfigConflict").pipe(
       // Retried until it succeeds: only the conflict can come out.
       Effect.catchTag("NatsError", Effect.die)
     )

@@ -4,16 +4,24 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Log, Nats, Provisioning } from "@tributary/core"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Option, Schema } from "effect"
+import * as Input from "../internal/Input.js"
 
+/** JetStream takes 1 to 5 replicas per stream. */
+const ReplicaCount = Schema.Int.pipe(Schema.between(1, 5, { message: () => "must be 1 to 5 (JetStream's range)" }))
+
+// Without the option each stream and bucket keeps the count it has.
 const replicas = Options.integer("replicas").pipe(
-  Options.withDescription("JetStream replicas per stream and bucket (3 in a production cluster)"),
-  Options.withDefault(Provisioning.defaultLimits.replicas)
+  Options.withDescription(
+    "JetStream replicas per stream and bucket (3 in a production cluster); without it, each keeps its own, and new ones get RECORDS' count (1 on a new server)"
+  ),
+  Options.optional
 )
 
 export const provision = Command.make("provision", { replicas }, ({ replicas }) =>
   Effect.gen(function*() {
-    const outcomes = yield* Provisioning.ensure({ ...Provisioning.defaultLimits, replicas })
+    const count = Option.isSome(replicas) ? yield* Input.decode(ReplicaCount, "--replicas")(replicas.value) : undefined
+    const outcomes = yield* Provisioning.ensure({ ...Provisioning.defaultLimits, replicas: count })
     for (const outcome of outcomes) {
       const detail = outcome.action === "repaired"
         ? ` (${outcome.drift.map((d) => `${d.field}: ${JSON.stringify(d.actual)} → ${JSON.stringify(d.expected)}`).join(", ")})`

@@ -7,7 +7,7 @@ import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, Ack
 import type { ConsumerUpdateConfig as JsConsumerUpdateConfig } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { nanos } from "@nats-io/transport-node"
-import { ConsumerConfig, Errors, Nats } from "@tributary/core"
+import { ConsumerConfig, Errors, Nats, Provisioning } from "@tributary/core"
 import { Effect, Either, Equal, Option, Schema } from "effect"
 import { ConsumerChangeRefused, ConsumerChangedConcurrently, ConsumerExists, ConsumerUpdateRefused } from "./Errors.js"
 import * as JetStreamConsumer from "./JetStreamConsumer.js"
@@ -66,7 +66,8 @@ export const list = Effect.gen(function*() {
 /** Create the durable consumer, the dead-letter stream and its redrive consumer, replacing leftovers. */
 const provision = (config: ConsumerConfig.ConsumerConfig) =>
   Effect.gen(function*() {
-    const { jsm, ns } = yield* Nats.Nats
+    const client = yield* Nats.Nats
+    const { jsm, ns } = client
     const resources = Resources.of(ns, config.name, config.source)
     yield* tryNats(`remove leftover consumer ${resources.durable}`,
       ignoring(JetStreamApiCodes.ConsumerNotFound, () => jsm.consumers.delete(resources.stream, resources.durable)))
@@ -74,8 +75,11 @@ const provision = (config: ConsumerConfig.ConsumerConfig) =>
       jsm.consumers.add(resources.stream, JetStreamConsumer.configFor(ns, resources, config)))
     yield* tryNats(`remove leftover stream ${resources.deadLetterStream}`,
       ignoring(JetStreamApiCodes.StreamNotFound, () => jsm.streams.delete(resources.deadLetterStream)))
+    // As many replicas as the streams the operator provisioned; its consumers inherit them.
+    const replicas = yield* Provisioning.provisionedReplicas(client)
     yield* tryNats(`create stream ${resources.deadLetterStream}`, () =>
       jsm.streams.add({
+        num_replicas: replicas,
         name: resources.deadLetterStream,
         subjects: [resources.deadSubjects, resources.redriveSubjects],
         retention: RetentionPolicy.Workqueue,
