@@ -4,15 +4,21 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Log, Nats, Provisioning } from "@tributary/core"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Schema } from "effect"
+import * as Input from "../internal/Input.js"
 
 const replicas = Options.integer("replicas").pipe(
   Options.withDescription("JetStream replicas per stream and bucket (3 in a production cluster)"),
   Options.withDefault(Provisioning.defaultLimits.replicas)
 )
 
-export const provision = Command.make("provision", { replicas }, ({ replicas }) =>
+// JetStream keeps 1 replica when asked for 0, so `--replicas 0` would report a repair on
+// every run and make none; a negative count would fail on the first stream, in NATS' words.
+const Replicas = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be at least 1" }))
+
+export const provision = Command.make("provision", { replicas }, (args) =>
   Effect.gen(function*() {
+    const replicas = yield* Input.decode(Replicas, "--replicas")(args.replicas)
     const outcomes = yield* Provisioning.ensure({ ...Provisioning.defaultLimits, replicas })
     for (const outcome of outcomes) {
       const detail = outcome.action === "repaired"
