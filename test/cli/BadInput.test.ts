@@ -59,6 +59,20 @@ describe("tributary, given bad input", () => {
     expect(collections.stderr).not.toContain("collections[")
   })
 
+  it("syncs create: a --collections entry that is not a collection id names --collections", async () => {
+    expectRefusal(
+      await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,bogus"),
+      "--collections",
+      "stripe:customer"
+    )
+  })
+
+  it("syncs pause, resume and delete: a sync argument that is not a sync id names <sync>", async () => {
+    for (const verb of ["pause", "resume", "delete"]) {
+      expectRefusal(await tributary("syncs", verb, "a.b"), "<sync>", "letters, digits")
+    }
+  })
+
   it("syncs create: a share or quota out of range names the option", async () => {
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "2"), "--share", "1")
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "0"), "--quota", "positive")
@@ -71,6 +85,7 @@ describe("tributary, given bad input", () => {
 
   it("provision: a replica count JetStream does not take names --replicas and the range", async () => {
     expectRefusal(await tributary("provision", "--replicas", "0"), "--replicas", "1 to 5")
+    expectRefusal(await tributary("provision", "--replicas", "-1"), "--replicas", "1 to 5")
     expectRefusal(await tributary("provision", "--replicas", "7"), "--replicas", "1 to 5")
   })
 

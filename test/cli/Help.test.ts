@@ -87,6 +87,8 @@ describe("tributary --help", () => {
       tributary("proxy", "credentials", "create", "--help")
     ])
     for (const option of ["--api-key", "--collections", "--quota", "--share"]) expect(help(create)).toContain(option)
+    // @effect/cli says only "can be set from environment variables": the description names it.
+    expect(help(create)).toContain("TRIBUTARY_SYNC_API_KEY")
     for (const option of ["--sync", "--name", "--host"]) expect(help(credentials)).toContain(option)
   })
 

@@ -18,7 +18,7 @@ const source = Options.text("source").pipe(
   Options.withDefault("stripe")
 )
 const apiKey = Options.redacted("api-key").pipe(
-  Options.withDescription("The upstream API key (stored encrypted with TRIBUTARY_SECRET_KEY)"),
+  Options.withDescription("The upstream API key, else TRIBUTARY_SYNC_API_KEY (stored encrypted with TRIBUTARY_SECRET_KEY)"),
   Options.withFallbackConfig(Schema.Config("TRIBUTARY_SYNC_API_KEY", Schema.Redacted(Schema.String)))
 )
 const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
@@ -42,13 +42,16 @@ const share = Options.float("share").pipe(
   Options.withDefault(SyncConfig.defaultRateBudget.share)
 )
 
-const syncId = Args.text({ name: "sync" }).pipe(Args.withSchema(Ids.SyncId))
+// Decoded in the handler with Input.decode, not Args.withSchema: a bad id is then one line
+// naming `<sync>` and exit 1, as for every option, instead of the schema's parse tree.
+const syncId = Args.text({ name: "sync" }).pipe(Args.withDescription("The sync id (see `syncs list`)"))
+const decodeSyncId = Input.decode(Ids.SyncId, "<sync>")
 
 const parseCollections = (value: string) =>
   value === "all"
     ? Effect.succeed("all" as const)
     : Effect.forEach(value.split(",").map((c) => c.trim()).filter((c) => c !== ""), (c) =>
-      Schema.decodeUnknown(Collection.CollectionId)(c))
+      Input.decode(Collection.CollectionId, "--collections")(c))
 
 /**
  * `SyncStore.create` names the stored field at fault (`api_base_url`, `collections[1]`), as
@@ -121,14 +124,16 @@ const list = Command.make("list", {}, () =>
 
 const setState = (verb: "pause" | "resume") =>
   Command.make(verb, { sync: syncId }, (args) =>
-    SyncStore.setState(args.sync, verb === "pause" ? "paused" : "active").pipe(
+    decodeSyncId(args.sync).pipe(
+      Effect.flatMap((id) => SyncStore.setState(id, verb === "pause" ? "paused" : "active")),
       Effect.zipRight(Console.log(`${verb === "pause" ? "paused" : "resumed"} ${args.sync}`)),
       Effect.provide(services)
     )
   ).pipe(Command.withDescription(verb === "pause" ? "Pause a sync (it keeps its state)" : "Resume a paused sync where it stopped"))
 
 const remove = Command.make("delete", { sync: syncId }, (args) =>
-  SyncStore.remove(args.sync).pipe(
+  decodeSyncId(args.sync).pipe(
+    Effect.flatMap(SyncStore.remove),
     Effect.zipRight(Console.log(`deleted ${args.sync}`)),
     Effect.provide(services)
   )
