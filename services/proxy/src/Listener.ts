@@ -13,6 +13,7 @@ import { AuthenticationFailed, ClientGone, CredentialsUnavailable, open } from "
 import { Relay } from "./session/Relay.js"
 import type { SessionLog } from "./session/Relay.js"
 import { ReportedParameters } from "./session/ReportedParameters.js"
+import { WriteCancel } from "./session/WriteCancel.js"
 import type { Writes } from "./session/Writes.js"
 import { login, UpstreamLoginFailed } from "./upstream/UpstreamLogin.js"
 import type { UpstreamTarget } from "./upstream/UpstreamTarget.js"
@@ -41,7 +42,7 @@ const OWN_PARAMETERS = new Set(["user", "database", "replication"])
 export interface Listening {
   readonly port: number
   readonly sessions: () => number
-  /** Forward a cancel for a session of this process; false when the key is not ours. */
+  /** Cancel a session of this process (its write, or upstream); false when the key is not ours. */
   readonly cancel: (processId: number, secret: number) => Promise<boolean>
   readonly close: () => Promise<void>
 }
@@ -69,7 +70,8 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
       options.onLogin?.("ok")
       const parameters = new Map([...opening.parameters].filter(([name]) => !OWN_PARAMETERS.has(name)))
       const upstream = await login(options.upstream, parameters)
-      const key = cancels.register(options.upstream, upstream.processId, upstream.secret)
+      const writeCancel = new WriteCancel()
+      const key = cancels.register(options.upstream, upstream.processId, upstream.secret, writeCancel)
       client.write(Buffer.concat([
         ...upstream.parameterStatus,
         Backend.backendKeyData(key.processId, key.secret),
@@ -82,6 +84,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         options.writesFor(opening.credential),
         upstream.status,
         ReportedParameters.fromLogin(upstream.parameterStatus),
+        writeCancel,
         key.release,
         options.log
       )

@@ -113,11 +113,15 @@ export const make = (options: Options) =>
     })
     let sessions = () => 0
     const metrics = Metrics.make(() => sessions())
-    const execute = async (credential: ProxyCredentials.ProxyCredential, request: Parameters<typeof executor.execute>[1]) => {
+    const execute = async (
+      credential: ProxyCredentials.ProxyCredential,
+      request: Parameters<typeof executor.execute>[1],
+      canceled: AbortSignal
+    ) => {
       const started = performance.now()
       const natsLost = nats.unusable()
       const outcome = natsLost === undefined
-        ? await executor.execute(credential, request)
+        ? await executor.execute(credential, request, canceled)
         : { ok: false as const, report: refusedWhileNatsLost(request.write, natsLost) }
       const { action, relation: { table } } = request.write
       metrics.writes.inc({ table: `${table.schema}.${table.table}`, action, sqlstate: outcome.ok ? "00000" : outcome.report.code })
@@ -149,7 +153,7 @@ export const make = (options: Options) =>
           writesFor: (credential) => ({
             verdict: classifier.verdict,
             certainlyPasses: classifier.certainlyPasses,
-            execute: (request) => execute(credential, request),
+            execute: (request, canceled) => execute(credential, request, canceled),
             resolveNames
           }),
           log,

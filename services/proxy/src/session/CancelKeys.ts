@@ -1,7 +1,8 @@
 /**
  * BackendKeyData the proxy hands out, and what each key means upstream. A CancelRequest
  * arrives on a new connection with the proxy's key; the proxy forwards it to the upstream
- * backend with the upstream key. Keys live in this process: workers of one replica pass
+ * backend with the upstream key, unless the session's write the proxy runs itself takes
+ * it (WriteCancel): upstream runs nothing for the session then. Keys live in this process: workers of one replica pass
  * a cancel they do not know to each other (`Workers.ts`); across replicas a cancel must
  * reach the replica that holds the session (one replica, or sticky load balancing).
  */
@@ -9,33 +10,36 @@ import { randomInt } from "node:crypto"
 import { connect } from "node:net"
 import * as Frontend from "../wire/Frontend.js"
 import type { UpstreamTarget } from "../upstream/UpstreamTarget.js"
+import type { WriteCancel } from "./WriteCancel.js"
 
 interface Entry {
   readonly secret: number
   readonly upstreamProcessId: number
   readonly upstreamSecret: number
   readonly target: UpstreamTarget
+  readonly write: WriteCancel
 }
 
 export class CancelKeys {
   private readonly entries = new Map<number, Entry>()
 
-  register(target: UpstreamTarget, upstreamProcessId: number, upstreamSecret: number) {
+  register(target: UpstreamTarget, upstreamProcessId: number, upstreamSecret: number, write: WriteCancel) {
     let processId = randomInt(1, 2 ** 31 - 1)
     while (this.entries.has(processId)) processId = randomInt(1, 2 ** 31 - 1)
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1)
-    this.entries.set(processId, { secret, upstreamProcessId, upstreamSecret, target })
+    this.entries.set(processId, { secret, upstreamProcessId, upstreamSecret, target, write })
     return { processId, secret, release: () => this.entries.delete(processId) }
   }
 
   /**
-   * Forward a cancel. False when the key is not one of ours; a wrong secret is ignored
-   * (true: the key was ours), as Postgres does.
+   * Cancel the session's write, or forward the cancel upstream. False when the key is not
+   * one of ours; a wrong secret is ignored (true: the key was ours), as Postgres does.
    */
   cancel(processId: number, secret: number): Promise<boolean> {
     const entry = this.entries.get(processId)
     if (entry === undefined) return Promise.resolve(false)
     if (entry.secret !== secret) return Promise.resolve(true)
+    if (entry.write.cancel()) return Promise.resolve(true)
     return new Promise((resolve) => {
       const socket = connect({ host: entry.target.host, port: entry.target.port })
       socket.once("connect", () => socket.end(Frontend.encodeCancel(entry.upstreamProcessId, entry.upstreamSecret)))

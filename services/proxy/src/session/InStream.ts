@@ -9,6 +9,7 @@
 import type { Ask } from "./SessionQuestions.js"
 import type { ReportedParameters } from "./ReportedParameters.js"
 import type { Unanswered } from "./Unanswered.js"
+import type { WriteCancel } from "./WriteCancel.js"
 import type { Writes } from "./Writes.js"
 
 /** The session's state a runner reads, and the one fact it adds (a write run in place). */
@@ -23,6 +24,8 @@ export interface PartOptions {
 
 export interface InStream<W> {
   readonly writes: Writes<W>
+  /** The session's CancelRequest, which a running write takes (WriteAnswer). */
+  readonly writeCancel: WriteCancel
   readonly session: SessionState
   /** The session's settings as upstream last reported them. */
   readonly parameters: ReportedParameters

@@ -55,6 +55,7 @@ import { Unanswered } from "./Unanswered.js"
 import * as SimpleQueryWrite from "./SimpleQueryWrite.js"
 import { Suspension } from "./Suspension.js"
 import * as UnexpectedFailure from "./UnexpectedFailure.js"
+import type { WriteCancel } from "./WriteCancel.js"
 import type { Writes } from "./Writes.js"
 
 /** Where a session's failures are logged (the service's logger). */
@@ -88,6 +89,8 @@ export class Relay<W> {
     initialStatus: Backend.TransactionStatus,
     /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
     parameters: ReportedParameters,
+    /** Where the session's CancelRequest goes while a write of the proxy's own runs. */
+    writeCancel: WriteCancel,
     private readonly onClosed: () => void,
     private readonly log: SessionLog
   ) {
@@ -109,6 +112,7 @@ export class Relay<W> {
     })
     this.stream = {
       writes,
+      writeCancel,
       session: this.unanswered,
       parameters,
       ask: this.suspension.ask,

@@ -17,7 +17,7 @@ export interface Answer {
 export const run = async <W>(stream: InStream<W>, request: ExecuteRequest<W>, simple: boolean): Promise<Answer> => {
   let accepted: Accepted | undefined
   try {
-    const outcome = await stream.writes.execute(request)
+    const outcome = await stream.writeCancel.during((canceled) => stream.writes.execute(request, canceled))
     if (outcome.ok) accepted = outcome.result.accepted
     return { ok: outcome.ok, messages: messagesOf(outcome, simple) }
   } catch (error) {

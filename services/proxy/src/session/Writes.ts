@@ -96,7 +96,11 @@ export interface Writes<W> {
    * `verdict` of that text is certainly a pass; false means "ask `verdict`".
    */
   readonly certainlyPasses: (bytes: Uint8Array, start: number, end: number) => boolean
-  readonly execute: (request: ExecuteRequest<W>) => Promise<WriteOutcome>
+  /**
+   * `canceled` aborts when the client cancels the statement (a CancelRequest with the
+   * session's key) while it runs: until the API has answered, the write ends with 57014.
+   */
+  readonly execute: (request: ExecuteRequest<W>, canceled: AbortSignal) => Promise<WriteOutcome>
   /** The schema each name resolves to through `searchPath` (the client's session's), as Postgres would resolve it. */
   readonly resolveNames: (searchPath: string, names: ReadonlyArray<string>) => Promise<Resolution>
 }

@@ -110,6 +110,25 @@ export const statementTimedOut = (timeoutMs: number, sent: boolean, table: Synce
   table: table.table
 })
 
+/**
+ * The client canceled the statement (a CancelRequest, WriteCancel) before the API answered:
+ * what Postgres answers for a canceled statement, nothing applied here. As with the
+ * statement_timeout, once the request has left the API may still apply it.
+ */
+export const canceledByUser = (sent: boolean, table: SyncedTable): Report => ({
+  severity: "ERROR",
+  code: "57014",
+  message: "canceling statement due to user request",
+  detail: sent
+    ? `the statement was canceled while ${table.schema} had the write unanswered: it may have been applied there`
+    : `the statement was canceled before the write was sent to ${table.schema}`,
+  hint: sent
+    ? "Do not retry blindly: if the API applied the change, the row arrives with the next sync. Check before writing again."
+    : "Nothing was written. Run the statement again if you still want the change.",
+  schema: table.schema,
+  table: table.table
+})
+
 /** The API applied the change; writing it here failed. */
 export const notApplied = (source: string, ids: ReadonlyArray<string>, detail: string, table: SyncedTable): Report => ({
   severity: "ERROR",

@@ -12,6 +12,9 @@
  *      statement); then read RETURNING back on a reader connection.
  *
  * The client's own session is never used, so the write escapes the client's transaction.
+ * A CancelRequest for the session (WriteCancel) ends step 2's wait as the session's
+ * statement_timeout does (57014), and before it sends nothing; once the API has answered,
+ * step 3 runs: the change is the API's.
  */
 import { randomUUID } from "node:crypto"
 import { Record as CoreRecord } from "@tributary/core"
@@ -86,6 +89,7 @@ const refusal = (code: string, message: string, hint: string, plan: WritePlan): 
 
 const stopReport = (stop: Send.Stop, wait: StatementTimeout.ApiWait, table: WritePlan["relation"]["table"]): Report => {
   if (stop._tag === "Refused") return ErrorMapping.fromUpstream(stop.error, table)
+  if (stop._tag === "Canceled") return ErrorMapping.canceledByUser(true, table)
   return wait.statementTimeoutMs === undefined
     ? ErrorMapping.sentWithoutAnswer(table.schema, `no answer within ${wait.ms} ms`, table)
     : ErrorMapping.statementTimedOut(wait.statementTimeoutMs, true, table)
@@ -96,6 +100,7 @@ export const make = (deps: ExecutorDeps) => {
   const execute = async (
     credential: ProxyCredentials.ProxyCredential,
     request: ExecuteRequest<WritePlan>,
+    canceled: AbortSignal,
     progress: { accepted?: Accepted }
   ): Promise<WriteOutcome> => {
     const started = performance.now()
@@ -177,7 +182,9 @@ export const make = (deps: ExecutorDeps) => {
     if (wait.ms === 0 && wait.statementTimeoutMs !== undefined) {
       return { ok: false, report: ErrorMapping.statementTimedOut(wait.statementTimeoutMs, false, table) }
     }
-    const sent = await Send.send(writer, ops, wait.ms)
+    // Canceled while the rows were found (their queries are not cut short, as for the timeout): nothing is sent.
+    if (canceled.aborted) return { ok: false, report: ErrorMapping.canceledByUser(false, table) }
+    const sent = await Send.send(writer, ops, wait.ms, canceled)
     const stopped = sent.stop === undefined ? undefined : stopReport(sent.stop, wait, table)
     if (stopped !== undefined && sent.written.length === 0) return { ok: false, report: stopped }
     const observations = sent.written
@@ -244,10 +251,14 @@ export const make = (deps: ExecutorDeps) => {
    * own session upstream was not touched, so the connection goes on. Once the API has
    * accepted the write, the error says so, with its ids (UnexpectedFailure).
    */
-  const executeGuarded = async (credential: ProxyCredentials.ProxyCredential, request: ExecuteRequest<WritePlan>): Promise<WriteOutcome> => {
+  const executeGuarded = async (
+    credential: ProxyCredentials.ProxyCredential,
+    request: ExecuteRequest<WritePlan>,
+    canceled: AbortSignal
+  ): Promise<WriteOutcome> => {
     const progress: { accepted?: Accepted } = {}
     try {
-      return await execute(credential, request, progress)
+      return await execute(credential, request, canceled, progress)
     } catch (error) {
       deps.unexpected(error)
       const { schema, table } = request.write.relation.table

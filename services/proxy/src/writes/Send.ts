@@ -13,6 +13,8 @@ export type Stop =
   | { readonly _tag: "Refused"; readonly error: UpstreamErrors.UpstreamError }
   /** The deadline passed while a request was out: its rows may or may not have been applied. */
   | { readonly _tag: "NoAnswer" }
+  /** The client canceled the statement while a request was out: its rows may or may not have been applied. */
+  | { readonly _tag: "Canceled" }
 
 export interface Sent {
   /** The objects as the API left them, in the order of the rows. */
@@ -33,21 +35,38 @@ const batches = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<Readon
   return out
 }
 
-export const send = async (writer: Connector.Writer, ops: ReadonlyArray<Connector.WriteOp>, timeoutMs: number): Promise<Sent> => {
-  const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(), timeoutMs)
+/** What ends the wait for the API before it answers; the first of them is the stop. */
+type Ended = Exclude<Stop, { readonly _tag: "Refused" }>
+
+/** `canceled`: the client canceled the statement (WriteCancel); it ends the wait as the deadline does. */
+export const send = async (
+  writer: Connector.Writer,
+  ops: ReadonlyArray<Connector.WriteOp>,
+  timeoutMs: number,
+  canceled: AbortSignal
+): Promise<Sent> => {
+  const ending = new AbortController()
+  let ended: Ended = { _tag: "NoAnswer" }
+  const end = (why: Ended) => () => {
+    if (ending.signal.aborted) return
+    ended = why
+    ending.abort()
+  }
+  const timer = setTimeout(end({ _tag: "NoAnswer" }), timeoutMs)
+  const onCancel = end({ _tag: "Canceled" })
+  canceled.addEventListener("abort", onCancel)
   const written: Array<Connector.Observation> = []
   let done = 0
   try {
     for (const batch of batches(ops, Math.max(1, writer.batchSize))) {
-      const exit = await Effect.runPromiseExit(writer.write(batch), { signal: deadline.signal })
+      const exit = await Effect.runPromiseExit(writer.write(batch), { signal: ending.signal })
       if (Exit.isSuccess(exit)) {
         written.push(...exit.value)
         done += batch.length
         continue
       }
       const unsent = ops.length - done - batch.length
-      if (Cause.isInterruptedOnly(exit.cause)) return { written, stop: { _tag: "NoAnswer" }, unsent }
+      if (Cause.isInterruptedOnly(exit.cause)) return { written, stop: ended, unsent }
       // The proxy's requests runner lets outages and rate limits through as defects (see WriterDirectory).
       const error = Option.getOrUndefined(Option.orElse(Cause.failureOption(exit.cause), () => Cause.dieOption(exit.cause)))
       if (isUpstreamError(error)) return { written, stop: { _tag: "Refused", error }, unsent }
@@ -56,5 +75,6 @@ export const send = async (writer: Connector.Writer, ops: ReadonlyArray<Connecto
     return { written, unsent: 0 }
   } finally {
     clearTimeout(timer)
+    canceled.removeEventListener("abort", onCancel)
   }
 }

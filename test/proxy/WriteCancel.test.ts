@@ -1,0 +1,203 @@
+/**
+ * A CancelRequest (psql's Ctrl-C, JDBC's Statement.cancel()) for a session whose write
+ * waits on the API ends the write as Postgres ends a canceled statement: ERROR 57014,
+ * "canceling statement due to user request", nothing applied to Postgres, the connection
+ * usable. As with the session's statement_timeout (WriteStatementTimeout.test.ts), the
+ * API had the request and may still have taken it (here it has: the gate holds only its
+ * answer). node-postgres has no cancel of its own in every version, so the 16-byte
+ * CancelRequest goes on a socket of the test's own, with the BackendKeyData the client got.
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { connect as connectTcp } from "node:net"
+import { StripeConnector } from "@tributary/connector-stripe"
+import { Emulator } from "@tributary/stripe-emulator"
+import type { RunningEmulator } from "@tributary/stripe-emulator"
+import { Fixtures } from "@tributary/testkit"
+import { Ports } from "@tributary/testkit/servers"
+import type pg from "pg"
+import Stripe from "stripe"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as ApiGate from "./support/ApiGate.js"
+import * as Clients from "./support/Clients.js"
+import { failure } from "./support/Failure.js"
+import * as ProxyStack from "./support/ProxyStack.js"
+import * as ServiceProcess from "./support/ServiceProcess.js"
+
+/** The service process's API timeout: long, so only the cancel can end its writes' waits. */
+const SERVICE_API_TIMEOUT_MS = 20_000
+
+let emulator: RunningEmulator
+let gate: ApiGate.ApiGate
+let stack: ProxyStack.ProxyStack
+let api: Stripe
+const clients = Clients.make()
+
+beforeAll(async () => {
+  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
+  gate = await ApiGate.start(emulator.url)
+  const [a, b] = emulator.apiKeys
+  stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] })
+  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+})
+
+afterAll(async () => {
+  await clients.endAll()
+  await stack?.stop()
+  await gate?.stop()
+  await emulator?.stop()
+})
+
+/** The next customer created: the API takes it, its answer is held. */
+const holdCustomer = () => gate.hold((method, path) => method === "POST" && path.startsWith("/v1/customers"))
+
+const keyOf = (client: pg.Client) => client as unknown as { readonly processID: number; readonly secretKey: number }
+
+/** A CancelRequest on a connection of its own; resolves once the proxy has closed it. */
+const cancelRequest = (port: number, processId: number, secret: number) =>
+  new Promise<void>((resolve, reject) => {
+    const packet = Buffer.alloc(16)
+    packet.writeInt32BE(16, 0)
+    packet.writeInt32BE(80877102, 4)
+    packet.writeInt32BE(processId, 8)
+    packet.writeInt32BE(secret, 12)
+    const socket = connectTcp({ host: "127.0.0.1", port }, () => socket.end(packet))
+    socket.once("error", reject)
+    socket.once("close", () => resolve())
+  })
+
+const cancel = (port: number, client: pg.Client) => cancelRequest(port, keyOf(client).processID, keyOf(client).secretKey)
+
+const rowsWithEmail = async (client: pg.Client, email: string) =>
+  (await client.query<{ email: string }>("select email from stripe.customers where email = $1", [email])).rows.map((row) => row.email)
+
+/** Cancels `client`'s write once the API has answered it (held), and what the write answered, how soon. */
+const cancelHeldWrite = async (port: number, client: pg.Client, writing: Promise<pg.DatabaseError>, held: ApiGate.Held) => {
+  const answer = await held.answered
+  const sentAt = performance.now()
+  await cancel(port, client)
+  const error = await writing
+  const elapsedMs = performance.now() - sentAt
+  held.release()
+  return { error, elapsedMs, answer }
+}
+
+describe("a CancelRequest for a session whose write waits on the API", () => {
+  it("ends the write with 57014 at once, nothing applied, the connection usable", async () => {
+    const client = await clients.connect(stack.a.url)
+    const held = holdCustomer()
+    const writing = failure(client.query("insert into stripe.customers (email) values ('cancel-simple@x.co')"))
+    const { error, elapsedMs, answer } = await cancelHeldWrite(stack.port, client, writing, held)
+    expect(error.severity).toBe("ERROR")
+    expect(error.code).toBe("57014")
+    expect(error.message).toBe("canceling statement due to user request")
+    expect(error.detail).toMatch(/may have been applied/)
+    expect(error.hint).toMatch(/Do not retry blindly/)
+    // Not the proxy's API timeout (58000, after API_TIMEOUT_MS): the cancel ended the wait.
+    expect(elapsedMs).toBeLessThan(ProxyStack.API_TIMEOUT_MS)
+    // The API took it: the row arrives with the sync, never through the canceled write.
+    expect(answer.status).toBe(200)
+    expect(await rowsWithEmail(client, "cancel-simple@x.co")).toEqual([])
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("aborts the client's block, in the extended protocol", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("begin")
+    const held = holdCustomer()
+    const writing = failure(client.query("insert into stripe.customers (email) values ($1)", ["cancel-block@x.co"]))
+    const { error } = await cancelHeldWrite(stack.port, client, writing, held)
+    expect(error.code).toBe("57014")
+    expect(error.message).toBe("canceling statement due to user request")
+    expect((await failure(client.query("select 1"))).code).toBe("25P02")
+    await client.query("rollback")
+    expect(await rowsWithEmail(client, "cancel-block@x.co")).toEqual([])
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("does nothing with a wrong secret, as Postgres: the write goes on and is applied", async () => {
+    const client = await clients.connect(stack.a.url)
+    const held = holdCustomer()
+    const writing = client.query("insert into stripe.customers (email) values ('cancel-wrong@x.co') returning email")
+    await held.answered
+    // Taken (or ignored) by the time the proxy has closed the cancel's connection.
+    await cancelRequest(stack.port, keyOf(client).processID, keyOf(client).secretKey ^ 1)
+    held.release()
+    expect((await writing).rows).toEqual([{ email: "cancel-wrong@x.co" }])
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("sends nothing when it arrives before the API call (while the rows are found)", async () => {
+    const client = await clients.connect(stack.a.url)
+    const observer = await clients.connect(stack.ownerUrl)
+    const writing = failure(client.query("insert into stripe.customers (email) select 'cancel-early@x.co' from pg_sleep(2)"))
+    await Fixtures.waitFor("the write's rows being found", async () => {
+      const { rowCount } = await observer.query(
+        "select 1 from pg_stat_activity where state = 'active' and query like '%cancel-early@x.co%' and pid <> pg_backend_pid()"
+      )
+      return rowCount === 1 ? true : undefined
+    }, { timeoutMs: 10_000, intervalMs: 20 })
+    await cancel(stack.port, client)
+    const error = await writing
+    expect(error.code).toBe("57014")
+    expect(error.message).toBe("canceling statement due to user request")
+    expect(error.hint).toMatch(/Nothing was written/)
+    expect((await api.customers.list({ email: "cancel-early@x.co", limit: 100 })).data).toEqual([])
+    expect(await rowsWithEmail(client, "cancel-early@x.co")).toEqual([])
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+})
+
+describe("with two worker processes", () => {
+  let service: ChildProcess | undefined
+  let port: number
+  let output = ""
+
+  beforeAll(async () => {
+    port = await Ports.freePort()
+    service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ...stack.serviceEnv,
+        TRIBUTARY_PROXY_HOST: "127.0.0.1",
+        TRIBUTARY_PROXY_PORT: String(port),
+        TRIBUTARY_PROXY_HTTP_PORT: String(await Ports.freePort()),
+        TRIBUTARY_PROXY_WORKERS: "2",
+        TRIBUTARY_PROXY_API_TIMEOUT_MS: String(SERVICE_API_TIMEOUT_MS),
+        TRIBUTARY_LOG_LEVEL: "info"
+      }
+    })
+    service.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    service.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    // Both workers listening, so connections are handed to both.
+    await Fixtures.waitFor(
+      "two proxy workers listening",
+      () => ((output.match(/proxy listening on/g) ?? []).length >= 2 ? true : undefined),
+      { timeoutMs: 60_000 }
+    )
+  })
+
+  afterAll(async () => {
+    await ServiceProcess.stop(service)
+  })
+
+  it("ends the write whichever worker the CancelRequest lands on", async () => {
+    const url = Object.assign(new URL(stack.a.url), { port: String(port) }).toString()
+    // The primary hands connections to the workers in turn: these two sessions are on
+    // different workers, and each cancel below most likely lands on the worker of the
+    // session it is not for. Wherever it lands, it must end the write.
+    const first = await clients.connect(url)
+    const second = await clients.connect(url)
+    for (const [client, email] of [[second, "cancel-w2@x.co"], [first, "cancel-w1@x.co"]] as const) {
+      const held = holdCustomer()
+      const writing = failure(client.query("insert into stripe.customers (email) values ($1)", [email]))
+      const { error, elapsedMs } = await cancelHeldWrite(port, client, writing, held)
+      expect(error.code).toBe("57014")
+      expect(error.message).toBe("canceling statement due to user request")
+      expect(elapsedMs).toBeLessThan(SERVICE_API_TIMEOUT_MS / 2)
+      expect(await rowsWithEmail(client, email)).toEqual([])
+      expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+    }
+  })
+})
