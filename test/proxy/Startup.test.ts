@@ -31,8 +31,49 @@ describe("proxy: start-up configuration", () => {
   })
 
   it("a bad TRIBUTARY_PROXY_WORKERS: exit 1, named, as any other setting is (no stack trace)", async () => {
-    const result = await start({ TRIBUTARY_PROXY_WORKERS: "lots" })
+    const result = await start({
+      TRIBUTARY_PROXY_WORKERS: "lots",
+      TRIBUTARY_PROXY_UPSTREAM_URL: "postgres://reader@db/x",
+      TRIBUTARY_POSTGRES_URL: "postgres://writer@db/x",
+      TRIBUTARY_SECRET_KEY: "a-secret-key-of-at-least-32-characters"
+    })
     expect(result.status).toBe(1)
-    expect(result.stderr).toMatch(/^invalid configuration: TRIBUTARY_PROXY_WORKERS must be an integer from 1 to 64, not "lots"\n$/)
+    expect(result.stderr).toBe('invalid configuration: (Invalid data at TRIBUTARY_PROXY_WORKERS: "must be an integer from 1 to 64, not "lots"")\n')
+  })
+  it("bad values across every group the proxy reads (NATS, Postgres, secret key, log, metrics, proxy, tables): exit 1, all named, no secret echoed", async () => {
+    const result = await start({
+      TRIBUTARY_PROXY_WORKERS: "1",
+      TRIBUTARY_NATS_URL: "http://x",
+      TRIBUTARY_POSTGRES_URL: "mysql://user:hunter2@db/x",
+      TRIBUTARY_SECRET_KEY: "short-secret",
+      TRIBUTARY_LOG_LEVEL: "loud",
+      TRIBUTARY_METRICS_TOKEN: "short-token",
+      TRIBUTARY_PROXY_PORT: "99999",
+      TRIBUTARY_PROXY_UPSTREAM_URL: "postgres://reader:s3cret-reader@db/x",
+      TRIBUTARY_TABLES: "{"
+    })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: /)
+    for (const name of ["NATS_URL", "POSTGRES_URL", "SECRET_KEY", "LOG_LEVEL", "METRICS_TOKEN", "PROXY_PORT", "TABLES"]) {
+      expect(result.stderr).toContain(`TRIBUTARY_${name}`)
+    }
+    for (const secret of ["hunter2", "short-secret", "short-token", "s3cret-reader"]) expect(result.stderr).not.toContain(secret)
+  })
+
+  it("a bad TRIBUTARY_PROXY_WORKERS with other bad values: all named, once, before any worker is forked", async () => {
+    const result = await start({ TRIBUTARY_PROXY_WORKERS: "lots", TRIBUTARY_NATS_URL: "http://x", TRIBUTARY_SECRET_KEY: "short-secret" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: /)
+    expect(result.stderr.split("invalid configuration").length).toBe(2)
+    for (const name of ["PROXY_WORKERS", "NATS_URL", "SECRET_KEY"]) expect(result.stderr).toContain(`TRIBUTARY_${name}`)
+  })
+
+  it("several workers and bad values: the primary reports them once, rather than every worker", async () => {
+    const result = await start({ TRIBUTARY_PROXY_WORKERS: "3", TRIBUTARY_NATS_URL: "http://x", TRIBUTARY_PROXY_API_TIMEOUT_MS: "0" })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: /)
+    expect(result.stderr.split("invalid configuration").length).toBe(2)
+    expect(result.stderr).not.toContain("proxy worker")
+    for (const name of ["NATS_URL", "PROXY_API_TIMEOUT_MS", "PROXY_UPSTREAM_URL"]) expect(result.stderr).toContain(`TRIBUTARY_${name}`)
   })
 })

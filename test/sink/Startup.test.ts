@@ -25,4 +25,24 @@ describe("sink: start-up configuration", () => {
     expect(result.stderr).toContain("TRIBUTARY_TABLES")
     expect(result.stderr).toContain("[\"tabel\"]")
   })
+  it("bad values across every group the sink reads (NATS, Postgres, log, metrics, sink): exit 1, all named, no secret echoed", async () => {
+    const result = await Child.run(process.execPath, ["--import", "tsx", SinkProcess.MAIN], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        TRIBUTARY_NATS_URL: "http://x",
+        TRIBUTARY_POSTGRES_URL: "mysql://user:hunter2@db/x",
+        TRIBUTARY_LOG_LEVEL: "loud",
+        TRIBUTARY_METRICS_TOKEN: "short-token",
+        TRIBUTARY_SINK_CONCURRENCY: "0"
+      },
+      timeoutMs: 30_000
+    })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^invalid configuration: /)
+    for (const name of ["NATS_URL", "POSTGRES_URL", "LOG_LEVEL", "METRICS_TOKEN", "SINK_CONCURRENCY"]) {
+      expect(result.stderr).toContain(`TRIBUTARY_${name}`)
+    }
+    expect(result.stderr).not.toContain("hunter2")
+    expect(result.stderr).not.toContain("short-token")
+  })
 })

@@ -5,8 +5,8 @@
  */
 import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
-import { Cause, Effect, Exit, Layer, Option, Runtime } from "effect"
+import { Log, Nats, Provisioning, Secrets, Settings } from "@tributary/core"
+import { Cause, Config, Effect, Exit, Layer, Option, Runtime } from "effect"
 import { GatewayApi } from "./api/Api.js"
 import * as Auth from "./api/Auth.js"
 import * as BearerTokens from "./api/BearerTokens.js"
@@ -141,11 +141,21 @@ export const layer = (settings: GatewaySettings.GatewaySettings, options: { read
     Layer.provide(Layer.setTracerEnabled(false))
   )
 
-/** Everything from the environment: what `main.ts` runs. */
-export const layerConfig = Layer.unwrapEffect(
-  Effect.map(GatewaySettings.gateway, (settings) => layer(settings, { processMetrics: true }))
-).pipe(
-  Layer.provide(Layer.mergeAll(Nats.layerConfig("consume-gateway"), Secrets.layerConfig)),
-  Layer.provide(Log.layerConfig("consume-gateway"))
-)
+/**
+ * Everything the gateway reads from `TRIBUTARY_*`, as one `Config`, read before anything is
+ * built: the groups of one `Config.all` are all checked, so every bad value is reported at
+ * once, not one restart at a time.
+ */
+export const config = Config.all({
+  gateway: GatewaySettings.gateway,
+  nats: Settings.nats,
+  secretKey: Settings.secretKey,
+  log: Settings.log
+})
 
+/** Everything from the environment: what `main.ts` runs. */
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, ({ gateway, log, nats, secretKey }) =>
+  layer(gateway, { processMetrics: true }).pipe(
+    Layer.provide(Layer.mergeAll(Nats.layer(nats, "consume-gateway"), Secrets.layer(secretKey))),
+    Layer.provide(Log.layer("consume-gateway", log.level))
+  )))

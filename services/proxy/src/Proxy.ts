@@ -3,7 +3,7 @@
  * the listener started; everything closed with the scope.
  */
 import { Sources } from "@tributary/connectors"
-import { Database, Nats, ProxyCredentials, Secrets } from "@tributary/core"
+import { Database, Log, MetricsAccess, Nats, ProxyCredentials, Secrets, Settings } from "@tributary/core"
 import type { Connector } from "@tributary/core"
 import { Tables, TablesConfig } from "@tributary/tables"
 import { Config, Effect, Either, Layer, Runtime } from "effect"
@@ -177,17 +177,31 @@ export const make = (options: Options) =>
   })
 
 /**
- * The service: configuration from `TRIBUTARY_*`, the proxy's own read before anything
- * connects, together, so that every bad value is reported at once.
+ * Everything the proxy reads from `TRIBUTARY_*`, as one `Config`, read before anything
+ * connects: the groups of one `Config.all` are all checked, so every bad value is reported
+ * at once, not one restart at a time.
  */
-export const main = Layer.unwrapEffect(Effect.gen(function*() {
-  const [config, tables] = yield* Config.all([ProxySettings.config, TablesConfig.fromEnv])
-  const settings = yield* ProxySettings.resolve(config)
-  const proxy = Layer.scopedDiscard(Effect.gen(function*() {
+export const config = Config.all({
+  proxy: ProxySettings.config,
+  tables: TablesConfig.fromEnv,
+  nats: Settings.nats,
+  postgres: Settings.postgres,
+  secretKey: Settings.secretKey,
+  log: Settings.log,
+  // Read again by the health server; here to be reported with the rest.
+  metricsToken: MetricsAccess.token
+})
+
+/** The service, everything from `TRIBUTARY_*`: what `main.ts` runs (in each worker). */
+export const layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
+  const { log, nats, postgres, proxy, secretKey, tables } = yield* config
+  const settings = yield* ProxySettings.resolve(proxy)
+  const service = Layer.scopedDiscard(Effect.gen(function*() {
     const { metricsText } = yield* make({ settings, tables })
     yield* Layer.build(Health.layer(settings.host, settings.httpPort, metricsText, settings.natsReadTimeoutMs))
   }))
-  return proxy.pipe(
-    Layer.provide(Layer.mergeAll(Database.layerConfig("tributary-proxy"), Nats.layerConfig("tributary-proxy"), Secrets.layerConfig))
+  return service.pipe(
+    Layer.provide(Layer.mergeAll(Database.layer(postgres, "tributary-proxy"), Nats.layer(nats, "tributary-proxy"), Secrets.layer(secretKey))),
+    Layer.provide(Log.layer("proxy", log.level))
   )
 }))

@@ -15,6 +15,8 @@
  */
 import cluster from "node:cluster"
 import { availableParallelism } from "node:os"
+import { Env, Main, Settings } from "@tributary/core"
+import { Config, ConfigError, Effect, Either, Exit } from "effect"
 import { AggregatorRegistry } from "prom-client"
 import type { Registry } from "prom-client"
 
@@ -53,24 +55,31 @@ const MAX_WORKERS = 64
 /** A worker per core, at most MAX_WORKERS. */
 export const defaultCount = (): number => Math.min(availableParallelism(), MAX_WORKERS)
 
-/** Reads `TRIBUTARY_PROXY_WORKERS` (default: a worker per core), before any Effect runtime exists. */
-export const count = (value = process.env.TRIBUTARY_PROXY_WORKERS): number => {
-  if (value === undefined || value === "") return defaultCount()
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
-    throw new Error(`TRIBUTARY_PROXY_WORKERS must be an integer from 1 to ${MAX_WORKERS}, not ${JSON.stringify(value)}`)
-  }
-  return n
-}
+const WORKERS = Settings.env("PROXY_WORKERS")
 
-/** `count`, or, for a bad value, the start-up failure every other setting gets: exit 1, the variable named, no stack. */
-export const countOrExit = (): number => {
-  try {
-    return count()
-  } catch (error) {
-    process.stderr.write(`invalid configuration: ${error instanceof Error ? error.message : String(error)}\n`)
-    return process.exit(1)
-  }
+/** `TRIBUTARY_PROXY_WORKERS`: a worker per core when unset or empty. */
+export const workers = Config.string(WORKERS).pipe(
+  Config.withDefault(""),
+  Config.mapOrFail((value) => {
+    if (value === "") return Either.right(defaultCount())
+    const n = Number(value)
+    return Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS
+      ? Either.right(n)
+      // `mapOrFail` does not add the variable's name to the error's path: it is given here.
+      : Either.left(ConfigError.InvalidData([WORKERS], `must be an integer from 1 to ${MAX_WORKERS}, not ${JSON.stringify(value)}`))
+  })
+)
+
+/**
+ * The worker count, read together with the rest of the proxy's configuration (`proxy`) in the
+ * primary, before any worker is forked: a bad value exits 1 with the start-up failure every
+ * service gives, each bad variable named once, rather than once by every worker.
+ */
+export const countOrExit = (proxy: Config.Config<unknown>): number => {
+  const exit = Effect.runSyncExit(Effect.provide(Config.all([workers, proxy]), Env.layer()))
+  if (Exit.isSuccess(exit)) return exit.value[0]
+  process.stderr.write(`${Main.describeFailure(exit.cause)}\n`)
+  return process.exit(1)
 }
 
 /** A worker that served at least this long before it exited is replaced at once. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Config, Effect, Exit } from "effect"
 import * as SinkSettings from "../src/SinkSettings.js"
 
-/** What the sink reads at start-up (see `Service.layerConfig`). */
+/** The sink's own part of what it reads at start-up (`Service.config` adds NATS, Postgres, log and metrics). */
 const startup = Config.all([SinkSettings.sink, TablesConfig.fromEnv])
 
 const refusal = (env: Record<string, string>) =>

@@ -2,8 +2,8 @@
  * The sync service as one Layer: configuration, NATS, provisioning, the replica (leases and
  * actors) and the health/metrics server.
  */
-import { Log, Nats, Provisioning, Secrets } from "@tributary/core"
-import { Effect, Layer } from "effect"
+import { Log, MetricsAccess, Nats, Provisioning, Secrets, Settings as CoreSettings } from "@tributary/core"
+import { Config, Effect, Layer } from "effect"
 import * as Connectors from "./Connectors.js"
 import * as Health from "./http/Health.js"
 import * as Metrics from "./Metrics.js"
@@ -28,6 +28,22 @@ export const layerWith = (
     Layer.provideMerge(Settings.layer(settings))
   )
 
-export const layer = Layer.unwrapEffect(Effect.map(Settings.config, layerWith)).pipe(
-  Layer.provide(Layer.mergeAll(Nats.layerConfig("tributary-sync"), Secrets.layerConfig, Log.layerConfig("sync")))
-)
+/**
+ * Everything the sync service reads from `TRIBUTARY_*`, as one `Config`, read before anything
+ * is built: the groups of one `Config.all` are all checked, so every bad value is reported at
+ * once, not one restart at a time.
+ */
+export const config = Config.all({
+  sync: Settings.config,
+  nats: CoreSettings.nats,
+  secretKey: CoreSettings.secretKey,
+  log: CoreSettings.log,
+  // Read again by the health server, which tests build with their own settings; here to be reported with the rest.
+  metricsToken: MetricsAccess.token
+})
+
+/** Everything from `TRIBUTARY_*`: what `main.ts` runs. */
+export const layer = Layer.unwrapEffect(Effect.map(config, ({ log, nats, secretKey, sync }) =>
+  layerWith(sync).pipe(
+    Layer.provide(Layer.mergeAll(Nats.layer(nats, "tributary-sync"), Secrets.layer(secretKey), Log.layer("sync", log.level)))
+  )))

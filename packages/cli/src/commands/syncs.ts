@@ -5,13 +5,19 @@
  */
 import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
-import { Collection, Errors, Ids, Log, Nats, Secrets, SyncConfig, SyncStore } from "@tributary/core"
-import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Collection, Errors, Ids, Log, Nats, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
+import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
 
 const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+
+/** `create` needs the secret key too: read with NATS's settings, so that a bad value of each is reported at once. */
+const withSecretKey = Layer.unwrapEffect(Effect.map(
+  Config.all({ nats: Settings.nats, secretKey: Settings.secretKey }),
+  ({ nats, secretKey }) => Layer.mergeAll(Nats.layer(nats, "tributary-cli"), Secrets.layer(secretKey), Log.layer("cli", "warn"))
+))
 
 const source = Options.text("source").pipe(
   Options.withDescription(`The upstream API: ${SyncConfig.supportedSources.join(", ")}`),
@@ -89,7 +95,7 @@ const create = Command.make(
         Effect.catchTag("InvalidInput", (error) => new Errors.InvalidInput({ field: optionOf(error.field), detail: error.detail }))
       )
       yield* Console.log(created.id)
-    }).pipe(Effect.provide(Layer.merge(services, Secrets.layerConfig)))
+    }).pipe(Effect.provide(withSecretKey))
 ).pipe(Command.withDescription("Create a sync; it starts on a sync replica within seconds"))
 
 const list = Command.make("list", {}, () =>

@@ -9,10 +9,10 @@
  * every collection through the source's connector (`verify/ApiState.ts`).
  */
 import { Command, Options } from "@effect/cli"
-import { Database, Ids, Log, Nats, Secrets, SyncStore } from "@tributary/core"
+import { Database, Ids, Log, Nats, Secrets, Settings, SyncStore } from "@tributary/core"
 import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
-import { Console, Effect, Either, Layer, Option, Schema } from "effect"
+import { Config, Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { Sources } from "@tributary/connectors"
 import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
@@ -79,20 +79,23 @@ export const format = (report: Verification.Verify.Report): string => {
   return lines.join("\n")
 }
 
+/** Everything `verify` reads from `TRIBUTARY_*`, read together so that every bad value is reported at once. */
+const settings = Config.all({ nats: Settings.nats, postgres: Settings.postgres, secretKey: Settings.secretKey, tables: TablesConfig.fromEnv })
+
 export const verify = Command.make("verify", { sync, expected, emulatorUrl, json }, (args) =>
-  Effect.gen(function*() {
-    const id = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
-    const config = yield* SyncStore.get(id)
-    const state = yield* expectedStateFor(config, args.expected, args.emulatorUrl)
-    const tables = yield* TablesConfig.fromEnv
-    const { pool } = yield* Database.Database
-    const report = yield* Verification.Verify.run(pool, tables, id, state)
-    yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
-    if (report.differences > 0) process.exitCode = 1
-  }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(
-    Nats.layerConfig("tributary-cli"),
-    Database.layerConfig("tributary-verify"),
-    Secrets.layerConfig,
-    Log.layer("cli", "warn")
-  )))
+  Effect.flatMap(settings, ({ nats, postgres, secretKey, tables }) =>
+    Effect.gen(function*() {
+      const id = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
+      const config = yield* SyncStore.get(id)
+      const state = yield* expectedStateFor(config, args.expected, args.emulatorUrl)
+      const { pool } = yield* Database.Database
+      const report = yield* Verification.Verify.run(pool, tables, id, state)
+      yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
+      if (report.differences > 0) process.exitCode = 1
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(
+      Nats.layer(nats, "tributary-cli"),
+      Database.layer(postgres, "tributary-verify"),
+      Secrets.layer(secretKey),
+      Log.layer("cli", "warn")
+    ))))
 ).pipe(Command.withDescription("Compare Postgres with the upstream state of a sync; exit 1 on any difference"))
