@@ -7,8 +7,7 @@
  * reach the replica that holds the session (one replica, or sticky load balancing).
  */
 import { randomInt } from "node:crypto"
-import { connect } from "node:net"
-import * as Frontend from "../wire/Frontend.js"
+import { cancelBackend } from "../upstream/CancelUpstream.js"
 import type { UpstreamTarget } from "../upstream/UpstreamTarget.js"
 import type { WriteCancel } from "./WriteCancel.js"
 
@@ -40,11 +39,6 @@ export class CancelKeys {
     if (entry === undefined) return Promise.resolve(false)
     if (entry.secret !== secret) return Promise.resolve(true)
     if (entry.write.cancel()) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      const socket = connect({ host: entry.target.host, port: entry.target.port })
-      socket.once("connect", () => socket.end(Frontend.encodeCancel(entry.upstreamProcessId, entry.upstreamSecret)))
-      socket.once("close", () => resolve(true))
-      socket.once("error", () => resolve(true))
-    })
+    return cancelBackend(entry.target.host, entry.target.port, entry.upstreamProcessId, entry.upstreamSecret).then(() => true)
   }
 }

@@ -134,7 +134,8 @@ export const make = (deps: ExecutorDeps) => {
 
     // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
     // connections, logged in as the client role: with the client's privileges, never the owner's.
-    const asClient = <A>(work: (client: Queryable) => Promise<A>) => deps.readers.use(request.sessionParameters, work)
+    const asClient = <A>(work: (client: Queryable) => Promise<A>, cancelable?: AbortSignal) =>
+      deps.readers.use(request.sessionParameters, work, cancelable)
     let found: ReadonlyArray<FoundRow>
     let shape: Results.Shape | SendFunctions.NoSendFunction | undefined
     try {
@@ -144,9 +145,10 @@ export const make = (deps: ExecutorDeps) => {
         Promise.all([
           findRows(client, plan, parameters, limit + 1),
           plan.returning === undefined ? Promise.resolve(undefined) : describeReturning(client, plan, request.resultFormats, sendFunctions)
-        ])
-      )
+        ]), canceled)
     } catch (error) {
+      // The cancel reached the rows' query: said as a cancel before the API call is said.
+      if (canceled.aborted) return { ok: false, report: ErrorMapping.canceledByUser(false, table) }
       return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }
     if (shape !== undefined && "typeName" in shape) {
@@ -182,7 +184,8 @@ export const make = (deps: ExecutorDeps) => {
     if (wait.ms === 0 && wait.statementTimeoutMs !== undefined) {
       return { ok: false, report: ErrorMapping.statementTimedOut(wait.statementTimeoutMs, false, table) }
     }
-    // Canceled while the rows were found (their queries are not cut short, as for the timeout): nothing is sent.
+    // Canceled as the rows were found (a cancel that reached their query failed it above, with
+    // Postgres' own 57014): nothing is sent.
     if (canceled.aborted) return { ok: false, report: ErrorMapping.canceledByUser(false, table) }
     const sent = await Send.send(writer, ops, wait.ms, canceled)
     const stopped = sent.stop === undefined ? undefined : stopReport(sent.stop, wait, table)

@@ -21,6 +21,7 @@
  *   once it is done.
  */
 import pg from "pg"
+import { cancelBackend } from "../upstream/CancelUpstream.js"
 import { WRITE_SETTINGS } from "../session/OwnRequests.js"
 import type { Queryable } from "./Results.js"
 
@@ -45,21 +46,35 @@ export interface ReaderSessions {
    * Runs `work` on a connection of its own, with the client's settings; cleans it once
    * every query `work` issued has answered. Queries `work` issues at once are pipelined.
    */
-  readonly use: <A>(sessionParameters: ReadonlyMap<string, string>, work: (client: Queryable) => Promise<A>) => Promise<A>
+  readonly use: <A>(
+    sessionParameters: ReadonlyMap<string, string>,
+    work: (client: Queryable) => Promise<A>,
+    canceled?: AbortSignal
+  ) => Promise<A>
 }
 
 export const make = (pool: pg.Pool): ReaderSessions => ({
-  use: async (sessionParameters, work) => {
+  use: async (sessionParameters, work, canceled) => {
     const client = await pool.connect()
+    // The client's cancel reaches the query running for it, as it would upstream: a slow
+    // WHERE ends with Postgres' own 57014 instead of running to its end. Armed only while
+    // `work` runs; one that lands on the clean-up closes the connection (clean).
+    const cancel = () => void cancelBackend(client.host, client.port, backendKey(client).processID, backendKey(client).secretKey)
+    canceled?.addEventListener("abort", cancel, { once: true })
     try {
+      if (canceled?.aborted === true) cancel()
       // Queued first, so Postgres runs it first; both awaited, so neither failure goes unseen.
       const [, result] = await Promise.all([follow(client, sessionParameters), work(client)])
       return result
     } finally {
+      canceled?.removeEventListener("abort", cancel)
       clean(client)
     }
   }
 })
+
+/** node-postgres keeps the BackendKeyData it got, untyped. */
+const backendKey = (client: pg.PoolClient) => client as unknown as { readonly processID: number; readonly secretKey: number }
 
 /** Only when the client's settings differ from the connection's. */
 const follow = async (client: pg.PoolClient, sessionParameters: ReadonlyMap<string, string>): Promise<void> => {
