@@ -58,6 +58,5 @@ export const config = Config.all({
   publishConcurrency: positiveInt("SYNC_PUBLISH_CONCURRENCY", 256)
 })
 
-export const layerConfig = Layer.effect(SyncSettingsTag, config)
 export const layer = (settings: SyncSettings) => Layer.succeed(SyncSettingsTag, settings)
 export const current = Effect.map(SyncSettingsTag, (s) => s)
