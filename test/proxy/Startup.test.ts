@@ -2,6 +2,9 @@
  * The proxy process with bad configuration exits non-zero at start-up, naming every bad
  * variable at once, before it connects to anything.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Child } from "@tributary/testkit"
 import { describe, expect, it } from "vitest"
 
@@ -75,5 +78,50 @@ describe("proxy: start-up configuration", () => {
     expect(result.stderr.split("invalid configuration").length).toBe(2)
     expect(result.stderr).not.toContain("proxy worker")
     for (const name of ["NATS_URL", "PROXY_API_TIMEOUT_MS", "PROXY_UPSTREAM_URL"]) expect(result.stderr).toContain(`TRIBUTARY_${name}`)
+  })
+
+  describe("TLS files the proxy cannot use", () => {
+    // Everything else valid: the files are the only thing wrong.
+    const valid = {
+      TRIBUTARY_PROXY_UPSTREAM_URL: "postgres://reader:pw@127.0.0.1:1/x",
+      TRIBUTARY_POSTGRES_URL: "postgres://writer:pw@127.0.0.1:1/x",
+      TRIBUTARY_SECRET_KEY: "a-secret-key-of-at-least-32-characters",
+      TRIBUTARY_PROXY_PORT: "0",
+      TRIBUTARY_PROXY_HTTP_PORT: "0"
+    }
+    const notHere = join(tmpdir(), "tributary-no-such-dir", "cert.pem")
+
+    it.each(["1", "2"])("a certificate that cannot be read, %s worker(s): exit 1 naming the variable and the path, no stack, no restarts", async (workers) => {
+      const result = await start({ ...valid, TRIBUTARY_PROXY_WORKERS: workers, TRIBUTARY_PROXY_TLS_CERT: notHere, TRIBUTARY_PROXY_TLS_KEY: notHere })
+      expect(result.status).toBe(1)
+      expect(result.stderr).toMatch(/^invalid configuration: /)
+      expect(result.stderr).toContain("TRIBUTARY_PROXY_TLS_CERT")
+      expect(result.stderr).toContain(notHere)
+      expect(result.stderr).not.toMatch(/\n\s+at /)
+      expect(result.stderr.split("invalid configuration").length).toBe(2)
+    })
+
+    it("a certificate without its key: exit 1 naming the variable that is missing", async () => {
+      const result = await start({ ...valid, TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_TLS_CERT: notHere })
+      expect(result.status).toBe(1)
+      expect(result.stderr).toMatch(/^invalid configuration: /)
+      expect(result.stderr).toContain("TRIBUTARY_PROXY_TLS_KEY")
+    })
+
+    it("files that are not a certificate and key: exit 1 naming both variables", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tributary-tls-"))
+      const bogus = join(dir, "bogus.pem")
+      writeFileSync(bogus, "not a PEM file\n")
+      try {
+        const result = await start({ ...valid, TRIBUTARY_PROXY_WORKERS: "1", TRIBUTARY_PROXY_TLS_CERT: bogus, TRIBUTARY_PROXY_TLS_KEY: bogus })
+        expect(result.status).toBe(1)
+        expect(result.stderr).toMatch(/^invalid configuration: /)
+        expect(result.stderr).toContain("TRIBUTARY_PROXY_TLS_CERT")
+        expect(result.stderr).toContain("TRIBUTARY_PROXY_TLS_KEY")
+        expect(result.stderr).not.toMatch(/\n\s+at /)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
   })
 })

@@ -192,6 +192,9 @@ export const config = Config.all({
   metricsToken: MetricsAccess.token
 })
 
+/** What must hold beyond the variables before a worker starts: the TLS files can be used. */
+export const usable = (read: Config.Config.Success<typeof config>) => ProxySettings.resolve(read.proxy)
+
 /** The service, everything from `TRIBUTARY_*`: what `main.ts` runs (in each worker). */
 export const layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
   const { log, nats, postgres, proxy, secretKey, tables } = yield* config

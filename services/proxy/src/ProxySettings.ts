@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { createSecureContext } from "node:tls"
 import type { SecureContext } from "node:tls"
 import { Settings } from "@tributary/core"
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { Config, ConfigError, Effect, Option, Redacted, Schema } from "effect"
 
 const env = Settings.env
 
@@ -45,22 +45,46 @@ export interface Resolved {
   readonly natsReadTimeoutMs: number
 }
 
-/** Reads the certificate files: a bad path fails at start, naming the variable. */
-export const resolve = (settings: ProxySettings) =>
+const CERT = env("PROXY_TLS_CERT")
+const KEY = env("PROXY_TLS_KEY")
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+const readFile = (variable: string, path: string) =>
   Effect.try({
-    try: (): Resolved => ({
-      host: settings.host,
-      port: settings.port,
-      httpPort: settings.httpPort,
-      upstreamUrl: settings.upstreamUrl,
-      apiTimeoutMs: settings.apiTimeoutMs,
-      natsReadTimeoutMs: settings.natsReadTimeoutMs,
-      tls: Option.isSome(settings.tlsCert) && Option.isSome(settings.tlsKey)
-        ? createSecureContext({ cert: readFileSync(settings.tlsCert.value), key: readFileSync(settings.tlsKey.value) })
-        : undefined
-    }),
-    catch: (error) =>
-      new Error(`${env("PROXY_TLS_CERT")}/${env("PROXY_TLS_KEY")}: ${error instanceof Error ? error.message : String(error)}`)
+    try: () => readFileSync(path),
+    catch: (error) => ConfigError.InvalidData([variable], `cannot read ${path}: ${reason(error)}`)
   })
+
+/**
+ * The TLS context, from both files or neither: one without the other would serve plain text
+ * to a user who asked for TLS. Reading both before failing names every file that is wrong.
+ */
+const tlsContext = (settings: ProxySettings): Effect.Effect<SecureContext | undefined, ConfigError.ConfigError> => {
+  const { tlsCert, tlsKey } = settings
+  if (Option.isNone(tlsCert) && Option.isNone(tlsKey)) return Effect.succeed(undefined)
+  if (Option.isNone(tlsKey)) return Effect.fail(ConfigError.MissingData([KEY], `must be set with ${CERT}: TLS needs the certificate's key`))
+  if (Option.isNone(tlsCert)) return Effect.fail(ConfigError.MissingData([CERT], `must be set with ${KEY}: TLS needs the key's certificate`))
+  return Effect.all([readFile(CERT, tlsCert.value), readFile(KEY, tlsKey.value)], { mode: "validate" }).pipe(
+    Effect.mapError((errors) => errors.flatMap((e) => Option.toArray(e)).reduce((a, b) => ConfigError.And(a, b))),
+    Effect.flatMap(([cert, key]) =>
+      Effect.try({
+        try: () => createSecureContext({ cert, key }),
+        catch: (error) => ConfigError.InvalidData([`${CERT}/${KEY}`], `not a PEM certificate and its private key: ${reason(error)}`)
+      }))
+  )
+}
+
+/** Reads the certificate files: a file that cannot be used fails at start, naming its variable. */
+export const resolve = (settings: ProxySettings): Effect.Effect<Resolved, ConfigError.ConfigError> =>
+  Effect.map(tlsContext(settings), (tls): Resolved => ({
+    host: settings.host,
+    port: settings.port,
+    httpPort: settings.httpPort,
+    upstreamUrl: settings.upstreamUrl,
+    apiTimeoutMs: settings.apiTimeoutMs,
+    natsReadTimeoutMs: settings.natsReadTimeoutMs,
+    tls
+  }))
 
 export const upstreamUrlText = (resolved: Pick<Resolved, "upstreamUrl">) => Redacted.value(resolved.upstreamUrl)

@@ -75,8 +75,13 @@ export const workers = Config.string(WORKERS).pipe(
  * primary, before any worker is forked: a bad value exits 1 with the start-up failure every
  * service gives, each bad variable named once, rather than once by every worker.
  */
-export const countOrExit = (proxy: Config.Config<unknown>): number => {
-  const exit = Effect.runSyncExit(Effect.provide(Config.all([workers, proxy]), Env.layer()))
+export const countOrExit = <A>(
+  proxy: Config.Config<A>,
+  /** What else must hold before any worker starts (files the settings name can be read). */
+  check: (settings: A) => Effect.Effect<unknown, ConfigError.ConfigError> = () => Effect.void
+): number => {
+  const read = Config.all([workers, proxy]).pipe(Effect.tap(([, settings]) => check(settings)))
+  const exit = Effect.runSyncExit(Effect.provide(read, Env.layer()))
   if (Exit.isSuccess(exit)) return exit.value[0]
   process.stderr.write(`${Main.describeFailure(exit.cause)}\n`)
   return process.exit(1)

@@ -5,4 +5,4 @@ import * as Workers from "./Workers.js"
 
 const proxy = Layer.launch(Proxy.layerConfig)
 
-Workers.run(Workers.countOrExit(Proxy.config), () => Main.run(Effect.ensuring(proxy, Effect.sync(Workers.leave))))
+Workers.run(Workers.countOrExit(Proxy.config, Proxy.usable), () => Main.run(Effect.ensuring(proxy, Effect.sync(Workers.leave))))
