@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 
 /**
  * A small seeded PRNG (sfc32). Seeds, ids and fault decisions all draw from one of these,
- * so the same seed and the same sequence of calls give the same account, byte for byte.
+ * so the same seed (and salt) and the same sequence of calls give the same account, byte for byte.
  */
 const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
