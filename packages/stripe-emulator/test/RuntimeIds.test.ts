@@ -56,6 +56,20 @@ describe("ids across emulator processes", () => {
     }
   })
 
+  it("seeds the same ids through the admin API whatever was served before", async () => {
+    const [one, two] = await twins({ customers: 0 })
+    try {
+      const served = await stripeFor(two).customers.create({ email: "before-the-seed@example.com" })
+      const [first, second] = await Promise.all([one.admin().seed({ customers: 8 }), two.admin().seed({ customers: 8 })])
+      expect(second.samples).toEqual(first.samples)
+      const dumps = await Promise.all([one.admin().dump(), two.admin().dump()])
+      const [ofOne, ofTwo] = dumps.map((dump) => Object.values(dump).flat().map((object) => (object as { id: string }).id).filter((id) => id !== served.id))
+      expect(ofTwo).toEqual(ofOne)
+    } finally {
+      await Promise.all([one.stop(), two.stop()])
+    }
+  })
+
   it("repeats them on request (deterministicIds), for tests that compare ids across emulators", async () => {
     const [one, two] = await twins({ deterministicIds: true })
     try {
