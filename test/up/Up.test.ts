@@ -1,6 +1,7 @@
 /**
  * `npm run up` end to end: the stack comes up, `up.json` holds working connection URLs,
- * and a signal stops everything without leaving a process behind.
+ * a signal stops everything without leaving a process behind, and a second run starts
+ * again on the same data.
  */
 import { spawn } from "node:child_process"
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
@@ -16,28 +17,47 @@ afterAll(() => rmSync(home, { recursive: true, force: true }))
 const processesUsing = async (path: string): Promise<Array<string>> =>
   (await Child.run("ps", ["-eo", "pid,args"])).stdout.split("\n").filter((line) => line.includes(path))
 
+interface RunningUp {
+  readonly output: () => string
+  /** SIGTERM, then the exit code. */
+  readonly stop: () => Promise<number | null>
+}
+
+/** `npm run up` on `home`, once it printed that it is up. */
+const startUp = async (): Promise<RunningUp> => {
+  const up = spawn(process.execPath, ["scripts/up.mjs"], {
+    env: { ...process.env, TRIBUTARY_UP_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  up.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  up.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => up.once("exit", (code) => resolve(code)))
+  await Fixtures.waitFor("the stack to be up", () => (output.includes("press Ctrl-C") ? true : undefined), {
+    timeoutMs: 300_000,
+    intervalMs: 100
+  }).catch((error: unknown) => {
+    up.kill("SIGTERM")
+    throw new Error(`${String(error)}\n${output}`)
+  })
+  return {
+    output: () => output,
+    stop: () => {
+      up.kill("SIGTERM")
+      return exited
+    }
+  }
+}
+
+const readUpJson = () => JSON.parse(readFileSync(join(home, "up.json"), "utf8")) as Record<string, string>
+
+const psql = (url: string | undefined, sql: string) => Child.run("psql", [url ?? "", "-tAc", sql])
+
 describe("npm run up", () => {
-  it("brings the stack up, writes up.json, and stops cleanly on SIGTERM", async () => {
-    const up = spawn(process.execPath, ["scripts/up.mjs"], {
-      env: { ...process.env, TRIBUTARY_UP_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    up.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    up.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    const exited = new Promise<number | null>((resolve) => up.once("exit", (code) => resolve(code)))
-
-    await Fixtures.waitFor("the stack to be up", () => (output.includes("press Ctrl-C") ? true : undefined), {
-      timeoutMs: 300_000,
-      intervalMs: 100
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${output}`)
-    })
-
-    const upJson = JSON.parse(readFileSync(join(home, "up.json"), "utf8")) as Record<string, string>
+  it("brings the stack up, writes up.json, stops cleanly on SIGTERM, and starts again on the same data", async () => {
+    const up = await startUp()
+    const upJson = readUpJson()
     expect(upJson.nats_url).toMatch(/^nats:\/\//)
-    const psql = (url: string | undefined, sql: string) =>
-      Child.run("psql", [url ?? "", "-tAc", sql])
     const ping = await psql(upJson.postgres_url, "select 1")
     expect(ping.stderr).toBe("")
     expect(ping.stdout.trim()).toBe("1")
@@ -103,15 +123,40 @@ describe("npm run up", () => {
     expect(Number(viaProxy.stdout.trim())).toBeGreaterThan(0)
     const inserted = await psql(upJson.proxy_url, "insert into stripe.customers (email) values ('up@example.com') returning upstream_id")
     expect(inserted.stderr).toBe("")
-    const customer = await fetch(`${upJson.emulator_url}/v1/customers/${inserted.stdout.trim().split("\n")[0]}`, {
+    const firstId = inserted.stdout.trim().split("\n")[0] ?? ""
+    const customer = await fetch(`${upJson.emulator_url}/v1/customers/${firstId}`, {
       headers: { authorization: `Bearer ${upJson.emulator_api_key}` }
     })
     expect((await customer.json() as { email: string }).email).toBe("up@example.com")
 
-    up.kill("SIGTERM")
-    expect(await exited).toBe(0)
-    expect(output).toContain("stopped")
+    expect(await up.stop()).toBe(0)
+    expect(up.output()).toContain("stopped")
     await Fixtures.waitFor("every process of the stack to exit", async () =>
       (await processesUsing(home)).length === 0 ? true : undefined)
-  }, 600_000)
+
+    // Again, on the same NATS and Postgres data with a new emulator of the same seed: the
+    // recreated demo sync finds the first run's customer gone (a deleted row), and a customer
+    // inserted now gets an id of its own, not that one again (which would bring the row back).
+    const again = await startUp()
+    const secondRun = readUpJson()
+    await Fixtures.waitFor("the first run's customer to be a deleted row of demo", async () => {
+      const deleted = await psql(secondRun.postgres_url, `select deleted from stripe.customers where upstream_id = '${firstId}'`)
+      return deleted.stdout.trim() === "t" ? true : undefined
+    }, { timeoutMs: 120_000, intervalMs: 500 })
+    const reinserted = await psql(secondRun.proxy_url, "insert into stripe.customers (email) values ('up-again@example.com') returning upstream_id")
+    expect(reinserted.stderr).toBe("")
+    const secondId = reinserted.stdout.trim().split("\n")[0] ?? ""
+    expect(secondId).toMatch(/^cus_/)
+    expect(secondId).not.toBe(firstId)
+    const rows = await Fixtures.waitFor("both customers in Postgres", async () => {
+      const found = await psql(secondRun.postgres_url, `select upstream_id, deleted, email from stripe.customers where upstream_id in ('${firstId}', '${secondId}') order by deleted`)
+      const lines = found.stdout.trim().split("\n")
+      return lines.length === 2 ? lines : undefined
+    }, { timeoutMs: 60_000, intervalMs: 250 })
+    expect(rows).toEqual([`${secondId}|f|up-again@example.com`, `${firstId}|t|up@example.com`])
+
+    expect(await again.stop()).toBe(0)
+    await Fixtures.waitFor("every process of the second run to exit", async () =>
+      (await processesUsing(home)).length === 0 ? true : undefined)
+  }, 900_000)
 })

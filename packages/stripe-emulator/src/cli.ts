@@ -9,7 +9,11 @@ export const USAGE = `Usage: tributary emulator stripe [options]
 
   --port <n>          port to listen on (default 12111; 0 picks a free one)
   --host <addr>       address to bind (default 127.0.0.1)
-  --seed <n>          seed for keys, ids and data (default ${DEFAULT_SEED})
+  --seed <n>          seed of what it starts with: keys, accounts, the seeded
+                      data and its ids (default ${DEFAULT_SEED}); objects, events and keys
+                      made later get ids no other run handed out, as in Stripe
+  --deterministic-ids make those later ids follow from the seed too (a restart
+                      repeats them; for tests that compare ids across runs)
   --customers <n>     seed each key's account with n customers and their history (default 0)
   --keys <n>          how many secret keys (accounts) to create (default 1)
   --api-key <key>     accept this secret key (repeatable; replaces --keys)
@@ -47,6 +51,7 @@ export const parseCli = (argv: ReadonlyArray<string>): { readonly options: Emula
       port: { type: "string" },
       host: { type: "string" },
       seed: { type: "string" },
+      "deterministic-ids": { type: "boolean", default: false },
       customers: { type: "string" },
       keys: { type: "string" },
       "api-key": { type: "string", multiple: true },
@@ -64,6 +69,7 @@ export const parseCli = (argv: ReadonlyArray<string>): { readonly options: Emula
       port: integer("port", values.port, DEFAULT_PORT),
       host: values.host ?? "127.0.0.1",
       seed: integer("seed", values.seed, DEFAULT_SEED),
+      deterministicIds: values["deterministic-ids"] === true,
       customers: integer("customers", values.customers, 0),
       apiKeys: explicitKeys !== undefined && explicitKeys.length > 0 ? explicitKeys : integer("keys", values.keys, 1),
       rateLimitPerSecond: integer("rate-limit", values["rate-limit"], DEFAULT_RATE_LIMIT)

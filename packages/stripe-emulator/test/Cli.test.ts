@@ -22,7 +22,8 @@ describe("command line", () => {
   })
 
   it("parses options, defaults and explicit keys", () => {
-    expect(parseCli([]).options).toMatchObject({ port: 12111, host: "127.0.0.1", seed: 42, customers: 0, apiKeys: 1, rateLimitPerSecond: 100 })
+    expect(parseCli([]).options).toMatchObject({ port: 12111, host: "127.0.0.1", seed: 42, deterministicIds: false, customers: 0, apiKeys: 1, rateLimitPerSecond: 100 })
+    expect(parseCli(["--deterministic-ids"]).options).toMatchObject({ deterministicIds: true })
     expect(parseCli(["--api-key", "sk_test_a", "--api-key", "sk_test_b", "--seed", "7"]).options).toMatchObject({ apiKeys: ["sk_test_a", "sk_test_b"], seed: 7 })
   })
 

@@ -21,10 +21,19 @@ export interface KeyScope {
 /**
  * One Stripe account: its objects, events and idempotency keys. A platform account belongs to an
  * API key; connected accounts belong to a platform and have data of their own.
+ *
+ * Ids come from two streams. The seeder's follow from the account's seeded generator, so a seed
+ * gives the same account in every process. Everything made while serving (API requests, the
+ * mutator, the clock's transitions, their events) draws from `runtime`, which the registry salts
+ * per process: Stripe never hands out an id twice, and a client that outlives the emulator (a sync
+ * of `npm run up`, rows in Postgres) must not see a new object take the id of an old one.
  */
 export class Account {
   readonly store = new Store()
   readonly events: EventLog
+  /** Ids of what the seeder makes. */
+  readonly seedIds: IdGenerator
+  /** Ids of what is made while serving. */
   readonly ids: IdGenerator
   readonly idempotency = new IdempotencyStore()
   readonly connected = new Map<string, Account>()
@@ -36,11 +45,13 @@ export class Account {
     readonly id: string,
     readonly scope: KeyScope,
     readonly random: Random,
+    runtime: Random,
     readonly apiVersion: string,
     readonly platform: Account | undefined
   ) {
-    this.ids = new IdGenerator(random.fork())
-    this.events = new EventLog(this.ids, apiVersion, platform === undefined ? undefined : id)
+    this.seedIds = new IdGenerator(random.fork())
+    this.ids = new IdGenerator(runtime)
+    this.events = new EventLog(apiVersion, platform === undefined ? undefined : id)
     this.invoicePrefix = random.alphanumeric(8).toUpperCase()
   }
 

@@ -21,20 +21,18 @@ export class Writer {
     readonly now: number,
     readonly request: EventRequest,
     /** Seeds of old history skip events that Stripe would long have dropped. */
-    private readonly recordEvents = true
+    private readonly recordEvents = true,
+    /** Where new objects' and events' ids come from: the account's runtime stream, or its seed stream for the seeder. */
+    readonly ids: IdGenerator = account.ids
   ) {}
 
   get store(): Store {
     return this.account.store
   }
 
-  get ids(): IdGenerator {
-    return this.account.ids
-  }
-
   /** A writer for the same request at another moment (seeding history). */
   at(now: number, recordEvents = this.recordEvents): Writer {
-    return new Writer(this.account, now, this.request, recordEvents)
+    return new Writer(this.account, now, this.request, recordEvents, this.ids)
   }
 
   get<K extends ObjectType>(type: K, id: string): Entry<ObjectsByType[K]> | undefined {
@@ -107,6 +105,7 @@ export class Writer {
   private record(type: string, object: StripeObject, previous: Record<string, unknown> | undefined): void {
     if (!this.recordEvents) return
     this.account.events.record({
+      id: this.ids.long("evt"),
       type,
       object,
       previousAttributes: previous,

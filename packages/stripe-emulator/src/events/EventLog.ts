@@ -1,5 +1,4 @@
 import { DAY_SECONDS } from "../internal/Clock.js"
-import type { IdGenerator } from "../internal/Ids.js"
 import { Collection } from "../store/Collection.js"
 import { Entry } from "../store/Entry.js"
 import type { StripeObject } from "../store/StripeObject.js"
@@ -20,6 +19,8 @@ export const NO_REQUEST: EventRequest = { id: null, idempotency_key: null }
 export const EVENT_RETENTION_SECONDS = 30 * DAY_SECONDS
 
 export interface NewEvent {
+  /** `evt_…`, from the writer's id stream (the seeder's or the runtime's). */
+  readonly id: string
   readonly type: string
   readonly object: StripeObject
   readonly previousAttributes: Record<string, unknown> | undefined
@@ -34,7 +35,6 @@ export class EventLog {
   private seq = 0
 
   constructor(
-    private readonly ids: IdGenerator,
     private readonly apiVersion: string,
     /** Set on connected accounts: their events carry `account`, as Stripe's do. */
     private readonly connectedAccountId: string | undefined
@@ -42,7 +42,7 @@ export class EventLog {
 
   record(event: NewEvent): Entry<StripeEvent> {
     const data: StripeEvent = {
-      id: this.ids.long("evt"),
+      id: event.id,
       object: "event",
       ...(this.connectedAccountId === undefined ? {} : { account: this.connectedAccountId }),
       api_version: this.apiVersion,

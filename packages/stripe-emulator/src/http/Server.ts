@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { API_VERSION } from "../ApiVersion.js"
-import { Random } from "../internal/Random.js"
+import type { IdGenerator } from "../internal/Ids.js"
 import { bodyLength } from "./Body.js"
 import { fromJson, isFormObject, parseForm, type FormObject } from "./FormEncoding.js"
 import type { OutgoingReply, Pipeline } from "./Pipeline.js"
@@ -29,10 +29,9 @@ export interface Listening {
  * Plain node:http on purpose: the list path is a lookup and a string concatenation, and any
  * framework would cost more than that.
  */
-export const listen = async (host: string, port: number, pipeline: Pipeline, admin: AdminDispatch): Promise<Listening> => {
-  const requestIds = new Random(0x5eed)
+export const listen = async (host: string, port: number, pipeline: Pipeline, admin: AdminDispatch, requestIds: IdGenerator): Promise<Listening> => {
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-    handle(request, response, pipeline, admin, `req_${requestIds.alphanumeric(14)}`).catch((error: unknown) => {
+    handle(request, response, pipeline, admin, requestIds.requestId()).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { "Content-Type": "application/json" })
       response.end(JSON.stringify({ error: { type: "api_error", message: `Emulator transport error: ${String(error)}` } }))
     })

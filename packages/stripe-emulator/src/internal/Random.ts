@@ -1,8 +1,24 @@
+import { randomBytes } from "node:crypto"
+
 /**
  * A small seeded PRNG (sfc32). Seeds, ids and fault decisions all draw from one of these,
- * so the same seed and the same sequence of calls give the same account, byte for byte.
+ * so the same seed (and salt) and the same sequence of calls give the same account, byte for byte.
  */
 const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/**
+ * Three words mixed into the generator's state besides the seed. Generators of the same seed
+ * with different salts are unrelated streams; no salt gives the plain seeded generator.
+ */
+export type Salt = readonly [number, number, number]
+
+export const NO_SALT: Salt = [0, 0, 0]
+
+/** 96 bits from the operating system: a stream that no other process draws. */
+export const processSalt = (): Salt => {
+  const bytes = randomBytes(12)
+  return [bytes.readUInt32LE(0), bytes.readUInt32LE(4), bytes.readUInt32LE(8)]
+}
 
 export class Random {
   private a: number
@@ -10,10 +26,10 @@ export class Random {
   private c: number
   private d: number
 
-  constructor(seed: number) {
-    this.a = 0x9e3779b9
-    this.b = 0x243f6a88
-    this.c = 0xb7e15162
+  constructor(seed: number, salt: Salt = NO_SALT) {
+    this.a = (0x9e3779b9 ^ salt[0]) >>> 0
+    this.b = (0x243f6a88 ^ salt[1]) >>> 0
+    this.c = (0xb7e15162 ^ salt[2]) >>> 0
     this.d = seed >>> 0
     // Mix the seed in before the first draw: sfc32's first outputs are weak otherwise.
     for (let i = 0; i < 15; i++) this.nextUint32()

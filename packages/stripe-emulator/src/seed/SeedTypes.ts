@@ -2,8 +2,8 @@
 export interface SeedOptions {
   /**
    * PRNG seed of the data (names, amounts, which customers subscribe…). Default: the emulator's seed.
-   * Ids come from the account's own stream: an emulator started with the same `seed` that makes the
-   * same calls gives the same ids too.
+   * Ids come from the account's seed stream, which only seeding draws from: in an account the emulator
+   * started with, the same `seed` and the same seed calls give the same ids in every process.
    */
   readonly seed?: number
   /** Customers to create, each with its own history. Default 100. At least 6 are needed for the long-list specimens. */
