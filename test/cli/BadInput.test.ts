@@ -123,6 +123,8 @@ describe("tributary, given what the command-line parser refuses", () => {
 
   it("a missing --api-key names it and the variable it may come from", async () => {
     expectRefusal(await tributary("syncs", "create"), "--api-key", "TRIBUTARY_SYNC_API_KEY")
+    // @effect/cli runs the command again without --log-level: refused once all the same.
+    expectRefusal(await tributary("syncs", "create", "--log-level", "debug"), "--api-key", "TRIBUTARY_SYNC_API_KEY")
     const fromEnv = await tributaryWith({ TRIBUTARY_SYNC_API_KEY: "sk_test_env" }, "syncs", "create", "--id", "env_key_sync")
     expect(fromEnv.status, fromEnv.stderr).toBe(0)
   })

@@ -1,5 +1,5 @@
 /** The `tributary` command: every subcommand, composed. */
-import { CliConfig, Command, CommandDescriptor, CommandDirective, ValidationError } from "@effect/cli"
+import { type CliApp, CliConfig, Command, CommandDescriptor, CommandDirective, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { emulator, isEmulatorCommand, runEmulator } from "./commands/emulator.js"
@@ -53,19 +53,28 @@ export const run = (argv: ReadonlyArray<string>) => {
   return unknown === undefined ? runCommand(argv, place) : Effect.fail(unknown)
 }
 
+/** The arguments without `--log-level LEVEL`, as @effect/cli runs the command once it has set the level. */
+const withoutLogLevel = (args: ReadonlyArray<string>) =>
+  args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
+
 /**
  * The command line is parsed once before @effect/cli runs it, because on a bad one @effect/cli
  * prints its own message and fails: refused here, it is one line of ours and exit 1 (see
  * internal/CommandLine.ts). Parsing has no effects, so the second parse finds the same.
  */
-const runCommand = (argv: ReadonlyArray<string>, place: CommandLine.Place) =>
-  CommandDescriptor.parse(root.descriptor, [app.name, ...argv.slice(2)], CliConfig.defaultConfig).pipe(
+const refuseBad = (args: ReadonlyArray<string>, place: CommandLine.Place): Effect.Effect<void, CommandLine.UsageError, CliApp.CliApp.Environment> =>
+  CommandDescriptor.parse(root.descriptor, [app.name, ...args], CliConfig.defaultConfig).pipe(
     Effect.mapError(CommandLine.fromValidationError),
-    Effect.flatMap((directive) =>
-      CommandDirective.isUserDefined(directive) && directive.leftover.length > 0
-        ? Effect.fail(CommandLine.leftover(app, place, directive.leftover))
-        : Effect.void
-    ),
+    Effect.flatMap((directive) => {
+      if (CommandDirective.isUserDefined(directive)) {
+        return directive.leftover.length > 0 ? Effect.fail(CommandLine.leftover(app, place, directive.leftover)) : Effect.void
+      }
+      return directive.option._tag === "SetLogLevel" ? refuseBad(withoutLogLevel(args), place) : Effect.void
+    })
+  )
+
+const runCommand = (argv: ReadonlyArray<string>, place: CommandLine.Place) =>
+  refuseBad(argv.slice(2), place).pipe(
     Effect.zipRight(Command.run(root, { name: app.name, version: app.version })(argv).pipe(
       // Not expected once the parse above passed; @effect/cli has printed its message, and
       // the exit code is still that of any refusal.

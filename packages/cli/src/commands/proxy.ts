@@ -55,9 +55,9 @@ const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List proxy credentials"))
 
-const user = Args.text({ name: "user" }).pipe(Args.withDescription("The user, <name>.<sync id> (see `proxy credentials list`)"))
+const credentialUser = Args.text({ name: "user" }).pipe(Args.withDescription("The user, <name>.<sync id> (see `proxy credentials list`)"))
 
-const revoke = Command.make("revoke", { user }, (args) =>
+const revoke = Command.make("revoke", { user: credentialUser }, (args) =>
   ProxyCredentials.revoke(args.user).pipe(
     Effect.zipRight(Console.log(`revoked ${args.user}`)),
     Effect.provide(services)
