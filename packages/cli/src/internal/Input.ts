@@ -8,7 +8,7 @@
  * `Options.integer`, `Options.float` and `Options.choice`, whose errors (0.77) do not say which
  * option they are about (`'abc' is not a integer`), and for a bare `Options.withFallbackConfig`,
  * whose missing value does not name the variable. Their refusals read `--option: what it takes`,
- * like `InvalidInput`'s, and CommandLine.ts prints them.
+ * like `InvalidInput`'s, and CommandLine.ts makes each the one line the process prints.
  */
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Errors } from "@tributary/core"
