@@ -103,6 +103,63 @@ describe("tributary, given bad input", () => {
   })
 })
 
+describe("tributary, given what the command-line parser refuses", () => {
+  it("a value that is not an integer, a number or one of the choices names its option", async () => {
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "abc"), "--quota", "'abc'", "integer")
+    expectRefusal(await tributary("provision", "--replicas", "1.5"), "--replicas", "'1.5'", "integer")
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "half"), "--share", "'half'", "number")
+    expectRefusal(
+      await tributary("verify", "--sync", "cli_sync", "--expected", "bogus"),
+      "--expected",
+      "'bogus'",
+      "auto, emulator, api"
+    )
+  })
+
+  it("two bad values are named together, on one line", async () => {
+    const result = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "abc", "--share", "half")
+    expectRefusal(result, "--quota", "--share")
+  })
+
+  it("a missing --api-key names it and the variable it may come from", async () => {
+    expectRefusal(await tributary("syncs", "create"), "--api-key", "TRIBUTARY_SYNC_API_KEY")
+    // @effect/cli runs the command again without --log-level: refused once all the same.
+    expectRefusal(await tributary("syncs", "create", "--log-level", "debug"), "--api-key", "TRIBUTARY_SYNC_API_KEY")
+    const fromEnv = await tributaryWith({ TRIBUTARY_SYNC_API_KEY: "sk_test_env" }, "syncs", "create", "--id", "env_key_sync")
+    expect(fromEnv.status, fromEnv.stderr).toBe(0)
+  })
+
+  it("a missing option or argument is named", async () => {
+    expectRefusal(await tributary("verify"), "--sync")
+    expectRefusal(await tributary("syncs", "pause"), "<sync>")
+  })
+
+  it("an option without its value, an unknown option and an extra argument are named", async () => {
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota"), "--quota", "value")
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--bogus", "1"), "--bogus", "syncs create --help")
+    expectRefusal(await tributary("syncs", "pause", "cli_sync", "extra"), "'extra'")
+  })
+
+  it("an unknown command names its group and lists the group's commands", async () => {
+    const syncs = await tributary("syncs", "nosuch")
+    expectRefusal(syncs, "syncs", "'nosuch'", "create", "list", "pause", "resume", "delete")
+    expect(syncs.stderr).not.toContain("provision")
+    const credentials = await tributary("proxy", "credentials", "nosuch")
+    expectRefusal(credentials, "proxy credentials", "'nosuch'", "create", "rotate", "list", "revoke")
+    expect(credentials.stderr).not.toContain("syncs")
+    expectRefusal(await tributary("nosuch"), "tributary", "'nosuch'", "syncs", "provision")
+  })
+
+  it("tokens create: an empty or blank --name is refused and creates no token", async () => {
+    const before = await tributary("tokens", "list")
+    expect(before.status, before.stderr).toBe(0)
+    expectRefusal(await tributary("tokens", "create", "--name", ""), "--name", "empty")
+    expectRefusal(await tributary("tokens", "create", "--name", "   "), "--name", "empty")
+    const after = await tributary("tokens", "list")
+    expect(after.stdout).toBe(before.stdout)
+  })
+})
+
 describe("tributary proxy credentials create", () => {
   // `npm run up` exports it in .tributary/env: its proxy is on another port when 5434 is taken.
   it("prints a url with the proxy address of TRIBUTARY_PROXY_ADDRESS, 127.0.0.1:5434 without it", async () => {

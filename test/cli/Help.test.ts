@@ -92,6 +92,34 @@ describe("tributary --help", () => {
     for (const option of ["--sync", "--name", "--host"]) expect(help(credentials)).toContain(option)
   })
 
+  it("of a command starts its usage with the whole command and fits 80 columns", async () => {
+    const [create, credentials, pause, verify, tokens] = await Promise.all([
+      tributary("syncs", "create", "--help"),
+      tributary("proxy", "credentials", "create", "--help"),
+      tributary("syncs", "pause", "-h"),
+      tributary("verify", "--help"),
+      tributary("tokens", "create", "--name", "ci", "--help")
+    ])
+    for (const [result, command] of [
+      [create, "tributary syncs create"],
+      [credentials, "tributary proxy credentials create"],
+      [pause, "tributary syncs pause"],
+      [verify, "tributary verify"],
+      [tokens, "tributary tokens create"]
+    ] as const) {
+      const text = help(result)
+      const lines = withoutAnsi(text).split("\n")
+      const usage = lines.indexOf("USAGE")
+      expect(usage, text).toBeGreaterThanOrEqual(0)
+      expect(lines[usage + 1]?.trim().startsWith(`${command} `) || lines[usage + 1]?.trim() === command, text).toBe(true)
+      expect(text).not.toContain("$ ")
+      expect(tooWide(text, 80)).toEqual([])
+      expect(doubled(text)).toEqual([])
+    }
+    expect(help(pause)).toContain("<sync>")
+    expect(help(verify)).toContain("--expected")
+  })
+
   it("of the emulator names the emulators and where their options are", async () => {
     const [emulator, stripe] = await Promise.all([tributary("emulator", "--help"), tributary("emulator", "stripe", "--help")])
     expect(help(emulator)).toContain("tributary emulator stripe --help")

@@ -1,5 +1,5 @@
 /** The `tributary` command: every subcommand, composed. */
-import { Command, ValidationError } from "@effect/cli"
+import { type CliApp, CliConfig, Command, CommandDescriptor, CommandDirective, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { emulator, isEmulatorCommand, runEmulator } from "./commands/emulator.js"
@@ -8,6 +8,8 @@ import { proxy, proxyHelp } from "./commands/proxy.js"
 import { syncs, syncsHelp } from "./commands/syncs.js"
 import { tokens, tokensHelp } from "./commands/tokens.js"
 import { verify } from "./commands/verify.js"
+import * as CommandHelp from "./internal/CommandHelp.js"
+import * as CommandLine from "./internal/CommandLine.js"
 import * as Help from "./internal/Help.js"
 
 const app = { name: "tributary", version: "0.1.0", description: "Mirror third-party APIs into NATS JetStream and Postgres" }
@@ -25,30 +27,58 @@ export const helpSections: ReadonlyArray<Help.Section> = [
   tokensHelp
 ]
 
+const wantsHelp = (args: ReadonlyArray<string>) => args.includes("--help") || args.includes("-h")
+
 /**
- * `tributary [group …] [--help | -h]`: the help of the CLI or of a group, ours (see
- * internal/Help.ts); anything else, a command's `--help` included, goes to @effect/cli.
+ * Ours, not @effect/cli's: the help of the CLI or of a group (`tributary`, `tributary syncs`,
+ * with or without `--help`, see internal/Help.ts) and of a command (`tributary syncs create
+ * --help`, internal/CommandHelp.ts).
  */
-const helpFor = (args: ReadonlyArray<string>): string | undefined => {
-  const last = args.at(-1)
-  return Help.render(app, helpSections, last === "--help" || last === "-h" ? args.slice(0, -1) : args)
+const helpAt = (place: CommandLine.Place): string | undefined => {
+  if (place.entry !== undefined) return wantsHelp(place.rest) ? CommandHelp.render(app, place.entry) : undefined
+  const [next] = place.rest
+  return next === undefined || next === "--help" || next === "-h" ? Help.render(app, helpSections, place.words) : undefined
 }
 
 export const run = (argv: ReadonlyArray<string>) => {
-  const help = helpFor(argv.slice(2))
-  if (help !== undefined) return Console.log(help)
-  return isEmulatorCommand(argv)
-    ? Effect.promise(() => runEmulator(argv)).pipe(Effect.map((code) => {
+  if (isEmulatorCommand(argv)) {
+    return Effect.promise(() => runEmulator(argv)).pipe(Effect.map((code) => {
       process.exitCode = code
     }))
-    : runCommand(argv)
+  }
+  const place = CommandLine.locate(helpSections, argv.slice(2))
+  const help = helpAt(place)
+  if (help !== undefined) return Console.log(help)
+  const unknown = CommandLine.unknownCommand(app, place)
+  return unknown === undefined ? runCommand(argv, place) : Effect.fail(unknown)
 }
 
-const runCommand = (argv: ReadonlyArray<string>) =>
-  Command.run(root, { name: app.name, version: app.version })(argv).pipe(
-    // @effect/cli has already printed what was wrong with the arguments.
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => {
-      process.exitCode = 2
-    })),
+/** The arguments without `--log-level LEVEL`, as @effect/cli runs the command once it has set the level. */
+const withoutLogLevel = (args: ReadonlyArray<string>) =>
+  args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
+
+/**
+ * The command line is parsed once before @effect/cli runs it, because on a bad one @effect/cli
+ * prints its own message and fails: refused here, it is one line of ours and exit 1 (see
+ * internal/CommandLine.ts). Parsing has no effects, so the second parse finds the same.
+ */
+const refuseBad = (args: ReadonlyArray<string>, place: CommandLine.Place): Effect.Effect<void, CommandLine.UsageError, CliApp.CliApp.Environment> =>
+  CommandDescriptor.parse(root.descriptor, [app.name, ...args], CliConfig.defaultConfig).pipe(
+    Effect.mapError(CommandLine.fromValidationError),
+    Effect.flatMap((directive) => {
+      if (CommandDirective.isUserDefined(directive)) {
+        return directive.leftover.length > 0 ? Effect.fail(CommandLine.leftover(app, place, directive.leftover)) : Effect.void
+      }
+      return directive.option._tag === "SetLogLevel" ? refuseBad(withoutLogLevel(args), place) : Effect.void
+    })
+  )
+
+const runCommand = (argv: ReadonlyArray<string>, place: CommandLine.Place) =>
+  refuseBad(argv.slice(2), place).pipe(
+    Effect.zipRight(Command.run(root, { name: app.name, version: app.version })(argv).pipe(
+      // Not expected once the parse above passed; @effect/cli has printed its message, and
+      // the exit code is still that of any refusal.
+      Effect.catchIf(ValidationError.isValidationError, (error) => Effect.fail(CommandLine.fromValidationError(error)))
+    )),
     Effect.provide(NodeContext.layer)
   )

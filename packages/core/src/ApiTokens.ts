@@ -4,8 +4,8 @@
  * token itself is shown once, when it is created (`tributary tokens create`).
  */
 import type { KV } from "@nats-io/kv"
-import { Effect, Option, Schema } from "effect"
-import { NotFound } from "./Errors.js"
+import { Effect, Option, ParseResult, Schema } from "effect"
+import { InvalidInput, NotFound } from "./Errors.js"
 import { bucket as openBucket, tryNats } from "./Nats.js"
 import * as Secrets from "./Secrets.js"
 
@@ -15,6 +15,16 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
   name: Schema.String,
   created_at: Schema.String
 }) {}
+
+/**
+ * What a new token may be called: `tokens list` shows it and `tokens revoke` finds tokens by
+ * it, so it must say something, and without spaces around it that no one sees in the list.
+ * Stored tokens keep whatever name they were given.
+ */
+export const TokenName = Schema.String.pipe(
+  Schema.filter((name) => name.trim() !== "", { message: () => "must not be empty: say what the token is for" }),
+  Schema.filter((name) => name.trim() === name, { message: () => "must not start or end with a space" })
+)
 
 const decode = Schema.decodeUnknown(Schema.parseJson(ApiToken))
 const encode = Schema.encodeSync(Schema.parseJson(ApiToken))
@@ -44,6 +54,9 @@ const readAll = (kv: KV) =>
 /** Create a token; the returned `token` is the only time it exists in clear. */
 export const create = (name: string) =>
   Effect.gen(function*() {
+    yield* Schema.decodeUnknown(TokenName)(name).pipe(
+      Effect.mapError((error) => new InvalidInput({ field: "name", detail: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ") }))
+    )
     const kv = yield* bucket
     const token = Secrets.newToken(PREFIX)
     const hash = Secrets.hashToken(token)

@@ -11,7 +11,7 @@ import * as Input from "../internal/Input.js"
 const ReplicaCount = Schema.Int.pipe(Schema.between(1, 5, { message: () => "must be 1 to 5 (JetStream's range)" }))
 
 // Without the option each stream and bucket keeps the count it has.
-const replicas = Options.integer("replicas").pipe(
+const replicas = Input.integer("replicas").pipe(
   Options.withDescription(
     "JetStream replicas per stream and bucket (3 in a production cluster); without it, each keeps its own, and new ones get RECORDS' count (1 on a new server)"
   ),

@@ -18,7 +18,10 @@ const host = Options.text("host").pipe(
   Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
   Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
 )
-const database = Options.text("database").pipe(Options.withDefault("tributary"))
+const database = Options.text("database").pipe(
+  Options.withDescription("The database name to print in the connection URL"),
+  Options.withDefault("tributary")
+)
 
 const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
 
@@ -52,7 +55,9 @@ const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List proxy credentials"))
 
-const revoke = Command.make("revoke", { user: Args.text({ name: "user" }) }, (args) =>
+const credentialUser = Args.text({ name: "user" }).pipe(Args.withDescription("The user, <name>.<sync id> (see `proxy credentials list`)"))
+
+const revoke = Command.make("revoke", { user: credentialUser }, (args) =>
   ProxyCredentials.revoke(args.user).pipe(
     Effect.zipRight(Console.log(`revoked ${args.user}`)),
     Effect.provide(services)

@@ -23,27 +23,30 @@ const source = Options.text("source").pipe(
   Options.withDescription(`The upstream API: ${SyncConfig.supportedSources.join(", ")}`),
   Options.withDefault("stripe")
 )
-const apiKey = Options.redacted("api-key").pipe(
-  Options.withDescription("The upstream API key, else TRIBUTARY_SYNC_API_KEY (stored encrypted with TRIBUTARY_SECRET_KEY)"),
-  Options.withFallbackConfig(Schema.Config("TRIBUTARY_SYNC_API_KEY", Schema.Redacted(Schema.String)))
+const apiKey = Input.orEnv(
+  Options.redacted("api-key").pipe(
+    Options.withDescription("The upstream API key, else TRIBUTARY_SYNC_API_KEY (stored encrypted with TRIBUTARY_SECRET_KEY)")
+  ),
+  "TRIBUTARY_SYNC_API_KEY",
+  Schema.Redacted(Schema.String)
 )
 const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
 const apiBaseUrl = Options.optional(Options.text("api-base-url").pipe(
   Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)")
 ))
 const externalId = Options.optional(Options.text("external-id").pipe(Options.withDescription("Your own id for this sync")))
-const name = Options.optional(Options.text("name"))
+const name = Options.optional(Options.text("name").pipe(Options.withDescription("A name for people to read")))
 const id = Options.optional(Options.text("id").pipe(Options.withDescription("The sync id (default: generated)")))
 const collections = Options.text("collections").pipe(
   Options.withDescription("Comma-separated collections (stripe:customer,…) or 'all'"),
   Options.withDefault("all")
 )
-const quota = Options.optional(Options.integer("quota").pipe(
+const quota = Options.optional(Input.integer("quota").pipe(
   Options.withDescription(
     "The account's upstream quota, requests per second (default: the source's limit for the key; Stripe: 25 for a test-mode key on api.stripe.com, else 100)"
   )
 ))
-const share = Options.float("share").pipe(
+const share = Input.float("share").pipe(
   Options.withDescription("The share of the quota the sync may use (0–1]"),
   Options.withDefault(SyncConfig.defaultRateBudget.share)
 )

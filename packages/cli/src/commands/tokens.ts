@@ -6,10 +6,11 @@ import { Args, Command, Options } from "@effect/cli"
 import { ApiTokens, Log, Nats } from "@tributary/core"
 import { Console, Effect, Layer } from "effect"
 import * as Help from "../internal/Help.js"
+import * as Input from "../internal/Input.js"
 
 const env = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
 
-const name = Options.text("name").pipe(
+const name = Input.decoded(Options.text("name"), ApiTokens.TokenName).pipe(
   Options.withDescription("What the token is for (shown by `tokens list`)"),
   Options.withDefault("admin")
 )

@@ -18,7 +18,7 @@ import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
 
 const sync = Options.text("sync").pipe(Options.withDescription("The sync to verify"))
-const expected = Options.choice("expected", ["auto", "emulator", "api"]).pipe(
+const expected = Input.choice("expected", ["auto", "emulator", "api"]).pipe(
   Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API listed now (auto: the emulator when the sync has an api_base_url)"),
   Options.withDefault("auto" as const)
 )

@@ -1,7 +1,7 @@
 /**
  * The help of `tributary` and of its command groups (`tributary syncs --help`): each command
- * on one line with what it does, wrapped to 80 columns; a command's own `--help` stays
- * @effect/cli's, with its options.
+ * on one line with what it does, wrapped to 80 columns. A command's own `--help` is
+ * CommandHelp.ts's.
  *
  * Why not @effect/cli's (0.77) help of a command with subcommands: it lists every command
  * below it with its full usage, padded to the longest (`syncs create` and its ten options
@@ -15,7 +15,7 @@
 import { CliConfig, CommandDescriptor, HelpDoc } from "@effect/cli"
 import type { Span } from "@effect/cli/HelpDoc/Span"
 
-const COLUMNS = 80
+export const COLUMNS = 80
 
 /** Any `Command.make` command, whatever it parses. */
 interface Described {
@@ -26,6 +26,7 @@ interface Described {
 export interface Entry {
   readonly words: ReadonlyArray<string>
   readonly description: string
+  readonly command: Described
 }
 
 /** Commands listed together under their group's description (none for the top level). */
@@ -34,7 +35,7 @@ export interface Section {
   readonly entries: ReadonlyArray<Entry>
 }
 
-const textOf = (span: Span): string => {
+export const textOf = (span: Span): string => {
   switch (span._tag) {
     case "Text":
     case "URI":
@@ -43,6 +44,23 @@ const textOf = (span: Span): string => {
       return textOf(span.left) + textOf(span.right)
     default:
       return textOf(span.value)
+  }
+}
+
+/** The text of each header, paragraph and definition in `doc`, in order. */
+export const paragraphsOf = (doc: HelpDoc.HelpDoc): Array<string> => {
+  switch (doc._tag) {
+    case "Empty":
+      return []
+    case "Header":
+    case "Paragraph":
+      return [textOf(doc.value)]
+    case "Sequence":
+      return [...paragraphsOf(doc.left), ...paragraphsOf(doc.right)]
+    case "Enumeration":
+      return doc.elements.flatMap(paragraphsOf)
+    case "DescriptionList":
+      return doc.definitions.flatMap(([term, block]) => [textOf(term), ...paragraphsOf(block)])
   }
 }
 
@@ -57,7 +75,7 @@ const descriptionIn = (doc: HelpDoc.HelpDoc): string | undefined => {
 
 const nameOf = (command: Described): string => [...CommandDescriptor.getNames(command.descriptor)][0] ?? ""
 
-const descriptionOf = (command: Described): string =>
+export const descriptionOf = (command: Described): string =>
   descriptionIn(CommandDescriptor.getHelp(command.descriptor, CliConfig.defaultConfig)) ?? ""
 
 /**
@@ -70,14 +88,14 @@ export const section = (
   commands: ReadonlyArray<Described>
 ): Section => ({
   heading: group === undefined ? undefined : descriptionOf(group),
-  entries: commands.map((command) => ({ words: [...path, nameOf(command)], description: descriptionOf(command) }))
+  entries: commands.map((command) => ({ words: [...path, nameOf(command)], description: descriptionOf(command), command }))
 })
 
-/** `text` in lines of at most `width` characters, broken at spaces. */
-const wrap = (text: string, width: number): Array<string> => {
+/** `words` in lines of at most `width` characters (a longer word has a line of its own). */
+export const fill = (words: ReadonlyArray<string>, width: number): Array<string> => {
   const lines: Array<string> = []
   let line = ""
-  for (const word of text.split(" ")) {
+  for (const word of words) {
     if (line === "") line = word
     else if (line.length + 1 + word.length <= width) line += ` ${word}`
     else {
@@ -88,7 +106,19 @@ const wrap = (text: string, width: number): Array<string> => {
   return [...lines, line]
 }
 
-const startsWith = (words: ReadonlyArray<string>, prefix: ReadonlyArray<string>) =>
+/** `text` in lines of at most `width` characters, broken at spaces. */
+export const wrap = (text: string, width: number): Array<string> => fill(text.split(" "), width)
+
+/** `left`, and `text` wrapped beside it from `column`, in lines of at most COLUMNS. */
+export const row = (column: number, left: string, text: string): Array<string> => {
+  const [first = "", ...rest] = wrap(text, COLUMNS - column)
+  const head = `  ${left}`
+  // A term too wide for its column gets a line of its own.
+  const lines = head.length + 2 > column ? [head, " ".repeat(column) + first] : [head.padEnd(column) + first]
+  return [...lines, ...rest.map((more) => " ".repeat(column) + more)].map((line) => line.trimEnd())
+}
+
+export const startsWith = (words: ReadonlyArray<string>, prefix: ReadonlyArray<string>) =>
   prefix.every((word, i) => words[i] === word)
 
 export interface App {
@@ -107,10 +137,6 @@ export const render = (app: App, sections: ReadonlyArray<Section>, path: Readonl
     .filter((s) => s.entries.length > 0)
   if (shown.length === 0) return undefined
   const column = 2 + Math.max(...shown.flatMap((s) => s.entries.map((e) => e.words.join(" ").length))) + 2
-  const line = (left: string, text: string) => {
-    const [first = "", ...rest] = wrap(text, COLUMNS - column)
-    return [`  ${left}`.padEnd(column) + first, ...rest.map((more) => " ".repeat(column) + more)]
-  }
   const lines = [
     ...wrap(path.length === 0 ? `${app.name} ${app.version}: ${app.description}` : shown[0]?.heading ?? "", COLUMNS),
     "",
@@ -120,14 +146,14 @@ export const render = (app: App, sections: ReadonlyArray<Section>, path: Readonl
   ]
   for (const s of shown) {
     lines.push("", ...(s.heading === undefined || path.length > 0 ? ["COMMANDS"] : wrap(s.heading, COLUMNS)))
-    for (const entry of s.entries) lines.push(...line(entry.words.join(" "), entry.description))
+    for (const entry of s.entries) lines.push(...row(column, entry.words.join(" "), entry.description))
   }
   if (path.length === 0) {
     lines.push(
       "",
       "OPTIONS",
-      ...line("--version", `the version of ${app.name}`),
-      ...line("--completions SHELL", "a completion script for sh, bash, fish or zsh")
+      ...row(column, "--version", `the version of ${app.name}`),
+      ...row(column, "--completions SHELL", "a completion script for sh, bash, fish or zsh")
     )
   }
   return lines.join("\n")
