@@ -23,6 +23,17 @@ export default tseslint.config(
     }
   },
   {
+    // @effect/cli's own parsers refuse a bad value without naming the option (internal/Input.ts).
+    files: ["packages/cli/src/**/*.ts"],
+    rules: {
+      "no-restricted-properties": ["error",
+        ...["integer", "float", "choice"].map((property) => ({
+          object: "Options", property, message: `Use Input.${property}: its refusal names the option.`
+        }))
+      ]
+    }
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" }
