@@ -148,7 +148,12 @@ export const run = (input: Input) =>
     else if (input.configChanged && phase !== "pending") yield* status.move("config_changed", `the config changed (revision ${input.revision}); starting again with it`)
     /**
      * `failed` in the sync log, once per failure episode: not again when the log's last
-     * milestone already says it (the same failure seen by another actor or replica).
+     * milestone already says it (the same failure seen by another actor or replica). Logged
+     * before the status says failed: an actor stopped in between (its replica shut down, its
+     * lease lost) then leaves a log that says failed, so the next one starts failed and tries
+     * the key first. The other way round, the status said failed while the log did not yet (the
+     * log is read before it is appended to), and the next actor, knowing nothing of the failure,
+     * started `pending` and resumed as if there were none.
      */
     const logFailure = (reason: string) =>
       Effect.gen(function*() {
@@ -158,8 +163,8 @@ export const run = (input: Input) =>
       }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not log the failure: ${error.message}`)))
     const fail = (reason: string) =>
       Effect.gen(function*() {
-        yield* status.fail(reason)
         yield* logFailure(reason)
+        yield* status.fail(reason)
         yield* Effect.logError(`sync ${sync} failed: ${reason}`)
       })
 
@@ -316,8 +321,8 @@ export const run = (input: Input) =>
           // The first step says the failure: moved to failed, or (failed at the start, as the log
           // said) with this refusal's reason, and logged once per episode.
           if (k === n) {
-            yield* status.fail(reason)
             yield* logFailure(refusal)
+            yield* status.fail(reason)
             yield* Effect.logError(reason)
           } else {
             yield* status.setReason(reason)
