@@ -79,6 +79,7 @@ describe("trying a refused key again", () => {
     const byNewOwner = () => written.filter((s) => s.owner === "retry-next")
     await h.admin.revokeKey()
     try {
+      // Failed in the status, so in the log too (it is logged first): the next actor knows.
       await h.waitForPhase(sync.id, ["failed"], 30_000)
       gate.set("refuse")
       await h.admin.restoreKey()
