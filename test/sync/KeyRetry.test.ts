@@ -3,9 +3,11 @@
  * the key works. A try that fails for another reason says nothing about the key: refused
  * otherwise (a 403) or not answered (the connection reset), the sync stays failed, logs no
  * `key_accepted`, and tries again, until a try succeeds; so does a new actor's first try (a
- * takeover), which shows the sync failed with its reason, not pending. The sync reaches the emulator through
- * a front that can answer in its place, as the emulator cannot refuse a valid key's requests.
+ * takeover), and the new actor shows the sync failed with its reason from its first status on,
+ * never pending. The sync reaches the emulator through a front that can answer in its place, as
+ * the emulator cannot refuse a valid key's requests.
  */
+import { Kvm } from "@nats-io/kv"
 import { SyncStore } from "@tributary/core"
 import type { SyncStatus } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
@@ -64,28 +66,46 @@ describe("trying a refused key again", () => {
   it("shows a failed sync failed, with its reason, when a new actor's first try of the key is refused otherwise (403)", async () => {
     const sync = await h.createSync({ api_base_url: gate.url })
     await h.waitForPhase(sync.id, ["live"], 60_000)
+    // Every status as it is written: a poll can miss one that stood for a few milliseconds (the
+    // new actor's first, `pending`, until its first try of the key was answered), and a loaded
+    // machine (a late lease renewal restarting the actor) makes that window wide enough for a
+    // poll to land in it.
+    const kv = await new Kvm(h.nc).open(h.ns.buckets.checkpoints)
+    const watch = await kv.watch({ key: `${sync.id}.status` })
+    const written: Array<{ owner: string; phase: SyncStatus.Phase; reason?: string }> = []
+    void (async () => {
+      for await (const entry of watch) if (entry.operation === "PUT") written.push(entry.json())
+    })()
+    const byNewOwner = () => written.filter((s) => s.owner === "retry-next")
     await h.admin.revokeKey()
     try {
+      // Failed in the status, so in the log too (it is logged first): the next actor knows.
       await h.waitForPhase(sync.id, ["failed"], 30_000)
       gate.set("refuse")
       await h.admin.restoreKey()
       // Another replica takes the sync over: its actor starts by trying the key once.
       await stopFirst()
       await h.replica("retry-next", { pollIntervalMs: 200 })
-      await Fixtures.waitFor("the new actor's status", async () => (await h.status(sync.id))?.owner === "retry-next" ? true : undefined, {
+      // Its first try answered (403): the status it writes then says when it tries again.
+      await Fixtures.waitFor("the new actor's first try of the key, refused otherwise", async () =>
+        byNewOwner().some((s) => s.reason?.includes("trying the key again") === true) ? true : undefined, {
         timeoutMs: 30_000,
         intervalMs: 20
       })
       // Counted from there, not from the stop: a try of the stopped actor may still reach the front.
       const before = gate.intercepted()
-      await Fixtures.waitFor("the new actor's first try of the key, and the next", async () => gate.intercepted() >= before + 2 ? true : undefined, {
+      await Fixtures.waitFor("the new actor's next try of the key", async () => gate.intercepted() >= before + 1 ? true : undefined, {
         timeoutMs: 30_000,
         intervalMs: 20
       })
       const status = await h.status(sync.id)
       expect(status?.phase).toBe("failed")
       expect(status?.reason).toContain("Give the sync a valid API key")
+      // From the new owner's first status on: failed, with the reason, never pending.
+      expect(byNewOwner().map((s) => s.phase)).toStrictEqual(byNewOwner().map(() => "failed"))
+      for (const s of byNewOwner()) expect(s.reason).toContain("Give the sync a valid API key")
     } finally {
+      watch.stop()
       gate.set("forward")
       await h.admin.restoreKey()
     }

@@ -49,14 +49,21 @@ const milestonesOf = (config: SyncConfig.SyncConfig) =>
   Effect.map(SyncLog.read(config.id), (all) => all.filter((m) => m.at >= config.created_at))
 
 /**
- * The progress the sync's checkpoint and log record, for the new actor's first status. Only a
- * report: when NATS cannot tell now, the actor starts with none and its backfill reports later.
+ * What the sync's checkpoint and log record, for the new actor's first status: the progress so
+ * far and, when the log's last milestone is a `failed` of this config revision, that the sync is
+ * failed and why. A new actor (a takeover, a restart after a late lease renewal) of a failed
+ * sync first tries its key, and that try may take long (a slow answer, a 5xx retried with
+ * back-off): starting `pending`, the status said `pending`, without a reason, all that time.
+ * Only a report: when NATS cannot tell now, the actor starts with none (`pending`), and the log
+ * decides at its first attempt.
  */
-const knownProgress = (config: SyncConfig.SyncConfig) =>
+const knownAtStart = (config: SyncConfig.SyncConfig, revision: number): Effect.Effect<Status.Start, never, Nats.Nats> =>
   Effect.gen(function*() {
     const store = yield* Checkpoint.open(config.id)
     const milestones = yield* milestonesOf(config)
-    return Backfill.progressAtStart(yield* store.current, milestones)
+    const progress = Backfill.progressAtStart(yield* store.current, milestones)
+    const decided = Milestones.plan(milestones, revision)
+    return decided._tag === "KeyRefused" ? { phase: "failed" as const, reason: decided.reason, progress } : { progress }
   }).pipe(
     Effect.catchAll((error) => Effect.as(Effect.logWarning(`could not read the sync's progress so far: ${error.message}`), {}))
   )
@@ -122,8 +129,10 @@ export const run = (input: Input) =>
     const metrics = yield* Metrics
     // A config change restarts the actor: the status goes on from the phase the last actor
     // reported, so the change is a transition of its own (and a milestone), not a fresh start.
+    // Otherwise it starts where the log says the sync is: failed, or pending.
+    const known = yield* knownAtStart(config, input.revision)
     const previous = input.configChanged ? Option.getOrUndefined(yield* previousPhase(sync)) : undefined
-    const status = yield* Status.make(sync, settings.replicaId, previous, yield* knownProgress(config))
+    const status = yield* Status.make(sync, settings.replicaId, previous === undefined ? known : { phase: previous, progress: known.progress ?? {} })
     if (input.configChanged) {
       yield* SyncLog.append(sync, { _tag: "config_changed", at: new Date().toISOString(), config_revision: input.revision }).pipe(
         Effect.catchAll((error) => Effect.logWarning(`could not log the config change: ${error.message}`))
@@ -136,10 +145,15 @@ export const run = (input: Input) =>
     }
     const phase = (yield* status.state).phase
     if (phase === "paused") yield* status.move("resume")
-    else if (phase !== "pending") yield* status.move("config_changed", `the config changed (revision ${input.revision}); starting again with it`)
+    else if (input.configChanged && phase !== "pending") yield* status.move("config_changed", `the config changed (revision ${input.revision}); starting again with it`)
     /**
      * `failed` in the sync log, once per failure episode: not again when the log's last
-     * milestone already says it (the same failure seen by another actor or replica).
+     * milestone already says it (the same failure seen by another actor or replica). Logged
+     * before the status says failed: an actor stopped in between (its replica shut down, its
+     * lease lost) then leaves a log that says failed, so the next one starts failed and tries
+     * the key first. The other way round, the status said failed while the log did not yet (the
+     * log is read before it is appended to), and the next actor, knowing nothing of the failure,
+     * started `pending` and resumed as if there were none.
      */
     const logFailure = (reason: string) =>
       Effect.gen(function*() {
@@ -149,8 +163,8 @@ export const run = (input: Input) =>
       }).pipe(Effect.catchAll((error) => Effect.logWarning(`could not log the failure: ${error.message}`)))
     const fail = (reason: string) =>
       Effect.gen(function*() {
-        yield* status.move("auth_failed", reason)
         yield* logFailure(reason)
+        yield* status.fail(reason)
         yield* Effect.logError(`sync ${sync} failed: ${reason}`)
       })
 
@@ -210,6 +224,8 @@ export const run = (input: Input) =>
         }
         yield* SyncLog.append(sync, { _tag: "key_accepted", at: new Date().toISOString(), config_revision: input.revision })
       }
+      // Started failed (the log said so then): the key works now, or the log says so no more.
+      if ((yield* status.state).phase === "failed") yield* status.move("key_accepted")
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
@@ -281,9 +297,12 @@ export const run = (input: Input) =>
         const wait = Backoff.delay(Backoff.patient, n)
         yield* Effect.logError(`sync ${sync} stopped: ${reason}; resuming in ${wait} ms`)
         const stopped = `stopped: ${reason}; resuming in ${Math.ceil(wait / 1000)} s`
-        // Pending already (it never got going): the phase stays, and the status says why.
-        if ((yield* status.state).phase !== "pending") yield* status.move("restart", stopped)
-        else yield* status.setReason(stopped)
+        // Pending already (it never got going): the phase stays, and the status says why. Failed
+        // (as the log said when the actor started, its key not tried yet): it stays failed, for
+        // the log's reason, which is what the user has to act on.
+        const phase = (yield* status.state).phase
+        if (phase === "pending") yield* status.setReason(stopped)
+        else if (phase !== "failed") yield* status.move("restart", stopped)
         yield* Effect.sleep(wait)
         return yield* attempt(n + 1)
       })
@@ -299,9 +318,11 @@ export const run = (input: Input) =>
         for (let k = n; ; k++) {
           const wait = Backoff.delay(Backoff.patient, k)
           const reason = `${refusal}; trying the key again in ${Math.ceil(wait / 1000)} s`
-          if ((yield* status.state).phase !== "failed") {
-            yield* status.move("auth_failed", reason)
+          // The first step says the failure: moved to failed, or (failed at the start, as the log
+          // said) with this refusal's reason, and logged once per episode.
+          if (k === n) {
             yield* logFailure(refusal)
+            yield* status.fail(reason)
             yield* Effect.logError(reason)
           } else {
             yield* status.setReason(reason)

@@ -13,7 +13,9 @@
  *
  * `fell_behind`: a live sync whose change feed is behind by more than the connector walks in
  * one go (Stripe: 5 minutes, after an outage) catches up again before it is live. The actor
- * of a changed config starts in the phase the previous actor reported, so the change shows.
+ * of a changed config starts in the phase the previous actor reported, so the change shows; any
+ * other starts `failed` when the sync log says the sync is (its key is tried before anything
+ * else), `pending` otherwise.
  */
 import type { SyncStatus } from "@tributary/core"
 

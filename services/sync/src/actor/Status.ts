@@ -48,6 +48,12 @@ type Stored =
 export interface Reporter {
   readonly state: Effect.Effect<State>
   readonly move: (trigger: Lifecycle.Trigger, reason?: string) => Effect.Effect<void>
+  /**
+   * Failed, for `reason`, written at once: moved there (`auth_failed`), or, failed already (the
+   * log said so when the actor started), with the reason set. At once, as an actor that fails
+   * may end right after (`CannotRunHere`), before the next periodic write.
+   */
+  readonly fail: (reason: string) => Effect.Effect<void>
   readonly setReason: (reason: string | undefined) => Effect.Effect<void>
   readonly setProgress: (
     progress: Record<string, SyncStatus.CollectionProgress>,
@@ -57,18 +63,23 @@ export interface Reporter {
   readonly setLag: (lagSeconds: number) => Effect.Effect<void>
 }
 
-/**
- * `initial`: the phase the sync's previous actor reported, when this one takes over from it (a
- * config change). `progress`: what the sync's checkpoint or log says its backfill found, so the
- * first status a new actor writes keeps the records.
- */
-export const make = (
-  sync: Ids.SyncId,
-  owner: string,
-  initial: Lifecycle.Phase = "pending",
-  progress: Readonly<Record<string, SyncStatus.CollectionProgress>> = {}
-) =>
+/** What a new actor's first status says, before it has done anything. */
+export interface Start {
+  /**
+   * The phase the sync's previous actor reported, when this one takes over from it (a config
+   * change); `failed` when the sync log says the sync is failed (its first write must not say
+   * `pending` for a sync that is failed until a try of its key succeeds). `pending` otherwise.
+   */
+  readonly phase?: Lifecycle.Phase
+  /** Why, with a `failed` phase: the reason the log gives. */
+  readonly reason?: string
+  /** What the sync's checkpoint or log says its backfill found, so the first status keeps the records. */
+  readonly progress?: Readonly<Record<string, SyncStatus.CollectionProgress>>
+}
+
+export const make = (sync: Ids.SyncId, owner: string, start: Start = {}) =>
   Effect.gen(function*() {
+    const initial = start.phase ?? "pending"
     const metrics = yield* Metrics
     const client = yield* Nats.Nats
     const kv = yield* Nats.bucket("checkpoints")
@@ -76,8 +87,8 @@ export const make = (
     const key = SyncStatus.key(sync)
     const state = yield* Ref.make<State>({
       phase: initial,
-      reason: undefined,
-      progress,
+      reason: start.reason,
+      progress: start.progress ?? {},
       etaSeconds: undefined,
       estimating: undefined,
       lagSeconds: undefined
@@ -165,6 +176,11 @@ export const make = (
     return {
       state: Ref.get(state),
       move,
+      fail: (reason) =>
+        Effect.flatMap(Ref.get(state), (s) =>
+          s.phase !== "failed"
+            ? move("auth_failed", reason)
+            : Ref.update(state, (now) => ({ ...now, reason })).pipe(Effect.zipRight(changed), Effect.zipRight(write))),
       setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(changed)),
       setProgress: (progress, etaSeconds, estimating) =>
         Ref.update(state, (s) => ({ ...s, progress, etaSeconds, estimating })).pipe(Effect.zipRight(changed)),
