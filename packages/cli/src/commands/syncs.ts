@@ -4,7 +4,8 @@
  * service watches the bucket, so every change takes effect without a restart.
  */
 import { Sources } from "@tributary/connectors"
-import { Args, Command, Options, ValidationError } from "@effect/cli"
+import { Args, Command, Options } from "@effect/cli"
+import type { ValidationError } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
