@@ -2,25 +2,29 @@
  * The `tributary` command refuses bad input with one line that names the option and what
  * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
  */
-import { Child, Fixtures } from "@tributary/testkit"
+import { Child, Fixtures, Ports } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
 
 const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-/** Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync). */
-const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>): Promise<Child.Result> =>
+/**
+ * Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync), with
+ * `env` over the test's settings; killed and failed past `timeoutMs`.
+ */
+const runCli = (env: Record<string, string>, args: ReadonlyArray<string>, timeoutMs: number): Promise<Child.Result> =>
   Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
     env: {
-      ...env,
       PATH: process.env.PATH ?? "",
       TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
       TRIBUTARY_NAMESPACE: ns,
       TRIBUTARY_SECRET_KEY: SECRET_KEY,
-      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl()
+      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl(),
+      ...env
     },
-    timeoutMs: 60_000
+    timeoutMs
   })
+const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => runCli(env, args, 60_000)
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
 
 /** One line on stderr starting `error: `, exit code 1, and no stack frames. */
@@ -69,7 +73,7 @@ describe("tributary, given bad input", () => {
 
   it("syncs pause, resume and delete: a sync argument that is not a sync id names <sync>", async () => {
     for (const verb of ["pause", "resume", "delete"]) {
-      expectRefusal(await tributary("syncs", verb, "a.b"), "<sync>", "letters, digits")
+      expectRefusal(await tributary("syncs", verb, "a.b"), "error: <sync>: ", "letters, digits")
     }
   })
 
@@ -100,6 +104,43 @@ describe("tributary, given bad input", () => {
 
   it("verify: a --sync that is not a sync id names --sync", async () => {
     expectRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
+  })
+})
+
+describe("tributary, given bad values and no NATS to connect to", () => {
+  // Each value is refused while the command line is parsed, before any connection: neither a
+  // NATS error nor the connect timeout comes first. The deadline leaves room for tsx's start-up.
+  it("refuses each value at once, naming its option or argument", async () => {
+    const nowhere = { TRIBUTARY_NATS_URL: `nats://127.0.0.1:${await Ports.freePort()}` }
+    const deadlineMs = 15_000
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, ...Array<string>]> = [
+      [["syncs", "create", "--api-key", "k", "--id", "a.b"], "--id", "letters, digits"],
+      [["syncs", "create", "--api-key", "k", "--source", "github"], "--source", "stripe"],
+      [["syncs", "create", "--api-key", "k", "--collections", "bogus"], "--collections", "stripe:customer"],
+      [["syncs", "create", "--api-key", "k", "--collections", "stripe:nope"], "--collections", "stripe:invoice"],
+      [["syncs", "create", "--api-key", "k", "--api-base-url", "notaurl"], "--api-base-url", "http://"],
+      [["syncs", "create", "--api-key", " "], "--api-key", "empty"],
+      [["syncs", "create", "--api-key", "k", "--share", "2"], "--share"],
+      [["syncs", "create", "--api-key", "k", "--quota", "0"], "--quota", "positive"],
+      [["syncs", "pause", "a.b"], "error: <sync>: ", "letters, digits"],
+      [["syncs", "delete", "a.b"], "error: <sync>: ", "letters, digits"],
+      [["proxy", "credentials", "list", "--sync", "a.b"], "--sync", "letters, digits"],
+      [["proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"], "--name", "lower-case"],
+      [["verify", "--sync", "a.b"], "--sync", "letters, digits"],
+      [["provision", "--replicas", "9"], "--replicas", "1 to 5"]
+    ]
+    for (const [args, ...mentions] of cases) {
+      const result = await runCli(nowhere, args, deadlineMs)
+      expectRefusal(result, ...mentions)
+      expect(result.stderr, args.join(" ")).not.toMatch(/NATS/i)
+    }
+  }, 240_000)
+
+  it("names several bad values together, on one line", async () => {
+    const nowhere = { TRIBUTARY_NATS_URL: `nats://127.0.0.1:${await Ports.freePort()}` }
+    const args = ["syncs", "create", "--api-key", "k", "--id", "a.b", "--share", "2", "--source", "github"]
+    const result = await runCli(nowhere, args, 15_000)
+    expectRefusal(result, "--source", "--id", "--share")
   })
 })
 

@@ -10,18 +10,20 @@ import * as Input from "../internal/Input.js"
 /** JetStream takes 1 to 5 replicas per stream. */
 const ReplicaCount = Schema.Int.pipe(Schema.between(1, 5, { message: () => "must be 1 to 5 (JetStream's range)" }))
 
-// Without the option each stream and bucket keeps the count it has.
-const replicas = Input.integer("replicas").pipe(
-  Options.withDescription(
-    "JetStream replicas per stream and bucket (3 in a production cluster); without it, each keeps its own, and new ones get RECORDS' count (1 on a new server)"
+// Without the option each stream and bucket keeps the count it has. A count out of range is
+// refused as the command line is parsed, before NATS is dialled (Input.ts).
+const replicas = Input.decoded(
+  Input.integer("replicas").pipe(
+    Options.withDescription(
+      "JetStream replicas per stream and bucket (3 in a production cluster); without it, each keeps its own, and new ones get RECORDS' count (1 on a new server)"
+    )
   ),
-  Options.optional
-)
+  ReplicaCount
+).pipe(Options.optional)
 
 export const provision = Command.make("provision", { replicas }, ({ replicas }) =>
   Effect.gen(function*() {
-    const count = Option.isSome(replicas) ? yield* Input.decode(ReplicaCount, "--replicas")(replicas.value) : undefined
-    const outcomes = yield* Provisioning.ensure({ ...Provisioning.defaultLimits, replicas: count })
+    const outcomes = yield* Provisioning.ensure({ ...Provisioning.defaultLimits, replicas: Option.getOrUndefined(replicas) })
     for (const outcome of outcomes) {
       const detail = outcome.action === "repaired"
         ? ` (${outcome.drift.map((d) => `${d.field}: ${JSON.stringify(d.actual)} → ${JSON.stringify(d.expected)}`).join(", ")})`

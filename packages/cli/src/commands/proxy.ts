@@ -9,10 +9,14 @@ import { Config, Console, Effect, Layer, Option } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
 
-const sync = Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write"))
-const name = Options.text("name").pipe(
-  Options.withDescription("The user name before the sync id (lower-case letters, digits, '_', '-')"),
-  Options.withDefault("app")
+// Both are refused, when bad, as the command line is parsed: before NATS is dialled (Input.ts).
+const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write")), Ids.SyncId)
+const name = Input.decoded(
+  Options.text("name").pipe(
+    Options.withDescription("The user name before the sync id (lower-case letters, digits, '_', '-')"),
+    Options.withDefault("app")
+  ),
+  ProxyCredentials.CredentialName
 )
 const host = Options.text("host").pipe(
   Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
@@ -28,8 +32,7 @@ const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli",
 const issue = (verb: "create" | "rotate") =>
   Command.make(verb, { sync, name, host, database }, (args) =>
     Effect.gen(function*() {
-      const syncId = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
-      const name = yield* Input.decode(ProxyCredentials.CredentialName, "--name")(args.name)
+      const { name, sync: syncId } = args
       yield* SyncStore.get(syncId)
       if (verb === "rotate") {
         const user = ProxyCredentials.userFor(name, syncId)
@@ -48,8 +51,7 @@ const issue = (verb: "create" | "rotate") =>
 
 const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   Effect.gen(function*() {
-    const filter = Option.isSome(args.sync) ? yield* Input.decode(Ids.SyncId, "--sync")(args.sync.value) : undefined
-    const credentials = yield* ProxyCredentials.list(filter)
+    const credentials = yield* ProxyCredentials.list(Option.getOrUndefined(args.sync))
     for (const c of credentials) yield* Console.log(`${c.user.padEnd(48)} created ${c.created_at}  rotated ${c.rotated_at}`)
     if (credentials.length === 0) yield* Console.log("no proxy credentials")
   }).pipe(Effect.provide(services))

@@ -5,6 +5,7 @@
  */
 import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
+import type { ValidationError } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Nats, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
@@ -19,9 +20,14 @@ const withSecretKey = Layer.unwrapEffect(Effect.map(
   ({ nats, secretKey }) => Layer.mergeAll(Nats.layer(nats, "tributary-cli"), Secrets.layer(secretKey), Log.layer("cli", "warn"))
 ))
 
-const source = Options.text("source").pipe(
-  Options.withDescription(`The upstream API: ${SyncConfig.supportedSources.join(", ")}`),
-  Options.withDefault("stripe")
+// Every value below is checked as the command line is parsed (Input.ts), before NATS is
+// dialled; SyncStore.create checks them again, as it does for the management API.
+const source = Input.decoded(
+  Options.text("source").pipe(
+    Options.withDescription(`The upstream API: ${SyncConfig.supportedSources.join(", ")}`),
+    Options.withDefault("stripe")
+  ),
+  SyncConfig.SupportedSource
 )
 const apiKey = Input.orEnv(
   Options.redacted("api-key").pipe(
@@ -29,42 +35,73 @@ const apiKey = Input.orEnv(
   ),
   "TRIBUTARY_SYNC_API_KEY",
   Schema.Redacted(Schema.String)
-)
+).pipe(Options.mapEffect((key) =>
+  Redacted.value(key).trim() === "" ? Effect.fail(Input.refusal("--api-key", "must not be empty")) : Effect.succeed(key)
+))
 const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
 const apiBaseUrl = Options.optional(Options.text("api-base-url").pipe(
-  Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)")
+  Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)"),
+  Options.mapEffect((url) => {
+    const problem = SyncStore.problemWithBaseUrl(url)
+    return problem === undefined ? Effect.succeed(url) : Effect.fail(Input.refusal("--api-base-url", problem))
+  })
 ))
 const externalId = Options.optional(Options.text("external-id").pipe(Options.withDescription("Your own id for this sync")))
 const name = Options.optional(Options.text("name").pipe(Options.withDescription("A name for people to read")))
-const id = Options.optional(Options.text("id").pipe(Options.withDescription("The sync id (default: generated)")))
+const id = Options.optional(Input.decoded(Options.text("id").pipe(Options.withDescription("The sync id (default: generated)")), Ids.SyncId))
 const collections = Options.text("collections").pipe(
   Options.withDescription("Comma-separated collections (stripe:customer,…) or 'all'"),
-  Options.withDefault("all")
+  Options.withDefault("all"),
+  Options.mapEffect((value): Effect.Effect<"all" | ReadonlyArray<Collection.CollectionId>, ValidationError.ValidationError> =>
+    value === "all"
+      ? Effect.succeed("all" as const)
+      : Input.decodeAs(Schema.Array(Collection.CollectionId), "--collections")(value.split(",").map((c) => c.trim()).filter((c) => c !== "")))
 )
-const quota = Options.optional(Input.integer("quota").pipe(
-  Options.withDescription(
-    "The account's upstream quota, requests per second (default: the source's limit for the key; Stripe: 25 for a test-mode key on api.stripe.com, else 100)"
-  )
+
+/**
+ * Why the collections cannot be the source's, in SyncStore.create's words (core does not
+ * export its check): asked while parsing, the source's connector (the registry, no
+ * connection) says which it mirrors.
+ */
+const problemWithCollections = (source: SyncConfig.SupportedSource, chosen: ReadonlyArray<Collection.CollectionId>): string | undefined => {
+  const offered = Sources.sources[source].collections
+  if (chosen.length === 0) return `must name at least one collection, or be "all"`
+  const outside = chosen.find((c) => !c.startsWith(`${source}:`))
+  if (outside !== undefined) return `${outside} is not a collection of ${source}`
+  const missing = chosen.find((c) => !offered.includes(c))
+  return missing === undefined ? undefined : `${source} offers no collection ${missing}; it offers ${offered.join(", ")}`
+}
+
+/** `--source` and `--collections` together: the collections are checked against the source's. */
+const sourceAndCollections = Options.all({ source, collections }).pipe(Options.mapEffect((chosen) => {
+  const problem = chosen.collections === "all" ? undefined : problemWithCollections(chosen.source, chosen.collections)
+  return problem === undefined ? Effect.succeed(chosen) : Effect.fail(Input.refusal("--collections", problem))
+}))
+
+const quota = Options.optional(Input.decoded(
+  Input.integer("quota").pipe(
+    Options.withDescription(
+      "The account's upstream quota, requests per second (default: the source's limit for the key; Stripe: 25 for a test-mode key on api.stripe.com, else 100)"
+    )
+  ),
+  SyncConfig.RateBudget.fields.quota_per_second.from
 ))
-const share = Input.float("share").pipe(
-  Options.withDescription("The share of the quota the sync may use (0–1]"),
-  Options.withDefault(SyncConfig.defaultRateBudget.share)
+const share = Input.decoded(
+  Input.float("share").pipe(
+    Options.withDescription("The share of the quota the sync may use (0–1]"),
+    Options.withDefault(SyncConfig.defaultRateBudget.share)
+  ),
+  SyncConfig.RateBudget.fields.share
 )
 
-// Decoded in the handler with Input.decode, not Args.withSchema: a bad id is then one line
-// naming `<sync>` and exit 1, as for every option, instead of the schema's parse tree.
-const syncId = Args.text({ name: "sync" }).pipe(Args.withDescription("The sync id (see `syncs list`)"))
-const decodeSyncId = Input.decode(Ids.SyncId, "<sync>")
-
-const parseCollections = (value: string) =>
-  value === "all"
-    ? Effect.succeed("all" as const)
-    : Effect.forEach(value.split(",").map((c) => c.trim()).filter((c) => c !== ""), (c) =>
-      Input.decode(Collection.CollectionId, "--collections")(c))
+// Input.decodedArg, not Args.withSchema: a bad id is then one line naming `<sync>` and exit 1,
+// as for every option, instead of the schema's parse tree.
+const syncId = Input.decodedArg(Args.text({ name: "sync" }).pipe(Args.withDescription("The sync id (see `syncs list`)")), Ids.SyncId)
 
 /**
  * `SyncStore.create` names the stored field at fault (`api_base_url`, `collections[1]`), as
- * the management API's 400 does; on the command line the option that gave it is the name to say.
+ * the management API's 400 does; on the command line the option that gave it is the name to
+ * say, should core refuse a value the parse above let through.
  */
 const optionOf = (field: string): string =>
   field === "api_base_url" ? "--api-base-url"
@@ -74,22 +111,16 @@ const optionOf = (field: string): string =>
 
 const create = Command.make(
   "create",
-  { source, apiKey, account, apiBaseUrl, externalId, name, id, collections, quota, share },
+  { sourceAndCollections, apiKey, account, apiBaseUrl, externalId, name, id, quota, share },
   (args) =>
     Effect.gen(function*() {
-      const source = yield* Input.decode(SyncConfig.SupportedSource, "--source")(args.source)
-      const chosen = yield* parseCollections(args.collections)
-      const given = Option.isSome(args.id) ? yield* Input.decode(Ids.SyncId, "--id")(args.id.value) : undefined
-      const share = yield* Input.decode(SyncConfig.RateBudget.fields.share, "--share")(args.share)
-      const quota = Option.isSome(args.quota)
-        ? { quota_per_second: yield* Input.decode(SyncConfig.RateBudget.fields.quota_per_second.from, "--quota")(args.quota.value) }
-        : {}
+      const { collections, source } = args.sourceAndCollections
       const created = yield* SyncStore.create({
         source,
         api_key: Redacted.value(args.apiKey),
-        collections: chosen,
-        rate_budget: { share, ...quota },
-        ...(given === undefined ? {} : { id: given }),
+        collections,
+        rate_budget: { share: args.share, ...Option.match(args.quota, { onNone: () => ({}), onSome: (quota_per_second) => ({ quota_per_second }) }) },
+        ...Option.match(args.id, { onNone: () => ({}), onSome: (id) => ({ id }) }),
         ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
@@ -133,16 +164,14 @@ const list = Command.make("list", {}, () =>
 
 const setState = (verb: "pause" | "resume") =>
   Command.make(verb, { sync: syncId }, (args) =>
-    decodeSyncId(args.sync).pipe(
-      Effect.flatMap((id) => SyncStore.setState(id, verb === "pause" ? "paused" : "active")),
+    SyncStore.setState(args.sync, verb === "pause" ? "paused" : "active").pipe(
       Effect.zipRight(Console.log(`${verb === "pause" ? "paused" : "resumed"} ${args.sync}`)),
       Effect.provide(services)
     )
   ).pipe(Command.withDescription(verb === "pause" ? "Pause a sync (it keeps its state)" : "Resume a paused sync where it stopped"))
 
 const remove = Command.make("delete", { sync: syncId }, (args) =>
-  decodeSyncId(args.sync).pipe(
-    Effect.flatMap(SyncStore.remove),
+  SyncStore.remove(args.sync).pipe(
     Effect.zipRight(Console.log(`deleted ${args.sync}`)),
     Effect.provide(services)
   )

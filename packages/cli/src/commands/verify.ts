@@ -17,7 +17,8 @@ import { Sources } from "@tributary/connectors"
 import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
 
-const sync = Options.text("sync").pipe(Options.withDescription("The sync to verify"))
+// A bad id is refused as the command line is parsed, before any connection (Input.ts).
+const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync to verify")), Ids.SyncId)
 const expected = Input.choice("expected", ["auto", "emulator", "api"]).pipe(
   Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API listed now (auto: the emulator when the sync has an api_base_url)"),
   Options.withDefault("auto" as const)
@@ -85,11 +86,10 @@ const settings = Config.all({ nats: Settings.nats, postgres: Settings.postgres, 
 export const verify = Command.make("verify", { sync, expected, emulatorUrl, json }, (args) =>
   Effect.flatMap(settings, ({ nats, postgres, secretKey, tables }) =>
     Effect.gen(function*() {
-      const id = yield* Input.decode(Ids.SyncId, "--sync")(args.sync)
-      const config = yield* SyncStore.get(id)
+      const config = yield* SyncStore.get(args.sync)
       const state = yield* expectedStateFor(config, args.expected, args.emulatorUrl)
       const { pool } = yield* Database.Database
-      const report = yield* Verification.Verify.run(pool, tables, id, state)
+      const report = yield* Verification.Verify.run(pool, tables, args.sync, state)
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
       if (report.differences > 0) process.exitCode = 1
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(

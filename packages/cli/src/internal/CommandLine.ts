@@ -1,7 +1,7 @@
 /**
  * What a `tributary` command line names, and how it is refused: one line `error: …` naming
- * the option, argument or command at fault, and exit 1, as for a value the commands decode
- * themselves (Input.ts).
+ * the option, argument or command at fault, and exit 1, as for a value read with core's
+ * schemas while parsing (Input.ts).
  *
  * @effect/cli (0.77) prints its own message before it fails with a `ValidationError`, and its
  * messages for a command it does not know name the CLI rather than the group

@@ -1,39 +1,47 @@
 /**
- * Command-line values decoded with core's schemas. A value that does not decode fails as an
- * `InvalidInput` naming the option (`--sync: must contain only letters, …`), which the process
- * prints as one line, instead of the schema's parse tree or a stack trace.
+ * Command-line values read with core's schemas and refused, while @effect/cli parses the
+ * command line, with one line naming the option or argument (`--sync: must contain only
+ * letters, …`) instead of the schema's parse tree or a stack trace. Parsing comes before the
+ * command's layers are built, so a bad value is refused before any connection is made: with
+ * NATS away, `syncs create --id a.b` still names `--id`, and several bad values are named together.
  *
- * The typed options below (`integer`, `float`, `choice`, `decoded`, `orEnv`) refuse a bad value
- * while @effect/cli parses the command line, before any connection is made. They stand in for
+ * The typed options below (`integer`, `float`, `choice`, `decoded`, `orEnv`) stand in for
  * `Options.integer`, `Options.float` and `Options.choice`, whose errors (0.77) do not say which
  * option they are about (`'abc' is not a integer`), and for a bare `Options.withFallbackConfig`,
  * whose missing value does not name the variable. Their refusals read `--option: what it takes`,
- * like `InvalidInput`'s, and CommandLine.ts makes each the one line the process prints.
+ * like core's `InvalidInput`, and CommandLine.ts makes each the one line the process prints.
  */
-import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Errors } from "@tributary/core"
+import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Option, ParseResult, Schema } from "effect"
 
-export const decode = <A, I>(schema: Schema.Schema<A, I>, option: string) =>
-  (value: unknown): Effect.Effect<A, Errors.InvalidInput> =>
-    Schema.decodeUnknown(schema)(value).pipe(
-      Effect.mapError((error) =>
-        new Errors.InvalidInput({
-          field: option,
-          detail: [...new Set(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message))].join("; ")
-        })
-      )
-    )
+/** `value` decoded with `schema`, else what the schema says of it, each message once. */
+const problemWith = <A, I>(schema: Schema.Schema<A, I>, value: unknown): Effect.Effect<A, string> =>
+  Schema.decodeUnknown(schema)(value).pipe(
+    Effect.mapError((error) => [...new Set(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message))].join("; "))
+  )
 
-const refusal = (option: string, detail: string) => ValidationError.invalidValue(HelpDoc.p(`${option}: ${detail}`))
+/** The parser's refusal of `name`'s value: `--name: detail`. */
+export const refusal = (name: string, detail: string) => ValidationError.invalidValue(HelpDoc.p(`${name}: ${detail}`))
 
 /** `--name`: every option here is a `Single` with a name. */
 const nameOf = <A>(option: Options.Options<A>): string => Option.getOrElse(Options.getIdentifier(option), () => "option")
 
-/** `option`'s value decoded with `schema` as the command line is parsed, refused naming the option. */
-export const decoded = <A, I>(option: Options.Options<I>, schema: Schema.Schema<A, I>): Options.Options<A> =>
-  Options.mapEffect(option, (value) =>
-    decode(schema, nameOf(option))(value).pipe(Effect.mapError((error) => refusal(error.field, error.detail))))
+/** `value` decoded with `schema`, else refused naming `name` (an option whose value is decoded from others'). */
+export const decodeAs = <A, I>(schema: Schema.Schema<A, I>, name: string) => (value: unknown): Effect.Effect<A, ValidationError.ValidationError> =>
+  problemWith(schema, value).pipe(Effect.mapError((detail) => refusal(name, detail)))
+
+/**
+ * `option`'s value decoded with `schema` as the command line is parsed, refused naming the option.
+ * The value is decoded as unknown: a text option may be wider than the schema's input (a literal).
+ */
+export const decoded = <V, A, I>(option: Options.Options<V>, schema: Schema.Schema<A, I>): Options.Options<A> =>
+  Options.mapEffect(option, decodeAs(schema, nameOf(option)))
+
+/** The same for an argument, named as its usage shows it (@effect/cli's identifier, `<sync>`). */
+export const decodedArg = <V, A, I>(arg: Args.Args<V>, schema: Schema.Schema<A, I>): Args.Args<A> => {
+  const name = Option.getOrElse(Args.getIdentifier(arg), () => "<argument>")
+  return Args.mapEffect(arg, (value) => problemWith(schema, value).pipe(Effect.mapError((detail) => HelpDoc.p(`${name}: ${detail}`))))
+}
 
 /** A text option read as `what` (`an integer`), shown in the usage as `--name <pseudoName>`. */
 const typed = <A>(name: string, pseudoName: string, schema: Schema.Schema<A, string>, what: string) =>
