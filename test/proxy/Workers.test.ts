@@ -4,10 +4,8 @@
  * either worker, and `/metrics` answering for the whole replica from any worker.
  */
 import { StripeConnector } from "@tributary/connector-stripe"
-import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { connect as connectTcp } from "node:net"
-import { Ports } from "@tributary/testkit/servers"
 import { Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -20,7 +18,6 @@ let stack: ProxyStack.ProxyStack
 let service: ChildProcess
 let port: number
 let httpPort: number
-let output = ""
 const clients = Clients.make()
 
 const urlOf = (credential: ProxyStack.Credential) => Object.assign(new URL(credential.url), { port: String(port) }).toString()
@@ -32,29 +29,8 @@ const metric = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? Nu
 beforeAll(async () => {
   // No write goes to the API here.
   stack = await ProxyStack.start(StripeConnector.make(), { url: "http://127.0.0.1:1", keys: ["sk_test_a", "sk_test_b"] })
-  port = await Ports.freePort()
-  httpPort = await Ports.freePort()
-  service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      ...stack.serviceEnv,
-      TRIBUTARY_PROXY_HOST: "127.0.0.1",
-      TRIBUTARY_PROXY_PORT: String(port),
-      TRIBUTARY_PROXY_HTTP_PORT: String(httpPort),
-      TRIBUTARY_PROXY_WORKERS: "2",
-      TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN,
-      TRIBUTARY_LOG_LEVEL: "info"
-    }
-  })
-  service.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  service.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  // Both workers listening, so connections are spread over both.
-  await Fixtures.waitFor(
-    "two proxy workers listening",
-    () => ((output.match(/proxy listening on/g) ?? []).length >= 2 ? true : undefined),
-    { timeoutMs: 60_000 }
-  )
+  const replica = await ServiceProcess.startWorkers(stack.serviceEnv, 2, { TRIBUTARY_METRICS_TOKEN: METRICS_TOKEN })
+  ;({ child: service, port, httpPort } = replica)
 })
 
 afterAll(async () => {

@@ -7,19 +7,14 @@
  * answer). node-postgres has no cancel of its own in every version, so the 16-byte
  * CancelRequest goes on a socket of the test's own, with the BackendKeyData the client got.
  */
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
 import { connect as connectTcp } from "node:net"
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Emulator } from "@tributary/stripe-emulator"
-import type { RunningEmulator } from "@tributary/stripe-emulator"
 import { Fixtures } from "@tributary/testkit"
-import { Ports } from "@tributary/testkit/servers"
 import type pg from "pg"
-import Stripe from "stripe"
+import type Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as ApiGate from "./support/ApiGate.js"
+import type * as ApiGate from "./support/ApiGate.js"
 import * as Clients from "./support/Clients.js"
+import * as GatedStack from "./support/GatedStack.js"
 import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 import * as ServiceProcess from "./support/ServiceProcess.js"
@@ -27,25 +22,20 @@ import * as ServiceProcess from "./support/ServiceProcess.js"
 /** The service process's API timeout: long, so only the cancel can end its writes' waits. */
 const SERVICE_API_TIMEOUT_MS = 20_000
 
-let emulator: RunningEmulator
+let gated: GatedStack.GatedStack
 let gate: ApiGate.ApiGate
 let stack: ProxyStack.ProxyStack
 let api: Stripe
 const clients = Clients.make()
 
 beforeAll(async () => {
-  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
-  gate = await ApiGate.start(emulator.url)
-  const [a, b] = emulator.apiKeys
-  stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] })
-  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+  gated = await GatedStack.start()
+  ;({ gate, stack, api } = gated)
 })
 
 afterAll(async () => {
   await clients.endAll()
-  await stack?.stop()
-  await gate?.stop()
-  await emulator?.stop()
+  await gated?.stop()
 })
 
 /** The next customer created: the API takes it, its answer is held. */
@@ -152,37 +142,16 @@ describe("a CancelRequest for a session whose write waits on the API", () => {
 })
 
 describe("with two worker processes", () => {
-  let service: ChildProcess | undefined
+  let service: ServiceProcess.Replica | undefined
   let port: number
-  let output = ""
 
   beforeAll(async () => {
-    port = await Ports.freePort()
-    service = spawn(process.execPath, ["--import", "tsx", new URL("../../services/proxy/src/main.ts", import.meta.url).pathname], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        ...stack.serviceEnv,
-        TRIBUTARY_PROXY_HOST: "127.0.0.1",
-        TRIBUTARY_PROXY_PORT: String(port),
-        TRIBUTARY_PROXY_HTTP_PORT: String(await Ports.freePort()),
-        TRIBUTARY_PROXY_WORKERS: "2",
-        TRIBUTARY_PROXY_API_TIMEOUT_MS: String(SERVICE_API_TIMEOUT_MS),
-        TRIBUTARY_LOG_LEVEL: "info"
-      }
-    })
-    service.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    service.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    // Both workers listening, so connections are handed to both.
-    await Fixtures.waitFor(
-      "two proxy workers listening",
-      () => ((output.match(/proxy listening on/g) ?? []).length >= 2 ? true : undefined),
-      { timeoutMs: 60_000 }
-    )
+    service = await ServiceProcess.startWorkers(stack.serviceEnv, 2, { TRIBUTARY_PROXY_API_TIMEOUT_MS: String(SERVICE_API_TIMEOUT_MS) })
+    port = service.port
   })
 
   afterAll(async () => {
-    await ServiceProcess.stop(service)
+    await ServiceProcess.stop(service?.child)
   })
 
   it("ends the write whichever worker the CancelRequest lands on", async () => {

@@ -5,36 +5,29 @@
  * applied to Postgres; the API, which had the request, may still have taken it (here it
  * has: the gate holds only its answer).
  */
-import { StripeConnector } from "@tributary/connector-stripe"
-import { Emulator } from "@tributary/stripe-emulator"
-import type { RunningEmulator } from "@tributary/stripe-emulator"
 import type pg from "pg"
-import Stripe from "stripe"
+import type Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as ApiGate from "./support/ApiGate.js"
+import type * as ApiGate from "./support/ApiGate.js"
 import * as Clients from "./support/Clients.js"
+import * as GatedStack from "./support/GatedStack.js"
 import { failure } from "./support/Failure.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
-let emulator: RunningEmulator
+let gated: GatedStack.GatedStack
 let gate: ApiGate.ApiGate
 let stack: ProxyStack.ProxyStack
 let api: Stripe
 const clients = Clients.make()
 
 beforeAll(async () => {
-  emulator = await Emulator.start({ apiKeys: 2, rateLimitPerSecond: 0 })
-  gate = await ApiGate.start(emulator.url)
-  const [a, b] = emulator.apiKeys
-  stack = await ProxyStack.start(StripeConnector.make(), { url: gate.url, keys: [a!, b!] })
-  api = new Stripe(a!, { host: emulator.host, port: emulator.port, protocol: "http", telemetry: false })
+  gated = await GatedStack.start()
+  ;({ gate, stack, api } = gated)
 })
 
 afterAll(async () => {
   await clients.endAll()
-  await stack?.stop()
-  await gate?.stop()
-  await emulator?.stop()
+  await gated?.stop()
 })
 
 /** The `n`th customer created from now on (1 for the next): the API takes it, its answer is held. */
