@@ -7,7 +7,7 @@ import { Context, Effect, Layer, Redacted, Runtime } from "effect"
 import { Kysely, PostgresDialect } from "kysely"
 import pg from "pg"
 import { DatabaseError } from "./Errors.js"
-import * as Settings from "./Settings.js"
+import type * as Settings from "./Settings.js"
 
 export interface DatabaseClient {
   readonly pool: pg.Pool
@@ -75,6 +75,3 @@ export const make = (settings: Settings.PostgresSettings, applicationName = "tri
 
 export const layer = (settings: Settings.PostgresSettings, applicationName?: string) =>
   Layer.scoped(Database, make(settings, applicationName))
-
-export const layerConfig = (applicationName?: string) =>
-  Layer.scoped(Database, Effect.flatMap(Settings.postgres, (settings) => make(settings, applicationName)))

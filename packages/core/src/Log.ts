@@ -2,9 +2,9 @@
  * Logging: Effect's logger writes through pino as one JSON line per entry. Fields that
  * may hold secrets are redacted by pino itself, so a careless log call cannot leak them.
  */
-import { Cause, Effect, HashMap, Layer, List, Logger, LogLevel } from "effect"
+import { Cause, HashMap, Layer, List, Logger, LogLevel } from "effect"
 import pino from "pino"
-import * as Settings from "./Settings.js"
+import type * as Settings from "./Settings.js"
 
 /** Paths pino blanks out wherever they appear in a log entry. */
 export const REDACT = [
@@ -53,9 +53,6 @@ export const layer = (service: string, level: Settings.LogLevel = "info", destin
     Logger.minimumLogLevel(toEffectLevel(level))
   )
 }
-
-export const layerConfig = (service: string) =>
-  Layer.unwrapEffect(Effect.map(Settings.log, ({ level }) => layer(service, level)))
 
 const toEffectLevel = (level: Settings.LogLevel): LogLevel.LogLevel => {
   switch (level) {

@@ -5,9 +5,8 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto"
 import type { KeyObject } from "node:crypto"
-import { Context, Effect, Either, Layer, Redacted } from "effect"
+import { Context, Either, Layer, Redacted } from "effect"
 import { SecretUnreadable } from "./Errors.js"
-import * as Settings from "./Settings.js"
 import { EncryptedSecret } from "./SyncConfig.js"
 
 export interface Keys {
@@ -26,7 +25,6 @@ export const fromKey = (key: Redacted.Redacted<string>): Keys => ({
 })
 
 export const layer = (key: Redacted.Redacted<string>) => Layer.succeed(SecretKeys, fromKey(key))
-export const layerConfig = Layer.effect(SecretKeys, Effect.map(Settings.secretKey, fromKey))
 
 /** AES-256-GCM; the result is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
 export const encrypt = (keys: Keys, plaintext: string): EncryptedSecret => {
