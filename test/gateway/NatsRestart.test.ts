@@ -3,11 +3,13 @@
  * workers consume through two gateway replicas: during the outage `next` and `ack` answer a
  * clear 503 at once (no hang past `wait_for`, no 500), `/readyz` says not ready, and after the
  * restart every record is acked exactly once; a token issued before the restart settles or is
- * refused, never acking another delivery; leases still withhold a newer version. The server is
+ * refused, never acking another delivery; leases still withhold a newer version; a request
+ * waiting on NATS when the server dies (a token lookup too) answers at once. The server is
  * a private one, so stopping it disturbs no other test.
  */
-import { Ids } from "@tributary/core"
+import { ApiTokens, Ids, Nats } from "@tributary/core"
 import { Fixtures, NatsServer, Probes } from "@tributary/testkit"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Harness from "./Harness.js"
 
@@ -175,6 +177,30 @@ describe("gateway: nats-server restart", () => {
     // (docs/gateway.md): its message is then delivered again, never lost.
     else expect([...acked.values()].every((n) => n >= 1)).toBe(true)
   }, 180_000)
+
+  it("a request waiting on NATS when nats-server dies answers 503 at once, its token lookup included", async () => {
+    await Harness.createConsumer(stack, { name: "dying", filters: { sync_id: sync("dying") } })
+    // A token never used yet: the gateway has no cached answer for it, so it looks it up in
+    // the tokens bucket, a nats.js request, which the frozen server leaves unanswered.
+    const { token } = await Effect.runPromise(ApiTokens.create("dying").pipe(Effect.provideService(Nats.Nats, stack.nats)))
+    const replica = stack.replicas[0]!.nats.nc
+    nats.freeze()
+    try {
+      const sentBefore = replica.stats().outMsgs
+      const asked = timed(() => stack.call(0, "GET", "/v1/consumers/dying/next?batch_size=1", undefined, token))
+      // The lookup is on its way to the frozen server, unanswered, when the server dies.
+      await Fixtures.waitFor("the token lookup sent", () => replica.stats().outMsgs > sentBefore ? true : undefined)
+      const killedAt = Date.now()
+      await nats.kill()
+      const answer = await asked
+      // Not nats.js's request timeout (5 s) after the lookup was sent: the connection is gone, and so is the wait.
+      expectUnavailable(answer, Number.POSITIVE_INFINITY)
+      expect(Date.now() - killedAt).toBeLessThan(SLACK_MS)
+    } finally {
+      nats.thaw()
+    }
+    await restartNats()
+  }, 60_000)
 
   it("a token issued before the restart settles after it, or is refused as stale; it never acks another delivery", async () => {
     // Long ack wait: the token still holds its message after the restart.

@@ -65,7 +65,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
       yield* Effect.forkScoped(Effect.promise(watchStatus))
       return {
         engine,
-        tokens: BearerTokens.make(nats, () => wire.unavailable),
+        tokens: BearerTokens.make(nats, wire),
         metrics,
         knownConsumer: configs.known,
         metricsToken: settings.metricsToken,

@@ -5,10 +5,13 @@
  * replica, shared by the HttpApi's `Authorization` middleware and the hot routes.
  *
  * A lookup NATS cannot answer is a 503, not "unknown or revoked" (a worker told its token is
- * revoked stops), and is not cached: the token is looked up again once NATS is back.
+ * revoked stops), and is not cached: the token is looked up again once NATS is back. A lookup
+ * in flight when the connection goes fails at once (`Wire.whileConnected`): nats.js would wait
+ * out its request timeout (5 s) for a reply that cannot come.
  */
 import { ApiTokens, Nats, Secrets } from "@tributary/core"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
+import type { Wire } from "../wire/Wire.js"
 import { unreachable } from "./Convert.js"
 import { Unavailable } from "./Errors.js"
 
@@ -23,8 +26,8 @@ export interface BearerTokens {
   readonly check: (token: string) => Effect.Effect<boolean, Unavailable>
 }
 
-/** `unavailable`: why NATS cannot be reached now (the connection is lost), or `undefined`. */
-export const make = (nats: Nats.NatsClient, unavailable: () => string | undefined): BearerTokens => {
+/** `connection`: whether NATS can be reached now, and a guard that fails a call at once when it goes. */
+export const make = (nats: Nats.NatsClient, connection: Pick<Wire, "unavailable" | "whileConnected">): BearerTokens => {
   const cache = new Map<string, { readonly valid: boolean; readonly until: number }>()
   const fresh = (hash: string, now: number) => {
     const entry = cache.get(hash)
@@ -39,13 +42,15 @@ export const make = (nats: Nats.NatsClient, unavailable: () => string | undefine
         const now = Date.now()
         const known = fresh(hash, now)
         if (known !== undefined) return known
-        // nats.js would wait out its request timeout for a reply that cannot come.
-        const lost = unavailable()
+        const lost = connection.unavailable
         if (lost !== undefined) return yield* new Unavailable({ message: unreachable(lost) })
-        const valid = Option.isSome(yield* ApiTokens.verify(token).pipe(
-          Effect.provideService(Nats.Nats, nats),
-          Effect.mapError((error) => new Unavailable({ message: unreachable(error.message) }))
-        ))
+        const lookup = ApiTokens.verify(token).pipe(Effect.provideService(Nats.Nats, nats), Effect.either)
+        const found = yield* Effect.tryPromise({
+          try: () => connection.whileConnected(() => Effect.runPromise(lookup)),
+          catch: (error) => new Unavailable({ message: unreachable(error instanceof Error ? error.message : String(error)) })
+        })
+        if (Either.isLeft(found)) return yield* new Unavailable({ message: unreachable(found.left.message) })
+        const valid = Option.isSome(found.right)
         if (cache.size > MAX_CACHED) cache.clear()
         cache.set(hash, { valid, until: now + (valid ? VALID_FOR_MS : INVALID_FOR_MS) })
         return valid
