@@ -1,7 +1,8 @@
 /**
  * The proxy service as deployed, with two worker processes (the default on a two-core
  * machine is a worker per core): sessions on both workers, a CancelRequest that lands on
- * either worker, and `/metrics` answering for the whole replica from any worker.
+ * the worker its session is not on (so the primary must relay it; with the relay cut, both
+ * queries run to their end), and `/metrics` answering for the whole replica from any worker.
  */
 import { StripeConnector } from "@tributary/connector-stripe"
 import type { ChildProcess } from "node:child_process"
@@ -50,7 +51,9 @@ describe("two workers", () => {
       return rows[0].n >= 2 ? true : undefined
     })
     await owner.end()
-    for (const client of sessions) {
+    // node:cluster hands connections to the workers in turn: the sessions went to one worker
+    // each, so cancels sent in the other order land each on the worker its session is not on.
+    for (const client of [...sessions].reverse()) {
       const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
       const cancel = Buffer.alloc(16)
       cancel.writeInt32BE(16, 0)
