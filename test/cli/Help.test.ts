@@ -120,9 +120,10 @@ describe("tributary --help", () => {
     expect(help(verify)).toContain("--expected")
   })
 
-  it("of the emulator names the emulators and where their options are", async () => {
+  it("of the emulator names the emulators and where their options are, in 80 columns", async () => {
     const [emulator, stripe] = await Promise.all([tributary("emulator", "--help"), tributary("emulator", "stripe", "--help")])
     expect(help(emulator)).toContain("tributary emulator stripe --help")
     for (const option of ["--port", "--seed", "--customers"]) expect(help(stripe)).toContain(option)
+    for (const text of [help(emulator), help(stripe)]) expect(tooWide(text, 80)).toEqual([])
   })
 })

@@ -14,11 +14,13 @@ export const USAGE = `Usage: tributary emulator stripe [options]
                       made later get ids no other run handed out, as in Stripe
   --deterministic-ids make those later ids follow from the seed too (a restart
                       repeats them; for tests that compare ids across runs)
-  --customers <n>     seed each key's account with n customers and their history (default 0)
+  --customers <n>     seed each key's account with n customers and their
+                      history (default 0)
   --keys <n>          how many secret keys (accounts) to create (default 1)
   --api-key <key>     accept this secret key (repeatable; replaces --keys)
   --rate-limit <n>    requests per second per key, 0 = unlimited (default ${DEFAULT_RATE_LIMIT})
-  --json              print one JSON line {url, api_keys, accounts, seeded} instead of text
+  --json              print one JSON line {url, api_keys, accounts, seeded}
+                      instead of text
   -h, --help          show this help`
 
 export const DEFAULT_PORT = 12111
