@@ -20,8 +20,8 @@ const DEFAULT_HISTORY_DAYS = 90
  * with long nested lists. Everything goes through the domain operations at past moments, so the
  * objects and their events are exactly what the API would have produced. Objects are appended
  * unsorted and each collection is sorted once at the end, which keeps 100k objects in seconds.
- * Ids come from the account's seed stream (`Account.seedIds`), never the runtime one, so an account
- * seeded alike in two processes has the same ids whatever either served.
+ * Ids and invoice numbers come from the account's seed stream (`Account.seeding`), never the runtime
+ * one, so an account seeded alike in two processes has the same ids and numbers whatever either served.
  */
 export const seedAccount = (account: Account, options: SeedOptions, defaultSeed: number): SeedSummary => {
   const startedMs = performance.now()
@@ -31,7 +31,7 @@ export const seedAccount = (account: Account, options: SeedOptions, defaultSeed:
   const historyStart = now - (options.historyDays ?? DEFAULT_HISTORY_DAYS) * DAY_SECONDS
   const recordEvents = options.events ?? true
   const retentionStart = now - EVENT_RETENTION_SECONDS
-  const root = new Writer(account, now, NO_REQUEST, recordEvents, account.seedIds)
+  const root = new Writer(account, now, NO_REQUEST, recordEvents, account.seeding)
   const history: History = {
     random,
     catalog: { monthly: [], yearly: [], oneTime: [] },
