@@ -6,6 +6,7 @@ import type { Clock } from "../internal/Clock.js"
 import { IdGenerator } from "../internal/Ids.js"
 import { InvoiceNumbers } from "../internal/InvoiceNumbers.js"
 import type { Random } from "../internal/Random.js"
+import type { SeedOptions, SeedSummary } from "../seed/SeedTypes.js"
 import { Store } from "../store/Store.js"
 
 /**
@@ -47,6 +48,8 @@ export class Account {
   readonly serving: Identifiers
   readonly idempotency = new IdempotencyStore()
   readonly connected = new Map<string, Account>()
+  /** The seed this account was given (options with their defaults), once it was: an account is seeded once. */
+  seeded: { readonly options: Required<SeedOptions>; readonly summary: SeedSummary } | undefined
 
   constructor(
     readonly id: string,
