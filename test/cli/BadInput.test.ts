@@ -178,6 +178,10 @@ describe("tributary, given what the command-line parser refuses", () => {
   })
 
   it("a missing option or argument is named", async () => {
+    // In the CLI's words, as any refusal: not @effect/cli's "Expected to find option: '--sync'".
+    expect((await tributary("verify")).stderr.trim()).toBe("error: --sync: required")
+    expect((await tributary("proxy", "credentials", "create", "--name", "app")).stderr.trim()).toBe("error: --sync: required")
+    expect((await tributary("verify", "--sync")).stderr.trim()).toBe("error: --sync: needs a value")
     expectRefusal(await tributary("verify"), "--sync")
     expectRefusal(await tributary("syncs", "pause"), "<sync>")
   })
