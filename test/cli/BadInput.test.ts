@@ -97,6 +97,12 @@ describe("tributary, given bad input", () => {
     expectRefusal(await tributary("proxy", "credentials", "rotate", "--sync", "cli_sync", "--name", "app"), "app.cli_sync", "create it first")
   })
 
+  it("proxy credentials revoke: a user that cannot be a credential names <user> and what a user is", async () => {
+    for (const user of ["a.b.c", "Bad.cli_sync", "cli_sync"]) {
+      expectRefusal(await tributary("proxy", "credentials", "revoke", user), "error: <user>: ", "<name>.<sync id>")
+    }
+  })
+
   it("proxy credentials: a --sync that is not a sync id names --sync", async () => {
     expectRefusal(await tributary("proxy", "credentials", "list", "--sync", "a.b"), "--sync", "letters, digits")
     expectRefusal(await tributary("proxy", "credentials", "create", "--sync", "a.b"), "--sync", "letters, digits")
@@ -125,6 +131,7 @@ describe("tributary, given bad values and no NATS to connect to", () => {
       [["syncs", "pause", "a.b"], "error: <sync>: ", "letters, digits"],
       [["syncs", "delete", "a.b"], "error: <sync>: ", "letters, digits"],
       [["proxy", "credentials", "list", "--sync", "a.b"], "--sync", "letters, digits"],
+      [["proxy", "credentials", "revoke", "a.b.c"], "error: <user>: ", "<name>.<sync id>"],
       [["proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"], "--name", "lower-case"],
       [["verify", "--sync", "a.b"], "--sync", "letters, digits"],
       [["provision", "--replicas", "9"], "--replicas", "1 to 5"]
@@ -171,6 +178,10 @@ describe("tributary, given what the command-line parser refuses", () => {
   })
 
   it("a missing option or argument is named", async () => {
+    // In the CLI's words, as any refusal: not @effect/cli's "Expected to find option: '--sync'".
+    expect((await tributary("verify")).stderr.trim()).toBe("error: --sync: required")
+    expect((await tributary("proxy", "credentials", "create", "--name", "app")).stderr.trim()).toBe("error: --sync: required")
+    expect((await tributary("verify", "--sync")).stderr.trim()).toBe("error: --sync: needs a value")
     expectRefusal(await tributary("verify"), "--sync")
     expectRefusal(await tributary("syncs", "pause"), "<sync>")
   })

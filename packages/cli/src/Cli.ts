@@ -64,7 +64,7 @@ const withoutLogLevel = (args: ReadonlyArray<string>) =>
  */
 const refuseBad = (args: ReadonlyArray<string>, place: CommandLine.Place): Effect.Effect<void, CommandLine.UsageError, CliApp.CliApp.Environment> =>
   CommandDescriptor.parse(root.descriptor, [app.name, ...args], CliConfig.defaultConfig).pipe(
-    Effect.mapError(CommandLine.fromValidationError),
+    Effect.mapError((error) => CommandLine.refusalOf(error, place)),
     Effect.flatMap((directive) => {
       if (CommandDirective.isUserDefined(directive)) {
         return directive.leftover.length > 0 ? Effect.fail(CommandLine.leftover(app, place, directive.leftover)) : Effect.void

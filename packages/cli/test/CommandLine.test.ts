@@ -32,6 +32,17 @@ describe("the command line", () => {
     expect(CommandLine.leftover(app, at("syncs", "list", "--all"), ["--all"]).message).toContain("--all: not an option of tributary syncs list")
     expect(CommandLine.leftover(app, at("syncs", "pause", "a", "b"), ["b"]).message).toContain("unexpected argument 'b'")
   })
+
+  it("names a required option the command line does not give, or gives without its value", () => {
+    const at = (...args: Array<string>) => CommandLine.locate(helpSections, args)
+    expect(CommandLine.missingOptions(at("verify"))?.message).toBe("--sync: required")
+    expect(CommandLine.missingOptions(at("verify", "--expected", "auto"))?.message).toBe("--sync: required")
+    expect(CommandLine.missingOptions(at("verify", "--sync"))?.message).toBe("--sync: needs a value")
+    expect(CommandLine.missingOptions(at("verify", "--sync=cli_sync"))).toBeUndefined()
+    // A missing argument is @effect/cli's to name; an option with a fallback, Input.orEnv's.
+    expect(CommandLine.missingOptions(at("syncs", "pause"))).toBeUndefined()
+    expect(CommandLine.missingOptions(at("syncs", "create"))).toBeUndefined()
+  })
 })
 
 describe("a command's help", () => {

@@ -44,6 +44,15 @@ export const parseUser = (user: string): Option.Option<{ readonly name: string; 
   return Option.zipWith(name, sync, (name, sync) => ({ name, sync }))
 }
 
+/** A user some credential can have (`parseUser`), for input that names one (`proxy credentials revoke`). */
+export const User = Schema.String.pipe(
+  Schema.filter((user) => Option.isSome(parseUser(user)), {
+    message: () =>
+      "must be <name>.<sync id> (see `proxy credentials list`): a name of a-z, 0-9, '_' and '-' " +
+      "starting with a letter, then a sync id of letters, digits, '_' and '-'"
+  })
+)
+
 export const DEFAULT_ITERATIONS = 4096
 
 export interface ScramSecret {

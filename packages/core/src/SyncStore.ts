@@ -65,8 +65,9 @@ export const problemWithBaseUrl = (url: string): string | undefined => {
 /**
  * Why these collections cannot be a sync's, or undefined when they can: each must belong to
  * the sync's source and, when the caller knows what the source's connector offers, be one of those.
+ * Exported for the CLI, which asks it while parsing `--collections`, before any connection.
  */
-const problemWithCollections = (
+export const problemWithCollections = (
   source: string,
   collections: ReadonlyArray<CollectionId>,
   offered: ReadonlyArray<CollectionId> | undefined

@@ -112,6 +112,17 @@ describe("admin API", () => {
     }
   })
 
+  it("seeds an account once: the same seed again answers the same summary, another one is refused", async () => {
+    const { admin } = await freshAccount(emulator)
+    const first = await admin.seed({ customers: 8, events: false })
+    const before = await admin.stats()
+    expect(await admin.seed({ customers: 8, events: false })).toEqual(first)
+    const other = await admin.seed({ customers: 9, events: false }).catch((error: unknown) => error)
+    expect(other).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", param: "customers" } } })
+    expect(JSON.stringify((other as { body: unknown }).body)).toContain("already seeded")
+    expect(await admin.stats()).toEqual(before)
+  })
+
   it("mutates at a rate, recording events for every change", async () => {
     const { stripe, admin } = await freshAccount(emulator)
     await admin.seed({ customers: 10, events: false })

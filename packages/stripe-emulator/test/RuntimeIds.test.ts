@@ -4,11 +4,19 @@
  * handed out, as Stripe never reuses an id. Otherwise a customer created after a restart takes the
  * id of one created (and since deleted) in the previous run, and a sync of both runs merges them.
  */
+import type Stripe from "stripe"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import type { EmulatorOptions } from "../src/index.js"
 import { startEmulator, stripeFor, type RunningEmulator } from "./support/Harness.js"
 
-/** What one emulator hands out while serving: ids of an object, its event, the request, a key, an account. */
+/** An invoice finalized now, for its number. */
+const finalizedInvoice = async (stripe: Stripe, customer: string): Promise<Stripe.Invoice> =>
+  stripe.invoices.finalizeInvoice((await stripe.invoices.create({ customer })).id)
+
+/**
+ * What one emulator hands out while serving: ids of an object, its event, the request, a key, an
+ * account, and an invoice number (Stripe never repeats one either).
+ */
 const runtimeIds = async (emulator: RunningEmulator): Promise<ReadonlyArray<string>> => {
   const stripe = stripeFor(emulator)
   const customer = await stripe.customers.create({ email: "after-restart@example.com" })
@@ -16,7 +24,8 @@ const runtimeIds = async (emulator: RunningEmulator): Promise<ReadonlyArray<stri
   const event = events.data.find((candidate) => (candidate.data.object as { id?: string }).id === customer.id)
   const connected = await stripe.accounts.create({ type: "custom" })
   const key = await emulator.admin().createApiKey()
-  return [customer.id, customer.invoice_prefix ?? "", event?.id ?? "", customer.lastResponse.requestId, connected.id, key.apiKey, key.accountId]
+  const invoice = await finalizedInvoice(stripe, customer.id)
+  return [customer.id, customer.invoice_prefix ?? "", event?.id ?? "", customer.lastResponse.requestId, connected.id, key.apiKey, key.accountId, invoice.number ?? ""]
 }
 
 const twins = async (options: EmulatorOptions): Promise<readonly [RunningEmulator, RunningEmulator]> => {
@@ -56,15 +65,20 @@ describe("ids across emulator processes", () => {
     }
   })
 
-  it("seeds the same ids through the admin API whatever was served before", async () => {
+  it("seeds the same ids and invoice numbers through the admin API whatever was served before", async () => {
     const [one, two] = await twins({ customers: 0 })
     try {
       const served = await stripeFor(two).customers.create({ email: "before-the-seed@example.com" })
+      const servedInvoice = await finalizedInvoice(stripeFor(two), served.id)
       const [first, second] = await Promise.all([one.admin().seed({ customers: 8 }), two.admin().seed({ customers: 8 })])
       expect(second.samples).toEqual(first.samples)
       const dumps = await Promise.all([one.admin().dump(), two.admin().dump()])
-      const [ofOne, ofTwo] = dumps.map((dump) => Object.values(dump).flat().map((object) => (object as { id: string }).id).filter((id) => id !== served.id))
+      const notServed = (object: unknown) => ![served.id, servedInvoice.id].includes((object as { id: string }).id)
+      const [ofOne, ofTwo] = dumps.map((dump) => Object.values(dump).flat().filter(notServed).map((object) => (object as { id: string }).id))
       expect(ofTwo).toEqual(ofOne)
+      const [numbersOfOne, numbersOfTwo] = dumps.map((dump) => (dump["invoice"] ?? []).filter(notServed).map((invoice) => (invoice as { number: string | null }).number))
+      expect(numbersOfOne?.some((number) => number !== null)).toBe(true)
+      expect(numbersOfTwo).toEqual(numbersOfOne)
     } finally {
       await Promise.all([one.stop(), two.stop()])
     }

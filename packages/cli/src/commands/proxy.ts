@@ -57,7 +57,11 @@ const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List proxy credentials"))
 
-const credentialUser = Args.text({ name: "user" }).pipe(Args.withDescription("The user, <name>.<sync id> (see `proxy credentials list`)"))
+// Refused, when it cannot be a credential's, as the command line is parsed (Input.ts).
+const credentialUser = Input.decodedArg(
+  Args.text({ name: "user" }).pipe(Args.withDescription("The user, <name>.<sync id> (see `proxy credentials list`)")),
+  ProxyCredentials.User
+)
 
 const revoke = Command.make("revoke", { user: credentialUser }, (args) =>
   ProxyCredentials.revoke(args.user).pipe(

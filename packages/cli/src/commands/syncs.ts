@@ -58,24 +58,14 @@ const collections = Options.text("collections").pipe(
       : Input.decodeAs(Schema.Array(Collection.CollectionId), "--collections")(value.split(",").map((c) => c.trim()).filter((c) => c !== "")))
 )
 
-/**
- * Why the collections cannot be the source's, in SyncStore.create's words (core does not
- * export its check): asked while parsing, the source's connector (the registry, no
- * connection) says which it mirrors.
- */
-const problemWithCollections = (source: SyncConfig.SupportedSource, chosen: ReadonlyArray<Collection.CollectionId>): string | undefined => {
-  const offered = Sources.sources[source].collections
-  if (chosen.length === 0) return `must name at least one collection, or be "all"`
-  const outside = chosen.find((c) => !c.startsWith(`${source}:`))
-  if (outside !== undefined) return `${outside} is not a collection of ${source}`
-  const missing = chosen.find((c) => !offered.includes(c))
-  return missing === undefined ? undefined : `${source} offers no collection ${missing}; it offers ${offered.join(", ")}`
-}
-
 /** `--source` and `--collections` together: the collections are checked against the source's. */
 const sourceAndCollections = Options.all({ source, collections }).pipe(Options.mapEffect((chosen) => {
-  const problem = chosen.collections === "all" ? undefined : problemWithCollections(chosen.source, chosen.collections)
-  return problem === undefined ? Effect.succeed(chosen) : Effect.fail(Input.refusal("--collections", problem))
+  // SyncStore.create's own check, asked while parsing: the source's connector (the registry,
+  // no connection) says what it mirrors.
+  const problem = chosen.collections === "all"
+    ? undefined
+    : SyncStore.problemWithCollections(chosen.source, chosen.collections, Sources.sources[chosen.source].collections)
+  return problem === undefined ? Effect.succeed(chosen) : Effect.fail(Input.refusal("--collections", problem.detail))
 }))
 
 const quota = Options.optional(Input.decoded(

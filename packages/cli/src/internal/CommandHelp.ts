@@ -56,6 +56,21 @@ export const namesIn = (usage: Usage.Usage): Array<string> => {
   }
 }
 
+/**
+ * The options a usage requires, each by its names (`["--sync"]`, aliases after the name): those
+ * outside brackets. An option with a default or a fallback is optional in the usage.
+ */
+export const requiredOptionsIn = (usage: Usage.Usage): Array<ReadonlyArray<string>> => {
+  switch (usage._tag) {
+    case "Named":
+      return usage.names.some((name) => name.startsWith("-")) ? [usage.names] : []
+    case "Concat":
+      return [...requiredOptionsIn(usage.left), ...requiredOptionsIn(usage.right)]
+    default:
+      return []
+  }
+}
+
 /** The definitions (term and block) after the header `title` (`OPTIONS`), until the next header. */
 const definitionsUnder = (doc: HelpDoc.HelpDoc, title: string): Array<readonly [string, HelpDoc.HelpDoc]> => {
   const blocks: Array<HelpDoc.HelpDoc> = []

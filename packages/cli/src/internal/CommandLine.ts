@@ -79,6 +79,27 @@ export const fromValidationError = (error: ValidationError.ValidationError): Usa
 }
 
 /**
+ * The required options the command line does not give, named as any refusal (`--sync: required`,
+ * or `--sync: needs a value` when it ends the line) where @effect/cli says "Expected to find
+ * option: '--sync'". Read from the command's usage and the arguments, not from @effect/cli's
+ * message; none found (an argument is missing), none named.
+ */
+export const missingOptions = (place: Place): UsageError | undefined => {
+  if (place.entry === undefined) return undefined
+  const given = (name: string) => place.rest.some((arg) => arg === name || arg.startsWith(`${name}=`))
+  const last = place.rest.at(-1)
+  const missing = CommandHelp.requiredOptionsIn(CommandDescriptor.getUsage(place.entry.command.descriptor)).flatMap((names) => {
+    if (!names.some(given)) return [`${names[0]}: required`]
+    return last !== undefined && names.includes(last) ? [`${names[0]}: needs a value`] : []
+  })
+  return missing.length === 0 ? undefined : new UsageError({ detail: missing.join("; ") })
+}
+
+/** @effect/cli's refusal of the command line at `place`, in the CLI's words where it has them. */
+export const refusalOf = (error: ValidationError.ValidationError, place: Place): UsageError =>
+  (error._tag === "MissingValue" || error._tag === "MissingFlag" ? missingOptions(place) : undefined) ?? fromValidationError(error)
+
+/**
  * What is left once the command has all it takes (@effect/cli says only "Received unknown
  * argument"): an option given twice or without its value, an option the command does not
  * have, or an argument too many.

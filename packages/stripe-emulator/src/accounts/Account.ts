@@ -4,7 +4,9 @@ import type { RateLimiter } from "../faults/RateLimiter.js"
 import { IdempotencyStore } from "../http/Idempotency.js"
 import type { Clock } from "../internal/Clock.js"
 import { IdGenerator } from "../internal/Ids.js"
+import { InvoiceNumbers } from "../internal/InvoiceNumbers.js"
 import type { Random } from "../internal/Random.js"
+import type { SeedOptions, SeedSummary } from "../seed/SeedTypes.js"
 import { Store } from "../store/Store.js"
 
 /**
@@ -18,6 +20,12 @@ export interface KeyScope {
   readonly faults: Faults
 }
 
+/** Where a writer's new ids and invoice numbers come from: the account's seed stream or its runtime one. */
+export interface Identifiers {
+  readonly ids: IdGenerator
+  readonly invoiceNumbers: InvoiceNumbers
+}
+
 /**
  * One Stripe account: its objects, events and idempotency keys. A platform account belongs to an
  * API key; connected accounts belong to a platform and have data of their own.
@@ -26,20 +34,22 @@ export interface KeyScope {
  * gives the same account in every process. Everything made while serving (API requests, the
  * mutator, the clock's transitions, their events) draws from `runtime`, which the registry salts
  * per process: Stripe never hands out an id twice, and a client that outlives the emulator (a sync
- * of `npm run up`, rows in Postgres) must not see a new object take the id of an old one.
+ * of `npm run up`, rows in Postgres) must not see a new object take the id of an old one. Invoice
+ * numbers follow the same split: each stream numbers under a prefix of its own, so an invoice
+ * finalized after a restart never takes the number of one from an earlier run, and what is served
+ * never shifts the numbers a seed gives.
  */
 export class Account {
   readonly store = new Store()
   readonly events: EventLog
-  /** Ids of what the seeder makes. */
-  readonly seedIds: IdGenerator
-  /** Ids of what is made while serving. */
-  readonly ids: IdGenerator
+  /** Ids and invoice numbers of what the seeder makes. */
+  readonly seeding: Identifiers
+  /** Ids and invoice numbers of what is made while serving. */
+  readonly serving: Identifiers
   readonly idempotency = new IdempotencyStore()
   readonly connected = new Map<string, Account>()
-  /** Invoice numbers use account-level numbering (`PREFIX-0001`), so customers never change on finalize. */
-  readonly invoicePrefix: string
-  private invoiceSequence = 0
+  /** The seed this account was given (options with their defaults), once it was: an account is seeded once. */
+  seeded: { readonly options: Required<SeedOptions>; readonly summary: SeedSummary } | undefined
 
   constructor(
     readonly id: string,
@@ -49,15 +59,11 @@ export class Account {
     readonly apiVersion: string,
     readonly platform: Account | undefined
   ) {
-    this.seedIds = new IdGenerator(random.fork())
-    this.ids = new IdGenerator(runtime)
+    const seedIds = new IdGenerator(random.fork())
     this.events = new EventLog(apiVersion, platform === undefined ? undefined : id)
-    this.invoicePrefix = random.alphanumeric(8).toUpperCase()
-  }
-
-  nextInvoiceNumber(): string {
-    this.invoiceSequence += 1
-    return `${this.invoicePrefix}-${String(this.invoiceSequence).padStart(4, "0")}`
+    // Account-level numbering (`PREFIX-0001`), so customers never change on finalize.
+    this.seeding = { ids: seedIds, invoiceNumbers: new InvoiceNumbers(random.alphanumeric(8).toUpperCase()) }
+    this.serving = { invoiceNumbers: new InvoiceNumbers(runtime.alphanumeric(8).toUpperCase()), ids: new IdGenerator(runtime) }
   }
 
   get clock(): Clock {

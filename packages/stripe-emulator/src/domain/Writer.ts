@@ -1,4 +1,4 @@
-import type { Account } from "../accounts/Account.js"
+import type { Account, Identifiers } from "../accounts/Account.js"
 import { EVENT_NAMES } from "../events/EventNames.js"
 import type { EventRequest } from "../events/EventLog.js"
 import { previousAttributes } from "../events/PreviousAttributes.js"
@@ -22,9 +22,13 @@ export class Writer {
     readonly request: EventRequest,
     /** Seeds of old history skip events that Stripe would long have dropped. */
     private readonly recordEvents = true,
-    /** Where new objects' and events' ids come from: the account's runtime stream, or its seed stream for the seeder. */
-    readonly ids: IdGenerator = account.ids
+    /** Where new objects' and events' ids and invoice numbers come from: the account's runtime stream, or its seed stream for the seeder. */
+    readonly identifiers: Identifiers = account.serving
   ) {}
+
+  get ids(): IdGenerator {
+    return this.identifiers.ids
+  }
 
   get store(): Store {
     return this.account.store
@@ -32,7 +36,7 @@ export class Writer {
 
   /** A writer for the same request at another moment (seeding history). */
   at(now: number, recordEvents = this.recordEvents): Writer {
-    return new Writer(this.account, now, this.request, recordEvents, this.ids)
+    return new Writer(this.account, now, this.request, recordEvents, this.identifiers)
   }
 
   get<K extends ObjectType>(type: K, id: string): Entry<ObjectsByType[K]> | undefined {

@@ -193,7 +193,7 @@ export const finalizeInvoice = (writer: Writer, invoice: Entry<Invoice>): void =
     invoice,
     withTotals(writer, {
       ...data,
-      number: writer.account.nextInvoiceNumber(),
+      number: writer.identifiers.invoiceNumbers.next(),
       status: "open",
       due_date: data["due_date"] ?? dueDate,
       effective_at: writer.now,

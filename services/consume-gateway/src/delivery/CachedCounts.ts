@@ -15,9 +15,24 @@ export interface Counts {
   readonly numPending: number
   readonly numAckPending: number
   readonly ackFloor: number
+  /**
+   * The stream sequence JetStream had delivered up to (its first deliveries go in stream order):
+   * a message at or below it was delivered before these counts, so `numAckPending` holds it while
+   * it is in flight, redeliveries included.
+   */
+  readonly deliveredStreamSeq: number
   /** When JetStream answered them (ms since the epoch). */
   readonly at: number
 }
+
+/**
+ * `num_ack_pending` once messages of the consumer's stream (their stream sequences) are handed
+ * out: the counts plus those they do not hold yet. Not plus all of them: counts JetStream answered
+ * after the pull (another request on the replica refreshed them meanwhile) hold the batch already,
+ * and a redelivered message is in flight, and counted, since its first delivery.
+ */
+export const ackPendingWith = (counts: Counts, streamSeqs: ReadonlyArray<number>): number =>
+  counts.numAckPending + streamSeqs.filter((seq) => seq > counts.deliveredStreamSeq).length
 
 /** Older cached counts are refreshed: new enough for `next`'s answer, one consumer info per quarter second at most. */
 export const MAX_AGE_MS = 250
@@ -45,6 +60,7 @@ export class CachedCounts {
         numPending: info.num_pending,
         numAckPending: info.num_ack_pending,
         ackFloor: info.ack_floor.stream_seq,
+        deliveredStreamSeq: info.delivered.stream_seq,
         at: Date.now()
       }
     }, (error: unknown) => {

@@ -14,8 +14,7 @@ import type { Metrics } from "../observability/Metrics.js"
 import type { Kv } from "../wire/Kv.js"
 import type { Wire } from "../wire/Wire.js"
 import * as AckToken from "./AckToken.js"
-import { CachedCounts } from "./CachedCounts.js"
-import type { Counts } from "./CachedCounts.js"
+import { ackPendingWith, CachedCounts, type Counts } from "./CachedCounts.js"
 import * as Claims from "./Claims.js"
 import * as DeadLetters from "./DeadLetters.js"
 import { InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
@@ -261,6 +260,7 @@ export class Engine {
     const field = rt.config.source === "records" ? "record" : "event"
     const heads = new Array<string>(granted.length)
     let pending = counts.numPending
+    const fromStream: Array<number> = []
     let size = OPEN.length
     granted.forEach(({ candidate, batch }, i) => {
       const token = AckToken.issue(this.deps.keys, {
@@ -272,9 +272,14 @@ export class Engine {
       })
       heads[i] = `${i > 0 ? "," : ""}{"ack_token":"${token}","${field}":`
       size += heads[i]!.length + candidate.msg.data.length + 1
-      if (candidate.delivery.stream === rt.resources.stream) pending = candidate.delivery.pending
+      if (candidate.delivery.stream === rt.resources.stream) {
+        pending = candidate.delivery.pending
+        fromStream.push(candidate.delivery.streamSeq)
+      }
     })
-    const tail = `],"info":{"num_pending":${pending},"num_ack_pending":${counts.numAckPending + granted.length}}}`
+    // Redriven messages come from the dead-letter stream's consumer, which the counts never hold.
+    const ackPending = ackPendingWith(counts, fromStream) + granted.length - fromStream.length
+    const tail = `],"info":{"num_pending":${pending},"num_ack_pending":${ackPending}}}`
     const out = Buffer.allocUnsafe(size + tail.length)
     let at = out.write(OPEN, 0, "latin1")
     granted.forEach(({ candidate }, i) => {
