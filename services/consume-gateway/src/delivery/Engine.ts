@@ -17,6 +17,7 @@ import * as AckToken from "./AckToken.js"
 import { ackPendingWith, CachedCounts, type Counts } from "./CachedCounts.js"
 import * as Claims from "./Claims.js"
 import * as DeadLetters from "./DeadLetters.js"
+import { IssuedTokens } from "./IssuedTokens.js"
 import { InvalidTokens, StaleTokens, UnknownConsumer } from "./Failures.js"
 import type * as Lease from "./Lease.js"
 import * as NextRefusals from "./NextRefusals.js"
@@ -83,6 +84,7 @@ export class Engine {
   private readonly runtimes = new Map<string, Runtime>()
   private readonly replica = randomBytes(4).toString("hex")
   private batches = 0
+  private readonly issued = new IssuedTokens()
 
   constructor(private readonly deps: Dependencies) {}
 
@@ -263,13 +265,15 @@ export class Engine {
     const fromStream: Array<number> = []
     let size = OPEN.length
     granted.forEach(({ candidate, batch }, i) => {
-      const token = AckToken.issue(this.deps.keys, {
+      const issued: AckToken.AckToken = {
         consumer: rt.config.name,
         reply: candidate.reply,
         leaseKey: candidate.leaseKey,
         batch,
         index: candidate.index
-      })
+      }
+      const token = AckToken.issue(this.deps.keys, issued)
+      this.issued.remember(token, issued)
       heads[i] = `${i > 0 ? "," : ""}{"ack_token":"${token}","${field}":`
       size += heads[i]!.length + candidate.msg.data.length + 1
       if (candidate.delivery.stream === rt.resources.stream) {
@@ -295,7 +299,11 @@ export class Engine {
   private async tokens(name: string, texts: ReadonlyArray<string>) {
     const rt = await this.runtime(name)
     PullEnds.connected(this.deps.wire)
-    const read = texts.map((text) => AckToken.read(this.deps.keys, name, text))
+    // A token this replica issued comes back as it was read here: no signature to check.
+    const read = texts.map((text) => {
+      const known = this.issued.take(text)
+      return known !== undefined && known.consumer === name ? known : AckToken.read(this.deps.keys, name, text)
+    })
     const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
     if (rejected.length > 0) {
       for (const r of rejected) this.deps.metrics.refusedTokens.inc({ consumer: name, reason: r.reason })

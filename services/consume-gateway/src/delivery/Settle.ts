@@ -95,8 +95,10 @@ export const settle = async (
     for (const token of apply) ctx.wire.publish(token.reply, command)
     settled += apply.length
   }
-  const resend = await stillHeld(ctx, outcomes.flatMap((o) => o.again))
-  for (const token of resend) ctx.wire.publish(token.reply, AckCommands.ACK)
+  const again = outcomes.flatMap((o) => o.again)
+  // Only awaited with something to look up: waiting here lets nats.js write the commands out
+  // on their own, and the flush's PING after them costs a second socket write.
+  if (again.length > 0) for (const token of await stillHeld(ctx, again)) ctx.wire.publish(token.reply, AckCommands.ACK)
   await ctx.wire.flush()
   return { settled, refused: outcomes.flatMap((o) => o.refused) }
 }

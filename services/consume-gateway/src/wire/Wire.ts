@@ -14,16 +14,27 @@
  * past any `wait_for`. Requests, pulls and flushes in progress fail at once with
  * `NatsUnavailable`, and new ones fail before they are sent.
  */
-import { createInbox, headers as natsHeaders } from "@nats-io/transport-node"
+import { createInbox, MsgHdrsImpl } from "@nats-io/transport-node"
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node"
 
 export type Headers = Record<string, string>
 
-/** Headers for `request`/`publish`, built once and reusable: nats.js only encodes them when sending. */
+/** Headers for `request`/`publish`, built and encoded once, reusable: not to be changed once made. */
 export const headersOf = (headers: Headers): MsgHdrs => {
-  const out = natsHeaders()
+  const out = new EncodedOnce()
   for (const key in headers) out.set(key, headers[key]!)
   return out
+}
+
+/**
+ * nats.js encodes a message's headers again each time it is published (`encode()`); these are
+ * not changed once made, so their bytes are made once (every lease create shares one instance).
+ */
+class EncodedOnce extends MsgHdrsImpl {
+  private bytes: Uint8Array | undefined
+  override encode(): Uint8Array {
+    return this.bytes ??= super.encode()
+  }
 }
 
 export class RequestTimeout extends Error {
