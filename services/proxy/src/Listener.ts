@@ -9,6 +9,7 @@ import type { SecureContext } from "node:tls"
 import type { Option } from "effect"
 import type { ProxyCredentials } from "@tributary/core"
 import { CancelKeys } from "./session/CancelKeys.js"
+import * as AcceptedReads from "./sockets/AcceptedReads.js"
 import { AuthenticationFailed, ClientGone, CredentialsUnavailable, open } from "./session/Handshake.js"
 import { Relay } from "./session/Relay.js"
 import type { SessionLog } from "./session/Relay.js"
@@ -70,6 +71,15 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
       options.onLogin?.("ok")
       const parameters = new Map([...opening.parameters].filter(([name]) => !OWN_PARAMETERS.has(name)))
       const upstream = await login(options.upstream, parameters)
+      // From here on the client's socket reads into a reused buffer, where it can (AcceptedReads).
+      const adopted = AcceptedReads.adopt(client)
+      if (adopted !== undefined) {
+        const socket = adopted.socket
+        sockets.add(socket)
+        socket.once("close", () => sockets.delete(socket))
+        socket.on("error", () => socket.destroy())
+        client = socket
+      }
       const writeCancel = new WriteCancel()
       const key = cancels.register(options.upstream, upstream.processId, upstream.secret, writeCancel)
       client.write(Buffer.concat([
@@ -81,6 +91,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         client,
         upstream.socket,
         upstream.reads,
+        adopted?.reads,
         options.writesFor(opening.credential),
         upstream.status,
         ReportedParameters.fromLogin(upstream.parameterStatus),
@@ -88,7 +99,7 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
         key.release,
         options.log
       )
-      relay.start(opening.early, upstream.rest)
+      relay.start(adopted === undefined ? opening.early : Buffer.concat([opening.early, ...adopted.buffered]), upstream.rest)
     } catch (error) {
       refuse(client, error, options)
     }

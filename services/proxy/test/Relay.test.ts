@@ -2,7 +2,8 @@
  * The relay's hot path against real Postgres, spoken to byte by byte: pipelined queries
  * in one packet (the write among them still caught), the same bytes cut anywhere, and
  * large results to a client that stops reading (the upstream read buffer is reused, so
- * an overwritten byte would show). The write path is a recorder; test/proxy covers it.
+ * an overwritten byte would show), and many queries sent while upstream is not reading
+ * (the client read buffer is reused too). The write path is a recorder; test/proxy covers it.
  */
 import { createHash } from "node:crypto"
 import { Fixtures } from "@tributary/testkit"
@@ -263,6 +264,30 @@ describe("relay hot path", () => {
       expect(second).toBe(createHash("md5").update(i).digest("hex").repeat(20))
     })
     expect(rows[20_000]!.body.subarray(6).equals(Buffer.from("ab".repeat(2_000_000)))).toBe(true)
+    s.close()
+  })
+
+  it("delivers queries byte for byte sent while upstream is not reading them", async () => {
+    const s = await session()
+    // 16 MB of queries behind one that keeps upstream from reading: more than the sockets
+    // buffer, so the proxy's writes upstream wait while the client's next bytes arrive.
+    // Sent a message at a time, so that the proxy's reads hold whole messages (its hot path).
+    const SIZE = 40_000
+    const sized = (sql: string, pad: string) => query(sql.replace("%", pad.repeat(Math.ceil(SIZE / pad.length)).slice(0, SIZE - 6 - (sql.length - 1))))
+    const payloads = Array.from({ length: 400 }, (_, i) => createHash("sha256").update(String(i)).digest("hex"))
+    const queries = payloads.map((p, i) => sized(`select ${String(i).padStart(3, "0")} as i, md5('%') as h`, p))
+    await s.send(Buffer.concat([sized("select pg_sleep(0.5) -- %", "x"), ...queries]), SIZE)
+    const answers = await s.ready(1 + payloads.length)
+    expect(answers.filter((m) => m.type === "E")).toEqual([])
+    const rows = answers.filter((m) => m.type === "D").slice(1)
+    expect(rows).toHaveLength(payloads.length)
+    rows.forEach((row, i) => {
+      const first = row.body.readInt32BE(2)
+      const text = queries[i]!.subarray(5, -1).toString()
+      const padding = /md5\('([0-9a-f]+)'\)/.exec(text)![1]!
+      expect(row.body.subarray(6, 6 + first).toString()).toBe(String(i))
+      expect(row.body.subarray(6 + first + 4).toString()).toBe(createHash("md5").update(padding).digest("hex"))
+    })
     s.close()
   })
 })

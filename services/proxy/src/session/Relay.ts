@@ -42,7 +42,7 @@ import { ProtocolViolation } from "../wire/Reader.js"
 import { B, C, COPY_DATA, COPY_DONE, COPY_FAIL, D, E, F, P, Q, S, X } from "../wire/MessageCodes.js"
 import { acceptWhole } from "../wire/WholeMessages.js"
 import type { Accept } from "../wire/WholeMessages.js"
-import type { ReusedReads } from "../upstream/ReusedReads.js"
+import type { ReusedReads } from "../sockets/ReusedReads.js"
 import { FromUpstream, UPSTREAM_LOST } from "./FromUpstream.js"
 import { Outbox } from "./Outbox.js"
 import * as PreparedWrites from "./PreparedWrites.js"
@@ -85,6 +85,8 @@ export class Relay<W> {
     private readonly client: Socket,
     private readonly upstream: Socket,
     private readonly upstreamReads: ReusedReads,
+    /** The client socket's reads when it reads into a reused buffer (AcceptedReads); otherwise its data events. */
+    private readonly clientReads: ReusedReads | undefined,
     private readonly writes: Writes<W>,
     initialStatus: Backend.TransactionStatus,
     /** Seeded with the login's ParameterStatus messages; kept up to date from upstream's. */
@@ -130,9 +132,11 @@ export class Relay<W> {
   }
 
   start(early: Buffer, upstreamRest: ReadonlyArray<Buffer>): void {
-    this.client.on("data", (chunk: Buffer) => this.onClient(chunk))
-    // Paused since the handshake (Handshake.handOver).
-    this.client.resume()
+    if (this.clientReads === undefined) {
+      this.client.on("data", (chunk: Buffer) => this.onClient(chunk, false))
+      // Paused since the handshake (Handshake.handOver).
+      this.client.resume()
+    }
     this.upstreamReads.consume({
       onChunk: (chunk) => this.fromUpstream.onChunk(chunk),
       // Slices of a chunk still queued for the client, a message half-read, chunks held.
@@ -147,6 +151,13 @@ export class Relay<W> {
       this.fromClient.push(early)
       this.pump()
     }
+    // After `early`: what the socket read meanwhile comes after it. Only a chunk relayed
+    // whole is relayed from the reused buffer (see onClient): a write the kernel has not
+    // taken yet is all that can still refer to it.
+    this.clientReads?.consume({
+      onChunk: (chunk) => this.onClient(chunk, true),
+      holdsLastChunk: () => this.upstream.writableLength > 0
+    })
   }
 
   close(): void {
@@ -175,9 +186,15 @@ export class Relay<W> {
 
   // ── client → upstream ────────────────────────────────────────────────────────────
 
-  private onClient(chunk: Buffer): void {
+  /**
+   * `reused`: the chunk is in the client reads' reused buffer, valid during this call only.
+   * The general path may keep bytes past it (a message waiting while a write runs, a
+   * forwarded one waiting for its Flush), so it gets a copy; only the hot path, which
+   * hands the whole chunk to the socket at once, relays the buffer itself.
+   */
+  private onClient(chunk: Buffer, reused: boolean): void {
     if (this.suspended || !this.fromClient.idle || this.ignoringUntilSync) {
-      this.fromClient.push(chunk)
+      this.fromClient.push(reused ? Buffer.from(chunk) : chunk)
       if (!this.suspended) return this.pump()
       this.passCopyIn()
       this.suspension.clientSentMore()
@@ -189,8 +206,9 @@ export class Relay<W> {
       this.toUpstream.flush()
       return
     }
-    if (passed > 0) this.toUpstream.add(chunk.subarray(0, passed))
-    this.fromClient.push(passed > 0 ? chunk.subarray(passed) : chunk)
+    const owned = reused ? Buffer.from(chunk) : chunk
+    if (passed > 0) this.toUpstream.add(owned.subarray(0, passed))
+    this.fromClient.push(passed > 0 ? owned.subarray(passed) : owned)
     this.pump()
   }
 

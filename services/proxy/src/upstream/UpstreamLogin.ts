@@ -11,7 +11,7 @@ import type * as Backend from "../wire/Backend.js"
 import * as Frontend from "../wire/Frontend.js"
 import { FrameScanner } from "../wire/FrameScanner.js"
 import { MessageReader } from "../wire/Reader.js"
-import { ReusedReads } from "./ReusedReads.js"
+import { ReusedReads } from "../sockets/ReusedReads.js"
 import type { UpstreamTarget } from "./UpstreamTarget.js"
 
 export interface UpstreamSession {
