@@ -132,7 +132,7 @@ try {
   stop.push(async () => http.close())
   const natsMessages = async () => {
     const text = (await http.send("GET", "/metrics", { authorization: `Bearer ${METRICS_TOKEN}` })).body.toString()
-    return [...text.matchAll(/^gateway_nats_messages_total\{direction="(?:in|out)"\} (\d+)$/gm)]
+    return [...text.matchAll(/^tributary_gateway_nats_messages_total\{direction="(?:in|out)"\} (\d+)$/gm)]
       .reduce((sum, m) => sum + Number(m[1]), 0)
   }
   const kvWrites = async () => (await nats.jsm.streams.info(inflightStream)).state.last_seq

@@ -218,8 +218,8 @@ describe("management API", () => {
     // An API token is not the metrics token.
     expect((await stack.call(1, "GET", "/metrics")).status).toBe(401)
     const metrics = await (await stack.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
-    expect(metrics).toContain("gateway_http_requests_total")
-    expect(metrics).toContain("gateway_messages_acked_total")
+    expect(metrics).toContain("tributary_gateway_http_requests_total")
+    expect(metrics).toContain("tributary_gateway_messages_acked_total")
     // Paths the gateway does not serve share one series: no request can add another.
     await stack.call(0, "GET", "/no/such/path/a1")
     await stack.call(0, "GET", "/no/such/path/b2")

@@ -86,7 +86,7 @@ const longPoll = (path: string) => {
 /** `/next` requests `single`'s replica holds for `consumer`, from its metrics. */
 const waiting = async (consumer: string) => {
   const text = await (await single.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
-  return Number(new RegExp(`^gateway_waiting_requests\\{consumer="${consumer}"\\} (\\d+)`, "m").exec(text)?.[1] ?? "0")
+  return Number(new RegExp(`^tributary_gateway_waiting_requests\\{consumer="${consumer}"\\} (\\d+)`, "m").exec(text)?.[1] ?? "0")
 }
 
 describe("the replica's waiting requests", () => {

@@ -30,7 +30,7 @@ const longPoll = (path: string) => {
 /** Requests replica 0 holds for the consumer, from its metrics. */
 const waiting = async () => {
   const text = await (await stack.call(0, "GET", "/metrics", undefined, Harness.METRICS_TOKEN)).text()
-  return Number(/^gateway_waiting_requests\{consumer="poll"\} (\d+)/m.exec(text)?.[1] ?? "0")
+  return Number(/^tributary_gateway_waiting_requests\{consumer="poll"\} (\d+)/m.exec(text)?.[1] ?? "0")
 }
 
 const status = async (path: string) => (await stack.call(0, "GET", path)).status

@@ -51,7 +51,7 @@ describe("JetStream refusals", () => {
       expect(body).toMatchObject({ _tag: "JetStreamRefused", jetstream: { code: 409, description: "Exceeded MaxRequestBatch of 2" } })
       expect(body.message).toContain("capped")
       expect(await metrics(i)).toMatch(
-        /^gateway_pulls_refused_total\{consumer="capped",code="409",description="Exceeded MaxRequestBatch of 2"\} 1$/m)
+        /^tributary_gateway_pulls_refused_total\{consumer="capped",code="409",description="Exceeded MaxRequestBatch of 2"\} 1$/m)
     }
     const logged = logs.map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((entry) => entry["consumer"] === "capped" && String(entry["msg"]).includes("Exceeded MaxRequestBatch of 2"))

@@ -1,6 +1,6 @@
 /**
- * The HTTP request metrics of a replica, per consumer: `gateway_http_requests_total` and
- * `gateway_http_request_duration_seconds` carry a `consumer` label on the routes of one
+ * The HTTP request metrics of a replica, per consumer: `tributary_gateway_http_requests_total` and
+ * `tributary_gateway_http_request_duration_seconds` carry a `consumer` label on the routes of one
  * consumer, on both HTTP paths (hot routes and HttpApi), and only ever a name the replica
  * knows as a consumer: a name from a request alone cannot add a series.
  */
@@ -34,8 +34,8 @@ const count = (series: ReadonlyArray<Series>, name: string, labels: Record<strin
   series.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0)
 
-const requests = "gateway_http_requests_total"
-const latencies = "gateway_http_request_duration_seconds_count"
+const requests = "tributary_gateway_http_requests_total"
+const latencies = "tributary_gateway_http_request_duration_seconds_count"
 
 describe("request metrics", () => {
   it("label the routes of a consumer with its name, on the hot routes and the HttpApi alike", async () => {

@@ -33,7 +33,7 @@ describe("receiving and settling", () => {
     await Harness.createConsumer(stack, { name: "prompt", filters: { sync_id: sync } })
     const polled = Harness.next(stack, 0, "prompt", 10, 30_000)
     await Fixtures.waitFor("the long poll to wait", async () =>
-      (await metric(0, "gateway_waiting_requests", "prompt")) === 1 ? true : undefined)
+      (await metric(0, "tributary_gateway_waiting_requests", "prompt")) === 1 ? true : undefined)
     const published = Date.now()
     await Harness.publishRecords(stack, [{ id: "prompt_1", idx: 1, sync }])
     expect(ids(await polled)).toEqual(["prompt_1"])
@@ -94,10 +94,10 @@ describe("receiving and settling", () => {
       return dead.data.length === 1 ? true : undefined
     })
     expect({
-      delivered: await onBoth("gateway_messages_delivered_total", "tally"),
-      acked: await onBoth("gateway_messages_acked_total", "tally"),
-      nacked: await onBoth("gateway_messages_nacked_total", "tally"),
-      dead: await onBoth("gateway_messages_dead_lettered_total", "tally")
+      delivered: await onBoth("tributary_gateway_messages_delivered_total", "tally"),
+      acked: await onBoth("tributary_gateway_messages_acked_total", "tally"),
+      nacked: await onBoth("tributary_gateway_messages_nacked_total", "tally"),
+      dead: await onBoth("tributary_gateway_messages_dead_lettered_total", "tally")
     }).toEqual({ delivered: 2, acked: 1, nacked: 1, dead: 1 })
   })
 })

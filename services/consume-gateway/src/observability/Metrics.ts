@@ -29,7 +29,7 @@ export interface Options {
 
 export const make = (options: Options): Metrics => {
   const registry = new Registry()
-  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: "gateway_" })
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: "tributary_gateway_process_" })
   const counter = <L extends string>(name: string, help: string, labelNames: ReadonlyArray<L>) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] })
   const natsStats = options.natsStats
@@ -49,34 +49,34 @@ export const make = (options: Options): Metrics => {
         }
       })
     connectionCounter(
-      "gateway_nats_messages_total",
+      "tributary_gateway_nats_messages_total",
       "Messages on the replica's NATS connection (requests, replies, pulled messages, acks)",
       (stats) => [stats.inMsgs, stats.outMsgs]
     )
-    connectionCounter("gateway_nats_bytes_total", "Bytes on the replica's NATS connection", (stats) => [stats.inBytes, stats.outBytes])
+    connectionCounter("tributary_gateway_nats_bytes_total", "Bytes on the replica's NATS connection", (stats) => [stats.inBytes, stats.outBytes])
   }
   return {
     registry,
-    requests: counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "consumer", "status"]),
+    requests: counter("tributary_gateway_http_requests_total", "HTTP requests answered", ["method", "route", "consumer", "status"]),
     latency: new Histogram({
-      name: "gateway_http_request_duration_seconds",
+      name: "tributary_gateway_http_request_duration_seconds",
       help: "Time to answer an HTTP request (long polls included)",
       labelNames: ["method", "route", "consumer"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry]
     }),
-    delivered: counter("gateway_messages_delivered_total", "Messages handed to workers", ["consumer"]),
-    acked: counter("gateway_messages_acked_total", "Messages acked by workers", ["consumer"]),
-    nacked: counter("gateway_messages_nacked_total", "Messages nacked by workers", ["consumer"]),
-    deadLettered: counter("gateway_messages_dead_lettered_total", "Messages moved to dead letters after max_deliver", ["consumer"]),
-    withheld: counter("gateway_messages_withheld_total",
+    delivered: counter("tributary_gateway_messages_delivered_total", "Messages handed to workers", ["consumer"]),
+    acked: counter("tributary_gateway_messages_acked_total", "Messages acked by workers", ["consumer"]),
+    nacked: counter("tributary_gateway_messages_nacked_total", "Messages nacked by workers", ["consumer"]),
+    deadLettered: counter("tributary_gateway_messages_dead_lettered_total", "Messages moved to dead letters after max_deliver", ["consumer"]),
+    withheld: counter("tributary_gateway_messages_withheld_total",
       "Deliveries held back because an older version of the record was in flight", ["consumer"]),
-    refusedTokens: counter("gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"]),
+    refusedTokens: counter("tributary_gateway_ack_tokens_refused_total", "Ack tokens refused (invalid or stale)", ["consumer", "reason"]),
     // `description` is nats-server's fixed text for the status, so the series stay few.
-    pullsRefused: counter("gateway_pulls_refused_total", "JetStream pulls ended with a status the gateway does not know",
+    pullsRefused: counter("tributary_gateway_pulls_refused_total", "JetStream pulls ended with a status the gateway does not know",
       ["consumer", "code", "description"]),
     waiting: new Gauge({
-      name: "gateway_waiting_requests",
+      name: "tributary_gateway_waiting_requests",
       help: "/next requests the replica holds for a consumer (at most TRIBUTARY_GATEWAY_MAX_WAITING)",
       labelNames: ["consumer"],
       registers: [registry]
