@@ -184,6 +184,9 @@ describe("tributary, given what the command-line parser refuses", () => {
     expect((await tributary("verify", "--sync")).stderr.trim()).toBe("error: --sync: needs a value")
     expectRefusal(await tributary("verify"), "--sync")
     expectRefusal(await tributary("syncs", "pause"), "<sync>")
+    // And an argument the same way: not @effect/cli's "Missing argument <sync>".
+    expect((await tributary("syncs", "pause")).stderr.trim()).toBe("error: <sync>: required")
+    expect((await tributary("proxy", "credentials", "revoke")).stderr.trim()).toBe("error: <user>: required")
   })
 
   it("an option without its value, an unknown option and an extra argument are named", async () => {

@@ -39,9 +39,19 @@ describe("the command line", () => {
     expect(CommandLine.missingOptions(at("verify", "--expected", "auto"))?.message).toBe("--sync: required")
     expect(CommandLine.missingOptions(at("verify", "--sync"))?.message).toBe("--sync: needs a value")
     expect(CommandLine.missingOptions(at("verify", "--sync=cli_sync"))).toBeUndefined()
-    // A missing argument is @effect/cli's to name; an option with a fallback, Input.orEnv's.
+    // A missing argument is missingArgument's to name; an option with a fallback, Input.orEnv's.
     expect(CommandLine.missingOptions(at("syncs", "pause"))).toBeUndefined()
     expect(CommandLine.missingOptions(at("syncs", "create"))).toBeUndefined()
+  })
+
+  it("names the required argument of a command that takes one", () => {
+    const at = (...args: Array<string>) => CommandLine.locate(helpSections, args)
+    expect(CommandLine.missingArgument(at("syncs", "pause"))?.message).toBe("<sync>: required")
+    expect(CommandLine.missingArgument(at("proxy", "credentials", "revoke"))?.message).toBe("<user>: required")
+    expect(CommandLine.missingArgument(at("syncs", "pause", "--log-level", "debug"))?.message).toBe("<sync>: required")
+    expect(CommandLine.missingArgument(at("syncs", "pause", "cli_sync"))).toBeUndefined()
+    expect(CommandLine.missingArgument(at("verify"))).toBeUndefined()
+    expect(CommandLine.missingArgument(at("syncs", "create"))).toBeUndefined()
   })
 })
 

@@ -71,6 +71,34 @@ export const requiredOptionsIn = (usage: Usage.Usage): Array<ReadonlyArray<strin
   }
 }
 
+/** The names of the options in `usage` that take a value (`--quota 10`), optional or not. */
+export const valuedOptionsIn = (usage: Usage.Usage): Array<string> => {
+  switch (usage._tag) {
+    case "Named":
+      return usage.names.some((name) => name.startsWith("-")) && Option.isSome(usage.acceptedValues) ? [...usage.names] : []
+    case "Optional":
+    case "Repeated":
+      return valuedOptionsIn(usage.usage)
+    case "Concat":
+    case "Alternation":
+      return [...valuedOptionsIn(usage.left), ...valuedOptionsIn(usage.right)]
+    default:
+      return []
+  }
+}
+
+/** The names of the arguments `usage` requires (`<sync>`), outside any optional part. */
+export const requiredArgumentsIn = (usage: Usage.Usage): Array<string> => {
+  switch (usage._tag) {
+    case "Named":
+      return usage.names.filter((name) => name.startsWith("<")).slice(0, 1)
+    case "Concat":
+      return [...requiredArgumentsIn(usage.left), ...requiredArgumentsIn(usage.right)]
+    default:
+      return []
+  }
+}
+
 /** The definitions (term and block) after the header `title` (`OPTIONS`), until the next header. */
 const definitionsUnder = (doc: HelpDoc.HelpDoc, title: string): Array<readonly [string, HelpDoc.HelpDoc]> => {
   const blocks: Array<HelpDoc.HelpDoc> = []

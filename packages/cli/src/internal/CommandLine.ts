@@ -95,9 +95,32 @@ export const missingOptions = (place: Place): UsageError | undefined => {
   return missing.length === 0 ? undefined : new UsageError({ detail: missing.join("; ") })
 }
 
+/**
+ * The argument a command that takes one required argument was not given (`<sync>: required`),
+ * where @effect/cli says "Missing argument <sync>". Asked only once no option is missing (every
+ * command has at most one argument); a command with none, or several, is left to @effect/cli.
+ */
+export const missingArgument = (place: Place): UsageError | undefined => {
+  if (place.entry === undefined) return undefined
+  const usage = CommandDescriptor.getUsage(place.entry.command.descriptor)
+  const required = CommandHelp.requiredArgumentsIn(usage)
+  if (required.length !== 1) return undefined
+  // Given after all (another refusal is @effect/cli's to name): a word that is neither an
+  // option nor the value of the option before it.
+  // `--log-level` is @effect/cli's own, in no command's usage.
+  const valued = [...CommandHelp.valuedOptionsIn(usage), "--log-level"]
+  for (let i = 0; i < place.rest.length; i++) {
+    const word = place.rest[i]!
+    if (!word.startsWith("-")) return undefined
+    if (valued.includes(word)) i++
+  }
+  return new UsageError({ detail: `${required[0]}: required` })
+}
+
 /** @effect/cli's refusal of the command line at `place`, in the CLI's words where it has them. */
 export const refusalOf = (error: ValidationError.ValidationError, place: Place): UsageError =>
-  (error._tag === "MissingValue" || error._tag === "MissingFlag" ? missingOptions(place) : undefined) ?? fromValidationError(error)
+  (error._tag === "MissingValue" || error._tag === "MissingFlag" ? missingOptions(place) ?? missingArgument(place) : undefined) ??
+    fromValidationError(error)
 
 /**
  * What is left once the command has all it takes (@effect/cli says only "Received unknown
