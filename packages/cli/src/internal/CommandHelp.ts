@@ -40,17 +40,38 @@ const termsOf = (usage: Usage.Usage): Array<string> => {
   }
 }
 
-/** Every option and argument name in a usage (`--quota`, `<sync>`). */
-export const namesIn = (usage: Usage.Usage): Array<string> => {
+/** Every option and argument of a usage (its `Named` parts), optional or not. */
+const namedIn = (usage: Usage.Usage): Array<Usage.Named> => {
   switch (usage._tag) {
     case "Named":
-      return [...usage.names]
+      return [usage]
     case "Optional":
     case "Repeated":
-      return namesIn(usage.usage)
+      return namedIn(usage.usage)
     case "Alternation":
     case "Concat":
-      return [...namesIn(usage.left), ...namesIn(usage.right)]
+      return [...namedIn(usage.left), ...namedIn(usage.right)]
+    default:
+      return []
+  }
+}
+
+/** Every option and argument name in a usage (`--quota`, `<sync>`). */
+export const namesIn = (usage: Usage.Usage): Array<string> => namedIn(usage).flatMap((named) => named.names)
+
+/** The names of the options in `usage` that take a value (`--quota 10`), optional or not. */
+export const valuedOptionsIn = (usage: Usage.Usage): Array<string> =>
+  namedIn(usage)
+    .filter((named) => named.names.some((name) => name.startsWith("-")) && Option.isSome(named.acceptedValues))
+    .flatMap((named) => named.names)
+
+/** The names of each option and argument a usage requires: those outside brackets. */
+const requiredNamesIn = (usage: Usage.Usage): Array<ReadonlyArray<string>> => {
+  switch (usage._tag) {
+    case "Named":
+      return [usage.names]
+    case "Concat":
+      return [...requiredNamesIn(usage.left), ...requiredNamesIn(usage.right)]
     default:
       return []
   }
@@ -60,44 +81,12 @@ export const namesIn = (usage: Usage.Usage): Array<string> => {
  * The options a usage requires, each by its names (`["--sync"]`, aliases after the name): those
  * outside brackets. An option with a default or a fallback is optional in the usage.
  */
-export const requiredOptionsIn = (usage: Usage.Usage): Array<ReadonlyArray<string>> => {
-  switch (usage._tag) {
-    case "Named":
-      return usage.names.some((name) => name.startsWith("-")) ? [usage.names] : []
-    case "Concat":
-      return [...requiredOptionsIn(usage.left), ...requiredOptionsIn(usage.right)]
-    default:
-      return []
-  }
-}
+export const requiredOptionsIn = (usage: Usage.Usage): Array<ReadonlyArray<string>> =>
+  requiredNamesIn(usage).filter((names) => names.some((name) => name.startsWith("-")))
 
-/** The names of the options in `usage` that take a value (`--quota 10`), optional or not. */
-export const valuedOptionsIn = (usage: Usage.Usage): Array<string> => {
-  switch (usage._tag) {
-    case "Named":
-      return usage.names.some((name) => name.startsWith("-")) && Option.isSome(usage.acceptedValues) ? [...usage.names] : []
-    case "Optional":
-    case "Repeated":
-      return valuedOptionsIn(usage.usage)
-    case "Concat":
-    case "Alternation":
-      return [...valuedOptionsIn(usage.left), ...valuedOptionsIn(usage.right)]
-    default:
-      return []
-  }
-}
-
-/** The names of the arguments `usage` requires (`<sync>`), outside any optional part. */
-export const requiredArgumentsIn = (usage: Usage.Usage): Array<string> => {
-  switch (usage._tag) {
-    case "Named":
-      return usage.names.filter((name) => name.startsWith("<")).slice(0, 1)
-    case "Concat":
-      return [...requiredArgumentsIn(usage.left), ...requiredArgumentsIn(usage.right)]
-    default:
-      return []
-  }
-}
+/** The arguments a usage requires (`<sync>`); the command's own name is a named part too, but no argument. */
+export const requiredArgumentsIn = (usage: Usage.Usage): Array<string> =>
+  requiredNamesIn(usage).flatMap((names) => names.filter((name) => name.startsWith("<")).slice(0, 1))
 
 /** The definitions (term and block) after the header `title` (`OPTIONS`), until the next header. */
 const definitionsUnder = (doc: HelpDoc.HelpDoc, title: string): Array<readonly [string, HelpDoc.HelpDoc]> => {
