@@ -53,10 +53,6 @@ export const run = (argv: ReadonlyArray<string>) => {
   return unknown === undefined ? runCommand(argv, place) : Effect.fail(unknown)
 }
 
-/** The arguments without `--log-level LEVEL`, as @effect/cli runs the command once it has set the level. */
-const withoutLogLevel = (args: ReadonlyArray<string>) =>
-  args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
-
 /**
  * The command line is parsed once before @effect/cli runs it, because on a bad one @effect/cli
  * prints its own message and fails: refused here, it is one line of ours and exit 1 (see
@@ -69,7 +65,7 @@ const refuseBad = (args: ReadonlyArray<string>, place: CommandLine.Place): Effec
       if (CommandDirective.isUserDefined(directive)) {
         return directive.leftover.length > 0 ? Effect.fail(CommandLine.leftover(app, place, directive.leftover)) : Effect.void
       }
-      return directive.option._tag === "SetLogLevel" ? refuseBad(withoutLogLevel(args), place) : Effect.void
+      return directive.option._tag === "SetLogLevel" ? refuseBad(CommandLine.withoutLogLevel(args), place) : Effect.void
     })
   )
 

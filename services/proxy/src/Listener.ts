@@ -52,11 +52,16 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
   const cancels = new CancelKeys()
   const sockets = new Set<Socket>()
 
+  /** A client's socket, counted and closed with the listener until it closes. */
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+    socket.on("error", () => socket.destroy())
+  }
+
   const serve = async (raw: Socket) => {
     raw.setNoDelay(true)
-    sockets.add(raw)
-    raw.once("close", () => sockets.delete(raw))
-    raw.on("error", () => raw.destroy())
+    track(raw)
     let client: Socket = raw
     try {
       const opening = await open(raw, { tls: options.tls, lookup: options.lookup })
@@ -74,11 +79,8 @@ export const listen = <W>(options: ListenerOptions<W>): Promise<Listening> => {
       // From here on the client's socket reads into a reused buffer, where it can (AcceptedReads).
       const adopted = AcceptedReads.adopt(client)
       if (adopted !== undefined) {
-        const socket = adopted.socket
-        sockets.add(socket)
-        socket.once("close", () => sockets.delete(socket))
-        socket.on("error", () => socket.destroy())
-        client = socket
+        track(adopted.socket)
+        client = adopted.socket
       }
       const writeCancel = new WriteCancel()
       const key = cancels.register(options.upstream, upstream.processId, upstream.secret, writeCancel)

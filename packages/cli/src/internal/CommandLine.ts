@@ -95,6 +95,10 @@ export const missingOptions = (place: Place): UsageError | undefined => {
   return missing.length === 0 ? undefined : new UsageError({ detail: missing.join("; ") })
 }
 
+/** The arguments without `--log-level LEVEL` (@effect/cli's own option), as @effect/cli runs the command once it has set the level. */
+export const withoutLogLevel = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
+  args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
+
 /**
  * The argument a command that takes one required argument was not given (`<sync>: required`),
  * where @effect/cli says "Missing argument <sync>". Asked only once no option is missing (every
@@ -107,10 +111,10 @@ export const missingArgument = (place: Place): UsageError | undefined => {
   if (required.length !== 1) return undefined
   // Given after all (another refusal is @effect/cli's to name): a word that is neither an
   // option nor the value of the option before it.
-  // `--log-level` is @effect/cli's own, in no command's usage.
-  const valued = [...CommandHelp.valuedOptionsIn(usage), "--log-level"]
-  for (let i = 0; i < place.rest.length; i++) {
-    const word = place.rest[i]!
+  const valued = CommandHelp.valuedOptionsIn(usage)
+  const words = withoutLogLevel(place.rest)
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!
     if (!word.startsWith("-")) return undefined
     if (valued.includes(word)) i++
   }

@@ -26,8 +26,8 @@ export interface BearerTokens {
   readonly check: (token: string) => Effect.Effect<boolean, Unavailable>
 }
 
-/** `connection`: whether NATS can be reached now, and a guard that fails a call at once when it goes. */
-export const make = (nats: Nats.NatsClient, connection: Pick<Wire, "unavailable" | "whileConnected">): BearerTokens => {
+/** `connection`: the guard that fails a call at once while, or as soon as, the connection to NATS is lost. */
+export const make = (nats: Nats.NatsClient, connection: Pick<Wire, "whileConnected">): BearerTokens => {
   const cache = new Map<string, { readonly valid: boolean; readonly until: number }>()
   const fresh = (hash: string, now: number) => {
     const entry = cache.get(hash)
@@ -42,8 +42,6 @@ export const make = (nats: Nats.NatsClient, connection: Pick<Wire, "unavailable"
         const now = Date.now()
         const known = fresh(hash, now)
         if (known !== undefined) return known
-        const lost = connection.unavailable
-        if (lost !== undefined) return yield* new Unavailable({ message: unreachable(lost) })
         const lookup = ApiTokens.verify(token).pipe(Effect.provideService(Nats.Nats, nats), Effect.either)
         const found = yield* Effect.tryPromise({
           try: () => connection.whileConnected(() => Effect.runPromise(lookup)),

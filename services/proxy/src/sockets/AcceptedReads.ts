@@ -22,6 +22,14 @@ interface StreamHandle {
   readonly useUserBuffer: unknown
 }
 
+/** `new Socket`'s options as Node reads them: its types know `handle` as a BoundSocket only, not an accepted connection's. */
+interface AdoptingOptions extends Omit<SocketConstructorOpts, "handle"> {
+  readonly handle: StreamHandle
+}
+
+/** A socket on `options.handle`, made the way Node's server makes the socket of an accepted connection. */
+const socketOn = (options: AdoptingOptions): Socket => Reflect.construct(Socket, [options])
+
 export interface Adopted {
   /** The connection's socket from now on: the one it was made from is destroyed, without closing the connection. */
   readonly socket: Socket
@@ -47,9 +55,7 @@ export const adopt = (socket: Socket): Adopted | undefined => {
   for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) buffered.push(chunk)
   const reads = new ReusedReads()
   Reflect.set(socket, "_handle", null)
-  const options = { handle, allowHalfOpen: socket.allowHalfOpen, readable: true, writable: true, onread: reads.onread }
-  // Typed for a BoundSocket only; Node's own server passes the handle of an accepted connection.
-  const adopted = new Socket(options as unknown as SocketConstructorOpts)
+  const adopted = socketOn({ handle, allowHalfOpen: socket.allowHalfOpen, readable: true, writable: true, onread: reads.onread })
   // The handle keeps its TCP_NODELAY; this only tells the new socket so.
   adopted.setNoDelay(true)
   // Without a handle, destroying the old socket closes nothing.
