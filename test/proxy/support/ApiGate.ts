@@ -3,7 +3,9 @@
  * `hold` arms it for the next request that matches; that request goes to the API as
  * usual, and the API's answer is kept until `release`. So a test knows, without a clock,
  * that the API has accepted a write the proxy is still waiting for, and can break
- * something (stop Postgres) before the proxy sees the answer.
+ * something (stop Postgres) before the proxy sees the answer. It also keeps every request
+ * it passed on, so a test can read what the proxy sent (the emulator keeps numbers as
+ * JavaScript numbers, so it cannot show a value past their precision).
  */
 import { createServer, request as httpRequest } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -16,8 +18,17 @@ export interface Held {
   readonly release: () => void
 }
 
+/** A request as it reached the gate: its form body as the API parses it. */
+export interface Passed {
+  readonly method: string
+  readonly path: string
+  readonly form: URLSearchParams
+}
+
 export interface ApiGate {
   readonly url: string
+  /** Every request passed on so far, oldest first. */
+  readonly passed: ReadonlyArray<Passed>
   readonly hold: (matches: (method: string, path: string) => boolean) => Held
   readonly stop: () => Promise<void>
 }
@@ -31,6 +42,7 @@ interface Armed {
 export const start = async (target: string): Promise<ApiGate> => {
   const upstream = new URL(target)
   let armed: Armed | undefined
+  const passed: Array<Passed> = []
 
   const pass = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const chunks: Array<Buffer> = []
@@ -38,6 +50,7 @@ export const start = async (target: string): Promise<ApiGate> => {
     incoming.on("end", () => {
       const method = incoming.method ?? "GET"
       const path = incoming.url ?? "/"
+      passed.push({ method, path, form: new URLSearchParams(Buffer.concat(chunks).toString("utf8")) })
       const holding = armed !== undefined && armed.matches(method, path) ? armed : undefined
       if (holding !== undefined) armed = undefined
       const forwarded = httpRequest({
@@ -69,6 +82,7 @@ export const start = async (target: string): Promise<ApiGate> => {
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    passed,
     hold: (matches) => {
       let release = () => undefined as void
       const released = new Promise<void>((resolve) => {

@@ -130,6 +130,8 @@ export const planWrite = (
       }
       const checked = checkColumn(table, target.name ?? "")
       if (isRefusal(checked)) return checked
+      // Postgres refuses this at analysis; the proxy never sends the statement there.
+      if (columns.includes(checked)) return refusal("42701", `column "${checked.name}" specified more than once`, "Name each column once.", table, checked.name)
       columns.push(checked)
     }
     if (JSON.stringify(select ?? {}).includes("\"SetToDefault\"")) {
@@ -183,6 +185,9 @@ export const planWrite = (
     }
     const checked = checkColumn(table, target.name ?? "")
     if (isRefusal(checked)) return checked
+    if (assignments.some((a) => a.column === checked)) {
+      return refusal("42601", `multiple assignments to same column "${checked.name}"`, "Assign each column once.", table, checked.name)
+    }
     let eq = from
     while (eq < to && statement.tokens[eq]!.text !== "=") eq++
     if (statement.tokens[eq + 1]?.text.toLowerCase() === "default") {

@@ -8,7 +8,10 @@
  * - the RETURNING list, read back from the table after the apply.
  *
  * Values come back as JSON keyed by column, converted to what the API takes (timestamps
- * as Unix seconds, as the API sends them).
+ * as Unix seconds, as the API sends them). Integers and decimals come back as their exact
+ * decimal text: a JSON number would be parsed into a double, and 9007199254740993 would
+ * reach the API as 9007199254740992, 1e400 as Infinity (the connector form-encodes every
+ * value as text anyway).
  *
  * The queries run with the client's search_path (ReaderSessions), which may put a schema
  * of the user's own before `pg_catalog`: the proxy's own parts name the catalog's
@@ -33,6 +36,9 @@ const apiValue = (column: WritableColumn, expression: string): string => {
     case "timestamptz":
       // EXTRACT is grammar: pg_catalog's extract whatever the search_path.
       return `extract(epoch from (${expression})::pg_catalog.timestamptz)::bigint`
+    case "bigint":
+    case "numeric":
+      return `((${expression})::${CATALOG_TYPE[column.type]})::pg_catalog.text`
     default:
       return `(${expression})::${CATALOG_TYPE[column.type]}`
   }

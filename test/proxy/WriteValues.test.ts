@@ -1,0 +1,80 @@
+/**
+ * The values a write sends are the values the user wrote: integers past 2^53 and decimals
+ * past a double's digits reach the API digit for digit (read off the gate, which sees the
+ * request: the emulator itself keeps numbers as JavaScript numbers), a statement Postgres
+ * would refuse (a column named twice) is refused as Postgres refuses it, with nothing sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type * as ApiGate from "./support/ApiGate.js"
+import * as Clients from "./support/Clients.js"
+import * as GatedStack from "./support/GatedStack.js"
+import { failure } from "./support/Failure.js"
+import type * as ProxyStack from "./support/ProxyStack.js"
+
+let gated: GatedStack.GatedStack
+let gate: ApiGate.ApiGate
+let stack: ProxyStack.ProxyStack
+const clients = Clients.make()
+
+beforeAll(async () => {
+  gated = await GatedStack.start()
+  ;({ gate, stack } = gated)
+})
+
+afterAll(async () => {
+  await clients.endAll()
+  await gated?.stop()
+})
+
+/** The form of the last request the proxy sent to `path`. */
+const lastSent = (path: string) => {
+  const sent = gate.passed.filter((request) => request.method === "POST" && request.path.startsWith(path))
+  return sent[sent.length - 1]?.form
+}
+
+describe("numbers a write sends", () => {
+  it("sends a bigint past 2^53 as written, not rounded to a double", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("insert into stripe.customers (email, balance) values ('big@x.co', 9007199254740993)")
+    expect(lastSent("/v1/customers")?.get("balance")).toBe("9007199254740993")
+    await client.query("insert into stripe.customers (email, balance) values ('param@x.co', $1)", ["-9223372036854775808"])
+    expect(lastSent("/v1/customers")?.get("balance")).toBe("-9223372036854775808")
+    await client.query("insert into stripe.customers (email, balance) values ('small@x.co', 42)")
+    expect(lastSent("/v1/customers")?.get("balance")).toBe("42")
+  })
+
+  it("sends a numeric with every digit, and one past a double's range as its digits, not Infinity", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("insert into stripe.tax_rates (display_name, percentage, inclusive) values ('VAT', 8.123456789012345678, false)")
+    expect(lastSent("/v1/tax_rates")?.get("percentage")).toBe("8.123456789012345678")
+    await client.query("insert into stripe.tax_rates (display_name, percentage, inclusive) values ('VAT', 1e400, false)").catch(() => undefined)
+    expect(lastSent("/v1/tax_rates")?.get("percentage")).toBe(`1${"0".repeat(400)}`)
+    const coupon = await client.query("insert into stripe.coupons (percent_off, duration) values (12.5, 'once') returning percent_off")
+    expect(lastSent("/v1/coupons")?.get("percent_off")).toBe("12.5")
+    expect(coupon.rows[0].percent_off).toBe("12.5")
+  })
+})
+
+describe("a column named twice", () => {
+  it("refuses an INSERT naming a column twice with 42701, as Postgres does, nothing sent", async () => {
+    const client = await clients.connect(stack.a.url)
+    const before = gate.passed.length
+    const error = await failure(client.query("insert into stripe.customers (email, email) values ('a@x.co', 'b@x.co')"))
+    expect(error.code).toBe("42701")
+    expect(error.message).toBe('column "email" specified more than once')
+    expect(gate.passed.length).toBe(before)
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("refuses an UPDATE assigning a column twice with 42601, as Postgres does, nothing sent", async () => {
+    const client = await clients.connect(stack.a.url)
+    const created = await client.query("insert into stripe.customers (email) values ('twice@x.co') returning upstream_id")
+    const id = created.rows[0].upstream_id as string
+    const before = gate.passed.length
+    const error = await failure(client.query(`update stripe.customers set name = 'first', name = 'second' where upstream_id = '${id}'`))
+    expect(error.code).toBe("42601")
+    expect(error.message).toBe('multiple assignments to same column "name"')
+    expect(gate.passed.length).toBe(before)
+    expect((await client.query("select name from stripe.customers where upstream_id = $1", [id])).rows).toEqual([{ name: null }])
+  })
+})
