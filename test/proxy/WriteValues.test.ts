@@ -78,3 +78,27 @@ describe("a column named twice", () => {
     expect((await client.query("select name from stripe.customers where upstream_id = $1", [id])).rows).toEqual([{ name: null }])
   })
 })
+
+/** An int8 in binary, as pgx and asyncpg send one after Parse left its type to Postgres. */
+const int8 = (value: bigint) => {
+  const bytes = Buffer.alloc(8)
+  bytes.writeBigInt64BE(value)
+  return bytes
+}
+
+describe("binary parameters whose type Parse left to Postgres", () => {
+  it("decodes them by the type Postgres gave them, as Postgres does", async () => {
+    const client = await clients.connect(stack.a.url)
+    // node-pg sends a Buffer in binary and declares no type in Parse.
+    const cast = await client.query("insert into stripe.customers (email, balance) values ('bin1@x.co', $1::int8) returning balance", [int8(9n)])
+    expect(cast.rows).toEqual([{ balance: "9" }])
+    const inferred = await client.query("insert into stripe.customers (email, balance) values ('bin2@x.co', $1) returning balance", [int8(-5n)])
+    expect(inferred.rows).toEqual([{ balance: "-5" }])
+    // Bytes that also read as digits in UTF-8 ("1234"): the int4 825373492, not 1234.
+    const digits = await client.query("insert into stripe.customers (email, balance) values ('bin3@x.co', $1::int4) returning balance", [Buffer.from("1234")])
+    expect(digits.rows).toEqual([{ balance: "825373492" }])
+    expect(lastSent("/v1/customers")?.get("balance")).toBe("825373492")
+    const text = await client.query("update stripe.customers set name = $1 where email = $2 returning name", [Buffer.from("Zoë"), "bin3@x.co"])
+    expect(text.rows).toEqual([{ name: "Zoë" }])
+  })
+})

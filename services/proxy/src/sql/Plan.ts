@@ -100,7 +100,7 @@ export const planWrite = (
   if (body.withClause !== undefined) {
     return unsupported(`WITH is not supported on writes to synced table ${qualified}`, "Compute the values first, then write.", table)
   }
-  const common = { relation, returning, parameterCount: statement.parameterCount }
+  const common = { relation, returning, parameterCount: statement.parameterCount, statement: text }
 
   if (kind === "InsertStmt") {
     const conflict = body.onConflictClause as { action?: string } | undefined

@@ -18,6 +18,8 @@ interface Common {
   readonly returning: string | undefined
   /** The highest `$n` in the statement. */
   readonly parameterCount: number
+  /** The statement as written (prepared again when Postgres must say its parameters' types: `ParameterTypes`). */
+  readonly statement: string
 }
 
 export interface InsertPlan extends Common {

@@ -26,6 +26,7 @@ import type { Accepted, ExecuteRequest, WriteOutcome } from "../session/Writes.j
 import type { WritePlan } from "../sql/WritePlan.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import { asText, MalformedParameter, UnsupportedParameter } from "./Parameters.js"
+import * as ParameterTypes from "./ParameterTypes.js"
 import * as Queries from "./Queries.js"
 import type { ReaderSessions } from "./ReaderSessions.js"
 import * as Results from "./Results.js"
@@ -109,13 +110,20 @@ export const make = (deps: ExecutorDeps) => {
     const qualified = `${table.schema}.${table.table}`
     const unreadable = SessionText.refusal(request.sessionParameters)
     if (unreadable !== undefined) return { ok: false, report: { ...unreadable, schema: table.schema, table: table.table } }
+    // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
+    // connections, logged in as the client role: with the client's privileges, never the owner's.
+    const asClient = <A>(work: (client: Queryable) => Promise<A>, cancelable?: AbortSignal) =>
+      deps.readers.use(request.sessionParameters, work, cancelable)
     let parameters: Array<string | null>
     try {
-      parameters = asText(request.parameters, request.parameterFormats, request.parameterTypes)
+      const types = ParameterTypes.unspecified(request.parameterFormats, request.parameterTypes)
+        ? await asClient((client) => ParameterTypes.inferred(client, plan.statement, request.parameterTypes, request.parameters.length))
+        : request.parameterTypes
+      parameters = asText(request.parameters, request.parameterFormats, types)
     } catch (error) {
       if (error instanceof UnsupportedParameter) return refusal("0A000", error.message, "Send the parameter in text format.", plan)
       if (error instanceof MalformedParameter) return refusal("22P03", error.message, "Check the parameter's type in Parse and its bytes in Bind.", plan)
-      throw error
+      return { ok: false, report: { ...ErrorMapping.fromDatabase(error), schema: table.schema, table: table.table } }
     }
     const target = await deps.writerFor(credential.sync_id)
     if (!("writer" in target)) return { ok: false, report: target }
@@ -132,10 +140,6 @@ export const make = (deps: ExecutorDeps) => {
     if (impossible !== undefined) return refusal("0A000", impossible.message, impossible.hint, plan)
     const limit = writer.maxRowsPerStatement
 
-    // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
-    // connections, logged in as the client role: with the client's privileges, never the owner's.
-    const asClient = <A>(work: (client: Queryable) => Promise<A>, cancelable?: AbortSignal) =>
-      deps.readers.use(request.sessionParameters, work, cancelable)
     let found: ReadonlyArray<FoundRow>
     let shape: Results.Shape | SendFunctions.NoSendFunction | undefined
     try {
