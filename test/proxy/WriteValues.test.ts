@@ -2,7 +2,9 @@
  * The values a write sends are the values the user wrote: integers past 2^53 and decimals
  * past a double's digits reach the API digit for digit (read off the gate, which sees the
  * request: the emulator itself keeps numbers as JavaScript numbers), a statement Postgres
- * would refuse (a column named twice) is refused as Postgres refuses it, with nothing sent.
+ * would refuse (a column named twice) is refused as Postgres refuses it, binary parameters
+ * are read by the types Postgres gives them, and what the proxy cannot return (a column of
+ * an UPDATE's FROM list) is refused with what to do instead; nothing sent in either case.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type * as ApiGate from "./support/ApiGate.js"
@@ -100,5 +102,30 @@ describe("binary parameters whose type Parse left to Postgres", () => {
     expect(lastSent("/v1/customers")?.get("balance")).toBe("825373492")
     const text = await client.query("update stripe.customers set name = $1 where email = $2 returning name", [Buffer.from("Zoë"), "bin3@x.co"])
     expect(text.rows).toEqual([{ name: "Zoë" }])
+  })
+})
+
+describe("RETURNING of an UPDATE or DELETE with FROM or USING", () => {
+  it("refuses a column of the FROM list's tables with 0A000 and what to do instead, nothing sent", async () => {
+    const client = await clients.connect(stack.a.url)
+    await client.query("insert into stripe.customers (email) values ('from@x.co')")
+    await client.query("insert into stripe.products (name) values ('From')")
+    const before = gate.passed.length
+    const error = await failure(client.query(
+      "update stripe.customers c set name = p.name from stripe.products p where p.name = 'From' and c.email = 'from@x.co' returning c.name, p.upstream_id"
+    ))
+    expect(error.code).toBe("0A000")
+    expect(error.message).toContain("p.upstream_id")
+    expect(error.hint).toContain("stripe.customers")
+    const star = await failure(client.query(
+      "delete from stripe.customers using stripe.products p where p.name = 'From' and customers.email = 'from@x.co' returning p.*"
+    ))
+    expect(star.code).toBe("0A000")
+    expect(gate.passed.length).toBe(before)
+    // The table's own columns, by its alias or its name, still come back.
+    const ok = await client.query(
+      "update stripe.customers c set name = p.name from stripe.products p where p.name = 'From' and c.email = 'from@x.co' returning c.name, email"
+    )
+    expect(ok.rows).toEqual([{ name: "From", email: "from@x.co" }])
   })
 })

@@ -78,6 +78,50 @@ const returningOf = (statement: Statement): string | undefined => {
   return at < 0 ? undefined : statement.text(at + 1)
 }
 
+/**
+ * RETURNING's references to a table of FROM or USING, as written (`p.name`, `p.*`). The
+ * proxy reads RETURNING back from the synced table alone after the apply, so Postgres
+ * would answer them "missing FROM-clause entry". Subqueries are not looked into: their
+ * own FROM names whatever it names.
+ */
+const foreignReferences = (body: Node, table: SyncedTable): ReadonlyArray<string> => {
+  const alias = (body.relation as { alias?: { aliasname?: string } }).alias?.aliasname
+  const own = (qualifier: ReadonlyArray<string>) =>
+    alias === undefined
+      ? qualifier.join(".") === table.table || qualifier.join(".") === `${table.schema}.${table.table}`
+      : qualifier.length === 1 && qualifier[0] === alias
+  const found: Array<string> = []
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk)
+    if (typeof node !== "object" || node === null) return
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "SubLink") continue
+      if (key === "ColumnRef") {
+        const fields = ((value as { fields?: ReadonlyArray<Node> }).fields ?? [])
+          .map((f) => ("String" in f ? (f.String as { sval: string }).sval : "*"))
+        if (fields.length >= 2 && !own(fields.slice(0, -1))) found.push(fields.join("."))
+        continue
+      }
+      walk(value)
+    }
+  }
+  walk((body.returningClause as { exprs?: unknown } | undefined)?.exprs ?? body.returningList)
+  return found
+}
+
+/** RETURNING that names a table of FROM/USING: refused, since only the synced table's row is read back. */
+const returningFromList = (body: Node, table: SyncedTable, using: string | undefined): Verdict<WritePlan> | undefined => {
+  if (using === undefined) return undefined
+  const foreign = foreignReferences(body, table)
+  if (foreign.length === 0) return undefined
+  const qualified = `${table.schema}.${table.table}`
+  return unsupported(
+    `RETURNING ${foreign.join(", ")} is not supported on synced table ${qualified}: RETURNING can name only columns of ${qualified}`,
+    `Return columns of ${qualified}, and read the other tables' columns with a SELECT after the write.`,
+    table
+  )
+}
+
 const isRefusal = (value: WritableColumn | Verdict<WritePlan>): value is Verdict<WritePlan> => "kind" in value
 
 export const planWrite = (
@@ -163,7 +207,7 @@ export const planWrite = (
   if (kind === "DeleteStmt") {
     const usingAt = statement.find(["using"])
     const using = usingAt < 0 ? undefined : statement.text(usingAt + 1, clauseEnd(usingAt))
-    return { kind: "write", write: { action: "delete", ...common, using, where } }
+    return returningFromList(body, table, using) ?? { kind: "write", write: { action: "delete", ...common, using, where } }
   }
 
   const targets = ((body.targetList as ReadonlyArray<{ ResTarget: ResTarget }> | undefined) ?? []).map((t) => t.ResTarget)
@@ -196,5 +240,5 @@ export const planWrite = (
     assignments.push({ column: checked, expression: statement.text(eq + 1, to) })
   }
   const using = fromAt < 0 ? undefined : statement.text(fromAt + 1, clauseEnd(fromAt))
-  return { kind: "write", write: { action: "update", ...common, assignments, using, where } }
+  return returningFromList(body, table, using) ?? { kind: "write", write: { action: "update", ...common, assignments, using, where } }
 }
