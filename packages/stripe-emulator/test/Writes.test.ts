@@ -43,6 +43,14 @@ describe("writes and validation", () => {
     expect(nested.param).toBe("items[0][quantity]")
   })
 
+  it("refuses a negative unit amount on a price, as Stripe does", async () => {
+    const product = await stripe.products.create({ name: "Negative" })
+    const negative = await failure(stripe.prices.create({ currency: "usd", product: product.id, unit_amount: -100 }))
+    expect(negative.code).toBe("parameter_invalid_integer")
+    expect(negative.param).toBe("unit_amount")
+    expect(negative.message).toBe("This value must be greater than or equal to 0.")
+  })
+
   it("updates nested metadata key by key, and unsets with empty values", async () => {
     const customer = await stripe.customers.create({ metadata: { a: "1", b: "2" }, description: "first" })
     const updated = await stripe.customers.update(customer.id, { metadata: { b: "", c: "3" }, description: "" })

@@ -76,6 +76,9 @@ const requireFreeLookupKey = (writer: Writer, lookupKey: string, transfer: boole
 export const createPrice = (writer: Writer, params: PriceCreateParams & { readonly id?: string }): Entry<Price> => {
   const productId = resolveProduct(writer, params)
   if (params.unit_amount === undefined && params.billing_scheme !== "tiered") throw parameterMissing("unit_amount")
+  if (params.unit_amount !== undefined && params.unit_amount < 0) {
+    throw invalidRequest("This value must be greater than or equal to 0.", { param: "unit_amount", code: "parameter_invalid_integer" })
+  }
   if (params.lookup_key !== undefined) requireFreeLookupKey(writer, params.lookup_key, params.transfer_lookup_key)
   const recurring: Recurring | null =
     params.recurring === undefined
