@@ -6,6 +6,7 @@
 import type { JsMsg } from "@nats-io/jetstream"
 import type { Nats } from "@tributary/core"
 import { Effect } from "effect"
+import type { AckAll } from "./Acks.js"
 import * as DeadLetter from "./DeadLetter.js"
 import type { SinkMetrics } from "./Metrics.js"
 import type { SinkSettings } from "./SinkSettings.js"
@@ -47,10 +48,11 @@ export const settle = (
   nats: Nats.NatsClient,
   settings: SinkSettings,
   metrics: SinkMetrics,
+  ackAll: AckAll,
   written: Written
 ) =>
   Effect.gen(function*() {
-    for (const { message } of written.committed) message.ack()
+    ackAll(written.committed.map((item) => item.message))
     // One observation per batch, of its first (oldest) record: decoding the delivery info of
     // every message to time it cost more than a tenth of the sink's allocations.
     const first = written.committed[0]

@@ -13,6 +13,7 @@ import { Database, DeadLetters, Nats, Provisioning } from "@tributary/core"
 import type { Errors } from "@tributary/core"
 import { Tables, Target } from "@tributary/tables"
 import { Duration, Effect, Either, Schedule } from "effect"
+import * as Acks from "./Acks.js"
 import * as DeadLetter from "./DeadLetter.js"
 import * as DeleteModes from "./DeleteModes.js"
 import * as DurableConsumer from "./DurableConsumer.js"
@@ -91,6 +92,7 @@ export const run = (
     const deleteModes = yield* DeleteModes.start(parts)
     const intake = yield* Intake.start(consumer, settings, parts)
     const writer = Writer.make(pool, tables, deleteModes)
+    const ackAll = Acks.make(nats.nc)
 
     // Batches that are failing right now (each writer may hold one): ready again only when none is.
     let failing = 0
@@ -154,7 +156,7 @@ export const run = (
         if (items.length > 0) {
           const written = yield* writeBatch(items)
           if (failing === 0) yield* readiness.ready("postgres")
-          yield* settle(nats, settings, metrics, written)
+          yield* settle(nats, settings, metrics, ackAll, written)
         }
         intake.release(messages)
       }).pipe(

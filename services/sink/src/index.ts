@@ -1,3 +1,4 @@
+export * as Acks from "./Acks.js"
 export * as DeadLetter from "./DeadLetter.js"
 export * as DurableConsumer from "./DurableConsumer.js"
 export * as Http from "./Http.js"
