@@ -22,11 +22,11 @@ export type AckAll = (messages: ReadonlyArray<JsMsg>) => void
 const ACK = "+ACK"
 
 /** Whether `make` acks a batch of this connection's messages as one command, rather than one `ack()` each. */
-export const inOneCommand = (nc: NatsConnection): nc is NatsConnectionImpl =>
+export const inOneCommand = (nc: NatsConnection): boolean =>
   nc instanceof NatsConnectionImpl && typeof nc.protocol?.sendCommand === "function"
 
 export const make = (nc: NatsConnection): AckAll => {
-  if (!inOneCommand(nc)) return (messages) => messages.forEach((message) => message.ack())
+  if (!(nc instanceof NatsConnectionImpl) || !inOneCommand(nc)) return (messages) => messages.forEach((message) => message.ack())
   return (messages) => {
     let lines = ""
     let count = 0
