@@ -103,6 +103,16 @@ describe("classification", () => {
     expect(refusal("with x as (delete from stripe.customers returning id) select * from x").code).toBe("0A000")
   })
 
+  it("says what to use instead of a write inside SQL PREPARE or EXPLAIN", () => {
+    const prepared = refusal("prepare p (text) as insert into stripe.customers (email) values ($1)")
+    expect(prepared.code).toBe("0A000")
+    expect(prepared.hint).toMatch(/driver's prepared statements/)
+    const explained = refusal("explain update stripe.customers set name = 'x' where email = 'a'")
+    expect(explained.code).toBe("0A000")
+    expect(explained.hint).toMatch(/EXPLAIN a SELECT with the same WHERE/)
+    expect(refusal("with x as (delete from stripe.customers returning id) select * from x").hint).toMatch(/not inside a WITH clause/)
+  })
+
   it("names a column the API cannot set", () => {
     const id = refusal("insert into stripe.customers (id, email) values ('x', 'y')")
     expect(id.code).toBe("42501")

@@ -70,6 +70,18 @@ const refuse = (message: string, hint: string, table?: { schema: string; table: 
   } satisfies Report
 })
 
+/** What to do instead of a write nested in `kind`: SQL PREPARE and EXPLAIN have better answers than "run it alone". */
+const nestedWriteHint = (kind: string | undefined): string => {
+  switch (kind) {
+    case "PrepareStmt":
+      return "Use your driver's prepared statements instead (Parse, Bind and Execute of the extended protocol), which the proxy runs as API writes; SQL PREPARE of a write to a synced table is not."
+    case "ExplainStmt":
+      return "A write to a synced table is an API request, which has no plan. EXPLAIN a SELECT with the same WHERE clause to see how the rows it touches are found."
+    default:
+      return "Run the write as a statement of its own, not inside a WITH clause or another statement."
+  }
+}
+
 export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
   const cache = new Map<string, Verdict<WritePlan>>()
 
@@ -122,7 +134,7 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
     if (nested !== undefined) {
       return refuse(
         `writes to synced table ${nested.schema}.${nested.table} must be a plain INSERT, UPDATE or DELETE statement`,
-        "Run the write as a statement of its own, not inside a WITH clause or another statement."
+        nestedWriteHint(kind)
       )
     }
     switch (kind) {
