@@ -45,6 +45,34 @@ describe("dependency walls", () => {
     expect(result.stdout).toContain("services-do-not-import-services")
   })
 
+  it("refuses one connector importing another", async () => {
+    const result = await tree({
+      "packages/connectors/github/src/index.ts": `export { stripe } from "../../stripe/src/index.js"\n`,
+      "packages/connectors/stripe/src/index.ts": "export const stripe = 1\n"
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stdout).toContain("connectors-use-core-only")
+  })
+
+  it("allows a connector its own modules and core", async () => {
+    const result = await tree({
+      "packages/connectors/stripe/src/index.ts": `export { own } from "./Own.js"\nexport { core } from "../../../core/src/index.js"\n`,
+      "packages/connectors/stripe/src/Own.ts": "export const own = 1\n",
+      "packages/core/src/index.ts": "export const core = 1\n"
+    })
+    expect(result.stdout + result.stderr).toContain("no dependency violations")
+    expect(result.status).toBe(0)
+  })
+
+  it("allows the registry to import the connectors", async () => {
+    const result = await tree({
+      "packages/connectors/registry/src/index.ts": `export { stripe } from "../../stripe/src/index.js"\n`,
+      "packages/connectors/stripe/src/index.ts": "export const stripe = 1\n"
+    })
+    expect(result.stdout + result.stderr).toContain("no dependency violations")
+    expect(result.status).toBe(0)
+  })
+
   it("refuses production code importing the emulator", async () => {
     const result = await tree({
       "services/sync/src/index.ts": `export { emulator } from "../../../packages/stripe-emulator/src/index.js"\n`,
