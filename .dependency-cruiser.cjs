@@ -16,9 +16,16 @@ module.exports = {
     },
     {
       name: "connectors-use-core-only",
-      comment: "A connector imports only packages/core and its SDK (the registry, packages/connectors/registry, imports the connectors).",
+      comment: "A connector imports only packages/core and its SDK: not another connector, not the registry.",
       severity: "error",
-      from: { path: "^packages/connectors/[^/]+/src/" },
+      from: { path: "^packages/connectors/((?!registry/)[^/]+)/src/" },
+      to: { path: "^(services|packages/(?!core/))", pathNot: "^packages/connectors/$1/" }
+    },
+    {
+      name: "registry-uses-connectors-and-core",
+      comment: "The registry (packages/connectors/registry) imports the connectors and core, nothing else of ours.",
+      severity: "error",
+      from: { path: "^packages/connectors/registry/src/" },
       to: { path: "^(services|packages/(?!core/|connectors/))" }
     },
     {

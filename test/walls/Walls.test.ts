@@ -26,40 +26,68 @@ const tree = (files: Record<string, string>) => {
 
 afterEach(() => rmSync(probe, { recursive: true, force: true }))
 
+/** The probe tree fails lint on `rule`. */
+const expectRefused = async (files: Record<string, string>, rule: string) => {
+  const result = await tree(files)
+  expect(result.status).not.toBe(0)
+  expect(result.stdout).toContain(rule)
+}
+
+/** The probe tree passes lint. */
+const expectAllowed = async (files: Record<string, string>) => {
+  const result = await tree(files)
+  expect(result.stdout + result.stderr).toContain("no dependency violations")
+  expect(result.status).toBe(0)
+}
+
 describe("dependency walls", () => {
   it("refuses an import from packages/core into a service", async () => {
-    const result = await tree({
+    await expectRefused({
       "packages/core/src/index.ts": `export { sink } from "../../../services/sink/src/index.js"\n`,
       "services/sink/src/index.ts": "export const sink = 1\n"
-    })
-    expect(result.status).not.toBe(0)
-    expect(result.stdout).toContain("core-is-the-bottom")
+    }, "core-is-the-bottom")
   })
 
   it("refuses one service importing another", async () => {
-    const result = await tree({
+    await expectRefused({
       "services/sink/src/index.ts": `export { gateway } from "../../consume-gateway/src/index.js"\n`,
       "services/consume-gateway/src/index.ts": "export const gateway = 1\n"
+    }, "services-do-not-import-services")
+  })
+
+  it("refuses one connector importing another", async () => {
+    await expectRefused({
+      "packages/connectors/github/src/index.ts": `export { stripe } from "../../stripe/src/index.js"\n`,
+      "packages/connectors/stripe/src/index.ts": "export const stripe = 1\n"
+    }, "connectors-use-core-only")
+  })
+
+  it("allows a connector its own modules and core", async () => {
+    await expectAllowed({
+      "packages/connectors/stripe/src/index.ts": `export { own } from "./Own.js"\nexport { core } from "../../../core/src/index.js"\n`,
+      "packages/connectors/stripe/src/Own.ts": "export const own = 1\n",
+      "packages/core/src/index.ts": "export const core = 1\n"
     })
-    expect(result.status).not.toBe(0)
-    expect(result.stdout).toContain("services-do-not-import-services")
+  })
+
+  it("allows the registry to import the connectors", async () => {
+    await expectAllowed({
+      "packages/connectors/registry/src/index.ts": `export { stripe } from "../../stripe/src/index.js"\n`,
+      "packages/connectors/stripe/src/index.ts": "export const stripe = 1\n"
+    })
   })
 
   it("refuses production code importing the emulator", async () => {
-    const result = await tree({
+    await expectRefused({
       "services/sync/src/index.ts": `export { emulator } from "../../../packages/stripe-emulator/src/index.js"\n`,
       "packages/stripe-emulator/src/index.ts": "export const emulator = 1\n"
-    })
-    expect(result.status).not.toBe(0)
-    expect(result.stdout).toContain("production-never-imports-emulators-or-testkit")
+    }, "production-never-imports-emulators-or-testkit")
   })
 
   it("allows a service to import core", async () => {
-    const result = await tree({
+    await expectAllowed({
       "services/sink/src/index.ts": `export { core } from "../../../packages/core/src/index.js"\n`,
       "packages/core/src/index.ts": "export const core = 1\n"
     })
-    expect(result.stdout + result.stderr).toContain("no dependency violations")
-    expect(result.status).toBe(0)
   })
 })

@@ -115,7 +115,7 @@ keeps its transform cache under os.tmpdir() and cannot load a module when it can
 
 {{/*
 Capped, so that a runaway writer gets its pod evicted rather than filling the node's disk;
-tsx's cache is about 1 MB a component.
+tsx's cache is about 1.4 MB a component.
 */}}
 {{- define "tributary.tmpVolume" -}}
 - name: tmp
