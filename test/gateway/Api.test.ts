@@ -22,6 +22,27 @@ describe("management API", () => {
     expect(await (await stack.call(1, "GET", "/readyz", undefined, null)).json()).toEqual({ status: "ready" })
   })
 
+  it("takes a token only as `Bearer <token>` (the scheme in any case), on every path; another scheme or none says what to send", async () => {
+    const as = (authorization: string, path: string, method = "GET") =>
+      fetch(`${stack.replicas[0]!.url}${path}`, { method, headers: { authorization } })
+    await Harness.createConsumer(stack, { name: "auth_scheme" })
+    // The HttpApi, the hot `next` route and a path no route has.
+    const paths = ["/v1/consumers/auth_scheme", "/v1/consumers/auth_scheme/next", "/v1/nothing"]
+    for (const path of paths) {
+      for (const wrong of [`Basic1 ${stack.token}`, `xxxxxxx${stack.token}`, `Bearer:${stack.token}`, `Token ${stack.token}`]) {
+        expect(`${path} ${wrong}: ${(await as(wrong, path)).status}`).toBe(`${path} ${wrong}: 401`)
+      }
+      const bare = await as(stack.token, path)
+      expect(bare.status).toBe(401)
+      expect(((await bare.json()) as { message: string }).message).toContain("Authorization: Bearer <token>")
+      const basic = await as(`Basic ${stack.token}`, path)
+      expect(((await basic.json()) as { message: string }).message).toContain("Basic")
+      for (const right of [`Bearer ${stack.token}`, `bearer ${stack.token}`, `BEARER  ${stack.token}`]) {
+        expect(`${path} ${right}: ${(await as(right, path)).status}`).not.toBe(`${path} ${right}: 401`)
+      }
+    }
+  })
+
   it("keeps only a hash of each token, and refuses a revoked one within seconds", async () => {
     const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats>) => Effect.runPromise(Effect.provideService(effect, Nats.Nats, stack.nats))
     const { token } = await run(ApiTokens.create("short-lived"))

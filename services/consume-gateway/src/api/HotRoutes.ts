@@ -19,9 +19,9 @@
 import { Server } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { HttpApiSchema } from "@effect/platform"
+import { BearerAuthorization } from "@tributary/core"
 import { Either, ParseResult, Schema } from "effect"
 import * as Metrics from "../observability/Metrics.js"
-import * as Auth from "./Auth.js"
 import type { Replica } from "./Context.js"
 import { fromEngine, retryAfter } from "./Convert.js"
 import { InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
@@ -91,7 +91,7 @@ export class HotRoutes {
     const isNext = target.action === "next" && req.method === "GET"
     const isAck = target.action === "ack" && req.method === "POST"
     if (!isNext && !isAck) return false
-    if (this.replica.tokens.cached(Auth.bearerTokenOf(req.headers.authorization)) !== true) return false
+    if (this.replica.tokens.cached(BearerAuthorization.tokenOf(req.headers.authorization) ?? "") !== true) return false
     const name = decodeName({ name: target.name })
     if (Either.isLeft(name)) return false
     const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(url, this.replica.knownConsumer) }

@@ -46,7 +46,7 @@ const respond = <A extends { readonly _tag: string }, I>(schema: Schema.Schema<A
   HttpServerResponse.unsafeJson(Schema.encodeSync(schema)(error), { status: HttpApiSchema.getStatusErrorAST(schema.ast), headers })
 
 const answer = (request: HttpServerRequest.HttpServerRequest, tokens: BearerTokens) =>
-  Auth.authenticate(tokens, Auth.bearerTokenOf(request.headers["authorization"])).pipe(
+  Auth.authenticate(tokens, request.headers["authorization"]).pipe(
     Effect.map(() => {
       const query = request.url.indexOf("?")
       const path = query < 0 ? request.url : request.url.slice(0, query)
