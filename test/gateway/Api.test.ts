@@ -93,6 +93,32 @@ describe("management API", () => {
     expect((await Harness.ack(stack, 1, "tok_a", [token])).status).toBe(204)
   })
 
+  it("answers 400 to a token of an earlier consumer of the same name, deleted since, and acks nothing of the new one", async () => {
+    const config = { name: "reborn", filters: { sync_id: "s_reborn" }, ack_wait_ms: 60_000 }
+    await Harness.createConsumer(stack, config)
+    await Harness.publishRecords(stack, [{ id: "reborn_1", idx: 1, sync: "s_reborn" as never }])
+    const old = (await Harness.next(stack, 0, "reborn", 1)).data[0]!.ack_token
+    expect((await stack.call(0, "DELETE", "/v1/consumers/reborn")).status).toBe(204)
+    await Harness.createConsumer(stack, config)
+    // The same message, delivered by the new consumer, that a worker now holds.
+    const held = (await Harness.next(stack, 1, "reborn", 1)).data
+    expect(held.map((d) => d.record?.upstream_id)).toEqual(["reborn_1"])
+    // The replica that issued the old token and the other one, for every way of settling it.
+    for (const [i, action] of [[0, "ack"], [1, "ack"], [0, "nack"], [1, "progress"]] as const) {
+      const response = await stack.call(i, "POST", `/v1/consumers/reborn/${action}`, { ack_tokens: [old] })
+      expect(`${action} on ${i}: ${response.status}`).toBe(`${action} on ${i}: 400`)
+      const body = (await response.json()) as { field: string; message: string }
+      expect(body.field).toBe("ack_tokens[0]")
+      expect(body.message).toContain("earlier consumer")
+    }
+    // The worker's nack is its own: the message comes back, it was not acked by the old token.
+    expect((await stack.call(1, "POST", "/v1/consumers/reborn/nack", { ack_tokens: [held[0]!.ack_token] })).status).toBe(204)
+    await Fixtures.waitFor("the nacked message to be delivered again", async () => {
+      const again = await Harness.next(stack, 0, "reborn", 1)
+      return again.data.length > 0 ? again : undefined
+    })
+  })
+
   it("creates, lists, updates and deletes consumers; refuses changes JetStream cannot apply with 409", async () => {
     const created = await Harness.createConsumer(stack, { name: "crud", filters: { collection_id: "stripe:customer" } })
     expect(created).toMatchObject({ name: "crud", source: "records", ack_wait_ms: 30_000, max_deliver: -1, deliver_policy: "all" })
