@@ -47,6 +47,23 @@ describe("bad input", () => {
     }
   })
 
+  it("to POST next: a body is refused, saying batch_size and wait_for go in the query string (it was ignored: a batch of 1)", async () => {
+    await Harness.publishRecords(stack, [1, 2, 3].map((n) => ({ id: `post_next_${n}`, idx: 1, sync: "s_strict" as never })))
+    for (const body of [JSON.stringify({ batch_size: 3 }), JSON.stringify({ wait_for: 1000 }), "[]", "3"]) {
+      const response = await send("POST", `${consumer}/next`, body)
+      expect(`${body}: ${response.status}`).toBe(`${body}: 400`)
+      const answer = await response.json() as { field: string; message: string }
+      expect(answer.field).toBe("body")
+      expect(answer.message).toContain("query string")
+    }
+    // No body, an empty one or `{}` (what some clients send with every POST) is no parameter.
+    for (const body of [undefined, "", "{}"]) {
+      const response = await send("POST", `${consumer}/next?batch_size=1`, body)
+      expect(`${String(body)}: ${response.status}`).toBe(`${String(body)}: 200`)
+      expect(((await response.json()) as Harness.NextBody).data).toHaveLength(1)
+    }
+  })
+
   it("to ack, nack and progress: an empty ack_tokens array names ack_tokens", async () => {
     for (const action of ["ack", "nack", "progress"]) {
       await expectInvalid(await send("POST", `${consumer}/${action}`, JSON.stringify({ ack_tokens: [] })), "ack_tokens")

@@ -60,6 +60,22 @@ export const NextParams = Schema.Struct({
   wait_for: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 60_000)), { default: () => 0 })
 })
 
+/**
+ * What `POST …/next` takes as a body: nothing, or `{}` (some clients send one with every POST).
+ * Its parameters are the query's, as for `GET`; a body that has any was ignored, so a worker
+ * sending `{"batch_size": 100}` got batches of one, and is now told where they go.
+ */
+export const NextPostBody = Schema.NullOr(
+  Schema.Record({ key: Schema.String, value: Schema.Never }).annotations({
+    identifier: "NoNextBody",
+    description: "none, or {}: batch_size and wait_for are query parameters",
+    message: () => ({
+      message: "next takes batch_size and wait_for in the query string (?batch_size=10&wait_for=5000), not in a body",
+      override: true
+    })
+  })
+)
+
 export const Delivered = Schema.Struct({
   ack_token: Schema.String,
   record: opt(Record.Record),
