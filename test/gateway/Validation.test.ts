@@ -138,6 +138,30 @@ describe("bad input", () => {
     }
   })
 
+  it("a body over 10 MiB names the body on every route that reads one, as the hot ack route does (the HttpApi read any size)", async () => {
+    // Valid JSON of the right shape: only its size is wrong.
+    const huge = JSON.stringify({ ack_tokens: ["v1." + "a".repeat(11 * 1024 * 1024)] })
+    for (const [method, path] of [
+      ["POST", `${consumer}/ack`],
+      ["POST", `${consumer}/nack`],
+      ["POST", `${consumer}/progress`],
+      ["POST", "/v1/consumers"],
+      ["PATCH", consumer]
+    ] as const) {
+      const response = await send(method, path, huge)
+      await expectInvalid(response.clone(), "body")
+      expect(`${method} ${path}: ${((await response.json()) as { message: string }).message}`)
+        .toBe(`${method} ${path}: body: larger than 10 MiB`)
+    }
+    // The token first, as on every route.
+    const anonymous = await fetch(`${stack.replicas[0]!.url}${consumer}/nack`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: huge
+    })
+    expect(anonymous.status).toBe(401)
+  })
+
   it("a JSON body sent as a form (curl -d without a content type) says to send it as JSON, not that the body is a field", async () => {
     const json = JSON.stringify({ name: "form_body", filters: { sync_id: "s_strict" } })
     for (const [method, path, body] of [
