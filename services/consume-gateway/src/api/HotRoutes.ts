@@ -25,8 +25,9 @@ import * as Metrics from "../observability/Metrics.js"
 import * as Auth from "./Auth.js"
 import type { Replica } from "./Context.js"
 import { fromEngine, retryAfter } from "./Convert.js"
-import { InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, Unauthorized, Unavailable } from "./Errors.js"
+import { InvalidRequest, JetStreamRefused, MethodNotAllowed, NotFound, StaleAckTokens, Unauthorized, Unavailable } from "./Errors.js"
 import { AckRequest, ConsumerPath, NextParams } from "./Schemas.js"
+import * as UnknownRoutes from "./UnknownRoutes.js"
 import * as Validation from "./Validation.js"
 
 const PREFIX = "/v1/consumers/"
@@ -83,12 +84,16 @@ export class HotRoutes {
 
   /** Take the request (and answer it), or return `false` to leave it to the HttpApi. */
   take(req: IncomingMessage, res: ServerResponse): boolean {
-    if (Number(req.headers["content-length"] ?? 0) > Validation.MAX_BODY_BYTES) {
-      this.refuseLargeBody(req, res)
-      return true
-    }
     const url = req.url ?? ""
     const query = url.indexOf("?")
+    if (Number(req.headers["content-length"] ?? 0) > Validation.MAX_BODY_BYTES) {
+      this.refuseAfterToken(req, res, Validation.bodyTooLarge())
+      return true
+    }
+    if (req.method === "HEAD" && UnknownRoutes.refusesHead(query < 0 ? url : url.slice(0, query))) {
+      this.refuseAfterToken(req, res, UnknownRoutes.methodNotAllowed("HEAD", query < 0 ? url : url.slice(0, query)))
+      return true
+    }
     const target = route(query < 0 ? url : url.slice(0, query))
     if (target === undefined) return false
     const isNext = target.action === "next" && req.method === "GET"
@@ -147,17 +152,27 @@ export class HotRoutes {
   }
 
   /**
-   * A body declared larger than any route reads, on any route: answered here, its bytes discarded
-   * unread. The token is checked first, as everywhere (401 without a valid one). The HttpApi reads
-   * a body only up to the limit and then destroys the request's stream, which closes the
-   * connection with no answer: fine against a body that does not say its length, not as the answer.
+   * A request refused whatever its route, once its token is checked, as everywhere (401 without a
+   * valid one): its body discarded unread.
+   *
+   * - A body declared larger than any route reads. The HttpApi reads a body only up to the limit
+   *   and then destroys the request's stream, which closes the connection with no answer: fine
+   *   against a body that does not say its length, not as the answer.
+   * - `HEAD` of `next` (`UnknownRoutes.refusesHead`), which the HttpApi's router would run as a
+   *   `GET`, taking a batch that the answer without its body loses until its ack wait.
    */
-  private refuseLargeBody(req: IncomingMessage, res: ServerResponse) {
+  private refuseAfterToken(req: IncomingMessage, res: ServerResponse,
+    refusal: InvalidRequest | { readonly error: MethodNotAllowed; readonly allow: string }) {
     req.resume()
     const method = req.method ?? ""
     const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(req.url ?? "", this.replica.knownConsumer) }
     Effect.runPromise(Effect.either(Auth.authenticate(this.replica.tokens, req.headers.authorization))).then((auth) => {
-      if (Either.isRight(auth)) return this.fail(res, method, arrival, Validation.bodyTooLarge())
+      if (Either.isRight(auth)) {
+        return refusal instanceof InvalidRequest
+          ? this.fail(res, method, arrival, refusal)
+          : this.sendJson(res, method, arrival, statusOf(MethodNotAllowed), { allow: refusal.allow },
+            Schema.encodeSync(MethodNotAllowed)(refusal.error))
+      }
       const refused = auth.left
       return refused._tag === "Unauthorized"
         ? this.sendJson(res, method, arrival, statusOf(Unauthorized), {}, Schema.encodeSync(Unauthorized)(refused))
