@@ -47,6 +47,16 @@ describe("bad input", () => {
     }
   })
 
+  it("to next and dead-letters: an unknown query parameter is named, not ignored (a typo was a batch of one)", async () => {
+    // Once with the token fresh in the replica's cache: the hot route decodes `next` itself.
+    expect((await send("GET", `${consumer}/next`)).status).toBe(200)
+    for (const method of ["GET", "POST"]) {
+      await expectInvalid(await send(method, `${consumer}/next?batchsize=10`), "batchsize")
+      await expectInvalid(await send(method, `${consumer}/next?batch_size=10&wait=1000`), "wait")
+    }
+    await expectInvalid(await send("GET", `${consumer}/dead-letters?limt=5`), "limt")
+  })
+
   it("to POST next: a body is refused, saying batch_size and wait_for go in the query string (it was ignored: a batch of 1)", async () => {
     await Harness.publishRecords(stack, [1, 2, 3].map((n) => ({ id: `post_next_${n}`, idx: 1, sync: "s_strict" as never })))
     for (const body of [JSON.stringify({ batch_size: 3 }), JSON.stringify({ wait_for: 1000 }), "[]", "3"]) {

@@ -55,10 +55,11 @@ export const ConsumerList = Schema.Struct({ data: Schema.Array(ConsumerView) })
 
 export const ConsumerPath = Schema.Struct({ name: Ids.ConsumerName })
 
+// Query parameters are refused when unknown, as body fields are: `?batchsize=100` was a batch of one.
 export const NextParams = Schema.Struct({
   batch_size: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 1 }),
   wait_for: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 60_000)), { default: () => 0 })
-})
+}).annotations(strict)
 
 /**
  * What `POST …/next` takes as a body: nothing, or `{}` (some clients send one with every POST).
@@ -99,7 +100,7 @@ export const NackRequest = Schema.Struct({
 export const DeadLetterParams = Schema.Struct({
   after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), { default: () => 0 }),
   limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 100 })
-})
+}).annotations(strict)
 
 export const DeadLetter = Schema.Struct({
   seq: Schema.Number,
