@@ -22,6 +22,27 @@ describe("management API", () => {
     expect(await (await stack.call(1, "GET", "/readyz", undefined, null)).json()).toEqual({ status: "ready" })
   })
 
+  it("takes a token only as `Bearer <token>` (the scheme in any case), on every path; another scheme or none says what to send", async () => {
+    const as = (authorization: string, path: string, method = "GET") =>
+      fetch(`${stack.replicas[0]!.url}${path}`, { method, headers: { authorization } })
+    await Harness.createConsumer(stack, { name: "auth_scheme" })
+    // The HttpApi, the hot `next` route and a path no route has.
+    const paths = ["/v1/consumers/auth_scheme", "/v1/consumers/auth_scheme/next", "/v1/nothing"]
+    for (const path of paths) {
+      for (const wrong of [`Basic1 ${stack.token}`, `xxxxxxx${stack.token}`, `Bearer:${stack.token}`, `Token ${stack.token}`]) {
+        expect(`${path} ${wrong}: ${(await as(wrong, path)).status}`).toBe(`${path} ${wrong}: 401`)
+      }
+      const bare = await as(stack.token, path)
+      expect(bare.status).toBe(401)
+      expect(((await bare.json()) as { message: string }).message).toContain("Authorization: Bearer <token>")
+      const basic = await as(`Basic ${stack.token}`, path)
+      expect(((await basic.json()) as { message: string }).message).toContain("Basic")
+      for (const right of [`Bearer ${stack.token}`, `bearer ${stack.token}`, `BEARER  ${stack.token}`]) {
+        expect(`${path} ${right}: ${(await as(right, path)).status}`).not.toBe(`${path} ${right}: 401`)
+      }
+    }
+  })
+
   it("keeps only a hash of each token, and refuses a revoked one within seconds", async () => {
     const run = <A, E>(effect: Effect.Effect<A, E, Nats.Nats>) => Effect.runPromise(Effect.provideService(effect, Nats.Nats, stack.nats))
     const { token } = await run(ApiTokens.create("short-lived"))
@@ -70,6 +91,32 @@ describe("management API", () => {
       expect(await response.json()).toMatchObject({ _tag: "InvalidRequest", field: "ack_tokens[0]" })
     }
     expect((await Harness.ack(stack, 1, "tok_a", [token])).status).toBe(204)
+  })
+
+  it("answers 400 to a token of an earlier consumer of the same name, deleted since, and acks nothing of the new one", async () => {
+    const config = { name: "reborn", filters: { sync_id: "s_reborn" }, ack_wait_ms: 60_000 }
+    await Harness.createConsumer(stack, config)
+    await Harness.publishRecords(stack, [{ id: "reborn_1", idx: 1, sync: "s_reborn" as never }])
+    const old = (await Harness.next(stack, 0, "reborn", 1)).data[0]!.ack_token
+    expect((await stack.call(0, "DELETE", "/v1/consumers/reborn")).status).toBe(204)
+    await Harness.createConsumer(stack, config)
+    // The same message, delivered by the new consumer, that a worker now holds.
+    const held = (await Harness.next(stack, 1, "reborn", 1)).data
+    expect(held.map((d) => d.record?.upstream_id)).toEqual(["reborn_1"])
+    // The replica that issued the old token and the other one, for every way of settling it.
+    for (const [i, action] of [[0, "ack"], [1, "ack"], [0, "nack"], [1, "progress"]] as const) {
+      const response = await stack.call(i, "POST", `/v1/consumers/reborn/${action}`, { ack_tokens: [old] })
+      expect(`${action} on ${i}: ${response.status}`).toBe(`${action} on ${i}: 400`)
+      const body = (await response.json()) as { field: string; message: string }
+      expect(body.field).toBe("ack_tokens[0]")
+      expect(body.message).toContain("earlier consumer")
+    }
+    // The worker's nack is its own: the message comes back, it was not acked by the old token.
+    expect((await stack.call(1, "POST", "/v1/consumers/reborn/nack", { ack_tokens: [held[0]!.ack_token] })).status).toBe(204)
+    await Fixtures.waitFor("the nacked message to be delivered again", async () => {
+      const again = await Harness.next(stack, 0, "reborn", 1)
+      return again.data.length > 0 ? again : undefined
+    })
   })
 
   it("creates, lists, updates and deletes consumers; refuses changes JetStream cannot apply with 409", async () => {

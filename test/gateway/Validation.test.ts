@@ -47,6 +47,33 @@ describe("bad input", () => {
     }
   })
 
+  it("to next and dead-letters: an unknown query parameter is named, not ignored (a typo was a batch of one)", async () => {
+    // Once with the token fresh in the replica's cache: the hot route decodes `next` itself.
+    expect((await send("GET", `${consumer}/next`)).status).toBe(200)
+    for (const method of ["GET", "POST"]) {
+      await expectInvalid(await send(method, `${consumer}/next?batchsize=10`), "batchsize")
+      await expectInvalid(await send(method, `${consumer}/next?batch_size=10&wait=1000`), "wait")
+    }
+    await expectInvalid(await send("GET", `${consumer}/dead-letters?limt=5`), "limt")
+  })
+
+  it("to POST next: a body is refused, saying batch_size and wait_for go in the query string (it was ignored: a batch of 1)", async () => {
+    await Harness.publishRecords(stack, [1, 2, 3].map((n) => ({ id: `post_next_${n}`, idx: 1, sync: "s_strict" as never })))
+    for (const body of [JSON.stringify({ batch_size: 3 }), JSON.stringify({ wait_for: 1000 }), "[]", "3"]) {
+      const response = await send("POST", `${consumer}/next`, body)
+      expect(`${body}: ${response.status}`).toBe(`${body}: 400`)
+      const answer = await response.json() as { field: string; message: string }
+      expect(answer.field).toBe("body")
+      expect(answer.message).toContain("query string")
+    }
+    // No body, an empty one or `{}` (what some clients send with every POST) is no parameter.
+    for (const body of [undefined, "", "{}"]) {
+      const response = await send("POST", `${consumer}/next?batch_size=1`, body)
+      expect(`${String(body)}: ${response.status}`).toBe(`${String(body)}: 200`)
+      expect(((await response.json()) as Harness.NextBody).data).toHaveLength(1)
+    }
+  })
+
   it("to ack, nack and progress: an empty ack_tokens array names ack_tokens", async () => {
     for (const action of ["ack", "nack", "progress"]) {
       await expectInvalid(await send("POST", `${consumer}/${action}`, JSON.stringify({ ack_tokens: [] })), "ack_tokens")
@@ -119,6 +146,30 @@ describe("bad input", () => {
     ] as const) {
       await expectInvalid(await send(method, path, "{not json"), "body")
     }
+  })
+
+  it("a body over 10 MiB names the body on every route that reads one, as the hot ack route does (the HttpApi read any size)", async () => {
+    // Valid JSON of the right shape: only its size is wrong.
+    const huge = JSON.stringify({ ack_tokens: ["v1." + "a".repeat(11 * 1024 * 1024)] })
+    for (const [method, path] of [
+      ["POST", `${consumer}/ack`],
+      ["POST", `${consumer}/nack`],
+      ["POST", `${consumer}/progress`],
+      ["POST", "/v1/consumers"],
+      ["PATCH", consumer]
+    ] as const) {
+      const response = await send(method, path, huge)
+      await expectInvalid(response.clone(), "body")
+      expect(`${method} ${path}: ${((await response.json()) as { message: string }).message}`)
+        .toBe(`${method} ${path}: body: larger than 10 MiB`)
+    }
+    // The token first, as on every route.
+    const anonymous = await fetch(`${stack.replicas[0]!.url}${consumer}/nack`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: huge
+    })
+    expect(anonymous.status).toBe(401)
   })
 
   it("a JSON body sent as a form (curl -d without a content type) says to send it as JSON, not that the body is a field", async () => {

@@ -38,7 +38,13 @@ export class ConsumerConfig extends Schema.Class<ConsumerConfig>("ConsumerConfig
     })
   ),
   deliver_policy: DeliverPolicy,
-  max_ack_pending: Schema.Number.pipe(Schema.int(), Schema.between(1, 100_000))
+  max_ack_pending: Schema.Number.pipe(Schema.int(), Schema.between(1, 100_000)),
+  /**
+   * When the consumer was created (ms since the epoch), kept by every change: tells its ack tokens
+   * from those of an earlier consumer of the same name, deleted since, whose JetStream ack subjects
+   * are the same. Not set on consumers created before it existed.
+   */
+  created_at_ms: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative()))
 }) {}
 
 export const consumerDefaults = {

@@ -8,6 +8,7 @@
 import { timingSafeEqual } from "node:crypto"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Config, Effect, Option, Redacted, Schema } from "effect"
+import * as BearerAuthorization from "./BearerAuthorization.js"
 import { env } from "./Settings.js"
 
 export const token = Config.option(Schema.Config(
@@ -31,7 +32,7 @@ export const check = (configured: Option.Option<Redacted.Redacted<string>>, auth
   if (Option.isNone(configured)) {
     return { _tag: "Refused", status: 403, message: `metrics are off: set ${env("METRICS_TOKEN")} and scrape with that bearer token` }
   }
-  const given = /^Bearer (.+)$/.exec(authorization ?? "")?.[1]
+  const given = BearerAuthorization.tokenOf(authorization)
   if (given === undefined || !same(given, Redacted.value(configured.value))) {
     return { _tag: "Refused", status: 401, message: `/metrics needs Authorization: Bearer <${env("METRICS_TOKEN")}>` }
   }

@@ -1,4 +1,5 @@
 export * as ApiTokens from "./ApiTokens.js"
+export * as BearerAuthorization from "./BearerAuthorization.js"
 export * as ChangeEvent from "./ChangeEvent.js"
 export * as Collection from "./Collection.js"
 export * as Connector from "./Connector.js"

@@ -3,7 +3,7 @@
  * Needs `Nats` and `Secrets.SecretKeys`; `main.ts` provides them from the environment,
  * tests provide them directly and run several replicas in one process.
  */
-import { HttpApiBuilder, HttpApiError, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
+import { HttpApiBuilder, HttpApiError, HttpIncomingMessage, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Log, Nats, Provisioning, Secrets, Settings } from "@tributary/core"
 import { Cause, Config, Effect, Exit, Layer, Option, Runtime } from "effect"
@@ -82,7 +82,7 @@ export const replica = (settings: GatewaySettings.GatewaySettings, options: { re
  * answered with what to send instead: its issues would name the form's keys as fields.
  */
 const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
-  Effect.catchAllCause(app, (cause) => {
+  Effect.catchAllCause(HttpIncomingMessage.withMaxBodySize(app, Option.some(Validation.MAX_BODY_BYTES)), (cause) => {
     const failure: Option.Option<unknown> = Cause.failureOption(cause)
     if (Option.isSome(failure) && failure.value instanceof HttpApiError.HttpApiDecodeError) {
       const decodeError = failure.value
@@ -99,7 +99,9 @@ const namedValidationErrors = HttpApiBuilder.middleware(GatewayApi, (app) =>
     }
     const defect: Option.Option<unknown> = Cause.dieOption(cause)
     if (Option.isSome(defect) && defect.value instanceof HttpServerError.RequestError && defect.value.reason === "Decode") {
-      return Effect.fail(Validation.unreadableBody(defect.value.cause))
+      // The platform's words for a body past `withMaxBodySize` (NodeStream.toString).
+      const tooLarge = defect.value.cause instanceof Error && defect.value.cause.message === "maxBytes exceeded"
+      return Effect.fail(tooLarge ? Validation.bodyTooLarge() : Validation.unreadableBody(defect.value.cause))
     }
     return Effect.failCause(cause)
   }))

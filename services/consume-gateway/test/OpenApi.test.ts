@@ -18,6 +18,11 @@ interface Property {
 const document = OpenApi.fromApi(GatewayApi) as unknown as {
   readonly components: { readonly schemas: Record<string, { readonly properties: Record<string, Property> }> }
 }
+const paths = (OpenApi.fromApi(GatewayApi) as unknown as {
+  readonly paths: Record<string, Record<string, {
+    readonly parameters: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema: Record<string, unknown> }>
+  }>>
+}).paths
 const accepts = (body: unknown) => Either.isRight(Schema.decodeUnknownEither(S.CreateConsumer)(body))
 
 describe("the OpenAPI document", () => {
@@ -39,5 +44,26 @@ describe("the OpenAPI document", () => {
     }
     expect(fields["max_deliver"]!.anyOf).toEqual([{ const: -1 }, { minimum: 1 }])
     expect([-2, -1, 0, 1].map((value) => accepts({ name: "c", max_deliver: value }))).toEqual([false, true, false, true])
+  })
+
+  it("states the query parameters as integers with the bounds and defaults validation takes (it said string)", () => {
+    const next = (query: Record<string, string>) => Either.isRight(Schema.decodeUnknownEither(S.NextParams)(query))
+    const deadLetters = (query: Record<string, string>) => Either.isRight(Schema.decodeUnknownEither(S.DeadLetterParams)(query))
+    const cases = [
+      ["/v1/consumers/{name}/next", "get", next, { batch_size: [1, 1000, 1], wait_for: [0, 60_000, 0] }],
+      ["/v1/consumers/{name}/next", "post", next, { batch_size: [1, 1000, 1], wait_for: [0, 60_000, 0] }],
+      ["/v1/consumers/{name}/dead-letters", "get", deadLetters, { after: [0, undefined, 0], limit: [1, 1000, 100] }]
+    ] as const
+    for (const [path, method, decodes, expected] of cases) {
+      for (const [name, [minimum, maximum, fallback]] of Object.entries(expected)) {
+        const parameter = paths[path]![method]!.parameters.find((p) => p.name === name && p.in === "query")
+        expect(parameter?.schema, `${method} ${path} ${name}`).toMatchObject({ type: "integer", minimum, default: fallback })
+        expect(parameter?.schema["maximum"], `${method} ${path} ${name}`).toBe(maximum)
+        const around = [minimum - 1, minimum, ...(maximum === undefined ? [] : [maximum, maximum + 1])]
+        expect(around.map((n) => decodes({ [name]: String(n) })), name)
+          .toEqual(maximum === undefined ? [false, true] : [false, true, true, false])
+        expect(decodes({ [name]: `${minimum}.5` }), name).toBe(false)
+      }
+    }
   })
 })

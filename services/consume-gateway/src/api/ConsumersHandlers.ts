@@ -28,7 +28,7 @@ const offered = (collection: Collection.CollectionId | "*" | undefined) => {
 export const layer = HttpApiBuilder.group(GatewayApi, "consumers", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
-      domain(Effect.zipRight(offered(payload.filters.collection_id), ConsumerStore.create(new ConsumerConfig.ConsumerConfig(payload))))
+      domain(Effect.zipRight(offered(payload.filters.collection_id), ConsumerStore.create(new ConsumerConfig.ConsumerConfig({ ...payload, created_at_ms: Date.now() }))))
         .pipe(Effect.flatMap(withState)))
     .handle("list", () => domain(ConsumerStore.list).pipe(Effect.map((data) => ({ data }))))
     .handle("get", ({ path }) => domain(ConsumerStore.get(path.name)).pipe(Effect.flatMap(withState)))

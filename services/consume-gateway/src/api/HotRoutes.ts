@@ -19,17 +19,17 @@
 import { Server } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { HttpApiSchema } from "@effect/platform"
-import { Either, ParseResult, Schema } from "effect"
+import { BearerAuthorization } from "@tributary/core"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import * as Metrics from "../observability/Metrics.js"
 import * as Auth from "./Auth.js"
 import type { Replica } from "./Context.js"
 import { fromEngine, retryAfter } from "./Convert.js"
-import { InvalidRequest, JetStreamRefused, NotFound, StaleAckTokens, Unavailable } from "./Errors.js"
+import { InvalidRequest, JetStreamRefused, MethodNotAllowed, NotFound, StaleAckTokens, Unauthorized, Unavailable } from "./Errors.js"
 import { AckRequest, ConsumerPath, NextParams } from "./Schemas.js"
+import * as UnknownRoutes from "./UnknownRoutes.js"
 import * as Validation from "./Validation.js"
 
-/** The HttpApi reads bodies up to 10 MiB (platform default); so does this path. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024
 const PREFIX = "/v1/consumers/"
 const JSON_TYPE = { "content-type": "application/json" }
 
@@ -69,9 +69,9 @@ const readBody = (req: IncomingMessage): Promise<Buffer | "too large"> =>
     let size = 0
     req.on("data", (chunk: Buffer) => {
       size += chunk.length
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+      if (size <= Validation.MAX_BODY_BYTES) chunks.push(chunk)
     })
-    req.on("end", () => resolve(size > MAX_BODY_BYTES ? "too large" : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on("end", () => resolve(size > Validation.MAX_BODY_BYTES ? "too large" : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on("error", reject)
     // The client hung up before the end of its body.
     req.on("close", () => {
@@ -86,12 +86,20 @@ export class HotRoutes {
   take(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? ""
     const query = url.indexOf("?")
+    if (Number(req.headers["content-length"] ?? 0) > Validation.MAX_BODY_BYTES) {
+      this.refuseAfterToken(req, res, Validation.bodyTooLarge())
+      return true
+    }
+    if (req.method === "HEAD" && UnknownRoutes.refusesHead(query < 0 ? url : url.slice(0, query))) {
+      this.refuseAfterToken(req, res, UnknownRoutes.methodNotAllowed("HEAD", query < 0 ? url : url.slice(0, query)))
+      return true
+    }
     const target = route(query < 0 ? url : url.slice(0, query))
     if (target === undefined) return false
     const isNext = target.action === "next" && req.method === "GET"
     const isAck = target.action === "ack" && req.method === "POST"
     if (!isNext && !isAck) return false
-    if (this.replica.tokens.cached(Auth.bearerTokenOf(req.headers.authorization)) !== true) return false
+    if (this.replica.tokens.cached(BearerAuthorization.tokenOf(req.headers.authorization) ?? "") !== true) return false
     const name = decodeName({ name: target.name })
     if (Either.isLeft(name)) return false
     const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(url, this.replica.knownConsumer) }
@@ -122,7 +130,7 @@ export class HotRoutes {
   private ack(req: IncomingMessage, res: ServerResponse, name: string, arrival: Arrival) {
     readBody(req).then((body) => {
       if (body === "too large") {
-        return this.fail(res, "POST", arrival, new InvalidRequest({ message: "body: larger than 10 MiB", field: "body" }))
+        return this.fail(res, "POST", arrival, Validation.bodyTooLarge())
       }
       let json: unknown
       try {
@@ -141,6 +149,35 @@ export class HotRoutes {
         (error: unknown) => this.fail(res, "POST", arrival, fromEngine(error))
       )
     }, () => res.destroy())
+  }
+
+  /**
+   * A request refused whatever its route, once its token is checked, as everywhere (401 without a
+   * valid one): its body discarded unread.
+   *
+   * - A body declared larger than any route reads. The HttpApi reads a body only up to the limit
+   *   and then destroys the request's stream, which closes the connection with no answer: fine
+   *   against a body that does not say its length, not as the answer.
+   * - `HEAD` of `next` (`UnknownRoutes.refusesHead`), which the HttpApi's router would run as a
+   *   `GET`, taking a batch that the answer without its body loses until its ack wait.
+   */
+  private refuseAfterToken(req: IncomingMessage, res: ServerResponse,
+    refusal: InvalidRequest | { readonly error: MethodNotAllowed; readonly allow: string }) {
+    req.resume()
+    const method = req.method ?? ""
+    const arrival: Arrival = { started: performance.now(), labels: Metrics.requestLabels(req.url ?? "", this.replica.knownConsumer) }
+    Effect.runPromise(Effect.either(Auth.authenticate(this.replica.tokens, req.headers.authorization))).then((auth) => {
+      if (Either.isRight(auth)) {
+        return refusal instanceof InvalidRequest
+          ? this.fail(res, method, arrival, refusal)
+          : this.sendJson(res, method, arrival, statusOf(MethodNotAllowed), { allow: refusal.allow },
+            Schema.encodeSync(MethodNotAllowed)(refusal.error))
+      }
+      const refused = auth.left
+      return refused._tag === "Unauthorized"
+        ? this.sendJson(res, method, arrival, statusOf(Unauthorized), {}, Schema.encodeSync(Unauthorized)(refused))
+        : this.fail(res, method, arrival, refused)
+    })
   }
 
   private fail(res: ServerResponse, method: string, arrival: Arrival, error: Failure) {

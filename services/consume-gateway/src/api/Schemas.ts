@@ -55,10 +55,40 @@ export const ConsumerList = Schema.Struct({ data: Schema.Array(ConsumerView) })
 
 export const ConsumerPath = Schema.Struct({ name: Ids.ConsumerName })
 
+/**
+ * An integer query parameter, `fallback` when absent. Its encoded side is the query's string, so
+ * the OpenAPI document would call it a string without bounds or default: it is told them.
+ */
+const integerParam = (
+  bounds: Schema.Schema<number, string>,
+  documented: { readonly minimum: number; readonly maximum?: number },
+  fallback: number
+) =>
+  Schema.optionalWith(bounds.annotations({ jsonSchema: { type: "integer", ...documented, default: fallback } }), {
+    default: () => fallback
+  })
+
+// Query parameters are refused when unknown, as body fields are: `?batchsize=100` was a batch of one.
 export const NextParams = Schema.Struct({
-  batch_size: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 1 }),
-  wait_for: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 60_000)), { default: () => 0 })
-})
+  batch_size: integerParam(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { minimum: 1, maximum: 1000 }, 1),
+  wait_for: integerParam(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 60_000)), { minimum: 0, maximum: 60_000 }, 0)
+}).annotations(strict)
+
+/**
+ * What `POST …/next` takes as a body: nothing, or `{}` (some clients send one with every POST).
+ * Its parameters are the query's, as for `GET`; a body that has any was ignored, so a worker
+ * sending `{"batch_size": 100}` got batches of one, and is now told where they go.
+ */
+export const NextPostBody = Schema.NullOr(
+  Schema.Record({ key: Schema.String, value: Schema.Never }).annotations({
+    identifier: "NoNextBody",
+    description: "none, or {}: batch_size and wait_for are query parameters",
+    message: () => ({
+      message: "next takes batch_size and wait_for in the query string (?batch_size=10&wait_for=5000), not in a body",
+      override: true
+    })
+  })
+)
 
 export const Delivered = Schema.Struct({
   ack_token: Schema.String,
@@ -81,9 +111,9 @@ export const NackRequest = Schema.Struct({
 }).annotations({ ...strict, identifier: "NackRequest" })
 
 export const DeadLetterParams = Schema.Struct({
-  after: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), { default: () => 0 }),
-  limit: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { default: () => 100 })
-})
+  after: integerParam(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), { minimum: 0 }, 0),
+  limit: integerParam(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000)), { minimum: 1, maximum: 1000 }, 100)
+}).annotations(strict)
 
 export const DeadLetter = Schema.Struct({
   seq: Schema.Number,

@@ -22,6 +22,14 @@ export const invalidRequest = (issues: ReadonlyArray<Issue>, fallbackMessage: st
   return new InvalidRequest({ message: `${field}: ${issue?.message ?? fallbackMessage}`, field })
 }
 
+/**
+ * The largest body a route reads, on both HTTP paths: the hot routes count it themselves, the
+ * HttpApi is given it (`Gateway.ts`; its platform reads a body of any size into memory unless told).
+ */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024
+
+export const bodyTooLarge = (): InvalidRequest => new InvalidRequest({ message: "body: larger than 10 MiB", field: "body" })
+
 /** A body that is not JSON (a `SyntaxError` from the parse), or that could not be read at all. */
 export const unreadableBody = (cause: unknown): InvalidRequest => {
   const detail = cause instanceof Error ? cause.message : String(cause)

@@ -270,7 +270,8 @@ export class Engine {
         reply: candidate.reply,
         leaseKey: candidate.leaseKey,
         batch,
-        index: candidate.index
+        index: candidate.index,
+        createdAtMs: rt.config.created_at_ms
       }
       const token = AckToken.issue(this.deps.keys, issued)
       this.issued.remember(token, issued)
@@ -302,7 +303,8 @@ export class Engine {
     // A token this replica issued comes back as it was read here: no signature to check.
     const read = texts.map((text) => {
       const known = this.issued.take(text)
-      return known !== undefined && known.consumer === name ? known : AckToken.read(this.deps.keys, name, text)
+      const token = known !== undefined && known.consumer === name ? known : AckToken.read(this.deps.keys, name, text)
+      return typeof token !== "string" && AckToken.isOfEarlierConsumer(token, rt.config.created_at_ms) ? "earlier_consumer" : token
     })
     const rejected = read.flatMap((token, index) => typeof token === "string" ? [{ index, reason: token }] : [])
     if (rejected.length > 0) {

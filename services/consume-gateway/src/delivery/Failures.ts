@@ -71,6 +71,8 @@ export const describeRejection = (reason: Rejection): string => {
       return "the signature does not match (forged or altered token)"
     case "other_consumer":
       return "the token belongs to another consumer"
+    case "earlier_consumer":
+      return "the token belongs to an earlier consumer of that name, deleted since: it settles nothing of this one"
   }
 }
 
