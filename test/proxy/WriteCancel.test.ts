@@ -121,7 +121,7 @@ describe("a CancelRequest for a session whose write waits on the API", () => {
     const client = await clients.connect(stack.a.url)
     const observer = await clients.connect(stack.ownerUrl)
     // Far longer than the test waits: only a cancel that reaches the query ends it in time.
-    const writing = failure(client.query("insert into stripe.customers (email) select 'cancel-early@x.co' from pg_sleep(60)"))
+    const writing = failure(client.query("insert into stripe.customers (email) select 'cancel-early@x.co' from pg_sleep(30)"))
     await Fixtures.waitFor("the write's rows being found", async () => {
       const { rowCount } = await observer.query(
         "select 1 from pg_stat_activity where state = 'active' and query like '%cancel-early@x.co%' and pid <> pg_backend_pid()"
@@ -171,5 +171,45 @@ describe("with two worker processes", () => {
       expect(await rowsWithEmail(client, email)).toEqual([])
       expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
     }
+  })
+})
+
+describe("with two replicas", () => {
+  // Behind a load balancer a CancelRequest lands on any replica, most likely not the one
+  // holding the session: replica A is the test's own proxy, B a service process on the same NATS.
+  let replicaB: ServiceProcess.Replica | undefined
+
+  beforeAll(async () => {
+    replicaB = await ServiceProcess.startWorkers(stack.serviceEnv, 1, { TRIBUTARY_PROXY_API_TIMEOUT_MS: String(SERVICE_API_TIMEOUT_MS) })
+  })
+
+  afterAll(async () => {
+    await ServiceProcess.stop(replicaB?.child)
+  })
+
+  it("ends a write on replica A from a CancelRequest sent to replica B", async () => {
+    const client = await clients.connect(stack.a.url)
+    const held = holdCustomer()
+    const writing = failure(client.query("insert into stripe.customers (email) values ('cancel-replica@x.co')"))
+    const { error } = await cancelHeldWrite(replicaB!.port, client, writing, held)
+    expect(error.code).toBe("57014")
+    expect(error.message).toBe("canceling statement due to user request")
+    expect(await rowsWithEmail(client, "cancel-replica@x.co")).toEqual([])
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
+  })
+
+  it("cancels a read upstream on replica B from a CancelRequest sent to replica A", async () => {
+    const url = Object.assign(new URL(stack.a.url), { port: String(replicaB!.port) }).toString()
+    const client = await clients.connect(url)
+    const owner = await clients.connect(stack.ownerUrl)
+    const reading = failure(client.query("select pg_sleep(30)"))
+    await Fixtures.waitFor("the read running upstream", async () => {
+      const running = await owner.query("select 1 from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'")
+      return running.rowCount === 1 ? true : undefined
+    })
+    await cancel(stack.port, client)
+    const error = await reading
+    expect(error.code).toBe("57014")
+    expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])
   })
 })

@@ -26,6 +26,12 @@ export const forRecord = (
   upstreamId: string
 ): string => `${ns.root}.${kind}.${sync}.${Collection.toSubjectToken(collection)}.${SubjectToken.encode(upstreamId)}`
 
+/**
+ * Where a proxy replica passes on a CancelRequest whose key it did not hand out, for the
+ * replica that did (core NATS, no stream: a cancel is worth nothing once its statement is done).
+ */
+export const proxyCancels = (ns: Namespace): string => `${ns.root}.proxy.cancels`
+
 /** Every subject of a stream: the stream's `subjects` entry. */
 export const all = (ns: Namespace, kind: Kind): string => `${ns.root}.${kind}.>`
 

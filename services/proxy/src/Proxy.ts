@@ -14,6 +14,7 @@ import * as UnexpectedFailure from "./session/UnexpectedFailure.js"
 import type { Listening } from "./Listener.js"
 import * as Metrics from "./Metrics.js"
 import * as ProxySettings from "./ProxySettings.js"
+import * as ReplicaCancels from "./ReplicaCancels.js"
 import * as Classify from "./sql/Classify.js"
 import * as SearchPath from "./sql/SearchPath.js"
 import * as SyncedTables from "./sql/SyncedTables.js"
@@ -141,7 +142,8 @@ export const make = (options: Options) =>
       }
       return read.right
     }
-    let forwardCancel: ((processId: number, secret: number) => void) | undefined
+    // Set once the listener's cancels can be shared, below.
+    const foreignCancels: { forward?: (processId: number, secret: number) => void } = {}
     const listening: Listening = yield* Effect.acquireRelease(
       Effect.promise(() =>
         listen<WritePlan>({
@@ -158,16 +160,20 @@ export const make = (options: Options) =>
           }),
           log,
           onLogin: (outcome) => metrics.logins.inc({ outcome }),
-          onForeignCancel: (processId, secret) => forwardCancel?.(processId, secret)
+          onForeignCancel: (processId, secret) => foreignCancels.forward?.(processId, secret)
         })
       ),
       (listening) => Effect.promise(listening.close)
     )
     const shared = Workers.shareCancels(listening.cancel)
-    if (shared !== undefined) {
-      forwardCancel = shared.forward
-      yield* Effect.addFinalizer(() => Effect.sync(shared.stop))
-    }
+    if (shared !== undefined) yield* Effect.addFinalizer(() => Effect.sync(shared.stop))
+    const replicas = ReplicaCancels.share(nats, listening.cancel)
+    yield* Effect.addFinalizer(() => Effect.sync(replicas.stop))
+    // Through NATS every worker of every replica hears it, this replica's included; only while
+    // NATS is lost does it go to this replica's other workers alone (one path, never both: a
+    // cancel acted on twice could reach the session's next statement).
+    foreignCancels.forward = (processId, secret) =>
+      nats.unusable() === undefined ? replicas.forward(processId, secret) : shared?.forward(processId, secret)
     const sharedMetrics = Workers.shareMetrics(metrics.registry)
     if (sharedMetrics !== undefined) yield* Effect.addFinalizer(() => Effect.sync(sharedMetrics.stop))
     const metricsText = sharedMetrics?.text ?? (() => metrics.registry.metrics())

@@ -2,9 +2,9 @@
  * BackendKeyData the proxy hands out, and what each key means upstream. A CancelRequest
  * arrives on a new connection with the proxy's key; the proxy forwards it to the upstream
  * backend with the upstream key, unless the session's write the proxy runs itself takes
- * it (WriteCancel): upstream runs nothing for the session then. Keys live in this process: workers of one replica pass
- * a cancel they do not know to each other (`Workers.ts`); across replicas a cancel must
- * reach the replica that holds the session (one replica, or sticky load balancing).
+ * it (WriteCancel): upstream runs nothing for the session then. Keys live in this process: a
+ * cancel for a key it does not know is passed on to the other workers and replicas
+ * (`ReplicaCancels.ts` over NATS, `Workers.ts` while NATS is lost).
  */
 import { randomInt } from "node:crypto"
 import { cancelBackend } from "../upstream/CancelUpstream.js"
