@@ -88,12 +88,17 @@ describe("consume API", () => {
     expect(dead.data.map((d) => [d.record.upstream_id, d.attempts])).toEqual([["poison_1", 2]])
     expect(dead.data[0]?.subject).toContain(".records.s_poison.stripe_customer.poison_1")
     expect(await stack.json(0, "POST", "/v1/consumers/poison/dead-letters/redrive", {})).toEqual({ redriven: 1 })
+    type State = { state: { num_pending: number; num_ack_pending: number; dead_letters: number } }
+    // The consumer's state counts a redriven message as the worker sees it: waiting, then in flight.
+    expect((await stack.json<State>(1, "GET", "/v1/consumers/poison")).state).toEqual({ num_pending: 1, num_ack_pending: 0, dead_letters: 0 })
     const back = await Fixtures.waitFor("the redriven message", async () => {
       const batch = await Harness.next(stack, 1, "poison", 1, 500)
       return batch.data.length > 0 ? batch : undefined
     })
     expect(ids(back)).toEqual(["poison_1"])
+    expect((await stack.json<State>(0, "GET", "/v1/consumers/poison")).state).toEqual({ num_pending: 0, num_ack_pending: 1, dead_letters: 0 })
     expect((await Harness.ack(stack, 0, "poison", [back.data[0]!.ack_token])).status).toBe(204)
+    expect((await stack.json<State>(1, "GET", "/v1/consumers/poison")).state).toEqual({ num_pending: 0, num_ack_pending: 0, dead_letters: 0 })
     expect((await stack.json<{ data: unknown[] }>(0, "GET", "/v1/consumers/poison/dead-letters")).data).toEqual([])
   })
 

@@ -371,7 +371,15 @@ export class Engine {
     await rt.counts.refresh()
     const dead = await this.deps.wire.whileConnected(() => this.deps.jsm.streams.info(rt.resources.deadLetterStream, { subjects_filter: rt.resources.deadSubjects }))
       .then((info) => Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0), () => 0)
+    // Redriven messages are delivered from the dead-letter stream's own consumer: the worker
+    // sees them waiting and in flight like the others, so they are counted with them.
+    const redrive = await this.deps.wire.whileConnected(() => this.deps.jsm.consumers.info(rt.resources.deadLetterStream, rt.resources.redriveDurable))
+      .then((info) => ({ pending: info.num_pending, ackPending: info.num_ack_pending }), () => ({ pending: 0, ackPending: 0 }))
     const counts = rt.counts.latest!
-    return { num_pending: counts.numPending, num_ack_pending: counts.numAckPending, dead_letters: dead }
+    return {
+      num_pending: counts.numPending + redrive.pending,
+      num_ack_pending: counts.numAckPending + redrive.ackPending,
+      dead_letters: dead
+    }
   }
 }
