@@ -4,10 +4,11 @@
  * is stored.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Errors, Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
+import { Errors, Ids, Log, ProxyCredentials, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
 // Both are refused, when bad, as the command line is parsed: before NATS is dialled (Input.ts).
 const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write")), Ids.SyncId)
@@ -27,7 +28,7 @@ const database = Options.text("database").pipe(
   Options.withDefault("tributary")
 )
 
-const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const services = Layer.merge(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 const issue = (verb: "create" | "rotate") =>
   Command.make(verb, { sync, name, host, database }, (args) =>

@@ -6,18 +6,19 @@
 import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
 import type { ValidationError } from "@effect/cli"
-import { Collection, Errors, Ids, Log, Nats, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
+import { Collection, Errors, Ids, Log, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
-const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const services = Layer.mergeAll(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 /** `create` needs the secret key too: read with NATS's settings, so that a bad value of each is reported at once. */
 const withSecretKey = Layer.unwrapEffect(Effect.map(
   Config.all({ nats: Settings.nats, secretKey: Settings.secretKey }),
-  ({ nats, secretKey }) => Layer.mergeAll(Nats.layer(nats, "tributary-cli"), Secrets.layer(secretKey), Log.layer("cli", "warn"))
+  ({ nats, secretKey }) => Layer.mergeAll(CliNats.layer(nats), Secrets.layer(secretKey), Log.layer("cli", "warn"))
 ))
 
 // Every value below is checked as the command line is parsed (Input.ts), before NATS is

@@ -3,12 +3,13 @@
  * each token is stored (the `tokens` bucket); `create` prints the token once.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { ApiTokens, Log, Nats } from "@tributary/core"
+import { ApiTokens, Log } from "@tributary/core"
 import { Console, Effect, Layer } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
-const env = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const env = Layer.merge(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 const name = Input.decoded(Options.text("name"), ApiTokens.TokenName).pipe(
   Options.withDescription("What the token is for (shown by `tokens list`)"),

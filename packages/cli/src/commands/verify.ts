@@ -9,13 +9,14 @@
  * every collection through the source's connector (`verify/ApiState.ts`).
  */
 import { Command, Options } from "@effect/cli"
-import { Database, Ids, Log, Nats, Secrets, Settings, SyncStore } from "@tributary/core"
+import { Database, Ids, Log, Secrets, Settings, SyncStore } from "@tributary/core"
 import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
 import { Config, Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { Sources } from "@tributary/connectors"
 import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
+import * as CliNats from "../internal/CliNats.js"
 
 // A bad id is refused as the command line is parsed, before any connection (Input.ts).
 const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync to verify")), Ids.SyncId)
@@ -93,7 +94,7 @@ export const verify = Command.make("verify", { sync, expected, emulatorUrl, json
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
       if (report.differences > 0) process.exitCode = 1
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(
-      Nats.layer(nats, "tributary-cli"),
+      CliNats.layer(nats),
       Database.layer(postgres, "tributary-verify"),
       Secrets.layer(secretKey),
       Log.layer("cli", "warn")
