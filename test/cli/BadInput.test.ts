@@ -4,37 +4,15 @@
  */
 import { Child, Fixtures, Ports } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
+import * as Cli from "./support/Cli.js"
 
-const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-/**
- * Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync), with
- * `env` over the test's settings; killed and failed past `timeoutMs`.
- */
 const runCli = (env: Record<string, string>, args: ReadonlyArray<string>, timeoutMs: number): Promise<Child.Result> =>
-  Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
-      TRIBUTARY_NAMESPACE: ns,
-      TRIBUTARY_SECRET_KEY: SECRET_KEY,
-      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl(),
-      ...env
-    },
-    timeoutMs
-  })
+  Cli.run(ns, env, args, timeoutMs)
 const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => runCli(env, args, 60_000)
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
-
-/** One line on stderr starting `error: `, exit code 1, and no stack frames. */
-const expectRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) => {
-  expect(result.status, result.stderr).toBe(1)
-  expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
-  expect(result.stderr).toMatch(/^error: /)
-  expect(result.stderr).not.toMatch(/\n\s+at /)
-  for (const mention of mentions) expect(result.stderr).toContain(mention)
-}
+const expectRefusal = Cli.expectRefusal
 
 beforeAll(async () => {
   expect((await tributary("provision")).status).toBe(0)

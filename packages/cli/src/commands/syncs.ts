@@ -166,7 +166,7 @@ const remove = Command.make("delete", { sync: syncId }, (args) =>
     Effect.zipRight(Console.log(`deleted ${args.sync}`)),
     Effect.provide(services)
   )
-).pipe(Command.withDescription("Delete a sync: its actor stops and its checkpoint is removed; published records stay"))
+).pipe(Command.withDescription("Delete a sync: its actor stops, its checkpoint and proxy credentials go; published records stay"))
 
 const commands = [create, list, setState("pause"), setState("resume"), remove] as const
 

@@ -1,0 +1,35 @@
+/**
+ * What an operator does with syncs, tokens and proxy credentials over time, as the commands
+ * they are: what each says when there is nothing, when a thing is gone, and before the
+ * namespace is provisioned.
+ */
+import { Fixtures } from "@tributary/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Cli from "./support/Cli.js"
+
+const ns = Fixtures.uniqueName("clilife")
+const tributary = (...args: ReadonlyArray<string>) => Cli.run(ns, {}, args)
+
+beforeAll(async () => {
+  Cli.expectSuccess(await tributary("provision"))
+}, 120_000)
+
+describe("tributary syncs delete", () => {
+  it("removes the sync's proxy credentials: a sync created again under its id does not take the old ones", async () => {
+    Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", "reused"))
+    Cli.expectSuccess(await tributary("proxy", "credentials", "create", "--sync", "reused", "--name", "app"))
+    Cli.expectSuccess(await tributary("proxy", "credentials", "create", "--sync", "reused", "--name", "ops"))
+    Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", "kept"))
+    Cli.expectSuccess(await tributary("proxy", "credentials", "create", "--sync", "kept", "--name", "app"))
+
+    Cli.expectSuccess(await tributary("syncs", "delete", "reused"))
+    const listed = Cli.expectSuccess(await tributary("proxy", "credentials", "list")).stdout
+    expect(listed).not.toContain("reused")
+    expect(listed).toContain("app.kept")
+    Cli.expectRefusal(await tributary("proxy", "credentials", "revoke", "app.reused"), "app.reused")
+
+    // Another account's sync under the same id: the deleted sync's passwords must not open it.
+    Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_other", "--id", "reused"))
+    expect(Cli.expectSuccess(await tributary("proxy", "credentials", "list", "--sync", "reused")).stdout.trim()).toBe("no proxy credentials")
+  })
+})
