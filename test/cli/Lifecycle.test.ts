@@ -33,3 +33,12 @@ describe("tributary syncs delete", () => {
     expect(Cli.expectSuccess(await tributary("proxy", "credentials", "list", "--sync", "reused")).stdout.trim()).toBe("no proxy credentials")
   })
 })
+
+describe("tributary, in a namespace never provisioned", () => {
+  it("says to run tributary provision, whichever command it is", async () => {
+    const bare = Fixtures.uniqueName("clibare")
+    for (const args of [["syncs", "list"], ["syncs", "pause", "s1"], ["tokens", "list"], ["proxy", "credentials", "create", "--sync", "s1"]]) {
+      Cli.expectRefusal(await Cli.run(bare, {}, args), "tributary provision", "TRIBUTARY_NAMESPACE")
+    }
+  })
+})

@@ -40,11 +40,23 @@ export class ConnectionLost extends Error {
   }
 }
 
+/**
+ * A stream that is not there, where it reaches the user, is nearly always one of Tributary's own
+ * (a KV bucket is a stream too) in a namespace never provisioned; what expects one to be missing
+ * (a consumer's dead letters) handles the code itself.
+ */
+const NOT_PROVISIONED_HINT = "Tributary's streams and KV buckets are not there: run `tributary provision` first, " +
+  "or set TRIBUTARY_NAMESPACE to the namespace that was provisioned"
+
+const hintFor = (cause: unknown): string | undefined =>
+  cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.StreamNotFound ? NOT_PROVISIONED_HINT : undefined
+
 /** Convert a nats.js error once, here, keyed on the JetStream error code. */
-export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError =>
-  new NatsError({
+export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError => {
+  const said = hint ?? hintFor(cause)
+  return new NatsError({
     operation,
-    ...(hint === undefined ? {} : { hint }),
+    ...(said === undefined ? {} : { hint: said }),
     ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
     ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ||
         (cause instanceof ConnectionLost && cause.timedOut)
@@ -52,6 +64,7 @@ export const toNatsError = (operation: string, hint?: string) => (cause: unknown
       : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
   })
+}
 
 /**
  * Whether a KV write with an expected revision (`create`, `update`, a delete with
