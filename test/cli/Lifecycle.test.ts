@@ -34,6 +34,22 @@ describe("tributary syncs delete", () => {
   })
 })
 
+describe("tributary tokens", () => {
+  it("list says when there are none, lists a token by id and name but never the token, and revoke refuses one gone", async () => {
+    const own = Fixtures.uniqueName("clitok")
+    const tokens = (...args: ReadonlyArray<string>) => Cli.run(own, {}, args)
+    Cli.expectSuccess(await tokens("provision"))
+    expect(Cli.expectSuccess(await tokens("tokens", "list")).stdout.trim()).toBe("no tokens")
+    const token = Cli.expectSuccess(await tokens("tokens", "create", "--name", "worker")).stdout.trim()
+    const listed = Cli.expectSuccess(await tokens("tokens", "list")).stdout
+    expect(listed).toContain("worker")
+    expect(listed).not.toContain(token)
+    Cli.expectSuccess(await tokens("tokens", "revoke", "worker"))
+    Cli.expectRefusal(await tokens("tokens", "revoke", "worker"), "worker")
+    expect(Cli.expectSuccess(await tokens("tokens", "list")).stdout.trim()).toBe("no tokens")
+  })
+})
+
 describe("tributary, in a namespace never provisioned", () => {
   it("says to run tributary provision, whichever command it is", async () => {
     const bare = Fixtures.uniqueName("clibare")

@@ -26,7 +26,10 @@ const create = Command.make("create", { name }, ({ name }) =>
 
 const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
-    for (const token of yield* ApiTokens.list) {
+    const tokens = yield* ApiTokens.list
+    // Said, as `syncs list` and `proxy credentials list` say it: an empty output reads as a failure.
+    if (tokens.length === 0) return yield* Console.log("no tokens")
+    for (const token of tokens) {
       yield* Console.log(`${token.id}  ${token.created_at}  ${token.name}`)
     }
   }).pipe(Effect.provide(env))
