@@ -49,6 +49,13 @@ describe("tributary, given bad input", () => {
     )
   })
 
+  it("syncs create: --metadata that is not a JSON object, or a --delete-mode that is none, names the option", async () => {
+    for (const metadata of ["{bad", "[1,2]", "null", "7", ""]) {
+      expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--metadata", metadata), "--metadata", "JSON object")
+    }
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--delete-mode", "purge"), "--delete-mode", "soft, hard")
+  })
+
   it("syncs pause, resume and delete: a sync argument that is not a sync id names <sync>", async () => {
     for (const verb of ["pause", "resume", "delete"]) {
       expectRefusal(await tributary("syncs", verb, "a.b"), "error: <sync>: ", "letters, digits")

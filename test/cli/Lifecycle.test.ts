@@ -3,7 +3,9 @@
  * they are: what each says when there is nothing, when a thing is gone, and before the
  * namespace is provisioned.
  */
+import { Ids, Namespace, Nats, SyncStore } from "@tributary/core"
 import { Fixtures } from "@tributary/testkit"
+import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Cli from "./support/Cli.js"
 
@@ -13,6 +15,29 @@ const tributary = (...args: ReadonlyArray<string>) => Cli.run(ns, {}, args)
 beforeAll(async () => {
   Cli.expectSuccess(await tributary("provision"))
 }, 120_000)
+
+/** The sync's stored config, read as the sync service reads it. */
+const storedSync = (id: string) =>
+  Effect.runPromise(SyncStore.get(Ids.SyncId.make(id)).pipe(
+    Effect.provide(Nats.layer(Fixtures.natsSettings(Namespace.make(ns)), "cli-test"))
+  ))
+
+describe("tributary syncs create", () => {
+  it("stores --metadata (a JSON object) and --delete-mode, as POST /v1/syncs takes them", async () => {
+    Cli.expectSuccess(await tributary(
+      "syncs", "create", "--api-key", "sk_test_life", "--id", "described",
+      "--metadata", `{"team":"billing","tier":2}`, "--delete-mode", "hard", "--external-id", "acct-42"
+    ))
+    const stored = await storedSync("described")
+    expect(stored.metadata).toStrictEqual({ team: "billing", tier: 2 })
+    expect(stored.delete_mode).toBe("hard")
+    expect(stored.external_id).toBe("acct-42")
+    Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", "plain"))
+    const plain = await storedSync("plain")
+    expect(plain.metadata).toStrictEqual({})
+    expect(plain.delete_mode).toBe("soft")
+  })
+})
 
 describe("tributary syncs delete", () => {
   it("removes the sync's proxy credentials: a sync created again under its id does not take the old ones", async () => {

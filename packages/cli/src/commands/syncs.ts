@@ -7,7 +7,7 @@ import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
 import type { ValidationError } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
-import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Console, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { etaOf } from "../internal/EtaText.js"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
@@ -69,6 +69,26 @@ const sourceAndCollections = Options.all({ source, collections }).pipe(Options.m
   return problem === undefined ? Effect.succeed(chosen) : Effect.fail(Input.refusal("--collections", problem.detail))
 }))
 
+/** `text` as a JSON object (what the management API takes as `metadata`), else why it is not one. */
+const jsonObject = (text: string): Either.Either<Record<string, unknown>, string> =>
+  Either.try(() => JSON.parse(text) as unknown).pipe(
+    Either.mapLeft((error) => `not JSON (${error instanceof Error ? error.message : String(error)})`),
+    Either.flatMap((value) =>
+      Either.fromOption(Schema.decodeUnknownOption(SyncConfig.SyncConfig.fields.metadata)(value), () => `got ${text}`))
+  )
+
+const metadata = Options.optional(Options.text("metadata").pipe(
+  Options.withDescription(`A JSON object kept with the sync and on its rows (sync_metadata), e.g. '{"team":"billing"}'`),
+  Options.mapEffect((text) =>
+    Either.match(jsonObject(text), {
+      onLeft: (why) => Effect.fail(Input.refusal("--metadata", `must be a JSON object, like '{"team":"billing"}'; ${why}`)),
+      onRight: Effect.succeed
+    }))
+))
+const deleteMode = Options.optional(Input.choice("delete-mode", SyncConfig.DeleteMode.literals).pipe(
+  Options.withDescription("What a record deleted upstream does to its row: soft keeps it with deleted = true, hard removes it (default: soft)")
+))
+
 const quota = Options.optional(Input.decoded(
   Input.integer("quota").pipe(
     Options.withDescription(
@@ -102,7 +122,7 @@ const optionOf = (field: string): string =>
 
 const create = Command.make(
   "create",
-  { sourceAndCollections, apiKey, account, apiBaseUrl, externalId, name, id, quota, share },
+  { sourceAndCollections, apiKey, account, apiBaseUrl, externalId, metadata, deleteMode, name, id, quota, share },
   (args) =>
     Effect.gen(function*() {
       const { collections, source } = args.sourceAndCollections
@@ -115,6 +135,8 @@ const create = Command.make(
         ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
+        ...Option.match(args.metadata, { onNone: () => ({}), onSome: (metadata) => ({ metadata }) }),
+        ...Option.match(args.deleteMode, { onNone: () => ({}), onSome: (delete_mode) => ({ delete_mode }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
       }, Sources.forSource(source)?.collections).pipe(
         Effect.catchTag("InvalidInput", (error) => new Errors.InvalidInput({ field: optionOf(error.field), detail: error.detail }))
