@@ -176,6 +176,9 @@ describe("tributary, given what the command-line parser refuses", () => {
 
   it("an option without its value, an unknown option and an extra argument are named", async () => {
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota"), "--quota", "value")
+    // Not @effect/cli's "Expected a value following option: '--api-key'", whatever else is missing.
+    expect((await tributary("syncs", "create", "--api-key")).stderr.trim()).toBe("error: --api-key: needs a value")
+    expect((await tributary("syncs", "create", "--id", "x", "--quota")).stderr.trim()).toBe("error: --quota: needs a value")
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--bogus", "1"), "--bogus", "syncs create --help")
     expectRefusal(await tributary("syncs", "pause", "cli_sync", "extra"), "'extra'")
   })

@@ -121,10 +121,22 @@ export const missingArgument = (place: Place): UsageError | undefined => {
   return new UsageError({ detail: `${required[0]}: required` })
 }
 
+/**
+ * An option that takes a value and ends the line without one (`syncs create --api-key`), required
+ * or not, where @effect/cli says "Expected a value following option: '--api-key'".
+ */
+export const valueMissingAtEnd = (place: Place): UsageError | undefined => {
+  const last = withoutLogLevel(place.rest).at(-1)
+  if (place.entry === undefined || last === undefined) return undefined
+  return CommandHelp.valuedOptionsIn(CommandDescriptor.getUsage(place.entry.command.descriptor)).includes(last)
+    ? new UsageError({ detail: `${last}: needs a value` })
+    : undefined
+}
+
 /** @effect/cli's refusal of the command line at `place`, in the CLI's words where it has them. */
 export const refusalOf = (error: ValidationError.ValidationError, place: Place): UsageError =>
   (error._tag === "MissingValue" || error._tag === "MissingFlag" ? missingOptions(place) ?? missingArgument(place) : undefined) ??
-    fromValidationError(error)
+    valueMissingAtEnd(place) ?? fromValidationError(error)
 
 /**
  * What is left once the command has all it takes (@effect/cli says only "Received unknown
