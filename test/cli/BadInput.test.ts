@@ -180,6 +180,9 @@ describe("tributary, given what the command-line parser refuses", () => {
     expect((await tributary("syncs", "create", "--api-key")).stderr.trim()).toBe("error: --api-key: needs a value")
     expect((await tributary("syncs", "create", "--id", "x", "--quota")).stderr.trim()).toBe("error: --quota: needs a value")
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--bogus", "1"), "--bogus", "syncs create --help")
+    // `--option=` is the option with an empty value, refused as that (not "the flag '--api-key=' is not recognized").
+    expect((await tributary("syncs", "create", "--api-key=")).stderr.trim()).toBe("error: --api-key: must not be empty")
+    expectRefusal(await tributary("tokens", "create", "--name="), "--name", "must not be empty")
     expectRefusal(await tributary("syncs", "pause", "cli_sync", "extra"), "'extra'")
   })
 

@@ -95,6 +95,13 @@ export const missingOptions = (place: Place): UsageError | undefined => {
   return missing.length === 0 ? undefined : new UsageError({ detail: missing.join("; ") })
 }
 
+/**
+ * `--option=` as the option and an empty value, which @effect/cli (0.77) does not read ("The flag
+ * '--api-key=' is not recognized"): the value is then refused as any empty one is, naming the option.
+ */
+export const withEmptyValuesSplit = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
+  args.flatMap((arg) => (/^--[^=]+=$/.test(arg) ? [arg.slice(0, -1), ""] : [arg]))
+
 /** The arguments without `--log-level LEVEL` (@effect/cli's own option), as @effect/cli runs the command once it has set the level. */
 export const withoutLogLevel = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
   args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
