@@ -96,6 +96,12 @@ describe("tributary, given bad input", () => {
   it("verify: a --sync that is not a sync id names --sync", async () => {
     expectRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
   })
+
+  it("verify: an --emulator-url that is not an http(s) URL names --emulator-url (it was a TypeError and its stack)", async () => {
+    for (const url of ["notaurl", "ftp://127.0.0.1:12111"]) {
+      expectRefusal(await tributary("verify", "--sync", "cli_sync", "--emulator-url", url), "--emulator-url", "http")
+    }
+  })
 })
 
 describe("tributary, given bad values and no NATS to connect to", () => {
@@ -119,6 +125,7 @@ describe("tributary, given bad values and no NATS to connect to", () => {
       [["proxy", "credentials", "revoke", "a.b.c"], "error: <user>: ", "<name>.<sync id>"],
       [["proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"], "--name", "lower-case"],
       [["verify", "--sync", "a.b"], "--sync", "letters, digits"],
+      [["verify", "--sync", "cli_sync", "--emulator-url", "notaurl"], "--emulator-url", "http://"],
       [["provision", "--replicas", "9"], "--replicas", "1 to 5"]
     ]
     for (const [args, ...mentions] of cases) {

@@ -40,12 +40,9 @@ const apiKey = Input.orEnv(
   Redacted.value(key).trim() === "" ? Effect.fail(Input.refusal("--api-key", "must not be empty")) : Effect.succeed(key)
 ))
 const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
-const apiBaseUrl = Options.optional(Options.text("api-base-url").pipe(
-  Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)"),
-  Options.mapEffect((url) => {
-    const problem = SyncStore.problemWithBaseUrl(url)
-    return problem === undefined ? Effect.succeed(url) : Effect.fail(Input.refusal("--api-base-url", problem))
-  })
+const apiBaseUrl = Options.optional(Input.checked(
+  Options.text("api-base-url").pipe(Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)")),
+  SyncStore.problemWithBaseUrl
 ))
 const externalId = Options.optional(Options.text("external-id").pipe(Options.withDescription("Your own id for this sync")))
 const name = Options.optional(Options.text("name").pipe(Options.withDescription("A name for people to read")))

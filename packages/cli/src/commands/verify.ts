@@ -24,8 +24,10 @@ const expected = Input.choice("expected", ["auto", "emulator", "api"]).pipe(
   Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API listed now (auto: the emulator when the sync has an api_base_url)"),
   Options.withDefault("auto" as const)
 )
-const emulatorUrl = Options.optional(Options.text("emulator-url").pipe(
-  Options.withDescription("The emulator's URL (default: the sync's api_base_url)")
+// Checked as a sync's api_base_url is, while parsing: it is one, given for this run.
+const emulatorUrl = Options.optional(Input.checked(
+  Options.text("emulator-url").pipe(Options.withDescription("The emulator's URL (default: the sync's api_base_url)")),
+  SyncStore.problemWithBaseUrl
 ))
 const json = Options.boolean("json").pipe(Options.withDescription("Print the report as JSON"))
 
