@@ -39,6 +39,20 @@ describe("tributary syncs create", () => {
   })
 })
 
+describe("tributary syncs list", () => {
+  it("keeps its columns aligned under the header when a sync id is longer than the column", async () => {
+    const long = "a_sync_id_much_longer_than_the_twenty_six_of_the_column"
+    Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", long))
+    const lines = Cli.expectSuccess(await tributary("syncs", "list")).stdout.trimEnd().split("\n")
+    const [header = "", ...rows] = lines
+    for (const column of ["SOURCE", "STATE", "PHASE"]) {
+      const at = header.indexOf(column)
+      for (const row of rows) expect(row.slice(at).split(/\s+/)[0], `${column} of ${row}`).toMatch(/^(stripe|active|paused|-|pending)$/)
+    }
+    expect(rows.some((row) => row.startsWith(`${long} `))).toBe(true)
+  })
+})
+
 describe("tributary syncs delete", () => {
   it("removes the sync's proxy credentials: a sync created again under its id does not take the old ones", async () => {
     Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", "reused"))

@@ -8,9 +8,9 @@ import { Args, Command, Options } from "@effect/cli"
 import type { ValidationError } from "@effect/cli"
 import { Collection, Errors, Ids, Log, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
-import { etaOf } from "../internal/EtaText.js"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as SyncsTable from "../internal/SyncsTable.js"
 import * as CliNats from "../internal/CliNats.js"
 
 const services = Layer.mergeAll(CliNats.layerConfig, Log.layer("cli", "warn"))
@@ -146,29 +146,8 @@ const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
     const syncs = yield* SyncStore.list
     if (syncs.length === 0) return yield* Console.log("no syncs")
-    // BACKFILLED is what the backfill read (the status's progress), not the rows there are now.
-    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"BACKFILLED".padStart(10)}  DETAIL`)
-    for (const sync of syncs) {
-      const status = yield* SyncStore.status(sync.id)
-      const phase = Option.match(status, { onNone: () => "-", onSome: (s) => s.phase })
-      const backfilled = Option.match(status, {
-        onNone: () => 0,
-        onSome: (s) => Object.values(s.progress).reduce((total, p) => total + p.records, 0)
-      })
-      const detail = Option.match(status, {
-        onNone: () => "",
-        onSome: (s) =>
-          [
-            s.owner === undefined ? undefined : `on ${s.owner}`,
-            s.phase !== "backfilling" ? undefined : etaOf(s),
-            s.lag_seconds === undefined ? undefined : `lag ${s.lag_seconds.toFixed(1)}s`,
-            s.reason
-          ].filter((part) => part !== undefined).join("; ")
-      })
-      yield* Console.log(
-        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(backfilled).padStart(10)}  ${detail}`
-      )
-    }
+    const rows = yield* Effect.forEach(syncs, (sync) => Effect.map(SyncStore.status(sync.id), (status) => SyncsTable.row(sync, status)))
+    for (const line of SyncsTable.lines(rows)) yield* Console.log(line)
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List syncs: state, phase, records the backfill read (BACKFILLED), owner, ETA and lag"))
 
