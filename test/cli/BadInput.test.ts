@@ -39,6 +39,11 @@ describe("tributary, given bad input", () => {
     const collections = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:nope")
     expectRefusal(collections, "--collections", "stripe:nope", "stripe:invoice")
     expect(collections.stderr).not.toContain("collections[")
+    expectRefusal(
+      await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:customer"),
+      "--collections",
+      "named twice"
+    )
   })
 
   it("syncs create: a --collections entry that is not a collection id names --collections", async () => {

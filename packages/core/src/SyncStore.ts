@@ -81,6 +81,10 @@ export const problemWithCollections = (
     if (offered !== undefined && !offered.includes(collection)) {
       return new InvalidInput({ field: `collections[${i}]`, detail: `${source} offers no collection ${collection}; it offers ${offered.join(", ")}` })
     }
+    // A slip of the operator's: refused (by the API and the CLI alike), not stored twice.
+    if (collections.indexOf(collection) < i) {
+      return new InvalidInput({ field: `collections[${i}]`, detail: `${collection} is named twice; name each collection once` })
+    }
   }
   return undefined
 }
