@@ -227,4 +227,20 @@ describe("tributary proxy credentials create", () => {
     const byDefault = await tributary("proxy", "credentials", "create", "--sync", "cli_sync")
     expect(byDefault.stdout).toMatch(/@127\.0\.0\.1:5434\/tributary$/m)
   })
+
+  it("prints a url that parses as what it was given: the database name encoded", async () => {
+    const spaced = await tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--database", "my db/x")
+    expect(spaced.status, spaced.stderr).toBe(0)
+    const url = new URL(/^url\s+(\S+)$/m.exec(spaced.stdout)?.[1] ?? "")
+    expect(decodeURIComponent(url.pathname.slice(1))).toBe("my db/x")
+    expect(url.host).toBe("127.0.0.1:5434")
+  })
+
+  it("refuses a --host (or TRIBUTARY_PROXY_ADDRESS) that is no host[:port], before anything is issued", async () => {
+    for (const host of ["", "two words", "user@host:5434", "host/db"]) {
+      expectRefusal(await tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--name", "hosted", "--host", host), "--host", "host:port")
+    }
+    expectRefusal(await tributaryWith({ TRIBUTARY_PROXY_ADDRESS: "a b" }, "proxy", "credentials", "rotate", "--sync", "cli_sync"), "--host", "TRIBUTARY_PROXY_ADDRESS")
+    expect((await tributary("proxy", "credentials", "list", "--sync", "cli_sync")).stdout).not.toContain("hosted.cli_sync")
+  })
 })

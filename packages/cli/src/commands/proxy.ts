@@ -19,9 +19,20 @@ const name = Input.decoded(
   ),
   ProxyCredentials.CredentialName
 )
-const host = Options.text("host").pipe(
-  Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
-  Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
+/** Why `host` cannot be the `host:port` of a connection URL (it would print a URL that names another place, or none). */
+const problemWithHost = (host: string): string | undefined => {
+  const parsed = URL.parse(`postgres://${host}`)
+  return parsed !== null && parsed.hostname !== "" && parsed.host === host
+    ? undefined
+    : `must be host:port, like 127.0.0.1:5434 (from --host, else TRIBUTARY_PROXY_ADDRESS); got ${JSON.stringify(host)}`
+}
+
+const host = Input.checked(
+  Options.text("host").pipe(
+    Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
+    Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
+  ),
+  problemWithHost
 )
 const database = Options.text("database").pipe(
   Options.withDescription("The database name to print in the connection URL"),
@@ -44,7 +55,8 @@ const issue = (verb: "create" | "rotate") =>
       const { credential, password } = yield* ProxyCredentials.issue(name, syncId)
       yield* Console.log(`user      ${credential.user}`)
       yield* Console.log(`password  ${password}   (shown once; ${verb === "rotate" ? "the old one no longer works" : "store it now"})`)
-      yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${args.database}`)
+      // The user and password are URL-safe as they are; a database name may not be.
+      yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${encodeURIComponent(args.database)}`)
     }).pipe(Effect.provide(services))
   ).pipe(Command.withDescription(verb === "create"
     ? "Create proxy credentials for a sync (gives a new password if they exist)"
