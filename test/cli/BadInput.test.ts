@@ -2,7 +2,8 @@
  * The `tributary` command refuses bad input with one line that names the option and what
  * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
  */
-import { Child, Fixtures, Ports } from "@tributary/testkit"
+import type { Child } from "@tributary/testkit"
+import { Fixtures, Ports } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Cli from "./support/Cli.js"
 
