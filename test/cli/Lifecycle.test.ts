@@ -40,7 +40,7 @@ describe("tributary syncs create", () => {
 })
 
 describe("tributary syncs list", () => {
-  it("keeps its columns aligned under the header when a sync id is longer than the column", async () => {
+  it("keeps its columns aligned under the header when a sync id is longer than the column (proxy credentials list too)", async () => {
     const long = "a_sync_id_much_longer_than_the_twenty_six_of_the_column"
     Cli.expectSuccess(await tributary("syncs", "create", "--api-key", "sk_test_life", "--id", long))
     const lines = Cli.expectSuccess(await tributary("syncs", "list")).stdout.trimEnd().split("\n")
@@ -50,6 +50,13 @@ describe("tributary syncs list", () => {
       for (const row of rows) expect(row.slice(at).split(/\s+/)[0], `${column} of ${row}`).toMatch(/^(stripe|active|paused|-|pending)$/)
     }
     expect(rows.some((row) => row.startsWith(`${long} `))).toBe(true)
+
+    // proxy credentials list the same way: its "created" column in one place, however long the user.
+    Cli.expectSuccess(await tributary("proxy", "credentials", "create", "--sync", long, "--name", "a_long_credential_name"))
+    Cli.expectSuccess(await tributary("proxy", "credentials", "create", "--sync", long, "--name", "app"))
+    const credentials = Cli.expectSuccess(await tributary("proxy", "credentials", "list", "--sync", long)).stdout.trimEnd().split("\n")
+    expect(credentials).toHaveLength(2)
+    expect(new Set(credentials.map((line) => line.indexOf(" created ")))).toHaveLength(1)
   })
 })
 

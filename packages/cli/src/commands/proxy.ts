@@ -65,7 +65,9 @@ const issue = (verb: "create" | "rotate") =>
 const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   Effect.gen(function*() {
     const credentials = yield* ProxyCredentials.list(Option.getOrUndefined(args.sync))
-    for (const c of credentials) yield* Console.log(`${c.user.padEnd(48)} created ${c.created_at}  rotated ${c.rotated_at}`)
+    // As wide as the longest user, so that the dates stay in one column.
+    const width = Math.max(48, ...credentials.map((c) => c.user.length))
+    for (const c of credentials) yield* Console.log(`${c.user.padEnd(width)} created ${c.created_at}  rotated ${c.rotated_at}`)
     if (credentials.length === 0) yield* Console.log("no proxy credentials")
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List proxy credentials"))
