@@ -79,7 +79,11 @@ export const format = (report: Verification.Verify.Report): string => {
     for (const id of c.extra) lines.push(`       extra   ${id}`)
     for (const id of c.stale) lines.push(`       stale   ${id}`)
   }
-  lines.push(report.differences === 0 ? "0 differences: Postgres is an exact copy" : `${report.differences} differences`)
+  lines.push(
+    report.differences === 0 ? "0 differences: Postgres is an exact copy"
+      : report.differences === 1 ? "1 difference"
+      : `${report.differences} differences`
+  )
   return lines.join("\n")
 }
 
