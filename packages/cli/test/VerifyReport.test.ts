@@ -1,4 +1,4 @@
-import { Ids } from "@tributary/core"
+import { Collection, Ids } from "@tributary/core"
 import { describe, expect, it } from "vitest"
 import { format } from "../src/commands/verify.js"
 
@@ -6,7 +6,7 @@ const report = (missing: ReadonlyArray<string>) => ({
   sync: Ids.SyncId.make("s1"),
   source: "emulator dump",
   collections: [{
-    collection: "stripe:customer" as const,
+    collection: Collection.CollectionId.make("stripe:customer"),
     table: "stripe.customers",
     expected: 3,
     actual: 3 - missing.length,
