@@ -2,39 +2,18 @@
  * The `tributary` command refuses bad input with one line that names the option and what
  * it takes, and exits 1: never a stack trace, never a NATS error about an invalid key.
  */
-import { Child, Fixtures, Ports } from "@tributary/testkit"
+import type { Child } from "@tributary/testkit"
+import { Fixtures, Ports } from "@tributary/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
+import * as Cli from "./support/Cli.js"
 
-const SECRET_KEY = "a-secret-key-of-at-least-32-characters-for-tests"
 const ns = Fixtures.uniqueName("cli")
 
-/**
- * Runs the CLI as a child process, asynchronously (see Child.run for why not spawnSync), with
- * `env` over the test's settings; killed and failed past `timeoutMs`.
- */
 const runCli = (env: Record<string, string>, args: ReadonlyArray<string>, timeoutMs: number): Promise<Child.Result> =>
-  Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      TRIBUTARY_NATS_URL: Fixtures.natsUrl(),
-      TRIBUTARY_NAMESPACE: ns,
-      TRIBUTARY_SECRET_KEY: SECRET_KEY,
-      TRIBUTARY_POSTGRES_URL: Fixtures.postgresUrl(),
-      ...env
-    },
-    timeoutMs
-  })
+  Cli.run(ns, env, args, timeoutMs)
 const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => runCli(env, args, 60_000)
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
-
-/** One line on stderr starting `error: `, exit code 1, and no stack frames. */
-const expectRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) => {
-  expect(result.status, result.stderr).toBe(1)
-  expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
-  expect(result.stderr).toMatch(/^error: /)
-  expect(result.stderr).not.toMatch(/\n\s+at /)
-  for (const mention of mentions) expect(result.stderr).toContain(mention)
-}
+const expectRefusal = Cli.expectRefusal
 
 beforeAll(async () => {
   expect((await tributary("provision")).status).toBe(0)
@@ -61,6 +40,11 @@ describe("tributary, given bad input", () => {
     const collections = await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:nope")
     expectRefusal(collections, "--collections", "stripe:nope", "stripe:invoice")
     expect(collections.stderr).not.toContain("collections[")
+    expectRefusal(
+      await tributary("syncs", "create", "--api-key", "sk_test_cli", "--collections", "stripe:customer,stripe:customer"),
+      "--collections",
+      "named twice"
+    )
   })
 
   it("syncs create: a --collections entry that is not a collection id names --collections", async () => {
@@ -69,6 +53,13 @@ describe("tributary, given bad input", () => {
       "--collections",
       "stripe:customer"
     )
+  })
+
+  it("syncs create: --metadata that is not a JSON object, or a --delete-mode that is none, names the option", async () => {
+    for (const metadata of ["{bad", "[1,2]", "null", "7", ""]) {
+      expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--metadata", metadata), "--metadata", "JSON object")
+    }
+    expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--delete-mode", "purge"), "--delete-mode", "soft, hard")
   })
 
   it("syncs pause, resume and delete: a sync argument that is not a sync id names <sync>", async () => {
@@ -111,6 +102,12 @@ describe("tributary, given bad input", () => {
   it("verify: a --sync that is not a sync id names --sync", async () => {
     expectRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
   })
+
+  it("verify: an --emulator-url that is not an http(s) URL names --emulator-url (it was a TypeError and its stack)", async () => {
+    for (const url of ["notaurl", "ftp://127.0.0.1:12111"]) {
+      expectRefusal(await tributary("verify", "--sync", "cli_sync", "--emulator-url", url), "--emulator-url", "http")
+    }
+  })
 })
 
 describe("tributary, given bad values and no NATS to connect to", () => {
@@ -134,6 +131,7 @@ describe("tributary, given bad values and no NATS to connect to", () => {
       [["proxy", "credentials", "revoke", "a.b.c"], "error: <user>: ", "<name>.<sync id>"],
       [["proxy", "credentials", "create", "--sync", "cli_sync", "--name", "Bad Name"], "--name", "lower-case"],
       [["verify", "--sync", "a.b"], "--sync", "letters, digits"],
+      [["verify", "--sync", "cli_sync", "--emulator-url", "notaurl"], "--emulator-url", "http://"],
       [["provision", "--replicas", "9"], "--replicas", "1 to 5"]
     ]
     for (const [args, ...mentions] of cases) {
@@ -191,7 +189,13 @@ describe("tributary, given what the command-line parser refuses", () => {
 
   it("an option without its value, an unknown option and an extra argument are named", async () => {
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota"), "--quota", "value")
+    // Not @effect/cli's "Expected a value following option: '--api-key'", whatever else is missing.
+    expect((await tributary("syncs", "create", "--api-key")).stderr.trim()).toBe("error: --api-key: needs a value")
+    expect((await tributary("syncs", "create", "--id", "x", "--quota")).stderr.trim()).toBe("error: --quota: needs a value")
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--bogus", "1"), "--bogus", "syncs create --help")
+    // `--option=` is the option with an empty value, refused as that (not "the flag '--api-key=' is not recognized").
+    expect((await tributary("syncs", "create", "--api-key=")).stderr.trim()).toBe("error: --api-key: must not be empty")
+    expectRefusal(await tributary("tokens", "create", "--name="), "--name", "must not be empty")
     expectRefusal(await tributary("syncs", "pause", "cli_sync", "extra"), "'extra'")
   })
 
@@ -223,5 +227,21 @@ describe("tributary proxy credentials create", () => {
     expect(elsewhere.stdout).toMatch(/^url\s+postgres:\/\/app\.cli_sync:[^@]+@127\.0\.0\.1:6543\/tributary$/m)
     const byDefault = await tributary("proxy", "credentials", "create", "--sync", "cli_sync")
     expect(byDefault.stdout).toMatch(/@127\.0\.0\.1:5434\/tributary$/m)
+  })
+
+  it("prints a url that parses as what it was given: the database name encoded", async () => {
+    const spaced = await tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--database", "my db/x")
+    expect(spaced.status, spaced.stderr).toBe(0)
+    const url = new URL(/^url\s+(\S+)$/m.exec(spaced.stdout)?.[1] ?? "")
+    expect(decodeURIComponent(url.pathname.slice(1))).toBe("my db/x")
+    expect(url.host).toBe("127.0.0.1:5434")
+  })
+
+  it("refuses a --host (or TRIBUTARY_PROXY_ADDRESS) that is no host[:port], before anything is issued", async () => {
+    for (const host of ["", "two words", "user@host:5434", "host/db"]) {
+      expectRefusal(await tributary("proxy", "credentials", "create", "--sync", "cli_sync", "--name", "hosted", "--host", host), "--host", "host:port")
+    }
+    expectRefusal(await tributaryWith({ TRIBUTARY_PROXY_ADDRESS: "a b" }, "proxy", "credentials", "rotate", "--sync", "cli_sync"), "--host", "TRIBUTARY_PROXY_ADDRESS")
+    expect((await tributary("proxy", "credentials", "list", "--sync", "cli_sync")).stdout).not.toContain("hosted.cli_sync")
   })
 })

@@ -2,8 +2,10 @@
  * Bad configuration stops a process at start-up with a message naming the variable,
  * and never echoes a secret.
  */
+import { createServer } from "node:net"
+import type { Socket } from "node:net"
 import { Env, Main, Settings } from "@tributary/core"
-import { Ports, Startup } from "@tributary/testkit"
+import { Child, Ports, Startup } from "@tributary/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, Effect, Exit } from "effect"
 
@@ -33,6 +35,30 @@ describe("start-up configuration", () => {
     expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
     expect(result.stderr).toContain(". .tributary/env")
   })
+
+  it("a NATS URL where a server that never speaks NATS listens fails within seconds, saying so, and the process exits", async () => {
+    // A port of something else that accepts and stays silent (a service's HTTP port, a proxy):
+    // nats.js waits out its connect timeout, then leaves that socket open.
+    const accepted = new Set<Socket>()
+    const silent = createServer((socket) => accepted.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    const address = silent.address()
+    const url = `nats://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+    try {
+      const result = await Child.run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "provision"], {
+        env: { PATH: process.env.PATH ?? "", TRIBUTARY_NATS_URL: url },
+        // tsx's start-up and the CLI's connect timeout (5 s), with room for a loaded machine.
+        timeoutMs: 25_000
+      })
+      expect(result.status, result.stderr).toBe(1)
+      expect(result.stderr).toContain(url)
+      expect(result.stderr).toContain("no NATS server answered")
+      expect(result.stderr).toContain("TRIBUTARY_NATS_URL")
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  }, 40_000)
 
   it("a process with a malformed namespace exits non-zero, naming the variable", async () => {
     const result = await startCli({ TRIBUTARY_NAMESPACE: "Has Spaces" })

@@ -40,12 +40,13 @@ const helpAt = (place: CommandLine.Place): string | undefined => {
   return next === undefined || next === "--help" || next === "-h" ? Help.render(app, helpSections, place.words) : undefined
 }
 
-export const run = (argv: ReadonlyArray<string>) => {
-  if (isEmulatorCommand(argv)) {
-    return Effect.promise(() => runEmulator(argv)).pipe(Effect.map((code) => {
+export const run = (given: ReadonlyArray<string>) => {
+  if (isEmulatorCommand(given)) {
+    return Effect.promise(() => runEmulator(given)).pipe(Effect.map((code) => {
       process.exitCode = code
     }))
   }
+  const argv = CommandLine.withEmptyValuesSplit(given)
   const place = CommandLine.locate(helpSections, argv.slice(2))
   const help = helpAt(place)
   if (help !== undefined) return Console.log(help)

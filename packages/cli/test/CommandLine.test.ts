@@ -44,6 +44,14 @@ describe("the command line", () => {
     expect(CommandLine.missingOptions(at("syncs", "create"))).toBeUndefined()
   })
 
+  it("names any option that ends the line without its value, required or not", () => {
+    const at = (...args: Array<string>) => CommandLine.locate(helpSections, args)
+    expect(CommandLine.valueMissingAtEnd(at("syncs", "create", "--api-key"))?.message).toBe("--api-key: needs a value")
+    expect(CommandLine.valueMissingAtEnd(at("syncs", "create", "--id", "x", "--quota"))?.message).toBe("--quota: needs a value")
+    expect(CommandLine.valueMissingAtEnd(at("verify", "--sync", "s", "--json"))).toBeUndefined()
+    expect(CommandLine.valueMissingAtEnd(at("syncs", "create", "--quota", "5"))).toBeUndefined()
+  })
+
   it("names the required argument of a command that takes one", () => {
     const at = (...args: Array<string>) => CommandLine.locate(helpSections, args)
     expect(CommandLine.missingArgument(at("syncs", "pause"))?.message).toBe("<sync>: required")

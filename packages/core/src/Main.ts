@@ -1,7 +1,7 @@
 /**
  * Running a service as a process: configuration from `TRIBUTARY_*`, SIGINT/SIGTERM
  * interrupt the program so every scoped resource is released (NATS drained, pool
- * ended), and a failure exits non-zero with a readable message instead of a stack.
+ * ended), and a failure exits non-zero at once with a readable message instead of a stack.
  */
 import { Cause, ConfigError, Effect, Exit, Fiber, Layer, Option } from "effect"
 import * as Env from "./Env.js"
@@ -40,8 +40,11 @@ export const run = <E>(program: Effect.Effect<unknown, E>): void => {
       // A program may already have chosen its exit code (a CLI reporting a failed check).
       process.exitCode ??= 0
     } else {
-      process.stderr.write(`${describeFailure(exit.cause)}\n`)
       process.exitCode = 1
+      // Exit rather than wait for the event loop to empty: a library may hold a handle after a
+      // failed start (nats.js keeps the socket of a server that never sent its INFO, for good),
+      // and a process that failed must not linger. Every scope has been released by now.
+      process.stderr.write(`${describeFailure(exit.cause)}\n`, () => process.exit(1))
     }
   })
 }

@@ -40,11 +40,23 @@ export class ConnectionLost extends Error {
   }
 }
 
+/**
+ * A stream that is not there, where it reaches the user, is nearly always one of Tributary's own
+ * (a KV bucket is a stream too) in a namespace never provisioned; what expects one to be missing
+ * (a consumer's dead letters) handles the code itself.
+ */
+const NOT_PROVISIONED_HINT = "Tributary's streams and KV buckets are not there: run `tributary provision` first, " +
+  "or set TRIBUTARY_NAMESPACE to the namespace that was provisioned"
+
+const hintFor = (cause: unknown): string | undefined =>
+  cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.StreamNotFound ? NOT_PROVISIONED_HINT : undefined
+
 /** Convert a nats.js error once, here, keyed on the JetStream error code. */
-export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError =>
-  new NatsError({
+export const toNatsError = (operation: string, hint?: string) => (cause: unknown): NatsError => {
+  const said = hint ?? hintFor(cause)
+  return new NatsError({
     operation,
-    ...(hint === undefined ? {} : { hint }),
+    ...(said === undefined ? {} : { hint: said }),
     ...(cause instanceof JetStreamApiError ? { code: cause.code } : {}),
     ...(cause instanceof TimeoutError || (cause instanceof Error && cause.cause instanceof TimeoutError) ||
         (cause instanceof ConnectionLost && cause.timedOut)
@@ -52,6 +64,7 @@ export const toNatsError = (operation: string, hint?: string) => (cause: unknown
       : {}),
     detail: cause instanceof Error ? cause.message : String(cause)
   })
+}
 
 /**
  * Whether a KV write with an expected revision (`create`, `update`, a delete with
@@ -208,22 +221,42 @@ export class ConnectionState {
   }
 }
 
-export const make = (settings: Settings.NatsSettings, name = "tributary") =>
+/** How long a service's first connect may take: nats.js's default. */
+export const CONNECT_TIMEOUT_MS = 20_000
+
+/** Why the first connect failed, and what to do, when the failure says (no server; no answer). */
+const connectHint = (cause: unknown, timeoutMs: number): string | undefined => {
+  if (cause instanceof ConnectionError) return NO_SERVER_HINT
+  if (cause instanceof TimeoutError) {
+    return `no NATS server answered there within ${timeoutMs / 1000} s: something listens but does not speak NATS ` +
+      "(another service's port?), or the server is overloaded. Set TRIBUTARY_NATS_URL to nats-server's client port (4222 by default)"
+  }
+  return undefined
+}
+
+export interface ConnectOptions {
+  /** How long the first connect may take (a dial, the server's INFO, the first PONG); `CONNECT_TIMEOUT_MS` when not given. */
+  readonly connectTimeoutMs?: number
+}
+
+export const make = (settings: Settings.NatsSettings, name = "tributary", options: ConnectOptions = {}) =>
   Effect.gen(function*() {
+    const timeout = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
     const nc = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () =>
           connect({
             servers: [...Settings.serverList(settings.url)],
             name,
+            timeout,
             maxReconnectAttempts: -1,
             reconnectTimeWait: 250,
             ...Option.match(settings.user, { onNone: () => ({}), onSome: (user) => ({ user }) }),
             ...Option.match(settings.password, { onNone: () => ({}), onSome: (p) => ({ pass: Redacted.value(p) }) }),
             ...Option.match(settings.token, { onNone: () => ({}), onSome: (t) => ({ token: Redacted.value(t) }) })
           }),
-        // No server answered there: most often a stack on another port, or none started yet.
-        catch: (cause) => toNatsError(`connect to ${settings.url}`, cause instanceof ConnectionError ? NO_SERVER_HINT : undefined)(cause)
+        // No server there: most often a stack on another port, or none started yet.
+        catch: (cause) => toNatsError(`connect to ${settings.url}`, connectHint(cause, timeout))(cause)
       }),
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
     )
@@ -241,7 +274,8 @@ export const make = (settings: Settings.NatsSettings, name = "tributary") =>
     return { nc, js, jsm, kvm: new Kvm(js), ns: Namespace.make(settings.namespace), unusable, connected, onLost } satisfies NatsClient
   })
 
-export const layer = (settings: Settings.NatsSettings, name?: string) => Layer.scoped(Nats, make(settings, name))
+export const layer = (settings: Settings.NatsSettings, name?: string, options?: ConnectOptions) =>
+  Layer.scoped(Nats, make(settings, name, options))
 
-export const layerConfig = (name?: string) =>
-  Layer.scoped(Nats, Effect.flatMap(Settings.nats, (settings) => make(settings, name)))
+export const layerConfig = (name?: string, options?: ConnectOptions) =>
+  Layer.scoped(Nats, Effect.flatMap(Settings.nats, (settings) => make(settings, name, options)))

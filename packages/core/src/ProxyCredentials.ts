@@ -9,7 +9,7 @@ import { Effect, Option, Schema } from "effect"
 import { InvalidInput, NotFound } from "./Errors.js"
 import type { NatsError } from "./Errors.js"
 import { SyncId } from "./Ids.js"
-import { bucket as openBucket, tryNats } from "./Nats.js"
+import { bucket as openBucket, Nats as NatsClient, tryNats } from "./Nats.js"
 import type { Nats, ReadOptions } from "./Nats.js"
 
 /** The part before the sync id: lower-case, so it never needs quoting in a connection URL. */
@@ -155,6 +155,18 @@ export const list = (sync?: SyncId): Effect.Effect<ReadonlyArray<ProxyCredential
     })
     const found = yield* Effect.forEach(keys, (key) => get(key.slice(KEY_PREFIX.length)))
     return found.flatMap(Option.toArray).filter((c) => sync === undefined || c.sync_id === sync)
+  })
+
+/**
+ * Delete every credential of the sync at once (one purge of its keys, `proxy.*.<sync>`): when the
+ * sync is deleted, so that a sync created again under its id, perhaps of another account, does
+ * not open to the old passwords.
+ */
+export const revokeAllOf = (sync: SyncId): Effect.Effect<void, NatsError, Nats> =>
+  Effect.gen(function*() {
+    const { jsm, ns } = yield* NatsClient
+    yield* tryNats(`remove the proxy credentials of sync ${sync}`, () =>
+      jsm.streams.purge(`KV_${ns.buckets.tokens}`, { filter: `$KV.${ns.buckets.tokens}.${keyFor(`*.${sync}`)}` }))
   })
 
 export const revoke = (user: string): Effect.Effect<void, NatsError | NotFound, Nats> =>

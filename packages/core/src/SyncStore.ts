@@ -12,6 +12,7 @@ import type { NatsError } from "./Errors.js"
 import { SourceName, SyncId } from "./Ids.js"
 import { bucket as openBucket, Nats, tryNats, writeAtRevision } from "./Nats.js"
 import type { ReadOptions } from "./Nats.js"
+import * as ProxyCredentials from "./ProxyCredentials.js"
 import * as Secrets from "./Secrets.js"
 import { SupportedSource, SyncConfig, defaultRateBudget } from "./SyncConfig.js"
 import type { DeleteMode, RateBudget, SyncState } from "./SyncConfig.js"
@@ -79,6 +80,10 @@ export const problemWithCollections = (
     }
     if (offered !== undefined && !offered.includes(collection)) {
       return new InvalidInput({ field: `collections[${i}]`, detail: `${source} offers no collection ${collection}; it offers ${offered.join(", ")}` })
+    }
+    // A slip of the operator's: refused (by the API and the CLI alike), not stored twice.
+    if (collections.indexOf(collection) < i) {
+      return new InvalidInput({ field: `collections[${i}]`, detail: `${collection} is named twice; name each collection once` })
     }
   }
   return undefined
@@ -223,6 +228,7 @@ export const setState = (id: SyncId, state: SyncState) =>
  * Delete a sync, and with it what the sync service kept about it: its checkpoint and
  * status, and its milestones in `SYNC_LOG`. A sync created again under the same id then
  * starts afresh with a backfill, instead of following the old one's change cursor. Its
+ * proxy credentials go too, so that such a sync does not open to the old passwords. Its
  * records stay in `RECORDS`, `EVENTS` and Postgres.
  */
 export const remove = (id: SyncId): Effect.Effect<void, NatsError | NotFound, Nats> =>
@@ -230,6 +236,9 @@ export const remove = (id: SyncId): Effect.Effect<void, NatsError | NotFound, Na
     const kv = yield* bucket
     const { jsm, ns } = yield* Nats
     yield* get(id)
+    // The credentials first: should a later step fail, the sync is still there to delete
+    // again, not a sync that is gone with passwords that still work.
+    yield* ProxyCredentials.revokeAllOf(id)
     yield* tryNats(`delete sync ${id}`, () => kv.delete(id))
     yield* tryNats(`remove the checkpoint and status of sync ${id}`, () =>
       jsm.streams.purge(`KV_${ns.buckets.checkpoints}`, { filter: `$KV.${ns.buckets.checkpoints}.${id}.>` }))

@@ -3,9 +3,10 @@
  * at start too; the command exists for operators and for a Helm pre-install hook.
  */
 import { Command, Options } from "@effect/cli"
-import { Log, Nats, Provisioning } from "@tributary/core"
+import { Log, Provisioning } from "@tributary/core"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
 /** JetStream takes 1 to 5 replicas per stream. */
 const ReplicaCount = Schema.Int.pipe(Schema.between(1, 5, { message: () => "must be 1 to 5 (JetStream's range)" }))
@@ -30,5 +31,5 @@ export const provision = Command.make("provision", { replicas }, ({ replicas }) 
         : ""
       yield* Console.log(`${outcome.resource.padEnd(32)} ${outcome.action}${detail}`)
     }
-  }).pipe(Effect.provide(Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))))
+  }).pipe(Effect.provide(Layer.merge(CliNats.layerConfig, Log.layer("cli", "warn"))))
 ).pipe(Command.withDescription("Create or repair Tributary's JetStream streams and KV buckets"))

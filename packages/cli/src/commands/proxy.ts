@@ -4,10 +4,11 @@
  * is stored.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Errors, Ids, Log, Nats, ProxyCredentials, SyncStore } from "@tributary/core"
+import { Errors, Ids, Log, ProxyCredentials, SyncStore } from "@tributary/core"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
 // Both are refused, when bad, as the command line is parsed: before NATS is dialled (Input.ts).
 const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync whose tables the credential may write")), Ids.SyncId)
@@ -18,16 +19,27 @@ const name = Input.decoded(
   ),
   ProxyCredentials.CredentialName
 )
-const host = Options.text("host").pipe(
-  Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
-  Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
+/** Why `host` cannot be the `host:port` of a connection URL (it would print a URL that names another place, or none). */
+const problemWithHost = (host: string): string | undefined => {
+  const parsed = URL.parse(`postgres://${host}`)
+  return parsed !== null && parsed.hostname !== "" && parsed.host === host
+    ? undefined
+    : `must be host:port, like 127.0.0.1:5434 (from --host, else TRIBUTARY_PROXY_ADDRESS); got ${JSON.stringify(host)}`
+}
+
+const host = Input.checked(
+  Options.text("host").pipe(
+    Options.withDescription("Proxy host:port to print in the connection URL (default: TRIBUTARY_PROXY_ADDRESS, else 127.0.0.1:5434)"),
+    Options.withFallbackConfig(Config.string("TRIBUTARY_PROXY_ADDRESS").pipe(Config.withDefault("127.0.0.1:5434")))
+  ),
+  problemWithHost
 )
 const database = Options.text("database").pipe(
   Options.withDescription("The database name to print in the connection URL"),
   Options.withDefault("tributary")
 )
 
-const services = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const services = Layer.merge(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 const issue = (verb: "create" | "rotate") =>
   Command.make(verb, { sync, name, host, database }, (args) =>
@@ -43,7 +55,8 @@ const issue = (verb: "create" | "rotate") =>
       const { credential, password } = yield* ProxyCredentials.issue(name, syncId)
       yield* Console.log(`user      ${credential.user}`)
       yield* Console.log(`password  ${password}   (shown once; ${verb === "rotate" ? "the old one no longer works" : "store it now"})`)
-      yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${args.database}`)
+      // The user and password are URL-safe as they are; a database name may not be.
+      yield* Console.log(`url       postgres://${credential.user}:${password}@${args.host}/${encodeURIComponent(args.database)}`)
     }).pipe(Effect.provide(services))
   ).pipe(Command.withDescription(verb === "create"
     ? "Create proxy credentials for a sync (gives a new password if they exist)"
@@ -52,7 +65,9 @@ const issue = (verb: "create" | "rotate") =>
 const list = Command.make("list", { sync: Options.optional(sync) }, (args) =>
   Effect.gen(function*() {
     const credentials = yield* ProxyCredentials.list(Option.getOrUndefined(args.sync))
-    for (const c of credentials) yield* Console.log(`${c.user.padEnd(48)} created ${c.created_at}  rotated ${c.rotated_at}`)
+    // As wide as the longest user, so that the dates stay in one column.
+    const width = Math.max(48, ...credentials.map((c) => c.user.length))
+    for (const c of credentials) yield* Console.log(`${c.user.padEnd(width)} created ${c.created_at}  rotated ${c.rotated_at}`)
     if (credentials.length === 0) yield* Console.log("no proxy credentials")
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List proxy credentials"))

@@ -6,18 +6,19 @@
 import { Sources } from "@tributary/connectors"
 import { Args, Command, Options } from "@effect/cli"
 import type { ValidationError } from "@effect/cli"
-import { Collection, Errors, Ids, Log, Nats, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
-import { Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { etaOf } from "../internal/EtaText.js"
+import { Collection, Errors, Ids, Log, Secrets, Settings, SyncConfig, SyncStore } from "@tributary/core"
+import { Config, Console, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as SyncsTable from "../internal/SyncsTable.js"
+import * as CliNats from "../internal/CliNats.js"
 
-const services = Layer.mergeAll(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const services = Layer.mergeAll(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 /** `create` needs the secret key too: read with NATS's settings, so that a bad value of each is reported at once. */
 const withSecretKey = Layer.unwrapEffect(Effect.map(
   Config.all({ nats: Settings.nats, secretKey: Settings.secretKey }),
-  ({ nats, secretKey }) => Layer.mergeAll(Nats.layer(nats, "tributary-cli"), Secrets.layer(secretKey), Log.layer("cli", "warn"))
+  ({ nats, secretKey }) => Layer.mergeAll(CliNats.layer(nats), Secrets.layer(secretKey), Log.layer("cli", "warn"))
 ))
 
 // Every value below is checked as the command line is parsed (Input.ts), before NATS is
@@ -39,12 +40,9 @@ const apiKey = Input.orEnv(
   Redacted.value(key).trim() === "" ? Effect.fail(Input.refusal("--api-key", "must not be empty")) : Effect.succeed(key)
 ))
 const account = Options.optional(Options.text("account").pipe(Options.withDescription("Connected account (Stripe-Account)")))
-const apiBaseUrl = Options.optional(Options.text("api-base-url").pipe(
-  Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)"),
-  Options.mapEffect((url) => {
-    const problem = SyncStore.problemWithBaseUrl(url)
-    return problem === undefined ? Effect.succeed(url) : Effect.fail(Input.refusal("--api-base-url", problem))
-  })
+const apiBaseUrl = Options.optional(Input.checked(
+  Options.text("api-base-url").pipe(Options.withDescription("Where the API lives, e.g. an emulator (default: the public endpoint)")),
+  SyncStore.problemWithBaseUrl
 ))
 const externalId = Options.optional(Options.text("external-id").pipe(Options.withDescription("Your own id for this sync")))
 const name = Options.optional(Options.text("name").pipe(Options.withDescription("A name for people to read")))
@@ -67,6 +65,26 @@ const sourceAndCollections = Options.all({ source, collections }).pipe(Options.m
     : SyncStore.problemWithCollections(chosen.source, chosen.collections, Sources.sources[chosen.source].collections)
   return problem === undefined ? Effect.succeed(chosen) : Effect.fail(Input.refusal("--collections", problem.detail))
 }))
+
+/** `text` as a JSON object (what the management API takes as `metadata`), else why it is not one. */
+const jsonObject = (text: string): Either.Either<Record<string, unknown>, string> =>
+  Either.try(() => JSON.parse(text) as unknown).pipe(
+    Either.mapLeft((error) => `not JSON (${error instanceof Error ? error.message : String(error)})`),
+    Either.flatMap((value) =>
+      Either.fromOption(Schema.decodeUnknownOption(SyncConfig.SyncConfig.fields.metadata)(value), () => `got ${text}`))
+  )
+
+const metadata = Options.optional(Options.text("metadata").pipe(
+  Options.withDescription(`A JSON object kept with the sync and on its rows (sync_metadata), e.g. '{"team":"billing"}'`),
+  Options.mapEffect((text) =>
+    Either.match(jsonObject(text), {
+      onLeft: (why) => Effect.fail(Input.refusal("--metadata", `must be a JSON object, like '{"team":"billing"}'; ${why}`)),
+      onRight: Effect.succeed
+    }))
+))
+const deleteMode = Options.optional(Input.choice("delete-mode", SyncConfig.DeleteMode.literals).pipe(
+  Options.withDescription("What a record deleted upstream does to its row: soft keeps it with deleted = true, hard removes it (default: soft)")
+))
 
 const quota = Options.optional(Input.decoded(
   Input.integer("quota").pipe(
@@ -101,7 +119,7 @@ const optionOf = (field: string): string =>
 
 const create = Command.make(
   "create",
-  { sourceAndCollections, apiKey, account, apiBaseUrl, externalId, name, id, quota, share },
+  { sourceAndCollections, apiKey, account, apiBaseUrl, externalId, metadata, deleteMode, name, id, quota, share },
   (args) =>
     Effect.gen(function*() {
       const { collections, source } = args.sourceAndCollections
@@ -114,6 +132,8 @@ const create = Command.make(
         ...Option.match(args.account, { onNone: () => ({}), onSome: (account) => ({ account }) }),
         ...Option.match(args.apiBaseUrl, { onNone: () => ({}), onSome: (api_base_url) => ({ api_base_url }) }),
         ...Option.match(args.externalId, { onNone: () => ({}), onSome: (external_id) => ({ external_id }) }),
+        ...Option.match(args.metadata, { onNone: () => ({}), onSome: (metadata) => ({ metadata }) }),
+        ...Option.match(args.deleteMode, { onNone: () => ({}), onSome: (delete_mode) => ({ delete_mode }) }),
         ...Option.match(args.name, { onNone: () => ({}), onSome: (name) => ({ name }) })
       }, Sources.forSource(source)?.collections).pipe(
         Effect.catchTag("InvalidInput", (error) => new Errors.InvalidInput({ field: optionOf(error.field), detail: error.detail }))
@@ -126,29 +146,8 @@ const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
     const syncs = yield* SyncStore.list
     if (syncs.length === 0) return yield* Console.log("no syncs")
-    // BACKFILLED is what the backfill read (the status's progress), not the rows there are now.
-    yield* Console.log(`${"SYNC".padEnd(26)} ${"SOURCE".padEnd(8)} ${"STATE".padEnd(7)} ${"PHASE".padEnd(12)} ${"BACKFILLED".padStart(10)}  DETAIL`)
-    for (const sync of syncs) {
-      const status = yield* SyncStore.status(sync.id)
-      const phase = Option.match(status, { onNone: () => "-", onSome: (s) => s.phase })
-      const backfilled = Option.match(status, {
-        onNone: () => 0,
-        onSome: (s) => Object.values(s.progress).reduce((total, p) => total + p.records, 0)
-      })
-      const detail = Option.match(status, {
-        onNone: () => "",
-        onSome: (s) =>
-          [
-            s.owner === undefined ? undefined : `on ${s.owner}`,
-            s.phase !== "backfilling" ? undefined : etaOf(s),
-            s.lag_seconds === undefined ? undefined : `lag ${s.lag_seconds.toFixed(1)}s`,
-            s.reason
-          ].filter((part) => part !== undefined).join("; ")
-      })
-      yield* Console.log(
-        `${sync.id.padEnd(26)} ${sync.source.padEnd(8)} ${sync.state.padEnd(7)} ${phase.padEnd(12)} ${String(backfilled).padStart(10)}  ${detail}`
-      )
-    }
+    const rows = yield* Effect.forEach(syncs, (sync) => Effect.map(SyncStore.status(sync.id), (status) => SyncsTable.row(sync, status)))
+    for (const line of SyncsTable.lines(rows)) yield* Console.log(line)
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List syncs: state, phase, records the backfill read (BACKFILLED), owner, ETA and lag"))
 
@@ -165,7 +164,7 @@ const remove = Command.make("delete", { sync: syncId }, (args) =>
     Effect.zipRight(Console.log(`deleted ${args.sync}`)),
     Effect.provide(services)
   )
-).pipe(Command.withDescription("Delete a sync: its actor stops and its checkpoint is removed; published records stay"))
+).pipe(Command.withDescription("Delete a sync: its actor stops, its checkpoint and proxy credentials go; published records stay"))
 
 const commands = [create, list, setState("pause"), setState("resume"), remove] as const
 

@@ -3,12 +3,13 @@
  * each token is stored (the `tokens` bucket); `create` prints the token once.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { ApiTokens, Log, Nats } from "@tributary/core"
+import { ApiTokens, Log } from "@tributary/core"
 import { Console, Effect, Layer } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as CliNats from "../internal/CliNats.js"
 
-const env = Layer.merge(Nats.layerConfig("tributary-cli"), Log.layer("cli", "warn"))
+const env = Layer.merge(CliNats.layerConfig, Log.layer("cli", "warn"))
 
 const name = Input.decoded(Options.text("name"), ApiTokens.TokenName).pipe(
   Options.withDescription("What the token is for (shown by `tokens list`)"),
@@ -25,7 +26,10 @@ const create = Command.make("create", { name }, ({ name }) =>
 
 const list = Command.make("list", {}, () =>
   Effect.gen(function*() {
-    for (const token of yield* ApiTokens.list) {
+    const tokens = yield* ApiTokens.list
+    // Said, as `syncs list` and `proxy credentials list` say it: an empty output reads as a failure.
+    if (tokens.length === 0) return yield* Console.log("no tokens")
+    for (const token of tokens) {
       yield* Console.log(`${token.id}  ${token.created_at}  ${token.name}`)
     }
   }).pipe(Effect.provide(env))

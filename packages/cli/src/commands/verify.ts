@@ -9,13 +9,14 @@
  * every collection through the source's connector (`verify/ApiState.ts`).
  */
 import { Command, Options } from "@effect/cli"
-import { Database, Ids, Log, Nats, Secrets, Settings, SyncStore } from "@tributary/core"
+import { Database, Ids, Log, Secrets, Settings, SyncStore } from "@tributary/core"
 import type { SyncConfig } from "@tributary/core"
 import { TablesConfig, Verification } from "@tributary/tables"
 import { Config, Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { Sources } from "@tributary/connectors"
 import * as Input from "../internal/Input.js"
 import * as ApiState from "../verify/ApiState.js"
+import * as CliNats from "../internal/CliNats.js"
 
 // A bad id is refused as the command line is parsed, before any connection (Input.ts).
 const sync = Input.decoded(Options.text("sync").pipe(Options.withDescription("The sync to verify")), Ids.SyncId)
@@ -23,8 +24,10 @@ const expected = Input.choice("expected", ["auto", "emulator", "api"]).pipe(
   Options.withDescription("Where the upstream state comes from: the emulator's dump, or the API listed now (auto: the emulator when the sync has an api_base_url)"),
   Options.withDefault("auto" as const)
 )
-const emulatorUrl = Options.optional(Options.text("emulator-url").pipe(
-  Options.withDescription("The emulator's URL (default: the sync's api_base_url)")
+// Checked as a sync's api_base_url is, while parsing: it is one, given for this run.
+const emulatorUrl = Options.optional(Input.checked(
+  Options.text("emulator-url").pipe(Options.withDescription("The emulator's URL (default: the sync's api_base_url)")),
+  SyncStore.problemWithBaseUrl
 ))
 const json = Options.boolean("json").pipe(Options.withDescription("Print the report as JSON"))
 
@@ -76,7 +79,11 @@ export const format = (report: Verification.Verify.Report): string => {
     for (const id of c.extra) lines.push(`       extra   ${id}`)
     for (const id of c.stale) lines.push(`       stale   ${id}`)
   }
-  lines.push(report.differences === 0 ? "0 differences: Postgres is an exact copy" : `${report.differences} differences`)
+  lines.push(
+    report.differences === 0 ? "0 differences: Postgres is an exact copy"
+      : report.differences === 1 ? "1 difference"
+      : `${report.differences} differences`
+  )
   return lines.join("\n")
 }
 
@@ -93,7 +100,7 @@ export const verify = Command.make("verify", { sync, expected, emulatorUrl, json
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : format(report))
       if (report.differences > 0) process.exitCode = 1
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(
-      Nats.layer(nats, "tributary-cli"),
+      CliNats.layer(nats),
       Database.layer(postgres, "tributary-verify"),
       Secrets.layer(secretKey),
       Log.layer("cli", "warn")

@@ -95,6 +95,13 @@ export const missingOptions = (place: Place): UsageError | undefined => {
   return missing.length === 0 ? undefined : new UsageError({ detail: missing.join("; ") })
 }
 
+/**
+ * `--option=` as the option and an empty value, which @effect/cli (0.77) does not read ("The flag
+ * '--api-key=' is not recognized"): the value is then refused as any empty one is, naming the option.
+ */
+export const withEmptyValuesSplit = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
+  args.flatMap((arg) => (/^--[^=]+=$/.test(arg) ? [arg.slice(0, -1), ""] : [arg]))
+
 /** The arguments without `--log-level LEVEL` (@effect/cli's own option), as @effect/cli runs the command once it has set the level. */
 export const withoutLogLevel = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
   args.filter((arg, i) => !(arg === "--log-level" || arg.startsWith("--log-level=") || args[i - 1] === "--log-level"))
@@ -121,10 +128,22 @@ export const missingArgument = (place: Place): UsageError | undefined => {
   return new UsageError({ detail: `${required[0]}: required` })
 }
 
+/**
+ * An option that takes a value and ends the line without one (`syncs create --api-key`), required
+ * or not, where @effect/cli says "Expected a value following option: '--api-key'".
+ */
+export const valueMissingAtEnd = (place: Place): UsageError | undefined => {
+  const last = withoutLogLevel(place.rest).at(-1)
+  if (place.entry === undefined || last === undefined) return undefined
+  return CommandHelp.valuedOptionsIn(CommandDescriptor.getUsage(place.entry.command.descriptor)).includes(last)
+    ? new UsageError({ detail: `${last}: needs a value` })
+    : undefined
+}
+
 /** @effect/cli's refusal of the command line at `place`, in the CLI's words where it has them. */
 export const refusalOf = (error: ValidationError.ValidationError, place: Place): UsageError =>
   (error._tag === "MissingValue" || error._tag === "MissingFlag" ? missingOptions(place) ?? missingArgument(place) : undefined) ??
-    fromValidationError(error)
+    valueMissingAtEnd(place) ?? fromValidationError(error)
 
 /**
  * What is left once the command has all it takes (@effect/cli says only "Received unknown

@@ -37,6 +37,13 @@ export const decodeAs = <A, I>(schema: Schema.Schema<A, I>, name: string) => (va
 export const decoded = <V, A, I>(option: Options.Options<V>, schema: Schema.Schema<A, I>): Options.Options<A> =>
   Options.mapEffect(option, decodeAs(schema, nameOf(option)))
 
+/** `option`'s value, refused naming the option with what `problemOf` says of it (undefined: none). */
+export const checked = <A>(option: Options.Options<A>, problemOf: (value: A) => string | undefined): Options.Options<A> =>
+  Options.mapEffect(option, (value) => {
+    const problem = problemOf(value)
+    return problem === undefined ? Effect.succeed(value) : Effect.fail(refusal(nameOf(option), problem))
+  })
+
 /** The same for an argument, named as its usage shows it (@effect/cli's identifier, `<sync>`). */
 export const decodedArg = <V, A, I>(arg: Args.Args<V>, schema: Schema.Schema<A, I>): Args.Args<A> => {
   const name = Option.getOrElse(Args.getIdentifier(arg), () => "<argument>")
