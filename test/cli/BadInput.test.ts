@@ -14,6 +14,8 @@ const runCli = (env: Record<string, string>, args: ReadonlyArray<string>, timeou
 const tributaryWith = (env: Record<string, string>, ...args: ReadonlyArray<string>) => runCli(env, args, 60_000)
 const tributary = (...args: ReadonlyArray<string>) => tributaryWith({}, ...args)
 const expectRefusal = Cli.expectRefusal
+const expectVerifyRefusal = Cli.expectVerifyRefusal
+const expectRefusalWithCode = Cli.expectRefusalWithCode
 
 beforeAll(async () => {
   expect((await tributary("provision")).status).toBe(0)
@@ -100,12 +102,12 @@ describe("tributary, given bad input", () => {
   })
 
   it("verify: a --sync that is not a sync id names --sync", async () => {
-    expectRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
+    expectVerifyRefusal(await tributary("verify", "--sync", "a.b"), "--sync", "letters, digits")
   })
 
   it("verify: an --emulator-url that is not an http(s) URL names --emulator-url (it was a TypeError and its stack)", async () => {
     for (const url of ["notaurl", "ftp://127.0.0.1:12111"]) {
-      expectRefusal(await tributary("verify", "--sync", "cli_sync", "--emulator-url", url), "--emulator-url", "http")
+      expectVerifyRefusal(await tributary("verify", "--sync", "cli_sync", "--emulator-url", url), "--emulator-url", "http")
     }
   })
 })
@@ -136,7 +138,7 @@ describe("tributary, given bad values and no NATS to connect to", () => {
     ]
     for (const [args, ...mentions] of cases) {
       const result = await runCli(nowhere, args, deadlineMs)
-      expectRefusal(result, ...mentions)
+      expectRefusalWithCode(args[0] === "verify" ? 2 : 1, result, ...mentions)
       expect(result.stderr, args.join(" ")).not.toMatch(/NATS/i)
     }
   }, 240_000)
@@ -154,7 +156,7 @@ describe("tributary, given what the command-line parser refuses", () => {
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--quota", "abc"), "--quota", "'abc'", "integer")
     expectRefusal(await tributary("provision", "--replicas", "1.5"), "--replicas", "'1.5'", "integer")
     expectRefusal(await tributary("syncs", "create", "--api-key", "sk_test_cli", "--share", "half"), "--share", "'half'", "number")
-    expectRefusal(
+    expectVerifyRefusal(
       await tributary("verify", "--sync", "cli_sync", "--expected", "bogus"),
       "--expected",
       "'bogus'",
@@ -180,7 +182,7 @@ describe("tributary, given what the command-line parser refuses", () => {
     expect((await tributary("verify")).stderr.trim()).toBe("error: --sync: required")
     expect((await tributary("proxy", "credentials", "create", "--name", "app")).stderr.trim()).toBe("error: --sync: required")
     expect((await tributary("verify", "--sync")).stderr.trim()).toBe("error: --sync: needs a value")
-    expectRefusal(await tributary("verify"), "--sync")
+    expectVerifyRefusal(await tributary("verify"), "--sync")
     expectRefusal(await tributary("syncs", "pause"), "<sync>")
     // And an argument the same way: not @effect/cli's "Missing argument <sync>".
     expect((await tributary("syncs", "pause")).stderr.trim()).toBe("error: <sync>: required")

@@ -68,10 +68,10 @@ const createSync = (env: Harness.Env, dumpUrl: string, collections: "all" | Read
     Effect.orDie
   )
 
-const verifyCli = (env: Harness.Env) =>
+const verifyCli = (env: Harness.Env, sync: string = Harness.SYNC) =>
   Effect.promise(() =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "verify", "--sync", Harness.SYNC], {
+      const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "verify", "--sync", sync], {
         env: {
           ...process.env,
           TRIBUTARY_NATS_URL: env.natsUrl,
@@ -125,7 +125,7 @@ describe("verify", () => {
       expect(error.message).toContain("HTTP 401")
     }))
 
-  it.scopedLive("`tributary verify --sync` exits 0 on an exact copy and 1 on any difference", () =>
+  it.scopedLive("`tributary verify --sync` exits 0 on an exact copy, 1 on any difference, 2 when it cannot compare", () =>
     Effect.gen(function*() {
       const env = yield* Harness.env()
       const server = yield* dumpServer
@@ -145,6 +145,10 @@ describe("verify", () => {
       expect(differs.output).toContain("stale   cus_2")
       expect(differs.output).toContain("4 differences")
       expect(differs.code).toBe(1)
+      // Not a difference, as diff(1) tells trouble from a difference: a job can tell an outage from drift.
+      const unknown = yield* verifyCli(env, "no_such_sync")
+      expect(unknown.output).toMatch(/^error: .*no_such_sync/m)
+      expect(unknown.code).toBe(2)
     }), 120_000)
 
   it.scopedLive("`tributary verify` compares a sync of some collections on those collections only", () =>

@@ -51,8 +51,20 @@ export const run = (given: ReadonlyArray<string>) => {
   const help = helpAt(place)
   if (help !== undefined) return Console.log(help)
   const unknown = CommandLine.unknownCommand(app, place)
-  return unknown === undefined ? runCommand(argv, place) : Effect.fail(unknown)
+  const program = unknown === undefined ? runCommand(argv, place) : Effect.fail(unknown)
+  return place.words[0] === "verify" ? withTroubleCode(program) : program
 }
+
+/**
+ * `verify` exits as diff(1) does: 1 on a difference, 2 when it could not compare at all (a bad
+ * command line, NATS or Postgres unreachable, no such sync), so a job tells drift from an outage.
+ */
+export const VERIFY_TROUBLE_EXIT_CODE = 2
+
+const withTroubleCode = <A, E, R>(program: Effect.Effect<A, E, R>) =>
+  Effect.tapErrorCause(program, () => Effect.sync(() => {
+    process.exitCode = VERIFY_TROUBLE_EXIT_CODE
+  }))
 
 /**
  * The command line is parsed once before @effect/cli runs it, because on a bad one @effect/cli

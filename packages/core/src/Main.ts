@@ -40,11 +40,13 @@ export const run = <E>(program: Effect.Effect<unknown, E>): void => {
       // A program may already have chosen its exit code (a CLI reporting a failed check).
       process.exitCode ??= 0
     } else {
-      process.exitCode = 1
+      // 1, unless the program chose a code of its own for its failures (`verify`: 2, trouble).
+      const code = typeof process.exitCode === "number" && process.exitCode > 1 ? process.exitCode : 1
+      process.exitCode = code
       // Exit rather than wait for the event loop to empty: a library may hold a handle after a
       // failed start (nats.js keeps the socket of a server that never sent its INFO, for good),
       // and a process that failed must not linger. Every scope has been released by now.
-      process.stderr.write(`${describeFailure(exit.cause)}\n`, () => process.exit(1))
+      process.stderr.write(`${describeFailure(exit.cause)}\n`, () => process.exit(code))
     }
   })
 }

@@ -25,8 +25,15 @@ export const run = (ns: string, env: Record<string, string>, args: ReadonlyArray
   })
 
 /** One line on stderr starting `error: `, exit code 1, and no stack frames. */
-export const expectRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) => {
-  expect(result.status, result.stderr).toBe(1)
+export const expectRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) =>
+  expectRefusalWithCode(1, result, ...mentions)
+
+/** A refusal of `verify`, which exits 2 when it cannot compare (1 means a difference). */
+export const expectVerifyRefusal = (result: Child.Result, ...mentions: ReadonlyArray<string>) =>
+  expectRefusalWithCode(2, result, ...mentions)
+
+export const expectRefusalWithCode = (code: number, result: Child.Result, ...mentions: ReadonlyArray<string>) => {
+  expect(result.status, result.stderr).toBe(code)
   expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
   expect(result.stderr).toMatch(/^error: /)
   expect(result.stderr).not.toMatch(/\n\s+at /)

@@ -1,7 +1,7 @@
 /**
  * `tributary verify --sync ID`: is Postgres an exact copy of the upstream state? Prints
  * the counts per collection and every missing, extra or stale row, and exits 1 on any
- * difference.
+ * difference (2 when it cannot compare: `Cli.ts`).
  *
  * The upstream state comes from the emulator's dump when the sync points at an
  * emulator (`--expected emulator`, or `auto` with the sync's `api_base_url` set).
@@ -105,4 +105,4 @@ export const verify = Command.make("verify", { sync, expected, emulatorUrl, json
       Secrets.layer(secretKey),
       Log.layer("cli", "warn")
     ))))
-).pipe(Command.withDescription("Compare Postgres with the upstream state of a sync; exit 1 on any difference"))
+).pipe(Command.withDescription("Compare Postgres with the upstream state of a sync; exit 1 on any difference, 2 when it cannot compare"))
