@@ -1,5 +1,5 @@
 /**
- * `tributary syncs create|list|pause|resume|delete`, run as the command it is, against the
+ * `tributary syncs create|list|show|pause|resume|delete`, run as the command it is, against the
  * same syncs bucket a running replica watches: every change takes effect without a restart.
  */
 import { execFile } from "node:child_process"
@@ -36,7 +36,7 @@ const tributary = async (...args: Array<string>) => {
 const rowOf = (listing: string, sync: string) => listing.split("\n").find((line) => line.startsWith(sync))?.split(/\s+/)
 
 describe("tributary syncs", () => {
-  it("creates, lists, pauses, resumes and deletes a sync that a running replica follows", async () => {
+  it("creates, lists, shows, pauses, resumes and deletes a sync that a running replica follows", async () => {
     await h.replica("r1", { pollIntervalMs: 200 })
     const sync = Ids.SyncId.make((await tributary("syncs", "create", "--api-base-url", h.emulator.url, "--id", "cli_sync")).trim())
     expect(sync).toBe("cli_sync")
@@ -49,6 +49,17 @@ describe("tributary syncs", () => {
     const live = rowOf(listing, sync)
     expect(live?.slice(1, 5)).toStrictEqual(["stripe", "active", "live", String(total)])
     expect(live?.join(" ")).toContain("on r1")
+
+    // One sync in detail: its config without the key, its status, and progress per collection.
+    const shown = await tributary("syncs", "show", sync)
+    expect(shown).toMatch(/^phase:\s+live$/m)
+    expect(shown).toMatch(/^owner:\s+r1$/m)
+    expect(shown).toMatch(/^COLLECTION\s+RECORDS\s+PAGES\s+BACKFILL$/m)
+    expect(shown).toMatch(new RegExp(`^stripe:customer\\s+${copy.get("stripe:customer")?.size ?? "?"}\\s+\\d+\\s+done$`, "m"))
+    expect(shown).not.toContain(h.apiKey)
+    const shownJson = JSON.parse(await tributary("syncs", "show", sync, "--json")) as Record<string, unknown> & { status: { phase: string } }
+    expect(shownJson).toMatchObject({ id: sync, source: "stripe", state: "active", status: { phase: "live" } })
+    expect(shownJson).not.toHaveProperty("api_key")
 
     expect(await tributary("syncs", "pause", sync)).toContain(`paused ${sync}`)
     await h.waitForPhase(sync, ["paused"])

@@ -1,5 +1,5 @@
 /**
- * `tributary syncs create|list|pause|resume|delete`: sync configs in the `syncs` bucket,
+ * `tributary syncs create|list|show|pause|resume|delete`: sync configs in the `syncs` bucket,
  * through core's `SyncStore` (the same path the management API will take). The sync
  * service watches the bucket, so every change takes effect without a restart.
  */
@@ -10,6 +10,7 @@ import { Collection, Errors, Ids, Log, Secrets, Settings, SyncConfig, SyncStore 
 import { Config, Console, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as Help from "../internal/Help.js"
 import * as Input from "../internal/Input.js"
+import * as SyncDetails from "../internal/SyncDetails.js"
 import * as SyncsTable from "../internal/SyncsTable.js"
 import * as CliNats from "../internal/CliNats.js"
 
@@ -151,6 +152,15 @@ const list = Command.make("list", {}, () =>
   }).pipe(Effect.provide(services))
 ).pipe(Command.withDescription("List syncs: state, phase, records the backfill read (BACKFILLED), owner, ETA and lag"))
 
+const show = Command.make("show", { sync: syncId, json: Options.boolean("json").pipe(Options.withDescription("Print the sync as JSON")) }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* SyncStore.get(args.sync)
+    const status = yield* SyncStore.status(args.sync)
+    if (args.json) return yield* Console.log(JSON.stringify(SyncDetails.json(config, status), null, 2))
+    for (const line of SyncDetails.lines(config, status)) yield* Console.log(line)
+  }).pipe(Effect.provide(services))
+).pipe(Command.withDescription("Show a sync: its config (never its API key), status, and backfill progress per collection"))
+
 const setState = (verb: "pause" | "resume") =>
   Command.make(verb, { sync: syncId }, (args) =>
     SyncStore.setState(args.sync, verb === "pause" ? "paused" : "active").pipe(
@@ -166,7 +176,7 @@ const remove = Command.make("delete", { sync: syncId }, (args) =>
   )
 ).pipe(Command.withDescription("Delete a sync: its actor stops, its checkpoint and proxy credentials go; published records stay"))
 
-const commands = [create, list, setState("pause"), setState("resume"), remove] as const
+const commands = [create, list, show, setState("pause"), setState("resume"), remove] as const
 
 export const syncs = Command.make("syncs").pipe(
   Command.withDescription("Syncs: which upstream accounts are mirrored"),
