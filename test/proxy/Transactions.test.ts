@@ -229,3 +229,51 @@ describe("the NOTICE of a synced write in an extended-protocol batch outside a t
     expect(notices).toEqual([])
   })
 })
+
+/**
+ * A read-only transaction refuses writes in Postgres (25006), and the proxy refuses a
+ * synced write in one the same way, before anything reaches the API: `BEGIN READ ONLY`,
+ * `SET default_transaction_read_only` (or `SET SESSION CHARACTERISTICS AS TRANSACTION
+ * READ ONLY`, what JDBC's `setReadOnly(true)` sends), and a hot standby's sessions. The
+ * write ran through to the API before, escaping the transaction's promise.
+ */
+describe("a synced write in a read-only transaction", () => {
+  const emailsNamed = async (prefix: string) =>
+    (await fixture.api.customers.list({ limit: 100 })).data.map((c) => c.email).filter((e) => e?.startsWith(prefix))
+
+  it("is refused with 25006 as Postgres refuses it, nothing sent, and aborts the block (simple and extended protocol)", async () => {
+    const s = await session()
+    await s.client.query("begin read only")
+    const since = s.from()
+    const simple = await failure(s.client.query("insert into stripe.customers (email) values ('ro-simple@x.co')"))
+    expect(simple.code).toBe("25006")
+    expect(simple.message).toBe("cannot execute INSERT in a read-only transaction")
+    await expectAborted(s, false, since)
+
+    await s.client.query("begin transaction read only")
+    const extendedSince = s.from()
+    const extended = await failure(s.client.query("update stripe.customers set name = $1 where email = $2", ["x", "ro@x.co"]))
+    expect(extended.code).toBe("25006")
+    expect(extended.message).toBe("cannot execute UPDATE in a read-only transaction")
+    await expectAborted(s, true, extendedSince)
+
+    const multi = await failure(s.client.query("begin read only; insert into stripe.customers (email) values ('ro-multi@x.co')"))
+    expect(multi.code).toBe("25006")
+    expect((await s.client.query("rollback")).command).toBe("ROLLBACK")
+    expect(await emailsNamed("ro-")).toEqual([])
+  })
+
+  it("is refused outside a block when the session's transactions are read only, and taken once they are not", async () => {
+    const s = await session()
+    await s.client.query("set session characteristics as transaction read only")
+    const refused = await failure(s.client.query("delete from stripe.customers where email = $1", ["ro-nobody@x.co"]))
+    expect(refused.code).toBe("25006")
+    const psql = await run("psql", [fixture.stack.a.url, "-X", "-v", "ON_ERROR_STOP=1", "-c", "set default_transaction_read_only = on",
+      "-c", "insert into stripe.customers (email) values ('ro-psql@x.co')"]).catch((error: { stderr: string }) => error)
+    expect(psql.stderr).toContain("cannot execute INSERT in a read-only transaction")
+    expect(await emailsNamed("ro-")).toEqual([])
+    await s.client.query("set default_transaction_read_only = off")
+    expect((await s.client.query("insert into stripe.customers (email) values ($1) returning email", ["ro-taken@x.co"])).rows)
+      .toEqual([{ email: "ro-taken@x.co" }])
+  })
+})

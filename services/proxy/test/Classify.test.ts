@@ -103,6 +103,14 @@ describe("classification", () => {
     expect(refusal("with x as (delete from stripe.customers returning id) select * from x").code).toBe("0A000")
   })
 
+  it("refuses ALTER ROLE of the shared client role with 42501, and passes other ALTERs", () => {
+    for (const sql of ["alter role current_user password 'x'", "ALTER USER \"client\" SET statement_timeout = '1ms'", "alter group g add user u", "alter role all reset all"]) {
+      expect(refusal(sql).code).toBe("42501")
+    }
+    expect(classifier.verdict("alter table public.notes add column n int").kind).toBe("pass")
+    expect(classifier.verdict("alter user mapping for current_user server s options (set user 'x')").kind).toBe("pass")
+  })
+
   it("says what to use instead of a write inside SQL PREPARE or EXPLAIN", () => {
     const prepared = refusal("prepare p (text) as insert into stripe.customers (email) values ($1)")
     expect(prepared.code).toBe("0A000")

@@ -10,7 +10,7 @@ const bytesOf = (sql: string) => {
 /** SQL-ish text: the write words in any case, mixed with ASCII, punctuation and non-ASCII letters. */
 const part = fc.tuple(
   fc.oneof(
-    fc.constantFrom("insert", "update", "delete", "merge", "copy", "truncate", "select", "into", "stripe.customers", " ", ";", "--", "/*", "*/", "'", "ſ", "İ", "é", "€"),
+    fc.constantFrom("insert", "update", "delete", "merge", "copy", "truncate", "alter", "select", "into", "stripe.customers", " ", ";", "--", "/*", "*/", "'", "ſ", "İ", "é", "€"),
     fc.string({ maxLength: 4 }),
     fc.string({ unit: "binary", maxLength: 2 })
   ),
@@ -21,7 +21,7 @@ const sqlish = fc.array(part, { maxLength: 12 }).map((parts) => parts.join(""))
 describe("write words", () => {
   it("a plain read has none of them, a write always has one", () => {
     expect(bytesOf("SELECT abalance FROM pgbench_accounts WHERE aid = 12345;")).toBe(false)
-    for (const sql of ["INSERT INTO stripe.customers", "with x as (UpDaTe stripe.customers set name = 'a') select 1", "select 1; delete from t", "MERGE into t", "Copy t from stdin", "truncate t"]) {
+    for (const sql of ["INSERT INTO stripe.customers", "with x as (UpDaTe stripe.customers set name = 'a') select 1", "select 1; delete from t", "MERGE into t", "Copy t from stdin", "truncate t", "ALTER ROLE current_user PASSWORD 'x'"]) {
       expect(bytesOf(sql)).toBe(true)
       expect(mayWrite(sql)).toBe(true)
     }

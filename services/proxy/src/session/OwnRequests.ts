@@ -101,11 +101,13 @@ export const WRITE_SETTINGS = ["search_path", "TimeZone", "DateStyle", "Interval
 
 /**
  * What the relay asks before every write, in the same `SHOW`s: the settings set on its
- * reader connection, and `statement_timeout`, which bounds the write's wait for the API
- * (writes/StatementTimeout) and is not set on the reader (its own queries are the proxy's).
- * Postgres never reports it.
+ * reader connection; `statement_timeout`, which bounds the write's wait for the API
+ * (writes/StatementTimeout) and is not set on the reader (its own queries are the proxy's);
+ * and `transaction_read_only`, the transaction's own (`BEGIN READ ONLY`, the session's
+ * default, a hot standby), which refuses the write (writes/ReadOnly). Postgres reports
+ * neither.
  */
-export const ASKED_BEFORE_A_WRITE = [...WRITE_SETTINGS, "statement_timeout"] as const
+export const ASKED_BEFORE_A_WRITE = [...WRITE_SETTINGS, "statement_timeout", "transaction_read_only"] as const
 
 /** Never a name a client would pick: the statement and portal exist only while the proxy reads. */
 const NAME = "tributary_proxy_show"

@@ -1,9 +1,15 @@
 /**
  * Which statements the proxy must handle itself. Most SQL never reaches the parser: a
  * text with none of the words that can write (`insert`, `update`, `delete`, `merge`,
- * `copy`, `truncate`; see WriteWords) passes straight through, so does not fill the cache
+ * `copy`, `truncate`, `alter`; see WriteWords) passes straight through, so does not fill the cache
  * either (pgbench sends a new text with every query). The rest is parsed with the real
  * Postgres parser (libpg-query) and the verdict is cached by SQL text.
+ *
+ * `ALTER ROLE` (and `ALTER USER`, `ALTER GROUP`) is refused whatever it names: every
+ * session runs upstream as one client role, which Postgres lets change its own password
+ * and session defaults, and the proxy logs every session and its reader connections in
+ * with the password it was given. One credential's `ALTER ROLE current_user PASSWORD`
+ * (psql 15's `\password` sends it) would lock every sync's sessions out.
  *
  * A statement Postgres cannot parse passes through too: upstream answers with the same
  * 42601 and the cursor position.
@@ -69,6 +75,17 @@ const refuse = (message: string, hint: string, table?: { schema: string; table: 
     ...(table === undefined ? {} : { schema: table.schema, table: table.table })
   } satisfies Report
 })
+
+/** The shared client role's password and session defaults are the operator's, never a session's. */
+const refuseRoleChange: Verdict<WritePlan> = {
+  kind: "refuse",
+  report: {
+    severity: "ERROR",
+    code: "42501",
+    message: "permission denied to alter the role: every session of the proxy runs upstream as one shared role",
+    hint: "A proxy credential's password is changed with `tributary proxy credentials rotate` (or the gateway's proxy-credentials route), not with ALTER ROLE or \\password; the upstream role's password and settings are for the operator to change on Postgres itself."
+  } satisfies Report
+}
 
 /** What to do instead of a write nested in `kind`: SQL PREPARE and EXPLAIN have better answers than "run it alone". */
 const nestedWriteHint = (kind: string | undefined): string => {
@@ -172,6 +189,9 @@ export const make = (tables: SyncedTables, cacheSize = 10_000): Classifier => {
           table
         )
       }
+      case "AlterRoleStmt":
+      case "AlterRoleSetStmt":
+        return refuseRoleChange
       default:
         return { kind: "pass" }
     }

@@ -1,10 +1,11 @@
 /**
  * The words without which no statement can write: `insert`, `update`, `delete`, `merge`,
- * `copy`, `truncate`. SQL keywords are ASCII and case-insensitive, and Postgres has no
- * way to spell one otherwise (Unicode escapes exist only for identifiers and strings),
- * so a text that contains none of them, in any case, anywhere (inside words, comments or
- * strings too), cannot be a write: it needs no parsing. A text that contains one is
- * merely a candidate, for the parser to decide.
+ * `copy`, `truncate`, and `alter`, for the one write the proxy refuses outside the synced
+ * tables, `ALTER ROLE` of the client role every session shares (Classify). SQL keywords
+ * are ASCII and case-insensitive, and Postgres has no way to spell one otherwise (Unicode
+ * escapes exist only for identifiers and strings), so a text that contains none of them,
+ * in any case, anywhere (inside words, comments or strings too), cannot be a write: it
+ * needs no parsing. A text that contains one is merely a candidate, for the parser to decide.
  *
  * Two forms of the same test: on a string, and on the raw bytes of a message, which the
  * relay's hot path checks without decoding them. The byte form looks at ASCII bytes only;
@@ -12,7 +13,7 @@
  * an ASCII byte of the message, so both answer alike.
  */
 
-const WORDS = ["insert", "update", "delete", "merge", "copy", "truncate"] as const
+const WORDS = ["insert", "update", "delete", "merge", "copy", "truncate", "alter"] as const
 
 const MAY_WRITE = new RegExp(WORDS.join("|"), "i")
 

@@ -189,13 +189,35 @@ export const tooManyRows = (table: SyncedTable, limit: number, action: string): 
   table: table.table
 })
 
-/** A Postgres error from the proxy's own queries (a user's expression that fails), passed on. */
+/** Five digits or upper-case letters: what an ErrorResponse's code must be. */
+const SQLSTATE = /^[0-9A-Z]{5}$/
+
+/**
+ * A Postgres error from the proxy's own queries before the API call (a user's expression
+ * that fails), passed on with its code. When it is the proxy's connection that failed,
+ * not the statement (Postgres refused to open it, `53300` at max_connections or the role's
+ * CONNECTION LIMIT, or ended it: a FATAL; or it could not be reached: a Node error such as
+ * ECONNREFUSED, whose code is no SQLSTATE), the message says whose connection it was and
+ * that nothing was sent: the client's own session is fine, and Postgres' bare message
+ * would read as if it were not.
+ */
 export const fromDatabase = (error: unknown): Report => {
-  const fields = error as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown }
+  const fields = error as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown; severity?: unknown }
+  const message = typeof fields.message === "string" ? fields.message : String(error)
+  const code = typeof fields.code === "string" && SQLSTATE.test(fields.code) ? fields.code : undefined
+  if (fields.severity === "FATAL" || (typeof fields.code === "string" && code === undefined)) {
+    return {
+      severity: "ERROR",
+      code: code ?? "08001",
+      message: `the proxy could not use its own connection to Postgres for this write: ${message}`,
+      ...(typeof fields.detail === "string" ? { detail: fields.detail } : {}),
+      hint: "Nothing was sent to the API, and your session is fine: retry the write when Postgres takes connections again."
+    }
+  }
   return {
     severity: "ERROR",
-    code: typeof fields.code === "string" ? fields.code : "XX000",
-    message: typeof fields.message === "string" ? fields.message : String(error),
+    code: code ?? "XX000",
+    message,
     ...(typeof fields.detail === "string" ? { detail: fields.detail } : {}),
     ...(typeof fields.hint === "string" ? { hint: fields.hint } : {})
   }

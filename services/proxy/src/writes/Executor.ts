@@ -33,6 +33,7 @@ import * as Results from "./Results.js"
 import type { Queryable } from "./Results.js"
 import * as Send from "./Send.js"
 import * as SendFunctions from "./SendFunctions.js"
+import * as ReadOnly from "./ReadOnly.js"
 import * as SessionText from "./SessionText.js"
 import * as StatementTimeout from "./StatementTimeout.js"
 
@@ -108,8 +109,8 @@ export const make = (deps: ExecutorDeps) => {
     const plan = request.write
     const table = plan.relation.table
     const qualified = `${table.schema}.${table.table}`
-    const unreadable = SessionText.refusal(request.sessionParameters)
-    if (unreadable !== undefined) return { ok: false, report: { ...unreadable, schema: table.schema, table: table.table } }
+    const unwritable = ReadOnly.refusal(request.sessionParameters, plan.action) ?? SessionText.refusal(request.sessionParameters)
+    if (unwritable !== undefined) return { ok: false, report: { ...unwritable, schema: table.schema, table: table.table } }
     // The user's expressions (VALUES, SET, WHERE, FROM/USING, RETURNING) run on the readers'
     // connections, logged in as the client role: with the client's privileges, never the owner's.
     const asClient = <A>(work: (client: Queryable) => Promise<A>, cancelable?: AbortSignal) =>
