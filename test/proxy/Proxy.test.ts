@@ -73,6 +73,17 @@ describe("reads and sessions", () => {
     expect((await client.query("select 3 as ok")).rows).toEqual([{ ok: 3 }])
   })
 
+  it("hands out the upstream backend's process id, as pg_backend_pid() and notifications name it", async () => {
+    // Clients tell their own NOTIFYs from others' by this id (the Postgres docs suggest it).
+    const client = await connect(stack.a.url)
+    const { processID } = client as unknown as { processID: number }
+    expect((await client.query("select pg_backend_pid() as pid")).rows[0].pid).toBe(processID)
+    const notified = new Promise<number>((resolve) => client.once("notification", (n) => resolve(n.processId)))
+    await client.query("listen own_pid")
+    await client.query("notify own_pid")
+    expect(await notified).toBe(processID)
+  })
+
   it("maps CancelRequest to the upstream backend", async () => {
     const client = await connect(stack.a.url)
     const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }

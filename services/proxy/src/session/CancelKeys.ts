@@ -22,8 +22,14 @@ interface Entry {
 export class CancelKeys {
   private readonly entries = new Map<number, Entry>()
 
+  /**
+   * The key of a new session: the upstream backend's process id, which `pg_backend_pid()` and
+   * notifications name too (clients tell their own NOTIFYs by it), unique on the upstream server
+   * and so across every worker and replica in front of it; a random one should it be held here
+   * still. The secret is the proxy's own: the upstream one never leaves the proxy.
+   */
   register(target: UpstreamTarget, upstreamProcessId: number, upstreamSecret: number, write: WriteCancel) {
-    let processId = randomInt(1, 2 ** 31 - 1)
+    let processId = upstreamProcessId
     while (this.entries.has(processId)) processId = randomInt(1, 2 ** 31 - 1)
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1)
     this.entries.set(processId, { secret, upstreamProcessId, upstreamSecret, target, write })
