@@ -78,7 +78,7 @@ describe("start-up configuration", () => {
       TRIBUTARY_SECRET_KEY: "short-secret",
       TRIBUTARY_TABLES: "{"
     }, "verify", "--sync", "sync_1")
-    Startup.expectRefused(result, ["NATS_URL", "POSTGRES_URL", "SECRET_KEY", "TABLES"], ["hunter2", "short-secret"])
+    Startup.expectRefused(result, ["NATS_URL", "POSTGRES_URL", "SECRET_KEY", "TABLES"], ["hunter2", "short-secret"], 2)
   })
 
   it.effect("a missing required value is named", () =>

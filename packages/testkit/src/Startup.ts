@@ -19,9 +19,11 @@ export const run = (main: string, env: Record<string, string>, ...args: Readonly
 export const expectRefused = (
   result: Child.Result,
   variables: ReadonlyArray<string>,
-  secrets: ReadonlyArray<string> = []
+  secrets: ReadonlyArray<string> = [],
+  /** 1, or the code the command exits with when it cannot run (`verify`: 2). */
+  exitCode = 1
 ): void => {
-  expect(result.status, result.stderr).toBe(1)
+  expect(result.status, result.stderr).toBe(exitCode)
   expect(result.stderr).toMatch(/^invalid configuration: /)
   expect(result.stderr.split("invalid configuration").length, result.stderr).toBe(2)
   for (const name of variables) expect(result.stderr).toContain(`TRIBUTARY_${name}`)
