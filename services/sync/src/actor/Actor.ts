@@ -19,6 +19,7 @@ import { Metrics } from "../Metrics.js"
 import * as Records from "../publish/Records.js"
 import { SyncSettingsTag } from "../Settings.js"
 import * as Checkpoint from "../state/Checkpoint.js"
+import * as Coverage from "../state/Coverage.js"
 import * as Milestones from "../state/Milestones.js"
 import * as SyncLog from "../state/SyncLog.js"
 import * as Apply from "./Apply.js"
@@ -253,7 +254,7 @@ export const run = (input: Input) =>
             const saved = yield* store.current
             const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
             const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, budget, live: publisher.live }, initial, connection.backfill.plan(selected))
-            yield* store.save({ ...done, feed: cursor })
+            yield* store.save({ ...done, feed: cursor, collections: selected })
             yield* SyncLog.append(sync, {
               _tag: "backfill_complete",
               at: new Date().toISOString(),
@@ -267,11 +268,31 @@ export const run = (input: Input) =>
           }
           case "FollowChanges": {
             const generation = plan.generation
-            if ((yield* status.state).phase === "pending") yield* status.move("resume_events")
             const saved = yield* store.current
             const cursor = Option.isSome(saved) && saved.value.generation === generation && saved.value.feed !== null && saved.value.feed !== undefined
               ? saved.value.feed as Connector.Json
               : plan.cursor as Connector.Json
+            const covered = Coverage.covered(saved, milestones, generation)
+            const added = Coverage.missing(covered, selected)
+            if (added.length > 0) {
+              // Collections added since the backfill (or removed and added again) were never
+              // listed, or not followed for a while: the feed cannot complete their copy.
+              yield* Effect.logInfo(
+                `sync ${sync}: ${added.join(", ")} not backfilled yet (added to the sync since its backfill); backfilling ` +
+                  `what they need, then replaying the changes from the sync's feed cursor`
+              )
+              yield* store.save(Coverage.widened(saved, generation, covered, selected, connection.backfill.plan(selected), cursor))
+              yield* SyncLog.append(sync, { _tag: "backfill_started", at: new Date().toISOString(), generation, cursor, collections: selected })
+              plan = { _tag: "ResumeBackfill", generation, cursor }
+              break
+            }
+            // A collection removed is no longer followed: added again, it is backfilled again.
+            const followed = covered.filter((collection) => selected.some((c) => c === collection))
+            if (Option.isNone(saved) || saved.value.generation !== generation || saved.value.collections?.length !== followed.length) {
+              const base = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
+              yield* store.save({ ...base, collections: followed })
+            }
+            if ((yield* status.state).phase === "pending") yield* status.move("resume_events")
             const expired = yield* Effect.flip(ChangeLoop.run(loopOptions, generation, cursor, plan.caughtUp)).pipe(
               Effect.flatMap((error) => error._tag === "FeedExpired" ? Effect.succeed(error) : Effect.fail(error))
             )
