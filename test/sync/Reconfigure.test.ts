@@ -1,7 +1,8 @@
 /**
  * A live sync whose collections change: a collection added is backfilled (and then followed),
  * the others are not listed again; one removed and added again is backfilled again, so what
- * changed while it was not followed arrives.
+ * changed while it was not followed arrives. A new `external_id` or `metadata` reaches every
+ * record, not only those that change upstream afterwards.
  */
 import { Collection, SyncStore } from "@tributary/core"
 import type { Ids } from "@tributary/core"
@@ -30,7 +31,7 @@ const reconfigured = async (sync: Ids.SyncId, changes: number) => {
   await h.waitForPhase(sync, ["live"])
 }
 
-describe("a live sync's collections change", () => {
+describe("a live sync reconfigured", () => {
   it("backfills a collection added, and one removed and added again", async () => {
     await h.replica("r1", { pollIntervalMs: 200 })
     const sync = await h.createSync({ collections: [customers] })
@@ -64,4 +65,32 @@ describe("a live sync's collections change", () => {
     const copy = await Eventually.exactCopy(h, sync.id, 60_000, [customers, products])
     expect(copy.get(products)?.get(product)?.data.name).toBe("Renamed While Removed")
   }, 180_000)
+
+  it("publishes every record again with the sync's new external_id and metadata", async () => {
+    await h.replica("r2", { pollIntervalMs: 200 })
+    const sync = await h.createSync({ collections: [customers], external_id: "before" })
+    await h.waitForPhase(sync.id, ["live"])
+    const before = await Eventually.exactCopy(h, sync.id, 60_000, [customers])
+    // A tombstone carries the sync too (a soft-deleted row keeps its sync columns).
+    const deleted = [...(before.get(customers)?.keys() ?? [])][0] ?? ""
+    await Api.call(h, "DELETE", `/v1/customers/${deleted}`)
+    await Fixtures.waitFor("the delete", async () =>
+      (await h.records(sync.id)).byCollection.get(customers)?.get(deleted)?.deleted === true ? true : undefined, { timeoutMs: 30_000 })
+    const published = await h.records(sync.id)
+
+    await h.run(SyncStore.change(sync.id, { external_id: "acct-42", metadata: { tenant: "t1" } }))
+    const after = await Fixtures.waitFor("every record with the new external_id and metadata", async () => {
+      const { byCollection } = await h.records(sync.id)
+      const records = [...(byCollection.get(customers)?.values() ?? [])]
+      return records.every((r) => r.sync.external_id === "acct-42" && JSON.stringify(r.sync.metadata) === `{"tenant":"t1"}`) ? byCollection : undefined
+    }, { timeoutMs: 30_000, intervalMs: 200 })
+    for (const [id, record] of after.get(customers) ?? []) {
+      const old = published.byCollection.get(customers)?.get(id)
+      // The same data and deleted flag, as a newer version (the sink's guard takes it).
+      expect(record.data).toStrictEqual(old?.data)
+      expect(record.deleted).toBe(old?.deleted)
+      expect(record.updated_idx).toBeGreaterThan(old?.updated_idx ?? Infinity)
+    }
+    await h.waitForPhase(sync.id, ["live"])
+  }, 120_000)
 })

@@ -207,6 +207,28 @@ export const run = (input: Input) =>
       publishConcurrency: settings.publishConcurrency
     })
 
+    /**
+     * Records carry the sync's `external_id` and `metadata` (for the tables' `sync_external_id`
+     * and `sync_metadata`): changed by the operator, they are the sync's for every record, not
+     * only those that change upstream from now on. So when the checkpoint does not say the
+     * records carry this config's, they are published again with it (from `RECORDS`, without
+     * asking the upstream), then the checkpoint says so; killed meanwhile, the next actor goes on
+     * (the records already restamped carry it).
+     */
+    const stamp = JSON.stringify({ external_id: config.external_id, metadata: config.metadata })
+    const restampIfChanged = (loaded: number, store: Checkpoint.Store) =>
+      Effect.gen(function*() {
+        const saved = yield* store.current
+        if (Option.isSome(saved) && saved.value.sync_stamp === stamp) return
+        if (loaded > 0) {
+          const restamped = yield* publisher.restamp
+          if (restamped > 0) {
+            yield* Effect.logInfo(`sync ${sync}: published ${restamped} records again with the sync's new external_id and metadata`)
+          }
+        }
+        if (Option.isSome(saved)) yield* store.save({ ...saved.value, sync_stamp: stamp })
+      })
+
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
     const body = (n: number) => Effect.gen(function*() {
       const milestones = yield* milestonesOf(config)
@@ -230,6 +252,7 @@ export const run = (input: Input) =>
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
+      yield* restampIfChanged(loaded, store)
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
       )
@@ -254,7 +277,7 @@ export const run = (input: Input) =>
             const saved = yield* store.current
             const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
             const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, budget, live: publisher.live }, initial, connection.backfill.plan(selected))
-            yield* store.save({ ...done, feed: cursor, collections: selected })
+            yield* store.save({ ...done, feed: cursor, collections: selected, sync_stamp: stamp })
             yield* SyncLog.append(sync, {
               _tag: "backfill_complete",
               at: new Date().toISOString(),

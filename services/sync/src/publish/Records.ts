@@ -46,7 +46,28 @@ export interface Publisher {
   readonly size: () => number
   /** Every record published and not deleted, last stored before `before` (epoch ms). */
   readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
+  /**
+   * Publish again every record of the sync (tombstones too) whose last version carries another
+   * `sync` than this publisher's (the operator changed its `external_id` or `metadata`): the same
+   * data as a new version, without asking the upstream. Returns how many.
+   */
+  readonly restamp: Effect.Effect<number, Errors.NatsError>
 }
+
+/** A record's body as stored on `RECORDS`: what a restamp reads back. */
+interface StoredRecord {
+  readonly collection_id: Collection.CollectionId
+  readonly upstream_id: string
+  readonly sync: unknown
+  readonly deleted: boolean
+  readonly upstream_created_at: string | null
+  readonly data: unknown
+}
+
+const isStoredRecord = (body: unknown): body is StoredRecord =>
+  typeof body === "object" && body !== null && "collection_id" in body && typeof body.collection_id === "string" &&
+  "upstream_id" in body && typeof body.upstream_id === "string" && "deleted" in body && typeof body.deleted === "boolean" &&
+  "data" in body && typeof body.data === "object" && body.data !== null
 
 export interface Options {
   readonly sync: CoreRecord.SyncRef
@@ -302,5 +323,96 @@ export const make = (options: Options) =>
         return parsed._tag === "Right" ? [{ collection: parsed.right.collection, upstreamId: parsed.right.upstreamId }] : []
       })
 
-    return { load, apply, applyAll, size: () => cache.size, live } satisfies Publisher
+    const syncJson = JSON.stringify(options.sync)
+
+    /** A record's last message, as a restamp reads it (from the stream's consumer, or a direct get). */
+    interface LastVersion {
+      readonly seq: number
+      readonly header: MsgHdrs | undefined
+      readonly storedAt: number
+      readonly body: unknown
+    }
+    const lastVersion = async (subject: string): Promise<LastVersion | null> => {
+      const message = await lastMessage(subject)
+      return message === null ? null : { seq: message.seq, header: message.header, storedAt: message.time.getTime(), body: message.json() }
+    }
+
+    /** Publish the record again as it is, with this publisher's `sync`; false when it carries it already. */
+    const restampLocked = async (subject: string, first: LastVersion): Promise<boolean> => {
+      let last: LastVersion | null = first
+      for (let attempt = 1; last !== null; attempt++) {
+        const { body } = last
+        if (!isStoredRecord(body) || JSON.stringify(body.sync) === syncJson) return false
+        const published = publishedFrom(last.seq, last.header, last.storedAt)
+        const observation: Connector.Observation = {
+          collection: body.collection_id,
+          upstreamId: body.upstream_id,
+          deleted: body.deleted,
+          data: body.data as Readonly<Record<string, unknown>>,
+          createdAt: body.upstream_created_at === null ? null : Date.parse(body.upstream_created_at),
+          version: published.version,
+          origin: "read"
+        }
+        const updatedIdx = Ordering.nextUpdatedIdx(published, published.version)
+        const built = bodies.build({
+          recordId: CoreRecord.recordIdFor(syncId, body.collection_id, body.upstream_id),
+          observation,
+          data: Buffer.from(JSON.stringify(body.data)),
+          contentHash: published.contentHash,
+          updatedIdx,
+          action: body.deleted ? "deleted" : "updated",
+          expectedLastSequence: last.seq
+        })
+        await publisher.publish(changeSubjectOf(subject), built.change, built.changeHeaders).catch((error: unknown) => {
+          throw new Failed(`publish the change of ${subject}`, error)
+        })
+        try {
+          const ack = await publisher.publish(subject, built.record, built.recordHeaders)
+          // Stored when it was, for the backfill's reconciliation: the upstream was not read.
+          cache.set(subject, { ...published, seq: ack.seq, updatedIdx, changeId: undefined, publishedAt: Date.now() })
+          return true
+        } catch (error) {
+          if (!isWrongLastSequence(error) || attempt >= CAS_ATTEMPTS) throw new Failed(`publish ${subject}`, error)
+          last = await lastVersion(subject)
+        }
+      }
+      cache.delete(subject)
+      return false
+    }
+
+    const restamp = Effect.gen(function*() {
+      const stream = ns.streams.records
+      const info = yield* Nats.request(client, "read the sync's records", () =>
+        jsm.consumers.add(stream, {
+          filter_subject: `${ns.root}.records.${syncId}.>`,
+          deliver_policy: DeliverPolicy.LastPerSubject,
+          ack_policy: AckPolicy.None,
+          inactive_threshold: 30_000_000_000
+        }))
+      return yield* Effect.tryPromise({
+        try: async () => {
+          let restamped = 0
+          try {
+            let remaining = info.num_pending
+            const consumer = js.consumers.getConsumerFromInfo(info)
+            while (remaining > 0) {
+              const batch = await consumer.fetch({ max_messages: Math.min(remaining, 1000), expires: 5000 })
+              const pending: Array<Promise<boolean>> = []
+              for await (const message of batch) {
+                remaining--
+                const last = { seq: message.seq, header: message.headers, storedAt: message.info.timestampNanos / 1e6, body: message.json() }
+                pending.push(lock.run(message.subject, () => restampLocked(message.subject, last)))
+              }
+              restamped += (await Promise.all(pending)).filter(Boolean).length
+            }
+          } finally {
+            await jsm.consumers.delete(stream, info.name).catch(() => undefined)
+          }
+          return restamped
+        },
+        catch: toNatsError
+      })
+    })
+
+    return { load, apply, applyAll, size: () => cache.size, live, restamp } satisfies Publisher
   })

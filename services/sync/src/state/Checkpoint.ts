@@ -35,6 +35,11 @@ export const Checkpoint = Schema.Struct({
    * those it already followed. Absent: those of the generation's last `backfill_started`.
    */
   collections: Schema.optional(Schema.Array(Schema.String)),
+  /**
+   * The sync's `external_id` and `metadata` (as JSON) that every record on `RECORDS` carries, once
+   * a backfill or a restamp published them all with it; absent: not known (older checkpoints).
+   */
+  sync_stamp: Schema.optional(Schema.String),
   updated_at: Schema.String
 })
 export type Checkpoint = typeof Checkpoint.Type
