@@ -192,7 +192,7 @@ export const run = (input: Input) =>
       account: config.account,
       apiBaseUrl: config.api_base_url,
       collections: selected,
-      requests: Requests.make(sync, budget, metrics)
+      requests: Requests.make(sync, budget, metrics, status.setUpstreamTrouble)
     })
     const publisher = yield* Records.make({
       sync: { id: sync, external_id: config.external_id, metadata: config.metadata },
