@@ -19,6 +19,7 @@ import * as AckPublisher from "./AckPublisher.js"
 import * as KeyedLock from "./KeyedLock.js"
 import * as Ordering from "./Ordering.js"
 import * as RecordBody from "./RecordBody.js"
+import * as Restamp from "./Restamp.js"
 
 export type Outcome =
   | { readonly _tag: "Published"; readonly action: "created" | "updated" | "deleted" }
@@ -53,21 +54,6 @@ export interface Publisher {
    */
   readonly restamp: Effect.Effect<number, Errors.NatsError>
 }
-
-/** A record's body as stored on `RECORDS`: what a restamp reads back. */
-interface StoredRecord {
-  readonly collection_id: Collection.CollectionId
-  readonly upstream_id: string
-  readonly sync: unknown
-  readonly deleted: boolean
-  readonly upstream_created_at: string | null
-  readonly data: unknown
-}
-
-const isStoredRecord = (body: unknown): body is StoredRecord =>
-  typeof body === "object" && body !== null && "collection_id" in body && typeof body.collection_id === "string" &&
-  "upstream_id" in body && typeof body.upstream_id === "string" && "deleted" in body && typeof body.deleted === "boolean" &&
-  "data" in body && typeof body.data === "object" && body.data !== null
 
 export interface Options {
   readonly sync: CoreRecord.SyncRef
@@ -341,18 +327,10 @@ export const make = (options: Options) =>
     const restampLocked = async (subject: string, first: LastVersion): Promise<boolean> => {
       let last: LastVersion | null = first
       for (let attempt = 1; last !== null; attempt++) {
-        const { body } = last
-        if (!isStoredRecord(body) || JSON.stringify(body.sync) === syncJson) return false
+        const body = Restamp.stale(last.body, syncJson)
+        if (body === undefined) return false
         const published = publishedFrom(last.seq, last.header, last.storedAt)
-        const observation: Connector.Observation = {
-          collection: body.collection_id,
-          upstreamId: body.upstream_id,
-          deleted: body.deleted,
-          data: body.data as Readonly<Record<string, unknown>>,
-          createdAt: body.upstream_created_at === null ? null : Date.parse(body.upstream_created_at),
-          version: published.version,
-          origin: "read"
-        }
+        const observation = Restamp.observationOf(body, published.version)
         const updatedIdx = Ordering.nextUpdatedIdx(published, published.version)
         const built = bodies.build({
           recordId: CoreRecord.recordIdFor(syncId, body.collection_id, body.upstream_id),

@@ -48,7 +48,8 @@ export const widened = (
   const isKept = (collection: string) => kept.includes(collection)
   const carried = Object.fromEntries(items.flatMap((item) => {
     const state = base.items[item.key]
-    const stays = state !== undefined && state.done && item.collections.filter((c) => selected.includes(c)).every(isKept)
+    const fills = item.collections.filter((c) => selected.includes(c))
+    const stays = state !== undefined && state.done && fills.length > 0 && fills.every(isKept)
     return stays ? [[item.key, state] as const] : []
   }))
   const runAgain = new Set<string>(items.filter((item) => carried[item.key] === undefined).flatMap((item) => item.collections))
