@@ -10,7 +10,7 @@
  * then read back with a direct get (`last_by_subj`) and the decision is made again.
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
-import type { StoredMsg } from "@nats-io/jetstream"
+import type { JsMsg, StoredMsg } from "@nats-io/jetstream"
 import type { MsgHdrs } from "@nats-io/transport-node"
 import { Headers, Nats, Record as CoreRecord, Subjects } from "@tributary/core"
 import type { Collection, Connector, Errors, Ids } from "@tributary/core"
@@ -97,40 +97,58 @@ export const make = (options: Options) =>
     const eventsRoot = `${ns.root}.events.`
     const changeSubjectOf = (recordSubject: string) => eventsRoot + recordSubject.slice(recordsRoot.length)
 
-    const load = Effect.gen(function*() {
-      const stream = ns.streams.records
-      const info = yield* Nats.request(client, "read the sync's records", () =>
-        jsm.consumers.add(stream, {
-          filter_subject: `${ns.root}.records.${syncId}.>`,
-          deliver_policy: DeliverPolicy.LastPerSubject,
-          ack_policy: AckPolicy.None,
-          headers_only: true,
-          inactive_threshold: 30_000_000_000
-        }))
-      yield* Nats.request(client, "read the sync's records", async () => {
-        try {
-          let remaining = info.num_pending
-          const consumer = js.consumers.getConsumerFromInfo(info)
-          while (remaining > 0) {
-            const batch = await consumer.fetch({ max_messages: Math.min(remaining, 10_000), expires: 5000 })
-            for await (const message of batch) {
-              remaining--
-              cache.set(message.subject, publishedFrom(message.seq, message.headers, message.info.timestampNanos / 1e6))
-            }
-          }
-        } finally {
-          await jsm.consumers.delete(stream, info.name).catch(() => undefined)
-        }
-      })
-      return cache.size
-    })
-
     /** A NATS operation that failed, named for the error the Effect boundary reports. */
     class Failed extends Error {
       constructor(readonly operation: string, override readonly cause: unknown) {
         super(operation)
       }
     }
+
+    /**
+     * The last message of every record of the sync, through a consumer of its own (deleted
+     * after), handed to `each` a batch at a time: headers only for the version cache, bodies
+     * too for a restamp.
+     */
+    const forEachLast = (headersOnly: boolean, maxBatch: number, each: (batch: ReadonlyArray<JsMsg>) => Promise<void>) =>
+      Effect.gen(function*() {
+        const stream = ns.streams.records
+        const operation = "read the sync's records"
+        const info = yield* Nats.request(client, operation, () =>
+          jsm.consumers.add(stream, {
+            filter_subject: `${ns.root}.records.${syncId}.>`,
+            deliver_policy: DeliverPolicy.LastPerSubject,
+            ack_policy: AckPolicy.None,
+            ...(headersOnly ? { headers_only: true } : {}),
+            inactive_threshold: 30_000_000_000
+          }))
+        yield* Effect.tryPromise({
+          try: () => Nats.whenConnected(client, async () => {
+            try {
+              let remaining = info.num_pending
+              const consumer = js.consumers.getConsumerFromInfo(info)
+              while (remaining > 0) {
+                const batch: Array<JsMsg> = []
+                for await (const message of await consumer.fetch({ max_messages: Math.min(remaining, maxBatch), expires: 5000 })) {
+                  remaining--
+                  batch.push(message)
+                }
+                await each(batch)
+              }
+            } finally {
+              await jsm.consumers.delete(stream, info.name).catch(() => undefined)
+            }
+          }),
+          catch: (error) => error instanceof Failed ? Nats.toNatsError(error.operation)(error.cause) : Nats.toNatsError(operation)(error)
+        })
+      })
+
+    const load = Effect.andThen(
+      forEachLast(true, 10_000, async (batch) => {
+        for (const message of batch) cache.set(message.subject, publishedFrom(message.seq, message.headers, message.info.timestampNanos / 1e6))
+      }),
+      () => cache.size
+    )
+
     const guarded = async <A>(operation: string, run: () => Promise<A>): Promise<A> => {
       try {
         return await run()
@@ -358,38 +376,18 @@ export const make = (options: Options) =>
       return false
     }
 
-    const restamp = Effect.gen(function*() {
-      const stream = ns.streams.records
-      const info = yield* Nats.request(client, "read the sync's records", () =>
-        jsm.consumers.add(stream, {
-          filter_subject: `${ns.root}.records.${syncId}.>`,
-          deliver_policy: DeliverPolicy.LastPerSubject,
-          ack_policy: AckPolicy.None,
-          inactive_threshold: 30_000_000_000
-        }))
-      return yield* Effect.tryPromise({
-        try: async () => {
-          let restamped = 0
-          try {
-            let remaining = info.num_pending
-            const consumer = js.consumers.getConsumerFromInfo(info)
-            while (remaining > 0) {
-              const batch = await consumer.fetch({ max_messages: Math.min(remaining, 1000), expires: 5000 })
-              const pending: Array<Promise<boolean>> = []
-              for await (const message of batch) {
-                remaining--
-                const last = { seq: message.seq, header: message.headers, storedAt: message.info.timestampNanos / 1e6, body: message.json() }
-                pending.push(lock.run(message.subject, () => restampLocked(message.subject, last)))
-              }
-              restamped += (await Promise.all(pending)).filter(Boolean).length
-            }
-          } finally {
-            await jsm.consumers.delete(stream, info.name).catch(() => undefined)
-          }
-          return restamped
-        },
-        catch: toNatsError
-      })
+    const restamp = Effect.suspend(() => {
+      let restamped = 0
+      return Effect.andThen(
+        forEachLast(false, 1000, async (batch) => {
+          const done = await Promise.all(batch.map((message) => {
+            const last = { seq: message.seq, header: message.headers, storedAt: message.info.timestampNanos / 1e6, body: message.json() }
+            return lock.run(message.subject, () => restampLocked(message.subject, last))
+          }))
+          restamped += done.filter(Boolean).length
+        }),
+        () => restamped
+      )
     })
 
     return { load, apply, applyAll, size: () => cache.size, live, restamp } satisfies Publisher
