@@ -216,7 +216,7 @@ export const run = (input: Input) =>
      * (the records already restamped carry it).
      */
     const stamp = JSON.stringify({ external_id: config.external_id, metadata: config.metadata })
-    const restampIfChanged = (loaded: number, store: Checkpoint.Store) =>
+    const restampIfChanged = (loaded: number, store: Checkpoint.Store, generation: number) =>
       Effect.gen(function*() {
         const saved = yield* store.current
         if (Option.isSome(saved) && saved.value.sync_stamp === stamp) return
@@ -226,7 +226,10 @@ export const run = (input: Input) =>
             yield* Effect.logInfo(`sync ${sync}: published ${restamped} records again with the sync's new external_id and metadata`)
           }
         }
-        if (Option.isSome(saved)) yield* store.save({ ...saved.value, sync_stamp: stamp })
+        // Without a checkpoint (none yet, or lost) an empty one of the generation says it: the
+        // backfill and the change loop would start from one anyway.
+        const base = Option.isSome(saved) ? saved.value : Checkpoint.empty(generation)
+        yield* store.save({ ...base, sync_stamp: stamp })
       })
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
@@ -252,7 +255,7 @@ export const run = (input: Input) =>
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
-      yield* restampIfChanged(loaded, store)
+      yield* restampIfChanged(loaded, store, plan.generation)
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
       )
