@@ -82,4 +82,25 @@ describe("upstream faults", () => {
     expect(stuck.reason).toMatch(/resuming in|retrying/)
     await h.run(SyncStore.remove(sync.id))
   }, 60_000)
+
+  it("says in its status that the upstream does not answer while it retries, and no more once it does", async () => {
+    // Every request answered 503, as during an outage (or an api_base_url nothing listens on).
+    await h.admin.faults({ errorRate5xx: 1, errorStatus: 503 })
+    try {
+      const sync = await h.createSync()
+      await h.replica("r5")
+      const stuck = await Fixtures.waitFor("the outage in the status", async () => {
+        const status = await h.status(sync.id)
+        return status?.reason?.includes("unavailable (HTTP 503)") === true ? status : undefined
+      }, { timeoutMs: 30_000, intervalMs: 100 })
+      expect(stuck.phase).toBe("pending")
+      expect(stuck.reason).toMatch(/retrying/)
+      await h.admin.resetFaults()
+      const live = await h.waitForPhase(sync.id, ["live"], 60_000)
+      expect(live.reason).toBeUndefined()
+      await h.run(SyncStore.remove(sync.id))
+    } finally {
+      await h.admin.resetFaults()
+    }
+  }, 120_000)
 })

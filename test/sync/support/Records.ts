@@ -10,6 +10,7 @@ export interface Published {
   readonly id: string
   readonly upstream_id: string
   readonly collection_id: string
+  readonly sync: { readonly id: string; readonly external_id: string | null; readonly metadata: Record<string, unknown> }
   readonly deleted: boolean
   readonly updated_idx: number
   readonly upstream_updated_at: string | null

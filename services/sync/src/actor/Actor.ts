@@ -19,6 +19,7 @@ import { Metrics } from "../Metrics.js"
 import * as Records from "../publish/Records.js"
 import { SyncSettingsTag } from "../Settings.js"
 import * as Checkpoint from "../state/Checkpoint.js"
+import * as Coverage from "../state/Coverage.js"
 import * as Milestones from "../state/Milestones.js"
 import * as SyncLog from "../state/SyncLog.js"
 import * as Apply from "./Apply.js"
@@ -191,7 +192,7 @@ export const run = (input: Input) =>
       account: config.account,
       apiBaseUrl: config.api_base_url,
       collections: selected,
-      requests: Requests.make(sync, budget, metrics)
+      requests: Requests.make(sync, budget, metrics, status.setUpstreamTrouble)
     })
     const publisher = yield* Records.make({
       sync: { id: sync, external_id: config.external_id, metadata: config.metadata },
@@ -205,6 +206,31 @@ export const run = (input: Input) =>
       metrics,
       publishConcurrency: settings.publishConcurrency
     })
+
+    /**
+     * Records carry the sync's `external_id` and `metadata` (for the tables' `sync_external_id`
+     * and `sync_metadata`): changed by the operator, they are the sync's for every record, not
+     * only those that change upstream from now on. So when the checkpoint does not say the
+     * records carry this config's, they are published again with it (from `RECORDS`, without
+     * asking the upstream), then the checkpoint says so; killed meanwhile, the next actor goes on
+     * (the records already restamped carry it).
+     */
+    const stamp = JSON.stringify({ external_id: config.external_id, metadata: config.metadata })
+    const restampIfChanged = (loaded: number, store: Checkpoint.Store, generation: number) =>
+      Effect.gen(function*() {
+        const saved = yield* store.current
+        if (Option.isSome(saved) && saved.value.sync_stamp === stamp) return
+        if (loaded > 0) {
+          const restamped = yield* publisher.restamp
+          if (restamped > 0) {
+            yield* Effect.logInfo(`sync ${sync}: published ${restamped} records again with the sync's new external_id and metadata`)
+          }
+        }
+        // Without a checkpoint (none yet, or lost) an empty one of the generation says it: the
+        // backfill and the change loop would start from one anyway.
+        const base = Option.isSome(saved) ? saved.value : Checkpoint.empty(generation)
+        yield* store.save({ ...base, sync_stamp: stamp })
+      })
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
     const body = (n: number) => Effect.gen(function*() {
@@ -229,6 +255,7 @@ export const run = (input: Input) =>
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
+      yield* restampIfChanged(loaded, store, plan.generation)
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
       )
@@ -253,7 +280,7 @@ export const run = (input: Input) =>
             const saved = yield* store.current
             const initial = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
             const done = yield* Backfill.run({ sync, connection, applier, store, status, metrics, budget, live: publisher.live }, initial, connection.backfill.plan(selected))
-            yield* store.save({ ...done, feed: cursor })
+            yield* store.save({ ...done, feed: cursor, collections: selected, sync_stamp: stamp })
             yield* SyncLog.append(sync, {
               _tag: "backfill_complete",
               at: new Date().toISOString(),
@@ -267,11 +294,31 @@ export const run = (input: Input) =>
           }
           case "FollowChanges": {
             const generation = plan.generation
-            if ((yield* status.state).phase === "pending") yield* status.move("resume_events")
             const saved = yield* store.current
             const cursor = Option.isSome(saved) && saved.value.generation === generation && saved.value.feed !== null && saved.value.feed !== undefined
               ? saved.value.feed as Connector.Json
               : plan.cursor as Connector.Json
+            const covered = Coverage.covered(saved, milestones, generation)
+            const added = Coverage.missing(covered, selected)
+            if (added.length > 0) {
+              // Collections added since the backfill (or removed and added again) were never
+              // listed, or not followed for a while: the feed cannot complete their copy.
+              yield* Effect.logInfo(
+                `sync ${sync}: ${added.join(", ")} not backfilled yet (added to the sync since its backfill); backfilling ` +
+                  `what they need, then replaying the changes from the sync's feed cursor`
+              )
+              yield* store.save(Coverage.widened(saved, generation, covered, selected, connection.backfill.plan(selected), cursor))
+              yield* SyncLog.append(sync, { _tag: "backfill_started", at: new Date().toISOString(), generation, cursor, collections: selected })
+              plan = { _tag: "ResumeBackfill", generation, cursor }
+              break
+            }
+            // A collection removed is no longer followed: added again, it is backfilled again.
+            const followed = covered.filter((collection) => selected.some((c) => c === collection))
+            if (Option.isNone(saved) || saved.value.generation !== generation || saved.value.collections?.length !== followed.length) {
+              const base = Option.isSome(saved) && saved.value.generation === generation ? saved.value : Checkpoint.empty(generation)
+              yield* store.save({ ...base, collections: followed })
+            }
+            if ((yield* status.state).phase === "pending") yield* status.move("resume_events")
             const expired = yield* Effect.flip(ChangeLoop.run(loopOptions, generation, cursor, plan.caughtUp)).pipe(
               Effect.flatMap((error) => error._tag === "FeedExpired" ? Effect.succeed(error) : Effect.fail(error))
             )

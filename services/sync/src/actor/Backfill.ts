@@ -176,7 +176,10 @@ export const run = (options: Options, initial: Checkpoint.Checkpoint, items: Rea
      */
     const reconcile = Effect.gen(function*() {
       const seen = applier.observed()
-      const filled = new Set(items.flatMap((item) => item.collections))
+      // Collections the sync followed all along (a backfill of collections added to a live
+      // sync) are as current as the feed: only what this backfill fills anew is reconciled.
+      const followed = new Set(initial.collections ?? [])
+      const filled = new Set(items.flatMap((item) => item.collections).filter((c) => !followed.has(c)))
       const unseen = options.live(initial.started_at).filter((ref) => filled.has(ref.collection) && !seen.has(`${ref.collection}/${ref.upstreamId}`))
       if (unseen.length === 0) return
       yield* Effect.logInfo(`backfill: reading ${unseen.length} records it did not see, to find the deleted ones`)

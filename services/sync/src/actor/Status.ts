@@ -55,6 +55,13 @@ export interface Reporter {
    */
   readonly fail: (reason: string) => Effect.Effect<void>
   readonly setReason: (reason: string | undefined) => Effect.Effect<void>
+  /**
+   * The upstream does not answer as it should (5xx, 429, unreachable) and requests are being
+   * retried: said as the reason, so an operator sees why the sync does not move; `undefined`
+   * once a request succeeds. It never replaces another reason (a failure, a refusal), and
+   * clears only its own.
+   */
+  readonly setUpstreamTrouble: (note: string | undefined) => Effect.Effect<void>
   readonly setProgress: (
     progress: Record<string, SyncStatus.CollectionProgress>,
     etaSeconds: number | undefined,
@@ -160,6 +167,8 @@ export const make = (sync: Ids.SyncId, owner: string, start: Start = {}) =>
       metrics.lagSeconds.remove({ sync })
     }))
 
+    /** The last reason `setUpstreamTrouble` gave: the only one it clears. */
+    let trouble: string | undefined
     const move = (trigger: Lifecycle.Trigger, reason?: string) =>
       Effect.gen(function*() {
         // In one step, so that progress or lag set meanwhile by another fiber is not lost.
@@ -182,6 +191,14 @@ export const make = (sync: Ids.SyncId, owner: string, start: Start = {}) =>
             ? move("auth_failed", reason)
             : Ref.update(state, (now) => ({ ...now, reason })).pipe(Effect.zipRight(changed), Effect.zipRight(write))),
       setReason: (reason) => Ref.update(state, (s) => ({ ...s, reason })).pipe(Effect.zipRight(changed)),
+      setUpstreamTrouble: (note) =>
+        Effect.flatMap(Ref.modify(state, (s): [boolean, State] => {
+          const ours = s.reason !== undefined && s.reason === trouble
+          if (note === undefined) return ours ? [true, { ...s, reason: undefined }] : [false, s]
+          if (s.phase === "failed" || (s.reason !== undefined && !ours)) return [false, s]
+          trouble = note
+          return [true, { ...s, reason: note }]
+        }), (moved) => moved ? changed : Effect.void),
       setProgress: (progress, etaSeconds, estimating) =>
         Ref.update(state, (s) => ({ ...s, progress, etaSeconds, estimating })).pipe(Effect.zipRight(changed)),
       setLag: (lagSeconds) =>

@@ -50,33 +50,52 @@ export const budget = (perSecond: number, burst: number): Budget => {
   }
 }
 
-export const make = (sync: Ids.SyncId, bucket: Budget, metrics: SyncMetrics): Connector.Requests => ({
-  run: <A>(operation: string, request: Effect.Effect<A, UpstreamErrors.UpstreamError>) =>
-    Effect.gen(function*() {
-      for (let attempt = 1; ; attempt++) {
-        yield* bucket.take
-        const result = yield* Effect.either(request)
-        if (result._tag === "Right") {
-          metrics.requests.inc({ sync, outcome: "ok" })
-          return result.right
-        }
-        const error = result.left
-        switch (error._tag) {
-          case "UpstreamAuthFailed":
-          case "UpstreamRejected":
-            metrics.requests.inc({ sync, outcome: "refused" })
-            return yield* Effect.fail(error)
-          case "UpstreamRateLimited":
-          case "UpstreamUnavailable": {
-            metrics.requests.inc({ sync, outcome: error._tag === "UpstreamRateLimited" ? "rate_limited" : "unavailable" })
-            const wait = Backoff.forError(error, attempt)
-            if (error._tag === "UpstreamRateLimited") yield* bucket.pauseFor(Math.min(wait, 1000))
-            yield* Effect.logWarning(`${operation}: ${error.message}; retrying in ${wait} ms`).pipe(
-              Effect.annotateLogs({ attempt })
-            )
-            yield* Effect.sleep(wait)
+/**
+ * `report` says, for the sync's status, that requests are being retried (the upstream is down,
+ * unreachable or rate limiting), and `undefined` at the first success after that: only the
+ * logs said it, and the status sat in `pending` or `catching_up` without a reason.
+ */
+export const make = (
+  sync: Ids.SyncId,
+  bucket: Budget,
+  metrics: SyncMetrics,
+  report: (note: string | undefined) => Effect.Effect<void> = () => Effect.void
+): Connector.Requests => {
+  let troubled = false
+  return {
+    run: <A>(operation: string, request: Effect.Effect<A, UpstreamErrors.UpstreamError>) =>
+      Effect.gen(function*() {
+        for (let attempt = 1; ; attempt++) {
+          yield* bucket.take
+          const result = yield* Effect.either(request)
+          if (result._tag === "Right") {
+            metrics.requests.inc({ sync, outcome: "ok" })
+            if (troubled) {
+              troubled = false
+              yield* report(undefined)
+            }
+            return result.right
+          }
+          const error = result.left
+          switch (error._tag) {
+            case "UpstreamAuthFailed":
+            case "UpstreamRejected":
+              metrics.requests.inc({ sync, outcome: "refused" })
+              return yield* Effect.fail(error)
+            case "UpstreamRateLimited":
+            case "UpstreamUnavailable": {
+              metrics.requests.inc({ sync, outcome: error._tag === "UpstreamRateLimited" ? "rate_limited" : "unavailable" })
+              const wait = Backoff.forError(error, attempt)
+              if (error._tag === "UpstreamRateLimited") yield* bucket.pauseFor(Math.min(wait, 1000))
+              yield* Effect.logWarning(`${operation}: ${error.message}; retrying in ${wait} ms`).pipe(
+                Effect.annotateLogs({ attempt })
+              )
+              troubled = true
+              yield* report(`${operation}: ${error.message}; retrying (attempt ${attempt}, next in ${Math.ceil(wait / 1000)} s)`)
+              yield* Effect.sleep(wait)
+            }
           }
         }
-      }
-    })
-})
+      })
+  }
+}

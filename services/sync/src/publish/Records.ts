@@ -10,7 +10,7 @@
  * then read back with a direct get (`last_by_subj`) and the decision is made again.
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
-import type { StoredMsg } from "@nats-io/jetstream"
+import type { JsMsg, StoredMsg } from "@nats-io/jetstream"
 import type { MsgHdrs } from "@nats-io/transport-node"
 import { Headers, Nats, Record as CoreRecord, Subjects } from "@tributary/core"
 import type { Collection, Connector, Errors, Ids } from "@tributary/core"
@@ -19,6 +19,7 @@ import * as AckPublisher from "./AckPublisher.js"
 import * as KeyedLock from "./KeyedLock.js"
 import * as Ordering from "./Ordering.js"
 import * as RecordBody from "./RecordBody.js"
+import * as Restamp from "./Restamp.js"
 
 export type Outcome =
   | { readonly _tag: "Published"; readonly action: "created" | "updated" | "deleted" }
@@ -46,6 +47,12 @@ export interface Publisher {
   readonly size: () => number
   /** Every record published and not deleted, last stored before `before` (epoch ms). */
   readonly live: (before: number) => ReadonlyArray<Connector.RecordRef>
+  /**
+   * Publish again every record of the sync (tombstones too) whose last version carries another
+   * `sync` than this publisher's (the operator changed its `external_id` or `metadata`): the same
+   * data as a new version, without asking the upstream. Returns how many.
+   */
+  readonly restamp: Effect.Effect<number, Errors.NatsError>
 }
 
 export interface Options {
@@ -90,40 +97,58 @@ export const make = (options: Options) =>
     const eventsRoot = `${ns.root}.events.`
     const changeSubjectOf = (recordSubject: string) => eventsRoot + recordSubject.slice(recordsRoot.length)
 
-    const load = Effect.gen(function*() {
-      const stream = ns.streams.records
-      const info = yield* Nats.request(client, "read the sync's records", () =>
-        jsm.consumers.add(stream, {
-          filter_subject: `${ns.root}.records.${syncId}.>`,
-          deliver_policy: DeliverPolicy.LastPerSubject,
-          ack_policy: AckPolicy.None,
-          headers_only: true,
-          inactive_threshold: 30_000_000_000
-        }))
-      yield* Nats.request(client, "read the sync's records", async () => {
-        try {
-          let remaining = info.num_pending
-          const consumer = js.consumers.getConsumerFromInfo(info)
-          while (remaining > 0) {
-            const batch = await consumer.fetch({ max_messages: Math.min(remaining, 10_000), expires: 5000 })
-            for await (const message of batch) {
-              remaining--
-              cache.set(message.subject, publishedFrom(message.seq, message.headers, message.info.timestampNanos / 1e6))
-            }
-          }
-        } finally {
-          await jsm.consumers.delete(stream, info.name).catch(() => undefined)
-        }
-      })
-      return cache.size
-    })
-
     /** A NATS operation that failed, named for the error the Effect boundary reports. */
     class Failed extends Error {
       constructor(readonly operation: string, override readonly cause: unknown) {
         super(operation)
       }
     }
+
+    /**
+     * The last message of every record of the sync, through a consumer of its own (deleted
+     * after), handed to `each` a batch at a time: headers only for the version cache, bodies
+     * too for a restamp.
+     */
+    const forEachLast = (headersOnly: boolean, maxBatch: number, each: (batch: ReadonlyArray<JsMsg>) => Promise<void>) =>
+      Effect.gen(function*() {
+        const stream = ns.streams.records
+        const operation = "read the sync's records"
+        const info = yield* Nats.request(client, operation, () =>
+          jsm.consumers.add(stream, {
+            filter_subject: `${ns.root}.records.${syncId}.>`,
+            deliver_policy: DeliverPolicy.LastPerSubject,
+            ack_policy: AckPolicy.None,
+            ...(headersOnly ? { headers_only: true } : {}),
+            inactive_threshold: 30_000_000_000
+          }))
+        yield* Effect.tryPromise({
+          try: () => Nats.whenConnected(client, async () => {
+            try {
+              let remaining = info.num_pending
+              const consumer = js.consumers.getConsumerFromInfo(info)
+              while (remaining > 0) {
+                const batch: Array<JsMsg> = []
+                for await (const message of await consumer.fetch({ max_messages: Math.min(remaining, maxBatch), expires: 5000 })) {
+                  remaining--
+                  batch.push(message)
+                }
+                await each(batch)
+              }
+            } finally {
+              await jsm.consumers.delete(stream, info.name).catch(() => undefined)
+            }
+          }),
+          catch: (error) => error instanceof Failed ? Nats.toNatsError(error.operation)(error.cause) : Nats.toNatsError(operation)(error)
+        })
+      })
+
+    const load = Effect.andThen(
+      forEachLast(true, 10_000, async (batch) => {
+        for (const message of batch) cache.set(message.subject, publishedFrom(message.seq, message.headers, message.info.timestampNanos / 1e6))
+      }),
+      () => cache.size
+    )
+
     const guarded = async <A>(operation: string, run: () => Promise<A>): Promise<A> => {
       try {
         return await run()
@@ -302,5 +327,68 @@ export const make = (options: Options) =>
         return parsed._tag === "Right" ? [{ collection: parsed.right.collection, upstreamId: parsed.right.upstreamId }] : []
       })
 
-    return { load, apply, applyAll, size: () => cache.size, live } satisfies Publisher
+    const syncJson = JSON.stringify(options.sync)
+
+    /** A record's last message, as a restamp reads it (from the stream's consumer, or a direct get). */
+    interface LastVersion {
+      readonly seq: number
+      readonly header: MsgHdrs | undefined
+      readonly storedAt: number
+      readonly body: unknown
+    }
+    const lastVersion = async (subject: string): Promise<LastVersion | null> => {
+      const message = await lastMessage(subject)
+      return message === null ? null : { seq: message.seq, header: message.header, storedAt: message.time.getTime(), body: message.json() }
+    }
+
+    /** Publish the record again as it is, with this publisher's `sync`; false when it carries it already. */
+    const restampLocked = async (subject: string, first: LastVersion): Promise<boolean> => {
+      let last: LastVersion | null = first
+      for (let attempt = 1; last !== null; attempt++) {
+        const body = Restamp.stale(last.body, syncJson)
+        if (body === undefined) return false
+        const published = publishedFrom(last.seq, last.header, last.storedAt)
+        const observation = Restamp.observationOf(body, published.version)
+        const updatedIdx = Ordering.nextUpdatedIdx(published, published.version)
+        const built = bodies.build({
+          recordId: CoreRecord.recordIdFor(syncId, body.collection_id, body.upstream_id),
+          observation,
+          data: Buffer.from(JSON.stringify(body.data)),
+          contentHash: published.contentHash,
+          updatedIdx,
+          action: body.deleted ? "deleted" : "updated",
+          expectedLastSequence: last.seq
+        })
+        await publisher.publish(changeSubjectOf(subject), built.change, built.changeHeaders).catch((error: unknown) => {
+          throw new Failed(`publish the change of ${subject}`, error)
+        })
+        try {
+          const ack = await publisher.publish(subject, built.record, built.recordHeaders)
+          // Stored when it was, for the backfill's reconciliation: the upstream was not read.
+          cache.set(subject, { ...published, seq: ack.seq, updatedIdx, changeId: undefined, publishedAt: Date.now() })
+          return true
+        } catch (error) {
+          if (!isWrongLastSequence(error) || attempt >= CAS_ATTEMPTS) throw new Failed(`publish ${subject}`, error)
+          last = await lastVersion(subject)
+        }
+      }
+      cache.delete(subject)
+      return false
+    }
+
+    const restamp = Effect.suspend(() => {
+      let restamped = 0
+      return Effect.andThen(
+        forEachLast(false, 1000, async (batch) => {
+          const done = await Promise.all(batch.map((message) => {
+            const last = { seq: message.seq, header: message.headers, storedAt: message.info.timestampNanos / 1e6, body: message.json() }
+            return lock.run(message.subject, () => restampLocked(message.subject, last))
+          }))
+          restamped += done.filter(Boolean).length
+        }),
+        () => restamped
+      )
+    })
+
+    return { load, apply, applyAll, size: () => cache.size, live, restamp } satisfies Publisher
   })

@@ -29,6 +29,17 @@ export const Checkpoint = Schema.Struct({
   row_counts: Schema.Record({ key: Schema.String, value: Schema.Number }),
   /** The change feed's cursor, once the backfill is complete. */
   feed: Schema.Unknown,
+  /**
+   * The collections whose copy is complete and followed since (see `Coverage`): the selected
+   * ones once a backfill is complete; during a backfill of collections added to a live sync,
+   * those it already followed. Absent: those of the generation's last `backfill_started`.
+   */
+  collections: Schema.optional(Schema.Array(Schema.String)),
+  /**
+   * The sync's `external_id` and `metadata` (as JSON) that every record on `RECORDS` carries, once
+   * a backfill or a restamp published them all with it; absent: not known (older checkpoints).
+   */
+  sync_stamp: Schema.optional(Schema.String),
   updated_at: Schema.String
 })
 export type Checkpoint = typeof Checkpoint.Type
