@@ -17,6 +17,7 @@ import pg from "pg"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { failure } from "./support/Failure.js"
+import * as BackendKey from "./support/BackendKey.js"
 import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 
@@ -76,7 +77,7 @@ describe("reads and sessions", () => {
   it("hands out the upstream backend's process id, as pg_backend_pid() and notifications name it", async () => {
     // Clients tell their own NOTIFYs from others' by this id (the Postgres docs suggest it).
     const client = await connect(stack.a.url)
-    const { processID } = client as unknown as { processID: number }
+    const { processId: processID } = BackendKey.of(client)
     expect((await client.query("select pg_backend_pid() as pid")).rows[0].pid).toBe(processID)
     const notified = new Promise<number>((resolve) => client.once("notification", (n) => resolve(n.processId)))
     await client.query("listen own_pid")
@@ -86,7 +87,7 @@ describe("reads and sessions", () => {
 
   it("maps CancelRequest to the upstream backend", async () => {
     const client = await connect(stack.a.url)
-    const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
+    const { processId: processID, secret: secretKey } = BackendKey.of(client)
     const sleeping = failure(client.query("select pg_sleep(30)"))
     // Cancel once the query runs upstream, seen from another session.
     const observer = await connect(stack.ownerUrl)

@@ -10,6 +10,7 @@ import { connect as connectTcp } from "node:net"
 import { Fixtures } from "@tributary/testkit"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as BackendKey from "./support/BackendKey.js"
 import * as Clients from "./support/Clients.js"
 import * as ProxyStack from "./support/ProxyStack.js"
 import * as ServiceProcess from "./support/ServiceProcess.js"
@@ -54,7 +55,7 @@ describe("two workers", () => {
     // node:cluster hands connections to the workers in turn: the sessions went to one worker
     // each, so cancels sent in the other order land each on the worker its session is not on.
     for (const client of [...sessions].reverse()) {
-      const { processID, secretKey } = client as unknown as { processID: number; secretKey: number }
+      const { processId: processID, secret: secretKey } = BackendKey.of(client)
       const cancel = Buffer.alloc(16)
       cancel.writeInt32BE(16, 0)
       cancel.writeInt32BE(80877102, 4)

@@ -13,6 +13,7 @@ import type pg from "pg"
 import type Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type * as ApiGate from "./support/ApiGate.js"
+import * as BackendKey from "./support/BackendKey.js"
 import * as Clients from "./support/Clients.js"
 import * as GatedStack from "./support/GatedStack.js"
 import { failure } from "./support/Failure.js"
@@ -41,7 +42,6 @@ afterAll(async () => {
 /** The next customer created: the API takes it, its answer is held. */
 const holdCustomer = () => gate.hold((method, path) => method === "POST" && path.startsWith("/v1/customers"))
 
-const keyOf = (client: pg.Client) => client as unknown as { readonly processID: number; readonly secretKey: number }
 
 /** A CancelRequest on a connection of its own; resolves once the proxy has closed it. */
 const cancelRequest = (port: number, processId: number, secret: number) =>
@@ -56,7 +56,10 @@ const cancelRequest = (port: number, processId: number, secret: number) =>
     socket.once("close", () => resolve())
   })
 
-const cancel = (port: number, client: pg.Client) => cancelRequest(port, keyOf(client).processID, keyOf(client).secretKey)
+const cancel = (port: number, client: pg.Client) => {
+  const key = BackendKey.of(client)
+  return cancelRequest(port, key.processId, key.secret)
+}
 
 const rowsWithEmail = async (client: pg.Client, email: string) =>
   (await client.query<{ email: string }>("select email from stripe.customers where email = $1", [email])).rows.map((row) => row.email)
@@ -111,7 +114,7 @@ describe("a CancelRequest for a session whose write waits on the API", () => {
     const writing = client.query("insert into stripe.customers (email) values ('cancel-wrong@x.co') returning email")
     await held.answered
     // Taken (or ignored) by the time the proxy has closed the cancel's connection.
-    await cancelRequest(stack.port, keyOf(client).processID, keyOf(client).secretKey ^ 1)
+    await cancelRequest(stack.port, BackendKey.of(client).processId, BackendKey.of(client).secret ^ 1)
     held.release()
     expect((await writing).rows).toEqual([{ email: "cancel-wrong@x.co" }])
     expect((await client.query("select 1 as ok")).rows).toEqual([{ ok: 1 }])

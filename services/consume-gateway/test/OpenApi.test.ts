@@ -15,14 +15,10 @@ interface Property {
   readonly anyOf?: ReadonlyArray<unknown>
 }
 
-const document = OpenApi.fromApi(GatewayApi) as unknown as {
+const spec = OpenApi.fromApi(GatewayApi)
+const document = spec as unknown as {
   readonly components: { readonly schemas: Record<string, { readonly properties: Record<string, Property> }> }
 }
-const paths = (OpenApi.fromApi(GatewayApi) as unknown as {
-  readonly paths: Record<string, Record<string, {
-    readonly parameters: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema: Record<string, unknown> }>
-  }>>
-}).paths
 const accepts = (body: unknown) => Either.isRight(Schema.decodeUnknownEither(S.CreateConsumer)(body))
 
 describe("the OpenAPI document", () => {
@@ -56,9 +52,10 @@ describe("the OpenAPI document", () => {
     ] as const
     for (const [path, method, decodes, expected] of cases) {
       for (const [name, [minimum, maximum, fallback]] of Object.entries(expected)) {
-        const parameter = paths[path]![method]!.parameters.find((p) => p.name === name && p.in === "query")
-        expect(parameter?.schema, `${method} ${path} ${name}`).toMatchObject({ type: "integer", minimum, default: fallback })
-        expect(parameter?.schema["maximum"], `${method} ${path} ${name}`).toBe(maximum)
+        const parameter = spec.paths[path]?.[method]?.parameters.find((p) => p.name === name && p.in === "query")
+        const schema: Readonly<Record<string, unknown>> = { ...parameter?.schema }
+        expect(schema, `${method} ${path} ${name}`).toMatchObject({ type: "integer", minimum, default: fallback })
+        expect(schema["maximum"], `${method} ${path} ${name}`).toBe(maximum)
         const around = [minimum - 1, minimum, ...(maximum === undefined ? [] : [maximum, maximum + 1])]
         expect(around.map((n) => decodes({ [name]: String(n) })), name)
           .toEqual(maximum === undefined ? [false, true] : [false, true, true, false])

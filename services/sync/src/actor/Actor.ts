@@ -26,6 +26,7 @@ import * as Apply from "./Apply.js"
 import * as Backfill from "./Backfill.js"
 import * as ChangeLoop from "./ChangeLoop.js"
 import * as Status from "./Status.js"
+import * as SyncStamp from "./SyncStamp.js"
 
 export interface Input {
   readonly config: SyncConfig.SyncConfig
@@ -207,30 +208,7 @@ export const run = (input: Input) =>
       publishConcurrency: settings.publishConcurrency
     })
 
-    /**
-     * Records carry the sync's `external_id` and `metadata` (for the tables' `sync_external_id`
-     * and `sync_metadata`): changed by the operator, they are the sync's for every record, not
-     * only those that change upstream from now on. So when the checkpoint does not say the
-     * records carry this config's, they are published again with it (from `RECORDS`, without
-     * asking the upstream), then the checkpoint says so; killed meanwhile, the next actor goes on
-     * (the records already restamped carry it).
-     */
-    const stamp = JSON.stringify({ external_id: config.external_id, metadata: config.metadata })
-    const restampIfChanged = (loaded: number, store: Checkpoint.Store, generation: number) =>
-      Effect.gen(function*() {
-        const saved = yield* store.current
-        if (Option.isSome(saved) && saved.value.sync_stamp === stamp) return
-        if (loaded > 0) {
-          const restamped = yield* publisher.restamp
-          if (restamped > 0) {
-            yield* Effect.logInfo(`sync ${sync}: published ${restamped} records again with the sync's new external_id and metadata`)
-          }
-        }
-        // Without a checkpoint (none yet, or lost) an empty one of the generation says it: the
-        // backfill and the change loop would start from one anyway.
-        const base = Option.isSome(saved) ? saved.value : Checkpoint.empty(generation)
-        yield* store.save({ ...base, sync_stamp: stamp })
-      })
+    const stamp = SyncStamp.of(config)
 
     /** Everything that may fail with a NATS error is retried from the sync log and checkpoint. */
     const body = (n: number) => Effect.gen(function*() {
@@ -255,7 +233,7 @@ export const run = (input: Input) =>
       let plan: Milestones.Resume = decided._tag === "KeyRefused" ? decided.resume : decided
       const loaded = yield* publisher.load
       const store = yield* Checkpoint.open(sync)
-      yield* restampIfChanged(loaded, store, plan.generation)
+      yield* SyncStamp.ensure({ sync, stamp, publisher, loaded, store, generation: plan.generation })
       yield* Effect.logInfo(`sync ${sync} starts: ${plan._tag}`).pipe(
         Effect.annotateLogs({ records_known: loaded, milestones: milestones.length })
       )
